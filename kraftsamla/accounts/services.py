@@ -1,0 +1,176 @@
+"""Invite colleagues, accept invitations and change roles; all audited."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kraftsamla.accounts.models import Invitation, OrganisationRole, User
+from kraftsamla.core import permissions
+from kraftsamla.core.audit import audit_record, snapshot
+from kraftsamla.core.models import AuditAction
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor: User, organisation, email: str, role: str, accept_url_builder
+) -> tuple[Invitation, str]:
+    """Invite `email` to `organisation` with `role` and send the e-mail.
+
+    `accept_url_builder(token)` returns the absolute link for the e-mail.
+    Returns the invitation and the raw token (shown nowhere else).
+    """
+    if not permissions.can_manage_people(actor, organisation):
+        raise PermissionDenied(_("Only the organisation's administrators may invite people."))
+    email = email.strip().lower()
+    if OrganisationRole.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise ValidationError(
+            {"email": _("This person already has a role in the organisation.")}, code="exists"
+        )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        organisation=organisation,
+        email=email,
+        role=role,
+        token_hash=_hash(token),
+        invited_by=actor,
+        expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    invitation.full_clean(exclude=["token_hash"])
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"email": _("An invitation to this address is already waiting to be accepted.")},
+            code="duplicate",
+        ) from exc
+    audit_record(
+        actor=actor, action=AuditAction.INVITE, obj=invitation, organisation=organisation,
+        after=snapshot(invitation, ["email", "role", "expires_at"]),
+    )
+    link = accept_url_builder(token)
+    context = {"invitation": invitation, "link": link, "inviter": actor}
+    # Send in the inviter's current language; the e-mail says both languages' key line.
+    with translation.override(translation.get_language() or "sv"):
+        subject = _("You are invited to %(org)s in Kraftsamla") % {"org": organisation.name}
+        body = render_to_string("accounts/email/invitation.txt", context)
+    # Sent after commit so a rolled-back invitation never reaches anyone.
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    )
+    return invitation, token
+
+
+def invitation_get_open(token: str) -> Invitation | None:
+    """Return the open invitation with this token, or None."""
+    invitation = (
+        Invitation.objects.select_related("organisation", "invited_by")
+        .filter(token_hash=_hash(token))
+        .first()
+    )
+    if invitation is None or not invitation.is_open:
+        return None
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *, token: str, actor: User | None = None, full_name: str = "", password: str | None = None
+) -> User:
+    """Accept an invitation: create the account if needed and grant the role.
+
+    A logged-in `actor` accepts for themselves (their address must match);
+    otherwise a new account is created with `full_name` and `password`.
+    """
+    invitation = (
+        Invitation.objects.select_for_update().filter(token_hash=_hash(token)).first()
+    )
+    if invitation is None or not invitation.is_open:
+        raise ValidationError(_("This invitation is not valid any more."), code="invalid")
+    if actor is not None and actor.is_authenticated:
+        if actor.email.lower() != invitation.email.lower():
+            raise ValidationError(
+                _("This invitation was sent to another e-mail address. Log out and open the "
+                  "link again, or ask for an invitation to your own address."),
+                code="wrong_user",
+            )
+        user = actor
+    else:
+        user = User.objects.filter(email__iexact=invitation.email).first()
+        if user is not None:
+            raise ValidationError(
+                _("An account with this address exists. Log in first, then open the link again."),
+                code="login_first",
+            )
+        if not password:
+            raise ValidationError({"password1": _("Choose a password.")}, code="required")
+        user = User.objects.create_user(
+            email=invitation.email, password=password, full_name=full_name
+        )
+    role, _created = OrganisationRole.objects.update_or_create(
+        user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(
+        actor=user, action=AuditAction.ACCEPT, obj=role, organisation=invitation.organisation,
+        after={"user": user.email, "role": invitation.role},
+    )
+    return user
+
+
+@transaction.atomic
+def organisation_role_set(*, actor: User, organisation, user: User, role: str) -> OrganisationRole:
+    """Give `user` the `role` in `organisation` (creating or changing it)."""
+    if actor is not None and not permissions.can_manage_people(actor, organisation):
+        raise PermissionDenied(_("Only the organisation's administrators may change roles."))
+    existing = OrganisationRole.objects.filter(organisation=organisation, user=user).first()
+    before = {"role": existing.role} if existing else None
+    obj, created = OrganisationRole.objects.update_or_create(
+        organisation=organisation, user=user, defaults={"role": role}
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=obj,
+        organisation=organisation,
+        before=before,
+        after={"user": user.email, "role": role},
+    )
+    return obj
+
+
+@transaction.atomic
+def organisation_role_remove(*, actor: User, organisation, user: User) -> None:
+    """Remove the user's role; the last administrator cannot be removed."""
+    if not permissions.can_manage_people(actor, organisation):
+        raise PermissionDenied(_("Only the organisation's administrators may change roles."))
+    role = OrganisationRole.objects.select_for_update().filter(
+        organisation=organisation, user=user
+    ).first()
+    if role is None:
+        return
+    if role.role == "admin" and (
+        OrganisationRole.objects.filter(organisation=organisation, role="admin").count() <= 1
+    ):
+        raise ValidationError(_("The organisation must keep at least one administrator."))
+    audit_record(
+        actor=actor, action=AuditAction.DELETE, obj=role, organisation=organisation,
+        before={"user": user.email, "role": role.role},
+    )
+    role.delete()

@@ -1,0 +1,45 @@
+"""Give every API error one machine-readable shape.
+
+    {"error": {"code": "invalid_filter", "message": "...", "fields": {"county": ["..."]}}}
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class InvalidFilter(exceptions.ValidationError):
+    default_code = "invalid_filter"
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = getattr(exc, "default_code", "error")
+    if isinstance(exc, exceptions.ValidationError):
+        detail = response.data
+        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        code = "invalid_filter" if isinstance(exc, InvalidFilter) else "invalid"
+        message = _("The request has invalid values.")
+        response.data = {"error": {"code": code, "message": message, "fields": fields}}
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+        if isinstance(detail, exceptions.ErrorDetail):
+            code = detail.code or code
+        response.data = {"error": {"code": code, "message": str(detail)}}
+    if response.status_code == status.HTTP_401_UNAUTHORIZED:
+        response["WWW-Authenticate"] = response.get("WWW-Authenticate", 'Token realm="api"')
+    return response

@@ -1,0 +1,119 @@
+"""Shape API responses; field names are the API's contract, documented in OpenAPI."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from kraftsamla.organisations import selectors
+from kraftsamla.organisations.models import ClimateProfile, Membership, Organisation
+
+
+class OrganisationRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name", "kind", "code"]
+
+
+class OrganisationListSerializer(serializers.ModelSerializer):
+    actor_group = serializers.CharField(read_only=True)
+    county = serializers.SerializerMethodField()
+    fa_region = serializers.SerializerMethodField()
+    population_class = serializers.CharField(read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "slug", "name", "short_name", "kind", "actor_group", "code", "county",
+            "population", "population_date", "population_class", "fa_region", "is_demo", "url",
+        ]
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"}}})
+    def get_county(self, obj):
+        return {"code": obj.county.code, "name": obj.county.name} if obj.county else None
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"}}})
+    def get_fa_region(self, obj):
+        return {"code": obj.fa_region.code, "name": obj.fa_region.name} if obj.fa_region else None
+
+    def get_url(self, obj) -> str:
+        request = self.context.get("request")
+        path = f"/api/v1/organisations/{obj.slug}/"
+        return request.build_absolute_uri(path) if request else path
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    member = OrganisationRefSerializer()
+    body = OrganisationRefSerializer()
+
+    class Meta:
+        model = Membership
+        fields = ["member", "body", "role", "start_date", "end_date", "is_demo"]
+
+
+class EmissionYearSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    total_tonnes_co2e = serializers.FloatField()
+    tonnes_co2e_per_inhabitant = serializers.FloatField(allow_null=True)
+    sectors = serializers.DictField(child=serializers.FloatField())
+
+
+class ClimateProfileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClimateProfile
+        fields = [
+            "contact_name", "contact_email", "staff_fte", "target_year", "strategy_url",
+            "summary", "sharing_level", "version", "updated_at",
+        ]
+
+
+class OrganisationDetailSerializer(OrganisationListSerializer):
+    belongs_to = serializers.SerializerMethodField()
+    members = serializers.SerializerMethodField()
+    emissions = serializers.SerializerMethodField()
+    climate_profile = serializers.SerializerMethodField()
+
+    class Meta(OrganisationListSerializer.Meta):
+        fields = [
+            *OrganisationListSerializer.Meta.fields,
+            "website", "description", "belongs_to", "members", "emissions", "climate_profile",
+        ]
+
+    def _memberships(self, obj):
+        cache = self.context.setdefault("_memberships", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = selectors.memberships_of(obj)
+        return cache[obj.pk]
+
+    @extend_schema_field(MembershipSerializer(many=True))
+    def get_belongs_to(self, obj):
+        return MembershipSerializer(self._memberships(obj)["belongs_to"], many=True).data
+
+    @extend_schema_field(MembershipSerializer(many=True))
+    def get_members(self, obj):
+        return MembershipSerializer(self._memberships(obj)["members"], many=True).data
+
+    @extend_schema_field(EmissionYearSerializer(many=True))
+    def get_emissions(self, obj):
+        if not obj.is_municipality:
+            return []
+        return selectors.emission_series_for_api(obj)
+
+    @extend_schema_field(ClimateProfileSerializer(allow_null=True))
+    def get_climate_profile(self, obj):
+        request = self.context.get("request")
+        profile = selectors.climate_profile_for(request.user if request else None, obj)
+        return ClimateProfileSerializer(profile).data if profile else None
+
+
+class MeSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+    is_platform_staff = serializers.BooleanField()
+    roles = serializers.ListField(child=serializers.DictField())
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    database = serializers.CharField()

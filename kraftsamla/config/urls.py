@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
+
+from kraftsamla.core import views as core_views
+
+handler403 = "kraftsamla.core.views.error_403"
+handler404 = "kraftsamla.core.views.error_404"
+handler500 = "kraftsamla.core.views.error_500"
+
+urlpatterns = [
+    path("", include("kraftsamla.core.urls")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("konto/", include("kraftsamla.accounts.urls")),
+    path("organisationer/", include("kraftsamla.organisations.urls")),
+    path("api/v1/", include("kraftsamla.api.urls")),
+    path("admin/", admin.site.urls),
+]

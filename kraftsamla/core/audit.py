@@ -1,0 +1,58 @@
+"""Write audit events; every service that changes data calls this."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from typing import Any
+
+from django.db import models
+from django.forms.models import model_to_dict
+
+from kraftsamla.core.models import AuditAction, AuditEvent
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """Return a JSON-ready dict of the model's field values (secrets never included)."""
+    data = model_to_dict(obj, fields=fields)
+    for secret in ("password", "token_hash"):
+        data.pop(secret, None)
+    return {k: _jsonable(v) for k, v in data.items()}
+
+
+def audit_record(
+    *,
+    actor,
+    action: str | AuditAction,
+    obj: models.Model | None = None,
+    organisation=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    object_type: str | None = None,
+    object_repr: str | None = None,
+) -> AuditEvent:
+    """Store one audit event. Call inside the same transaction as the write."""
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        actor=actor if is_user else None,
+        actor_label=(actor.email if is_user else "system"),
+        organisation=organisation,
+        action=action,
+        object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=(object_repr or (str(obj) if obj is not None else ""))[:300],
+        before=before,
+        after=after,
+    )

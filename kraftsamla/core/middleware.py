@@ -1,0 +1,29 @@
+"""Choose the interface language: Swedish unless the person picked English."""
+
+from django.conf import settings
+from django.utils import translation
+
+
+class SwedishFirstLocaleMiddleware:
+    """Activate the language from the language cookie, else Swedish.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language header,
+    which would show most municipal staff an English page; Kraftsamla is Swedish
+    first and English on request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in self.supported:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        response.headers.setdefault("Vary", "Cookie")
+        translation.deactivate()
+        return response

@@ -1,0 +1,135 @@
+"""Decide who may see and do what. Every view and API endpoint asks this module.
+
+Rules:
+- Reference facts about organisations (names, codes, population, emissions,
+  memberships) are public.
+- Platform staff may do everything.
+- An organisation's administrators manage its people, invitations and read its
+  audit log; administrators and editors change its data; viewers only read.
+- An organisation's own data carries a sharing level: private data is seen only
+  by the organisation's people; data shared with regional bodies is also seen by
+  the people of each coordinating body (regional body, region, national
+  programme) the organisation is a current member or participant of; public
+  data is seen by everyone.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils import timezone
+
+from kraftsamla.accounts.models import OrganisationRole, Role
+from kraftsamla.core.models import SharingLevel
+
+_EDIT_ROLES = {Role.ADMIN, Role.EDITOR}
+
+
+def _roles(user) -> dict[int, str]:
+    """Return {organisation id: role} for the user, cached on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cached = getattr(user, "_kraftsamla_roles", None)
+    if cached is None:
+        cached = dict(
+            OrganisationRole.objects.filter(user=user).values_list("organisation_id", "role")
+        )
+        user._kraftsamla_roles = cached
+    return cached
+
+
+def _coordinated_ids(user) -> set[int]:
+    """Return ids of organisations that are current members of a body the user belongs to."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_kraftsamla_coordinated", None)
+    if cached is None:
+        from kraftsamla.organisations.models import COORDINATING_KINDS, Membership, MembershipRole
+
+        body_ids = list(_roles(user))
+        today = timezone.localdate()
+        cached = set(
+            Membership.objects.filter(
+                body_id__in=body_ids,
+                body__kind__in=COORDINATING_KINDS,
+                role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT],
+            )
+            .filter(Q(start_date__isnull=True) | Q(start_date__lte=today))
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            .values_list("member_id", flat=True)
+        )
+        user._kraftsamla_coordinated = cached
+    return cached
+
+
+def is_platform_staff(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
+
+
+def role_in(user, organisation) -> str | None:
+    """Return the user's role in the organisation, or None."""
+    if organisation is None:
+        return None
+    return _roles(user).get(organisation.pk)
+
+
+def can_view_organisation(user, organisation) -> bool:
+    """Organisations' reference facts are public."""
+    return True
+
+
+def can_edit_organisation(user, organisation) -> bool:
+    return is_platform_staff(user) or role_in(user, organisation) in _EDIT_ROLES
+
+
+def can_manage_people(user, organisation) -> bool:
+    """Invite colleagues and see who has which role."""
+    return is_platform_staff(user) or role_in(user, organisation) == Role.ADMIN
+
+
+def can_view_people(user, organisation) -> bool:
+    return is_platform_staff(user) or role_in(user, organisation) is not None
+
+
+def can_view_audit_log(user, organisation) -> bool:
+    return is_platform_staff(user) or role_in(user, organisation) == Role.ADMIN
+
+
+def can_view_shared(user, owner, sharing_level: str) -> bool:
+    """Decide whether the user may see data owned by `owner` at `sharing_level`."""
+    if sharing_level == SharingLevel.PUBLIC:
+        return True
+    if is_platform_staff(user) or role_in(user, owner) is not None:
+        return True
+    if sharing_level == SharingLevel.REGION:
+        return owner is not None and owner.pk in _coordinated_ids(user)
+    return False
+
+
+def can_view_climate_profile(user, profile) -> bool:
+    return can_view_shared(user, profile.organisation, profile.sharing_level)
+
+
+def can_edit_climate_profile(user, organisation) -> bool:
+    return can_edit_organisation(user, organisation)
+
+
+def can_use_api_token(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def visible_sharing_filter(user, owner_field: str = "organisation") -> Q:
+    """Return a Q that keeps only rows of shareable data the user may see.
+
+    Use on querysets of models with `sharing_level` and an owner foreign key, so
+    lists are scoped in the database rather than filtered in Python.
+    """
+    if is_platform_staff(user):
+        return Q()
+    q = Q(sharing_level=SharingLevel.PUBLIC)
+    own = list(_roles(user))
+    if own:
+        q |= Q(**{f"{owner_field}_id__in": own})
+    coordinated = _coordinated_ids(user)
+    if coordinated:
+        q |= Q(sharing_level=SharingLevel.REGION, **{f"{owner_field}_id__in": coordinated})
+    return q

@@ -1,0 +1,40 @@
+"""Site-wide pages: home, health check, error pages, language switch."""
+
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from kraftsamla.organisations import selectors as org_selectors
+
+
+def home(request):
+    return render(request, "core/home.html", {"stats": org_selectors.platform_stats()})
+
+
+@never_cache
+def healthz(request):
+    """Answer whether the app and its database work (for load balancers and monitoring)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        return JsonResponse({"status": "error", "database": "error"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def accessibility(request):
+    return render(request, "core/accessibility.html")
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)

@@ -1,0 +1,91 @@
+"""Forms for filtering organisations and editing their own data."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kraftsamla.organisations import selectors
+from kraftsamla.organisations.models import ClimateProfile, OrganisationKind, PopulationClass
+
+FILTER_FIELDS = ("q", "kind", "county", "population_class", "fa_region", "member_of", "code")
+
+
+class OrganisationFilterForm(forms.Form):
+    """Validate the organisation list's filters; shared by the page, exports and the API."""
+
+    q = forms.CharField(label=_("Search by name"), required=False, max_length=100)
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *OrganisationKind.choices]
+    )
+    county = forms.ChoiceField(label=_("County"), required=False)
+    population_class = forms.ChoiceField(
+        label=_("Population"),
+        required=False,
+        choices=[("", _("All sizes")), *PopulationClass.choices],
+    )
+    fa_region = forms.ChoiceField(label=_("FA region"), required=False)
+    member_of = forms.ChoiceField(label=_("Member of"), required=False)
+    code = forms.RegexField(
+        label=_("Official code"),
+        required=False,
+        regex=r"^[0-9]{2}([0-9]{2})?$",
+        error_messages={"invalid": _("A code is two digits (county) or four digits (municipality).")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = [("", _("All counties")), *selectors.county_choices()]
+        self.fields["fa_region"].choices = [
+            ("", _("All FA regions")),
+            *selectors.fa_region_choices(),
+        ]
+        self.fields["member_of"].choices = [
+            ("", _("Any")),
+            *selectors.coordinating_body_choices(),
+        ]
+        for name in ("county", "fa_region", "member_of", "kind", "population_class"):
+            self.fields[name].error_messages["invalid_choice"] = _(
+                "“%(value)s” is not one of the available choices."
+            )
+
+    def filters(self) -> dict[str, str]:
+        """Return the valid, non-empty filters (call after is_valid())."""
+        data = getattr(self, "cleaned_data", {})
+        return {k: v for k, v in data.items() if v}
+
+
+class ClimateProfileForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ClimateProfile
+        fields = [
+            "contact_name",
+            "contact_email",
+            "staff_fte",
+            "target_year",
+            "strategy_url",
+            "summary",
+            "sharing_level",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 5}),
+            "sharing_level": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff_fte"].widget.attrs.update({"step": "0.01", "min": "0", "inputmode": "decimal"})
+        self.fields["target_year"].widget.attrs.update({"min": "2020", "max": "2100"})
+        self.fields["staff_fte"].min_value = 0
+
+    def clean_staff_fte(self):
+        value = self.cleaned_data.get("staff_fte")
+        if value is not None and value < 0:
+            raise forms.ValidationError(_("Staff cannot be negative."))
+        return value
+
+    def clean_target_year(self):
+        value = self.cleaned_data.get("target_year")
+        if value is not None and not 2020 <= value <= 2100:
+            raise forms.ValidationError(_("Give a year between 2020 and 2100."))
+        return value

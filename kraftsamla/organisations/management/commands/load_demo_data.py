@@ -1,0 +1,20 @@
+"""Create the demo organisations, links and users, and print the demo logins."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kraftsamla.organisations.demo import DEMO_PASSWORD, demo_data_load
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the clearly labelled demo data and print demo logins."
+
+    def handle(self, *args, **options):
+        try:
+            users = demo_data_load()
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS("Demo data loaded (all marked as demo)."))
+        self.stdout.write("")
+        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        for u in users:
+            self.stdout.write(f"  {u.email:<40} {u.description}")

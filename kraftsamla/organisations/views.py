@@ -1,0 +1,199 @@
+"""Pages for organisations: list with filters and exports, detail, map, own data."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from kraftsamla.core import charts, permissions
+from kraftsamla.core.exports import export_response
+from kraftsamla.organisations import selectors, services
+from kraftsamla.organisations.forms import FILTER_FIELDS, ClimateProfileForm, OrganisationFilterForm
+from kraftsamla.organisations.models import ClimateProfile, Organisation
+from kraftsamla.organisations.reference import MAP_HEIGHT, MAP_WIDTH
+
+PAGE_SIZE = 25
+
+
+def _get_organisation(slug: str) -> Organisation:
+    try:
+        return selectors.organisation_get(slug=slug)
+    except Organisation.DoesNotExist as exc:
+        raise Http404(_("No such organisation.")) from exc
+
+
+def _filtered(request: HttpRequest):
+    data = {k: v for k, v in request.GET.items() if k in FILTER_FIELDS}
+    form = OrganisationFilterForm(data)
+    form.is_valid()
+    # An invalid filter is reported at its field; the valid ones still apply.
+    return form, selectors.organisation_list(**form.filters())
+
+
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    form, qs = _filtered(request)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        return export_response(
+            rows=(
+                (
+                    o.code or "",
+                    o.name,
+                    o.get_kind_display(),
+                    o.get_actor_group_display(),
+                    o.county.name if o.county else "",
+                    o.population,
+                    o.fa_region.name if o.fa_region else "",
+                    request.build_absolute_uri(o.get_absolute_url()),
+                )
+                for o in qs
+            ),
+            headers=[
+                _("Code"), _("Name"), _("Kind"), _("Actor group"), _("County"),
+                _("Population"), _("FA region"), _("Link"),
+            ],
+            fmt=fmt,
+            filename="kraftsamla-organisationer",
+            sheet=_("Organisations"),
+        )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return render(
+        request,
+        "organisations/list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    org = _get_organisation(slug)
+    context = {
+        "org": org,
+        "memberships": selectors.memberships_of(org),
+        "profile": selectors.climate_profile_for(request.user, org),
+        "can_edit": permissions.can_edit_organisation(request.user, org),
+        "can_view_people": permissions.can_view_people(request.user, org),
+        "can_view_audit": permissions.can_view_audit_log(request.user, org),
+    }
+    if org.is_municipality:
+        table = selectors.emission_table(org)
+        context["emissions"] = table
+        per_capita = request.GET.get("per") == "capita" and bool(org.population)
+        context["per_capita"] = per_capita
+        if not table.is_empty:
+            divisor = org.population if per_capita else 1
+            unit = _("tonnes CO₂e per inhabitant") if per_capita else _("tonnes CO₂e")
+            series = [
+                charts.Series(
+                    label=label,
+                    values=[(v / divisor if v is not None else None) for v in values],
+                    colour=charts.PALETTE[i % len(charts.PALETTE)],
+                )
+                for i, (label, values) in enumerate(table.rows())
+            ]
+            first, last = table.years[0], table.years[-1]
+            change = table.change_since(first)
+            description = _(
+                "Greenhouse-gas emissions in %(name)s by sector, %(first)d–%(last)d. "
+                "Total %(first)d: %(t_first)s tonnes; %(last)d: %(t_last)s tonnes."
+            ) % {
+                "name": org.display_name,
+                "first": first,
+                "last": last,
+                "t_first": charts.format_number(table.totals[first]),
+                "t_last": charts.format_number(table.totals[last]),
+            }
+            if change is not None:
+                description += " " + _("Change: %(pct)s %%.") % {
+                    "pct": charts.format_number(change * 100, 0)
+                }
+            context["chart"] = charts.stacked_bars(
+                chart_id="emissions-chart",
+                title=_("Emissions by sector") + (" " + _("per inhabitant") if per_capita else ""),
+                description=description,
+                categories=[str(y) for y in table.years],
+                series=series,
+                unit=unit,
+                decimals=2 if per_capita else 0,
+            )
+            context["change"] = change
+    return render(request, "organisations/detail.html", context)
+
+
+@login_required
+def climate_profile_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    org = _get_organisation(slug)
+    if not permissions.can_edit_climate_profile(request.user, org):
+        raise PermissionDenied
+    instance = ClimateProfile.objects.filter(organisation=org).first()
+    if request.method == "POST":
+        form = ClimateProfileForm(request.POST, instance=instance)
+        if form.is_valid():
+            data = {f: form.cleaned_data[f] for f in form.Meta.fields}
+            try:
+                services.climate_profile_update(
+                    actor=request.user,
+                    organisation=org,
+                    data=data,
+                    expected_version=form.cleaned_data.get("version"),
+                )
+            except services.StaleEditError as exc:
+                current = ClimateProfile.objects.get(organisation=org)
+                form.add_error(None, exc)
+                return render(
+                    request,
+                    "organisations/profile_form.html",
+                    {"org": org, "form": form, "current": current},
+                    status=409,
+                )
+            messages.success(request, _("The climate profile was saved."))
+            return redirect(org.get_absolute_url() + "#climate-profile")
+    else:
+        form = ClimateProfileForm(
+            instance=instance, initial={"version": instance.version if instance else None}
+        )
+    return render(request, "organisations/profile_form.html", {"org": org, "form": form})
+
+
+def municipality_map(request: HttpRequest) -> HttpResponse:
+    features = selectors.map_features()
+    metric = request.GET.get("metric", "")
+    legend = []
+    if metric == "emissions":
+        values = selectors.latest_emissions_per_inhabitant()
+        # Quantile-free fixed classes: readable and stable between years.
+        bounds = [(0, 3, "#e6f0f7"), (3, 5, "#a9cbe3"), (5, 8, "#5e9cc8"), (8, 15, "#2c6ea3"),
+                  (15, 10_000, "#123f66")]
+        for f in features:
+            v = values.get(f["code"])
+            f["value"] = v
+            f["fill"] = next((c for lo, hi, c in bounds if v is not None and lo <= v < hi), "#dddddd")
+        legend = [(lo, hi, c) for lo, hi, c in bounds]
+    return render(
+        request,
+        "organisations/map.html",
+        {
+            "features": features,
+            "width": MAP_WIDTH,
+            "height": MAP_HEIGHT,
+            "metric": metric,
+            "legend": legend,
+            "year": selectors.latest_emission_year() if metric == "emissions" else None,
+        },
+    )
+
+
+@login_required
+def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
+    org = _get_organisation(slug)
+    if not permissions.can_view_audit_log(request.user, org):
+        raise PermissionDenied
+    page = Paginator(selectors.audit_events_for(org), 50).get_page(request.GET.get("page"))
+    return render(request, "organisations/audit_log.html", {"org": org, "page": page})
