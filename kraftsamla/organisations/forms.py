@@ -55,6 +55,9 @@ class OrganisationFilterForm(forms.Form):
 
 class ClimateProfileForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    strategy_url = forms.URLField(
+        label=_("link to climate strategy"), required=False, assume_scheme="https"
+    )
 
     class Meta:
         model = ClimateProfile
