@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kraftsamla.core",
     "kraftsamla.accounts",
     "kraftsamla.organisations",
+    "kraftsamla.capacity",
     "kraftsamla.api",
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("konto/", include("kraftsamla.accounts.urls")),
     path("organisationer/", include("kraftsamla.organisations.urls")),
+    path("kapacitet/", include("kraftsamla.capacity.urls")),
     path("api/v1/", include("kraftsamla.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -131,3 +131,80 @@ def stacked_bars(
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text part above is escaped
+
+
+def score_colour(score: float | None) -> str:
+    """Return a fill for a 0–100 score (sequential; dark text stays readable on each)."""
+    if score is None:
+        return "#ffffff"
+    if score < 25:
+        return "#f4c7b8"
+    if score < 50:
+        return "#f9e3a7"
+    if score < 75:
+        return "#cfe6c4"
+    return "#8fc9a0"
+
+
+def horizontal_bars(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    markers: Sequence[float | None] | None = None,
+    marker_label: str = "",
+    maximum: float = 100,
+    width: int = 640,
+    missing_text: str = "–",
+) -> SafeString:
+    """Return an SVG horizontal bar chart (0–maximum) with optional comparison markers."""
+    row_h, left, right, top = 34, 190, 60, 10
+    axis_y = top + row_h * len(labels)
+    height = axis_y + (48 if markers is not None else 26)
+    plot_w = width - left - right
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" '
+        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
+    ]
+    for tick in range(0, int(maximum) + 1, int(maximum // 4) or 1):
+        x = left + plot_w * tick / maximum
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{axis_y}" class="grid"/>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{axis_y + 16}" text-anchor="middle" class="tick">{tick}</text>'
+        )
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = top + i * row_h
+        parts.append(
+            f'<text x="{left - 8}" y="{y + row_h / 2 + 4:.1f}" text-anchor="end" class="tick">'
+            f"{escape(label)}</text>"
+        )
+        if value is None:
+            parts.append(
+                f'<text x="{left + 4}" y="{y + row_h / 2 + 4:.1f}" class="tick">{escape(missing_text)}</text>'
+            )
+        else:
+            w = plot_w * max(0.0, min(value, maximum)) / maximum
+            parts.append(
+                f'<rect x="{left}" y="{y + 6}" width="{w:.1f}" height="{row_h - 12}" fill="#1b5e8c">'
+                f"<title>{escape(label)}: {value:g}</title></rect>"
+            )
+            parts.append(
+                f'<text x="{left + w + 6:.1f}" y="{y + row_h / 2 + 4:.1f}" class="tick">{value:g}</text>'
+            )
+        if markers is not None and markers[i] is not None:
+            mx = left + plot_w * markers[i] / maximum
+            parts.append(
+                f'<path d="M{mx:.1f},{y + 2} l6,0 l-6,{row_h - 4} l-6,-{row_h - 4} z" fill="#b3590d">'
+                f"<title>{escape(marker_label)}: {markers[i]:g}</title></path>"
+            )
+    if markers is not None:
+        parts.append(
+            f'<path d="M{left + 5},{height - 14} l-5,10 l-5,-10 z" fill="#b3590d"/>'
+            f'<text x="{left + 12}" y="{height - 4}" class="legend">{escape(marker_label)}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text part above is escaped

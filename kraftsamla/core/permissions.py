@@ -133,3 +133,65 @@ def visible_sharing_filter(user, owner_field: str = "organisation") -> Q:
     if coordinated:
         q |= Q(sharing_level=SharingLevel.REGION, **{f"{owner_field}_id__in": coordinated})
     return q
+
+
+# --- Transition capacity -----------------------------------------------------
+
+
+def can_manage_assessments(user, organisation) -> bool:
+    """Start assessments, invite respondents, move them through their lifecycle."""
+    return is_platform_staff(user) or role_in(user, organisation) in _EDIT_ROLES
+
+
+def can_manage_assessment(user, assessment) -> bool:
+    return can_manage_assessments(user, assessment.organisation)
+
+
+def can_view_assessment(user, assessment) -> bool:
+    """The organisation's people see all its assessments; others only published, shared ones."""
+    if is_platform_staff(user) or role_in(user, assessment.organisation) is not None:
+        return True
+    return assessment.status == "published" and can_view_shared(
+        user, assessment.organisation, assessment.sharing_level
+    )
+
+
+def can_view_respondent_details(user, assessment) -> bool:
+    """Who answered what is for the organisation's coordinators only."""
+    return can_manage_assessment(user, assessment)
+
+
+def can_answer_assessment(user, assessment, respondent=None) -> bool:
+    """A respondent answers an open assessment of their own organisation."""
+    return (
+        respondent is not None
+        and getattr(user, "is_authenticated", False)
+        and respondent.user_id == user.pk
+        and respondent.assessment_id == assessment.pk
+        and assessment.status == "open"
+        and role_in(user, assessment.organisation) is not None
+    )
+
+
+def can_view_regional_overview(user, body) -> bool:
+    """A coordinating body's people see the overview of what members shared with it."""
+    from kraftsamla.organisations.models import COORDINATING_KINDS
+
+    if body is None or body.kind not in COORDINATING_KINDS:
+        return False
+    return is_platform_staff(user) or role_in(user, body) is not None
+
+
+def visible_assessment_filter(user) -> Q:
+    """Return a Q keeping assessments the user may see (own org's, or published and shared)."""
+    if is_platform_staff(user):
+        return Q()
+    published = Q(status="published")
+    q = published & Q(sharing_level=SharingLevel.PUBLIC)
+    own = list(_roles(user))
+    if own:
+        q |= Q(organisation_id__in=own)
+    coordinated = _coordinated_ids(user)
+    if coordinated:
+        q |= published & Q(sharing_level=SharingLevel.REGION, organisation_id__in=coordinated)
+    return q

@@ -374,6 +374,8 @@ class ClimateProfile(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
+        # The "%" is a literal percent sign, not a format directive.
+        # xgettext:no-python-format
         help_text=_("For example 0.08 for 8 % of one post."),
     )
     target_year = models.PositiveSmallIntegerField(

@@ -93,12 +93,13 @@ def _current(qs):
 def memberships_of(organisation: Organisation) -> dict[str, list[Membership]]:
     """Return the bodies the organisation belongs to and the members it has."""
     belongs = list(
-        _current(Membership.objects.filter(member=organisation)).select_related("body")
+        _current(Membership.objects.filter(member=organisation))
+        .select_related("body", "member")
         .order_by("body__name")
     )
     members = list(
         _current(Membership.objects.filter(body=organisation))
-        .select_related("member")
+        .select_related("member", "body")
         .order_by("member__name")
     )
     return {"belongs_to": belongs, "members": members}

@@ -14,3 +14,7 @@
     });
   });
 })();
+// Print buttons (the summary page); without JavaScript the browser's print works the same.
+document.addEventListener("click", function (event) {
+  if (event.target && event.target.matches("[data-print]")) { window.print(); }
+});

@@ -1,0 +1,174 @@
+"""API endpoints for transition capacity. Permissions come from kraftsamla.core.permissions."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import generics, serializers
+from rest_framework import permissions as drf_permissions
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kraftsamla.capacity import selectors, services
+from kraftsamla.capacity.models import Assessment, Capital, Framework, Statement
+from kraftsamla.core import permissions
+
+
+class StatementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Statement
+        fields = ["id", "key", "order", "text_sv", "text_en", "levels"]
+
+
+class CapitalSerializer(serializers.ModelSerializer):
+    statements = StatementSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Capital
+        fields = ["key", "order", "name_sv", "name_en", "definition_sv", "definition_en",
+                  "question_sv", "question_en", "statements"]
+
+
+class FrameworkSerializer(serializers.ModelSerializer):
+    capitals = CapitalSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Framework
+        fields = ["version", "title_sv", "title_en", "overall_sv", "overall_en", "source",
+                  "building_steps", "scale", "collaboration_forms", "is_current", "capitals"]
+
+
+class FrameworkSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Framework
+        fields = ["version", "title_sv", "title_en", "is_current", "created_at"]
+
+
+class CapitalResultSerializer(serializers.Serializer):
+    capital = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    share_answered = serializers.FloatField()
+    answered = serializers.IntegerField()
+    total = serializers.IntegerField()
+    consensus = serializers.FloatField(allow_null=True)
+    low_consensus = serializers.BooleanField()
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    framework_version = serializers.CharField(source="framework.version", read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "organisation", "framework_version", "year", "purpose", "purpose_note",
+                  "mode", "status", "sharing_level", "published_at", "is_demo"]
+
+
+class AssessmentDetailSerializer(AssessmentSerializer):
+    results = serializers.SerializerMethodField()
+
+    class Meta(AssessmentSerializer.Meta):
+        fields = [*AssessmentSerializer.Meta.fields, "results"]
+
+    @extend_schema_field(CapitalResultSerializer(many=True))
+    def get_results(self, obj) -> list[dict]:
+        results = selectors.assessment_capital_results(obj)
+        return [
+            {"capital": key, "score": r.score, "share_answered": round(r.share_answered, 3),
+             "answered": r.answered, "total": r.total, "consensus": r.consensus,
+             "low_consensus": r.low_consensus}
+            for key, r in results.items()
+        ]
+
+
+class AnswerInSerializer(serializers.Serializer):
+    statement = serializers.CharField(help_text="Statement key, e.g. political-1.")
+    score = serializers.IntegerField(allow_null=True, required=False)
+    dont_know = serializers.BooleanField(default=False)
+    evidence = serializers.CharField(allow_blank=True, required=False, default="")
+    framework_version = serializers.CharField(required=False)
+
+
+class AnswerOutSerializer(serializers.Serializer):
+    statement = serializers.CharField()
+    score = serializers.IntegerField(allow_null=True)
+    dont_know = serializers.BooleanField()
+    evidence = serializers.CharField()
+
+
+class FrameworkList(generics.ListAPIView):
+    """Framework versions."""
+
+    serializer_class = FrameworkSummarySerializer
+    queryset = Framework.objects.order_by("-created_at")
+
+
+class FrameworkDetail(generics.RetrieveAPIView):
+    """One framework version with capitals, statements and level descriptors."""
+
+    serializer_class = FrameworkSerializer
+    lookup_field = "version"
+    queryset = Framework.objects.prefetch_related("capitals__statements")
+
+
+class AssessmentList(generics.ListAPIView):
+    """Assessments the caller may see: their own organisations', and published shared ones."""
+
+    serializer_class = AssessmentSerializer
+
+    def get_queryset(self):
+        qs = selectors.visible_assessments(self.request.user)
+        org = self.request.query_params.get("organisation")
+        if org:
+            qs = qs.filter(organisation__slug=org)
+        return qs
+
+
+class AssessmentDetail(generics.RetrieveAPIView):
+    """One assessment with its per-capital results."""
+
+    serializer_class = AssessmentDetailSerializer
+
+    def get_object(self):
+        try:
+            assessment = selectors.assessment_get(int(self.kwargs["pk"]))
+        except (Assessment.DoesNotExist, ValueError) as exc:
+            raise NotFound(_("No such assessment.")) from exc
+        if not permissions.can_view_assessment(self.request.user, assessment):
+            raise NotFound(_("No such assessment."))
+        return assessment
+
+
+class AnswerWrite(APIView):
+    """Save the caller's answer to one statement (same rules as the answer page)."""
+
+    permission_classes = [drf_permissions.IsAuthenticated]
+
+    @extend_schema(request=AnswerInSerializer, responses=AnswerOutSerializer)
+    def put(self, request, pk: int):
+        try:
+            assessment = selectors.assessment_get(pk)
+        except Assessment.DoesNotExist as exc:
+            raise NotFound(_("No such assessment.")) from exc
+        if not permissions.can_view_assessment(request.user, assessment):
+            raise NotFound(_("No such assessment."))
+        data = AnswerInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        statement = Statement.objects.select_related("capital").filter(
+            capital__framework_id=assessment.framework_id, key=values["statement"]
+        ).first()
+        if statement is None:
+            raise ValidationError({"statement": _("No statement with this key in the assessment's "
+                                                  "framework version.")})
+        try:
+            answer = services.answer_save(
+                actor=request.user, assessment=assessment, statement=statement,
+                score=values.get("score"), dont_know=values.get("dont_know", False),
+                evidence=values.get("evidence", ""),
+                framework_version=values.get("framework_version"),
+            )
+        except PermissionError as exc:  # pragma: no cover - services raise Django's
+            raise PermissionDenied(str(exc)) from exc
+        return Response({"statement": statement.key, "score": answer.score,
+                         "dont_know": answer.dont_know, "evidence": answer.evidence})

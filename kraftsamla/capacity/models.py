@@ -1,0 +1,354 @@
+"""Map transition capacity: a versioned framework of seven capitals and assessments of it.
+
+Framework content is versioned data: a new version may reword or add statements
+without touching past assessments, which keep pointing at the version they used.
+Statements keep a stable `key` across versions, so results stay comparable where
+a statement is unchanged.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kraftsamla.core.i18n import Bilingual
+from kraftsamla.core.models import SharingLevel
+
+SCALE_MIN, SCALE_MAX = 0, 4
+
+
+class CapitalKey(models.TextChoices):
+    POLITICAL = "political", _("Political capital")
+    ORGANISATIONAL = "organisational", _("Organisational capital")
+    HUMAN = "human", _("Human capital")
+    RELATIONAL = "relational", _("Relational capital")
+    DYNAMIC = "dynamic", _("Dynamic capital")
+    FINANCIAL = "financial", _("Financial capital")
+    REAL = "real", _("Real capital")
+
+
+class CollaborationForm(models.TextChoices):
+    """The three forms in which a regional actor can strengthen municipalities' capacity."""
+
+    KNOWLEDGE_BASE = "knowledge_base", _("A larger knowledge base")
+    RESOURCE_BASE = "resource_base", _("A larger resource base")
+    ROOM_FOR_ACTION = "room_for_action", _("More room for action")
+
+
+class RoleGroup(models.TextChoices):
+    POLITICIANS = "politicians", _("Politicians")
+    SENIOR_MANAGERS = "senior_managers", _("Senior managers")
+    STRATEGIC = "strategic_coordinators", _("Strategic coordinators")
+    OPERATIONAL = "operational_staff", _("Operational staff")
+
+
+class Framework(Bilingual, models.Model):
+    """One version of the transition-capacity framework."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    title_sv = models.CharField(_("title (Swedish)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    overall_sv = models.TextField(_("about transition capacity (Swedish)"))
+    overall_en = models.TextField(_("about transition capacity (English)"))
+    source = models.CharField(_("source"), max_length=300)
+    building_steps = models.JSONField(
+        _("building order"),
+        help_text=_("Steps in which the capitals build on each other, e.g. "
+                    "[[\"political\"], [\"financial\"], [\"relational\", \"human\"], …]."),
+    )
+    building_order_sv = models.TextField(_("why this order (Swedish)"), blank=True)
+    building_order_en = models.TextField(_("why this order (English)"), blank=True)
+    scale = models.JSONField(_("scale"), help_text=_("Labels and descriptions of levels 0–4."))
+    collaboration_forms = models.JSONField(_("collaboration forms"), default=list)
+    is_current = models.BooleanField(
+        _("current version"), default=False, help_text=_("New assessments use the current version.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("framework version")
+        verbose_name_plural = _("framework versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_framework"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title_sv} ({self.version})"
+
+    def step_of(self, capital_key: str) -> int:
+        """Return the 0-based building step of a capital (last step if not listed)."""
+        for index, step in enumerate(self.building_steps or []):
+            if capital_key in step:
+                return index
+        return len(self.building_steps or [])
+
+
+class Capital(Bilingual, models.Model):
+    framework = models.ForeignKey(
+        Framework, verbose_name=_("framework"), on_delete=models.CASCADE, related_name="capitals"
+    )
+    key = models.CharField(_("capital"), max_length=20, choices=CapitalKey.choices)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    name_sv = models.CharField(_("name (Swedish)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    definition_sv = models.TextField(_("definition (Swedish)"))
+    definition_en = models.TextField(_("definition (English)"))
+    question_sv = models.TextField(_("guiding question (Swedish)"))
+    question_en = models.TextField(_("guiding question (English)"))
+
+    class Meta:
+        ordering = ["framework", "order"]
+        verbose_name = _("capital")
+        verbose_name_plural = _("capitals")
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "key"], name="capital_once_per_framework")
+        ]
+
+    def __str__(self) -> str:
+        return self.name_sv
+
+
+class Statement(Bilingual, models.Model):
+    capital = models.ForeignKey(
+        Capital, verbose_name=_("capital"), on_delete=models.CASCADE, related_name="statements"
+    )
+    key = models.SlugField(
+        _("stable key"),
+        max_length=50,
+        help_text=_("Keep the key when a statement is unchanged across versions; give a new "
+                    "key when its meaning changes, so results are only compared like with like."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text_sv = models.TextField(_("statement (Swedish)"))
+    text_en = models.TextField(_("statement (English)"))
+    levels = models.JSONField(
+        _("level descriptors"), help_text=_('{"0": {"sv": "…", "en": "…"}, …, "4": {…}}')
+    )
+
+    class Meta:
+        ordering = ["capital__order", "order"]
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        constraints = [
+            models.UniqueConstraint(fields=["capital", "key"], name="statement_key_per_capital")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Purpose(models.TextChoices):
+    BASELINE = "baseline", _("Baseline")
+    FOLLOW_UP = "follow_up", _("Annual follow-up")
+    OTHER = "other", _("Other")
+
+
+class Mode(models.TextChoices):
+    INDIVIDUAL = "individual", _("Alone (one respondent)")
+    GROUP = "group", _("As a group (several respondents)")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open for answers")
+    CLOSED = "closed", _("Closed")
+    PUBLISHED = "published", _("Published")
+
+
+class Assessment(models.Model):
+    """An organisation's self-assessment of its transition capacity for one year."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="assessments",
+    )
+    framework = models.ForeignKey(
+        Framework, verbose_name=_("framework version"), on_delete=models.PROTECT,
+        related_name="assessments",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    purpose_note = models.CharField(_("purpose in your words"), max_length=300, blank=True)
+    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices, default=Mode.GROUP)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    sharing_level = models.CharField(
+        _("sharing"), max_length=16, choices=SharingLevel.choices, default=SharingLevel.PRIVATE
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        ordering = ["organisation__name", "-year"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year", "purpose"], name="one_assessment_per_year_purpose"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2100), name="assessment_year_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "status", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.year} ({self.get_purpose_display()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (Status.DRAFT, Status.OPEN)
+
+    @property
+    def accepts_answers(self) -> bool:
+        return self.status == Status.OPEN
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("capacity:assessment", kwargs={"pk": self.pk})
+
+
+class Respondent(models.Model):
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE,
+        related_name="respondents",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+        related_name="capacity_respondents",
+    )
+    role_group = models.CharField(_("role group"), max_length=30, choices=RoleGroup.choices)
+    submitted_at = models.DateTimeField(_("marked as done"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["assessment", "role_group", "user__email"]
+        verbose_name = _("respondent")
+        verbose_name_plural = _("respondents")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "user"], name="respondent_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_group_display()})"
+
+
+class Answer(models.Model):
+    """One respondent's score for one statement; `score` is None for "don't know"."""
+
+    respondent = models.ForeignKey(
+        Respondent, verbose_name=_("respondent"), on_delete=models.CASCADE, related_name="answers"
+    )
+    statement = models.ForeignKey(
+        Statement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="answers"
+    )
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    dont_know = models.BooleanField(_("don't know"), default=False)
+    evidence = models.TextField(_("evidence or comment"), blank=True)
+    updated_at = models.DateTimeField(_("saved"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["respondent", "statement"], name="answer_once"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=4)),
+                name="answer_score_on_scale",
+            ),
+            models.CheckConstraint(
+                condition=(Q(dont_know=True) & Q(score__isnull=True))
+                | (Q(dont_know=False) & Q(score__isnull=False)),
+                name="answer_score_xor_dont_know",
+            ),
+        ]
+
+
+class CapitalNote(models.Model):
+    """A respondent's note on what would strengthen a capital; becomes a need."""
+
+    respondent = models.ForeignKey(
+        Respondent, verbose_name=_("respondent"), on_delete=models.CASCADE, related_name="notes"
+    )
+    capital = models.ForeignKey(
+        Capital, verbose_name=_("capital"), on_delete=models.PROTECT, related_name="notes"
+    )
+    strengthen = models.TextField(_("what would strengthen this capital"), blank=True)
+    collaboration_form = models.CharField(
+        _("collaboration form that would help"), max_length=20,
+        choices=CollaborationForm.choices, blank=True,
+    )
+    updated_at = models.DateTimeField(_("saved"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("capital note")
+        verbose_name_plural = _("capital notes")
+        constraints = [
+            models.UniqueConstraint(fields=["respondent", "capital"], name="note_once"),
+        ]
+
+
+class AgreedScore(models.Model):
+    """The score a group agreed on for a statement after discussing it."""
+
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE,
+        related_name="agreed_scores",
+    )
+    statement = models.ForeignKey(
+        Statement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.PositiveSmallIntegerField(_("agreed score"))
+    rationale = models.TextField(_("why"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("saved by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    updated_at = models.DateTimeField(_("saved"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("agreed score")
+        verbose_name_plural = _("agreed scores")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "statement"], name="agreed_once"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=4), name="agreed_score_on_scale"
+            ),
+        ]
+
+
+class AssessmentResult(models.Model):
+    """A published assessment's stored per-capital result, for fast regional views.
+
+    Written when an assessment is published and removed when it is reopened, so
+    overviews across hundreds of municipalities read one row per capital.
+    """
+
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE, related_name="results"
+    )
+    capital_key = models.CharField(_("capital"), max_length=20, choices=CapitalKey.choices)
+    score = models.FloatField(_("score 0–100"), null=True, blank=True)
+    share_answered = models.FloatField(_("share of statements answered"))
+    consensus = models.FloatField(_("consensus 0–1"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("assessment result")
+        verbose_name_plural = _("assessment results")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "capital_key"], name="result_once"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)),
+                name="result_score_range",
+            ),
+        ]

@@ -1,0 +1,363 @@
+"""Read assessments, results, peer comparisons and regional overviews, scoped by permission."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from kraftsamla.capacity import scoring
+from kraftsamla.capacity.models import (
+    AgreedScore,
+    Answer,
+    Assessment,
+    AssessmentResult,
+    Capital,
+    CapitalKey,
+    CapitalNote,
+    Framework,
+    Respondent,
+    Statement,
+    Status,
+)
+from kraftsamla.core import permissions
+from kraftsamla.core.models import SharingLevel
+from kraftsamla.organisations.models import (
+    POPULATION_BOUNDS,
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationKind,
+)
+
+MIN_PEERS = 5
+SHARED_LEVELS = (SharingLevel.REGION, SharingLevel.PUBLIC)
+
+
+def current_framework() -> Framework | None:
+    return Framework.objects.filter(is_current=True).first()
+
+
+def framework_with_content(framework: Framework) -> list[Capital]:
+    """Return the framework's capitals with their statements, in two queries."""
+    return list(
+        Capital.objects.filter(framework=framework)
+        .prefetch_related(Prefetch("statements", queryset=Statement.objects.order_by("order")))
+        .order_by("order")
+    )
+
+
+def assessment_get(pk: int) -> Assessment:
+    return Assessment.objects.select_related("organisation", "framework", "created_by").get(pk=pk)
+
+
+def visible_assessments(user) -> QuerySet[Assessment]:
+    return (
+        Assessment.objects.filter(permissions.visible_assessment_filter(user))
+        .select_related("organisation", "framework")
+        .order_by("organisation__name", "-year")
+    )
+
+
+def assessments_of(user, organisation: Organisation) -> QuerySet[Assessment]:
+    return visible_assessments(user).filter(organisation=organisation)
+
+
+def respondent_of(user, assessment: Assessment) -> Respondent | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Respondent.objects.filter(assessment=assessment, user=user).first()
+
+
+def respondents(assessment: Assessment) -> list[Respondent]:
+    return list(
+        Respondent.objects.filter(assessment=assessment).select_related("user")
+        .order_by("role_group", "user__email")
+    )
+
+
+def answers_of(respondent: Respondent) -> dict[int, Answer]:
+    return {a.statement_id: a for a in Answer.objects.filter(respondent=respondent)}
+
+
+def notes_of(respondent: Respondent) -> dict[int, CapitalNote]:
+    return {n.capital_id: n for n in CapitalNote.objects.filter(respondent=respondent)}
+
+
+def progress_of(respondent: Respondent, capitals: list[Capital]) -> dict[str, tuple[int, int]]:
+    answered = set(
+        Answer.objects.filter(respondent=respondent).values_list("statement_id", flat=True)
+    )
+    return {
+        c.key: (sum(1 for s in c.statements.all() if s.pk in answered), len(c.statements.all()))
+        for c in capitals
+    }
+
+
+def assessment_capital_results(assessment: Assessment) -> dict[str, scoring.CapitalResult]:
+    """Compute the per-capital results of one assessment in three queries."""
+    statements = list(
+        Statement.objects.filter(capital__framework_id=assessment.framework_id)
+        .order_by("capital__order", "order")
+        .values_list("id", "key", "capital__key")
+    )
+    answers = Answer.objects.filter(respondent__assessment=assessment).values_list(
+        "respondent_id", "statement_id", "score"
+    )
+    agreed = dict(
+        AgreedScore.objects.filter(assessment=assessment).values_list("statement_id", "score")
+    )
+    order = list(
+        Capital.objects.filter(framework_id=assessment.framework_id)
+        .order_by("order")
+        .values_list("key", flat=True)
+    )
+    return scoring.compute(statements=statements, answers=answers, agreed=agreed, capital_order=order)
+
+
+def previous_assessment(assessment: Assessment, user) -> Assessment | None:
+    """Return the latest earlier published assessment of the same organisation the user may see."""
+    return (
+        visible_assessments(user)
+        .filter(organisation_id=assessment.organisation_id, status=Status.PUBLISHED,
+                year__lt=assessment.year)
+        .order_by("-year", "-published_at")
+        .first()
+    )
+
+
+def stored_scores(assessment: Assessment) -> dict[str, float | None]:
+    return dict(
+        AssessmentResult.objects.filter(assessment=assessment).values_list("capital_key", "score")
+    )
+
+
+@dataclass
+class PeerGroup:
+    key: str
+    label: str
+    organisation_ids: list[int]
+
+
+def peer_groups(organisation: Organisation) -> list[PeerGroup]:
+    """Return the peer groups an organisation can compare with."""
+    from django.utils.translation import gettext as _
+
+    groups = []
+    today = timezone.localdate()
+    bodies = (
+        Membership.objects.filter(
+            member=organisation, role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT]
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .select_related("body")
+    )
+    member_ids: dict[int, list[int]] = defaultdict(list)
+    body_list = [m.body for m in bodies]
+    for body_id, member_id in Membership.objects.filter(
+        body__in=body_list, role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT]
+    ).values_list("body_id", "member_id"):
+        member_ids[body_id].append(member_id)
+    for body in body_list:
+        groups.append(PeerGroup(f"body:{body.slug}", _("Members of %(body)s") % {"body": body.display_name},
+                                [i for i in member_ids[body.pk] if i != organisation.pk]))
+    if organisation.county_id:
+        ids = list(
+            Organisation.objects.filter(county_id=organisation.county_id, kind=OrganisationKind.MUNICIPALITY)
+            .exclude(pk=organisation.pk).values_list("id", flat=True)
+        )
+        groups.append(PeerGroup("county", _("Municipalities in %(county)s") % {"county": organisation.county.name}, ids))
+    pc = organisation.population_class
+    if pc:
+        low, high = POPULATION_BOUNDS[pc]
+        qs = Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY, population__gte=low)
+        if high is not None:
+            qs = qs.filter(population__lt=high)
+        groups.append(PeerGroup("population", organisation.get_population_class_display(),
+                                list(qs.exclude(pk=organisation.pk).values_list("id", flat=True))))
+    return groups
+
+
+@dataclass
+class PeerComparison:
+    group: PeerGroup
+    peers_with_results: int
+    medians: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def enough(self) -> bool:
+        return self.peers_with_results >= MIN_PEERS
+
+
+def peer_comparison(group: PeerGroup, year: int) -> PeerComparison:
+    """Return the median per capital of peers' latest shared, published results up to `year`.
+
+    Only results shared beyond the organisation (with regional bodies or public)
+    count, and only when at least MIN_PEERS peers have them; the medians never
+    reveal a single peer.
+    """
+    rows = (
+        AssessmentResult.objects.filter(
+            assessment__organisation_id__in=group.organisation_ids,
+            assessment__status=Status.PUBLISHED,
+            assessment__sharing_level__in=SHARED_LEVELS,
+            assessment__year__lte=year,
+        )
+        .order_by("assessment__organisation_id", "-assessment__year", "-assessment__published_at")
+        .values_list("assessment__organisation_id", "assessment_id", "capital_key", "score")
+    )
+    latest: dict[int, int] = {}
+    scores: dict[str, list[float | None]] = defaultdict(list)
+    for org_id, assessment_id, key, score in rows:
+        chosen = latest.setdefault(org_id, assessment_id)
+        if chosen == assessment_id:
+            scores[key].append(score)
+    comparison = PeerComparison(group=group, peers_with_results=len(latest))
+    if comparison.enough:
+        comparison.medians = {k: scoring.median_or_none(v) for k, v in scores.items()}
+    return comparison
+
+
+@dataclass
+class RegionalOverview:
+    body: Organisation
+    year: int | None
+    years: list[int]
+    capitals: list[tuple[str, str]]
+    rows: list[dict]  # {"org": Organisation, "scores": {key: score|None}, "assessment": id|None}
+    trends: dict[str, dict[int, float | None]]
+
+    @property
+    def with_results(self) -> int:
+        return sum(1 for r in self.rows if r["assessment_id"])
+
+    def distribution(self) -> list[dict]:
+        """Return min, median, max and the number of weak members per capital."""
+        out = []
+        for key, label in self.capitals:
+            values = [r["scores"].get(key) for r in self.rows if r["scores"].get(key) is not None]
+            values.sort()
+            out.append({
+                "key": key, "label": label, "n": len(values),
+                "min": values[0] if values else None,
+                "median": scoring.median_or_none(values),
+                "max": values[-1] if values else None,
+                "weak": sum(1 for v in values if v < scoring.LOW_SCORE),
+            })
+        return out
+
+    def shared_needs(self) -> list[dict]:
+        """Return capitals ordered by how many members are weak in them."""
+        return sorted(
+            [d for d in self.distribution() if d["n"]],
+            key=lambda d: (-d["weak"], d["median"] if d["median"] is not None else 100),
+        )
+
+
+def regional_overview(
+    *, user, body: Organisation, year: int | None = None, population_class: str = ""
+) -> RegionalOverview:
+    """Return members × capitals for what members shared with the body; a fixed number of queries."""
+    today = timezone.localdate()
+    members_qs = (
+        Organisation.objects.filter(
+            memberships__body=body,
+            memberships__role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT],
+        )
+        .filter(Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today))
+        .distinct()
+        .order_by("name")
+    )
+    if population_class:
+        low, high = POPULATION_BOUNDS[population_class]
+        members_qs = members_qs.filter(population__gte=low)
+        if high is not None:
+            members_qs = members_qs.filter(population__lt=high)
+    members = list(members_qs)
+    member_ids = [m.pk for m in members]
+    shared = AssessmentResult.objects.filter(
+        assessment__organisation_id__in=member_ids,
+        assessment__status=Status.PUBLISHED,
+        assessment__sharing_level__in=SHARED_LEVELS,
+    )
+    rows = list(
+        shared.order_by("assessment__organisation_id", "-assessment__year", "-assessment__published_at")
+        .values_list("assessment__organisation_id", "assessment__year", "assessment_id",
+                     "capital_key", "score")
+    )
+    years = sorted({r[1] for r in rows})
+    if year is None and years:
+        year = years[-1]
+    # Latest assessment per member and year.
+    per_org_year: dict[tuple[int, int], int] = {}
+    scores: dict[int, dict[str, dict[str, float | None]]] = defaultdict(dict)
+    by_year: dict[int, dict[str, list[float | None]]] = defaultdict(lambda: defaultdict(list))
+    for org_id, y, assessment_id, key, score in rows:
+        chosen = per_org_year.setdefault((org_id, y), assessment_id)
+        if chosen != assessment_id:
+            continue
+        scores[(org_id, y)].setdefault("assessment_id", assessment_id)
+        scores[(org_id, y)].setdefault("scores", {})[key] = score
+        by_year[y][key].append(score)
+    capitals = [(c.value, c.label) for c in CapitalKey]
+    table = []
+    for m in members:
+        entry = scores.get((m.pk, year), {})
+        table.append({"org": m, "scores": entry.get("scores", {}),
+                      "assessment_id": entry.get("assessment_id")})
+    trends = {
+        key: {y: scoring.median_or_none(by_year[y][key]) for y in years} for key, _l in capitals
+    }
+    return RegionalOverview(body=body, year=year, years=years, capitals=capitals, rows=table,
+                            trends=trends)
+
+
+def coordinated_bodies(user) -> QuerySet[Organisation]:
+    """Return coordinating bodies the user has a role in (for the regional overview menu)."""
+    from kraftsamla.organisations.models import COORDINATING_KINDS
+
+    if not getattr(user, "is_authenticated", False):
+        return Organisation.objects.none()
+    qs = Organisation.objects.filter(kind__in=COORDINATING_KINDS)
+    if permissions.is_platform_staff(user):
+        return qs.filter(member_links__isnull=False).distinct().order_by("name")
+    return qs.filter(user_roles__user=user).order_by("name")
+
+
+def statement_details(assessment: Assessment) -> list[dict]:
+    """Return per statement: text, median, spread, agreed score and who disagrees (group mode)."""
+    results = assessment_capital_results(assessment)
+    statements = {
+        s.pk: s for s in Statement.objects.filter(capital__framework_id=assessment.framework_id)
+        .select_related("capital")
+    }
+    agreed = {a.statement_id: a for a in AgreedScore.objects.filter(assessment=assessment)}
+    people = {r.pk: r for r in respondents(assessment)}
+    out = []
+    for key, capital in results.items():
+        for sr in capital.statements:
+            out.append({
+                "capital_key": key,
+                "statement": statements[sr.statement_id],
+                "result": sr,
+                "agreed": agreed.get(sr.statement_id),
+                "disagreeing": [people[r] for r in sr.disagreeing if r in people],
+            })
+    return out
+
+
+def needs_from_notes(assessment: Assessment) -> list[dict]:
+    """Return respondents' notes per capital: what would strengthen it and the form that helps."""
+    notes = (
+        CapitalNote.objects.filter(respondent__assessment=assessment)
+        .exclude(strengthen="", collaboration_form="")
+        .select_related("capital", "respondent")
+        .order_by("capital__order", "respondent__role_group")
+    )
+    return [
+        {"capital": n.capital, "text": n.strengthen, "form": n.get_collaboration_form_display(),
+         "role_group": n.respondent.get_role_group_display()}
+        for n in notes
+    ]

@@ -1,0 +1,53 @@
+"""Helpers for the browser tests: the axe check, translated texts and logging in."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.utils import translation
+
+DEMO_PASSWORD = "kraftsamla-demo"
+ADMIN_MOLNDAL = "admin.molndal@demo.kraftsamla.se"
+EDITOR_MOLNDAL = "redaktor.molndal@demo.kraftsamla.se"
+# Set KRAFTSAMLA_SCREENSHOT_DIR=/tmp/shots to keep a full-page screenshot of every scanned page.
+SCREENSHOT_DIR = os.environ.get("KRAFTSAMLA_SCREENSHOT_DIR")
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def assert_accessible(page, label: str = "") -> None:
+    """Run axe-core on the page; fail on any violation of impact serious or critical."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    if SCREENSHOT_DIR:
+        Path(SCREENSHOT_DIR).mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^a-z0-9]+", "-", f"{label or page.url}".lower()).strip("-")[-80:]
+        page.screenshot(path=str(Path(SCREENSHOT_DIR) / f"{name}.png"), full_page=True)
+    results = Axe().run(page)
+    blocking = [v for v in results.response["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+    if blocking:
+        lines = [f"axe found {len(blocking)} serious/critical violation(s) on {page.url}:"]
+        for v in blocking:
+            lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+            for node in v["nodes"][:10]:
+                lines.append(f"    target {node['target']}: {node.get('failureSummary', '')}")
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+def t(message: str, language: str = "sv") -> str:
+    """The text the server shows for `message` in `language` (English until it is translated)."""
+    with translation.override(language):
+        return translation.gettext(message)
+
+
+def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the login form (mouse-free but not a keyboard test)."""
+    page.goto("/konto/logga-in/")
+    page.locator("#id_email").fill(email)
+    page.locator("#id_password").fill(password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("header form[action$='/konto/logga-ut/']").count() == 1, "not logged in"

@@ -1,0 +1,53 @@
+"""An editor in Mölndal edits the climate profile; invalid values are explained."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from .helpers import EDITOR_MOLNDAL, assert_accessible, login, t
+
+pytestmark = pytest.mark.browser
+
+
+def test_editor_edits_climate_profile_with_error_summary(page):
+    login(page, EDITOR_MOLNDAL)
+    page.goto("/organisationer/molndal/")
+    edit = page.locator("#climate-profile a.button")
+    expect(edit).to_have_text(t("Edit climate profile"))
+    with page.expect_navigation():
+        edit.click()
+    assert page.url.endswith("/organisationer/molndal/klimatprofil/")
+    year = page.locator("#id_target_year")
+    expect(year).to_have_value("2030")
+    assert_accessible(page, "profile-form")
+
+    year.fill("1999")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary).to_be_focused()
+    message = t("Give a year between 2020 and 2100.")
+    summary_link = summary.locator("a[href='#id_target_year']")
+    expect(summary_link).to_contain_text(message)
+
+    expect(year).to_have_attribute("aria-invalid", "true")
+    described_by = (year.get_attribute("aria-describedby") or "").split()
+    assert "id_target_year-errors" in described_by
+    expect(page.locator("#id_target_year-errors")).to_have_text(message)
+    # The other fields keep what was typed and are not marked invalid.
+    expect(page.locator("#id_staff_fte")).not_to_have_attribute("aria-invalid", "true")
+    expect(year).to_have_value("1999")
+    assert_accessible(page, "profile-form-error")
+
+    summary_link.click()
+    expect(year).to_be_focused()
+    year.fill("2035")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.url.endswith("/organisationer/molndal/#climate-profile")
+    expect(page.locator(".messages")).to_contain_text(t("The climate profile was saved."))
+    expect(page.locator("#climate-profile")).to_contain_text("2035")
+    assert_accessible(page, "profile-saved")

@@ -1,0 +1,56 @@
+"""Mölndal's page: the emissions chart and table, in total and per inhabitant."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .helpers import assert_accessible, t
+
+pytestmark = pytest.mark.browser
+
+
+def test_molndal_shows_chart_and_table_and_switches_to_per_inhabitant(page):
+    page.goto("/organisationer/molndal/")
+    expect(page.locator("h1")).to_contain_text("Mölndal")
+
+    chart = page.get_by_role("img", name=re.compile(t("Emissions by sector")))
+    expect(chart).to_have_count(1)
+    assert chart.evaluate("el => el.tagName.toLowerCase()") == "svg"
+    # The accessible name comes from the SVG's <title> and <desc>.
+    name = chart.evaluate(
+        "el => el.getAttribute('aria-labelledby').split(' ')"
+        ".map(id => document.getElementById(id).textContent).join(' ')"
+    )
+    assert "Mölndal" in name and len(name) > 60
+    expect(chart.locator("rect").first).to_be_visible()
+
+    table = page.locator("#emissions-table")
+    expect(table.locator("caption")).to_be_visible()
+    total_row = table.locator("tfoot tr").first
+    expect(total_row.locator("th[scope=row]")).to_have_text(t("Total"))
+    years = table.locator("thead th.num").all_inner_texts()
+    assert years[0] == "1990" and len(years) >= 30
+    totals = total_row.locator("td").all_inner_texts()
+    assert len(totals) == len(years)
+    first_total = float(totals[0].replace("\u202f", "").replace(" ", ""))
+    assert first_total > 100_000  # Mölndal emitted well over 100 000 tonnes in 1990
+    assert_accessible(page, "molndal")
+
+    with page.expect_navigation():
+        page.get_by_role("link", name=t("Show per inhabitant")).click()
+    assert "per=capita" in page.url
+    per_capita_chart = page.get_by_role("img", name=re.compile(t("per inhabitant")))
+    expect(per_capita_chart).to_have_count(1)
+    # The axis now counts a few tonnes per person, not hundreds of thousands.
+    ticks = per_capita_chart.locator("text.tick").all_inner_texts()
+    assert any("," in x or "." in x for x in ticks[:5]), ticks
+    expect(page.get_by_role("link", name=t("Show total emissions"))).to_be_visible()
+    assert_accessible(page, "molndal-per-capita")
+
+    with page.expect_navigation():
+        page.get_by_role("link", name=t("Show total emissions")).click()
+    assert "per=capita" not in page.url
+    expect(page.get_by_role("link", name=t("Show per inhabitant"))).to_be_visible()
