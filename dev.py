@@ -58,6 +58,7 @@ def demo() -> None:
     run(*manage, "migrate", "--noinput", "-v", "0", env=env)
     run(*manage, "createcachetable", env=env)
     run(*manage, "load_reference_data", env=env)
+    run(*manage, "load_framework", env=env)
     run(*manage, "load_demo_data", env=env)
     print("\nKraftsamla runs at http://127.0.0.1:8000 (stop with Ctrl+C).\n", flush=True)
     os.execve(str(PY), [*manage, "runserver", "127.0.0.1:8000"], env)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import os
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 
 from kraftsamla.accounts.models import OrganisationRole, Role, User
+from kraftsamla.capacity.demo import capacity_demo_load
 from kraftsamla.organisations.demo import demo_data_load
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.organisations.reference import reference_data_load
 
 os.environ.setdefault("KRAFTSAMLA_ALLOW_INSECURE_KEY", "1")
+
+FRAMEWORK_FILE = Path(__file__).resolve().parent.parent / "kraftsamla/capacity/framework_data/framework_v1.json"
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +27,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         reference_data_load()
         demo_data_load()
+        if FRAMEWORK_FILE.exists():
+            call_command("load_framework", stdout=io.StringIO())
+            capacity_demo_load()
 
 
 @pytest.fixture(autouse=True)

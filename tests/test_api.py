@@ -74,8 +74,19 @@ def test_list_results_are_sorted_by_name_and_have_the_documented_fields(client):
     assert [o["slug"] for o in results] == list(expected.values_list("slug", flat=True)[:20])
     first = results[0]
     assert set(first) == {
-        "slug", "name", "short_name", "kind", "actor_group", "code", "county", "population",
-        "population_date", "population_class", "fa_region", "is_demo", "url",
+        "slug",
+        "name",
+        "short_name",
+        "kind",
+        "actor_group",
+        "code",
+        "county",
+        "population",
+        "population_date",
+        "population_class",
+        "fa_region",
+        "is_demo",
+        "url",
     }
 
 
@@ -162,9 +173,7 @@ def test_filter_q_matches_name_and_code(client):
 
 
 def test_filter_code(client):
-    assert [o["slug"] for o in client.get(LIST, {"code": "1481"}).json()["results"]] == [
-        "molndal"
-    ]
+    assert [o["slug"] for o in client.get(LIST, {"code": "1481"}).json()["results"]] == ["molndal"]
     county = client.get(LIST, {"code": "14"}).json()["results"]
     assert len(county) == 1 and county[0]["kind"] == "county"
 
@@ -196,9 +205,7 @@ def test_filter_member_of(client, gr):
     assert {"molndal", "ale", "goteborg", "kungsbacka"} <= slugs
     # Every result really is a member, and there are no duplicates.
     assert len(slugs) == 13
-    assert all(
-        Membership.objects.filter(member__slug=s, body=gr).exists() for s in slugs
-    )
+    assert all(Membership.objects.filter(member__slug=s, body=gr).exists() for s in slugs)
 
 
 def test_filters_combine(client):
@@ -234,8 +241,9 @@ def test_unknown_filter_param_is_400_invalid_filter(client):
 
 
 def test_several_unknown_params_are_all_reported(client):
-    error = assert_error(client.get(LIST, {"foo": "1", "bar": "2", "kind": "county"}), 400,
-                         "invalid_filter")
+    error = assert_error(
+        client.get(LIST, {"foo": "1", "bar": "2", "kind": "county"}), 400, "invalid_filter"
+    )
     assert set(error["fields"]) == {"foo", "bar"}
 
 
@@ -294,8 +302,7 @@ def test_detail_of_a_municipality(client):
     assert data["slug"] == "molndal"
     assert data["code"] == "1481"
     assert data["kind"] == "municipality"
-    for key in ("website", "description", "belongs_to", "members", "emissions",
-                "climate_profile"):
+    for key in ("website", "description", "belongs_to", "members", "emissions", "climate_profile"):
         assert key in data
 
 
@@ -355,9 +362,12 @@ def test_detail_unknown_slug_is_404_with_error_body(client):
     assert "fields" not in error
 
 
-@pytest.mark.parametrize("slug", ["goteborgsregionen", "molndal", "viable-cities-klimatneutrala-stader-2030"])
-def test_detail_query_count_does_not_grow_with_memberships(client, slug,
-                                                           django_assert_max_num_queries):
+@pytest.mark.parametrize(
+    "slug", ["goteborgsregionen", "molndal", "viable-cities-klimatneutrala-stader-2030"]
+)
+def test_detail_query_count_does_not_grow_with_memberships(
+    client, slug, django_assert_max_num_queries
+):
     # A body with 20+ members must not cost a query per membership (N+1).
     with django_assert_max_num_queries(8):
         assert client.get(detail_url(slug)).status_code == 200
@@ -372,8 +382,15 @@ def test_anonymous_sees_a_public_climate_profile(client):
     assert profile["sharing_level"] == "public"
     assert profile["target_year"] == 2040
     assert set(profile) == {
-        "contact_name", "contact_email", "staff_fte", "target_year", "strategy_url",
-        "summary", "sharing_level", "version", "updated_at",
+        "contact_name",
+        "contact_email",
+        "staff_fte",
+        "target_year",
+        "strategy_url",
+        "summary",
+        "sharing_level",
+        "version",
+        "updated_at",
     }
 
 
@@ -477,9 +494,8 @@ def test_browsable_api_renders_html_for_a_browser(client):
 def test_api_is_read_only(client, staff):
     client.force_login(staff)
     before = Organisation.objects.count()
-    assert client.post(LIST, {"name": "X"}, content_type="application/json").status_code in (
-        403, 405,
-    )
-    assert client.delete(detail_url("molndal")).status_code in (403, 405)
+    response = client.post(LIST, {"name": "X"}, content_type="application/json")
+    assert_error(response, 405, "method_not_allowed")
+    assert_error(client.delete(detail_url("molndal")), 405, "method_not_allowed")
     assert Organisation.objects.count() == before
     assert Organisation.objects.filter(slug="molndal", kind=OrganisationKind.MUNICIPALITY).exists()

@@ -124,7 +124,9 @@ def test_filters_combine():
     expected = {
         o.slug
         for o in Organisation.objects.filter(
-            county__code="14", population__gte=50_000, population__lt=100_000,
+            county__code="14",
+            population__gte=50_000,
+            population__lt=100_000,
             memberships__body__slug="goteborgsregionen",
         )
     }
@@ -160,7 +162,9 @@ def test_memberships_of_lists_current_links_both_ways(gr, molndal):
 def test_memberships_of_hides_ended_links(gr):
     orust = Organisation.objects.get(slug="orust")
     Membership.objects.create(
-        member=orust, body=gr, role=MembershipRole.MEMBER,
+        member=orust,
+        body=gr,
+        role=MembershipRole.MEMBER,
         end_date=timezone.localdate() - datetime.timedelta(days=1),
     )
     assert orust not in [m.member for m in selectors.memberships_of(gr)["members"]]
@@ -277,7 +281,7 @@ def test_platform_stats_count_each_group():
 
 
 def test_platform_stats_follow_new_organisations():
-    Organisation.objects.create(name="Region Test", slug="region-test", kind=OrganisationKind.REGION)
+    Organisation.objects.create(name="Region", slug="region-test", kind=OrganisationKind.REGION)
     Organisation.objects.create(name="Bolag", slug="bolag-test", kind=OrganisationKind.COMPANY)
     stats = selectors.platform_stats()
     assert stats["bodies"] == 3
@@ -314,10 +318,12 @@ def test_audit_events_for_keeps_to_one_organisation(make_user, molndal, ale):
     from kraftsamla.accounts.models import Role
     from kraftsamla.organisations import services
 
-    services.climate_profile_update(actor=make_user(molndal, Role.EDITOR), organisation=molndal,
-                                    data={"summary": "m"})
-    services.climate_profile_update(actor=make_user(ale, Role.EDITOR), organisation=ale,
-                                    data={"summary": "a"})
+    services.climate_profile_update(
+        actor=make_user(molndal, Role.EDITOR), organisation=molndal, data={"summary": "m"}
+    )
+    services.climate_profile_update(
+        actor=make_user(ale, Role.EDITOR), organisation=ale, data={"summary": "a"}
+    )
     events = selectors.audit_events_for(molndal)
     assert events.count() == 1
     assert events.get().after["summary"] == "m"

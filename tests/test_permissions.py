@@ -255,14 +255,19 @@ def test_ended_memberships_grant_nothing(make_user, ale):
     today = timezone.localdate()
     ended = body("nedlagt-forbund")
     Membership.objects.create(
-        member=ale, body=ended, role=MembershipRole.MEMBER,
+        member=ale,
+        body=ended,
+        role=MembershipRole.MEMBER,
         start_date=today - datetime.timedelta(days=400),
         end_date=today - datetime.timedelta(days=1),
     )
     current = body("aktivt-forbund")
     Membership.objects.create(
-        member=ale, body=current, role=MembershipRole.MEMBER,
-        start_date=today - datetime.timedelta(days=400), end_date=today,
+        member=ale,
+        body=current,
+        role=MembershipRole.MEMBER,
+        start_date=today - datetime.timedelta(days=400),
+        end_date=today,
     )
     ale_profile = profile(ale, REGION)
     assert not perms.can_view_climate_profile(make_user(ended, Role.ADMIN), ale_profile)
@@ -274,12 +279,17 @@ def test_future_memberships_grant_nothing_yet(make_user, ale):
     today = timezone.localdate()
     future = body("framtida-forbund", kind=OrganisationKind.REGION)
     Membership.objects.create(
-        member=ale, body=future, role=MembershipRole.PARTICIPANT,
+        member=ale,
+        body=future,
+        role=MembershipRole.PARTICIPANT,
         start_date=today + datetime.timedelta(days=1),
     )
     started = body("startat-forbund", kind=OrganisationKind.REGION)
     Membership.objects.create(
-        member=ale, body=started, role=MembershipRole.PARTICIPANT, start_date=today,
+        member=ale,
+        body=started,
+        role=MembershipRole.PARTICIPANT,
+        start_date=today,
     )
     assert not perms.can_view_shared(make_user(future, Role.VIEWER), ale, REGION)
     assert perms.can_view_shared(make_user(started, Role.VIEWER), ale, REGION)
@@ -298,7 +308,8 @@ def test_only_active_signed_in_users_use_api_tokens(make_user, anonymous):
 
 
 def visible_slugs(user) -> set[str]:
-    return set(selectors.visible_climate_profiles(user).values_list("organisation__slug", flat=True))
+    profiles = selectors.visible_climate_profiles(user)
+    return set(profiles.values_list("organisation__slug", flat=True))
 
 
 @pytest.fixture
@@ -330,15 +341,18 @@ def test_visible_profiles_for_a_municipality_viewer(profiles, make_user, ale):
 def test_visible_profiles_ignore_ended_memberships(profiles, make_user, ale):
     ended = body("gammalt-forbund")
     Membership.objects.create(
-        member=ale, body=ended, role=MembershipRole.MEMBER,
+        member=ale,
+        body=ended,
+        role=MembershipRole.MEMBER,
         end_date=timezone.localdate() - datetime.timedelta(days=1),
     )
     profile(ale, REGION)
     assert visible_slugs(make_user(ended, Role.ADMIN)) == {"kungsbacka"}
 
 
-def test_the_database_filter_agrees_with_the_python_rule(profiles, make_user, staff, anonymous,
-                                                         coordinator, linkoping, ale):
+def test_the_database_filter_agrees_with_the_python_rule(
+    profiles, make_user, staff, anonymous, coordinator, linkoping, ale
+):
     vc = org("viable-cities-klimatneutrala-stader-2030")
     users = [
         anonymous,
@@ -359,7 +373,8 @@ def test_the_database_filter_agrees_with_the_python_rule(profiles, make_user, st
             )
         )
         assert scoped == expected, user
-        assert set(selectors.visible_climate_profiles(user).values_list("pk", flat=True)) == expected
+        selected = selectors.visible_climate_profiles(user).values_list("pk", flat=True)
+        assert set(selected) == expected
 
 
 def test_visible_sharing_filter_follows_a_custom_owner_field(coordinator, molndal):

@@ -122,8 +122,11 @@ def broken_dir(tmp_path):
     change would show; every broken-file test checks that it does not.
     """
     directory = small_copy(tmp_path / "data")
-    replace_in(directory / FILES["municipalities"], "Mölndal,14,Västra Götalands län,72128,",
-               "Mölndal,14,Västra Götalands län,99999,")
+    replace_in(
+        directory / FILES["municipalities"],
+        "Mölndal,14,Västra Götalands län,72128,",
+        "Mölndal,14,Västra Götalands län,99999,",
+    )
     return directory
 
 
@@ -151,10 +154,10 @@ def test_loaded_facts_match_the_files():
     assert {row["n"] for row in per_muni} == {90}
     assert per_muni.count() == 290
     assert set(Emission.objects.values_list("sector", flat=True)) == set(EmissionSector.values)
-    assert (
-        Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY, boundary__isnull=True).count()
-        == 0
+    without_boundary = Organisation.objects.filter(
+        kind=OrganisationKind.MUNICIPALITY, boundary__isnull=True
     )
+    assert not without_boundary.exists()
     first = Emission.objects.get(municipality=molndal, year=1990, sector=EmissionSector.TRANSPORT)
     assert first.tonnes_co2e == pytest.approx(146355.67)
 
@@ -205,8 +208,11 @@ def test_loading_the_same_files_again_changes_nothing():
 
 def test_a_changed_municipality_is_updated_in_place_and_audited(tmp_path, staff):
     directory = small_copy(tmp_path / "data")
-    replace_in(directory / FILES["municipalities"], "Mölndal,14,Västra Götalands län,72128,",
-               "Mölndal,14,Västra Götalands län,72500,")
+    replace_in(
+        directory / FILES["municipalities"],
+        "Mölndal,14,Västra Götalands län,72128,",
+        "Mölndal,14,Västra Götalands län,72500,",
+    )
     molndal_id = Organisation.objects.get(code=MOLNDAL).pk
 
     summary = reference_data_load(actor=staff, directory=directory)
@@ -256,9 +262,11 @@ def test_a_new_emissions_release_replaces_series_and_never_mixes(tmp_path):
     assert value.tonnes_co2e == pytest.approx(123456.78)
     assert value.release_id == new_release.pk
     # No municipality mixes two releases; the old release no longer backs any figure.
-    mixed = Emission.objects.values("municipality").annotate(
-        n=Count("release", distinct=True)
-    ).filter(n__gt=1)
+    mixed = (
+        Emission.objects.values("municipality")
+        .annotate(n=Count("release", distinct=True))
+        .filter(n__gt=1)
+    )
     assert not mixed.exists()
     assert not Emission.objects.filter(release=old_release).exists()
     # Boundaries were not touched.
@@ -280,9 +288,10 @@ def test_a_partial_release_replaces_one_municipalitys_whole_series(tmp_path):
         if r[2] == "2020" and r[3] == "Jordbruk":
             r[4] = "1.5"
     write_csv(directory / FILES["emissions"], header, new_rows)
-    ale_before = set(
-        Emission.objects.filter(municipality__code=ALE).values_list("id", "tonnes_co2e", "release")
+    ale_rows = Emission.objects.filter(municipality__code=ALE).values_list(
+        "id", "tonnes_co2e", "release"
     )
+    ale_before = set(ale_rows)
     old_release = Emission.objects.filter(municipality__code=ALE).first().release
 
     summary = reference_data_load(directory=directory)
@@ -295,14 +304,13 @@ def test_a_partial_release_replaces_one_municipalitys_whole_series(tmp_path):
     assert molndal.first().release != old_release
     assert molndal.get(year=2020, sector=EmissionSector.AGRICULTURE).tonnes_co2e == 1.5
     # Other municipalities keep their own complete series from the old release.
-    assert (
-        set(Emission.objects.filter(municipality__code=ALE).values_list("id", "tonnes_co2e", "release"))
-        == ale_before
-    )
+    assert set(ale_rows.all()) == ale_before
     assert Emission.objects.count() == 26_100 - 9
-    mixed = Emission.objects.values("municipality").annotate(
-        n=Count("release", distinct=True)
-    ).filter(n__gt=1)
+    mixed = (
+        Emission.objects.values("municipality")
+        .annotate(n=Count("release", distinct=True))
+        .filter(n__gt=1)
+    )
     assert not mixed.exists()
 
 
@@ -406,8 +414,9 @@ def test_an_oversized_file_is_rejected(broken_dir, monkeypatch):
 
 def test_invalid_json_in_the_boundaries_is_rejected(broken_dir):
     path = broken_dir / FILES["boundaries"]
-    path.write_text('{"type": "FeatureCollection",\n"features": [\n{"type": "Feature",,}\n]}',
-                    encoding="utf-8")
+    path.write_text(
+        '{"type": "FeatureCollection",\n"features": [\n{"type": "Feature",,}\n]}', encoding="utf-8"
+    )
     errors = load_errors(broken_dir)
     error = find_error(errors, "municipalities.geojson", 3, None)
     assert "JSON" in error.message
@@ -454,8 +463,9 @@ def test_the_command_fails_with_command_error_on_a_broken_dir(broken_dir):
     before = db_state()
     stderr = io.StringIO()
     with pytest.raises(CommandError) as info:
-        call_command("load_reference_data", "--dir", str(broken_dir), stderr=stderr,
-                     stdout=io.StringIO())
+        call_command(
+            "load_reference_data", "--dir", str(broken_dir), stderr=stderr, stdout=io.StringIO()
+        )
     assert "nothing was loaded" in str(info.value)
     assert "municipalities.csv" in stderr.getvalue()
     assert "municipality_code" in stderr.getvalue()

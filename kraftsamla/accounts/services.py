@@ -40,6 +40,16 @@ def invitation_create(
         raise ValidationError(
             {"email": _("This person already has a role in the organisation.")}, code="exists"
         )
+    open_invitations = Invitation.objects.filter(
+        organisation=organisation, email__iexact=email, accepted_at__isnull=True
+    )
+    # An expired invitation no longer blocks a new one to the same address.
+    open_invitations.filter(expires_at__lte=timezone.now()).delete()
+    if open_invitations.exists():
+        raise ValidationError(
+            {"email": _("An invitation to this address is already waiting to be accepted.")},
+            code="duplicate",
+        )
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         organisation=organisation,
@@ -49,7 +59,8 @@ def invitation_create(
         invited_by=actor,
         expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
     )
-    invitation.full_clean(exclude=["token_hash"])
+    # The one-open-invitation constraint is checked above and, for races, by the database.
+    invitation.full_clean(exclude=["token_hash"], validate_constraints=False)
     try:
         with transaction.atomic():
             invitation.save()

@@ -20,9 +20,16 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+# Many colleagues may share one office address, so the per-address limit is wider.
+IP_LIMIT_FACTOR = 4
+
+
 def is_locked(email: str, ip: str) -> bool:
     limit = settings.LOGIN_FAILURE_LIMIT
-    return any((cache.get(k) or 0) >= limit for k in _keys(email, ip))
+    email_key, ip_key = _keys(email, ip)
+    return (cache.get(email_key) or 0) >= limit or (
+        cache.get(ip_key) or 0
+    ) >= limit * IP_LIMIT_FACTOR
 
 
 def record_failure(email: str, ip: str) -> None:

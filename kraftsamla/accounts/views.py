@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +18,7 @@ from kraftsamla.accounts import services, throttle
 from kraftsamla.accounts.forms import AcceptInvitationForm, InvitationForm, LoginForm
 from kraftsamla.core import permissions
 from kraftsamla.organisations import selectors as org_selectors
+from kraftsamla.organisations.models import Organisation
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -80,7 +81,10 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def people(request: HttpRequest, slug: str) -> HttpResponse:
-    org = org_selectors.organisation_get(slug=slug) if slug else None
+    try:
+        org = org_selectors.organisation_get(slug=slug)
+    except Organisation.DoesNotExist as exc:
+        raise Http404(_("No such organisation.")) from exc
     if not permissions.can_view_people(request.user, org):
         raise PermissionDenied
     can_manage = permissions.can_manage_people(request.user, org)

@@ -26,7 +26,7 @@ from kraftsamla.capacity.models import (
 )
 from kraftsamla.capacity.selectors import current_framework
 from kraftsamla.core.models import SharingLevel
-from kraftsamla.organisations.demo import DEMO_PASSWORD, GR_MEMBERS
+from kraftsamla.organisations.demo import DEMO_PASSWORD, DEMO_USERS, GR_MEMBERS
 from kraftsamla.organisations.models import Organisation, OrganisationKind
 
 YEARS = (2024, 2025)
@@ -60,8 +60,13 @@ FORM_FOR = {
 
 
 def _people(org: Organisation, n: int) -> list[User]:
-    users = []
-    for i in range(1, n + 1):
+    """Return n respondents: the printed demo logins of the organisation first, then invented ones."""
+    users = [
+        u for u in User.objects.filter(
+            email__in=[d.email for d in DEMO_USERS if d.org_slug == org.slug]
+        ).order_by("email")
+    ][:n]
+    for i in range(1, n - len(users) + 1):
         email = f"respondent{i}.{org.slug}@demo.kraftsamla.se"
         user = User.objects.filter(email=email).first()
         if user is None:

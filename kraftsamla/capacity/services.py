@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from kraftsamla.accounts.models import OrganisationRole
 from kraftsamla.capacity import scoring
@@ -41,6 +42,13 @@ class StaleEditError(ValidationError):
         super().__init__(message, code="stale")
         self.current = current
 
+
+ACTION_LABELS = {
+    "open": _lazy("opened"),
+    "close": _lazy("closed"),
+    "publish": _lazy("published"),
+    "reopen": _lazy("reopened"),
+}
 
 TRANSITIONS = {
     "open": ({Status.DRAFT}, Status.OPEN),
@@ -121,7 +129,8 @@ def assessment_transition(*, actor, assessment: Assessment, action: str) -> Asse
     if assessment.status not in allowed_from:
         raise ValidationError(
             _("An assessment that is %(status)s cannot be %(action)s.")
-            % {"status": assessment.get_status_display().lower(), "action": action},
+            % {"status": assessment.get_status_display().lower(),
+               "action": str(ACTION_LABELS[action]).lower()},
             code="invalid_transition",
         )
     if action == "open" and not assessment.respondents.exists():

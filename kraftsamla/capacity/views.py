@@ -458,5 +458,5 @@ def regional(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "capacity/regional.html", {
         "body": body, "overview": overview, "form": form, "cells": cells,
         "distribution": overview.distribution(), "shared_needs": overview.shared_needs()[:3],
-        "query": query.urlencode(), "low_score": scoring.LOW_SCORE,
+        "query": query.urlencode(), "low_score": int(scoring.LOW_SCORE),
     })

@@ -54,7 +54,11 @@ def organisation_list(
     if fa_region:
         qs = qs.filter(fa_region__code=fa_region)
     if member_of:
-        qs = qs.filter(memberships__body__slug=member_of).distinct()
+        today = timezone.localdate()
+        qs = qs.filter(
+            Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today),
+            memberships__body__slug=member_of,
+        ).distinct()
     if code:
         qs = qs.filter(code=code)
     return qs.order_by("name", "pk")

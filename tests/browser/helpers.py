@@ -26,7 +26,12 @@ def assert_accessible(page, label: str = "") -> None:
         name = re.sub(r"[^a-z0-9]+", "-", f"{label or page.url}".lower()).strip("-")[-80:]
         page.screenshot(path=str(Path(SCREENSHOT_DIR) / f"{name}.png"), full_page=True)
     results = Axe().run(page)
-    blocking = [v for v in results.response["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+    violations = results.response["violations"]
+    for v in violations:
+        # Shown with the output of a failing test (or with pytest -s).
+        targets = [node["target"] for node in v["nodes"][:5]]
+        print(f"axe {label or page.url}: {v['id']} ({v['impact']}) {v['help']} {targets}")
+    blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
     if blocking:
         lines = [f"axe found {len(blocking)} serious/critical violation(s) on {page.url}:"]
         for v in blocking:

@@ -12,6 +12,15 @@ from .helpers import assert_accessible, t
 pytestmark = pytest.mark.browser
 
 
+def number(text: str) -> float:
+    return float(text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", "."))
+
+
+def axis_max(chart) -> float:
+    """The highest value on the chart's y axis (the first five tick labels)."""
+    return max(number(x) for x in chart.locator("text.tick").all_text_contents()[:5])
+
+
 def test_molndal_shows_chart_and_table_and_switches_to_per_inhabitant(page):
     page.goto("/organisationer/molndal/")
     expect(page.locator("h1")).to_contain_text("Mölndal")
@@ -32,11 +41,11 @@ def test_molndal_shows_chart_and_table_and_switches_to_per_inhabitant(page):
     total_row = table.locator("tfoot tr").first
     expect(total_row.locator("th[scope=row]")).to_have_text(t("Total"))
     years = table.locator("thead th.num").all_inner_texts()
-    assert years[0] == "1990" and len(years) >= 30
+    assert years[0] == "1990" and len(years) >= 5
     totals = total_row.locator("td").all_inner_texts()
     assert len(totals) == len(years)
-    first_total = float(totals[0].replace("\u202f", "").replace(" ", ""))
-    assert first_total > 100_000  # Mölndal emitted well over 100 000 tonnes in 1990
+    assert number(totals[0]) > 100_000  # Mölndal emitted well over 100 000 tonnes in 1990
+    assert axis_max(chart) >= number(max(totals, key=number))
     assert_accessible(page, "molndal")
 
     with page.expect_navigation():
@@ -45,8 +54,7 @@ def test_molndal_shows_chart_and_table_and_switches_to_per_inhabitant(page):
     per_capita_chart = page.get_by_role("img", name=re.compile(t("per inhabitant")))
     expect(per_capita_chart).to_have_count(1)
     # The axis now counts a few tonnes per person, not hundreds of thousands.
-    ticks = per_capita_chart.locator("text.tick").all_inner_texts()
-    assert any("," in x or "." in x for x in ticks[:5]), ticks
+    assert 0 < axis_max(per_capita_chart) < 100
     expect(page.get_by_role("link", name=t("Show total emissions"))).to_be_visible()
     assert_accessible(page, "molndal-per-capita")
 

@@ -13,6 +13,14 @@ class Command(BaseCommand):
             users = demo_data_load()
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
+        from kraftsamla.capacity.demo import capacity_demo_load
+        from kraftsamla.capacity.selectors import current_framework
+
+        if current_framework() is not None:
+            n = capacity_demo_load()
+            self.stdout.write(f"Demo capacity assessments: {n} (invented, marked as demo).")
+        else:
+            self.stdout.write("No framework loaded: run load_framework for demo assessments.")
         self.stdout.write(self.style.SUCCESS("Demo data loaded (all marked as demo)."))
         self.stdout.write("")
         self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
