@@ -327,3 +327,10 @@ def test_audit_events_for_keeps_to_one_organisation(make_user, molndal, ale):
     events = selectors.audit_events_for(molndal)
     assert events.count() == 1
     assert events.get().after["summary"] == "m"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["örebro", "ÖREBRO", "Örebro"])
+def test_search_ignores_case_of_swedish_letters(query):
+    names = {o.short_name for o in selectors.organisation_list(q=query)}
+    assert "Örebro" in names

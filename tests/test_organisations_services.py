@@ -382,3 +382,24 @@ def test_the_system_may_link_without_an_actor(gr):
     event = AuditEvent.objects.filter(organisation=gr).latest("created_at")
     assert event.actor is None
     assert event.actor_label == "system"
+
+
+def test_an_open_ended_link_cannot_be_registered_twice(staff, gr):
+    """Regression: the unique constraint lets NULL start dates through, the service must not."""
+    orust = Organisation.objects.get(slug="orust")
+    services.membership_create(actor=staff, member=orust, body=gr, role=MembershipRole.MEMBER)
+    audit = AuditEvent.objects.count()
+    with pytest.raises(ValidationError):
+        services.membership_create(actor=staff, member=orust, body=gr, role=MembershipRole.MEMBER)
+    assert Membership.objects.filter(member=orust, body=gr).count() == 1
+    assert AuditEvent.objects.count() == audit
+    # Another role, or a dated period, is still allowed.
+    services.membership_create(actor=staff, member=orust, body=gr, role=MembershipRole.PARTNER)
+    services.membership_create(
+        actor=staff,
+        member=orust,
+        body=gr,
+        role=MembershipRole.MEMBER,
+        start_date=datetime.date(2020, 1, 1),
+    )
+    assert Membership.objects.filter(member=orust, body=gr).count() == 3

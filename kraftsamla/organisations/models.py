@@ -1,6 +1,7 @@
 """Store every actor in the climate transition and how they are linked."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -132,8 +133,16 @@ class Organisation(models.Model):
     is_demo = models.BooleanField(
         _("demo data"), default=False, help_text=_("Invented for demonstration.")
     )
+    # Lower-cased names for search: SQLite's LIKE folds only A–Z, not å, ä, ö.
+    search_text = models.CharField(_("search text"), max_length=320, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    def save(self, *args, **kwargs):
+        self.search_text = f"{self.name} {self.short_name}".casefold()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
 
     class Meta:
         ordering = ["name"]
@@ -377,9 +386,13 @@ class ClimateProfile(models.Model):
         # The "%" is a literal percent sign, not a format directive.
         # xgettext:no-python-format
         help_text=_("For example 0.08 for 8 % of one post."),
+        validators=[MinValueValidator(0)],
     )
     target_year = models.PositiveSmallIntegerField(
-        _("climate-neutrality target year"), null=True, blank=True
+        _("climate-neutrality target year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2020), MaxValueValidator(2100)],
     )
     strategy_url = models.URLField(_("link to climate strategy"), blank=True)
     summary = models.TextField(_("summary of current climate work"), blank=True)

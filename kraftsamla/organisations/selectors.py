@@ -41,7 +41,7 @@ def organisation_list(
     """Return organisations matching the (already validated) filters, ordered by name."""
     qs = organisation_queryset()
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code=q))
+        qs = qs.filter(Q(search_text__contains=q.strip().casefold()) | Q(code=q.strip()))
     if kind:
         qs = qs.filter(kind=kind)
     if county:

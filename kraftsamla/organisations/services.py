@@ -95,6 +95,15 @@ def membership_create(
         note=note, is_demo=is_demo,
     )
     membership.full_clean()
+    # The unique constraint treats an empty start date as distinct from every other
+    # one (SQL NULL semantics), so an open-ended link could be stored twice.
+    if start_date is None and Membership.objects.filter(
+        member=member, body=body, role=role, start_date__isnull=True
+    ).exists():
+        raise ValidationError(
+            _("%(member)s already has this role in %(body)s.") % {"member": member, "body": body},
+            code="duplicate",
+        )
     membership.save()
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=membership, organisation=body,
