@@ -8,7 +8,8 @@ migrates it, loads the reference data (all 290 municipalities with their emissio
 and boundaries) and the demo data, then times each page through the whole middleware
 stack with django.test.Client and prints median/min/max server time, query count,
 response size and the ratio of each median to the trivial view's median. Finally it
-adds 500 organisations and shows that the list pages' query counts do not grow.
+checks that query counts do not grow: detail pages with few and many memberships, and
+the list pages before and after adding 500 organisations.
 
 See bench/README.md for what the figures mean and what they leave out.
 """

@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -48,9 +49,19 @@ def nice_max(value: float) -> float:
 
 
 def format_number(value: float, decimals: int = 0) -> str:
-    """Format with a narrow space as thousands separator, as Swedish style guides advise."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u202f")
+    """Format with a narrow space between thousands and the language's decimal mark.
+
+    Swedish writes 1 234,5; English 1 234.5 (SI style, which both languages accept).
+    """
+    text = f"{value:,.{decimals}f}".replace(",", "\u202f")
+    if (translation.get_language() or "sv").startswith("sv"):
+        text = text.replace(".", ",")
+    return text
+
+
+def short_number(value: float) -> str:
+    """Format a score with one decimal only when it has one (62,5 but 50)."""
+    return format_number(value, 0 if float(value).is_integer() else 1)
 
 
 def stacked_bars(
@@ -190,16 +201,16 @@ def horizontal_bars(
             w = plot_w * max(0.0, min(value, maximum)) / maximum
             parts.append(
                 f'<rect x="{left}" y="{y + 6}" width="{w:.1f}" height="{row_h - 12}" fill="#1b5e8c">'
-                f"<title>{escape(label)}: {value:g}</title></rect>"
+                f"<title>{escape(label)}: {short_number(value)}</title></rect>"
             )
             parts.append(
-                f'<text x="{left + w + 6:.1f}" y="{y + row_h / 2 + 4:.1f}" class="tick">{value:g}</text>'
+                f'<text x="{left + w + 6:.1f}" y="{y + row_h / 2 + 4:.1f}" class="tick">{short_number(value)}</text>'
             )
         if markers is not None and markers[i] is not None:
             mx = left + plot_w * markers[i] / maximum
             parts.append(
                 f'<path d="M{mx:.1f},{y + 2} l6,0 l-6,{row_h - 4} l-6,-{row_h - 4} z" fill="#b3590d">'
-                f"<title>{escape(marker_label)}: {markers[i]:g}</title></path>"
+                f"<title>{escape(marker_label)}: {short_number(markers[i])}</title></path>"
             )
     if markers is not None:
         parts.append(
