@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from kraftsamla.accounts.models import OrganisationRole
 from kraftsamla.capacity import scoring
@@ -44,10 +44,10 @@ class StaleEditError(ValidationError):
 
 
 ACTION_LABELS = {
-    "open": _lazy("opened"),
-    "close": _lazy("closed"),
-    "publish": _lazy("published"),
-    "reopen": _lazy("reopened"),
+    "open": gettext_lazy("opened"),
+    "close": gettext_lazy("closed"),
+    "publish": gettext_lazy("published"),
+    "reopen": gettext_lazy("reopened"),
 }
 
 TRANSITIONS = {

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from kraftsamla.core import permissions
@@ -193,6 +194,8 @@ def emission_series_for_api(organisation: Organisation) -> list[dict]:
 def climate_profile_for(user, organisation: Organisation) -> ClimateProfile | None:
     """Return the organisation's climate profile if it exists and the user may see it."""
     profile = ClimateProfile.objects.filter(organisation=organisation).first()
+    if profile is not None:
+        profile.organisation = organisation  # Already loaded; saves a query.
     if profile is None or not permissions.can_view_climate_profile(user, profile):
         return None
     return profile
@@ -210,9 +213,14 @@ def visible_climate_profiles(user) -> QuerySet[ClimateProfile]:
 def map_features() -> list[dict]:
     """Return every municipality's SVG path with what the map needs, in one query."""
     rows = Boundary.objects.select_related("organisation").order_by("organisation__name")
+    # Build each link once here: reverse() per feature in the template dominated render time.
+    prefix = reverse("organisations:detail", kwargs={"slug": "x"})[:-2]
     return [
         {
             "slug": b.organisation.slug,
+            "url": f"{prefix}{b.organisation.slug}/",
+            "value": None,
+            "fill": None,
             "name": b.organisation.display_name,
             "code": b.organisation.code,
             "population": b.organisation.population,

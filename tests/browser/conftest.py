@@ -154,9 +154,21 @@ def site_data(transactional_db) -> None:
     _snapshot = _take_snapshot()
 
 
+def _console_problem(msg, problems: list[str]) -> None:
+    # Failed loads are judged by _response_problem (an error page may be the expected answer).
+    if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+        problems.append(f"console error: {msg.text}")
+
+
+def _response_problem(response, problems: list[str]) -> None:
+    # Pages may answer 400 or 404 on purpose; their styles, scripts and images may not.
+    if response.status >= 400 and response.request.resource_type != "document":
+        problems.append(f"{response.status} for {response.request.resource_type} {response.url}")
+
+
 @pytest.fixture
 def new_page(browser, live_server, site_data) -> Iterator[Callable]:
-    """Open pages in fresh browser contexts; fail on console errors such as CSP violations."""
+    """Open pages in fresh browser contexts; fail on console errors (CSP) and broken assets."""
     contexts = []
     problems: list[str] = []
 
@@ -167,13 +179,9 @@ def new_page(browser, live_server, site_data) -> Iterator[Callable]:
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        page.on(
-            "console",
-            lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-            if msg.type == "error" and "status of 4" not in msg.text
-            else None,
-        )
+        page.on("console", lambda msg: _console_problem(msg, problems))
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        page.on("response", lambda response: _response_problem(response, problems))
         return page
 
     yield open_page

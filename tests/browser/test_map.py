@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -14,7 +16,7 @@ def test_clicking_a_municipality_opens_its_page(page):
     page.goto("/organisationer/karta/")
     svg = page.locator("svg.map")
     expect(svg).to_be_visible()
-    assert svg.locator("a").count() == 290
+    expect(svg.locator("a")).to_have_count(290)
     assert_accessible(page, "map")
 
     with page.expect_navigation():
@@ -23,30 +25,44 @@ def test_clicking_a_municipality_opens_its_page(page):
     expect(page.locator("h1")).to_contain_text("Mölndal")
 
 
-def test_map_links_work_with_the_keyboard_and_the_list_alternative(page):
+def test_emission_colours_keyboard_and_the_list_alternative(page):
     page.goto("/organisationer/karta/?metric=emissions")
+    expect(page.locator(".legend-box li")).to_have_count(5)
+    # Each area shows its emission class's colour (the stylesheet must not paint over it).
+    fills = page.locator("svg.map path[fill]").evaluate_all(
+        "paths => paths.map(p => [p.getAttribute('fill'), getComputedStyle(p).fill])"
+    )
+    assert len(fills) == 290
+    hex_to_rgb = {f"#{r:02x}{g:02x}{b:02x}": f"rgb({r}, {g}, {b})" for r, g, b in _rgb(fills)}
+    assert all(hex_to_rgb[attr.lower()] == computed for attr, computed in fills)
+    assert len({attr for attr, _ in fills}) >= 4
     link = page.locator("svg.map a[href$='/organisationer/kiruna/']")
-    expect(link).to_have_attribute("aria-label", __import__("re").compile(r"^Kiruna"))
+    expect(link).to_have_attribute("aria-label", re.compile(r"^Kiruna.*\d"))
+    assert_accessible(page, "map-emissions")
+
+    # An area is a link that works with the keyboard.
     link.focus()
     expect(link).to_be_focused()
-    legend = page.locator(".legend-box")
-    expect(legend.locator("li")).to_have_count(5)
-    assert_accessible(page, "map-emissions")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.url.endswith("/organisationer/kiruna/")
 
+    # The list below the map holds the same links.
     page.go_back()
     details = page.locator("section details")
     expect(details).not_to_have_attribute("open", "")
-    summary = details.locator("summary")
-    summary.focus()
+    details.locator("summary").focus()
     page.keyboard.press("Enter")
     expect(details).to_have_attribute("open", "")
-    items = details.locator("ul li a")
-    expect(items).to_have_count(290)
+    expect(details.locator("ul li a")).to_have_count(290)
     molndal = details.get_by_role("link", name="Mölndal", exact=True)
     expect(molndal).to_be_visible()
     with page.expect_navigation():
         molndal.click()
     assert page.url.endswith("/organisationer/molndal/")
+
+
+def _rgb(fills):
+    for attr, _ in fills:
+        value = attr.lstrip("#")
+        yield int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
