@@ -22,3 +22,13 @@ urlpatterns += [
     path("capacity/assessments/<int:pk>/", capacity.AssessmentDetail.as_view(), name="assessment-detail"),
     path("capacity/assessments/<int:pk>/answers/", capacity.AnswerWrite.as_view(), name="assessment-answer"),
 ]
+
+from kraftsamla.api import support  # noqa: E402
+
+urlpatterns += [
+    path("support/bodies/<slug:slug>/offers/", support.OfferList.as_view(), name="support-offers"),
+    path("support/bodies/<slug:slug>/coverage/", support.Coverage.as_view(), name="support-coverage"),
+    path("support/needs/", support.NeedList.as_view(), name="support-needs"),
+    path("support/organisations/<slug:slug>/recommendations/", support.Recommendations.as_view(),
+         name="support-recommendations"),
+]

@@ -134,6 +134,18 @@ def stored_scores(assessment: Assessment) -> dict[str, float | None]:
     )
 
 
+def _current_membership(today) -> Q:
+    """Memberships that count today: member or participant, started and not ended.
+
+    The same rule as kraftsamla.core.permissions uses for what a body's people may see.
+    """
+    return (
+        Q(role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT])
+        & (Q(start_date__isnull=True) | Q(start_date__lte=today))
+        & (Q(end_date__isnull=True) | Q(end_date__gte=today))
+    )
+
+
 @dataclass
 class PeerGroup:
     key: str
@@ -146,19 +158,13 @@ def peer_groups(organisation: Organisation) -> list[PeerGroup]:
     from django.utils.translation import gettext as _
 
     groups = []
-    today = timezone.localdate()
-    bodies = (
-        Membership.objects.filter(
-            member=organisation, role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT]
-        )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .select_related("body")
-    )
+    current = _current_membership(timezone.localdate())
+    bodies = Membership.objects.filter(current, member=organisation).select_related("body")
     member_ids: dict[int, list[int]] = defaultdict(list)
     body_list = [m.body for m in bodies]
-    for body_id, member_id in Membership.objects.filter(
-        body__in=body_list, role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT]
-    ).values_list("body_id", "member_id"):
+    for body_id, member_id in Membership.objects.filter(current, body__in=body_list).values_list(
+        "body_id", "member_id"
+    ):
         member_ids[body_id].append(member_id)
     for body in body_list:
         groups.append(PeerGroup(f"body:{body.slug}", _("Members of %(body)s") % {"body": body.display_name},
@@ -260,14 +266,13 @@ def regional_overview(
     *, user, body: Organisation, year: int | None = None, population_class: str = ""
 ) -> RegionalOverview:
     """Return members × capitals for what members shared with the body; a fixed number of queries."""
-    today = timezone.localdate()
+    # One filter() call, so the body, role and dates are those of the same membership.
     members_qs = (
         Organisation.objects.filter(
-            memberships__body=body,
-            memberships__role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT],
+            pk__in=Membership.objects.filter(
+                _current_membership(timezone.localdate()), body=body
+            ).values("member_id")
         )
-        .filter(Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today))
-        .distinct()
         .order_by("name")
     )
     if population_class:

@@ -171,6 +171,10 @@ def respondent_add(*, actor, assessment: Assessment, user, role_group: str) -> R
     """Invite a person of the organisation to answer, in a role group."""
     _require(permissions.can_manage_assessment(actor, assessment),
              _("You may not change this assessment."))
+    # Read the status again under a lock: it may have been closed since the caller loaded it.
+    assessment = Assessment.objects.select_for_update().select_related("organisation").get(
+        pk=assessment.pk
+    )
     if assessment.status in (Status.CLOSED, Status.PUBLISHED):
         raise ValidationError(_("Respondents cannot be added to a closed assessment."))
     if not OrganisationRole.objects.filter(user=user, organisation=assessment.organisation).exists():
@@ -266,6 +270,9 @@ def capital_note_save(
     *, actor, assessment: Assessment, capital: Capital, strengthen: str, collaboration_form: str
 ) -> CapitalNote:
     """Save what would strengthen a capital and which collaboration form would help."""
+    assessment = Assessment.objects.select_for_update().select_related("organisation").get(
+        pk=assessment.pk
+    )
     respondent = _respondent_for(actor, assessment)
     if capital.framework_id != assessment.framework_id:
         raise ValidationError({"capital": _("The capital belongs to another framework version.")})
@@ -284,6 +291,9 @@ def capital_note_save(
 
 @transaction.atomic
 def respondent_mark_done(*, actor, assessment: Assessment) -> Respondent:
+    assessment = Assessment.objects.select_for_update().select_related("organisation").get(
+        pk=assessment.pk
+    )
     respondent = _respondent_for(actor, assessment)
     respondent.submitted_at = timezone.now()
     respondent.save(update_fields=["submitted_at"])

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kraftsamla.accounts",
     "kraftsamla.organisations",
     "kraftsamla.capacity",
+    "kraftsamla.support",
     "kraftsamla.api",
 ]
 
@@ -191,6 +192,17 @@ CONTENT_SECURITY_POLICY = {
 LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("DJANGO_LOGIN_FAILURE_WINDOW", "900"))
 INVITATION_VALID_DAYS = 14
+
+# Background tasks: the immediate backend runs a task when it is enqueued (no
+# worker needed); `manage.py send_digests`, run weekly by cron or a systemd
+# timer, enqueues the digest e-mails.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "DJANGO_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("konto/", include("kraftsamla.accounts.urls")),
     path("organisationer/", include("kraftsamla.organisations.urls")),
     path("kapacitet/", include("kraftsamla.capacity.urls")),
+    path("stod/", include("kraftsamla.support.urls")),
     path("api/v1/", include("kraftsamla.api.urls")),
     path("admin/", admin.site.urls),
 ]

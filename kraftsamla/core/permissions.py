@@ -195,3 +195,49 @@ def visible_assessment_filter(user) -> Q:
     if coordinated:
         q |= published & Q(sharing_level=SharingLevel.REGION, organisation_id__in=coordinated)
     return q
+
+
+# --- Regional support ----------------------------------------------------------
+
+
+def can_manage_offers(user, provider) -> bool:
+    """A coordinating body's administrators and editors publish and edit its offers."""
+    from kraftsamla.organisations.models import COORDINATING_KINDS
+
+    if provider is None or provider.kind not in COORDINATING_KINDS:
+        return False
+    return is_platform_staff(user) or role_in(user, provider) in _EDIT_ROLES
+
+
+def can_view_offer(user, offer) -> bool:
+    """Offers are public information about what a region provides."""
+    return True
+
+
+def can_register_need(user, organisation) -> bool:
+    return is_platform_staff(user) or role_in(user, organisation) in _EDIT_ROLES
+
+
+def can_view_need(user, need) -> bool:
+    return can_view_shared(user, need.organisation, need.sharing_level)
+
+
+def can_enrol(user, organisation) -> bool:
+    """A municipality's administrators and editors enrol its people (viewers enrol themselves)."""
+    return is_platform_staff(user) or role_in(user, organisation) is not None
+
+
+def can_enrol_others(user, organisation) -> bool:
+    return is_platform_staff(user) or role_in(user, organisation) in _EDIT_ROLES
+
+
+def can_view_coverage(user, body) -> bool:
+    return can_view_regional_overview(user, body)
+
+
+def can_view_recommendations(user, organisation) -> bool:
+    return is_platform_staff(user) or role_in(user, organisation) is not None
+
+
+def visible_need_filter(user) -> Q:
+    return visible_sharing_filter(user, owner_field="organisation")

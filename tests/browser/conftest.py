@@ -118,9 +118,9 @@ def _restore_snapshot(snapshot) -> None:
                     for row in rows:
                         copy.write_row(row)
             else:
+                placeholders = ", ".join(["%s"] * len(columns))
                 cursor.executemany(
-                    f"INSERT INTO {table} ({column_list}) VALUES ({', '.join(['%s'] * len(columns))})",
-                    rows,
+                    f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows
                 )
         for sql in connection.ops.sequence_reset_sql(no_style(), [m for m, _, _ in snapshot]):
             cursor.execute(sql)

@@ -44,6 +44,21 @@ def test_editor_edits_climate_profile_with_error_summary(page):
 
     summary_link.click()
     expect(year).to_be_focused()
+
+    # A missing sharing choice (radio buttons): the summary links to the first option and the
+    # group's fieldset is described by its error.
+    page.locator("input[name=sharing_level]").evaluate_all(
+        "radios => radios.forEach(r => { r.checked = false; })"
+    )
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    sharing_link = page.locator("#error-summary a[href='#id_sharing_level_0']")
+    expect(sharing_link).to_have_count(1)
+    fieldset = page.locator("fieldset[aria-describedby='id_sharing_level-errors']")
+    expect(fieldset.locator("#id_sharing_level-errors")).to_be_visible()
+    sharing_link.click()
+    expect(page.locator("#id_sharing_level_0")).to_be_focused()
+    page.locator("#id_sharing_level_1").check()
     year.fill("2035")
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()

@@ -22,9 +22,9 @@ def horizontal_overflow(page) -> dict:
             viewport: document.documentElement.clientWidth,
             html: document.documentElement.scrollWidth,
             body: document.body.scrollWidth,
-            wide: [...document.querySelectorAll('body *')]
-                .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1
-                              && !el.closest('.table-scroll'))
+            tooWide: [...document.querySelectorAll('body *')]
+                .filter(el => !el.closest('.table-scroll')
+                    && el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
                 .slice(0, 5).map(el => el.outerHTML.slice(0, 120)),
         })"""
     )

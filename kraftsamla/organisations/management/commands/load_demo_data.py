@@ -19,6 +19,10 @@ class Command(BaseCommand):
         if current_framework() is not None:
             n = capacity_demo_load()
             self.stdout.write(f"Demo capacity assessments: {n} (invented, marked as demo).")
+            from kraftsamla.support.demo import support_demo_load
+
+            counts = support_demo_load()
+            self.stdout.write(f"Demo support data: {counts} (invented, marked as demo).")
         else:
             self.stdout.write("No framework loaded: run load_framework for demo assessments.")
         self.stdout.write(self.style.SUCCESS("Demo data loaded (all marked as demo)."))

@@ -1,0 +1,523 @@
+#!/usr/bin/env python3
+"""Measure the transition-capacity pages with 290 municipalities × 3 assessed years.
+
+    .venv/bin/python bench/bench_capacity.py [--runs N] [--warmup N] [--database-url URL]
+
+Creates a throw-away database like bench_pages.py (a temporary SQLite file by default),
+loads the reference data, the framework and the organisations' demo data, then
+generates published assessments fast with bulk_create: every municipality × 2023, 2024
+and 2025, five respondents each, an answer to every statement, and the stored
+per-capital results written by the same function the publish step uses. It times the
+regional heatmap for a body with 13 members and one with all 290, a municipality's
+results page and the API detail against a trivial view, and checks that the query
+counts do not grow with the number of members.
+
+See bench/README.md for what the figures mean and what they leave out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# Shared helpers: environment and database set-up, the trivial view, timing and the table.
+from bench_pages import (
+    Result,
+    _postgres_admin,
+    _postgres_name,
+    _quote_ident,
+    configure_environment,
+    count_queries,
+    fetch,
+    install_bench_urlconf,
+    print_table,
+    timed,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+YEARS = (2023, 2024, 2025)
+RESPONDENTS = 5
+DONT_KNOW_SHARE = 0.05
+SEED = "kraftsamla-bench-capacity"
+BENCH_BODY_SLUG = "bench-sverige"
+GR_SLUG = "goteborgsregionen"
+COORDINATOR_EMAIL = "koordinator@bench.kraftsamla.invalid"
+MOLNDAL_LOGIN = "admin.molndal@demo.kraftsamla.se"
+ANSWER_BATCH = 20_000
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed runs per page (default 30)")
+    parser.add_argument(
+        "--warmup", type=int, default=5, help="untimed warm-up runs per page (default 5)"
+    )
+    parser.add_argument(
+        "--database-url",
+        help=(
+            "run on this PostgreSQL database instead of a temporary SQLite file, e.g. "
+            "postgres://postgres@127.0.0.1:5432/kraftsamla_bench. The database is DROPPED "
+            "and re-created, so its name must contain 'bench'."
+        ),
+    )
+    parser.add_argument(
+        "--keep-database",
+        action="store_true",
+        help="do not drop the PostgreSQL database (or delete the SQLite file) at the end",
+    )
+    parser.add_argument(
+        "--show-queries",
+        action="store_true",
+        help="print the SQL of one request to each capacity page (to look for N+1)",
+    )
+    args = parser.parse_args()
+    if args.runs < 1 or args.warmup < 0:
+        parser.error("--runs must be at least 1 and --warmup at least 0")
+    return args
+
+
+# --- synthetic assessments ------------------------------------------------------------------
+
+
+def generate_assessments() -> dict[str, int]:
+    """Bulk-create published group assessments for every municipality and year.
+
+    Returns row counts. The stored results are written by services._store_results, the
+    function the publish step calls, one assessment at a time.
+    """
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+
+    from kraftsamla.accounts.models import OrganisationRole, Role, User
+    from kraftsamla.capacity import services
+    from kraftsamla.capacity.models import (
+        Answer,
+        Assessment,
+        AssessmentResult,
+        CapitalNote,
+        CollaborationForm,
+        Mode,
+        Purpose,
+        Respondent,
+        RoleGroup,
+        Statement,
+        Status,
+    )
+    from kraftsamla.capacity.selectors import current_framework
+    from kraftsamla.core.models import SharingLevel
+    from kraftsamla.organisations.models import Organisation, OrganisationKind
+
+    framework = current_framework()
+    municipalities = list(
+        Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).order_by("code")
+    )
+    statements = list(
+        Statement.objects.filter(capital__framework=framework)
+        .select_related("capital")
+        .order_by("capital__order", "order")
+    )
+    capitals = {s.capital.key: s.capital for s in statements}
+    role_groups = list(RoleGroup)
+    forms = list(CollaborationForm)
+    rng = random.Random(SEED)
+    # One unusable password hash for all: hashing 1,450 passwords would dominate the run.
+    unusable = make_password(None)
+    now = datetime.datetime.now(tz=datetime.UTC)
+
+    clock = time.perf_counter
+    start = clock()
+    with transaction.atomic():
+        users = User.objects.bulk_create(
+            [
+                User(
+                    email=f"respondent{i}.{m.slug}@bench.kraftsamla.invalid",
+                    full_name=f"Bench Respondent {i} ({m.display_name})",
+                    password=unusable,
+                    is_demo=True,
+                )
+                for m in municipalities
+                for i in range(1, RESPONDENTS + 1)
+            ],
+            batch_size=1000,
+        )
+        people = {
+            m.pk: users[n * RESPONDENTS : (n + 1) * RESPONDENTS]
+            for n, m in enumerate(municipalities)
+        }
+        OrganisationRole.objects.bulk_create(
+            [
+                OrganisationRole(user=u, organisation_id=org_id, role=Role.VIEWER)
+                for org_id, us in people.items()
+                for u in us
+            ],
+            batch_size=1000,
+        )
+        assessments = Assessment.objects.bulk_create(
+            [
+                Assessment(
+                    organisation=m,
+                    framework=framework,
+                    year=year,
+                    purpose=Purpose.BASELINE if year == YEARS[0] else Purpose.FOLLOW_UP,
+                    purpose_note="Bench: invented assessment",
+                    mode=Mode.GROUP,
+                    status=Status.PUBLISHED,
+                    sharing_level=SharingLevel.REGION,
+                    published_at=datetime.datetime(year, 11, 30, 12, tzinfo=datetime.UTC),
+                    is_demo=True,
+                )
+                for m in municipalities
+                for year in YEARS
+            ],
+            batch_size=1000,
+        )
+        respondents = Respondent.objects.bulk_create(
+            [
+                Respondent(
+                    assessment=a,
+                    user=u,
+                    role_group=role_groups[i % len(role_groups)],
+                    submitted_at=now,
+                )
+                for a in assessments
+                for i, u in enumerate(people[a.organisation_id])
+            ],
+            batch_size=1000,
+        )
+
+        people_in = clock() - start
+
+        # A municipality's underlying level per capital, improving a little each year;
+        # politicians answer more rosily, so some statements have low consensus.
+        base = {m.pk: {key: rng.uniform(0.6, 3.2) for key in capitals} for m in municipalities}
+        year_of = {a.pk: a.year for a in assessments}
+        org_of = {a.pk: a.organisation_id for a in assessments}
+        n_answers = 0
+        batch: list[Answer] = []
+        notes: list[CapitalNote] = []
+        for n, r in enumerate(respondents):
+            level = base[org_of[r.assessment_id]]
+            lift = 0.25 * (year_of[r.assessment_id] - YEARS[0])
+            bias = 0.7 if r.role_group == RoleGroup.POLITICIANS else 0.0
+            for st in statements:
+                if rng.random() < DONT_KNOW_SHARE:
+                    batch.append(Answer(respondent=r, statement=st, score=None, dont_know=True))
+                else:
+                    value = level[st.capital.key] + lift + bias + rng.gauss(0, 0.7)
+                    batch.append(
+                        Answer(respondent=r, statement=st, score=max(0, min(4, round(value))))
+                    )
+            if n % RESPONDENTS == 0:  # the first respondent notes what would help
+                weakest = sorted(level, key=level.get)[:2]
+                notes.extend(
+                    CapitalNote(
+                        respondent=r,
+                        capital=capitals[key],
+                        strengthen=f"Bench: what would strengthen {key}.",
+                        collaboration_form=rng.choice(forms),
+                    )
+                    for key in weakest
+                )
+            if len(batch) >= ANSWER_BATCH:
+                Answer.objects.bulk_create(batch, batch_size=2000)
+                n_answers += len(batch)
+                batch = []
+        Answer.objects.bulk_create(batch, batch_size=2000)
+        n_answers += len(batch)
+        CapitalNote.objects.bulk_create(notes, batch_size=1000)
+    answers_in = clock() - start - people_in
+
+    # What the publish step writes: services.assessment_transition(action="publish") calls
+    # _store_results; the rest of that step (permission check, audit event) is left out.
+    start = clock()
+    with transaction.atomic():
+        for a in assessments:
+            services._store_results(a)
+    stored_in = clock() - start
+
+    return {
+        "users": len(users),
+        "roles": len(users),
+        "assessments": len(assessments),
+        "respondents": len(respondents),
+        "answers": n_answers,
+        "notes": len(notes),
+        "results": AssessmentResult.objects.count(),
+        "statements": len(statements),
+        "people_s": people_in,
+        "answers_s": answers_in,
+        "store_results_s": stored_in,
+    }
+
+
+def create_bench_body_and_coordinator():
+    """Create 'Bench Sverige' with all municipalities and a user with a role in both bodies."""
+    from django.contrib.auth.hashers import make_password
+
+    from kraftsamla.accounts.models import OrganisationRole, Role, User
+    from kraftsamla.organisations.models import (
+        Membership,
+        MembershipRole,
+        Organisation,
+        OrganisationKind,
+    )
+
+    body = Organisation.objects.create(
+        name="Bench Sverige",
+        short_name="Bench Sverige",
+        slug=BENCH_BODY_SLUG,
+        kind=OrganisationKind.REGIONAL_BODY,
+        description="Bench: an invented body with every municipality as a member.",
+        is_demo=True,
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(member=m, body=body, role=MembershipRole.MEMBER, is_demo=True)
+            for m in Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY)
+        ],
+        batch_size=1000,
+    )
+    coordinator = User.objects.create(
+        email=COORDINATOR_EMAIL,
+        full_name="Bench Koordinator",
+        password=make_password(None),
+        is_demo=True,
+    )
+    gr = Organisation.objects.get(slug=GR_SLUG)
+    OrganisationRole.objects.bulk_create(
+        [
+            OrganisationRole(user=coordinator, organisation=gr, role=Role.ADMIN),
+            OrganisationRole(user=coordinator, organisation=body, role=Role.ADMIN),
+        ]
+    )
+    return body, coordinator
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+def measure(pages, runs: int, warmup: int) -> list[Result]:
+    """Like bench_pages.measure, but every page carries the client (the person) to use."""
+    import gc
+
+    results = []
+    for label, url, client in pages:
+        r = Result(label, url)
+        r.client = client
+        for _ in range(warmup):
+            fetch(client, url)
+        r.queries, r.bytes = count_queries(client, url)
+        results.append(r)
+    gc.collect()
+    clock = time.perf_counter
+    for _ in range(runs):
+        for r in results:
+            start = clock()
+            response = r.client.get(r.url)
+            elapsed = clock() - start
+            if response.status_code != 200:
+                raise SystemExit(f"GET {r.url} answered {response.status_code}")
+            r.times_ms.append(elapsed * 1000)
+    return results
+
+
+def show_queries(client, url: str) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fetch(client, url)
+    print(f"\n{len(ctx.captured_queries)} queries for GET {url}:")
+    for i, q in enumerate(ctx.captured_queries, 1):
+        sql = " ".join(q["sql"].split())
+        if len(sql) > 220:
+            sql = sql[:150] + " … " + sql[-60:]
+        print(f"  {i:>2}. {sql}")
+
+
+def verdict(a: int, b: int) -> str:
+    return "same" if a == b else "GROWS"
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    args = parse_args()
+    sys.path.insert(0, str(ROOT))
+    workdir = Path(tempfile.mkdtemp(prefix="kraftsamla-bench-"))
+    described = None
+    try:
+        described = configure_environment(args, workdir)
+        run(args, described)
+    finally:
+        if "django.db" in sys.modules:
+            from django.conf import settings
+
+            if settings.configured:
+                from django.db import connections
+
+                connections.close_all()
+        if args.keep_database and described:
+            print(f"\nKept the database ({os.environ['DATABASE_URL']}).")
+        else:
+            if args.database_url and described:
+                name = _quote_ident(_postgres_name(args.database_url))
+                _postgres_admin(args.database_url, [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, described: str) -> None:
+    import django
+
+    django.setup()
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from kraftsamla.accounts.models import User
+    from kraftsamla.capacity import selectors
+    from kraftsamla.capacity.models import Assessment
+    from kraftsamla.organisations.demo import demo_data_load
+    from kraftsamla.organisations.models import Organisation
+    from kraftsamla.organisations.reference import reference_data_load
+
+    print("Kraftsamla transition-capacity benchmark")
+    print(
+        f"Python {platform.python_version()}, Django {django.get_version()}, "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
+    )
+    print(f"Database: {described}")
+    if hasattr(os, "getloadavg"):
+        print("Load average before the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+    with timed("migrate"):
+        call_command("migrate", interactive=False, verbosity=0)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            print(f"PostgreSQL server {cursor.fetchone()[0]}")
+    else:
+        import sqlite3
+
+        print(f"SQLite {sqlite3.sqlite_version}")
+
+    print()
+    with timed("Reference data loaded in"):
+        reference_data_load()
+    with timed("Framework loaded in"):
+        call_command("load_framework", verbosity=0)
+    with timed("Demo data (organisations) loaded in"):
+        demo_data_load()
+    body, coordinator = create_bench_body_and_coordinator()
+
+    start = time.perf_counter()
+    counts = generate_assessments()
+    generated_in = time.perf_counter() - start
+    print(
+        f"Assessments generated in {generated_in:.2f} s (users, roles, assessments and "
+        f"respondents {counts['people_s']:.2f} s; answers and notes {counts['answers_s']:.2f} s; "
+        f"{counts['assessments']} × services._store_results {counts['store_results_s']:.2f} s):"
+    )
+    print(
+        f"  {counts['assessments']} published assessments ({len(YEARS)} years × "
+        f"{counts['assessments'] // len(YEARS)} municipalities), "
+        f"{counts['respondents']:,} respondents ({counts['users']:,} users with a viewer role), "
+        f"{counts['answers']:,} answers ({counts['statements']} statements each), "
+        f"{counts['notes']} capital notes, {counts['results']:,} stored results"
+    )
+
+    molndal_user = User.objects.get(email=MOLNDAL_LOGIN)
+    molndal_2025 = Assessment.objects.get(organisation__slug="molndal", year=YEARS[-1])
+    gr = Organisation.objects.get(slug=GR_SLUG)
+
+    # Sanity checks: every member's results are visible, and the 2025 columns are full.
+    for b, expected in ((gr, 13), (body, 290)):
+        overview = selectors.regional_overview(user=coordinator, body=b)
+        if len(overview.rows) != expected or overview.with_results != expected:
+            sys.exit(
+                f"{b.slug}: expected {expected} members with results, got "
+                f"{overview.with_results} of {len(overview.rows)}"
+            )
+    groups = selectors.peer_groups(molndal_2025.organisation)
+    peers = {g.key: len(g.organisation_ids) for g in groups}
+    default_peers = len(groups[0].organisation_ids)
+
+    urlconf = install_bench_urlconf()
+    coord = Client()
+    coord.force_login(coordinator)
+    molndal = Client()
+    molndal.force_login(molndal_user)
+
+    results_url = f"/kapacitet/bedomning/{molndal_2025.pk}/resultat/"
+    heat_gr = f"/kapacitet/region/{GR_SLUG}/"
+    heat_all = f"/kapacitet/region/{BENCH_BODY_SLUG}/"
+    peers_gr = f"{results_url}?peers=body:{GR_SLUG}"
+    peers_all = f"{results_url}?peers=body:{BENCH_BODY_SLUG}"
+    pages = [
+        ("trivial view (baseline)", "/bench-trivial/", coord),
+        ("heatmap, 13 members (GR)", heat_gr, coord),
+        ("heatmap, 290 members", heat_all, coord),
+        ("heatmap, 290 members, 2023", f"{heat_all}?year=2023", coord),
+        (f"results Mölndal 2025 ({default_peers} peers)", results_url, molndal),
+        (f"results, ?peers=GR ({peers[f'body:{GR_SLUG}']} peers)", peers_gr, molndal),
+        ("API assessment detail", f"/api/v1/capacity/assessments/{molndal_2025.pk}/", molndal),
+        ("trivial view (Mölndal admin)", "/bench-trivial/", molndal),
+    ]
+
+    with override_settings(ROOT_URLCONF=urlconf):
+        body_html = fetch(molndal, results_url).content.decode()
+        if 'id="details-heading"' not in body_html:
+            sys.exit("The results page has no statement-by-statement table for Mölndal's admin.")
+        print()
+        print(
+            f"Heatmaps as {COORDINATOR_EMAIL} (administrator of Göteborgsregionen and "
+            f"{body.name}); results and API as {MOLNDAL_LOGIN} (administrator of Mölndal, "
+            f"so the statement-by-statement table with who differs is included)."
+        )
+        print(
+            "Mölndal's peer groups: "
+            + ", ".join(f"{k} ({n} peers)" for k, n in peers.items())
+            + f"; the default is the first, {groups[0].key}."
+        )
+        print(
+            f"Server time per request: django.test.Client through the full middleware stack, "
+            f"{args.warmup} warm-up + {args.runs} timed runs per page, round-robin."
+        )
+        print()
+        results = measure(pages, args.runs, args.warmup)
+        print_table(results, results[0].median)
+
+        by_url = {r.url: r for r in results}
+        q13, q290 = by_url[heat_gr].queries, by_url[heat_all].queries
+        print()
+        print(
+            f"heatmap queries 13 members: {q13}, 290 members: {q290} ({verdict(q13, q290)}); "
+            f"median {by_url[heat_gr].median:.2f} → {by_url[heat_all].median:.2f} ms"
+        )
+        p_gr = by_url[peers_gr].queries
+        p_all = count_queries(molndal, peers_all)[0]
+        print(
+            f"results page queries, peers {peers[f'body:{GR_SLUG}']}: {p_gr}, "
+            f"peers {peers[f'body:{BENCH_BODY_SLUG}']}: {p_all} ({verdict(p_gr, p_all)})"
+        )
+        q_year = by_url[f"{heat_all}?year=2023"].queries
+        print(f"heatmap queries with ?year=2023: {q_year} (latest year: {q290})")
+
+        if args.show_queries:
+            for _label, url, client in pages[1:-1]:
+                show_queries(client, url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+"""Every capacity permission and sharing rule, each with an allowed and a denied case.
+
+Checked three ways where they exist: the rule in kraftsamla.core.permissions, the database
+filter the lists use (visible_assessments), and the service that enforces it.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from kraftsamla.accounts.models import Role, User
+from kraftsamla.capacity import selectors, services
+from kraftsamla.capacity.models import Assessment, RoleGroup, Status
+from kraftsamla.core import permissions as perms
+from kraftsamla.core.models import SharingLevel
+from kraftsamla.organisations.models import Membership, Organisation
+
+from capacity_helpers import (
+    add_and_open,
+    make_framework,
+    make_member,
+    new_assessment,
+    published,
+    statements_of,
+    transition,
+)
+
+pytestmark = pytest.mark.django_db
+
+PRIVATE, REGION, PUBLIC = SharingLevel.PRIVATE, SharingLevel.REGION, SharingLevel.PUBLIC
+
+
+def user(email: str) -> User:
+    return User.objects.get(email=email)
+
+
+@pytest.fixture(autouse=True)
+def framework(db):
+    return make_framework()
+
+
+@pytest.fixture
+def admin_m(db):
+    return user("admin.molndal@demo.kraftsamla.se")
+
+
+@pytest.fixture
+def editor_m(db):
+    return user("redaktor.molndal@demo.kraftsamla.se")
+
+
+@pytest.fixture
+def viewer_m(db):
+    return user("lasare.molndal@demo.kraftsamla.se")
+
+
+@pytest.fixture
+def coordinator(db):
+    """Sara Samordnare, administrator of Göteborgsregionen."""
+    return user("samordnare@demo.kraftsamla.se")
+
+
+@pytest.fixture
+def ale_editor(db):
+    return user("strateg.ale@demo.kraftsamla.se")
+
+
+@pytest.fixture
+def linkoping(db) -> Organisation:
+    return Organisation.objects.get(slug="linkoping")
+
+
+def visible_ids(viewer) -> set[int]:
+    return set(selectors.visible_assessments(viewer).values_list("id", flat=True))
+
+
+def sees(viewer, assessment: Assessment) -> bool:
+    """The rule and the list filter must agree; return what they say."""
+    rule = perms.can_view_assessment(viewer, assessment)
+    listed = assessment.pk in visible_ids(viewer)
+    assert rule == listed, f"rule says {rule}, list says {listed}"
+    return rule
+
+
+@pytest.fixture
+def molndal_set(molndal):
+    """Mölndal's assessments in every status and sharing level that matter."""
+    return {
+        "draft_public": published(molndal, sharing=PUBLIC, status=Status.DRAFT, year=2030),
+        "open_public": published(molndal, sharing=PUBLIC, status=Status.OPEN, year=2032),
+        "closed_region": published(molndal, sharing=REGION, status=Status.CLOSED, year=2033),
+        "published_private": published(molndal, sharing=PRIVATE, year=2034),
+        "published_region": published(molndal, sharing=REGION, year=2035),
+        "published_public": published(molndal, sharing=PUBLIC, year=2036),
+    }
+
+
+# --- Who sees an assessment -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("email", ["admin.molndal", "redaktor.molndal", "lasare.molndal"])
+def test_the_organisations_people_see_all_its_assessments_including_drafts(email, molndal_set):
+    person = user(f"{email}@demo.kraftsamla.se")
+    for name, assessment in molndal_set.items():
+        assert sees(person, assessment), name
+
+
+def test_outsiders_see_only_published_public_assessments(molndal_set, ale_editor, make_user,
+                                                         anonymous):
+    no_role = make_user()
+    for outsider in (ale_editor, no_role):
+        for name, assessment in molndal_set.items():
+            assert sees(outsider, assessment) == (name == "published_public"), name
+    for name, assessment in molndal_set.items():
+        assert perms.can_view_assessment(anonymous, assessment) == (name == "published_public")
+    anonymous_ids = visible_ids(anonymous)
+    assert {a.pk for a in molndal_set.values()} & anonymous_ids == {
+        molndal_set["published_public"].pk}
+    # Whatever else is in the database, anonymous visitors only ever see published public ones.
+    assert not Assessment.objects.filter(pk__in=anonymous_ids).exclude(
+        status=Status.PUBLISHED, sharing_level=PUBLIC).exists()
+
+
+def test_the_regional_coordinator_sees_published_region_shared_assessments_of_members(
+    molndal_set, coordinator
+):
+    expected = {"published_region", "published_public"}
+    for name, assessment in molndal_set.items():
+        assert sees(coordinator, assessment) == (name in expected), name
+
+
+def test_the_regional_coordinator_does_not_see_region_shared_assessments_of_non_members(
+    coordinator, linkoping
+):
+    region = published(linkoping, sharing=REGION, year=2035)
+    public = published(linkoping, sharing=PUBLIC, year=2036)
+    assert not sees(coordinator, region)
+    assert sees(coordinator, public)  # public is public
+
+
+def test_people_of_a_member_do_not_see_each_others_region_shared_assessments(
+    molndal_set, ale_editor
+):
+    # Ale and Mölndal are both members of Göteborgsregionen; REGION means the body, not peers.
+    assert not sees(ale_editor, molndal_set["published_region"])
+
+
+def test_a_former_member_is_no_longer_shared_with_the_region(molndal_set, coordinator, molndal,
+                                                            gr):
+    Membership.objects.filter(member=molndal, body=gr).update(
+        start_date=datetime.date(2000, 1, 1), end_date=datetime.date(2020, 12, 31))
+    assert not sees(coordinator, molndal_set["published_region"])
+    assert sees(coordinator, molndal_set["published_public"])
+
+
+def test_platform_staff_see_everything(molndal_set, staff):
+    for name, assessment in molndal_set.items():
+        assert sees(staff, assessment), name
+
+
+# --- Who manages ----------------------------------------------------------------------
+
+
+def test_administrators_and_editors_manage_assessments(molndal, admin_m, editor_m, staff):
+    for manager in (admin_m, editor_m, staff):
+        assert perms.can_manage_assessments(manager, molndal)
+    assessment = new_assessment(molndal, editor_m)
+    assert perms.can_manage_assessment(admin_m, assessment)
+    assert perms.can_view_respondent_details(editor_m, assessment)
+    services.respondent_add(actor=editor_m, assessment=assessment, user=admin_m,
+                            role_group=RoleGroup.SENIOR_MANAGERS)
+    transition(assessment, editor_m, "open", "close", "publish", "reopen")
+    services.assessment_update_sharing(actor=admin_m, assessment=assessment, sharing_level=PUBLIC)
+    assessment.refresh_from_db()
+    assert assessment.sharing_level == PUBLIC
+
+
+def test_a_viewer_cannot_manage(molndal, admin_m, viewer_m):
+    assert not perms.can_manage_assessments(viewer_m, molndal)
+    with pytest.raises(PermissionDenied):
+        new_assessment(molndal, viewer_m)
+    assessment = new_assessment(molndal, admin_m)
+    assert not perms.can_manage_assessment(viewer_m, assessment)
+    assert not perms.can_view_respondent_details(viewer_m, assessment)
+    with pytest.raises(PermissionDenied):
+        services.respondent_add(actor=viewer_m, assessment=assessment, user=viewer_m,
+                                role_group=RoleGroup.OPERATIONAL)
+    services.respondent_add(actor=admin_m, assessment=assessment, user=viewer_m,
+                            role_group=RoleGroup.OPERATIONAL)
+    for action in ("open", "close", "publish", "reopen"):
+        with pytest.raises(PermissionDenied):
+            services.assessment_transition(actor=viewer_m, assessment=assessment, action=action)
+    with pytest.raises(PermissionDenied):
+        services.assessment_update_sharing(actor=viewer_m, assessment=assessment,
+                                           sharing_level=PUBLIC)
+    transition(assessment, admin_m, "open")
+    with pytest.raises(PermissionDenied):
+        services.agreed_score_save(actor=viewer_m, assessment=assessment,
+                                   statement=statements_of(assessment.framework)[0], score=2)
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.sharing_level) == (Status.OPEN, REGION)
+
+
+def test_outsiders_and_coordinators_cannot_manage_a_members_assessments(
+    molndal, admin_m, coordinator, ale_editor, anonymous
+):
+    assessment = new_assessment(molndal, admin_m)
+    for outsider in (coordinator, ale_editor, anonymous):
+        assert not perms.can_manage_assessments(outsider, molndal)
+        assert not perms.can_manage_assessment(outsider, assessment)
+        with pytest.raises(PermissionDenied):
+            new_assessment(molndal, outsider, year=2040)
+        with pytest.raises(PermissionDenied):
+            services.assessment_transition(actor=outsider, assessment=assessment, action="open")
+
+
+# --- Who answers ----------------------------------------------------------------------
+
+
+def test_only_a_respondent_of_the_organisation_answers_an_open_assessment(molndal, admin_m,
+                                                                          editor_m, viewer_m):
+    assessment = add_and_open(new_assessment(molndal, admin_m), admin_m, [viewer_m])
+    me = selectors.respondent_of(viewer_m, assessment)
+    assert perms.can_answer_assessment(viewer_m, assessment, me)  # viewers may answer
+    assert not perms.can_answer_assessment(editor_m, assessment, me)  # someone else's
+    assert not perms.can_answer_assessment(editor_m, assessment, None)
+    assessment = transition(assessment, admin_m, "close")
+    assert not perms.can_answer_assessment(viewer_m, assessment, me)
+
+
+# --- Regional overview ----------------------------------------------------------------
+
+
+def test_the_bodys_people_see_the_regional_overview(gr, coordinator, make_user, staff):
+    assert perms.can_view_regional_overview(coordinator, gr)
+    assert perms.can_view_regional_overview(make_user(gr, Role.VIEWER), gr)
+    assert perms.can_view_regional_overview(staff, gr)
+
+
+def test_a_municipalitys_people_do_not_see_the_regional_overview(gr, molndal, admin_m,
+                                                                 ale_editor, anonymous):
+    for person in (admin_m, ale_editor, anonymous):
+        assert not perms.can_view_regional_overview(person, gr)
+    # A municipality has no regional overview, not even for its own people.
+    assert not perms.can_view_regional_overview(admin_m, molndal)
+    assert not perms.can_view_regional_overview(make_member(molndal, Role.ADMIN), molndal)
+
+
+def test_the_regional_overview_menu_lists_only_the_users_bodies(gr, coordinator, admin_m):
+    assert list(selectors.coordinated_bodies(coordinator)) == [gr]
+    assert not selectors.coordinated_bodies(admin_m).exists()
