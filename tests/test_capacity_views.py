@@ -52,7 +52,7 @@ VIEWER_M = "lasare.molndal@demo.kraftsamla.se"
 COORDINATOR = "samordnare@demo.kraftsamla.se"
 ALE_EDITOR = "strateg.ale@demo.kraftsamla.se"
 # Pages read a fixed number of rows, however many respondents, statements or members there are.
-RESULTS_MAX_QUERIES = 40
+RESULTS_MAX_QUERIES = 32
 REGIONAL_MAX_QUERIES = 12
 
 
@@ -474,8 +474,9 @@ def test_the_results_page_reads_a_bounded_number_of_queries(answered, molndal,
     for st in statements_of(answered.framework)[:4]:
         services.agreed_score_save(actor=admin, assessment=answered, statement=st, score=2)
     published(molndal, sharing=REGION, year=YEAR - 1)  # a previous assessment to compare with
+    client = client_for(ADMIN_M)
     with django_assert_max_num_queries(RESULTS_MAX_QUERIES):
-        client_for(ADMIN_M).get(results_url(answered))
+        assert client.get(results_url(answered)).status_code == 200
     assert _results_queries(answered) <= before + 2  # + the previous assessment's scores
 
 
