@@ -53,7 +53,7 @@ def format_number(value: float, decimals: int = 0) -> str:
 
     Swedish writes 1 234,5; English 1 234.5 (SI style, which both languages accept).
     """
-    text = f"{value:,.{decimals}f}".replace(",", "\u202f")
+    text = f"{value:,.{decimals}f}".replace(",", "\u202f").replace("-", "\u2212")
     if (translation.get_language() or "sv").startswith("sv"):
         text = text.replace(".", ",")
     return text
@@ -89,7 +89,7 @@ def stacked_bars(
     bar_w = slot * 0.66
     parts: list[str] = []
     parts.append(
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 24 * math.ceil(len(series) / 3)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 24 * math.ceil(len(series) / 2)}" '
         f'class="chart" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'preserveAspectRatio="xMinYMin meet">'
     )
@@ -131,10 +131,10 @@ def stacked_bars(
     parts.append(
         f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" class="axis"/>'
     )
-    # Legend, three entries per row.
+    # Legend, two entries per row, so long sector names fit.
     for j, s in enumerate(series):
-        col, row = j % 3, j // 3
-        lx = left + col * (plot_w / 3)
+        col, row = j % 2, j // 2
+        lx = 12 + col * ((width - 24) / 2)
         ly = height + row * 24 - 6
         parts.append(f'<rect x="{lx:.1f}" y="{ly - 11}" width="14" height="14" fill="{s.colour}"/>')
         parts.append(

@@ -56,7 +56,7 @@ class OrganisationFilterForm(forms.Form):
 class ClimateProfileForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     strategy_url = forms.URLField(
-        label=_("link to climate strategy"), required=False, assume_scheme="https"
+        label=_("Link to climate strategy"), required=False, assume_scheme="https"
     )
 
     class Meta:

@@ -47,12 +47,13 @@ SHARED = (SharingLevel.REGION, SharingLevel.PUBLIC)
 
 def _current_members(body: Organisation) -> list[Organisation]:
     today = timezone.localdate()
+    # One filter() call, so every condition applies to the same membership row.
     return list(
         Organisation.objects.filter(
+            Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today),
             memberships__body=body,
             memberships__role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT],
         )
-        .filter(Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today))
         .distinct()
         .order_by("name")
     )
@@ -88,11 +89,13 @@ def visible_needs(user) -> QuerySet[Need]:
 def bodies_for(organisation: Organisation) -> list[Organisation]:
     """Return the coordinating bodies the organisation is a current member of."""
     today = timezone.localdate()
+    # One filter() call, so every condition applies to the same membership row.
     return list(
         Organisation.objects.filter(
+            Q(member_links__end_date__isnull=True) | Q(member_links__end_date__gte=today),
             member_links__member=organisation, kind__in=COORDINATING_KINDS,
             member_links__role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT],
-        ).filter(Q(member_links__end_date__isnull=True) | Q(member_links__end_date__gte=today))
+        )
         .distinct().order_by("name")
     )
 
@@ -106,6 +109,10 @@ class Cell:
     form: str
     needs: list[Need] = field(default_factory=list)
     offers: list[Offer] = field(default_factory=list)
+
+    @property
+    def form_label(self) -> str:
+        return str(CollaborationForm(self.form).label)
 
     @property
     def municipalities(self) -> list[str]:
@@ -267,7 +274,7 @@ def recommendations(*, organisation: Organisation, user, limit: int = 10) -> tup
     member_ids_by_body: dict[int, set[int]] = defaultdict(set)
     for body_id, member_id in Membership.objects.filter(
         body__in=bodies, role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT]
-    ).values_list("body_id", "member_id"):
+    ).exclude(end_date__lt=timezone.localdate()).values_list("body_id", "member_id"):
         member_ids_by_body[body_id].add(member_id)
     all_member_ids = set().union(*member_ids_by_body.values()) if member_ids_by_body else set()
     shared_by_capital: dict[str, set[int]] = defaultdict(set)

@@ -233,9 +233,10 @@ def enrolment_create(*, actor, offer: Offer, organisation: Organisation, partici
     taken = Enrolment.objects.filter(offer=offer, status=EnrolmentStatus.ENROLLED).count()
     status = (EnrolmentStatus.WAITING if offer.seats is not None and taken >= offer.seats
               else EnrolmentStatus.ENROLLED)
+    # Enrolling again after cancelling reuses the row; a new time puts them last in the queue.
     enrolment, _created = Enrolment.objects.update_or_create(
         offer=offer, participant=participant,
-        defaults={"organisation": organisation, "status": status,
+        defaults={"organisation": organisation, "status": status, "created_at": timezone.now(),
                   "created_by": actor if getattr(actor, "pk", None) else None},
     )
     audit_record(actor=actor, action=AuditAction.CREATE, obj=enrolment, organisation=organisation,

@@ -116,7 +116,9 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if mine and mine.status == EnrolmentStatus.ENROLLED and services.offer_has_ended(offer):
         existing = getattr(mine, "rating", None) if hasattr(mine, "rating") else None
         rating_form = RatingForm(initial={"score": existing.score, "comment": existing.comment} if existing else None)
-    enrol_forms = [(o, EnrolForm(organisation=o, initial={"participant": user.pk}),
+    # One form per organisation of the user: each gets its own ids (auto_id), not id_participant.
+    enrol_forms = [(o, EnrolForm(organisation=o, initial={"participant": user.pk},
+                                 auto_id=f"id_{o.slug}_%s"),
                     permissions.can_enrol_others(user, o)) for o in my_orgs] if offer.is_available else []
     return render(request, "support/offer.html", {
         "offer": offer, "can_manage": can_manage, "enrolments": visible_enrolments, "mine": mine,

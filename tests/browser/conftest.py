@@ -63,7 +63,8 @@ def browser():
 # Every row of the session's data (reference data, demo data and whatever tests/conftest.py
 # loads), copied once straight after the real loaders ran, as (model, columns, rows).
 _snapshot: list[tuple[type, list[str], list[tuple]]] | None = None
-# Filled again by Django itself after each flush (post_migrate), so never copied.
+# Content types and permissions are written again by Django after each flush (post_migrate);
+# sessions and the admin log belong to one test. None of them is copied.
 _SKIPPED_TABLE_APPS = {"contenttypes", "sessions", "admin"}
 
 

@@ -48,7 +48,7 @@ def t(message: str, language: str = "sv") -> str:
 
 
 def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Log in through the login form (mouse-free but not a keyboard test)."""
+    """Log in through the login form: a shortcut for tests about other pages."""
     page.goto("/konto/logga-in/")
     page.locator("#id_email").fill(email)
     page.locator("#id_password").fill(password)

@@ -65,6 +65,8 @@ def test_coordinator_sees_gaps_and_drills_into_a_cell(support_data, page):
 
     link = table.locator(f"td.cell a[href$='cell={cell.capital}:{cell.form}#cell-detail']")
     expect(link).to_have_count(1)
+    # The link names its row and column, so it is unique out of the table too.
+    expect(link).to_contain_text(cell.form_label)
     with page.expect_navigation():
         link.click()
     assert f"cell={cell.capital}:{cell.form}" in page.url
@@ -134,6 +136,10 @@ def _enrolled(offer) -> int:
 def _enrol_from_offer_page(page, offer) -> None:
     page.goto(offer.get_absolute_url())
     expect(page.locator("h1")).to_contain_text(offer.title)
+    # One form per municipality of the person (Mölndal and Ale), with ids of their own.
+    expect(page.locator("form[action*='/anmal/']")).to_have_count(2)
+    ids = page.locator("[id]").evaluate_all("els => els.map(e => e.id)")
+    assert len(ids) == len(set(ids)), "duplicate ids on the offer page"
     button = page.get_by_role("button", name=t("Enrol from %(org)s") % {"org": "Mölndal"})
     expect(button).to_have_count(1)
     assert_accessible(page, f"support-offer-{offer.pk}")
@@ -143,11 +149,15 @@ def _enrol_from_offer_page(page, offer) -> None:
 
 
 def test_enrol_in_open_offer_and_on_waiting_list_when_full(support_data, page):
-    from kraftsamla.accounts.models import User
+    from kraftsamla.accounts.models import OrganisationRole, Role, User
     from kraftsamla.organisations.models import Organisation
     from kraftsamla.support.models import Enrolment, EnrolmentStatus
 
     admin = User.objects.get(email=ADMIN_MOLNDAL)
+    # A second member municipality, so the page has two enrolment forms.
+    OrganisationRole.objects.get_or_create(
+        user=admin, organisation=Organisation.objects.get(slug="ale"), defaults={"role": Role.VIEWER}
+    )
     candidates = _open_offers_for(ADMIN_MOLNDAL, "goteborgsregionen")
     free = next(o for o in candidates if _enrolled(o) < o.seats)
     full = next(o for o in candidates if o.pk != free.pk)

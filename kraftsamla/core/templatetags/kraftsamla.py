@@ -1,7 +1,6 @@
 """Template helpers: accessible form widgets, number formatting, query strings."""
 
 from django import template
-from django.utils.formats import number_format
 
 from kraftsamla.core.charts import format_number
 
@@ -39,7 +38,7 @@ def num(value, decimals=0):
 def pct(value, decimals=0):
     if value is None:
         return "–"
-    return number_format(value * 100, int(decimals)) + " %"
+    return format_number(value * 100, int(decimals)) + "\u00a0%"
 
 
 @register.simple_tag

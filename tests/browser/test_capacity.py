@@ -1,0 +1,200 @@
+"""Transition capacity in the browser: answering with the keyboard only, the regional heatmap
+and the results page, each scanned with axe.
+
+The live server's database is flushed after every test, so each test builds its own small
+framework and assessments (tests/capacity_helpers.py) on top of the reference and demo data.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from capacity_helpers import (
+    CAPITAL_KEYS,
+    add_and_open,
+    answer_all,
+    make_framework,
+    new_assessment,
+    published,
+    statements_of,
+)
+from kraftsamla.accounts.models import User
+from kraftsamla.capacity import services
+from kraftsamla.capacity.models import Answer, CapitalNote
+from kraftsamla.core.models import SharingLevel
+from kraftsamla.organisations.models import Organisation
+
+from .helpers import ADMIN_MOLNDAL, EDITOR_MOLNDAL, assert_accessible, login, t
+
+pytestmark = pytest.mark.browser
+
+COORDINATOR = "samordnare@demo.kraftsamla.se"
+
+
+def tab_to(page, selector: str, limit: int = 40) -> None:
+    """Press Tab until the focused element matches `selector`."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    pytest.fail(f"{selector} cannot be reached with Tab")
+
+
+def press_and_autosave(page, key: str) -> None:
+    """Press a key that chooses a radio; wait until the page's autosave has answered 200."""
+    with page.expect_response(lambda r: "/spara-svar/" in r.url) as info:
+        page.keyboard.press(key)
+    assert info.value.status == 200, info.value.text()
+
+
+def choose(page, score: int | None) -> None:
+    """Choose a level in the focused, still unanswered radio group with the keyboard.
+
+    Tab lands on the group's first radio (level 0) without choosing it: Space chooses it,
+    each ArrowDown moves to and chooses the next level, ArrowUp from level 0 wraps to
+    "don't know".
+    """
+    press_and_autosave(page, "Space")
+    if score is None:
+        press_and_autosave(page, "ArrowUp")
+        return
+    for _ in range(score):
+        press_and_autosave(page, "ArrowDown")
+
+
+def expected_score(capital_index: int, statement_index: int) -> int | None:
+    if (capital_index, statement_index) == (6, 1):
+        return None  # the very last statement: "don't know"
+    return (capital_index + statement_index) % 5
+
+
+def test_a_respondent_answers_every_capital_with_the_keyboard_only(new_page):
+    framework = make_framework()
+    admin = User.objects.get(email=ADMIN_MOLNDAL)
+    editor = User.objects.get(email=EDITOR_MOLNDAL)
+    assessment = add_and_open(
+        new_assessment(Organisation.objects.get(slug="molndal"), admin), admin, [editor]
+    )
+    by_capital: dict[str, list] = {}
+    for st in statements_of(framework):
+        by_capital.setdefault(st.capital.key, []).append(st)
+
+    page = new_page()
+    login(page, EDITOR_MOLNDAL)
+    page.goto(f"/kapacitet/bedomning/{assessment.pk}/svara/political/")
+    expect(page.locator("h1")).to_contain_text("Capital political")
+    assert_accessible(page, "capacity-answer")
+
+    for c_index, key in enumerate(CAPITAL_KEYS):
+        expect(page.locator("h1")).to_contain_text(f"Capital {key}")
+        for s_index, st in enumerate(by_capital[key]):
+            tab_to(page, f"input[name='s{st.pk}-score']")
+            choose(page, expected_score(c_index, s_index))
+            expect(page.locator(f"#s{st.pk}-fieldset .save-status")).to_have_text(t("Saved"))
+        if c_index == 0:
+            tab_to(page, "#strengthen")
+            page.keyboard.type("Tydligare politiska uppdrag")
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.id") == "collaboration_form"
+            page.keyboard.press("ArrowDown")  # the first collaboration form
+        if c_index < len(CAPITAL_KEYS) - 1:
+            tab_to(page, "button[name=go][value=next]")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            assert page.url.endswith(f"/svara/{CAPITAL_KEYS[c_index + 1]}/")
+        else:
+            tab_to(page, "button[name=go][value=stay]")
+            with page.expect_navigation():
+                page.keyboard.press("Space")
+        expect(page.locator(".message-success")).to_be_visible()
+
+    # The last page shows what was saved, read back from the server.
+    last = by_capital["real"]
+    expect(page.locator(f"#s{last[0].pk}-{expected_score(6, 0)}")).to_be_checked()
+    expect(page.locator(f"#s{last[1].pk}-dk")).to_be_checked()
+    assert_accessible(page, "capacity-answer-saved")
+
+    answers = {
+        a.statement_id: a
+        for a in Answer.objects.filter(respondent__assessment=assessment)
+    }
+    assert len(answers) == sum(len(v) for v in by_capital.values()) == 14
+    for c_index, key in enumerate(CAPITAL_KEYS):
+        for s_index, st in enumerate(by_capital[key]):
+            score = expected_score(c_index, s_index)
+            assert answers[st.pk].score == score, st.key
+            assert answers[st.pk].dont_know == (score is None), st.key
+    note = CapitalNote.objects.get(respondent__assessment=assessment)
+    assert note.capital.key == "political"
+    assert note.strengthen == "Tydligare politiska uppdrag"
+    assert note.collaboration_form == "knowledge_base"
+
+
+def test_the_coordinator_sees_the_regional_heatmap(new_page):
+    make_framework()
+    orgs = {o.slug: o for o in Organisation.objects.filter(
+        slug__in=["molndal", "kungsbacka", "ale"])}
+    published(orgs["molndal"], score=1, sharing=SharingLevel.REGION)
+    published(orgs["kungsbacka"], score=3, sharing=SharingLevel.PUBLIC)
+    published(orgs["ale"], score=4, sharing=SharingLevel.PRIVATE)
+
+    page = new_page()
+    login(page, COORDINATOR)
+    page.goto("/kapacitet/region/goteborgsregionen/")
+    heatmap = page.locator("table#heatmap")
+    expect(heatmap).to_be_visible()
+    rows = heatmap.locator("tbody tr")
+    expect(rows).to_have_count(13)
+    names = rows.locator("th[scope=row]").all_inner_texts()
+    assert {"Mölndal", "Ale", "Kungsbacka", "Lerum", "Göteborg"} <= set(names)
+    molndal_row = rows.filter(has=page.get_by_role("link", name="Mölndal"))
+    expect(molndal_row.locator("td.heat")).to_have_count(7)
+    expect(molndal_row.locator("td.heat").first).to_have_text("25")
+    ale_row = rows.filter(has_text=re.compile(r"^\s*Ale"))
+    expect(ale_row.locator("td.missing")).to_have_count(7)
+    expect(heatmap.locator("td.missing")).to_have_count(11 * 7)
+    expect(page.get_by_role("link", name="CSV")).to_be_visible()
+    assert_accessible(page, "capacity-regional")
+
+
+def test_the_results_page_is_accessible(new_page):
+    framework = make_framework()
+    admin = User.objects.get(email=ADMIN_MOLNDAL)
+    editor = User.objects.get(email=EDITOR_MOLNDAL)
+    viewer = User.objects.get(email="lasare.molndal@demo.kraftsamla.se")
+    assessment = add_and_open(
+        new_assessment(Organisation.objects.get(slug="molndal"), admin), admin, [editor, viewer]
+    )
+    answer_all(assessment, editor, 4)
+    answer_all(assessment, viewer, {"political": 0, "human": 2, "financial": None})
+    services.capital_note_save(actor=viewer, assessment=assessment,
+                               capital=framework.capitals.get(key="political"),
+                               strengthen="Politisk enighet", collaboration_form="room_for_action")
+    services.agreed_score_save(actor=admin, assessment=assessment,
+                               statement=statements_of(framework)[0], score=2, rationale="Enade")
+
+    page = new_page()
+    login(page, ADMIN_MOLNDAL)
+    page.goto(f"/kapacitet/bedomning/{assessment.pk}/resultat/")
+    expect(page.locator("#profile-table tbody tr")).to_have_count(7)
+    expect(page.locator("details.formula")).to_have_count(1)
+    expect(page.locator("form.agree-form")).to_have_count(14)
+    assert_accessible(page, "capacity-results")
+    page.locator("details.formula summary").click()
+    assert_accessible(page, "capacity-results-formula-open")
+
+    page.goto(f"/kapacitet/bedomning/{assessment.pk}/sammanfattning/")
+    expect(page.locator("#profile-table")).to_be_visible()
+    assert_accessible(page, "capacity-summary")
+
+    # The pages around it: the assessment with its lifecycle, respondents and sharing forms,
+    # and the organisation's assessments with the form to start one.
+    page.goto(f"/kapacitet/bedomning/{assessment.pk}/")
+    expect(page.locator("#respondents-heading")).to_be_visible()
+    assert_accessible(page, "capacity-assessment")
+    page.goto("/kapacitet/organisation/molndal/")
+    expect(page.locator("#new-heading")).to_be_visible()
+    assert_accessible(page, "capacity-organisation")

@@ -1,0 +1,202 @@
+"""The coverage grid: members' shared needs and the body's offers per capital × collaboration form."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kraftsamla.accounts.models import Role
+from kraftsamla.organisations.models import Membership, MembershipRole
+from kraftsamla.support import selectors
+from kraftsamla.support.models import EnrolmentStatus, OfferStatus, TargetGroup
+
+from support_helpers import (
+    KNOWLEDGE,
+    PRIVATE,
+    PUBLIC,
+    RESOURCES,
+    ROOM,
+    body,
+    enrol,
+    need,
+    offer,
+    person,
+    stockholm,
+)
+
+pytestmark = pytest.mark.django_db
+
+POLITICIANS, SENIOR, OPERATIONAL = (TargetGroup.POLITICIANS, TargetGroup.SENIOR_MANAGERS,
+                                    TargetGroup.OPERATIONAL)
+
+
+@pytest.fixture
+def grid_data(db):
+    m1, m2, m3, m4, outsider = stockholm(5)
+    b = body("grid", [m1, m2, m3, m4])
+    n = {
+        "m1_fin": need(m1, "financial", RESOURCES, target_group=POLITICIANS, year=2026),
+        "m2_fin": need(m2, "financial", RESOURCES, sharing=PUBLIC, year=2026),
+        "m3_fin_private": need(m3, "financial", RESOURCES, sharing=PRIVATE, year=2026),
+        "m1_pol": need(m1, "political", KNOWLEDGE, target_group=SENIOR, year=2025),
+        "m2_human_no_form": need(m2, "human", year=2026),
+        "m3_human_private": need(m3, "human", sharing=PRIVATE, year=2026),
+        "m4_rel": need(m4, "relational", ROOM, year=2026),
+        "outsider": need(outsider, "financial", RESOURCES, sharing=PUBLIC, year=2026),
+    }
+    o = {
+        "fin_org": offer(b, "Gemensam finansieringsexpert", capitals=["financial", "organisational"],
+                         form=RESOURCES, target_groups=[POLITICIANS], seats=10,
+                         start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 12, 31)),
+        "pol_planned": offer(b, "Politikerutbildning", capitals=["political"], form=KNOWLEDGE,
+                             status=OfferStatus.PLANNED, target_groups=[SENIOR]),
+        "real_running": offer(b, "Gemensamma anläggningar", capitals=["real"], form=ROOM,
+                              status=OfferStatus.RUNNING, is_continuous=True),
+        "dyn_2025": offer(b, "Testbädd", capitals=["dynamic"], form=KNOWLEDGE,
+                          target_groups=[OPERATIONAL], start_date=datetime.date(2025, 3, 1),
+                          end_date=datetime.date(2025, 11, 30)),
+    }
+    enrol(o["fin_org"], m1)
+    enrol(o["fin_org"], m2)
+    enrol(o["fin_org"], m2, status=EnrolmentStatus.WAITING)
+    return {"body": b, "members": (m1, m2, m3, m4), "needs": n, "offers": o}
+
+
+def cell(grid, capital, form):
+    return grid.cells[(capital, form)]
+
+
+def test_counts_shared_needs_only_and_finds_gaps_and_unused_offers(grid_data):
+    b, (m1, m2, _m3, _m4), n, o = (grid_data[k] for k in ("body", "members", "needs", "offers"))
+    grid = selectors.coverage_grid(body=b)
+
+    assert grid.member_count == 4
+    assert len(grid.cells) == 21
+    fin = cell(grid, "financial", RESOURCES)
+    # The private need and the non-member's public need never count.
+    assert set(fin.needs) == {n["m1_fin"], n["m2_fin"]}
+    assert fin.municipalities == sorted([m1.display_name, m2.display_name])
+    assert fin.offers == [o["fin_org"]]
+    assert fin.available_offers == [o["fin_org"]]
+    assert (fin.seats, fin.uptake, fin.is_gap, fin.is_unused) == (10, 2, False, False)
+    # An offer strengthening two capitals counts in both cells.
+    org = cell(grid, "organisational", RESOURCES)
+    assert org.offers == [o["fin_org"]] and org.needs == [] and org.is_unused
+    # Gaps: needs but no open or running offer (a planned one does not close the gap).
+    pol = cell(grid, "political", KNOWLEDGE)
+    assert pol.needs == [n["m1_pol"]] and pol.offers == [o["pol_planned"]]
+    assert pol.available_offers == [] and pol.is_gap
+    assert {(c.capital, c.form) for c in grid.gaps} == {("political", KNOWLEDGE),
+                                                       ("relational", ROOM)}
+    assert {(c.capital, c.form) for c in grid.unused} == {
+        ("organisational", RESOURCES), ("real", ROOM), ("dynamic", KNOWLEDGE)}
+    # A running continuous offer is available and has no seat limit.
+    assert cell(grid, "real", ROOM).seats is None
+    # Needs without a preferred form are counted apart, per capital, shared only.
+    assert grid.needs_without_form == {"human": [n["m2_human_no_form"]]}
+    assert all(not c.needs for c in grid.cells.values() if c.capital == "human")
+    rows = list(grid.rows())
+    assert [r[0] for r in rows] == ["political", "organisational", "human", "relational",
+                                    "dynamic", "financial", "real"]
+    assert rows[2][3] == [n["m2_human_no_form"]]
+
+
+def test_target_group_filter_keeps_needs_and_offers_for_the_group_or_for_anyone(grid_data):
+    b, n, o = grid_data["body"], grid_data["needs"], grid_data["offers"]
+    grid = selectors.coverage_grid(body=b, target_group=POLITICIANS)
+
+    assert set(cell(grid, "financial", RESOURCES).needs) == {n["m1_fin"], n["m2_fin"]}
+    assert cell(grid, "financial", RESOURCES).offers == [o["fin_org"]]
+    pol = cell(grid, "political", KNOWLEDGE)
+    assert pol.needs == [] and pol.offers == []  # both are for senior managers
+    assert cell(grid, "dynamic", KNOWLEDGE).offers == []  # for operational units
+    assert cell(grid, "real", ROOM).offers == [o["real_running"]]  # for anyone
+    assert grid.needs_without_form == {"human": [n["m2_human_no_form"]]}
+    assert {(c.capital, c.form) for c in grid.gaps} == {("relational", ROOM)}
+
+    senior = selectors.coverage_grid(body=b, target_group=SENIOR)
+    assert cell(senior, "political", KNOWLEDGE).needs == [n["m1_pol"]]
+    assert cell(senior, "financial", RESOURCES).needs == [n["m2_fin"]]
+    assert cell(senior, "financial", RESOURCES).offers == []
+    assert cell(senior, "financial", RESOURCES).is_gap
+
+
+def test_year_filter_keeps_needs_of_the_year_and_offers_running_in_it(grid_data):
+    b, n, o = grid_data["body"], grid_data["needs"], grid_data["offers"]
+    grid = selectors.coverage_grid(body=b, year=2025)
+
+    assert [c for c in grid.cells.values() if c.needs] == [cell(grid, "political", KNOWLEDGE)]
+    assert cell(grid, "political", KNOWLEDGE).needs == [n["m1_pol"]]
+    assert cell(grid, "financial", RESOURCES).offers == []  # runs in 2026 only
+    assert cell(grid, "dynamic", KNOWLEDGE).offers == [o["dyn_2025"]]
+    assert cell(grid, "real", ROOM).offers == [o["real_running"]]  # no dates: every year
+    assert cell(grid, "political", KNOWLEDGE).offers == [o["pol_planned"]]
+    assert grid.needs_without_form == {}
+
+    later = selectors.coverage_grid(body=b, year=2026)
+    assert cell(later, "dynamic", KNOWLEDGE).offers == []
+    assert cell(later, "political", KNOWLEDGE).needs == []
+    assert set(cell(later, "financial", RESOURCES).needs) == {n["m1_fin"], n["m2_fin"]}
+
+
+def test_former_members_needs_do_not_count_even_when_they_are_members_elsewhere(grid_data):
+    """An ended membership leaves the grid, whatever other bodies the municipality belongs to."""
+    b = grid_data["body"]
+    former = stockholm(1, exclude=[*grid_data["members"], *stockholm(5)])[0]
+    Membership.objects.create(member=former, body=b, role=MembershipRole.MEMBER,
+                              start_date=datetime.date(2015, 1, 1), end_date=datetime.date(2020, 1, 1))
+    body("elsewhere", [former])
+    need(former, "real", ROOM, year=2026)
+
+    grid = selectors.coverage_grid(body=b)
+    assert grid.member_count == 4
+    assert cell(grid, "real", ROOM).needs == []
+    assert former not in [m for m, _n in selectors.uptake(body=b)["members"]]
+
+
+def _bulk(b, members, n_offers):
+    capitals = ["political", "financial", "human", "real", "dynamic", "relational"]
+    forms = [KNOWLEDGE, RESOURCES, ROOM]
+    for i, m in enumerate(members):
+        for j in range(3):
+            need(m, capitals[(i + j) % 6], forms[j] if j else "", year=2026)
+    for i in range(n_offers):
+        o = offer(b, f"Erbjudande {i}", capitals=[capitals[i % 6], capitals[(i + 2) % 6]],
+                  form=forms[i % 3], seats=5 if i % 2 else None)
+        for m in members[: 1 + i % 3]:
+            enrol(o, m)
+
+
+def test_grid_and_page_use_the_same_number_of_queries_whatever_the_size(client):
+    municipalities = stockholm(16)
+    small_members, large_members = municipalities[:2], municipalities[2:]
+    small, large = body("cov-small", small_members), body("cov-large", large_members)
+    _bulk(small, small_members, 2)
+    _bulk(large, large_members, 25)
+
+    def grid_queries(b):
+        with CaptureQueriesContext(connection) as ctx:
+            grid = selectors.coverage_grid(body=b)
+            for _key, _label, cells, nf in grid.rows():
+                for c in cells:
+                    (c.municipalities, c.seats, c.uptake, c.is_gap, c.is_unused)
+        return len(ctx)
+
+    assert grid_queries(large) == grid_queries(small) <= 4
+
+    def page_queries(b, editor):
+        client.force_login(editor)
+        url = reverse("support:coverage", args=[b.slug])
+        client.get(url)  # warm up the session
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url, {"cell": f"financial:{RESOURCES}"})
+        assert response.status_code == 200
+        return len(ctx)
+
+    small_page = page_queries(small, person(small, Role.EDITOR))
+    large_page = page_queries(large, person(large, Role.EDITOR))
+    assert large_page == small_page <= 12
