@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import gc
 import os
 import platform
 import random
@@ -258,7 +259,6 @@ def generate_assessments() -> dict[str, int]:
 
     return {
         "users": len(users),
-        "roles": len(users),
         "assessments": len(assessments),
         "respondents": len(respondents),
         "answers": n_answers,
@@ -320,8 +320,6 @@ def create_bench_body_and_coordinator():
 
 def measure(pages, runs: int, warmup: int) -> list[Result]:
     """Like bench_pages.measure, but every page carries the client (the person) to use."""
-    import gc
-
     results = []
     for label, url, client in pages:
         r = Result(label, url)

@@ -89,8 +89,9 @@ def framework_data(version: str = TEST_VERSION, per_capital: int = 2) -> dict:
     }
 
 
-def make_framework(version: str = TEST_VERSION, *, make_current: bool = True,
-                   per_capital: int = 2) -> Framework:
+def make_framework(
+    version: str = TEST_VERSION, *, make_current: bool = True, per_capital: int = 2
+) -> Framework:
     return services.framework_import(
         data=framework_data(version, per_capital), make_current=make_current
     )
@@ -108,56 +109,99 @@ def make_member(organisation: Organisation | None, role: str = Role.EDITOR, **ex
     """A new user with a role in the organisation (password PASSWORD)."""
     n = next(_emails)
     user = User.objects.create_user(
-        email=extra.pop("email", f"capacity{n}@test.example"), password=PASSWORD,
-        full_name=extra.pop("full_name", f"Capacity Person {n}"), **extra,
+        email=extra.pop("email", f"capacity{n}@test.example"),
+        password=PASSWORD,
+        full_name=extra.pop("full_name", f"Capacity Person {n}"),
+        **extra,
     )
     if organisation is not None:
         OrganisationRole.objects.create(user=user, organisation=organisation, role=role)
     return user
 
 
-def new_assessment(organisation: Organisation, actor, *, year: int = YEAR,
-                   purpose: str = Purpose.BASELINE, sharing: str = SharingLevel.REGION,
-                   mode: str = Mode.GROUP, framework: Framework | None = None) -> Assessment:
+def new_assessment(
+    organisation: Organisation,
+    actor,
+    *,
+    year: int = YEAR,
+    purpose: str = Purpose.BASELINE,
+    sharing: str = SharingLevel.REGION,
+    mode: str = Mode.GROUP,
+    framework: Framework | None = None,
+) -> Assessment:
     return services.assessment_create(
-        actor=actor, organisation=organisation, year=year, purpose=purpose, mode=mode,
-        sharing_level=sharing, framework=framework,
+        actor=actor,
+        organisation=organisation,
+        year=year,
+        purpose=purpose,
+        mode=mode,
+        sharing_level=sharing,
+        framework=framework,
     )
 
 
-def add_and_open(assessment: Assessment, actor, users, role_group=RoleGroup.STRATEGIC) -> Assessment:
+def add_and_open(
+    assessment: Assessment, actor, users, role_group=RoleGroup.STRATEGIC
+) -> Assessment:
     for user in users:
-        services.respondent_add(actor=actor, assessment=assessment, user=user,
-                                role_group=role_group)
+        services.respondent_add(
+            actor=actor, assessment=assessment, user=user, role_group=role_group
+        )
     return services.assessment_transition(actor=actor, assessment=assessment, action="open")
 
 
-def answer_all(assessment: Assessment, user, score) -> None:
-    """Answer every statement; `score` is an int, None ("don't know") or {capital key: score}."""
+def answer_all(assessment: Assessment, user, score, per_capital: int | None = None) -> None:
+    """Answer every statement (or the first `per_capital` of each capital).
+
+    `score` is an int, None ("don't know") or {capital key: score}.
+    """
     for st in statements_of(assessment.framework):
+        if per_capital is not None and st.order >= per_capital:
+            continue
         value = score.get(st.capital.key) if isinstance(score, dict) else score
-        services.answer_save(actor=user, assessment=assessment, statement=st, score=value,
-                             dont_know=value is None)
+        services.answer_save(
+            actor=user, assessment=assessment, statement=st, score=value, dont_know=value is None
+        )
 
 
 def transition(assessment: Assessment, actor, *actions: str) -> Assessment:
     for action in actions:
-        assessment = services.assessment_transition(actor=actor, assessment=assessment,
-                                                    action=action)
+        assessment = services.assessment_transition(
+            actor=actor, assessment=assessment, action=action
+        )
     return assessment
 
 
-def published(organisation: Organisation, *, score=2, sharing: str = SharingLevel.REGION,
-              year: int = YEAR, purpose: str = Purpose.BASELINE,
-              status: str = Status.PUBLISHED, framework: Framework | None = None) -> Assessment:
-    """An assessment answered by one new editor of the organisation, moved to `status`."""
+def published(
+    organisation: Organisation,
+    *,
+    score=2,
+    sharing: str = SharingLevel.REGION,
+    year: int = YEAR,
+    purpose: str = Purpose.BASELINE,
+    status: str = Status.PUBLISHED,
+    framework: Framework | None = None,
+    per_capital: int | None = None,
+) -> Assessment:
+    """An assessment answered by one new editor of the organisation, moved to `status`.
+
+    The editor answers every statement with `score`, or only the first `per_capital`
+    statements of each capital (0: none; the capital scores are then missing).
+    """
     person = make_member(organisation, Role.EDITOR)
-    assessment = new_assessment(organisation, person, year=year, purpose=purpose,
-                                sharing=sharing, mode=Mode.INDIVIDUAL, framework=framework)
+    assessment = new_assessment(
+        organisation,
+        person,
+        year=year,
+        purpose=purpose,
+        sharing=sharing,
+        mode=Mode.INDIVIDUAL,
+        framework=framework,
+    )
     if status == Status.DRAFT:
         return assessment
     add_and_open(assessment, person, [person])
-    answer_all(assessment, person, score)
+    answer_all(assessment, person, score, per_capital)
     steps = {Status.OPEN: (), Status.CLOSED: ("close",), Status.PUBLISHED: ("close", "publish")}
     return transition(assessment, person, *steps[status])
 
@@ -166,8 +210,9 @@ def body_with_members(slug: str, members) -> Organisation:
     """A new regional body with the organisations as current members."""
     from kraftsamla.organisations.models import OrganisationKind
 
-    body = Organisation.objects.create(name=f"Test body {slug}", slug=slug,
-                                       kind=OrganisationKind.REGIONAL_BODY)
+    body = Organisation.objects.create(
+        name=f"Test body {slug}", slug=slug, kind=OrganisationKind.REGIONAL_BODY
+    )
     Membership.objects.bulk_create(
         [Membership(member=m, body=body, role=MembershipRole.MEMBER) for m in members]
     )

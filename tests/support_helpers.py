@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 
+from django.db import connection, reset_queries
 from django.utils import translation
 
 from kraftsamla.accounts.models import OrganisationRole, Role, User
@@ -148,3 +149,25 @@ def population_class_peers(organisation: Organisation, count: int) -> list[Organ
     if high is not None:
         qs = qs.filter(population__lt=high)
     return list(qs.exclude(pk=organisation.pk).order_by("name")[:count])
+
+
+def count_queries(fn):
+    """Run fn and return (number of SQL queries, fn's result).
+
+    Counts with an execute wrapper, because a test-client request empties Django's query
+    log when it starts, which makes CaptureQueriesContext miss or undercount queries.
+    """
+    sql = []
+
+    def wrapper(execute, query, params, many, context):
+        sql.append(query)
+        return execute(query, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        result = fn()
+    return len(sql), result
+
+
+def empty_query_log() -> None:
+    """Call before django_assert_max_num_queries around a request (see count_queries)."""
+    reset_queries()

@@ -5,15 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import Client
-from openapi_spec_validator import validate
-from rest_framework.authtoken.models import Token
-
-from kraftsamla.accounts.models import Role, User
-from kraftsamla.capacity.models import Answer, Assessment, Status
-from kraftsamla.core.models import SharingLevel
-from kraftsamla.organisations.models import Organisation
-
 from capacity_helpers import (
     CAPITAL_KEYS,
     TEST_VERSION,
@@ -25,6 +16,14 @@ from capacity_helpers import (
     published,
     transition,
 )
+from django.test import Client
+from openapi_spec_validator import validate
+from rest_framework.authtoken.models import Token
+
+from kraftsamla.accounts.models import Role, User
+from kraftsamla.capacity.models import Answer, Assessment, Status
+from kraftsamla.core.models import SharingLevel
+from kraftsamla.organisations.models import Organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +45,9 @@ def answers_url(assessment: Assessment) -> str:
 
 
 def put(client: Client, assessment: Assessment, data: dict):
-    return client.put(answers_url(assessment), data=json.dumps(data),
-                      content_type="application/json")
+    return client.put(
+        answers_url(assessment), data=json.dumps(data), content_type="application/json"
+    )
 
 
 def assert_error(response, status: int) -> dict:
@@ -72,10 +72,14 @@ def linkoping(db) -> Organisation:
 def linkoping_set(linkoping):
     """Linköping (no demo assessments) in every status and sharing level that matter."""
     return {
-        "draft_public": published(linkoping, sharing=PUBLIC, status=Status.DRAFT, year=2030),
-        "closed_public": published(linkoping, sharing=PUBLIC, status=Status.CLOSED, year=2032),
-        "published_private": published(linkoping, sharing=PRIVATE, year=2033),
-        "published_region": published(linkoping, sharing=REGION, year=2034),
+        "draft_public": published(
+            linkoping, sharing=PUBLIC, status=Status.DRAFT, year=2030, per_capital=0
+        ),
+        "closed_public": published(
+            linkoping, sharing=PUBLIC, status=Status.CLOSED, year=2032, per_capital=0
+        ),
+        "published_private": published(linkoping, sharing=PRIVATE, year=2033, per_capital=0),
+        "published_region": published(linkoping, sharing=REGION, year=2034, per_capital=0),
         "published_public": published(linkoping, sharing=PUBLIC, year=2035),
     }
 
@@ -129,13 +133,14 @@ def test_the_organisations_people_see_all_its_assessments(linkoping_set, linkopi
     assert listed(client) == {a.pk for a in linkoping_set.values()}
 
 
-def test_a_regional_body_sees_region_shared_assessments_of_its_members(linkoping_set, linkoping,
-                                                                       molndal):
+def test_a_regional_body_sees_region_shared_assessments_of_its_members(
+    linkoping_set, linkoping, molndal
+):
     # The coordinator of Göteborgsregionen: Linköping is not a member.
     coordinator = token_client(user("samordnare@demo.kraftsamla.se"))
     assert listed(coordinator) == {linkoping_set["published_public"].pk}
-    region = published(molndal, sharing=REGION)
-    private = published(molndal, sharing=PRIVATE, year=YEAR + 1)
+    region = published(molndal, sharing=REGION, per_capital=0)
+    private = published(molndal, sharing=PRIVATE, year=YEAR + 1, per_capital=0)
     assert listed(coordinator, "molndal") >= {region.pk}
     assert private.pk not in listed(coordinator, "molndal")
 
@@ -150,8 +155,13 @@ def test_assessment_detail_has_results_per_capital(client, linkoping_set):
     results = {r["capital"]: r for r in data["results"]}
     assert list(results) == CAPITAL_KEYS
     assert results["political"] == {
-        "capital": "political", "score": 50.0, "share_answered": 1.0, "answered": 2,
-        "total": 2, "consensus": None, "low_consensus": False,
+        "capital": "political",
+        "score": 50.0,
+        "share_answered": 1.0,
+        "answered": 2,
+        "total": 2,
+        "consensus": None,
+        "low_consensus": False,
     }
 
 
@@ -173,8 +183,9 @@ def test_assessment_detail_is_404_when_not_visible(client, linkoping_set, linkop
 @pytest.fixture
 def open_assessment(molndal):
     admin = user("admin.molndal@demo.kraftsamla.se")
-    return add_and_open(new_assessment(molndal, admin), admin,
-                        [user("redaktor.molndal@demo.kraftsamla.se")])
+    return add_and_open(
+        new_assessment(molndal, admin), admin, [user("redaktor.molndal@demo.kraftsamla.se")]
+    )
 
 
 @pytest.fixture
@@ -183,12 +194,23 @@ def respondent():
 
 
 def test_a_respondent_saves_an_answer(open_assessment, respondent):
-    response = put(respondent, open_assessment, {"statement": "political-1", "score": 3,
-                                                 "evidence": "Klimatplan antagen",
-                                                 "framework_version": TEST_VERSION})
+    response = put(
+        respondent,
+        open_assessment,
+        {
+            "statement": "political-1",
+            "score": 3,
+            "evidence": "Klimatplan antagen",
+            "framework_version": TEST_VERSION,
+        },
+    )
     assert response.status_code == 200, response.content
-    assert response.json() == {"statement": "political-1", "score": 3, "dont_know": False,
-                               "evidence": "Klimatplan antagen"}
+    assert response.json() == {
+        "statement": "political-1",
+        "score": 3,
+        "dont_know": False,
+        "evidence": "Klimatplan antagen",
+    }
     answer = Answer.objects.get(respondent__assessment=open_assessment)
     assert (answer.statement.key, answer.score) == ("political-1", 3)
     response = put(respondent, open_assessment, {"statement": "political-1", "dont_know": True})
@@ -199,8 +221,9 @@ def test_a_respondent_saves_an_answer(open_assessment, respondent):
 
 @pytest.mark.parametrize("score", [7, -1, 5])
 def test_a_score_off_the_scale_is_400_with_the_error_body(open_assessment, respondent, score):
-    error = assert_error(put(respondent, open_assessment,
-                             {"statement": "political-1", "score": score}), 400)
+    error = assert_error(
+        put(respondent, open_assessment, {"statement": "political-1", "score": score}), 400
+    )
     assert "score" in error["fields"]
     assert not Answer.objects.filter(respondent__assessment=open_assessment).exists()
 
@@ -208,8 +231,14 @@ def test_a_score_off_the_scale_is_400_with_the_error_body(open_assessment, respo
 def test_bad_statement_or_framework_version_is_400(open_assessment, respondent):
     error = assert_error(put(respondent, open_assessment, {"statement": "nope", "score": 2}), 400)
     assert "statement" in error["fields"]
-    error = assert_error(put(respondent, open_assessment, {
-        "statement": "political-1", "score": 2, "framework_version": "1999.1"}), 400)
+    error = assert_error(
+        put(
+            respondent,
+            open_assessment,
+            {"statement": "political-1", "score": 2, "framework_version": "1999.1"},
+        ),
+        400,
+    )
     assert "framework_version" in error["fields"]
     assert_error(put(respondent, open_assessment, {"score": 2}), 400)
     assert not Answer.objects.filter(respondent__assessment=open_assessment).exists()
@@ -221,19 +250,22 @@ def test_others_cannot_answer(open_assessment, molndal, client):
     for person in (user("admin.molndal@demo.kraftsamla.se"), make_member(molndal, Role.VIEWER)):
         assert_error(put(token_client(person), open_assessment, data), 403)
     # Outsiders cannot even see a draft or open assessment: 404.
-    assert_error(put(token_client(user("strateg.ale@demo.kraftsamla.se")), open_assessment,
-                     data), 404)
-    assert_error(put(token_client(user("samordnare@demo.kraftsamla.se")), open_assessment,
-                     data), 404)
+    assert_error(
+        put(token_client(user("strateg.ale@demo.kraftsamla.se")), open_assessment, data), 404
+    )
+    assert_error(
+        put(token_client(user("samordnare@demo.kraftsamla.se")), open_assessment, data), 404
+    )
     # Anonymous: 401.
     assert_error(put(client, open_assessment, data), 401)
-    assert_error(put(token_client(user("strateg.ale@demo.kraftsamla.se")),
-                     Assessment(pk=999999), data), 404)
+    assert_error(
+        put(token_client(user("strateg.ale@demo.kraftsamla.se")), Assessment(pk=999999), data), 404
+    )
     assert not Answer.objects.filter(respondent__assessment=open_assessment).exists()
 
 
 def test_an_outsider_cannot_answer_a_public_published_assessment(molndal):
-    public = published(molndal, sharing=PUBLIC)
+    public = published(molndal, sharing=PUBLIC, per_capital=0)
     outsider = token_client(user("strateg.ale@demo.kraftsamla.se"))
     assert_error(put(outsider, public, {"statement": "political-1", "score": 2}), 403)
 

@@ -9,15 +9,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied
-
-from kraftsamla.accounts.models import Role, User
-from kraftsamla.capacity import selectors, services
-from kraftsamla.capacity.models import Assessment, RoleGroup, Status
-from kraftsamla.core import permissions as perms
-from kraftsamla.core.models import SharingLevel
-from kraftsamla.organisations.models import Membership, Organisation
-
 from capacity_helpers import (
     add_and_open,
     make_framework,
@@ -27,6 +18,14 @@ from capacity_helpers import (
     statements_of,
     transition,
 )
+from django.core.exceptions import PermissionDenied
+
+from kraftsamla.accounts.models import Role, User
+from kraftsamla.capacity import selectors, services
+from kraftsamla.capacity.models import Assessment, RoleGroup, Status
+from kraftsamla.core import permissions as perms
+from kraftsamla.core.models import SharingLevel
+from kraftsamla.organisations.models import Membership, Organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -89,12 +88,18 @@ def sees(viewer, assessment: Assessment) -> bool:
 def molndal_set(molndal):
     """Mölndal's assessments in every status and sharing level that matter."""
     return {
-        "draft_public": published(molndal, sharing=PUBLIC, status=Status.DRAFT, year=2030),
-        "open_public": published(molndal, sharing=PUBLIC, status=Status.OPEN, year=2032),
-        "closed_region": published(molndal, sharing=REGION, status=Status.CLOSED, year=2033),
-        "published_private": published(molndal, sharing=PRIVATE, year=2034),
-        "published_region": published(molndal, sharing=REGION, year=2035),
-        "published_public": published(molndal, sharing=PUBLIC, year=2036),
+        "draft_public": published(
+            molndal, sharing=PUBLIC, status=Status.DRAFT, year=2030, per_capital=0
+        ),
+        "open_public": published(
+            molndal, sharing=PUBLIC, status=Status.OPEN, year=2032, per_capital=0
+        ),
+        "closed_region": published(
+            molndal, sharing=REGION, status=Status.CLOSED, year=2033, per_capital=0
+        ),
+        "published_private": published(molndal, sharing=PRIVATE, year=2034, per_capital=0),
+        "published_region": published(molndal, sharing=REGION, year=2035, per_capital=0),
+        "published_public": published(molndal, sharing=PUBLIC, year=2036, per_capital=0),
     }
 
 
@@ -108,8 +113,9 @@ def test_the_organisations_people_see_all_its_assessments_including_drafts(email
         assert sees(person, assessment), name
 
 
-def test_outsiders_see_only_published_public_assessments(molndal_set, ale_editor, make_user,
-                                                         anonymous):
+def test_outsiders_see_only_published_public_assessments(
+    molndal_set, ale_editor, make_user, anonymous
+):
     no_role = make_user()
     for outsider in (ale_editor, no_role):
         for name, assessment in molndal_set.items():
@@ -118,10 +124,14 @@ def test_outsiders_see_only_published_public_assessments(molndal_set, ale_editor
         assert perms.can_view_assessment(anonymous, assessment) == (name == "published_public")
     anonymous_ids = visible_ids(anonymous)
     assert {a.pk for a in molndal_set.values()} & anonymous_ids == {
-        molndal_set["published_public"].pk}
+        molndal_set["published_public"].pk
+    }
     # Whatever else is in the database, anonymous visitors only ever see published public ones.
-    assert not Assessment.objects.filter(pk__in=anonymous_ids).exclude(
-        status=Status.PUBLISHED, sharing_level=PUBLIC).exists()
+    assert (
+        not Assessment.objects.filter(pk__in=anonymous_ids)
+        .exclude(status=Status.PUBLISHED, sharing_level=PUBLIC)
+        .exists()
+    )
 
 
 def test_the_regional_coordinator_sees_published_region_shared_assessments_of_members(
@@ -135,8 +145,8 @@ def test_the_regional_coordinator_sees_published_region_shared_assessments_of_me
 def test_the_regional_coordinator_does_not_see_region_shared_assessments_of_non_members(
     coordinator, linkoping
 ):
-    region = published(linkoping, sharing=REGION, year=2035)
-    public = published(linkoping, sharing=PUBLIC, year=2036)
+    region = published(linkoping, sharing=REGION, year=2035, per_capital=0)
+    public = published(linkoping, sharing=PUBLIC, year=2036, per_capital=0)
     assert not sees(coordinator, region)
     assert sees(coordinator, public)  # public is public
 
@@ -148,10 +158,10 @@ def test_people_of_a_member_do_not_see_each_others_region_shared_assessments(
     assert not sees(ale_editor, molndal_set["published_region"])
 
 
-def test_a_former_member_is_no_longer_shared_with_the_region(molndal_set, coordinator, molndal,
-                                                            gr):
+def test_a_former_member_is_no_longer_shared_with_the_region(molndal_set, coordinator, molndal, gr):
     Membership.objects.filter(member=molndal, body=gr).update(
-        start_date=datetime.date(2000, 1, 1), end_date=datetime.date(2020, 12, 31))
+        start_date=datetime.date(2000, 1, 1), end_date=datetime.date(2020, 12, 31)
+    )
     assert not sees(coordinator, molndal_set["published_region"])
     assert sees(coordinator, molndal_set["published_public"])
 
@@ -170,8 +180,9 @@ def test_administrators_and_editors_manage_assessments(molndal, admin_m, editor_
     assessment = new_assessment(molndal, editor_m)
     assert perms.can_manage_assessment(admin_m, assessment)
     assert perms.can_view_respondent_details(editor_m, assessment)
-    services.respondent_add(actor=editor_m, assessment=assessment, user=admin_m,
-                            role_group=RoleGroup.SENIOR_MANAGERS)
+    services.respondent_add(
+        actor=editor_m, assessment=assessment, user=admin_m, role_group=RoleGroup.SENIOR_MANAGERS
+    )
     transition(assessment, editor_m, "open", "close", "publish", "reopen")
     services.assessment_update_sharing(actor=admin_m, assessment=assessment, sharing_level=PUBLIC)
     assessment.refresh_from_db()
@@ -186,20 +197,27 @@ def test_a_viewer_cannot_manage(molndal, admin_m, viewer_m):
     assert not perms.can_manage_assessment(viewer_m, assessment)
     assert not perms.can_view_respondent_details(viewer_m, assessment)
     with pytest.raises(PermissionDenied):
-        services.respondent_add(actor=viewer_m, assessment=assessment, user=viewer_m,
-                                role_group=RoleGroup.OPERATIONAL)
-    services.respondent_add(actor=admin_m, assessment=assessment, user=viewer_m,
-                            role_group=RoleGroup.OPERATIONAL)
+        services.respondent_add(
+            actor=viewer_m, assessment=assessment, user=viewer_m, role_group=RoleGroup.OPERATIONAL
+        )
+    services.respondent_add(
+        actor=admin_m, assessment=assessment, user=viewer_m, role_group=RoleGroup.OPERATIONAL
+    )
     for action in ("open", "close", "publish", "reopen"):
         with pytest.raises(PermissionDenied):
             services.assessment_transition(actor=viewer_m, assessment=assessment, action=action)
     with pytest.raises(PermissionDenied):
-        services.assessment_update_sharing(actor=viewer_m, assessment=assessment,
-                                           sharing_level=PUBLIC)
+        services.assessment_update_sharing(
+            actor=viewer_m, assessment=assessment, sharing_level=PUBLIC
+        )
     transition(assessment, admin_m, "open")
     with pytest.raises(PermissionDenied):
-        services.agreed_score_save(actor=viewer_m, assessment=assessment,
-                                   statement=statements_of(assessment.framework)[0], score=2)
+        services.agreed_score_save(
+            actor=viewer_m,
+            assessment=assessment,
+            statement=statements_of(assessment.framework)[0],
+            score=2,
+        )
     assessment.refresh_from_db()
     assert (assessment.status, assessment.sharing_level) == (Status.OPEN, REGION)
 
@@ -220,8 +238,9 @@ def test_outsiders_and_coordinators_cannot_manage_a_members_assessments(
 # --- Who answers ----------------------------------------------------------------------
 
 
-def test_only_a_respondent_of_the_organisation_answers_an_open_assessment(molndal, admin_m,
-                                                                          editor_m, viewer_m):
+def test_only_a_respondent_of_the_organisation_answers_an_open_assessment(
+    molndal, admin_m, editor_m, viewer_m
+):
     assessment = add_and_open(new_assessment(molndal, admin_m), admin_m, [viewer_m])
     me = selectors.respondent_of(viewer_m, assessment)
     assert perms.can_answer_assessment(viewer_m, assessment, me)  # viewers may answer
@@ -240,8 +259,9 @@ def test_the_bodys_people_see_the_regional_overview(gr, coordinator, make_user, 
     assert perms.can_view_regional_overview(staff, gr)
 
 
-def test_a_municipalitys_people_do_not_see_the_regional_overview(gr, molndal, admin_m,
-                                                                 ale_editor, anonymous):
+def test_a_municipalitys_people_do_not_see_the_regional_overview(
+    gr, molndal, admin_m, ale_editor, anonymous
+):
     for person in (admin_m, ale_editor, anonymous):
         assert not perms.can_view_regional_overview(person, gr)
     # A municipality has no regional overview, not even for its own people.

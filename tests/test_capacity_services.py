@@ -4,6 +4,21 @@ framework versions, peer comparison and the regional overview."""
 from __future__ import annotations
 
 import pytest
+from capacity_helpers import (
+    CAPITAL_KEYS,
+    TEST_VERSION,
+    YEAR,
+    add_and_open,
+    answer_all,
+    body_with_members,
+    make_framework,
+    make_member,
+    municipalities,
+    new_assessment,
+    published,
+    statements_of,
+    transition,
+)
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -25,23 +40,7 @@ from kraftsamla.capacity.models import (
     Status,
 )
 from kraftsamla.core.models import AuditEvent, SharingLevel
-from kraftsamla.organisations.models import Membership, MembershipRole
-
-from capacity_helpers import (
-    CAPITAL_KEYS,
-    TEST_VERSION,
-    YEAR,
-    add_and_open,
-    answer_all,
-    body_with_members,
-    make_framework,
-    make_member,
-    municipalities,
-    new_assessment,
-    published,
-    statements_of,
-    transition,
-)
+from kraftsamla.organisations.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -81,16 +80,18 @@ def open_assessment(draft, admin_m, editor_m, viewer_m) -> Assessment:
 
 def audit_events(obj) -> list[AuditEvent]:
     return list(
-        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-        .order_by("id")
+        AuditEvent.objects.filter(
+            object_type=obj._meta.label_lower, object_id=str(obj.pk)
+        ).order_by("id")
     )
 
 
 # --- Lifecycle ------------------------------------------------------------------------
 
 
-def test_create_starts_a_draft_with_the_current_framework_and_is_audited(framework, molndal,
-                                                                        admin_m):
+def test_create_starts_a_draft_with_the_current_framework_and_is_audited(
+    framework, molndal, admin_m
+):
     assessment = new_assessment(molndal, admin_m, sharing=REGION)
     assert assessment.status == Status.DRAFT
     assert assessment.framework == framework
@@ -121,8 +122,9 @@ def test_open_requires_a_respondent(draft, admin_m):
     assert draft.status == Status.DRAFT
 
 
-def test_open_close_publish_stores_one_result_per_capital(open_assessment, admin_m, editor_m,
-                                                          viewer_m):
+def test_open_close_publish_stores_one_result_per_capital(
+    open_assessment, admin_m, editor_m, viewer_m
+):
     answer_all(open_assessment, editor_m, 4)
     answer_all(open_assessment, viewer_m, {"political": 2, "financial": None})
     assessment = transition(open_assessment, admin_m, "close")
@@ -173,8 +175,9 @@ INVALID = [
 
 @pytest.mark.parametrize(("state", "action"), INVALID)
 def test_invalid_transitions_are_rejected(state, action, draft, admin_m, editor_m):
-    services.respondent_add(actor=admin_m, assessment=draft, user=editor_m,
-                            role_group=RoleGroup.STRATEGIC)
+    services.respondent_add(
+        actor=admin_m, assessment=draft, user=editor_m, role_group=RoleGroup.STRATEGIC
+    )
     assessment = transition(draft, admin_m, *STATES[state])
     results_before = AssessmentResult.objects.filter(assessment=assessment).count()
     with pytest.raises(ValidationError) as info:
@@ -190,8 +193,9 @@ def test_unknown_action_is_rejected(open_assessment, admin_m):
         services.assessment_transition(actor=admin_m, assessment=open_assessment, action="delete")
 
 
-def test_reopen_deletes_results_sets_open_and_writes_an_audit_event(open_assessment, admin_m,
-                                                                    editor_m):
+def test_reopen_deletes_results_sets_open_and_writes_an_audit_event(
+    open_assessment, admin_m, editor_m
+):
     answer_all(open_assessment, editor_m, 3)
     assessment = transition(open_assessment, admin_m, "close", "publish")
     assert AssessmentResult.objects.filter(assessment=assessment).count() == 7
@@ -226,8 +230,7 @@ def test_reopen_a_closed_assessment(open_assessment, admin_m, editor_m):
 def test_score_off_the_scale_is_rejected_and_nothing_saved(open_assessment, editor_m, score):
     st = statements_of(open_assessment.framework)[0]
     with pytest.raises(ValidationError) as info:
-        services.answer_save(actor=editor_m, assessment=open_assessment, statement=st,
-                             score=score)
+        services.answer_save(actor=editor_m, assessment=open_assessment, statement=st, score=score)
     assert "score" in info.value.message_dict
     assert not Answer.objects.filter(respondent__assessment=open_assessment).exists()
 
@@ -236,17 +239,18 @@ def test_a_score_is_required_unless_dont_know(open_assessment, editor_m):
     st = statements_of(open_assessment.framework)[0]
     with pytest.raises(ValidationError):
         services.answer_save(actor=editor_m, assessment=open_assessment, statement=st, score=None)
-    answer = services.answer_save(actor=editor_m, assessment=open_assessment, statement=st,
-                                  score=3, dont_know=True)
+    answer = services.answer_save(
+        actor=editor_m, assessment=open_assessment, statement=st, score=3, dont_know=True
+    )
     assert answer.score is None and answer.dont_know
 
 
-def test_saving_again_updates_the_one_answer_and_audits_before_and_after(open_assessment,
-                                                                         editor_m):
+def test_saving_again_updates_the_one_answer_and_audits_before_and_after(open_assessment, editor_m):
     st = statements_of(open_assessment.framework)[0]
     services.answer_save(actor=editor_m, assessment=open_assessment, statement=st, score=1)
-    services.answer_save(actor=editor_m, assessment=open_assessment, statement=st, score=3,
-                         evidence="Beslut i KF")
+    services.answer_save(
+        actor=editor_m, assessment=open_assessment, statement=st, score=3, evidence="Beslut i KF"
+    )
     answer = Answer.objects.get(respondent__assessment=open_assessment)
     assert (answer.score, answer.evidence) == (3, "Beslut i KF")
     event = audit_events(answer)[-1]
@@ -255,16 +259,22 @@ def test_saving_again_updates_the_one_answer_and_audits_before_and_after(open_as
 
 @pytest.mark.parametrize("state", [Status.DRAFT, Status.CLOSED, Status.PUBLISHED])
 def test_answering_an_assessment_that_is_not_open_is_rejected(state, draft, admin_m, editor_m):
-    services.respondent_add(actor=admin_m, assessment=draft, user=editor_m,
-                            role_group=RoleGroup.STRATEGIC)
+    services.respondent_add(
+        actor=admin_m, assessment=draft, user=editor_m, role_group=RoleGroup.STRATEGIC
+    )
     assessment = transition(draft, admin_m, *STATES[state])
     st = statements_of(assessment.framework)[0]
     with pytest.raises(ValidationError) as info:
         services.answer_save(actor=editor_m, assessment=assessment, statement=st, score=2)
     assert info.value.code == "not_open"
     with pytest.raises(ValidationError):
-        services.capital_note_save(actor=editor_m, assessment=assessment, capital=st.capital,
-                                   strengthen="Mer tid", collaboration_form="")
+        services.capital_note_save(
+            actor=editor_m,
+            assessment=assessment,
+            capital=st.capital,
+            strengthen="Mer tid",
+            collaboration_form="",
+        )
     assert not Answer.objects.filter(respondent__assessment=assessment).exists()
     assert not CapitalNote.objects.filter(respondent__assessment=assessment).exists()
 
@@ -272,43 +282,53 @@ def test_answering_an_assessment_that_is_not_open_is_rejected(state, draft, admi
 def test_a_respondent_from_another_organisation_cannot_be_added(draft, admin_m, ale):
     outsider = User.objects.get(email="strateg.ale@demo.kraftsamla.se")
     with pytest.raises(ValidationError) as info:
-        services.respondent_add(actor=admin_m, assessment=draft, user=outsider,
-                                role_group=RoleGroup.STRATEGIC)
+        services.respondent_add(
+            actor=admin_m, assessment=draft, user=outsider, role_group=RoleGroup.STRATEGIC
+        )
     assert "user" in info.value.message_dict
     assert not Respondent.objects.filter(assessment=draft).exists()
 
 
 def test_the_same_person_cannot_be_added_twice(draft, admin_m, editor_m):
-    services.respondent_add(actor=admin_m, assessment=draft, user=editor_m,
-                            role_group=RoleGroup.STRATEGIC)
+    services.respondent_add(
+        actor=admin_m, assessment=draft, user=editor_m, role_group=RoleGroup.STRATEGIC
+    )
     with pytest.raises(ValidationError):
-        services.respondent_add(actor=admin_m, assessment=draft, user=editor_m,
-                                role_group=RoleGroup.POLITICIANS)
+        services.respondent_add(
+            actor=admin_m, assessment=draft, user=editor_m, role_group=RoleGroup.POLITICIANS
+        )
     assert Respondent.objects.filter(assessment=draft).count() == 1
 
 
-def test_an_assessment_made_alone_has_one_respondent(framework, molndal, admin_m, editor_m,
-                                                     viewer_m):
+def test_an_assessment_made_alone_has_one_respondent(
+    framework, molndal, admin_m, editor_m, viewer_m
+):
     assessment = new_assessment(molndal, admin_m, mode=Mode.INDIVIDUAL)
-    services.respondent_add(actor=admin_m, assessment=assessment, user=editor_m,
-                            role_group=RoleGroup.STRATEGIC)
+    services.respondent_add(
+        actor=admin_m, assessment=assessment, user=editor_m, role_group=RoleGroup.STRATEGIC
+    )
     with pytest.raises(ValidationError):
-        services.respondent_add(actor=admin_m, assessment=assessment, user=viewer_m,
-                                role_group=RoleGroup.STRATEGIC)
+        services.respondent_add(
+            actor=admin_m, assessment=assessment, user=viewer_m, role_group=RoleGroup.STRATEGIC
+        )
 
 
 def test_respondents_cannot_be_added_to_a_closed_assessment(open_assessment, admin_m, molndal):
     transition(open_assessment, admin_m, "close")
     with pytest.raises(ValidationError):
-        services.respondent_add(actor=admin_m, assessment=open_assessment,
-                                user=make_member(molndal, Role.VIEWER),
-                                role_group=RoleGroup.OPERATIONAL)
+        services.respondent_add(
+            actor=admin_m,
+            assessment=open_assessment,
+            user=make_member(molndal, Role.VIEWER),
+            role_group=RoleGroup.OPERATIONAL,
+        )
 
 
 def test_an_invalid_role_group_is_rejected(draft, admin_m, editor_m):
     with pytest.raises(ValidationError):
-        services.respondent_add(actor=admin_m, assessment=draft, user=editor_m,
-                                role_group="astronauts")
+        services.respondent_add(
+            actor=admin_m, assessment=draft, user=editor_m, role_group="astronauts"
+        )
     assert not Respondent.objects.filter(assessment=draft).exists()
 
 
@@ -319,8 +339,13 @@ def test_a_person_who_is_not_a_respondent_cannot_answer(open_assessment, admin_m
         with pytest.raises(PermissionDenied):
             services.answer_save(actor=actor, assessment=open_assessment, statement=st, score=2)
         with pytest.raises(PermissionDenied):
-            services.capital_note_save(actor=actor, assessment=open_assessment,
-                                       capital=st.capital, strengthen="x", collaboration_form="")
+            services.capital_note_save(
+                actor=actor,
+                assessment=open_assessment,
+                capital=st.capital,
+                strengthen="x",
+                collaboration_form="",
+            )
         with pytest.raises(PermissionDenied):
             services.respondent_mark_done(actor=actor, assessment=open_assessment)
     assert not Answer.objects.filter(respondent__assessment=open_assessment).exists()
@@ -337,28 +362,42 @@ def test_a_respondent_who_left_the_organisation_cannot_answer(open_assessment, e
 def test_a_framework_version_mismatch_is_rejected(open_assessment, editor_m):
     st = statements_of(open_assessment.framework)[0]
     with pytest.raises(ValidationError) as info:
-        services.answer_save(actor=editor_m, assessment=open_assessment, statement=st, score=2,
-                             framework_version="1999.1")
+        services.answer_save(
+            actor=editor_m,
+            assessment=open_assessment,
+            statement=st,
+            score=2,
+            framework_version="1999.1",
+        )
     assert "framework_version" in info.value.message_dict
     assert not Answer.objects.filter(respondent__assessment=open_assessment).exists()
-    services.answer_save(actor=editor_m, assessment=open_assessment, statement=st, score=2,
-                         framework_version=TEST_VERSION)
+    services.answer_save(
+        actor=editor_m,
+        assessment=open_assessment,
+        statement=st,
+        score=2,
+        framework_version=TEST_VERSION,
+    )
 
 
-def test_a_statement_of_another_framework_version_is_rejected(open_assessment, editor_m,
-                                                              admin_m):
+def test_a_statement_of_another_framework_version_is_rejected(open_assessment, editor_m, admin_m):
     other = make_framework("test-fixture-b", make_current=False)
     foreign = statements_of(other)[0]
     with pytest.raises(ValidationError) as info:
-        services.answer_save(actor=editor_m, assessment=open_assessment, statement=foreign,
-                             score=2)
+        services.answer_save(actor=editor_m, assessment=open_assessment, statement=foreign, score=2)
     assert "statement" in info.value.message_dict
     with pytest.raises(ValidationError):
-        services.capital_note_save(actor=editor_m, assessment=open_assessment,
-                                   capital=foreign.capital, strengthen="x", collaboration_form="")
+        services.capital_note_save(
+            actor=editor_m,
+            assessment=open_assessment,
+            capital=foreign.capital,
+            strengthen="x",
+            collaboration_form="",
+        )
     with pytest.raises(ValidationError):
-        services.agreed_score_save(actor=admin_m, assessment=open_assessment, statement=foreign,
-                                   score=2)
+        services.agreed_score_save(
+            actor=admin_m, assessment=open_assessment, statement=foreign, score=2
+        )
     assert not Answer.objects.filter(respondent__assessment=open_assessment).exists()
     assert not AgreedScore.objects.filter(assessment=open_assessment).exists()
 
@@ -366,11 +405,20 @@ def test_a_statement_of_another_framework_version_is_rejected(open_assessment, e
 def test_capital_note_needs_a_valid_collaboration_form(open_assessment, editor_m):
     capital = statements_of(open_assessment.framework)[0].capital
     with pytest.raises(ValidationError):
-        services.capital_note_save(actor=editor_m, assessment=open_assessment, capital=capital,
-                                   strengthen="x", collaboration_form="money_rain")
-    note = services.capital_note_save(actor=editor_m, assessment=open_assessment,
-                                      capital=capital, strengthen="Gemensam upphandling",
-                                      collaboration_form="resource_base")
+        services.capital_note_save(
+            actor=editor_m,
+            assessment=open_assessment,
+            capital=capital,
+            strengthen="x",
+            collaboration_form="money_rain",
+        )
+    note = services.capital_note_save(
+        actor=editor_m,
+        assessment=open_assessment,
+        capital=capital,
+        strengthen="Gemensam upphandling",
+        collaboration_form="resource_base",
+    )
     assert note.strengthen == "Gemensam upphandling"
 
 
@@ -378,8 +426,9 @@ def test_capital_note_needs_a_valid_collaboration_form(open_assessment, editor_m
 def test_agreed_score_off_the_scale_is_rejected(open_assessment, admin_m, score):
     st = statements_of(open_assessment.framework)[0]
     with pytest.raises(ValidationError):
-        services.agreed_score_save(actor=admin_m, assessment=open_assessment, statement=st,
-                                   score=score)
+        services.agreed_score_save(
+            actor=admin_m, assessment=open_assessment, statement=st, score=score
+        )
     assert not AgreedScore.objects.filter(assessment=open_assessment).exists()
 
 
@@ -405,12 +454,24 @@ def test_the_second_coordinator_gets_a_stale_edit_error_with_the_first_value(
     assert seen == 1
 
     # Both coordinators loaded version N; the administrator saves first.
-    services.agreed_score_save(actor=admin_m, assessment=open_assessment, statement=st, score=3,
-                               rationale="Vi har en plan", expected_version=seen)
+    services.agreed_score_save(
+        actor=admin_m,
+        assessment=open_assessment,
+        statement=st,
+        score=3,
+        rationale="Vi har en plan",
+        expected_version=seen,
+    )
     events = AuditEvent.objects.count()
     with pytest.raises(services.StaleEditError) as info:
-        services.agreed_score_save(actor=editor_m, assessment=open_assessment, statement=st,
-                                   score=0, rationale="Inget finns", expected_version=seen)
+        services.agreed_score_save(
+            actor=editor_m,
+            assessment=open_assessment,
+            statement=st,
+            score=0,
+            rationale="Inget finns",
+            expected_version=seen,
+        )
     assert info.value.code == "stale"
     assert info.value.current.score == 3
     assert info.value.current.updated_by == admin_m
@@ -419,8 +480,13 @@ def test_the_second_coordinator_gets_a_stale_edit_error_with_the_first_value(
     assert AuditEvent.objects.count() == events  # nothing written
 
     # Having seen the other value, the editor may replace it.
-    services.agreed_score_save(actor=editor_m, assessment=open_assessment, statement=st, score=0,
-                               expected_version=stored.version)
+    services.agreed_score_save(
+        actor=editor_m,
+        assessment=open_assessment,
+        statement=st,
+        score=0,
+        expected_version=stored.version,
+    )
     stored.refresh_from_db()
     assert (stored.score, stored.version, stored.updated_by) == (0, seen + 2, editor_m)
 
@@ -429,8 +495,9 @@ def test_two_coordinators_recording_the_first_agreed_score(open_assessment, admi
     st = statements_of(open_assessment.framework)[0]
     services.agreed_score_save(actor=admin_m, assessment=open_assessment, statement=st, score=2)
     with pytest.raises(services.StaleEditError) as info:
-        services.agreed_score_save(actor=editor_m, assessment=open_assessment, statement=st,
-                                   score=4, expected_version=None)
+        services.agreed_score_save(
+            actor=editor_m, assessment=open_assessment, statement=st, score=4, expected_version=None
+        )
     assert info.value.current.score == 2
     assert AgreedScore.objects.get(assessment=open_assessment, statement=st).score == 2
 
@@ -439,8 +506,7 @@ def test_the_agreed_score_overrides_the_median(open_assessment, admin_m, editor_
     answer_all(open_assessment, editor_m, 1)
     answer_all(open_assessment, viewer_m, 1)
     for st in statements_of(open_assessment.framework)[:2]:  # the political statements
-        services.agreed_score_save(actor=admin_m, assessment=open_assessment, statement=st,
-                                   score=3)
+        services.agreed_score_save(actor=admin_m, assessment=open_assessment, statement=st, score=3)
     results = selectors.assessment_capital_results(open_assessment)
     assert results["political"].score == 75.0
     assert results["financial"].score == 25.0
@@ -481,20 +547,28 @@ def test_old_assessments_keep_their_version_and_answers(framework, staff, molnda
     )
     old_results = selectors.stored_scores(old)
 
-    new_version = services.framework_new_version(actor=staff, source=framework,
-                                                 version="test-fixture-2")
+    new_version = services.framework_new_version(
+        actor=staff, source=framework, version="test-fixture-2"
+    )
     political = new_version.capitals.get(key="political")
-    Statement.objects.create(capital=political, key="political-3", order=3, text_sv="Ny",
-                             text_en="New", levels={str(i): {"sv": "", "en": ""} for i in range(5)})
+    Statement.objects.create(
+        capital=political,
+        key="political-3",
+        order=3,
+        text_sv="Ny",
+        text_en="New",
+        levels={str(i): {"sv": "", "en": ""} for i in range(5)},
+    )
     Statement.objects.filter(capital=political, key="political-1").update(text_sv="Omformulerat")
     _make_current(new_version)
 
     new = published(molndal, score={"political": 4}, year=YEAR)
     old.refresh_from_db()
     assert old.framework == framework and new.framework == new_version
-    assert list(
-        Answer.objects.filter(respondent__assessment=old).values_list("statement_id", "score")
-    ) == old_answers
+    assert (
+        list(Answer.objects.filter(respondent__assessment=old).values_list("statement_id", "score"))
+        == old_answers
+    )
     assert Statement.objects.get(capital__framework=framework, key="political-1").text_sv != (
         "Omformulerat"
     )
@@ -508,11 +582,13 @@ def test_old_assessments_keep_their_version_and_answers(framework, staff, molnda
 
 def test_results_of_two_versions_are_comparable_by_statement_key(framework, staff, molndal):
     old = published(molndal, score=1, year=YEAR - 1)
-    new_version = services.framework_new_version(actor=staff, source=framework,
-                                                 version="test-fixture-2")
+    new_version = services.framework_new_version(
+        actor=staff, source=framework, version="test-fixture-2"
+    )
     human = new_version.capitals.get(key="human")
-    Statement.objects.create(capital=human, key="human-new", order=9, text_sv="Ny",
-                             text_en="New", levels={})
+    Statement.objects.create(
+        capital=human, key="human-new", order=9, text_sv="Ny", text_en="New", levels={}
+    )
     _make_current(new_version)
     new = published(molndal, score=3, year=YEAR)
 
@@ -540,7 +616,7 @@ def test_a_framework_in_use_is_read_only_in_the_admin(framework, make_user, moln
     request.user = make_user(is_staff=True, is_superuser=True)
     framework_admin = admin.site._registry[Framework]
     assert framework_admin.has_change_permission(request, framework)
-    published(molndal)
+    published(molndal, per_capital=0)
     assert not framework_admin.has_change_permission(request, framework)
     assert not framework_admin.has_delete_permission(request, framework)
 
@@ -552,7 +628,7 @@ def test_a_framework_in_use_is_read_only_in_the_admin(framework, make_user, moln
 def peer_setup(framework):
     """A test body with one municipality and seven peers (none of them in Göteborgsregionen)."""
     own, *peers = municipalities(8)
-    body = body_with_members("test-peers", [own, *peers])
+    body_with_members("test-peers", [own, *peers])
     group = next(g for g in selectors.peer_groups(own) if g.key == "body:test-peers")
     assert sorted(group.organisation_ids) == sorted(p.pk for p in peers)
     return own, peers, group
@@ -561,7 +637,7 @@ def peer_setup(framework):
 def test_four_peers_with_shared_results_are_too_few(peer_setup):
     _own, peers, group = peer_setup
     for peer, level in zip(peers[:4], [0, 1, 2, 3], strict=True):
-        published(peer, score=level, sharing=REGION)
+        published(peer, score=level, sharing=REGION, per_capital=1)
     comparison = selectors.peer_comparison(group, YEAR)
     assert comparison.peers_with_results == 4
     assert not comparison.enough
@@ -571,7 +647,7 @@ def test_four_peers_with_shared_results_are_too_few(peer_setup):
 def test_five_peers_with_shared_results_give_medians(peer_setup):
     _own, peers, group = peer_setup
     for peer, level in zip(peers[:5], [0, 1, 2, 3, 4], strict=True):
-        published(peer, score=level, sharing=PUBLIC if level == 4 else REGION)
+        published(peer, score=level, sharing=PUBLIC if level == 4 else REGION, per_capital=1)
     comparison = selectors.peer_comparison(group, YEAR)
     assert comparison.peers_with_results == 5 and comparison.enough
     # Capital scores 0, 25, 50, 75, 100 -> median 50 in every capital.
@@ -581,9 +657,9 @@ def test_five_peers_with_shared_results_give_medians(peer_setup):
 def test_private_results_never_count_as_peers(peer_setup):
     _own, peers, group = peer_setup
     for peer in peers[:4]:
-        published(peer, score=2, sharing=REGION)
+        published(peer, score=2, sharing=REGION, per_capital=0)
     for peer in peers[4:]:
-        published(peer, score=4, sharing=PRIVATE)
+        published(peer, score=4, sharing=PRIVATE, per_capital=0)
     comparison = selectors.peer_comparison(group, YEAR)
     assert comparison.peers_with_results == 4
     assert not comparison.enough and comparison.medians == {}
@@ -592,10 +668,10 @@ def test_private_results_never_count_as_peers(peer_setup):
 def test_unpublished_and_later_results_do_not_count(peer_setup):
     _own, peers, group = peer_setup
     for peer in peers[:4]:
-        published(peer, score=2, sharing=REGION)
-    published(peers[4], sharing=REGION, status=Status.CLOSED)
-    published(peers[5], sharing=PUBLIC, status=Status.OPEN)
-    published(peers[6], sharing=REGION, year=YEAR + 1)
+        published(peer, score=2, sharing=REGION, per_capital=0)
+    published(peers[4], sharing=REGION, status=Status.CLOSED, per_capital=0)
+    published(peers[5], sharing=PUBLIC, status=Status.OPEN, per_capital=0)
+    published(peers[6], sharing=REGION, year=YEAR + 1, per_capital=0)
     assert selectors.peer_comparison(group, YEAR).peers_with_results == 4
     assert selectors.peer_comparison(group, YEAR + 1).peers_with_results == 5
 
@@ -603,8 +679,10 @@ def test_unpublished_and_later_results_do_not_count(peer_setup):
 def test_each_peer_counts_once_with_its_latest_result(peer_setup):
     _own, peers, group = peer_setup
     for peer in peers[:5]:
-        published(peer, score=0, sharing=REGION, year=YEAR - 1)
-        published(peer, score=4, sharing=REGION, year=YEAR, purpose=Purpose.FOLLOW_UP)
+        published(peer, score=0, sharing=REGION, year=YEAR - 1, per_capital=1)
+        published(
+            peer, score=4, sharing=REGION, year=YEAR, purpose=Purpose.FOLLOW_UP, per_capital=1
+        )
     comparison = selectors.peer_comparison(group, YEAR)
     assert comparison.peers_with_results == 5
     assert comparison.medians["political"] == 100.0
@@ -629,12 +707,12 @@ def test_peer_groups_leave_out_former_members(peer_setup):
 def test_regional_overview_shows_what_members_shared_and_missing_otherwise(framework, staff):
     shared, public, private, draft, closed, outsider = municipalities(6)
     body = body_with_members("test-region", [shared, public, private, draft, closed])
-    published(shared, score=1, sharing=REGION)
-    published(public, score=3, sharing=PUBLIC)
-    published(private, score=4, sharing=PRIVATE)
+    published(shared, score=1, sharing=REGION, per_capital=1)
+    published(public, score=3, sharing=PUBLIC, per_capital=1)
+    published(private, score=4, sharing=PRIVATE, per_capital=1)
     published(draft, sharing=REGION, status=Status.DRAFT)
-    published(closed, sharing=REGION, status=Status.CLOSED)
-    published(outsider, score=4, sharing=REGION)
+    published(closed, sharing=REGION, status=Status.CLOSED, per_capital=0)
+    published(outsider, score=4, sharing=REGION, per_capital=1)
 
     overview = selectors.regional_overview(user=staff, body=body)
     rows = {r["org"]: r for r in overview.rows}
@@ -646,7 +724,11 @@ def test_regional_overview_shows_what_members_shared_and_missing_otherwise(frame
         assert rows[missing]["assessment_id"] is None and rows[missing]["scores"] == {}
     political = next(d for d in overview.distribution() if d["key"] == "political")
     assert (political["n"], political["min"], political["max"], political["weak"]) == (
-        2, 25.0, 75.0, 1)
+        2,
+        25.0,
+        75.0,
+        1,
+    )
     assert overview.trends["political"] == {YEAR: 50.0}
 
 
@@ -657,11 +739,11 @@ def test_regional_overview_leaves_out_former_and_future_members(framework, staff
     body = body_with_members("test-region", [current, former, future])
     other = body_with_members("test-other", [former, future])  # still current elsewhere
     Membership.objects.filter(body=body, member=former).update(
-        start_date=datetime.date(2010, 1, 1), end_date=datetime.date(2020, 1, 1))
-    Membership.objects.filter(body=body, member=future).update(
-        start_date=datetime.date(2090, 1, 1))
+        start_date=datetime.date(2010, 1, 1), end_date=datetime.date(2020, 1, 1)
+    )
+    Membership.objects.filter(body=body, member=future).update(start_date=datetime.date(2090, 1, 1))
     for org in (current, former, future):
-        published(org, sharing=REGION)
+        published(org, sharing=REGION, per_capital=0)
     assert other.member_links.count() == 2
 
     overview = selectors.regional_overview(user=staff, body=body)
@@ -681,7 +763,7 @@ def test_regional_overview_query_count_does_not_grow_with_members(
 ):
     members = municipalities(20)
     for org in members:
-        published(org, score=2, sharing=REGION)
+        published(org, score=2, sharing=REGION, per_capital=1)
     small = body_with_members("test-small", members[:5])
     large = body_with_members("test-large", members)
 

@@ -7,6 +7,22 @@ import io
 import re
 
 import pytest
+from capacity_helpers import (
+    CAPITAL_KEYS,
+    TEST_VERSION,
+    YEAR,
+    add_and_open,
+    answer_all,
+    body_with_members,
+    make_framework,
+    make_member,
+    municipalities,
+    new_assessment,
+    published,
+    statements_of,
+    t,
+    transition,
+)
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -25,23 +41,6 @@ from kraftsamla.capacity.models import (
 )
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import Organisation
-
-from capacity_helpers import (
-    CAPITAL_KEYS,
-    TEST_VERSION,
-    YEAR,
-    add_and_open,
-    answer_all,
-    body_with_members,
-    make_framework,
-    make_member,
-    municipalities,
-    new_assessment,
-    published,
-    statements_of,
-    t,
-    transition,
-)
 
 pytestmark = pytest.mark.django_db
 
@@ -121,8 +120,16 @@ def test_an_editor_starts_a_draft_from_the_organisation_page(molndal):
     assert response.status_code == 200
     assert response.context["can_manage"] and 'name="purpose"' in html(response)
 
-    response = client.post(url, {"year": YEAR, "purpose": "baseline", "purpose_note": "Start",
-                                 "mode": "group", "sharing_level": "region"})
+    response = client.post(
+        url,
+        {
+            "year": YEAR,
+            "purpose": "baseline",
+            "purpose_note": "Start",
+            "mode": "group",
+            "sharing_level": "region",
+        },
+    )
     assessment = Assessment.objects.get(organisation=molndal, year=YEAR)
     assert response.status_code == 302 and response.url == assessment.get_absolute_url()
     assert assessment.status == Status.DRAFT
@@ -134,13 +141,15 @@ def test_an_editor_starts_a_draft_from_the_organisation_page(molndal):
 def test_the_create_form_rejects_bad_input_with_400(molndal):
     client = client_for(EDITOR_M)
     url = reverse("capacity:organisation", kwargs={"slug": "molndal"})
-    response = client.post(url, {"year": 1999, "purpose": "baseline", "mode": "group",
-                                 "sharing_level": "region"})
+    response = client.post(
+        url, {"year": 1999, "purpose": "baseline", "mode": "group", "sharing_level": "region"}
+    )
     assert response.status_code == 400
     assert "year" in response.context["form"].errors
     published(molndal, status=Status.DRAFT)
-    response = client.post(url, {"year": YEAR, "purpose": "baseline", "mode": "group",
-                                 "sharing_level": "region"})
+    response = client.post(
+        url, {"year": YEAR, "purpose": "baseline", "mode": "group", "sharing_level": "region"}
+    )
     assert response.status_code == 400  # the same year and purpose twice
     assert Assessment.objects.filter(organisation=molndal, year=YEAR).count() == 1
 
@@ -151,16 +160,17 @@ def test_a_viewer_sees_no_form_and_gets_403_on_post(molndal):
     response = client.get(url)
     assert response.status_code == 200
     assert not response.context["can_manage"] and 'name="purpose"' not in html(response)
-    response = client.post(url, {"year": YEAR, "purpose": "baseline", "mode": "group",
-                                 "sharing_level": "region"})
+    response = client.post(
+        url, {"year": YEAR, "purpose": "baseline", "mode": "group", "sharing_level": "region"}
+    )
     assert response.status_code == 403
     assert not Assessment.objects.filter(organisation=molndal, year=YEAR).exists()
 
 
 def test_the_organisation_page_lists_what_the_user_may_see(molndal):
-    draft = published(molndal, status=Status.DRAFT, year=2030)
-    region = published(molndal, sharing=REGION, year=2032)
-    public = published(molndal, sharing=PUBLIC, year=2033)
+    draft = published(molndal, status=Status.DRAFT, year=2030, per_capital=0)
+    region = published(molndal, sharing=REGION, year=2032, per_capital=0)
+    public = published(molndal, sharing=PUBLIC, year=2033, per_capital=0)
     url = reverse("capacity:organisation", kwargs={"slug": "molndal"})
 
     def listed(email):
@@ -185,11 +195,16 @@ def test_an_administrator_adds_a_respondent_and_moves_the_assessment(molndal):
     response = client.post(url, {"action": "open"})
     assert response.status_code == 400  # no respondent yet
     editor = user(EDITOR_M)
-    response = client.post(url, {"action": "add_respondent", "user": editor.pk,
-                                 "role_group": RoleGroup.POLITICIANS})
+    response = client.post(
+        url, {"action": "add_respondent", "user": editor.pk, "role_group": RoleGroup.POLITICIANS}
+    )
     assert response.status_code == 302
-    for action, status in (("open", Status.OPEN), ("close", Status.CLOSED),
-                           ("publish", Status.PUBLISHED), ("reopen", Status.OPEN)):
+    for action, status in (
+        ("open", Status.OPEN),
+        ("close", Status.CLOSED),
+        ("publish", Status.PUBLISHED),
+        ("reopen", Status.OPEN),
+    ):
         response = client.post(url, {"action": action})
         assert response.status_code == 302, action
         assessment.refresh_from_db()
@@ -202,8 +217,10 @@ def test_an_administrator_adds_a_respondent_and_moves_the_assessment(molndal):
 
 def test_a_respondent_from_another_organisation_cannot_be_added_through_the_page(molndal):
     assessment = published(molndal, status=Status.DRAFT)
-    response = client_for(ADMIN_M).post(assessment.get_absolute_url(), {
-        "action": "add_respondent", "user": user(ALE_EDITOR).pk, "role_group": "politicians"})
+    response = client_for(ADMIN_M).post(
+        assessment.get_absolute_url(),
+        {"action": "add_respondent", "user": user(ALE_EDITOR).pk, "role_group": "politicians"},
+    )
     assert response.status_code == 400
     assert not assessment.respondents.exists()
 
@@ -230,32 +247,53 @@ def test_the_answer_page_saves_answers_per_statement_and_the_capital_note(open_a
     client = client_for(EDITOR_M)
     response = client.get(answer_url(open_assessment))
     assert response.status_code == 200
-    political = [s for s in statements_of(open_assessment.framework)
-                 if s.capital.key == "political"]
+    political = [
+        s for s in statements_of(open_assessment.framework) if s.capital.key == "political"
+    ]
     for st in political:
         assert html(response).count(f'name="s{st.pk}-score"') == 6  # levels 0-4 and don't know
 
-    response = client.post(answer_url(open_assessment), {
-        f"s{political[0].pk}-score": "3", f"s{political[0].pk}-evidence": "KF-beslut 2024",
-        f"s{political[1].pk}-score": "dont_know",
-        "strengthen": "Tydligare uppdrag", "collaboration_form": "room_for_action",
-        "go": "next",
-    })
+    response = client.post(
+        answer_url(open_assessment),
+        {
+            f"s{political[0].pk}-score": "3",
+            f"s{political[0].pk}-evidence": "KF-beslut 2024",
+            f"s{political[1].pk}-score": "dont_know",
+            "strengthen": "Tydligare uppdrag",
+            "collaboration_form": "room_for_action",
+            "go": "next",
+        },
+    )
     assert response.status_code == 302
     assert response.url == answer_url(open_assessment, "organisational")
-    answers = {a.statement_id: a for a in Answer.objects.filter(
-        respondent__assessment=open_assessment, respondent__user__email=EDITOR_M)}
+    answers = {
+        a.statement_id: a
+        for a in Answer.objects.filter(
+            respondent__assessment=open_assessment, respondent__user__email=EDITOR_M
+        )
+    }
     assert (answers[political[0].pk].score, answers[political[0].pk].evidence) == (
-        3, "KF-beslut 2024")
+        3,
+        "KF-beslut 2024",
+    )
     assert answers[political[1].pk].dont_know and answers[political[1].pk].score is None
     note = CapitalNote.objects.get(respondent__assessment=open_assessment)
     assert (note.capital.key, note.strengthen, note.collaboration_form) == (
-        "political", "Tydligare uppdrag", "room_for_action")
+        "political",
+        "Tydligare uppdrag",
+        "room_for_action",
+    )
 
     # Saving again ("Save") stays on the page and shows what was saved.
-    response = client.post(answer_url(open_assessment), {
-        f"s{political[0].pk}-score": "4", "strengthen": "", "collaboration_form": "",
-        "go": "stay"})
+    response = client.post(
+        answer_url(open_assessment),
+        {
+            f"s{political[0].pk}-score": "4",
+            "strengthen": "",
+            "collaboration_form": "",
+            "go": "stay",
+        },
+    )
     assert response.url == answer_url(open_assessment)
     response = client.get(response.url)
     assert [r["current"] for r in response.context["rows"]] == ["4", "dont_know"]
@@ -264,8 +302,10 @@ def test_the_answer_page_saves_answers_per_statement_and_the_capital_note(open_a
 
 def test_the_answer_page_rejects_a_value_off_the_scale_and_saves_nothing(open_assessment):
     first, second = statements_of(open_assessment.framework)[:2]
-    response = client_for(EDITOR_M).post(answer_url(open_assessment), {
-        f"s{first.pk}-score": "7", f"s{second.pk}-score": "2", "go": "next"})
+    response = client_for(EDITOR_M).post(
+        answer_url(open_assessment),
+        {f"s{first.pk}-score": "7", f"s{second.pk}-score": "2", "go": "next"},
+    )
     assert response.status_code == 400
     assert f"s{first.pk}" in response.context["errors"]
     assert 'id="error-summary"' in html(response)
@@ -296,14 +336,17 @@ def test_a_closed_assessment_is_read_only_on_the_answer_page(open_assessment):
 def test_autosave_answers_in_json(open_assessment):
     first = statements_of(open_assessment.framework)[0]
     client = client_for(EDITOR_M)
-    response = client.post(autosave_url(open_assessment), {"statement": first.pk, "score": "2",
-                                                           "evidence": "Protokoll"})
+    response = client.post(
+        autosave_url(open_assessment),
+        {"statement": first.pk, "score": "2", "evidence": "Protokoll"},
+    )
     assert response.status_code == 200
     assert response.json() == {"ok": True, "message": t("Saved")}
     answer = Answer.objects.get(respondent__assessment=open_assessment)
     assert (answer.score, answer.evidence) == (2, "Protokoll")
-    response = client.post(autosave_url(open_assessment), {"statement": first.pk,
-                                                           "score": "dont_know"})
+    response = client.post(
+        autosave_url(open_assessment), {"statement": first.pk, "score": "dont_know"}
+    )
     assert response.status_code == 200
     answer.refresh_from_db()
     assert answer.dont_know and answer.score is None
@@ -312,8 +355,9 @@ def test_autosave_answers_in_json(open_assessment):
 @pytest.mark.parametrize("score", ["5", "-1", "x", ""])
 def test_autosave_rejects_a_score_off_the_scale_with_400(open_assessment, score):
     first = statements_of(open_assessment.framework)[0]
-    response = client_for(EDITOR_M).post(autosave_url(open_assessment),
-                                         {"statement": first.pk, "score": score})
+    response = client_for(EDITOR_M).post(
+        autosave_url(open_assessment), {"statement": first.pk, "score": score}
+    )
     assert response.status_code == 400
     assert response.json()["ok"] is False and response.json()["error"]
     assert not Answer.objects.filter(respondent__assessment=open_assessment).exists()
@@ -324,8 +368,9 @@ def test_autosave_rejects_other_statements_and_people(open_assessment):
     foreign = statements_of(other)[0]
     first = statements_of(open_assessment.framework)[0]
     url = autosave_url(open_assessment)
-    assert client_for(EDITOR_M).post(url, {"statement": foreign.pk, "score": "2"}).status_code \
-        == 400
+    assert (
+        client_for(EDITOR_M).post(url, {"statement": foreign.pk, "score": "2"}).status_code == 400
+    )
     assert client_for(EDITOR_M).post(url, {"statement": "abc", "score": "2"}).status_code == 400
     for email in (ADMIN_M, ALE_EDITOR):  # not a respondent
         response = client_for(email).post(url, {"statement": first.pk, "score": "2"})
@@ -339,13 +384,16 @@ def test_autosave_rejects_other_statements_and_people(open_assessment):
 def test_autosave_on_a_closed_assessment_is_400(open_assessment):
     transition(open_assessment, user(ADMIN_M), "close")
     first = statements_of(open_assessment.framework)[0]
-    response = client_for(EDITOR_M).post(autosave_url(open_assessment),
-                                         {"statement": first.pk, "score": "2"})
+    response = client_for(EDITOR_M).post(
+        autosave_url(open_assessment), {"statement": first.pk, "score": "2"}
+    )
     assert response.status_code == 400
 
 
 def test_marking_done(open_assessment):
-    response = client_for(EDITOR_M).post(reverse("capacity:done", kwargs={"pk": open_assessment.pk}))
+    response = client_for(EDITOR_M).post(
+        reverse("capacity:done", kwargs={"pk": open_assessment.pk})
+    )
     assert response.status_code == 302
     assert open_assessment.respondents.get(user__email=EDITOR_M).submitted_at is not None
     response = client_for(ADMIN_M).post(reverse("capacity:done", kwargs={"pk": open_assessment.pk}))
@@ -367,9 +415,11 @@ def test_the_results_page_shows_the_formula_and_the_profile_table(answered):
     assert response.status_code == 200
     page = html(response)
     assert '<details class="formula">' in page
-    formula = t("A capital's score is the mean of its statements' values, divided by 4 and "
-                "multiplied by 100. The share answered is the number of statements with a value "
-                "divided by the capital's statements.")
+    formula = t(
+        "A capital's score is the mean of its statements' values, divided by 4 and "
+        "multiplied by 100. The share answered is the number of statements with a value "
+        "divided by the capital's statements."
+    )
     assert formula.replace("'", "&#x27;") in page
     assert 'id="profile-table"' in page
     table = page.split('id="profile-table"')[1].split("</table>")[0]
@@ -392,13 +442,13 @@ def test_a_viewer_sees_details_but_not_who_differs(answered):
 
 
 def test_results_of_a_published_shared_assessment_for_outsiders(molndal):
-    region = published(molndal, sharing=REGION)
+    region = published(molndal, sharing=REGION, per_capital=0)
     response = client_for(COORDINATOR).get(results_url(region))
     assert response.status_code == 200
     assert "details" not in response.context and "notes" not in response.context
     assert client_for(ALE_EDITOR).get(results_url(region)).status_code == 403
     assert Client().get(results_url(region)).status_code == 403
-    public = published(molndal, sharing=PUBLIC, year=YEAR + 1)
+    public = published(molndal, sharing=PUBLIC, year=YEAR + 1, per_capital=0)
     assert Client().get(results_url(public)).status_code == 200
 
 
@@ -414,20 +464,23 @@ def test_peers():
 def test_the_results_page_says_too_few_to_compare(test_peers):
     linkoping, peers = test_peers
     for peer in peers[:4]:
-        published(peer, score=2, sharing=REGION)
+        published(peer, score=2, sharing=REGION, per_capital=1)
     for peer in peers[4:]:
-        published(peer, score=2, sharing=PRIVATE)
+        published(peer, score=2, sharing=PRIVATE, per_capital=1)
     own = published(linkoping, score=3)
     response = Client().get(results_url(own) + "?peers=body:test-peers")
     assert response.status_code == 403  # REGION-shared: not for anonymous visitors
     response = client_for(make_member(linkoping, Role.VIEWER)).get(
-        results_url(own) + "?peers=body:test-peers")
+        results_url(own) + "?peers=body:test-peers"
+    )
     assert response.status_code == 200
     comparison = response.context["comparison"]
     assert comparison.group.key == "body:test-peers"
     assert comparison.peers_with_results == 4 and not comparison.enough
-    too_few = t("Too few to compare: %(n)s peers in this group have shared results, and at "
-                "least %(min)s are needed so that no single municipality can be recognised.")
+    too_few = t(
+        "Too few to compare: %(n)s peers in this group have shared results, and at "
+        "least %(min)s are needed so that no single municipality can be recognised."
+    )
     assert too_few % {"n": 4, "min": 5} in html(response)
     assert all(r["peer"] is None for r in response.context["rows"])
 
@@ -435,10 +488,11 @@ def test_the_results_page_says_too_few_to_compare(test_peers):
 def test_the_results_page_shows_peer_medians_from_five_peers(test_peers):
     linkoping, peers = test_peers
     for peer, level in zip(peers[:5], [0, 1, 2, 3, 4], strict=True):
-        published(peer, score=level, sharing=REGION)
+        published(peer, score=level, sharing=REGION, per_capital=1)
     own = published(linkoping, score=3)
     response = client_for(make_member(linkoping, Role.VIEWER)).get(
-        results_url(own) + "?peers=body:test-peers")
+        results_url(own) + "?peers=body:test-peers"
+    )
     assert response.context["comparison"].enough
     assert [r["peer"] for r in response.context["rows"]] == [50.0] * 7
     assert "Too few" not in html(response)
@@ -450,8 +504,12 @@ def test_the_summary_page_renders(answered):
     page = html(response)
     assert 'id="profile-table"' in page and "<svg" in page
     assert TEST_VERSION in page
-    assert client_for(ALE_EDITOR).get(
-        reverse("capacity:summary", kwargs={"pk": answered.pk})).status_code == 403
+    assert (
+        client_for(ALE_EDITOR)
+        .get(reverse("capacity:summary", kwargs={"pk": answered.pk}))
+        .status_code
+        == 403
+    )
 
 
 def _results_queries(assessment) -> int:
@@ -462,18 +520,21 @@ def _results_queries(assessment) -> int:
     return len(ctx.captured_queries)
 
 
-def test_the_results_page_reads_a_bounded_number_of_queries(answered, molndal,
-                                                            django_assert_max_num_queries):
+def test_the_results_page_reads_a_bounded_number_of_queries(
+    answered, molndal, django_assert_max_num_queries
+):
     before = _results_queries(answered)
     admin = user(ADMIN_M)
     more = [make_member(molndal, Role.VIEWER) for _ in range(4)]
     for person in more:
-        services.respondent_add(actor=admin, assessment=answered, user=person,
-                                role_group=RoleGroup.OPERATIONAL)
+        services.respondent_add(
+            actor=admin, assessment=answered, user=person, role_group=RoleGroup.OPERATIONAL
+        )
         answer_all(answered, person, 1)
     for st in statements_of(answered.framework)[:4]:
         services.agreed_score_save(actor=admin, assessment=answered, statement=st, score=2)
-    published(molndal, sharing=REGION, year=YEAR - 1)  # a previous assessment to compare with
+    # A previous assessment to compare with.
+    published(molndal, sharing=REGION, year=YEAR - 1, per_capital=1)
     client = client_for(ADMIN_M)
     with django_assert_max_num_queries(RESULTS_MAX_QUERIES):
         assert client.get(results_url(answered)).status_code == 200
@@ -527,11 +588,15 @@ def gr_results(molndal, ale):
     """Göteborgsregionen's members in YEAR: Mölndal shares, Kungsbacka is public, Ale private."""
     kungsbacka = Organisation.objects.get(slug="kungsbacka")
     return {
-        "molndal": published(molndal, score=1, sharing=REGION),
-        "kungsbacka": published(kungsbacka, score=3, sharing=PUBLIC),
-        "ale": published(ale, score=4, sharing=PRIVATE),
-        "lerum": published(Organisation.objects.get(slug="lerum"), sharing=REGION,
-                           status=Status.CLOSED),
+        "molndal": published(molndal, score=1, sharing=REGION, per_capital=1),
+        "kungsbacka": published(kungsbacka, score=3, sharing=PUBLIC, per_capital=1),
+        "ale": published(ale, score=4, sharing=PRIVATE, per_capital=1),
+        "lerum": published(
+            Organisation.objects.get(slug="lerum"),
+            sharing=REGION,
+            status=Status.CLOSED,
+            per_capital=0,
+        ),
     }
 
 
@@ -549,7 +614,7 @@ def test_the_coordinator_sees_the_heatmap_with_missing_cells(gr_results):
     # Mölndal and Kungsbacka have shared results; the 11 others (Ale private, Lerum closed)
     # are missing in every capital, never zero.
     assert heatmap.count('class="num missing"') == 11 * 7
-    assert heatmap.count('class="num heat"') == 2 * 7
+    assert heatmap.count('class="num heat heat-') == 2 * 7
     cells = {c["org"].slug: c for c in response.context["cells"]}
     assert cells["ale"]["assessment_id"] is None and cells["lerum"]["assessment_id"] is None
     assert [s for s, _c in cells["molndal"]["cells"]] == [25.0] * 7
@@ -592,7 +657,7 @@ def test_the_regional_xlsx_export(gr_results):
 
 
 def test_the_regional_page_filters_by_year(gr_results, molndal):
-    published(molndal, score=4, sharing=REGION, year=YEAR + 1, purpose="follow_up")
+    published(molndal, score=4, sharing=REGION, year=YEAR + 1, purpose="follow_up", per_capital=1)
     client = client_for(COORDINATOR)
     latest = client.get(REGIONAL).context["overview"]
     assert latest.year == YEAR + 1 and latest.with_results == 1
@@ -600,8 +665,9 @@ def test_the_regional_page_filters_by_year(gr_results, molndal):
     assert earlier.year == YEAR and earlier.with_results == 2
 
 
-def test_the_regional_page_reads_a_bounded_number_of_queries(gr_results,
-                                                             django_assert_max_num_queries):
+def test_the_regional_page_reads_a_bounded_number_of_queries(
+    gr_results, django_assert_max_num_queries
+):
     client = client_for(COORDINATOR)
     with django_assert_max_num_queries(REGIONAL_MAX_QUERIES):
         assert client.get(REGIONAL).status_code == 200

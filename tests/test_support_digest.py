@@ -38,7 +38,8 @@ def digest(settings):
                         status=OfferStatus.CLOSED),
         "old": offer(b, "Gammal finansiering", capitals=["financial"]),
         "not_for_us": offer(b, "Bara för grannen", capitals=["financial"], open_to=[m2]),
-        "elsewhere": offer(body("other", stockholm(3)), "Annat förbund", capitals=["financial"]),
+        "elsewhere": offer(body("other", stockholm(2, exclude=[m1, m2])), "Annat förbund",
+                           capitals=["financial"]),
     }
     Offer.objects.filter(pk=o["old"].pk).update(created_at=timezone.now() - datetime.timedelta(days=30))
     subscriber = person(m1, email="prenumerant@test.example", language="en")

@@ -18,6 +18,7 @@ The formula, shown on every results page:
 from __future__ import annotations
 
 import statistics
+from functools import cached_property
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -36,7 +37,7 @@ class StatementResult:
     dont_know: int = 0
     agreed: int | None = None
 
-    @property
+    @cached_property
     def median(self) -> float | None:
         return statistics.median(self.scores) if self.scores else None
 
@@ -44,7 +45,7 @@ class StatementResult:
     def value(self) -> float | None:
         return float(self.agreed) if self.agreed is not None else self.median
 
-    @property
+    @cached_property
     def spread(self) -> float | None:
         """Population standard deviation of the scores (0 to 2 on a 0–4 scale)."""
         return statistics.pstdev(self.scores) if len(self.scores) >= 2 else None
@@ -53,7 +54,7 @@ class StatementResult:
     def range(self) -> tuple[int, int] | None:
         return (min(self.scores), max(self.scores)) if self.scores else None
 
-    @property
+    @cached_property
     def consensus(self) -> float | None:
         spread = self.spread
         return None if spread is None else round(1 - spread / 2, 3)
@@ -98,7 +99,7 @@ class CapitalResult:
             return None
         return round(sum(values) / len(values) / 4 * 100, 1)
 
-    @property
+    @cached_property
     def consensus(self) -> float | None:
         values = [s.consensus for s in self.statements if s.consensus is not None]
         return round(sum(values) / len(values), 3) if values else None

@@ -50,7 +50,9 @@ def framework_with_content(framework: Framework) -> list[Capital]:
 
 
 def assessment_get(pk: int) -> Assessment:
-    return Assessment.objects.select_related("organisation", "framework", "created_by").get(pk=pk)
+    return Assessment.objects.select_related(
+        "organisation", "organisation__county", "framework", "created_by"
+    ).get(pk=pk)
 
 
 def visible_assessments(user) -> QuerySet[Assessment]:
@@ -319,6 +321,19 @@ def regional_overview(
                             trends=trends)
 
 
+def regional_years(body: Organisation) -> list[int]:
+    """Return the years in which the body's members have shared, published results."""
+    return sorted(
+        AssessmentResult.objects.filter(
+            assessment__organisation__memberships__body=body,
+            assessment__status=Status.PUBLISHED,
+            assessment__sharing_level__in=SHARED_LEVELS,
+        )
+        .values_list("assessment__year", flat=True)
+        .distinct()
+    )
+
+
 def coordinated_bodies(user) -> QuerySet[Organisation]:
     """Return coordinating bodies the user has a role in (for the regional overview menu)."""
     from kraftsamla.organisations.models import COORDINATING_KINDS
@@ -331,9 +346,15 @@ def coordinated_bodies(user) -> QuerySet[Organisation]:
     return qs.filter(user_roles__user=user).order_by("name")
 
 
-def statement_details(assessment: Assessment) -> list[dict]:
-    """Return per statement: text, median, spread, agreed score and who disagrees (group mode)."""
-    results = assessment_capital_results(assessment)
+def statement_details(
+    assessment: Assessment, results: dict[str, scoring.CapitalResult] | None = None
+) -> list[dict]:
+    """Return per statement: text, median, spread, agreed score and who disagrees (group mode).
+
+    Pass the already computed `results` to avoid computing them twice.
+    """
+    if results is None:
+        results = assessment_capital_results(assessment)
     statements = {
         s.pk: s for s in Statement.objects.filter(capital__framework_id=assessment.framework_id)
         .select_related("capital")

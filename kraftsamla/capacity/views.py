@@ -364,7 +364,7 @@ def _results_context(request: HttpRequest, assessment: Assessment) -> dict:
         "assessment": assessment, "rows": rows, "chart": chart, "previous": previous,
         "groups": groups, "chosen": chosen, "comparison": comparison, "min_peers": selectors.MIN_PEERS,
         "start_rows": start_rows, "names": names, "can_details": can_details,
-        "low_consensus_threshold": scoring.LOW_CONSENSUS,
+        "low_consensus_threshold": scoring.LOW_CONSENSUS, "results": results,
     }
 
 
@@ -373,7 +373,7 @@ def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
     context = _results_context(request, assessment)
     is_insider = permissions.can_view_people(request.user, assessment.organisation)
     if is_insider and assessment.mode == Mode.GROUP:
-        context["details"] = selectors.statement_details(assessment)
+        context["details"] = selectors.statement_details(assessment, results=context["results"])
         context["can_agree"] = (permissions.can_manage_assessment(request.user, assessment)
                                 and assessment.status in (Status.OPEN, Status.CLOSED))
     if is_insider:
@@ -428,14 +428,13 @@ def regional(request: HttpRequest, slug: str) -> HttpResponse:
     body = get_object_or_404(Organisation, slug=slug)
     if not permissions.can_view_regional_overview(request.user, body):
         raise PermissionDenied
-    first = selectors.regional_overview(user=request.user, body=body)
-    form = RegionalFilterForm(request.GET or None, years=first.years)
+    form = RegionalFilterForm(request.GET or None, years=selectors.regional_years(body))
     year, pop = None, ""
     if form.is_bound and form.is_valid():
         year = form.cleaned_data.get("year")
         pop = form.cleaned_data.get("population_class") or ""
-    overview = first if (year is None and not pop) else selectors.regional_overview(
-        user=request.user, body=body, year=year, population_class=pop)
+    overview = selectors.regional_overview(user=request.user, body=body, year=year,
+                                           population_class=pop)
     capital_names = dict(CapitalKey.choices)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
@@ -451,7 +450,8 @@ def regional(request: HttpRequest, slug: str) -> HttpResponse:
     for r in overview.rows:
         cells.append({
             "org": r["org"], "assessment_id": r["assessment_id"],
-            "cells": [(r["scores"].get(k), charts.score_colour(r["scores"].get(k))) for k, _l in overview.capitals],
+            "url": reverse("capacity:results", kwargs={"pk": r["assessment_id"]}) if r["assessment_id"] else "",
+            "cells": [(r["scores"].get(k), charts.score_band(r["scores"].get(k))) for k, _l in overview.capitals],
         })
     query = request.GET.copy()
     query.pop("format", None)

@@ -144,6 +144,13 @@ def stacked_bars(
     return mark_safe("".join(parts))  # noqa: S308 - every text part above is escaped
 
 
+def score_band(score: float | None) -> str:
+    """Return a CSS class for a 0–100 score: heat-1 (under 25) … heat-4 (75 and over)."""
+    if score is None:
+        return "heat-none"
+    return f"heat-{min(int(score // 25), 3) + 1}"
+
+
 def score_colour(score: float | None) -> str:
     """Return a fill for a 0–100 score (sequential; dark text stays readable on each)."""
     if score is None:

@@ -170,8 +170,10 @@ def coverage_grid(*, body: Organisation, target_group: str = "", year: int | Non
     strengthening several capitals counts in each of them.
     """
     members = _current_members(body)
-    member_ids = [m.pk for m in members]
-    needs = Need.objects.filter(organisation_id__in=member_ids, sharing_level__in=SHARED).select_related("organisation")
+    member_by_id = {m.pk: m for m in members}
+    # The needs' organisations are the members already loaded: attached below rather than
+    # joined, so thousands of needs do not build thousands of copies of 290 organisations.
+    needs = Need.objects.filter(organisation_id__in=list(member_by_id), sharing_level__in=SHARED)
     if year:
         needs = needs.filter(year=year)
     if target_group:
@@ -188,6 +190,7 @@ def coverage_grid(*, body: Organisation, target_group: str = "", year: int | Non
     cells = {(c, f): Cell(capital=c, form=f) for c, _l in capitals for f, _m in forms}
     without_form: dict[str, list[Need]] = defaultdict(list)
     for need in needs:
+        need.organisation = member_by_id[need.organisation_id]
         if need.collaboration_form:
             cells[(need.capital, need.collaboration_form)].needs.append(need)
         else:
@@ -274,13 +277,13 @@ def recommendations(*, organisation: Organisation, user, limit: int = 10) -> tup
     member_ids_by_body: dict[int, set[int]] = defaultdict(set)
     for body_id, member_id in Membership.objects.filter(
         body__in=bodies, role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT]
-    ).exclude(end_date__lt=timezone.localdate()).values_list("body_id", "member_id"):
+    ).exclude(end_date__lt=timezone.localdate()).order_by().values_list("body_id", "member_id"):
         member_ids_by_body[body_id].add(member_id)
     all_member_ids = set().union(*member_ids_by_body.values()) if member_ids_by_body else set()
     shared_by_capital: dict[str, set[int]] = defaultdict(set)
     for org_id, capital in Need.objects.filter(
         organisation_id__in=all_member_ids, sharing_level__in=SHARED
-    ).values_list("organisation_id", "capital"):
+    ).order_by().values_list("organisation_id", "capital"):
         shared_by_capital[capital].add(org_id)
     groups = user_target_groups(user, organisation)
     # Ratings per offer: all, and from municipalities of the same population class.

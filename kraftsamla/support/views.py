@@ -256,7 +256,11 @@ def organisation_support(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 status = 400
         elif action == "from_assessment":
-            assessment = get_object_or_404(Assessment, pk=request.POST.get("assessment"), organisation=org)
+            try:
+                assessment_pk = int(request.POST.get("assessment", ""))
+            except ValueError as exc:
+                raise Http404 from exc
+            assessment = get_object_or_404(Assessment, pk=assessment_pk, organisation=org)
             n = services.needs_from_assessment(actor=request.user, assessment=assessment)
             messages.success(request, _("%(n)d needs were created from the assessment's notes.") % {"n": n})
             return redirect("support:organisation", slug=org.slug)

@@ -156,7 +156,9 @@ def test_enrol_in_open_offer_and_on_waiting_list_when_full(support_data, page):
     admin = User.objects.get(email=ADMIN_MOLNDAL)
     # A second member municipality, so the page has two enrolment forms.
     OrganisationRole.objects.get_or_create(
-        user=admin, organisation=Organisation.objects.get(slug="ale"), defaults={"role": Role.VIEWER}
+        user=admin,
+        organisation=Organisation.objects.get(slug="ale"),
+        defaults={"role": Role.VIEWER},
     )
     candidates = _open_offers_for(ADMIN_MOLNDAL, "goteborgsregionen")
     free = next(o for o in candidates if _enrolled(o) < o.seats)

@@ -1,0 +1,119 @@
+"""Every rule in the "Regional support" section of kraftsamla/core/permissions.py, allowed and denied."""
+
+from __future__ import annotations
+
+import pytest
+
+from kraftsamla.accounts.models import Role
+from kraftsamla.core import permissions
+from kraftsamla.organisations.models import Organisation
+from kraftsamla.support.models import Need
+
+from support_helpers import (
+    ADMIN_M,
+    ALE_EDITOR,
+    COORDINATOR,
+    EDITOR_M,
+    PARTNER,
+    PRIVATE,
+    PUBLIC,
+    REGION,
+    STAFF,
+    VIEWER_M,
+    need,
+    offer,
+    person,
+    stockholm,
+    user,
+)
+
+pytestmark = pytest.mark.django_db
+
+WHO = ["staff", "coordinator", "gr_editor", "gr_viewer", "admin_m", "editor_m", "viewer_m",
+       "ale_editor", "partner", "anonymous"]
+
+
+@pytest.fixture
+def people(gr, anonymous):
+    inactive_staff = person(None, is_staff=True, is_active=False)
+    return {
+        "staff": user(STAFF), "coordinator": user(COORDINATOR),
+        "gr_editor": person(gr, Role.EDITOR), "gr_viewer": person(gr, Role.VIEWER),
+        "admin_m": user(ADMIN_M), "editor_m": user(EDITOR_M), "viewer_m": user(VIEWER_M),
+        "ale_editor": user(ALE_EDITOR), "partner": user(PARTNER), "anonymous": anonymous,
+        "inactive_staff": inactive_staff,
+    }
+
+
+def allowed(people, rule, obj) -> set[str]:
+    return {w for w in [*WHO, "inactive_staff"] if rule(people[w], obj)}
+
+
+def test_can_manage_offers_the_bodys_admins_and_editors_and_staff(people, gr, molndal):
+    assert allowed(people, permissions.can_manage_offers, gr) == {"staff", "coordinator",
+                                                                  "gr_editor"}
+    # A municipality is no provider of offers, not even for its own administrator.
+    assert allowed(people, permissions.can_manage_offers, molndal) == set()
+    assert not permissions.can_manage_offers(people["staff"], None)
+
+
+def test_can_view_offer_everyone(people, gr):
+    o = offer(gr)
+    assert allowed(people, permissions.can_view_offer, o) == {*WHO, "inactive_staff"}
+
+
+def test_can_register_need_the_organisations_admins_and_editors_and_staff(people, molndal, ale):
+    assert allowed(people, permissions.can_register_need, molndal) == {"staff", "admin_m",
+                                                                       "editor_m"}
+    assert allowed(people, permissions.can_register_need, ale) == {"staff", "ale_editor"}
+
+
+def test_can_view_need_follows_the_sharing_level(people, molndal):
+    outsider = stockholm(1)[0]
+    own = {"staff", "admin_m", "editor_m", "viewer_m"}
+    assert allowed(people, permissions.can_view_need, need(molndal, "human", sharing=PRIVATE)) == own
+    # Shared with the region: also GR's people, but not other members' people.
+    assert allowed(people, permissions.can_view_need, need(molndal, "human", sharing=REGION)) == {
+        *own, "coordinator", "gr_editor", "gr_viewer"}
+    assert allowed(people, permissions.can_view_need, need(molndal, "human", sharing=PUBLIC)) == {
+        *WHO, "inactive_staff"}
+    # Shared with its own regions only: GR sees nothing of a non-member.
+    assert allowed(people, permissions.can_view_need, need(outsider, "human", sharing=REGION)) == {
+        "staff"}
+
+
+def test_visible_need_filter_agrees_with_can_view_need(people, molndal, ale):
+    outsider = stockholm(1)[0]
+    needs = [need(o, "human", sharing=s) for o in (molndal, ale, outsider)
+             for s in (PRIVATE, REGION, PUBLIC)]
+    for who in [*WHO, "inactive_staff"]:
+        u = people[who]
+        listed = set(Need.objects.filter(permissions.visible_need_filter(u), pk__in=[n.pk for n in needs]))
+        assert listed == {n for n in needs if permissions.can_view_need(u, n)}, who
+
+
+def test_can_enrol_anyone_of_the_organisation_and_staff(people, molndal):
+    assert allowed(people, permissions.can_enrol, molndal) == {"staff", "admin_m", "editor_m",
+                                                               "viewer_m"}
+
+
+def test_can_enrol_others_the_organisations_admins_and_editors_and_staff(people, molndal):
+    assert allowed(people, permissions.can_enrol_others, molndal) == {"staff", "admin_m",
+                                                                      "editor_m"}
+
+
+def test_can_view_coverage_the_bodys_people_and_staff(people, gr, molndal):
+    assert allowed(people, permissions.can_view_coverage, gr) == {"staff", "coordinator",
+                                                                  "gr_editor", "gr_viewer"}
+    assert allowed(people, permissions.can_view_coverage, molndal) == set()
+    vc = Organisation.objects.get(slug="viable-cities-klimatneutrala-stader-2030")
+    assert allowed(people, permissions.can_view_coverage, vc) == {"staff"}
+
+
+def test_can_view_recommendations_the_organisations_people_and_staff(people, molndal, gr):
+    assert allowed(people, permissions.can_view_recommendations, molndal) == {
+        "staff", "admin_m", "editor_m", "viewer_m"}
+    # The coordinator sees GR's grid, not a member's own recommendations.
+    assert not permissions.can_view_recommendations(people["coordinator"], molndal)
+    assert allowed(people, permissions.can_view_recommendations, gr) == {
+        "staff", "coordinator", "gr_editor", "gr_viewer"}
