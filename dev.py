@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Set up and run Kraftsamla on a fresh machine that has only Python 3.11+.
 
-    python3 dev.py demo    install, create the SQLite database, load reference and
-                           demo data, print demo logins, serve http://127.0.0.1:8000
-    python3 dev.py test    install, then run the linter and the whole test suite
-                           (set DATABASE_URL to run it on PostgreSQL)
+python3 dev.py demo    install, create the SQLite database, load reference and
+                       demo data, print demo logins, serve http://127.0.0.1:8000
+python3 dev.py test    install, then run the linter and the whole test suite
+                       (set DATABASE_URL to run it on PostgreSQL)
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def run(*args: str, env: dict | None = None) -> None:
 
 def ensure_installed() -> None:
     """Create .venv and install the project with its test tools, when pyproject changes."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - a newcomer may run an older python3
         sys.exit("Kraftsamla needs Python 3.11 or newer.")
     if not PY.exists():
         print("Creating the virtual environment in .venv …", flush=True)

@@ -18,7 +18,9 @@ from kraftsamla.organisations.reference import reference_data_load
 
 os.environ.setdefault("KRAFTSAMLA_ALLOW_INSECURE_KEY", "1")
 
-FRAMEWORK_FILE = Path(__file__).resolve().parent.parent / "kraftsamla/capacity/framework_data/framework_v1.json"
+FRAMEWORK_FILE = (
+    Path(__file__).resolve().parent.parent / "kraftsamla/capacity/framework_data/framework_v1.json"
+)
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +81,9 @@ def make_user(db):
             **extra,
         )
         if organisation is not None:
-            OrganisationRole.objects.create(user=user, organisation=organisation, role=role or Role.VIEWER)
+            OrganisationRole.objects.create(
+                user=user, organisation=organisation, role=role or Role.VIEWER
+            )
         return user
 
     return make

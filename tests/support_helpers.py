@@ -66,8 +66,10 @@ def t(message: str, language: str = "sv") -> str:
 def person(organisation: Organisation | None, role: str = Role.VIEWER, **extra) -> User:
     n = next(_n)
     u = User.objects.create_user(
-        email=extra.pop("email", f"support{n}@test.example"), password=PASSWORD,
-        full_name=extra.pop("full_name", f"Support Person {n}"), **extra,
+        email=extra.pop("email", f"support{n}@test.example"),
+        password=PASSWORD,
+        full_name=extra.pop("full_name", f"Support Person {n}"),
+        **extra,
     )
     if organisation is not None:
         OrganisationRole.objects.create(user=u, organisation=organisation, role=role)
@@ -89,13 +91,25 @@ def body(slug: str, members, *, kind: str = OrganisationKind.REGIONAL_BODY) -> O
     return b
 
 
-def offer(provider: Organisation, title: str | None = None, *, capitals=("political",),
-          form: str = KNOWLEDGE, status: str = OfferStatus.OPEN, open_to=None,
-          **extra) -> Offer:
+def offer(
+    provider: Organisation,
+    title: str | None = None,
+    *,
+    capitals=("political",),
+    form: str = KNOWLEDGE,
+    status: str = OfferStatus.OPEN,
+    open_to=None,
+    **extra,
+) -> Offer:
     o = Offer.objects.create(
-        provider=provider, title=title or f"Offer {next(_n)}", description="Test offer.",
-        capitals=list(capitals), collaboration_form=form, status=status,
-        format=extra.pop("format", OfferFormat.TRAINING), **extra,
+        provider=provider,
+        title=title or f"Offer {next(_n)}",
+        description="Test offer.",
+        capitals=list(capitals),
+        collaboration_form=form,
+        status=status,
+        format=extra.pop("format", OfferFormat.TRAINING),
+        **extra,
     )
     if open_to is not None:
         o.open_to_all_members = False
@@ -104,20 +118,37 @@ def offer(provider: Organisation, title: str | None = None, *, capitals=("politi
     return o
 
 
-def need(organisation: Organisation, capital: str, form: str = "", *, sharing: str = REGION,
-         year: int = 2026, target_group: str = "", description: str | None = None) -> Need:
+def need(
+    organisation: Organisation,
+    capital: str,
+    form: str = "",
+    *,
+    sharing: str = REGION,
+    year: int = 2026,
+    target_group: str = "",
+    description: str | None = None,
+) -> Need:
     return Need.objects.create(
-        organisation=organisation, capital=capital, collaboration_form=form,
+        organisation=organisation,
+        capital=capital,
+        collaboration_form=form,
         description=description or f"Need {next(_n)} of {organisation.slug} in {capital}",
-        target_group=target_group, year=year, sharing_level=sharing,
+        target_group=target_group,
+        year=year,
+        sharing_level=sharing,
     )
 
 
-def enrol(o: Offer, organisation: Organisation, participant: User | None = None,
-          status: str = EnrolmentStatus.ENROLLED) -> Enrolment:
+def enrol(
+    o: Offer,
+    organisation: Organisation,
+    participant: User | None = None,
+    status: str = EnrolmentStatus.ENROLLED,
+) -> Enrolment:
     participant = participant or person(organisation)
-    return Enrolment.objects.create(offer=o, organisation=organisation, participant=participant,
-                                    status=status)
+    return Enrolment.objects.create(
+        offer=o, organisation=organisation, participant=participant, status=status
+    )
 
 
 def rate(o: Offer, organisation: Organisation, score: int) -> Rating:
@@ -125,18 +156,30 @@ def rate(o: Offer, organisation: Organisation, score: int) -> Rating:
     return Rating.objects.create(enrolment=enrol(o, organisation), score=score)
 
 
-def results(organisation: Organisation, year: int, scores: dict[str, float | None], *,
-            sharing: str = REGION, status: str = Status.PUBLISHED,
-            purpose: str = Purpose.OTHER) -> Assessment:
+def results(
+    organisation: Organisation,
+    year: int,
+    scores: dict[str, float | None],
+    *,
+    sharing: str = REGION,
+    status: str = Status.PUBLISHED,
+    purpose: str = Purpose.OTHER,
+) -> Assessment:
     """An assessment with stored per-capital results (as publishing writes them)."""
     assessment = Assessment.objects.create(
-        organisation=organisation, framework=Framework.objects.get(is_current=True), year=year,
-        purpose=purpose, status=status, sharing_level=sharing,
+        organisation=organisation,
+        framework=Framework.objects.get(is_current=True),
+        year=year,
+        purpose=purpose,
+        status=status,
+        sharing_level=sharing,
     )
-    AssessmentResult.objects.bulk_create([
-        AssessmentResult(assessment=assessment, capital_key=k, score=v, share_answered=1.0)
-        for k, v in scores.items()
-    ])
+    AssessmentResult.objects.bulk_create(
+        [
+            AssessmentResult(assessment=assessment, capital_key=k, score=v, share_answered=1.0)
+            for k, v in scores.items()
+        ]
+    )
     return assessment
 
 

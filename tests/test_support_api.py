@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
-from kraftsamla.accounts.models import Role
-from kraftsamla.support.models import EnrolmentStatus, OfferStatus
-
 from support_helpers import (
     ADMIN_M,
     ALE_EDITOR,
@@ -28,6 +24,9 @@ from support_helpers import (
     user,
 )
 
+from kraftsamla.accounts.models import Role
+from kraftsamla.support.models import EnrolmentStatus, OfferStatus
+
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/support"
@@ -46,7 +45,10 @@ def test_offers_of_a_body_are_public_with_uptake(client, gr, molndal):
     assert data["count"] == 3
     item = next(x for x in data["results"] if x["title"] == "Klimatbudget")
     assert (item["provider"], item["capitals"], item["collaboration_form"]) == (
-        gr.slug, ["financial"], RESOURCES)
+        gr.slug,
+        ["financial"],
+        RESOURCES,
+    )
     assert (item["seats"], item["enrolled"], item["waiting"], item["avg_rating"]) == (1, 1, 1, None)
 
 
@@ -71,9 +73,17 @@ def test_coverage_is_for_the_bodys_people(client, gr, molndal, ale):
     cells = {(c["capital"], c["collaboration_form"]): c for c in response.json()}
     assert len(cells) == 21
     assert cells[("financial", RESOURCES)] == {
-        "capital": "financial", "collaboration_form": RESOURCES, "needs": 1,
-        "municipalities": [molndal.display_name], "offers": 1, "open_offers": 1, "seats": 5,
-        "uptake": 0, "gap": False, "unused": False}
+        "capital": "financial",
+        "collaboration_form": RESOURCES,
+        "needs": 1,
+        "municipalities": [molndal.display_name],
+        "offers": 1,
+        "open_offers": 1,
+        "seats": 5,
+        "uptake": 0,
+        "gap": False,
+        "unused": False,
+    }
     assert cells[("real", RESOURCES)]["unused"] is True
     filtered = client.get(url, {"year": "2019", "target_group": "politicians"}).json()
     assert all(c["needs"] == 0 for c in filtered)
@@ -81,8 +91,11 @@ def test_coverage_is_for_the_bodys_people(client, gr, molndal, ale):
 
 def test_needs_respect_sharing(client, molndal, ale):
     outsider = stockholm(1)[0]
-    needs = {(o.slug, s): need(o, "human", sharing=s) for o in (molndal, ale, outsider)
-             for s in (PRIVATE, REGION, PUBLIC)}
+    needs = {
+        (o.slug, s): need(o, "human", sharing=s)
+        for o in (molndal, ale, outsider)
+        for s in (PRIVATE, REGION, PUBLIC)
+    }
 
     def listed(who=None):
         client.logout()
@@ -131,8 +144,9 @@ def test_recommendations_for_the_organisations_people(client, gr, molndal):
     assert client.get(f"{API}/organisations/no-such-org/recommendations/").status_code == 404
 
 
-def test_recommendations_query_count_does_not_grow(client, gr, molndal,
-                                                   django_assert_max_num_queries):
+def test_recommendations_query_count_does_not_grow(
+    client, gr, molndal, django_assert_max_num_queries
+):
     client.force_login(person(molndal, Role.VIEWER))
     url = f"{API}/organisations/{molndal.slug}/recommendations/"
     offer(gr, capitals=["financial"])
@@ -163,4 +177,8 @@ def test_coverage_query_count_does_not_grow(client, gr, django_assert_max_num_qu
     empty_query_log()
     with django_assert_max_num_queries(n):
         data = client.get(url).json()
-    assert {c["offers"] for c in data if (c["capital"], c["collaboration_form"]) == ("financial", RESOURCES)} == {20}
+    assert {
+        c["offers"]
+        for c in data
+        if (c["capital"], c["collaboration_form"]) == ("financial", RESOURCES)
+    } == {20}

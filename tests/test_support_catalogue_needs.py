@@ -4,6 +4,20 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from support_helpers import (
+    ADMIN_M,
+    ALE_EDITOR,
+    COORDINATOR,
+    EDITOR_M,
+    KNOWLEDGE,
+    PUBLIC,
+    REGION,
+    ROOM,
+    STAFF,
+    VIEWER_M,
+    person,
+    user,
+)
 
 from kraftsamla.accounts.models import Role
 from kraftsamla.capacity.models import (
@@ -21,21 +35,6 @@ from kraftsamla.capacity.models import (
 from kraftsamla.core.models import AuditEvent
 from kraftsamla.support import services
 from kraftsamla.support.models import Need, Offer, OfferStatus, TargetGroup
-
-from support_helpers import (
-    ADMIN_M,
-    ALE_EDITOR,
-    COORDINATOR,
-    EDITOR_M,
-    KNOWLEDGE,
-    PUBLIC,
-    REGION,
-    ROOM,
-    STAFF,
-    VIEWER_M,
-    person,
-    user,
-)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +99,8 @@ def test_the_bodys_editors_and_staff_may_import(gr):
 @pytest.mark.parametrize("who", ["viewer", ADMIN_M, ALE_EDITOR, "anonymous"])
 def test_others_may_not_import_and_nothing_is_created(gr, anonymous, who):
     actor = {"viewer": lambda: person(gr, Role.VIEWER), "anonymous": lambda: anonymous}.get(
-        who, lambda: user(who))()
+        who, lambda: user(who)
+    )()
     before = saved()
     with pytest.raises(PermissionDenied):
         services.starter_catalogue_import(actor=actor, provider=gr)
@@ -117,14 +117,26 @@ def test_a_municipality_cannot_publish_offers_even_its_admin(molndal):
 # --- Registering needs ----------------------------------------------------------------
 
 
-NEED = {"capital": "financial", "collaboration_form": KNOWLEDGE, "description": "Hjälp att söka medel.",
-        "priority": 1, "target_group": TargetGroup.STRATEGIC, "year": 2026, "sharing_level": REGION}
+NEED = {
+    "capital": "financial",
+    "collaboration_form": KNOWLEDGE,
+    "description": "Hjälp att söka medel.",
+    "priority": 1,
+    "target_group": TargetGroup.STRATEGIC,
+    "year": 2026,
+    "sharing_level": REGION,
+}
 
 
 @pytest.mark.parametrize("email", [ADMIN_M, EDITOR_M, STAFF])
 def test_administrators_editors_and_staff_register_needs(molndal, email):
     n = services.need_save(actor=user(email), organisation=molndal, data=NEED)
-    assert (n.organisation, n.capital, n.year, n.sharing_level) == (molndal, "financial", 2026, REGION)
+    assert (n.organisation, n.capital, n.year, n.sharing_level) == (
+        molndal,
+        "financial",
+        2026,
+        REGION,
+    )
     assert AuditEvent.objects.filter(object_type="support.need", object_id=str(n.pk)).exists()
 
 
@@ -139,7 +151,9 @@ def test_viewers_and_outsiders_cannot_register_needs_and_nothing_is_saved(molnda
 def test_a_need_cannot_be_moved_to_or_edited_through_another_organisation(molndal, ale):
     n = services.need_save(actor=user(EDITOR_M), organisation=molndal, data=NEED)
     with pytest.raises(PermissionDenied):
-        services.need_save(actor=user(ALE_EDITOR), organisation=ale, data={"description": "x"}, need=n)
+        services.need_save(
+            actor=user(ALE_EDITOR), organisation=ale, data={"description": "x"}, need=n
+        )
     n.refresh_from_db()
     assert n.description == NEED["description"] and n.organisation == molndal
 
@@ -161,17 +175,28 @@ def noted(molndal):
     framework = Framework.objects.get(is_current=True)
     capital = {c.key: c for c in Capital.objects.filter(framework=framework)}
     assessment = Assessment.objects.create(
-        organisation=molndal, framework=framework, year=2031, purpose=Purpose.OTHER,
-        status=Status.PUBLISHED, sharing_level=PUBLIC,
+        organisation=molndal,
+        framework=framework,
+        year=2031,
+        purpose=Purpose.OTHER,
+        status=Status.PUBLISHED,
+        sharing_level=PUBLIC,
     )
-    politician = Respondent.objects.create(assessment=assessment, user=person(molndal),
-                                           role_group=RoleGroup.POLITICIANS)
-    operational = Respondent.objects.create(assessment=assessment, user=person(molndal),
-                                            role_group=RoleGroup.OPERATIONAL)
-    CapitalNote.objects.create(respondent=politician, capital=capital["political"],
-                               strengthen="Tydligare uppdrag.", collaboration_form=ROOM)
-    CapitalNote.objects.create(respondent=operational, capital=capital["human"],
-                               strengthen="Utbildning för handläggare.")
+    politician = Respondent.objects.create(
+        assessment=assessment, user=person(molndal), role_group=RoleGroup.POLITICIANS
+    )
+    operational = Respondent.objects.create(
+        assessment=assessment, user=person(molndal), role_group=RoleGroup.OPERATIONAL
+    )
+    CapitalNote.objects.create(
+        respondent=politician,
+        capital=capital["political"],
+        strengthen="Tydligare uppdrag.",
+        collaboration_form=ROOM,
+    )
+    CapitalNote.objects.create(
+        respondent=operational, capital=capital["human"], strengthen="Utbildning för handläggare."
+    )
     CapitalNote.objects.create(respondent=operational, capital=capital["real"], strengthen="")
     return assessment, capital, politician
 
@@ -185,7 +210,10 @@ def test_notes_become_needs_once_and_inherit_the_sharing(noted, molndal):
     assert set(needs) == {"political", "human"}
     political, human = needs["political"], needs["human"]
     assert (political.description, political.collaboration_form, political.target_group) == (
-        "Tydligare uppdrag.", ROOM, TargetGroup.POLITICIANS)
+        "Tydligare uppdrag.",
+        ROOM,
+        TargetGroup.POLITICIANS,
+    )
     assert (human.collaboration_form, human.target_group) == ("", TargetGroup.OPERATIONAL)
     assert {n.sharing_level for n in needs.values()} == {PUBLIC}
     assert {n.year for n in needs.values()} == {2031}
@@ -193,8 +221,9 @@ def test_notes_become_needs_once_and_inherit_the_sharing(noted, molndal):
 
     # Again: nothing new. A new note: only that one.
     assert services.needs_from_assessment(actor=editor, assessment=assessment) == 0
-    CapitalNote.objects.create(respondent=politician, capital=capital["financial"],
-                               strengthen="Gemensamma ansökningar.")
+    CapitalNote.objects.create(
+        respondent=politician, capital=capital["financial"], strengthen="Gemensamma ansökningar."
+    )
     assert services.needs_from_assessment(actor=editor, assessment=assessment) == 1
     assert Need.objects.filter(organisation=molndal).count() == 3
 

@@ -1,4 +1,4 @@
-"""The coverage grid: members' shared needs and the body's offers per capital × collaboration form."""
+"""The coverage grid: members' shared needs and the body's offers per capital × form."""
 
 from __future__ import annotations
 
@@ -6,12 +6,6 @@ import datetime
 
 import pytest
 from django.urls import reverse
-
-from kraftsamla.accounts.models import Role
-from kraftsamla.organisations.models import Membership, MembershipRole
-from kraftsamla.support import selectors
-from kraftsamla.support.models import EnrolmentStatus, OfferStatus, TargetGroup
-
 from support_helpers import (
     KNOWLEDGE,
     PRIVATE,
@@ -28,10 +22,18 @@ from support_helpers import (
     stockholm,
 )
 
+from kraftsamla.accounts.models import Role
+from kraftsamla.organisations.models import Membership, MembershipRole
+from kraftsamla.support import selectors
+from kraftsamla.support.models import EnrolmentStatus, OfferStatus, TargetGroup
+
 pytestmark = pytest.mark.django_db
 
-POLITICIANS, SENIOR, OPERATIONAL = (TargetGroup.POLITICIANS, TargetGroup.SENIOR_MANAGERS,
-                                    TargetGroup.OPERATIONAL)
+POLITICIANS, SENIOR, OPERATIONAL = (
+    TargetGroup.POLITICIANS,
+    TargetGroup.SENIOR_MANAGERS,
+    TargetGroup.OPERATIONAL,
+)
 
 
 @pytest.fixture
@@ -49,16 +51,41 @@ def grid_data(db):
         "outsider": need(outsider, "financial", RESOURCES, sharing=PUBLIC, year=2026),
     }
     o = {
-        "fin_org": offer(b, "Gemensam finansieringsexpert", capitals=["financial", "organisational"],
-                         form=RESOURCES, target_groups=[POLITICIANS], seats=10,
-                         start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 12, 31)),
-        "pol_planned": offer(b, "Politikerutbildning", capitals=["political"], form=KNOWLEDGE,
-                             status=OfferStatus.PLANNED, target_groups=[SENIOR]),
-        "real_running": offer(b, "Gemensamma anläggningar", capitals=["real"], form=ROOM,
-                              status=OfferStatus.RUNNING, is_continuous=True),
-        "dyn_2025": offer(b, "Testbädd", capitals=["dynamic"], form=KNOWLEDGE,
-                          target_groups=[OPERATIONAL], start_date=datetime.date(2025, 3, 1),
-                          end_date=datetime.date(2025, 11, 30)),
+        "fin_org": offer(
+            b,
+            "Gemensam finansieringsexpert",
+            capitals=["financial", "organisational"],
+            form=RESOURCES,
+            target_groups=[POLITICIANS],
+            seats=10,
+            start_date=datetime.date(2026, 1, 1),
+            end_date=datetime.date(2026, 12, 31),
+        ),
+        "pol_planned": offer(
+            b,
+            "Politikerutbildning",
+            capitals=["political"],
+            form=KNOWLEDGE,
+            status=OfferStatus.PLANNED,
+            target_groups=[SENIOR],
+        ),
+        "real_running": offer(
+            b,
+            "Gemensamma anläggningar",
+            capitals=["real"],
+            form=ROOM,
+            status=OfferStatus.RUNNING,
+            is_continuous=True,
+        ),
+        "dyn_2025": offer(
+            b,
+            "Testbädd",
+            capitals=["dynamic"],
+            form=KNOWLEDGE,
+            target_groups=[OPERATIONAL],
+            start_date=datetime.date(2025, 3, 1),
+            end_date=datetime.date(2025, 11, 30),
+        ),
     }
     enrol(o["fin_org"], m1)
     enrol(o["fin_org"], m2)
@@ -90,18 +117,30 @@ def test_counts_shared_needs_only_and_finds_gaps_and_unused_offers(grid_data):
     pol = cell(grid, "political", KNOWLEDGE)
     assert pol.needs == [n["m1_pol"]] and pol.offers == [o["pol_planned"]]
     assert pol.available_offers == [] and pol.is_gap
-    assert {(c.capital, c.form) for c in grid.gaps} == {("political", KNOWLEDGE),
-                                                       ("relational", ROOM)}
+    assert {(c.capital, c.form) for c in grid.gaps} == {
+        ("political", KNOWLEDGE),
+        ("relational", ROOM),
+    }
     assert {(c.capital, c.form) for c in grid.unused} == {
-        ("organisational", RESOURCES), ("real", ROOM), ("dynamic", KNOWLEDGE)}
+        ("organisational", RESOURCES),
+        ("real", ROOM),
+        ("dynamic", KNOWLEDGE),
+    }
     # A running continuous offer is available and has no seat limit.
     assert cell(grid, "real", ROOM).seats is None
     # Needs without a preferred form are counted apart, per capital, shared only.
     assert grid.needs_without_form == {"human": [n["m2_human_no_form"]]}
     assert all(not c.needs for c in grid.cells.values() if c.capital == "human")
     rows = list(grid.rows())
-    assert [r[0] for r in rows] == ["political", "organisational", "human", "relational",
-                                    "dynamic", "financial", "real"]
+    assert [r[0] for r in rows] == [
+        "political",
+        "organisational",
+        "human",
+        "relational",
+        "dynamic",
+        "financial",
+        "real",
+    ]
     assert rows[2][3] == [n["m2_human_no_form"]]
 
 
@@ -147,8 +186,13 @@ def test_former_members_needs_do_not_count_even_when_they_are_members_elsewhere(
     """An ended membership leaves the grid, whatever other bodies the municipality belongs to."""
     b = grid_data["body"]
     former = stockholm(1, exclude=[*grid_data["members"], *stockholm(5)])[0]
-    Membership.objects.create(member=former, body=b, role=MembershipRole.MEMBER,
-                              start_date=datetime.date(2015, 1, 1), end_date=datetime.date(2020, 1, 1))
+    Membership.objects.create(
+        member=former,
+        body=b,
+        role=MembershipRole.MEMBER,
+        start_date=datetime.date(2015, 1, 1),
+        end_date=datetime.date(2020, 1, 1),
+    )
     body("elsewhere", [former])
     need(former, "real", ROOM, year=2026)
 
@@ -165,8 +209,13 @@ def _bulk(b, members, n_offers):
         for j in range(3):
             need(m, capitals[(i + j) % 6], forms[j] if j else "", year=2026)
     for i in range(n_offers):
-        o = offer(b, f"Erbjudande {i}", capitals=[capitals[i % 6], capitals[(i + 2) % 6]],
-                  form=forms[i % 3], seats=5 if i % 2 else None)
+        o = offer(
+            b,
+            f"Erbjudande {i}",
+            capitals=[capitals[i % 6], capitals[(i + 2) % 6]],
+            form=forms[i % 3],
+            seats=5 if i % 2 else None,
+        )
         for m in members[: 1 + i % 3]:
             enrol(o, m)
 
@@ -184,7 +233,7 @@ def test_grid_and_page_use_the_same_number_of_queries_whatever_the_size(
         grid = selectors.coverage_grid(body=b)
         for _key, _label, cells, _nf in grid.rows():
             for c in cells:
-                (c.municipalities, c.seats, c.uptake, c.is_gap, c.is_unused)
+                _ = (c.municipalities, c.seats, c.uptake, c.is_gap, c.is_unused)
         return grid
 
     n, _grid = count_queries(lambda: read(small))

@@ -10,11 +10,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import TaskResultStatus
+from support_helpers import RESOURCES, body, need, offer, person, results, stockholm
 
 from kraftsamla.support import selectors, tasks
 from kraftsamla.support.models import DigestSubscription, Offer, OfferStatus
-
-from support_helpers import RESOURCES, body, need, offer, person, results, stockholm
 
 pytestmark = pytest.mark.django_db
 
@@ -29,19 +28,25 @@ def digest(settings):
     need(m1, "human")
     o = {
         "weak": offer(b, "Finansiering tillsammans", capitals=["financial"], form=RESOURCES),
-        "needed": offer(b, "Kompetens för chefer", capitals=["human", "dynamic"],
-                        status=OfferStatus.RUNNING),
+        "needed": offer(
+            b, "Kompetens för chefer", capitals=["human", "dynamic"], status=OfferStatus.RUNNING
+        ),
         "strong": offer(b, "Testbädd", capitals=["dynamic"]),
-        "planned": offer(b, "Planerad finansiering", capitals=["financial"],
-                         status=OfferStatus.PLANNED),
-        "closed": offer(b, "Avslutad finansiering", capitals=["financial"],
-                        status=OfferStatus.CLOSED),
+        "planned": offer(
+            b, "Planerad finansiering", capitals=["financial"], status=OfferStatus.PLANNED
+        ),
+        "closed": offer(
+            b, "Avslutad finansiering", capitals=["financial"], status=OfferStatus.CLOSED
+        ),
         "old": offer(b, "Gammal finansiering", capitals=["financial"]),
         "not_for_us": offer(b, "Bara för grannen", capitals=["financial"], open_to=[m2]),
-        "elsewhere": offer(body("other", stockholm(2, exclude=[m1, m2])), "Annat förbund",
-                           capitals=["financial"]),
+        "elsewhere": offer(
+            body("other", stockholm(2, exclude=[m1, m2])), "Annat förbund", capitals=["financial"]
+        ),
     }
-    Offer.objects.filter(pk=o["old"].pk).update(created_at=timezone.now() - datetime.timedelta(days=30))
+    Offer.objects.filter(pk=o["old"].pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=30)
+    )
     subscriber = person(m1, email="prenumerant@test.example", language="en")
     sub = DigestSubscription.objects.create(user=subscriber, organisation=m1)
     return {"org": m1, "neighbour": m2, "body": b, "offers": o, "sub": sub}
@@ -49,8 +54,9 @@ def digest(settings):
 
 def test_digest_content_lists_new_available_relevant_offers_only(digest):
     since = timezone.now() - datetime.timedelta(days=7)
-    content = selectors.digest_content(user=digest["sub"].user, organisation=digest["org"],
-                                       since=since)
+    content = selectors.digest_content(
+        user=digest["sub"].user, organisation=digest["org"], since=since
+    )
     o = digest["offers"]
     assert content["offers"] == [o["weak"], o["needed"]]  # ordered by title
     assert content["weak"] == ["financial"]
@@ -59,8 +65,9 @@ def test_digest_content_lists_new_available_relevant_offers_only(digest):
 
 def test_without_assessment_or_needs_every_new_available_offer_counts(digest):
     since = timezone.now() - datetime.timedelta(days=7)
-    content = selectors.digest_content(user=person(digest["neighbour"]),
-                                       organisation=digest["neighbour"], since=since)
+    content = selectors.digest_content(
+        user=person(digest["neighbour"]), organisation=digest["neighbour"], since=since
+    )
     o = digest["offers"]
     assert content["offers"] == [o["not_for_us"], o["weak"], o["needed"], o["strong"]]
 
@@ -91,7 +98,9 @@ def test_the_task_mails_the_relevant_offers_and_records_when(digest):
 
 
 def test_no_email_when_nothing_is_relevant(digest):
-    Offer.objects.filter(pk__in=[digest["offers"]["weak"].pk, digest["offers"]["needed"].pk]).delete()
+    Offer.objects.filter(
+        pk__in=[digest["offers"]["weak"].pk, digest["offers"]["needed"].pk]
+    ).delete()
     assert tasks.send_digest.enqueue(digest["sub"].pk).return_value == 0
     assert mail.outbox == []
     digest["sub"].refresh_from_db()
@@ -116,24 +125,34 @@ def test_an_inactive_subscription_or_user_sends_nothing(digest):
 def test_the_command_enqueues_one_digest_per_active_subscription(digest, monkeypatch):
     neighbour = digest["neighbour"]
     DigestSubscription.objects.create(user=person(neighbour), organisation=neighbour)
-    DigestSubscription.objects.create(user=person(neighbour), organisation=neighbour,
-                                      is_active=False)
+    DigestSubscription.objects.create(
+        user=person(neighbour), organisation=neighbour, is_active=False
+    )
     enqueued = []
-    monkeypatch.setattr(tasks, "send_digest", type("Fake", (), {"enqueue": staticmethod(enqueued.append)}))
+    monkeypatch.setattr(
+        tasks, "send_digest", type("Fake", (), {"enqueue": staticmethod(enqueued.append)})
+    )
     out = io.StringIO()
     call_command("send_digests", stdout=out)
     assert sorted(enqueued) == sorted(
-        DigestSubscription.objects.filter(is_active=True).values_list("pk", flat=True))
+        DigestSubscription.objects.filter(is_active=True).values_list("pk", flat=True)
+    )
     assert len(enqueued) == 2
     assert "2" in out.getvalue()
 
 
 def test_the_command_sends_the_emails_with_the_immediate_backend(digest):
     neighbour = digest["neighbour"]
-    DigestSubscription.objects.create(user=person(neighbour, email="granne@test.example"),
-                                      organisation=neighbour)
-    DigestSubscription.objects.create(user=person(neighbour, email="vilande@test.example"),
-                                      organisation=neighbour, is_active=False)
+    DigestSubscription.objects.create(
+        user=person(neighbour, email="granne@test.example"), organisation=neighbour
+    )
+    DigestSubscription.objects.create(
+        user=person(neighbour, email="vilande@test.example"),
+        organisation=neighbour,
+        is_active=False,
+    )
     call_command("send_digests", stdout=io.StringIO())
-    assert sorted(m.to[0] for m in mail.outbox) == ["granne@test.example",
-                                                   "prenumerant@test.example"]
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "granne@test.example",
+        "prenumerant@test.example",
+    ]

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from support_helpers import PRIVATE, PUBLIC, body, enrol, offer, results, stockholm
 
 from kraftsamla.capacity.models import Purpose, Status
 from kraftsamla.support import selectors
 from kraftsamla.support.models import EnrolmentStatus, OfferStatus
-
-from support_helpers import PRIVATE, PUBLIC, body, enrol, offer, results, stockholm
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +18,14 @@ pytestmark = pytest.mark.django_db
 def effect_data(db):
     m1, m2, m3, m4, m5, outsider = stockholm(6)
     b = body("effect", [m1, m2, m3, m4, m5])
-    o = offer(b, "Politisk styrning och budget", capitals=["political", "financial"],
-              status=OfferStatus.CLOSED, start_date=datetime.date(2030, 3, 1),
-              end_date=datetime.date(2030, 10, 31))
+    o = offer(
+        b,
+        "Politisk styrning och budget",
+        capitals=["political", "financial"],
+        status=OfferStatus.CLOSED,
+        start_date=datetime.date(2030, 3, 1),
+        end_date=datetime.date(2030, 10, 31),
+    )
     # Before: the latest assessment up to 2030; after: the first from 2031 on.
     enrol(o, m1)
     results(m1, 2029, {"political": 40, "financial": 30})
@@ -72,8 +76,12 @@ def test_without_a_start_date_there_is_no_comparison(db):
 
 def test_an_offer_still_running_compares_with_next_years_assessments(db):
     (m1,) = stockholm(1)
-    o = offer(body("running", [m1]), capitals=["human"], status=OfferStatus.RUNNING,
-              start_date=datetime.date(2024, 1, 1))
+    o = offer(
+        body("running", [m1]),
+        capitals=["human"],
+        status=OfferStatus.RUNNING,
+        start_date=datetime.date(2024, 1, 1),
+    )
     enrol(o, m1)
     results(m1, 2024, {"human": 40})
     results(m1, datetime.date.today().year, {"human": 90}, purpose=Purpose.FOLLOW_UP)

@@ -7,12 +7,6 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-
-from kraftsamla.accounts.models import Role
-from kraftsamla.core.models import AuditEvent
-from kraftsamla.support import services
-from kraftsamla.support.models import Enrolment, EnrolmentStatus, OfferStatus, Rating
-
 from support_helpers import (
     ADMIN_M,
     ALE_EDITOR,
@@ -26,10 +20,18 @@ from support_helpers import (
     user,
 )
 
+from kraftsamla.accounts.models import Role
+from kraftsamla.core.models import AuditEvent
+from kraftsamla.support import services
+from kraftsamla.support.models import Enrolment, EnrolmentStatus, OfferStatus, Rating
+
 pytestmark = pytest.mark.django_db
 
-ENROLLED, WAITING, CANCELLED = (EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITING,
-                                EnrolmentStatus.CANCELLED)
+ENROLLED, WAITING, CANCELLED = (
+    EnrolmentStatus.ENROLLED,
+    EnrolmentStatus.WAITING,
+    EnrolmentStatus.CANCELLED,
+)
 
 
 def statuses(o) -> dict[str, str]:
@@ -37,8 +39,10 @@ def statuses(o) -> dict[str, str]:
 
 
 def nothing_saved(before_enrolments: int, before_events: int) -> bool:
-    return (Enrolment.objects.count(), AuditEvent.objects.count()) == (before_enrolments,
-                                                                      before_events)
+    return (Enrolment.objects.count(), AuditEvent.objects.count()) == (
+        before_enrolments,
+        before_events,
+    )
 
 
 @pytest.fixture
@@ -51,8 +55,10 @@ def test_beyond_the_seats_people_wait_and_a_cancelled_seat_goes_to_the_first_in_
 ):
     o = offer(gr, seats=2)
     p1, p2, p3, p4 = (person(molndal) for _ in range(4))
-    e = [services.enrolment_create(actor=admin_m, offer=o, organisation=molndal, participant=p)
-         for p in (p1, p2, p3, p4)]
+    e = [
+        services.enrolment_create(actor=admin_m, offer=o, organisation=molndal, participant=p)
+        for p in (p1, p2, p3, p4)
+    ]
     assert [x.status for x in e] == [ENROLLED, ENROLLED, WAITING, WAITING]
 
     # Cancelling someone on the waiting list gives nobody a seat.
@@ -60,12 +66,20 @@ def test_beyond_the_seats_people_wait_and_a_cancelled_seat_goes_to_the_first_in_
     assert statuses(o)[p4.email] == CANCELLED
     promoted = services.enrolment_cancel(actor=admin_m, enrolment=e[0])
     assert promoted.pk == e[2].pk
-    assert statuses(o) == {p1.email: CANCELLED, p2.email: ENROLLED, p3.email: ENROLLED,
-                           p4.email: CANCELLED}
+    assert statuses(o) == {
+        p1.email: CANCELLED,
+        p2.email: ENROLLED,
+        p3.email: ENROLLED,
+        p4.email: CANCELLED,
+    }
     # Full again: the next one waits.
     p5 = person(molndal)
-    assert services.enrolment_create(actor=admin_m, offer=o, organisation=molndal,
-                                     participant=p5).status == WAITING
+    assert (
+        services.enrolment_create(
+            actor=admin_m, offer=o, organisation=molndal, participant=p5
+        ).status
+        == WAITING
+    )
 
 
 def test_someone_who_enrols_again_after_cancelling_queues_behind_those_already_waiting(
@@ -73,14 +87,20 @@ def test_someone_who_enrols_again_after_cancelling_queues_behind_those_already_w
 ):
     o = offer(gr, seats=1)
     first, early, later = (person(molndal) for _ in range(3))
-    seat = services.enrolment_create(actor=admin_m, offer=o, organisation=molndal, participant=first)
+    seat = services.enrolment_create(
+        actor=admin_m, offer=o, organisation=molndal, participant=first
+    )
     old = services.enrolment_create(actor=admin_m, offer=o, organisation=molndal, participant=early)
     services.enrolment_cancel(actor=admin_m, enrolment=old)
-    Enrolment.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=1))
-    waiting = services.enrolment_create(actor=admin_m, offer=o, organisation=molndal,
-                                        participant=later)
-    again = services.enrolment_create(actor=admin_m, offer=o, organisation=molndal,
-                                      participant=early)
+    Enrolment.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    waiting = services.enrolment_create(
+        actor=admin_m, offer=o, organisation=molndal, participant=later
+    )
+    again = services.enrolment_create(
+        actor=admin_m, offer=o, organisation=molndal, participant=early
+    )
     assert again.pk == old.pk and again.status == WAITING
 
     promoted = services.enrolment_cancel(actor=admin_m, enrolment=seat)
@@ -91,8 +111,12 @@ def test_someone_who_enrols_again_after_cancelling_queues_behind_those_already_w
 def test_without_a_seat_limit_everyone_is_enrolled(gr, molndal, admin_m):
     o = offer(gr, seats=None)
     for _ in range(5):
-        assert services.enrolment_create(actor=admin_m, offer=o, organisation=molndal,
-                                         participant=person(molndal)).status == ENROLLED
+        assert (
+            services.enrolment_create(
+                actor=admin_m, offer=o, organisation=molndal, participant=person(molndal)
+            ).status
+            == ENROLLED
+        )
 
 
 def test_the_same_person_cannot_enrol_twice(gr, molndal, admin_m):
@@ -103,8 +127,9 @@ def test_the_same_person_cannot_enrol_twice(gr, molndal, admin_m):
     counts = Enrolment.objects.count(), AuditEvent.objects.count()
     for participant in (p, other):  # enrolled, and waiting
         with pytest.raises(ValidationError) as exc:
-            services.enrolment_create(actor=admin_m, offer=o, organisation=molndal,
-                                      participant=participant)
+            services.enrolment_create(
+                actor=admin_m, offer=o, organisation=molndal, participant=participant
+            )
         assert "participant" in exc.value.message_dict
     assert nothing_saved(*counts)
 
@@ -113,8 +138,9 @@ def test_the_participant_must_belong_to_the_organisation(gr, molndal, ale, admin
     o = offer(gr)
     counts = Enrolment.objects.count(), AuditEvent.objects.count()
     with pytest.raises(ValidationError) as exc:
-        services.enrolment_create(actor=admin_m, offer=o, organisation=molndal,
-                                  participant=user(ALE_EDITOR))
+        services.enrolment_create(
+            actor=admin_m, offer=o, organisation=molndal, participant=user(ALE_EDITOR)
+        )
     assert "participant" in exc.value.message_dict
     assert nothing_saved(*counts)
 
@@ -124,17 +150,24 @@ def test_only_the_organisations_people_enrol_and_only_editors_enrol_colleagues(g
     viewer = user(VIEWER_M)
     counts = Enrolment.objects.count(), AuditEvent.objects.count()
     with pytest.raises(PermissionDenied):
-        services.enrolment_create(actor=user(ALE_EDITOR), offer=o, organisation=molndal,
-                                  participant=viewer)
+        services.enrolment_create(
+            actor=user(ALE_EDITOR), offer=o, organisation=molndal, participant=viewer
+        )
     with pytest.raises(PermissionDenied):
-        services.enrolment_create(actor=viewer, offer=o, organisation=molndal,
-                                  participant=person(molndal))
+        services.enrolment_create(
+            actor=viewer, offer=o, organisation=molndal, participant=person(molndal)
+        )
     assert nothing_saved(*counts)
     # A viewer enrols themselves; platform staff enrol anyone of the organisation.
-    assert services.enrolment_create(actor=viewer, offer=o, organisation=molndal,
-                                     participant=viewer).status == ENROLLED
-    services.enrolment_create(actor=user(STAFF), offer=o, organisation=molndal,
-                              participant=person(molndal))
+    assert (
+        services.enrolment_create(
+            actor=viewer, offer=o, organisation=molndal, participant=viewer
+        ).status
+        == ENROLLED
+    )
+    services.enrolment_create(
+        actor=user(STAFF), offer=o, organisation=molndal, participant=person(molndal)
+    )
     assert Enrolment.objects.filter(offer=o).count() == 2
 
 
@@ -145,12 +178,17 @@ def test_an_offer_not_open_to_the_municipality_is_refused(gr, molndal, ale, admi
     counts = Enrolment.objects.count(), AuditEvent.objects.count()
     for o in (only_ale, elsewhere):
         with pytest.raises(ValidationError) as exc:
-            services.enrolment_create(actor=admin_m, offer=o, organisation=molndal,
-                                      participant=admin_m)
+            services.enrolment_create(
+                actor=admin_m, offer=o, organisation=molndal, participant=admin_m
+            )
         assert exc.value.code == "not_open_to"
     assert nothing_saved(*counts)
-    assert services.enrolment_create(actor=admin_m, offer=for_molndal, organisation=molndal,
-                                     participant=admin_m).status == ENROLLED
+    assert (
+        services.enrolment_create(
+            actor=admin_m, offer=for_molndal, organisation=molndal, participant=admin_m
+        ).status
+        == ENROLLED
+    )
 
 
 @pytest.mark.parametrize("status", [OfferStatus.PLANNED, OfferStatus.CLOSED])
@@ -158,16 +196,19 @@ def test_a_planned_or_closed_offer_refuses_enrolment(gr, molndal, admin_m, statu
     o = offer(gr, status=status)
     counts = Enrolment.objects.count(), AuditEvent.objects.count()
     with pytest.raises(ValidationError) as exc:
-        services.enrolment_create(actor=admin_m, offer=o, organisation=molndal,
-                                  participant=admin_m)
+        services.enrolment_create(actor=admin_m, offer=o, organisation=molndal, participant=admin_m)
     assert exc.value.code == "not_open"
     assert nothing_saved(*counts)
 
 
 def test_a_running_offer_takes_enrolments(gr, molndal, admin_m):
     o = offer(gr, status=OfferStatus.RUNNING)
-    assert services.enrolment_create(actor=admin_m, offer=o, organisation=molndal,
-                                     participant=admin_m).status == ENROLLED
+    assert (
+        services.enrolment_create(
+            actor=admin_m, offer=o, organisation=molndal, participant=admin_m
+        ).status
+        == ENROLLED
+    )
 
 
 def test_only_the_participant_or_the_organisations_editors_cancel(gr, molndal):
@@ -205,8 +246,12 @@ def test_the_participant_rates_after_the_offer_ended_and_can_change_it(ended):
 def test_an_offer_whose_end_date_passed_can_be_rated_while_still_running(gr, molndal):
     viewer = user(VIEWER_M)
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    o = offer(gr, status=OfferStatus.RUNNING, start_date=yesterday - datetime.timedelta(days=30),
-              end_date=yesterday)
+    o = offer(
+        gr,
+        status=OfferStatus.RUNNING,
+        start_date=yesterday - datetime.timedelta(days=30),
+        end_date=yesterday,
+    )
     assert services.rating_save(actor=viewer, enrolment=enrol(o, molndal, viewer), score=3)
 
 
@@ -230,8 +275,10 @@ def test_only_those_who_took_part_may_rate(ended, status):
 def test_an_offer_is_rated_only_after_it_ended(gr, molndal):
     viewer = user(VIEWER_M)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    for o in (offer(gr, status=OfferStatus.OPEN),
-              offer(gr, status=OfferStatus.RUNNING, end_date=tomorrow)):
+    for o in (
+        offer(gr, status=OfferStatus.OPEN),
+        offer(gr, status=OfferStatus.RUNNING, end_date=tomorrow),
+    ):
         with pytest.raises(ValidationError) as exc:
             services.rating_save(actor=viewer, enrolment=enrol(o, molndal, viewer), score=4)
         assert exc.value.code == "not_ended"

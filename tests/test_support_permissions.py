@@ -1,14 +1,9 @@
-"""Every rule in the "Regional support" section of kraftsamla/core/permissions.py, allowed and denied."""
+"""Every rule in the "Regional support" section of core/permissions.py, allowed and denied."""
 
 from __future__ import annotations
 
 import pytest
-
-from kraftsamla.accounts.models import Role
-from kraftsamla.core import permissions
-from kraftsamla.organisations.models import Organisation
-from kraftsamla.support.models import Need
-
+from django.core.exceptions import PermissionDenied, ValidationError
 from support_helpers import (
     ADMIN_M,
     ALE_EDITOR,
@@ -27,20 +22,43 @@ from support_helpers import (
     user,
 )
 
+from kraftsamla.accounts.models import Role
+from kraftsamla.core import permissions
+from kraftsamla.core.models import AuditEvent
+from kraftsamla.organisations.models import Organisation
+from kraftsamla.support import services
+from kraftsamla.support.models import Need, Offer
+
 pytestmark = pytest.mark.django_db
 
-WHO = ["staff", "coordinator", "gr_editor", "gr_viewer", "admin_m", "editor_m", "viewer_m",
-       "ale_editor", "partner", "anonymous"]
+WHO = [
+    "staff",
+    "coordinator",
+    "gr_editor",
+    "gr_viewer",
+    "admin_m",
+    "editor_m",
+    "viewer_m",
+    "ale_editor",
+    "partner",
+    "anonymous",
+]
 
 
 @pytest.fixture
 def people(gr, anonymous):
     inactive_staff = person(None, is_staff=True, is_active=False)
     return {
-        "staff": user(STAFF), "coordinator": user(COORDINATOR),
-        "gr_editor": person(gr, Role.EDITOR), "gr_viewer": person(gr, Role.VIEWER),
-        "admin_m": user(ADMIN_M), "editor_m": user(EDITOR_M), "viewer_m": user(VIEWER_M),
-        "ale_editor": user(ALE_EDITOR), "partner": user(PARTNER), "anonymous": anonymous,
+        "staff": user(STAFF),
+        "coordinator": user(COORDINATOR),
+        "gr_editor": person(gr, Role.EDITOR),
+        "gr_viewer": person(gr, Role.VIEWER),
+        "admin_m": user(ADMIN_M),
+        "editor_m": user(EDITOR_M),
+        "viewer_m": user(VIEWER_M),
+        "ale_editor": user(ALE_EDITOR),
+        "partner": user(PARTNER),
+        "anonymous": anonymous,
         "inactive_staff": inactive_staff,
     }
 
@@ -50,8 +68,11 @@ def allowed(people, rule, obj) -> set[str]:
 
 
 def test_can_manage_offers_the_bodys_admins_and_editors_and_staff(people, gr, molndal):
-    assert allowed(people, permissions.can_manage_offers, gr) == {"staff", "coordinator",
-                                                                  "gr_editor"}
+    assert allowed(people, permissions.can_manage_offers, gr) == {
+        "staff",
+        "coordinator",
+        "gr_editor",
+    }
     # A municipality is no provider of offers, not even for its own administrator.
     assert allowed(people, permissions.can_manage_offers, molndal) == set()
     assert not permissions.can_manage_offers(people["staff"], None)
@@ -63,48 +84,76 @@ def test_can_view_offer_everyone(people, gr):
 
 
 def test_can_register_need_the_organisations_admins_and_editors_and_staff(people, molndal, ale):
-    assert allowed(people, permissions.can_register_need, molndal) == {"staff", "admin_m",
-                                                                       "editor_m"}
+    assert allowed(people, permissions.can_register_need, molndal) == {
+        "staff",
+        "admin_m",
+        "editor_m",
+    }
     assert allowed(people, permissions.can_register_need, ale) == {"staff", "ale_editor"}
 
 
 def test_can_view_need_follows_the_sharing_level(people, molndal):
     outsider = stockholm(1)[0]
     own = {"staff", "admin_m", "editor_m", "viewer_m"}
-    assert allowed(people, permissions.can_view_need, need(molndal, "human", sharing=PRIVATE)) == own
+    assert (
+        allowed(people, permissions.can_view_need, need(molndal, "human", sharing=PRIVATE)) == own
+    )
     # Shared with the region: also GR's people, but not other members' people.
     assert allowed(people, permissions.can_view_need, need(molndal, "human", sharing=REGION)) == {
-        *own, "coordinator", "gr_editor", "gr_viewer"}
+        *own,
+        "coordinator",
+        "gr_editor",
+        "gr_viewer",
+    }
     assert allowed(people, permissions.can_view_need, need(molndal, "human", sharing=PUBLIC)) == {
-        *WHO, "inactive_staff"}
+        *WHO,
+        "inactive_staff",
+    }
     # Shared with its own regions only: GR sees nothing of a non-member.
     assert allowed(people, permissions.can_view_need, need(outsider, "human", sharing=REGION)) == {
-        "staff"}
+        "staff"
+    }
 
 
 def test_visible_need_filter_agrees_with_can_view_need(people, molndal, ale):
     outsider = stockholm(1)[0]
-    needs = [need(o, "human", sharing=s) for o in (molndal, ale, outsider)
-             for s in (PRIVATE, REGION, PUBLIC)]
+    needs = [
+        need(o, "human", sharing=s)
+        for o in (molndal, ale, outsider)
+        for s in (PRIVATE, REGION, PUBLIC)
+    ]
     for who in [*WHO, "inactive_staff"]:
         u = people[who]
-        listed = set(Need.objects.filter(permissions.visible_need_filter(u), pk__in=[n.pk for n in needs]))
+        listed = set(
+            Need.objects.filter(permissions.visible_need_filter(u), pk__in=[n.pk for n in needs])
+        )
         assert listed == {n for n in needs if permissions.can_view_need(u, n)}, who
 
 
 def test_can_enrol_anyone_of_the_organisation_and_staff(people, molndal):
-    assert allowed(people, permissions.can_enrol, molndal) == {"staff", "admin_m", "editor_m",
-                                                               "viewer_m"}
+    assert allowed(people, permissions.can_enrol, molndal) == {
+        "staff",
+        "admin_m",
+        "editor_m",
+        "viewer_m",
+    }
 
 
 def test_can_enrol_others_the_organisations_admins_and_editors_and_staff(people, molndal):
-    assert allowed(people, permissions.can_enrol_others, molndal) == {"staff", "admin_m",
-                                                                      "editor_m"}
+    assert allowed(people, permissions.can_enrol_others, molndal) == {
+        "staff",
+        "admin_m",
+        "editor_m",
+    }
 
 
 def test_can_view_coverage_the_bodys_people_and_staff(people, gr, molndal):
-    assert allowed(people, permissions.can_view_coverage, gr) == {"staff", "coordinator",
-                                                                  "gr_editor", "gr_viewer"}
+    assert allowed(people, permissions.can_view_coverage, gr) == {
+        "staff",
+        "coordinator",
+        "gr_editor",
+        "gr_viewer",
+    }
     assert allowed(people, permissions.can_view_coverage, molndal) == set()
     vc = Organisation.objects.get(slug="viable-cities-klimatneutrala-stader-2030")
     assert allowed(people, permissions.can_view_coverage, vc) == {"staff"}
@@ -112,8 +161,77 @@ def test_can_view_coverage_the_bodys_people_and_staff(people, gr, molndal):
 
 def test_can_view_recommendations_the_organisations_people_and_staff(people, molndal, gr):
     assert allowed(people, permissions.can_view_recommendations, molndal) == {
-        "staff", "admin_m", "editor_m", "viewer_m"}
+        "staff",
+        "admin_m",
+        "editor_m",
+        "viewer_m",
+    }
     # The coordinator sees GR's grid, not a member's own recommendations.
     assert not permissions.can_view_recommendations(people["coordinator"], molndal)
     assert allowed(people, permissions.can_view_recommendations, gr) == {
-        "staff", "coordinator", "gr_editor", "gr_viewer"}
+        "staff",
+        "coordinator",
+        "gr_editor",
+        "gr_viewer",
+    }
+
+
+# --- The services enforce the rules ------------------------------------------------------
+
+OFFER = {
+    "title": "Klimatbudget",
+    "description": "Kurs.",
+    "capitals": ["financial"],
+    "collaboration_form": "resource_base",
+    "target_groups": [],
+    "format": "training",
+    "status": "open",
+    "open_to_all_members": True,
+}
+
+
+def test_the_bodys_editor_publishes_an_offer_and_opens_it_to_some_members(gr, molndal, ale):
+    editor = person(gr, Role.EDITOR)
+    o = services.offer_save(actor=editor, provider=gr, data=OFFER, open_to=[molndal, ale])
+    assert (o.provider, o.created_by, set(o.open_to.all())) == (gr, editor, {molndal, ale})
+    services.offer_save(
+        actor=user(COORDINATOR),
+        provider=gr,
+        offer=o,
+        data={**OFFER, "title": "Ändrad", "is_continuous": True, "end_date": None},
+    )
+    o.refresh_from_db()
+    assert o.title == "Ändrad"
+
+
+@pytest.mark.parametrize("email", [ADMIN_M, ALE_EDITOR, "gr_viewer"])
+def test_others_cannot_publish_offers_and_nothing_is_saved(gr, email):
+    actor = person(gr, Role.VIEWER) if email == "gr_viewer" else user(email)
+    before = Offer.objects.count(), AuditEvent.objects.count()
+    with pytest.raises(PermissionDenied):
+        services.offer_save(actor=actor, provider=gr, data=OFFER)
+    assert (Offer.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_an_offer_is_edited_only_through_its_own_body(gr):
+    vc = Organisation.objects.get(slug="viable-cities-klimatneutrala-stader-2030")
+    o = offer(gr, "GR:s erbjudande")
+    with pytest.raises(PermissionDenied):
+        services.offer_save(
+            actor=user(STAFF), provider=vc, offer=o, data={**OFFER, "title": "Kapad"}
+        )
+    o.refresh_from_db()
+    assert o.title == "GR:s erbjudande"
+
+
+def test_an_offer_opened_to_a_non_member_or_without_capitals_is_refused_whole(gr, molndal):
+    coordinator = user(COORDINATOR)
+    outsider = stockholm(1)[0]
+    before = Offer.objects.count(), AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        services.offer_save(actor=coordinator, provider=gr, data=OFFER, open_to=[molndal, outsider])
+    assert "open_to" in exc.value.message_dict
+    for wrong in ({"capitals": []}, {"capitals": ["moral"]}, {"target_groups": ["everyone"]}):
+        with pytest.raises(ValidationError):
+            services.offer_save(actor=coordinator, provider=gr, data={**OFFER, **wrong})
+    assert (Offer.objects.count(), AuditEvent.objects.count()) == before

@@ -19,13 +19,6 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import translation
-
-from kraftsamla.accounts.models import Role
-from kraftsamla.capacity.models import Respondent, RoleGroup
-from kraftsamla.organisations.models import Membership, MembershipRole, Organisation
-from kraftsamla.support import selectors
-from kraftsamla.support.models import OfferStatus, TargetGroup
-
 from support_helpers import (
     KNOWLEDGE,
     PRIVATE,
@@ -44,15 +37,30 @@ from support_helpers import (
     stockholm,
 )
 
+from kraftsamla.accounts.models import Role
+from kraftsamla.capacity.models import Respondent, RoleGroup
+from kraftsamla.organisations.models import Membership, MembershipRole, Organisation
+from kraftsamla.support import selectors
+from kraftsamla.support.models import OfferStatus, TargetGroup
+
 pytestmark = pytest.mark.django_db
 
-MOLNDAL_SCORES = {"political": 60, "financial": 31, "relational": 70, "human": 45,
-                  "dynamic": 80, "organisational": 55, "real": 50}
+MOLNDAL_SCORES = {
+    "political": 60,
+    "financial": 31,
+    "relational": 70,
+    "human": 45,
+    "dynamic": 80,
+    "organisational": 55,
+    "real": 50,
+}
 GR_SHARERS = ["ale", "alingsas", "harryda", "kungalv", "lerum"]
 
 
 def gr_member(slug_prefix: str) -> Organisation:
-    return Organisation.objects.get(slug__startswith=slug_prefix, memberships__body__slug="goteborgsregionen")
+    return Organisation.objects.get(
+        slug__startswith=slug_prefix, memberships__body__slug="goteborgsregionen"
+    )
 
 
 @pytest.fixture
@@ -60,8 +68,9 @@ def scenario(molndal, ale, gr):
     """Mölndal with a 2031 result, its own needs, GR members' shared needs and rated offers."""
     assessment = results(molndal, 2031, MOLNDAL_SCORES)
     politician = person(molndal, Role.EDITOR)
-    Respondent.objects.create(assessment=assessment, user=politician,
-                              role_group=RoleGroup.POLITICIANS)
+    Respondent.objects.create(
+        assessment=assessment, user=politician, role_group=RoleGroup.POLITICIANS
+    )
     # Mölndal's own needs: financial in the resource base (shared), human privately.
     need(molndal, "financial", RESOURCES)
     need(molndal, "human", KNOWLEDGE, sharing=PRIVATE)
@@ -74,18 +83,38 @@ def scenario(molndal, ale, gr):
     need(gr_member("tjorn"), "political", sharing=PRIVATE)
     outsider, ex_member = stockholm(2)
     need(outsider, "financial", sharing=PUBLIC)
-    Membership.objects.create(member=ex_member, body=gr, role=MembershipRole.MEMBER,
-                              start_date=datetime.date(2010, 1, 1), end_date=datetime.date(2020, 1, 1))
+    Membership.objects.create(
+        member=ex_member,
+        body=gr,
+        role=MembershipRole.MEMBER,
+        start_date=datetime.date(2010, 1, 1),
+        end_date=datetime.date(2020, 1, 1),
+    )
     need(ex_member, "financial")
     need(ex_member, "political")
 
-    a = offer(gr, "A Finansieringsstöd", capitals=["financial"], form=RESOURCES,
-              target_groups=[TargetGroup.POLITICIANS])
-    b = offer(gr, "B Politisk utbildning", capitals=["political"], form=KNOWLEDGE,
-              target_groups=[TargetGroup.SENIOR_MANAGERS])
+    a = offer(
+        gr,
+        "A Finansieringsstöd",
+        capitals=["financial"],
+        form=RESOURCES,
+        target_groups=[TargetGroup.POLITICIANS],
+    )
+    b = offer(
+        gr,
+        "B Politisk utbildning",
+        capitals=["political"],
+        form=KNOWLEDGE,
+        target_groups=[TargetGroup.SENIOR_MANAGERS],
+    )
     c = offer(gr, "C Gemensamma anläggningar", capitals=["real", "human"], form=ROOM)
-    d = offer(gr, "D Testa nya arbetssätt", capitals=["dynamic"], status=OfferStatus.RUNNING,
-              open_to=[molndal])
+    d = offer(
+        gr,
+        "D Testa nya arbetssätt",
+        capitals=["dynamic"],
+        status=OfferStatus.RUNNING,
+        open_to=[molndal],
+    )
     # Never recommended to Mölndal: planned, closed, open only to Ale, another body's offer.
     offer(gr, "E Planerat", capitals=["financial"], status=OfferStatus.PLANNED)
     offer(gr, "F Avslutat", capitals=["financial"], status=OfferStatus.CLOSED)
@@ -170,18 +199,25 @@ def test_without_assessment_only_needs_and_ratings_count(db):
     # Människor: 25 + 5 + 10 × 1/4 = 32.5; Organisation: 10 × 1/4 + (5 − 3) × 5 = 12.5
     assert [(r.offer, r.score) for r in ranked] == [(o1, 32.5), (o2, 12.5)]
     assert reasons == [
-        ["it answers a need you registered, in the form you asked for",
-         "1 of 4 member municipalities share this need"],
+        [
+            "it answers a need you registered, in the form you asked for",
+            "1 of 4 member municipalities share this need",
+        ],
         ["1 of 4 member municipalities share this need", "participants rated it 5.0/5"],
     ]
 
 
 def test_a_former_member_gets_no_recommendations_from_the_body(db):
-    """An ended membership no longer gives the body's offers, even while the body has other members."""
+    """An ended membership no longer gives the body's offers, though the body has other members."""
     current, former = stockholm(2)
     b = body("former", [current])
-    Membership.objects.create(member=former, body=b, role=MembershipRole.MEMBER,
-                              start_date=datetime.date(2015, 1, 1), end_date=datetime.date(2020, 1, 1))
+    Membership.objects.create(
+        member=former,
+        body=b,
+        role=MembershipRole.MEMBER,
+        start_date=datetime.date(2015, 1, 1),
+        end_date=datetime.date(2020, 1, 1),
+    )
     offer(b, "Bara för medlemmar")
     assert selectors.bodies_for(former) == []
     ranked, _info = selectors.recommendations(organisation=former, user=person(former))
@@ -192,8 +228,12 @@ def test_a_former_member_gets_no_recommendations_from_the_body(db):
 def _data(b: Organisation, members: list[Organisation], n: int) -> None:
     capitals = ["political", "financial", "human", "real", "dynamic"]
     for i in range(n):
-        o = offer(b, f"Offer {i}", capitals=[capitals[i % 5], capitals[(i + 1) % 5]],
-                  target_groups=[TargetGroup.STRATEGIC])
+        o = offer(
+            b,
+            f"Offer {i}",
+            capitals=[capitals[i % 5], capitals[(i + 1) % 5]],
+            target_groups=[TargetGroup.STRATEGIC],
+        )
         for m in members[: 2 + i % 3]:
             need(m, capitals[i % 5], KNOWLEDGE)
             rate(o, m, 1 + i % 5)
@@ -213,7 +253,8 @@ def test_query_count_does_not_grow_with_members_needs_and_offers(
     small_user, large_user = person(small_org, Role.EDITOR), person(large_org, Role.EDITOR)
 
     n, (ranked, _info) = count_queries(
-        lambda: selectors.recommendations(organisation=small_org, user=small_user))
+        lambda: selectors.recommendations(organisation=small_org, user=small_user)
+    )
     assert len(ranked) == 2 and n <= 12
     empty_query_log()
     with django_assert_max_num_queries(n):

@@ -1,4 +1,4 @@
-"""Regional-support pages: offers and exports, the coverage grid, recommendations, enrol/cancel/rate."""
+"""Regional-support pages: offers, exports, coverage, recommendations, enrol/cancel/rate."""
 
 from __future__ import annotations
 
@@ -11,21 +11,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 from openpyxl import load_workbook
-
-from kraftsamla.accounts.models import Role
-from kraftsamla.capacity.models import Respondent, RoleGroup
-from kraftsamla.support import selectors
-from kraftsamla.support.models import (
-    DigestSubscription,
-    Enrolment,
-    EnrolmentStatus,
-    Need,
-    Offer,
-    OfferStatus,
-    Rating,
-    TargetGroup,
-)
-
 from support_helpers import (
     ADMIN_M,
     ALE_EDITOR,
@@ -42,6 +27,20 @@ from support_helpers import (
     results,
     t,
     user,
+)
+
+from kraftsamla.accounts.models import Role
+from kraftsamla.capacity.models import Respondent, RoleGroup
+from kraftsamla.support import selectors
+from kraftsamla.support.models import (
+    DigestSubscription,
+    Enrolment,
+    EnrolmentStatus,
+    Need,
+    Offer,
+    OfferStatus,
+    Rating,
+    TargetGroup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -76,8 +75,14 @@ def xlsx_rows(response) -> list[tuple]:
 
 @pytest.fixture
 def gr_offers(gr, molndal):
-    o1 = offer(gr, "Klimatbudget i praktiken", capitals=["financial", "political"],
-               form=RESOURCES, seats=2, source_ref="Rapporten, kap. 4")
+    o1 = offer(
+        gr,
+        "Klimatbudget i praktiken",
+        capitals=["financial", "political"],
+        form=RESOURCES,
+        seats=2,
+        source_ref="Rapporten, kap. 4",
+    )
     o2 = offer(gr, "Nätverk för strateger", capitals=["relational"], status=OfferStatus.PLANNED)
     enrol(o1, molndal)
     enrol(o1, molndal)
@@ -114,10 +119,19 @@ def test_offer_page_is_public(client, gr_offers):
 
 def test_the_bodys_editor_creates_and_edits_an_offer(client, gr):
     editor = login(client, person(gr, Role.EDITOR))
-    data = {"title": "Ny utbildning", "description": "Om kapitalen.", "capitals": ["human", "real"],
-            "collaboration_form": KNOWLEDGE, "target_groups": [TargetGroup.POLITICIANS],
-            "format": "training", "seats": "12", "start_date": "2026-02-01",
-            "end_date": "2026-05-01", "status": OfferStatus.OPEN, "open_to_all_members": "on"}
+    data = {
+        "title": "Ny utbildning",
+        "description": "Om kapitalen.",
+        "capitals": ["human", "real"],
+        "collaboration_form": KNOWLEDGE,
+        "target_groups": [TargetGroup.POLITICIANS],
+        "format": "training",
+        "seats": "12",
+        "start_date": "2026-02-01",
+        "end_date": "2026-05-01",
+        "status": OfferStatus.OPEN,
+        "open_to_all_members": "on",
+    }
     assert client.get(reverse("support:offer_new", args=[gr.slug])).status_code == 200
     response = client.post(reverse("support:offer_new", args=[gr.slug]), data)
     o = Offer.objects.get(title="Ny utbildning")
@@ -131,12 +145,29 @@ def test_the_bodys_editor_creates_and_edits_an_offer(client, gr):
     assert o.title == "Ändrad utbildning"
 
 
+def test_an_offer_for_anyone_needs_no_target_group(client, gr):
+    login(client, COORDINATOR)
+    data = {
+        "title": "Öppen föreläsning",
+        "description": "För alla.",
+        "capitals": ["dynamic"],
+        "collaboration_form": KNOWLEDGE,
+        "format": "training",
+        "status": OfferStatus.OPEN,
+        "is_continuous": "on",
+    }
+    assert client.post(reverse("support:offer_new", args=[gr.slug]), data).status_code == 302
+    assert Offer.objects.get(title="Öppen föreläsning").target_groups == []
+
+
 @pytest.mark.parametrize("email", [ADMIN_M, "gr_viewer"])
 def test_only_the_bodys_admins_and_editors_manage_offers(client, gr, gr_offers, email):
     login(client, person(gr, Role.VIEWER) if email == "gr_viewer" else email)
     o = gr_offers[0]
-    urls = [reverse("support:offer_new", args=[gr.slug]),
-            reverse("support:offer_edit", args=[gr.slug, o.pk])]
+    urls = [
+        reverse("support:offer_new", args=[gr.slug]),
+        reverse("support:offer_edit", args=[gr.slug, o.pk]),
+    ]
     for url in urls:
         assert client.get(url).status_code == 403
         assert client.post(url, {"title": "Kapad"}).status_code == 403
@@ -146,10 +177,12 @@ def test_only_the_bodys_admins_and_editors_manage_offers(client, gr, gr_offers, 
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client, gr, molndal):
-    for url in (reverse("support:offer_new", args=[gr.slug]),
-                reverse("support:coverage", args=[gr.slug]),
-                reverse("support:uptake", args=[gr.slug]),
-                reverse("support:organisation", args=[molndal.slug])):
+    for url in (
+        reverse("support:offer_new", args=[gr.slug]),
+        reverse("support:coverage", args=[gr.slug]),
+        reverse("support:uptake", args=[gr.slug]),
+        reverse("support:organisation", args=[molndal.slug]),
+    ):
         response = client.get(url)
         assert response.status_code == 302 and "?next=" in response["Location"]
 
@@ -162,8 +195,12 @@ def test_import_button_imports_the_catalogue_once(client, gr):
     assert first.status_code == 302
     created = Offer.objects.filter(provider=gr).count()
     assert messages_of(client, first) == [
-        t("Starter catalogue: %(created)d offers imported as planned, %(existing)d were "
-          "already there. Edit them and open them when ready.") % {"created": created, "existing": 0}]
+        t(
+            "Starter catalogue: %(created)d offers imported as planned, %(existing)d were "
+            "already there. Edit them and open them when ready."
+        )
+        % {"created": created, "existing": 0}
+    ]
     second = client.post(url)
     assert Offer.objects.filter(provider=gr).count() == created
     assert str(created) in messages_of(client, second)[0]
@@ -219,14 +256,29 @@ def test_coverage_exports_every_cell_as_csv_and_xlsx(client, gr, coverage_data):
     by_cell = {(r[0], r[1]): r for r in rows[1:]}
     financial = by_cell[(t("Financial capital"), t("A larger resource base"))]
     ale, molndal = coverage_data[2], coverage_data[3]
-    assert financial[2:9] == ["2", f"{ale.display_name}, {molndal.display_name}", "1", "1", "2",
-                              "2", ""]
+    assert financial[2:9] == [
+        "2",
+        f"{ale.display_name}, {molndal.display_name}",
+        "1",
+        "1",
+        "2",
+        "2",
+        "",
+    ]
     assert financial[9] == coverage_data[0].title
     assert by_cell[(t("Real capital"), t("A larger knowledge base"))][8] == t("gap")
     assert by_cell[(t("Relational capital"), t("A larger knowledge base"))][8] == t(
-        "offer without need")
+        "offer without need"
+    )
     assert by_cell[(t("Human capital"), t("More room for action"))][2:9] == [
-        "0", "", "0", "0", "0", "0", ""]
+        "0",
+        "",
+        "0",
+        "0",
+        "0",
+        "0",
+        "",
+    ]
     sheet = xlsx_rows(client.get(url, {"format": "xlsx"}))
     assert len(sheet) == 1 + 21 and sheet[0][0] == t("Capital")
 
@@ -236,7 +288,10 @@ def test_a_municipality_user_cannot_see_the_coverage_grid_or_uptake(client, gr, 
     login(client, email)
     for name in ("support:coverage", "support:uptake"):
         assert client.get(reverse(name, args=[gr.slug])).status_code == 403
-    assert client.get(reverse("support:coverage", args=[gr.slug]), {"format": "csv"}).status_code == 403
+    assert (
+        client.get(reverse("support:coverage", args=[gr.slug]), {"format": "csv"}).status_code
+        == 403
+    )
 
 
 def test_uptake_lists_members_that_took_part_in_nothing(client, gr, molndal, ale, gr_offers):
@@ -259,11 +314,19 @@ def test_uptake_lists_members_that_took_part_in_nothing(client, gr, molndal, ale
 def test_organisation_page_ranks_offers_with_the_reasons(client, gr, molndal):
     results(molndal, 2031, {"political": 60, "financial": 31, "human": 70})
     editor = login(client, EDITOR_M)
-    Respondent.objects.create(assessment=results(molndal, 2032, {"financial": 31}), user=editor,
-                              role_group=RoleGroup.POLITICIANS)
+    Respondent.objects.create(
+        assessment=results(molndal, 2032, {"financial": 31}),
+        user=editor,
+        role_group=RoleGroup.POLITICIANS,
+    )
     need(molndal, "financial", RESOURCES)
-    best = offer(gr, "Finansieringsstöd", capitals=["financial"], form=RESOURCES,
-                 target_groups=[TargetGroup.POLITICIANS])
+    best = offer(
+        gr,
+        "Finansieringsstöd",
+        capitals=["financial"],
+        form=RESOURCES,
+        target_groups=[TargetGroup.POLITICIANS],
+    )
     other = offer(gr, "Politisk utbildning", capitals=["political"])
     offer(gr, "Planerat", capitals=["financial"], status=OfferStatus.PLANNED)
 
@@ -291,8 +354,16 @@ def test_outsiders_cannot_open_a_municipalitys_support_page(client, molndal, ema
 def test_an_editor_registers_a_need_on_the_page(client, molndal):
     login(client, EDITOR_M)
     url = reverse("support:organisation", args=[molndal.slug])
-    data = {"action": "need", "capital": "human", "collaboration_form": "", "description": "Kurser.",
-            "priority": "1", "target_group": "", "year": "2026", "sharing_level": PRIVATE}
+    data = {
+        "action": "need",
+        "capital": "human",
+        "collaboration_form": "",
+        "description": "Kurser.",
+        "priority": "1",
+        "target_group": "",
+        "year": "2026",
+        "sharing_level": PRIVATE,
+    }
     response = client.post(url, data)
     assert response.status_code == 302
     assert messages_of(client, response) == [t("The need was registered.")]
@@ -307,8 +378,14 @@ def test_a_viewer_cannot_register_needs(client, molndal):
     url = reverse("support:organisation", args=[molndal.slug])
     page = client.get(url)
     assert page.status_code == 200 and page.context["can_register"] is False
-    data = {"action": "need", "capital": "human", "description": "Kurser.", "priority": "1",
-            "year": "2026", "sharing_level": PRIVATE}
+    data = {
+        "action": "need",
+        "capital": "human",
+        "description": "Kurser.",
+        "priority": "1",
+        "year": "2026",
+        "sharing_level": PRIVATE,
+    }
     assert client.post(url, data).status_code == 403
     assert client.post(url, {"action": "something"}).status_code == 403
     assert not Need.objects.exists()
@@ -323,8 +400,9 @@ def test_an_editor_turns_an_assessments_notes_into_needs_on_the_page(client, mol
     response = client.post(url, {"action": "from_assessment", "assessment": assessment.pk})
     assert response.status_code == 302
     n = Need.objects.filter(organisation=molndal).count()
-    assert messages_of(client, response) == [t("%(n)d needs were created from the assessment's notes.")
-                                     % {"n": n}]
+    assert messages_of(client, response) == [
+        t("%(n)d needs were created from the assessment's notes.") % {"n": n}
+    ]
     client.post(url, {"action": "from_assessment", "assessment": assessment.pk})
     assert Need.objects.filter(organisation=molndal).count() == n
 
@@ -336,7 +414,9 @@ def test_turning_notes_into_needs_needs_an_assessment_of_the_organisation(client
     url = reverse("support:organisation", args=[molndal.slug])
     ales = Assessment.objects.filter(organisation=ale).first()
     for value in ("abc", "", str(ales.pk)):
-        assert client.post(url, {"action": "from_assessment", "assessment": value}).status_code == 404
+        assert (
+            client.post(url, {"action": "from_assessment", "assessment": value}).status_code == 404
+        )
     assert not Need.objects.exists()
 
 
@@ -362,8 +442,9 @@ def test_enrol_wait_and_cancel_with_messages(client, gr, molndal):
     assert messages_of(client, first) == [t("%(who)s is enrolled.") % {"who": viewer}]
     colleague = person(molndal)
     second = client.post(enrol_url, {"participant": colleague.pk})
-    assert messages_of(client, second) == [t("The offer is full: %(who)s is on the waiting list.")
-                                   % {"who": colleague}]
+    assert messages_of(client, second) == [
+        t("The offer is full: %(who)s is on the waiting list.") % {"who": colleague}
+    ]
     again = client.post(enrol_url, {"participant": viewer.pk})
     assert messages_of(client, again) == [t("This person is already enrolled or waiting.")]
     outsider = client.post(enrol_url, {"participant": user(ALE_EDITOR).pk})
@@ -373,7 +454,8 @@ def test_enrol_wait_and_cancel_with_messages(client, gr, molndal):
     cancelled = client.post(reverse("support:cancel", args=[seat.pk]))
     assert messages_of(client, cancelled) == [
         t("The enrolment was cancelled."),
-        t("%(who)s got the seat from the waiting list.") % {"who": colleague}]
+        t("%(who)s got the seat from the waiting list.") % {"who": colleague},
+    ]
     assert Enrolment.objects.get(offer=o, participant=colleague).status == EnrolmentStatus.ENROLLED
 
 
@@ -381,13 +463,14 @@ def test_a_viewer_enrols_themselves_from_the_offer_page(client, gr, molndal):
     o = offer(gr)
     viewer = login(client, VIEWER_M)
     page = client.get(o.get_absolute_url())
-    (org, _form, can_others), = page.context["enrol_forms"]
+    ((org, _form, can_others),) = page.context["enrol_forms"]
     assert org == molndal and can_others is False
     client.post(reverse("support:enrol", args=[o.pk, molndal.slug]), {"participant": viewer.pk})
     assert Enrolment.objects.get(offer=o).participant == viewer
     colleague = person(molndal)
-    response = client.post(reverse("support:enrol", args=[o.pk, molndal.slug]),
-                           {"participant": colleague.pk})
+    response = client.post(
+        reverse("support:enrol", args=[o.pk, molndal.slug]), {"participant": colleague.pk}
+    )
     assert response.status_code == 403
     assert Enrolment.objects.filter(offer=o).count() == 1
 
@@ -396,8 +479,9 @@ def test_a_planned_offer_refuses_enrolment_with_a_message(client, gr, molndal):
     o = offer(gr, status=OfferStatus.PLANNED)
     viewer = login(client, VIEWER_M)
     assert client.get(o.get_absolute_url()).context["enrol_forms"] == []
-    response = client.post(reverse("support:enrol", args=[o.pk, molndal.slug]),
-                           {"participant": viewer.pk})
+    response = client.post(
+        reverse("support:enrol", args=[o.pk, molndal.slug]), {"participant": viewer.pk}
+    )
     assert messages_of(client, response) == [t("The offer is not open for enrolment.")]
     assert not Enrolment.objects.exists()
 
@@ -410,8 +494,12 @@ def test_cancelling_someone_elses_enrolment_is_forbidden(client, gr, molndal):
 
 
 def test_rating_after_the_offer_ended(client, gr, molndal):
-    o = offer(gr, status=OfferStatus.RUNNING, start_date=datetime.date(2020, 1, 1),
-              end_date=datetime.date(2030, 1, 1))
+    o = offer(
+        gr,
+        status=OfferStatus.RUNNING,
+        start_date=datetime.date(2020, 1, 1),
+        end_date=datetime.date(2030, 1, 1),
+    )
     viewer = login(client, VIEWER_M)
     e = enrol(o, molndal, viewer)
     rate_url = reverse("support:rate", args=[e.pk])
@@ -421,7 +509,9 @@ def test_rating_after_the_offer_ended(client, gr, molndal):
 
     Offer.objects.filter(pk=o.pk).update(status=OfferStatus.CLOSED)
     assert client.get(o.get_absolute_url()).context["rating_form"] is not None
-    assert messages_of(client, client.post(rate_url, {"score": "9"})) == [t("Give a rating from 1 to 5.")]
+    assert messages_of(client, client.post(rate_url, {"score": "9"})) == [
+        t("Give a rating from 1 to 5.")
+    ]
     assert not Rating.objects.exists()
     done = client.post(rate_url, {"score": "4", "comment": "Nyttigt."})
     assert done.status_code == 302
@@ -439,8 +529,9 @@ def test_someone_else_cannot_rate(client, gr, molndal):
 def test_managers_see_participants_and_the_effect_on_the_offer_page(client, gr, gr_offers):
     login(client, COORDINATOR)
     o = gr_offers[0]
-    Offer.objects.filter(pk=o.pk).update(start_date=datetime.date(2024, 1, 1),
-                                         end_date=datetime.date(2024, 6, 1))
+    Offer.objects.filter(pk=o.pk).update(
+        start_date=datetime.date(2024, 1, 1), end_date=datetime.date(2024, 6, 1)
+    )
     response = client.get(o.get_absolute_url())
     assert len(response.context["enrolments"]) == 3
     assert [r.capital for r in response.context["effect"]] == ["financial", "political"]

@@ -36,7 +36,9 @@ def invitation_create(
     if not permissions.can_manage_people(actor, organisation):
         raise PermissionDenied(_("Only the organisation's administrators may invite people."))
     email = email.strip().lower()
-    if OrganisationRole.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+    if OrganisationRole.objects.filter(
+        organisation=organisation, user__email__iexact=email
+    ).exists():
         raise ValidationError(
             {"email": _("This person already has a role in the organisation.")}, code="exists"
         )
@@ -70,7 +72,10 @@ def invitation_create(
             code="duplicate",
         ) from exc
     audit_record(
-        actor=actor, action=AuditAction.INVITE, obj=invitation, organisation=organisation,
+        actor=actor,
+        action=AuditAction.INVITE,
+        obj=invitation,
+        organisation=organisation,
         after=snapshot(invitation, ["email", "role", "expires_at"]),
     )
     link = accept_url_builder(token)
@@ -80,9 +85,7 @@ def invitation_create(
         subject = _("You are invited to %(org)s in Kraftsamla") % {"org": organisation.name}
         body = render_to_string("accounts/email/invitation.txt", context)
     # Sent after commit so a rolled-back invitation never reaches anyone.
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
-    )
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
     return invitation, token
 
 
@@ -107,16 +110,16 @@ def invitation_accept(
     A logged-in `actor` accepts for themselves (their address must match);
     otherwise a new account is created with `full_name` and `password`.
     """
-    invitation = (
-        Invitation.objects.select_for_update().filter(token_hash=_hash(token)).first()
-    )
+    invitation = Invitation.objects.select_for_update().filter(token_hash=_hash(token)).first()
     if invitation is None or not invitation.is_open:
         raise ValidationError(_("This invitation is not valid any more."), code="invalid")
     if actor is not None and actor.is_authenticated:
         if actor.email.lower() != invitation.email.lower():
             raise ValidationError(
-                _("This invitation was sent to another e-mail address. Log out and open the "
-                  "link again, or ask for an invitation to your own address."),
+                _(
+                    "This invitation was sent to another e-mail address. Log out and open the "
+                    "link again, or ask for an invitation to your own address."
+                ),
                 code="wrong_user",
             )
         user = actor
@@ -139,7 +142,10 @@ def invitation_accept(
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     audit_record(
-        actor=user, action=AuditAction.ACCEPT, obj=role, organisation=invitation.organisation,
+        actor=user,
+        action=AuditAction.ACCEPT,
+        obj=role,
+        organisation=invitation.organisation,
         after={"user": user.email, "role": invitation.role},
     )
     return user
@@ -171,9 +177,11 @@ def organisation_role_remove(*, actor: User, organisation, user: User) -> None:
     """Remove the user's role; the last administrator cannot be removed."""
     if not permissions.can_manage_people(actor, organisation):
         raise PermissionDenied(_("Only the organisation's administrators may change roles."))
-    role = OrganisationRole.objects.select_for_update().filter(
-        organisation=organisation, user=user
-    ).first()
+    role = (
+        OrganisationRole.objects.select_for_update()
+        .filter(organisation=organisation, user=user)
+        .first()
+    )
     if role is None:
         return
     if role.role == "admin" and (
@@ -181,7 +189,10 @@ def organisation_role_remove(*, actor: User, organisation, user: User) -> None:
     ):
         raise ValidationError(_("The organisation must keep at least one administrator."))
     audit_record(
-        actor=actor, action=AuditAction.DELETE, obj=role, organisation=organisation,
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=role,
+        organisation=organisation,
         before={"user": user.email, "role": role.role},
     )
     role.delete()

@@ -21,7 +21,9 @@ urlpatterns = [
     ),
     path(
         "losenord/bytt/",
-        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="accounts/password_change_done.html"
+        ),
         name="password_change_done",
     ),
     path(

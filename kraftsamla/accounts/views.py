@@ -115,7 +115,8 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("An invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+                    _("An invitation was sent to %(email)s.")
+                    % {"email": form.cleaned_data["email"]},
                 )
                 return redirect("organisations:people", slug=org.slug)
         else:

@@ -25,8 +25,17 @@ class CapitalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Capital
-        fields = ["key", "order", "name_sv", "name_en", "definition_sv", "definition_en",
-                  "question_sv", "question_en", "statements"]
+        fields = [
+            "key",
+            "order",
+            "name_sv",
+            "name_en",
+            "definition_sv",
+            "definition_en",
+            "question_sv",
+            "question_en",
+            "statements",
+        ]
 
 
 class FrameworkSerializer(serializers.ModelSerializer):
@@ -34,8 +43,19 @@ class FrameworkSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Framework
-        fields = ["version", "title_sv", "title_en", "overall_sv", "overall_en", "source",
-                  "building_steps", "scale", "collaboration_forms", "is_current", "capitals"]
+        fields = [
+            "version",
+            "title_sv",
+            "title_en",
+            "overall_sv",
+            "overall_en",
+            "source",
+            "building_steps",
+            "scale",
+            "collaboration_forms",
+            "is_current",
+            "capitals",
+        ]
 
 
 class FrameworkSummarySerializer(serializers.ModelSerializer):
@@ -60,8 +80,19 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assessment
-        fields = ["id", "organisation", "framework_version", "year", "purpose", "purpose_note",
-                  "mode", "status", "sharing_level", "published_at", "is_demo"]
+        fields = [
+            "id",
+            "organisation",
+            "framework_version",
+            "year",
+            "purpose",
+            "purpose_note",
+            "mode",
+            "status",
+            "sharing_level",
+            "published_at",
+            "is_demo",
+        ]
 
 
 class AssessmentDetailSerializer(AssessmentSerializer):
@@ -74,9 +105,15 @@ class AssessmentDetailSerializer(AssessmentSerializer):
     def get_results(self, obj) -> list[dict]:
         results = selectors.assessment_capital_results(obj)
         return [
-            {"capital": key, "score": r.score, "share_answered": round(r.share_answered, 3),
-             "answered": r.answered, "total": r.total, "consensus": r.consensus,
-             "low_consensus": r.low_consensus}
+            {
+                "capital": key,
+                "score": r.score,
+                "share_answered": round(r.share_answered, 3),
+                "answered": r.answered,
+                "total": r.total,
+                "consensus": r.consensus,
+                "low_consensus": r.low_consensus,
+            }
             for key, r in results.items()
         ]
 
@@ -155,20 +192,36 @@ class AnswerWrite(APIView):
         data = AnswerInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        statement = Statement.objects.select_related("capital").filter(
-            capital__framework_id=assessment.framework_id, key=values["statement"]
-        ).first()
+        statement = (
+            Statement.objects.select_related("capital")
+            .filter(capital__framework_id=assessment.framework_id, key=values["statement"])
+            .first()
+        )
         if statement is None:
-            raise ValidationError({"statement": _("No statement with this key in the assessment's "
-                                                  "framework version.")})
+            raise ValidationError(
+                {
+                    "statement": _(
+                        "No statement with this key in the assessment's framework version."
+                    )
+                }
+            )
         try:
             answer = services.answer_save(
-                actor=request.user, assessment=assessment, statement=statement,
-                score=values.get("score"), dont_know=values.get("dont_know", False),
+                actor=request.user,
+                assessment=assessment,
+                statement=statement,
+                score=values.get("score"),
+                dont_know=values.get("dont_know", False),
                 evidence=values.get("evidence", ""),
                 framework_version=values.get("framework_version"),
             )
         except PermissionError as exc:  # pragma: no cover - services raise Django's
             raise PermissionDenied(str(exc)) from exc
-        return Response({"statement": statement.key, "score": answer.score,
-                         "dont_know": answer.dont_know, "evidence": answer.evidence})
+        return Response(
+            {
+                "statement": statement.key,
+                "score": answer.score,
+                "dont_know": answer.dont_know,
+                "evidence": answer.evidence,
+            }
+        )

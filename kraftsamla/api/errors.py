@@ -1,6 +1,6 @@
 """Give every API error one machine-readable shape.
 
-    {"error": {"code": "invalid_filter", "message": "...", "fields": {"county": ["..."]}}}
+{"error": {"code": "invalid_filter", "message": "...", "fields": {"county": ["..."]}}}
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 

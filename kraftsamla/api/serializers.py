@@ -23,17 +23,38 @@ class OrganisationListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
         fields = [
-            "slug", "name", "short_name", "kind", "actor_group", "code", "county",
-            "population", "population_date", "population_class", "fa_region", "is_demo", "url",
+            "slug",
+            "name",
+            "short_name",
+            "kind",
+            "actor_group",
+            "code",
+            "county",
+            "population",
+            "population_date",
+            "population_class",
+            "fa_region",
+            "is_demo",
+            "url",
         ]
 
-    @extend_schema_field({"type": "object", "nullable": True, "properties": {
-        "code": {"type": "string"}, "name": {"type": "string"}}})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+        }
+    )
     def get_county(self, obj):
         return {"code": obj.county.code, "name": obj.county.name} if obj.county else None
 
-    @extend_schema_field({"type": "object", "nullable": True, "properties": {
-        "code": {"type": "string"}, "name": {"type": "string"}}})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+        }
+    )
     def get_fa_region(self, obj):
         return {"code": obj.fa_region.code, "name": obj.fa_region.name} if obj.fa_region else None
 
@@ -63,8 +84,15 @@ class ClimateProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClimateProfile
         fields = [
-            "contact_name", "contact_email", "staff_fte", "target_year", "strategy_url",
-            "summary", "sharing_level", "version", "updated_at",
+            "contact_name",
+            "contact_email",
+            "staff_fte",
+            "target_year",
+            "strategy_url",
+            "summary",
+            "sharing_level",
+            "version",
+            "updated_at",
         ]
 
 
@@ -77,7 +105,12 @@ class OrganisationDetailSerializer(OrganisationListSerializer):
     class Meta(OrganisationListSerializer.Meta):
         fields = [
             *OrganisationListSerializer.Meta.fields,
-            "website", "description", "belongs_to", "members", "emissions", "climate_profile",
+            "website",
+            "description",
+            "belongs_to",
+            "members",
+            "emissions",
+            "climate_profile",
         ]
 
     def _memberships(self, obj):

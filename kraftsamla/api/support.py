@@ -22,10 +22,31 @@ class OfferSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Offer
-        fields = ["id", "provider", "title", "description", "capitals", "collaboration_form",
-                  "target_groups", "format", "delivered_by", "seats", "is_continuous", "start_date",
-                  "end_date", "cost", "status", "contact_name", "contact_email",
-                  "open_to_all_members", "source_ref", "enrolled", "waiting", "avg_rating", "is_demo"]
+        fields = [
+            "id",
+            "provider",
+            "title",
+            "description",
+            "capitals",
+            "collaboration_form",
+            "target_groups",
+            "format",
+            "delivered_by",
+            "seats",
+            "is_continuous",
+            "start_date",
+            "end_date",
+            "cost",
+            "status",
+            "contact_name",
+            "contact_email",
+            "open_to_all_members",
+            "source_ref",
+            "enrolled",
+            "waiting",
+            "avg_rating",
+            "is_demo",
+        ]
 
 
 class NeedSerializer(serializers.ModelSerializer):
@@ -33,8 +54,18 @@ class NeedSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Need
-        fields = ["id", "organisation", "capital", "collaboration_form", "description", "priority",
-                  "target_group", "year", "sharing_level", "is_demo"]
+        fields = [
+            "id",
+            "organisation",
+            "capital",
+            "collaboration_form",
+            "description",
+            "priority",
+            "target_group",
+            "year",
+            "sharing_level",
+            "is_demo",
+        ]
 
 
 class CellSerializer(serializers.Serializer):
@@ -78,7 +109,9 @@ class NeedList(generics.ListAPIView):
     serializer_class = NeedSerializer
 
     def get_queryset(self):
-        qs = selectors.visible_needs(self.request.user).order_by("organisation__name", "priority", "id")
+        qs = selectors.visible_needs(self.request.user).order_by(
+            "organisation__name", "priority", "id"
+        )
         org = self.request.query_params.get("organisation")
         return qs.filter(organisation__slug=org) if org else qs
 
@@ -94,15 +127,28 @@ class Coverage(APIView):
         if not permissions.can_view_coverage(request.user, body):
             raise PermissionDenied
         year = request.query_params.get("year")
-        grid = selectors.coverage_grid(body=body, target_group=request.query_params.get("target_group", ""),
-                                       year=int(year) if year and year.isdigit() else None)
-        return Response([
-            {"capital": c.capital, "collaboration_form": c.form, "needs": len(c.needs),
-             "municipalities": c.municipalities, "offers": len(c.offers),
-             "open_offers": len(c.available_offers), "seats": c.seats, "uptake": c.uptake,
-             "gap": c.is_gap, "unused": c.is_unused}
-            for c in grid.cells.values()
-        ])
+        grid = selectors.coverage_grid(
+            body=body,
+            target_group=request.query_params.get("target_group", ""),
+            year=int(year) if year and year.isdigit() else None,
+        )
+        return Response(
+            [
+                {
+                    "capital": c.capital,
+                    "collaboration_form": c.form,
+                    "needs": len(c.needs),
+                    "municipalities": c.municipalities,
+                    "offers": len(c.offers),
+                    "open_offers": len(c.available_offers),
+                    "seats": c.seats,
+                    "uptake": c.uptake,
+                    "gap": c.is_gap,
+                    "unused": c.is_unused,
+                }
+                for c in grid.cells.values()
+            ]
+        )
 
 
 class Recommendations(APIView):
@@ -118,8 +164,14 @@ class Recommendations(APIView):
         if not permissions.can_view_recommendations(request.user, org):
             raise PermissionDenied
         ranked, _info = selectors.recommendations(organisation=org, user=request.user)
-        return Response([
-            {"offer": OfferSerializer(r.offer).data | {"enrolled": None, "waiting": None, "avg_rating": None},
-             "score": r.score, "reasons": [str(x) for x in r.reasons]}
-            for r in ranked
-        ])
+        return Response(
+            [
+                {
+                    "offer": OfferSerializer(r.offer).data
+                    | {"enrolled": None, "waiting": None, "avg_rating": None},
+                    "score": r.score,
+                    "reasons": [str(x) for x in r.reasons],
+                }
+                for r in ranked
+            ]
+        )

@@ -10,25 +10,44 @@ urlpatterns = [
     path("docs/", views.docs, name="docs"),
     path("me/", views.Me.as_view(), name="me"),
     path("organisations/", views.OrganisationList.as_view(), name="organisation-list"),
-    path("organisations/<slug:slug>/", views.OrganisationDetail.as_view(), name="organisation-detail"),
+    path(
+        "organisations/<slug:slug>/", views.OrganisationDetail.as_view(), name="organisation-detail"
+    ),
 ]
 
 from kraftsamla.api import capacity  # noqa: E402
 
 urlpatterns += [
     path("capacity/frameworks/", capacity.FrameworkList.as_view(), name="framework-list"),
-    path("capacity/frameworks/<str:version>/", capacity.FrameworkDetail.as_view(), name="framework-detail"),
+    path(
+        "capacity/frameworks/<str:version>/",
+        capacity.FrameworkDetail.as_view(),
+        name="framework-detail",
+    ),
     path("capacity/assessments/", capacity.AssessmentList.as_view(), name="assessment-list"),
-    path("capacity/assessments/<int:pk>/", capacity.AssessmentDetail.as_view(), name="assessment-detail"),
-    path("capacity/assessments/<int:pk>/answers/", capacity.AnswerWrite.as_view(), name="assessment-answer"),
+    path(
+        "capacity/assessments/<int:pk>/",
+        capacity.AssessmentDetail.as_view(),
+        name="assessment-detail",
+    ),
+    path(
+        "capacity/assessments/<int:pk>/answers/",
+        capacity.AnswerWrite.as_view(),
+        name="assessment-answer",
+    ),
 ]
 
 from kraftsamla.api import support  # noqa: E402
 
 urlpatterns += [
     path("support/bodies/<slug:slug>/offers/", support.OfferList.as_view(), name="support-offers"),
-    path("support/bodies/<slug:slug>/coverage/", support.Coverage.as_view(), name="support-coverage"),
+    path(
+        "support/bodies/<slug:slug>/coverage/", support.Coverage.as_view(), name="support-coverage"
+    ),
     path("support/needs/", support.NeedList.as_view(), name="support-needs"),
-    path("support/organisations/<slug:slug>/recommendations/", support.Recommendations.as_view(),
-         name="support-recommendations"),
+    path(
+        "support/organisations/<slug:slug>/recommendations/",
+        support.Recommendations.as_view(),
+        name="support-recommendations",
+    ),
 ]

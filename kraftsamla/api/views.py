@@ -4,7 +4,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, permissions as drf_permissions
+from rest_framework import generics
+from rest_framework import permissions as drf_permissions
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,7 +29,9 @@ FILTER_PARAMETERS = [
     OpenApiParameter("county", OpenApiTypes.STR, description="Two-digit county code, e.g. 14."),
     OpenApiParameter("population_class", OpenApiTypes.STR, enum=PopulationClass.values),
     OpenApiParameter("fa_region", OpenApiTypes.STR, description="FA region code."),
-    OpenApiParameter("member_of", OpenApiTypes.STR, description="Slug of a body, e.g. goteborgsregionen."),
+    OpenApiParameter(
+        "member_of", OpenApiTypes.STR, description="Slug of a body, e.g. goteborgsregionen."
+    ),
     OpenApiParameter("code", OpenApiTypes.STR, description="Official code (2 or 4 digits)."),
     OpenApiParameter("page_size", OpenApiTypes.INT, description="Results per page (max 500)."),
 ]
@@ -52,8 +55,13 @@ class OrganisationList(generics.ListAPIView):
         unknown = sorted(set(params) - set(FILTER_FIELDS) - CONTROL_PARAMS)
         if unknown:
             raise InvalidFilter(
-                {name: [_("Unknown filter. Allowed: %(allowed)s.") % {
-                    "allowed": ", ".join(FILTER_FIELDS)}] for name in unknown}
+                {
+                    name: [
+                        _("Unknown filter. Allowed: %(allowed)s.")
+                        % {"allowed": ", ".join(FILTER_FIELDS)}
+                    ]
+                    for name in unknown
+                }
             )
         form = OrganisationFilterForm({k: params.get(k) for k in FILTER_FIELDS if k in params})
         if not form.is_valid():
@@ -94,9 +102,7 @@ class Me(APIView):
                 "email": request.user.email,
                 "full_name": request.user.full_name,
                 "is_platform_staff": permissions.is_platform_staff(request.user),
-                "roles": [
-                    {"organisation": r.organisation.slug, "role": r.role} for r in roles
-                ],
+                "roles": [{"organisation": r.organisation.slug, "role": r.role} for r in roles],
             }
         )
 

@@ -35,7 +35,9 @@ class CapitalInline(admin.StackedInline):
     show_change_link = True
 
     def has_change_permission(self, request, obj=None):
-        return not (obj and obj.assessments.exists()) and super().has_change_permission(request, obj)
+        return not (obj and obj.assessments.exists()) and super().has_change_permission(
+            request, obj
+        )
 
 
 class StatementInline(admin.StackedInline):

@@ -37,8 +37,12 @@ PRIVATE_MEMBERS = {"Tjörn"}
 PUBLIC_MEMBERS = {"Kungsbacka"}
 # Members that have not assessed 2025 yet.
 NOT_YET_2025 = {"Öckerö", "Lilla Edet"}
-ROLE_GROUPS = [RoleGroup.POLITICIANS, RoleGroup.SENIOR_MANAGERS, RoleGroup.STRATEGIC,
-               RoleGroup.OPERATIONAL]
+ROLE_GROUPS = [
+    RoleGroup.POLITICIANS,
+    RoleGroup.SENIOR_MANAGERS,
+    RoleGroup.STRATEGIC,
+    RoleGroup.OPERATIONAL,
+]
 NOTE_TEXTS = {
     "political": "Demo: Tydligare politiska uppdrag och en gemensam målbild över nämnderna.",
     "financial": "Demo: Hjälp att hitta och söka extern finansiering tillsammans med grannkommuner.",
@@ -62,7 +66,8 @@ FORM_FOR = {
 def _people(org: Organisation, n: int) -> list[User]:
     """Return n respondents: the printed demo logins of the organisation first, then invented ones."""
     users = [
-        u for u in User.objects.filter(
+        u
+        for u in User.objects.filter(
             email__in=[d.email for d in DEMO_USERS if d.org_slug == org.slug]
         ).order_by("email")
     ][:n]
@@ -71,11 +76,14 @@ def _people(org: Organisation, n: int) -> list[User]:
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(
-                email=email, password=DEMO_PASSWORD, full_name=f"Demo Respondent {i} ({org.display_name})",
+                email=email,
+                password=DEMO_PASSWORD,
+                full_name=f"Demo Respondent {i} ({org.display_name})",
                 is_demo=True,
             )
-        OrganisationRole.objects.get_or_create(user=user, organisation=org,
-                                               defaults={"role": Role.VIEWER})
+        OrganisationRole.objects.get_or_create(
+            user=user, organisation=org, defaults={"role": Role.VIEWER}
+        )
         users.append(user)
     return users
 
@@ -104,23 +112,33 @@ def capacity_demo_load() -> int:
         for year in YEARS:
             if year == 2025 and name in NOT_YET_2025:
                 continue
-            sharing = (SharingLevel.PRIVATE if name in PRIVATE_MEMBERS
-                       else SharingLevel.PUBLIC if name in PUBLIC_MEMBERS else SharingLevel.REGION)
+            sharing = (
+                SharingLevel.PRIVATE
+                if name in PRIVATE_MEMBERS
+                else SharingLevel.PUBLIC
+                if name in PUBLIC_MEMBERS
+                else SharingLevel.REGION
+            )
             is_open = name == "Mölndal" and year == 2025
             assessment = Assessment.objects.create(
-                organisation=org, framework=framework, year=year,
+                organisation=org,
+                framework=framework,
+                year=year,
                 purpose=Purpose.BASELINE if year == YEARS[0] else Purpose.FOLLOW_UP,
                 purpose_note="Demo: påhittad bedömning för att visa Kraftsamla",
                 mode=Mode.GROUP if group else Mode.INDIVIDUAL,
                 status=Status.OPEN if is_open else Status.CLOSED,
-                sharing_level=sharing, is_demo=True,
+                sharing_level=sharing,
+                is_demo=True,
             )
             created += 1
             improvement = 0.35 if year == YEARS[1] else 0.0
             answers, notes = [], []
             for i, user in enumerate(people):
                 respondent = Respondent.objects.create(
-                    assessment=assessment, user=user, role_group=ROLE_GROUPS[i % len(ROLE_GROUPS)],
+                    assessment=assessment,
+                    user=user,
+                    role_group=ROLE_GROUPS[i % len(ROLE_GROUPS)],
                 )
                 # Politicians see things more rosily in this invented data, to show disagreement.
                 bias = 0.8 if respondent.role_group == RoleGroup.POLITICIANS else 0.0
@@ -128,19 +146,31 @@ def capacity_demo_load() -> int:
                     if is_open and i > 0:
                         continue  # Only one person has started on the open assessment.
                     if rng.random() < 0.06:
-                        answers.append(Answer(respondent=respondent, statement=st, score=None,
-                                              dont_know=True))
+                        answers.append(
+                            Answer(respondent=respondent, statement=st, score=None, dont_know=True)
+                        )
                         continue
                     value = base[st.capital.key] + improvement + bias + rng.gauss(0, 0.6)
-                    answers.append(Answer(respondent=respondent, statement=st,
-                                          score=max(0, min(4, round(value))), dont_know=False,
-                                          evidence=""))
+                    answers.append(
+                        Answer(
+                            respondent=respondent,
+                            statement=st,
+                            score=max(0, min(4, round(value))),
+                            dont_know=False,
+                            evidence="",
+                        )
+                    )
                 if i == 0:
                     weakest = sorted(base, key=base.get)[:2]
                     for key in weakest:
-                        notes.append(CapitalNote(respondent=respondent, capital=capitals[key],
-                                                 strengthen=NOTE_TEXTS.get(key, "Demo"),
-                                                 collaboration_form=FORM_FOR.get(key, "")))
+                        notes.append(
+                            CapitalNote(
+                                respondent=respondent,
+                                capital=capitals[key],
+                                strengthen=NOTE_TEXTS.get(key, "Demo"),
+                                collaboration_form=FORM_FOR.get(key, ""),
+                            )
+                        )
             Answer.objects.bulk_create(answers)
             CapitalNote.objects.bulk_create(notes)
             if not is_open:

@@ -14,14 +14,22 @@ class AssessmentCreateForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
     purpose_note = forms.CharField(
-        label=_("Purpose in your words"), required=False, max_length=300,
+        label=_("Purpose in your words"),
+        required=False,
+        max_length=300,
         help_text=_("For example: baseline before the new climate strategy."),
     )
-    mode = forms.ChoiceField(label=_("How will you answer?"), choices=Mode.choices,
-                             initial=Mode.GROUP, widget=forms.RadioSelect)
+    mode = forms.ChoiceField(
+        label=_("How will you answer?"),
+        choices=Mode.choices,
+        initial=Mode.GROUP,
+        widget=forms.RadioSelect,
+    )
     sharing_level = forms.ChoiceField(
-        label=_("Who may see the published results?"), choices=SharingLevel.choices,
-        initial=SharingLevel.REGION, widget=forms.RadioSelect,
+        label=_("Who may see the published results?"),
+        choices=SharingLevel.choices,
+        initial=SharingLevel.REGION,
+        widget=forms.RadioSelect,
     )
 
     def __init__(self, *args, **kwargs):
@@ -43,12 +51,19 @@ class RespondentForm(forms.Form):
 
 
 class SharingForm(forms.Form):
-    sharing_level = forms.ChoiceField(label=_("Sharing"), choices=SharingLevel.choices,
-                                      widget=forms.RadioSelect)
+    sharing_level = forms.ChoiceField(
+        label=_("Sharing"), choices=SharingLevel.choices, widget=forms.RadioSelect
+    )
 
 
-SCORE_CHOICES = [("0", "0"), ("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"),
-                 ("dont_know", _("Don't know"))]
+SCORE_CHOICES = [
+    ("0", "0"),
+    ("1", "1"),
+    ("2", "2"),
+    ("3", "3"),
+    ("4", "4"),
+    ("dont_know", _("Don't know")),
+]
 
 
 def answer_field_names(statement_id: int) -> tuple[str, str]:
@@ -56,17 +71,23 @@ def answer_field_names(statement_id: int) -> tuple[str, str]:
 
 
 class AgreedScoreForm(forms.Form):
-    score = forms.TypedChoiceField(label=_("Agreed score"), coerce=int,
-                                   choices=[(i, str(i)) for i in range(5)])
-    rationale = forms.CharField(label=_("Why (what the group agreed)"), required=False,
-                                widget=forms.Textarea(attrs={"rows": 2}))
+    score = forms.TypedChoiceField(
+        label=_("Agreed score"), coerce=int, choices=[(i, str(i)) for i in range(5)]
+    )
+    rationale = forms.CharField(
+        label=_("Why (what the group agreed)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class RegionalFilterForm(forms.Form):
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
     population_class = forms.ChoiceField(
-        label=_("Population"), required=False, choices=[("", _("All sizes")), *PopulationClass.choices]
+        label=_("Population"),
+        required=False,
+        choices=[("", _("All sizes")), *PopulationClass.choices],
     )
 
     def __init__(self, *args, years=(), **kwargs):

@@ -53,8 +53,10 @@ class Framework(Bilingual, models.Model):
     source = models.CharField(_("source"), max_length=300)
     building_steps = models.JSONField(
         _("building order"),
-        help_text=_("Steps in which the capitals build on each other, e.g. "
-                    "[[\"political\"], [\"financial\"], [\"relational\", \"human\"], …]."),
+        help_text=_(
+            "Steps in which the capitals build on each other, e.g. "
+            '[["political"], ["financial"], ["relational", "human"], …].'
+        ),
     )
     building_order_sv = models.TextField(_("why this order (Swedish)"), blank=True)
     building_order_en = models.TextField(_("why this order (English)"), blank=True)
@@ -118,8 +120,10 @@ class Statement(Bilingual, models.Model):
     key = models.SlugField(
         _("stable key"),
         max_length=50,
-        help_text=_("Keep the key when a statement is unchanged across versions; give a new "
-                    "key when its meaning changes, so results are only compared like with like."),
+        help_text=_(
+            "Keep the key when a statement is unchanged across versions; give a new "
+            "key when its meaning changes, so results are only compared like with like."
+        ),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     text_sv = models.TextField(_("statement (Swedish)"))
@@ -168,20 +172,27 @@ class Assessment(models.Model):
         related_name="assessments",
     )
     framework = models.ForeignKey(
-        Framework, verbose_name=_("framework version"), on_delete=models.PROTECT,
+        Framework,
+        verbose_name=_("framework version"),
+        on_delete=models.PROTECT,
         related_name="assessments",
     )
     year = models.PositiveSmallIntegerField(_("year"))
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     purpose_note = models.CharField(_("purpose in your words"), max_length=300, blank=True)
     mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices, default=Mode.GROUP)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
     sharing_level = models.CharField(
         _("sharing"), max_length=16, choices=SharingLevel.choices, default=SharingLevel.PRIVATE
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
@@ -204,6 +215,11 @@ class Assessment(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation} {self.year} ({self.get_purpose_display()})"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("capacity:assessment", kwargs={"pk": self.pk})
+
     @property
     def is_editable(self) -> bool:
         return self.status in (Status.DRAFT, Status.OPEN)
@@ -212,19 +228,18 @@ class Assessment(models.Model):
     def accepts_answers(self) -> bool:
         return self.status == Status.OPEN
 
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("capacity:assessment", kwargs={"pk": self.pk})
-
 
 class Respondent(models.Model):
     assessment = models.ForeignKey(
-        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE,
+        Assessment,
+        verbose_name=_("assessment"),
+        on_delete=models.CASCADE,
         related_name="respondents",
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
         related_name="capacity_respondents",
     )
     role_group = models.CharField(_("role group"), max_length=30, choices=RoleGroup.choices)
@@ -272,6 +287,9 @@ class Answer(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.respondent_id}:{self.statement_id}={self.score}"
+
 
 class CapitalNote(models.Model):
     """A respondent's note on what would strengthen a capital; becomes a need."""
@@ -284,8 +302,10 @@ class CapitalNote(models.Model):
     )
     strengthen = models.TextField(_("what would strengthen this capital"), blank=True)
     collaboration_form = models.CharField(
-        _("collaboration form that would help"), max_length=20,
-        choices=CollaborationForm.choices, blank=True,
+        _("collaboration form that would help"),
+        max_length=20,
+        choices=CollaborationForm.choices,
+        blank=True,
     )
     updated_at = models.DateTimeField(_("saved"), auto_now=True)
 
@@ -296,12 +316,17 @@ class CapitalNote(models.Model):
             models.UniqueConstraint(fields=["respondent", "capital"], name="note_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.respondent_id}:{self.capital_id}"
+
 
 class AgreedScore(models.Model):
     """The score a group agreed on for a statement after discussing it."""
 
     assessment = models.ForeignKey(
-        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE,
+        Assessment,
+        verbose_name=_("assessment"),
+        on_delete=models.CASCADE,
         related_name="agreed_scores",
     )
     statement = models.ForeignKey(
@@ -311,8 +336,11 @@ class AgreedScore(models.Model):
     rationale = models.TextField(_("why"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("saved by"), null=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saved by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     updated_at = models.DateTimeField(_("saved"), auto_now=True)
 
@@ -325,6 +353,9 @@ class AgreedScore(models.Model):
                 condition=Q(score__gte=0) & Q(score__lte=4), name="agreed_score_on_scale"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}:{self.statement_id}={self.score}"
 
 
 class AssessmentResult(models.Model):
@@ -352,3 +383,6 @@ class AssessmentResult(models.Model):
                 name="result_score_range",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}:{self.capital_key}={self.score}"

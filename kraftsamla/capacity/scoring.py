@@ -18,9 +18,9 @@ The formula, shown on every results page:
 from __future__ import annotations
 
 import statistics
-from functools import cached_property
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 LOW_CONSENSUS = 0.75
 DISAGREEMENT_GAP = 2
@@ -66,7 +66,8 @@ class StatementResult:
         if median is None or len(self.scores) < 2:
             return []
         return [
-            rid for rid, s in self.by_respondent.items()
+            rid
+            for rid, s in self.by_respondent.items()
             if s is not None and abs(s - median) >= DISAGREEMENT_GAP
         ]
 
@@ -125,8 +126,9 @@ def compute(
     agreed = agreed or {}
     by_id: dict[int, StatementResult] = {}
     for sid, skey, ckey in statements:
-        by_id[sid] = StatementResult(statement_id=sid, key=skey, capital_key=ckey,
-                                     agreed=agreed.get(sid))
+        by_id[sid] = StatementResult(
+            statement_id=sid, key=skey, capital_key=ckey, agreed=agreed.get(sid)
+        )
     for rid, sid, score in answers:
         result = by_id.get(sid)
         if result is None:
@@ -136,9 +138,13 @@ def compute(
             result.dont_know += 1
         else:
             result.scores.append(score)
-    capitals: dict[str, CapitalResult] = {k: CapitalResult(key=k, statements=[]) for k in capital_order}
+    capitals: dict[str, CapitalResult] = {
+        k: CapitalResult(key=k, statements=[]) for k in capital_order
+    }
     for result in by_id.values():
-        capitals.setdefault(result.capital_key, CapitalResult(key=result.capital_key, statements=[]))
+        capitals.setdefault(
+            result.capital_key, CapitalResult(key=result.capital_key, statements=[])
+        )
         capitals[result.capital_key].statements.append(result)
     return capitals
 

@@ -75,7 +75,8 @@ def respondent_of(user, assessment: Assessment) -> Respondent | None:
 
 def respondents(assessment: Assessment) -> list[Respondent]:
     return list(
-        Respondent.objects.filter(assessment=assessment).select_related("user")
+        Respondent.objects.filter(assessment=assessment)
+        .select_related("user")
         .order_by("role_group", "user__email")
     )
 
@@ -116,15 +117,20 @@ def assessment_capital_results(assessment: Assessment) -> dict[str, scoring.Capi
         .order_by("order")
         .values_list("key", flat=True)
     )
-    return scoring.compute(statements=statements, answers=answers, agreed=agreed, capital_order=order)
+    return scoring.compute(
+        statements=statements, answers=answers, agreed=agreed, capital_order=order
+    )
 
 
 def previous_assessment(assessment: Assessment, user) -> Assessment | None:
     """Return the latest earlier published assessment of the same organisation the user may see."""
     return (
         visible_assessments(user)
-        .filter(organisation_id=assessment.organisation_id, status=Status.PUBLISHED,
-                year__lt=assessment.year)
+        .filter(
+            organisation_id=assessment.organisation_id,
+            status=Status.PUBLISHED,
+            year__lt=assessment.year,
+        )
         .order_by("-year", "-published_at")
         .first()
     )
@@ -169,22 +175,41 @@ def peer_groups(organisation: Organisation) -> list[PeerGroup]:
     ):
         member_ids[body_id].append(member_id)
     for body in body_list:
-        groups.append(PeerGroup(f"body:{body.slug}", _("Members of %(body)s") % {"body": body.display_name},
-                                [i for i in member_ids[body.pk] if i != organisation.pk]))
+        groups.append(
+            PeerGroup(
+                f"body:{body.slug}",
+                _("Members of %(body)s") % {"body": body.display_name},
+                [i for i in member_ids[body.pk] if i != organisation.pk],
+            )
+        )
     if organisation.county_id:
         ids = list(
-            Organisation.objects.filter(county_id=organisation.county_id, kind=OrganisationKind.MUNICIPALITY)
-            .exclude(pk=organisation.pk).values_list("id", flat=True)
+            Organisation.objects.filter(
+                county_id=organisation.county_id, kind=OrganisationKind.MUNICIPALITY
+            )
+            .exclude(pk=organisation.pk)
+            .values_list("id", flat=True)
         )
-        groups.append(PeerGroup("county", _("Municipalities in %(county)s") % {"county": organisation.county.name}, ids))
+        groups.append(
+            PeerGroup(
+                "county",
+                _("Municipalities in %(county)s") % {"county": organisation.county.name},
+                ids,
+            )
+        )
     pc = organisation.population_class
     if pc:
         low, high = POPULATION_BOUNDS[pc]
         qs = Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY, population__gte=low)
         if high is not None:
             qs = qs.filter(population__lt=high)
-        groups.append(PeerGroup("population", organisation.get_population_class_display(),
-                                list(qs.exclude(pk=organisation.pk).values_list("id", flat=True))))
+        groups.append(
+            PeerGroup(
+                "population",
+                organisation.get_population_class_display(),
+                list(qs.exclude(pk=organisation.pk).values_list("id", flat=True)),
+            )
+        )
     return groups
 
 
@@ -247,13 +272,17 @@ class RegionalOverview:
         for key, label in self.capitals:
             values = [r["scores"].get(key) for r in self.rows if r["scores"].get(key) is not None]
             values.sort()
-            out.append({
-                "key": key, "label": label, "n": len(values),
-                "min": values[0] if values else None,
-                "median": scoring.median_or_none(values),
-                "max": values[-1] if values else None,
-                "weak": sum(1 for v in values if v < scoring.LOW_SCORE),
-            })
+            out.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "n": len(values),
+                    "min": values[0] if values else None,
+                    "median": scoring.median_or_none(values),
+                    "max": values[-1] if values else None,
+                    "weak": sum(1 for v in values if v < scoring.LOW_SCORE),
+                }
+            )
         return out
 
     def shared_needs(self) -> list[dict]:
@@ -267,16 +296,13 @@ class RegionalOverview:
 def regional_overview(
     *, user, body: Organisation, year: int | None = None, population_class: str = ""
 ) -> RegionalOverview:
-    """Return members × capitals for what members shared with the body; a fixed number of queries."""
+    """Return members × capitals for what members shared with the body, in fixed queries."""
     # One filter() call, so the body, role and dates are those of the same membership.
-    members_qs = (
-        Organisation.objects.filter(
-            pk__in=Membership.objects.filter(
-                _current_membership(timezone.localdate()), body=body
-            ).values("member_id")
-        )
-        .order_by("name")
-    )
+    members_qs = Organisation.objects.filter(
+        pk__in=Membership.objects.filter(
+            _current_membership(timezone.localdate()), body=body
+        ).values("member_id")
+    ).order_by("name")
     if population_class:
         low, high = POPULATION_BOUNDS[population_class]
         members_qs = members_qs.filter(population__gte=low)
@@ -290,9 +316,15 @@ def regional_overview(
         assessment__sharing_level__in=SHARED_LEVELS,
     )
     rows = list(
-        shared.order_by("assessment__organisation_id", "-assessment__year", "-assessment__published_at")
-        .values_list("assessment__organisation_id", "assessment__year", "assessment_id",
-                     "capital_key", "score")
+        shared.order_by(
+            "assessment__organisation_id", "-assessment__year", "-assessment__published_at"
+        ).values_list(
+            "assessment__organisation_id",
+            "assessment__year",
+            "assessment_id",
+            "capital_key",
+            "score",
+        )
     )
     years = sorted({r[1] for r in rows})
     if year is None and years:
@@ -312,13 +344,19 @@ def regional_overview(
     table = []
     for m in members:
         entry = scores.get((m.pk, year), {})
-        table.append({"org": m, "scores": entry.get("scores", {}),
-                      "assessment_id": entry.get("assessment_id")})
+        table.append(
+            {
+                "org": m,
+                "scores": entry.get("scores", {}),
+                "assessment_id": entry.get("assessment_id"),
+            }
+        )
     trends = {
         key: {y: scoring.median_or_none(by_year[y][key]) for y in years} for key, _l in capitals
     }
-    return RegionalOverview(body=body, year=year, years=years, capitals=capitals, rows=table,
-                            trends=trends)
+    return RegionalOverview(
+        body=body, year=year, years=years, capitals=capitals, rows=table, trends=trends
+    )
 
 
 def regional_years(body: Organisation) -> list[int]:
@@ -356,21 +394,25 @@ def statement_details(
     if results is None:
         results = assessment_capital_results(assessment)
     statements = {
-        s.pk: s for s in Statement.objects.filter(capital__framework_id=assessment.framework_id)
-        .select_related("capital")
+        s.pk: s
+        for s in Statement.objects.filter(
+            capital__framework_id=assessment.framework_id
+        ).select_related("capital")
     }
     agreed = {a.statement_id: a for a in AgreedScore.objects.filter(assessment=assessment)}
     people = {r.pk: r for r in respondents(assessment)}
     out = []
     for key, capital in results.items():
         for sr in capital.statements:
-            out.append({
-                "capital_key": key,
-                "statement": statements[sr.statement_id],
-                "result": sr,
-                "agreed": agreed.get(sr.statement_id),
-                "disagreeing": [people[r] for r in sr.disagreeing if r in people],
-            })
+            out.append(
+                {
+                    "capital_key": key,
+                    "statement": statements[sr.statement_id],
+                    "result": sr,
+                    "agreed": agreed.get(sr.statement_id),
+                    "disagreeing": [people[r] for r in sr.disagreeing if r in people],
+                }
+            )
     return out
 
 
@@ -383,7 +425,11 @@ def needs_from_notes(assessment: Assessment) -> list[dict]:
         .order_by("capital__order", "respondent__role_group")
     )
     return [
-        {"capital": n.capital, "text": n.strengthen, "form": n.get_collaboration_form_display(),
-         "role_group": n.respondent.get_role_group_display()}
+        {
+            "capital": n.capital,
+            "text": n.strengthen,
+            "form": n.get_collaboration_form_display(),
+            "role_group": n.respondent.get_role_group_display(),
+        }
         for n in notes
     ]

@@ -85,9 +85,15 @@ def assessment_create(
     if framework is None:
         raise ValidationError(_("No framework version is marked as current."))
     assessment = Assessment(
-        organisation=organisation, framework=framework, year=year, purpose=purpose,
-        purpose_note=purpose_note, mode=mode, sharing_level=sharing_level,
-        created_by=actor if getattr(actor, "pk", None) else None, is_demo=is_demo,
+        organisation=organisation,
+        framework=framework,
+        year=year,
+        purpose=purpose,
+        purpose_note=purpose_note,
+        mode=mode,
+        sharing_level=sharing_level,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        is_demo=is_demo,
     )
     assessment.full_clean()
     try:
@@ -97,31 +103,45 @@ def assessment_create(
         raise ValidationError(
             {"year": _("An assessment with this year and purpose already exists.")}
         ) from exc
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=assessment,
-                 organisation=organisation, after=snapshot(assessment))
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=assessment,
+        organisation=organisation,
+        after=snapshot(assessment),
+    )
     return assessment
 
 
 @transaction.atomic
 def assessment_update_sharing(*, actor, assessment: Assessment, sharing_level: str) -> Assessment:
-    _require(permissions.can_manage_assessment(actor, assessment),
-             _("You may not change this assessment."))
+    _require(
+        permissions.can_manage_assessment(actor, assessment),
+        _("You may not change this assessment."),
+    )
     if sharing_level not in SharingLevel.values:
         raise ValidationError({"sharing_level": _("Choose a valid sharing level.")})
     before = {"sharing_level": assessment.sharing_level}
     assessment.sharing_level = sharing_level
     assessment.save(update_fields=["sharing_level"])
-    audit_record(actor=actor, action=AuditAction.UPDATE, obj=assessment,
-                 organisation=assessment.organisation, before=before,
-                 after={"sharing_level": sharing_level})
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=assessment,
+        organisation=assessment.organisation,
+        before=before,
+        after={"sharing_level": sharing_level},
+    )
     return assessment
 
 
 @transaction.atomic
 def assessment_transition(*, actor, assessment: Assessment, action: str) -> Assessment:
     """Move the assessment: open, close, publish or reopen (reopening is audited like all)."""
-    _require(permissions.can_manage_assessment(actor, assessment),
-             _("You may not change this assessment."))
+    _require(
+        permissions.can_manage_assessment(actor, assessment),
+        _("You may not change this assessment."),
+    )
     if action not in TRANSITIONS:
         raise ValidationError(_("Unknown action."))
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
@@ -129,8 +149,10 @@ def assessment_transition(*, actor, assessment: Assessment, action: str) -> Asse
     if assessment.status not in allowed_from:
         raise ValidationError(
             _("An assessment that is %(status)s cannot be %(action)s.")
-            % {"status": assessment.get_status_display().lower(),
-               "action": str(ACTION_LABELS[action]).lower()},
+            % {
+                "status": assessment.get_status_display().lower(),
+                "action": str(ACTION_LABELS[action]).lower(),
+            },
             code="invalid_transition",
         )
     if action == "open" and not assessment.respondents.exists():
@@ -144,9 +166,14 @@ def assessment_transition(*, actor, assessment: Assessment, action: str) -> Asse
         assessment.published_at = None
         AssessmentResult.objects.filter(assessment=assessment).delete()
     assessment.save(update_fields=["status", "published_at"])
-    audit_record(actor=actor, action=AuditAction.UPDATE, obj=assessment,
-                 organisation=assessment.organisation, before=before,
-                 after={"status": target, "transition": action})
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=assessment,
+        organisation=assessment.organisation,
+        before=before,
+        after={"status": target, "transition": action},
+    )
     return assessment
 
 
@@ -158,8 +185,11 @@ def _store_results(assessment: Assessment) -> None:
     AssessmentResult.objects.bulk_create(
         [
             AssessmentResult(
-                assessment=assessment, capital_key=key, score=r.score,
-                share_answered=round(r.share_answered, 3), consensus=r.consensus,
+                assessment=assessment,
+                capital_key=key,
+                score=r.score,
+                share_answered=round(r.share_answered, 3),
+                consensus=r.consensus,
             )
             for key, r in results.items()
         ]
@@ -169,38 +199,49 @@ def _store_results(assessment: Assessment) -> None:
 @transaction.atomic
 def respondent_add(*, actor, assessment: Assessment, user, role_group: str) -> Respondent:
     """Invite a person of the organisation to answer, in a role group."""
-    _require(permissions.can_manage_assessment(actor, assessment),
-             _("You may not change this assessment."))
+    _require(
+        permissions.can_manage_assessment(actor, assessment),
+        _("You may not change this assessment."),
+    )
     # Read the status again under a lock: it may have been closed since the caller loaded it.
-    assessment = Assessment.objects.select_for_update().select_related("organisation").get(
-        pk=assessment.pk
+    assessment = (
+        Assessment.objects.select_for_update().select_related("organisation").get(pk=assessment.pk)
     )
     if assessment.status in (Status.CLOSED, Status.PUBLISHED):
         raise ValidationError(_("Respondents cannot be added to a closed assessment."))
-    if not OrganisationRole.objects.filter(user=user, organisation=assessment.organisation).exists():
+    if not OrganisationRole.objects.filter(
+        user=user, organisation=assessment.organisation
+    ).exists():
         raise ValidationError(
-            {"user": _("Only people with a role in %(org)s can answer its assessment.")
-             % {"org": assessment.organisation.name}}
+            {
+                "user": _("Only people with a role in %(org)s can answer its assessment.")
+                % {"org": assessment.organisation.name}
+            }
         )
     if assessment.mode == Mode.INDIVIDUAL and assessment.respondents.exists():
-        raise ValidationError(
-            {"user": _("An assessment made alone has exactly one respondent.")}
-        )
+        raise ValidationError({"user": _("An assessment made alone has exactly one respondent.")})
     respondent, created = Respondent.objects.get_or_create(
         assessment=assessment, user=user, defaults={"role_group": role_group}
     )
     if not created:
         raise ValidationError({"user": _("This person is already a respondent.")})
     respondent.full_clean()
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=respondent,
-                 organisation=assessment.organisation,
-                 after={"user": user.email, "role_group": role_group})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=respondent,
+        organisation=assessment.organisation,
+        after={"user": user.email, "role_group": role_group},
+    )
     return respondent
 
 
 def _respondent_for(actor, assessment: Assessment) -> Respondent:
-    respondent = Respondent.objects.filter(assessment=assessment, user_id=actor.pk).first() \
-        if getattr(actor, "is_authenticated", False) else None
+    respondent = (
+        Respondent.objects.filter(assessment=assessment, user_id=actor.pk).first()
+        if getattr(actor, "is_authenticated", False)
+        else None
+    )
     if respondent is None:
         raise PermissionDenied(_("You are not a respondent of this assessment."))
     if not permissions.can_answer_assessment(actor, assessment, respondent):
@@ -226,14 +267,20 @@ def answer_save(
     framework_version: str | None = None,
 ) -> Answer:
     """Save one answer. `score` None with dont_know=True means "don't know"."""
-    assessment = Assessment.objects.select_for_update().select_related(
-        "framework", "organisation"
-    ).get(pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("framework", "organisation")
+        .get(pk=assessment.pk)
+    )
     respondent = _respondent_for(actor, assessment)
     if framework_version is not None and framework_version != assessment.framework.version:
         raise ValidationError(
-            {"framework_version": _("The assessment uses framework version %(v)s, not %(given)s.")
-             % {"v": assessment.framework.version, "given": framework_version}},
+            {
+                "framework_version": _(
+                    "The assessment uses framework version %(v)s, not %(given)s."
+                )
+                % {"v": assessment.framework.version, "given": framework_version}
+            },
             code="framework_mismatch",
         )
     if statement.capital.framework_id != assessment.framework_id:
@@ -245,23 +292,34 @@ def answer_save(
         score = None
     elif score is None:
         raise ValidationError({"score": _("Choose a level from 0 to 4 or “don't know”.")})
-    elif not isinstance(score, int) or isinstance(score, bool) or not SCALE_MIN <= score <= SCALE_MAX:
+    elif (
+        not isinstance(score, int) or isinstance(score, bool) or not SCALE_MIN <= score <= SCALE_MAX
+    ):
         raise ValidationError(
             {"score": _("The score must be a whole number from 0 to 4.")}, code="out_of_scale"
         )
     answer, created = Answer.objects.select_for_update().get_or_create(
-        respondent=respondent, statement=statement,
+        respondent=respondent,
+        statement=statement,
         defaults={"score": score, "dont_know": dont_know, "evidence": evidence},
     )
-    before = None if created else {"score": answer.score, "dont_know": answer.dont_know,
-                                   "evidence": answer.evidence}
+    before = (
+        None
+        if created
+        else {"score": answer.score, "dont_know": answer.dont_know, "evidence": answer.evidence}
+    )
     answer.score, answer.dont_know, answer.evidence = score, dont_know, evidence
     answer.full_clean()
     answer.save()
-    audit_record(actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE,
-                 obj=answer, organisation=assessment.organisation,
-                 object_repr=f"{assessment} · {statement.key}", before=before,
-                 after={"score": score, "dont_know": dont_know, "evidence": evidence})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=answer,
+        organisation=assessment.organisation,
+        object_repr=f"{assessment} · {statement.key}",
+        before=before,
+        after={"score": score, "dont_know": dont_know, "evidence": evidence},
+    )
     return answer
 
 
@@ -270,8 +328,8 @@ def capital_note_save(
     *, actor, assessment: Assessment, capital: Capital, strengthen: str, collaboration_form: str
 ) -> CapitalNote:
     """Save what would strengthen a capital and which collaboration form would help."""
-    assessment = Assessment.objects.select_for_update().select_related("organisation").get(
-        pk=assessment.pk
+    assessment = (
+        Assessment.objects.select_for_update().select_related("organisation").get(pk=assessment.pk)
     )
     respondent = _respondent_for(actor, assessment)
     if capital.framework_id != assessment.framework_id:
@@ -279,26 +337,36 @@ def capital_note_save(
     if collaboration_form and collaboration_form not in CollaborationForm.values:
         raise ValidationError({"collaboration_form": _("Choose a valid collaboration form.")})
     note, created = CapitalNote.objects.update_or_create(
-        respondent=respondent, capital=capital,
+        respondent=respondent,
+        capital=capital,
         defaults={"strengthen": strengthen, "collaboration_form": collaboration_form},
     )
-    audit_record(actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE,
-                 obj=note, organisation=assessment.organisation,
-                 object_repr=f"{assessment} · {capital.key}",
-                 after={"strengthen": strengthen, "collaboration_form": collaboration_form})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=note,
+        organisation=assessment.organisation,
+        object_repr=f"{assessment} · {capital.key}",
+        after={"strengthen": strengthen, "collaboration_form": collaboration_form},
+    )
     return note
 
 
 @transaction.atomic
 def respondent_mark_done(*, actor, assessment: Assessment) -> Respondent:
-    assessment = Assessment.objects.select_for_update().select_related("organisation").get(
-        pk=assessment.pk
+    assessment = (
+        Assessment.objects.select_for_update().select_related("organisation").get(pk=assessment.pk)
     )
     respondent = _respondent_for(actor, assessment)
     respondent.submitted_at = timezone.now()
     respondent.save(update_fields=["submitted_at"])
-    audit_record(actor=actor, action=AuditAction.UPDATE, obj=respondent,
-                 organisation=assessment.organisation, after={"submitted": True})
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=respondent,
+        organisation=assessment.organisation,
+        after={"submitted": True},
+    )
     return respondent
 
 
@@ -318,27 +386,38 @@ def agreed_score_save(
     agreed score yet). If someone saved in between, nothing is written and
     StaleEditError carries the other person's value.
     """
-    _require(permissions.can_manage_assessment(actor, assessment),
-             _("Only the organisation's coordinators may record agreed scores."))
+    _require(
+        permissions.can_manage_assessment(actor, assessment),
+        _("Only the organisation's coordinators may record agreed scores."),
+    )
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status not in (Status.OPEN, Status.CLOSED):
         raise ValidationError(
-            _("Agreed scores can be recorded while the assessment is open or closed, not when "
-              "it is %(status)s.") % {"status": assessment.get_status_display().lower()},
+            _(
+                "Agreed scores can be recorded while the assessment is open or closed, not when "
+                "it is %(status)s."
+            )
+            % {"status": assessment.get_status_display().lower()},
             code="not_editable",
         )
     if statement.capital.framework_id != assessment.framework_id:
-        raise ValidationError({"statement": _("The statement belongs to another framework version.")})
+        raise ValidationError(
+            {"statement": _("The statement belongs to another framework version.")}
+        )
     if not isinstance(score, int) or isinstance(score, bool) or not SCALE_MIN <= score <= SCALE_MAX:
         raise ValidationError({"score": _("The score must be a whole number from 0 to 4.")})
-    current = AgreedScore.objects.select_for_update().filter(
-        assessment=assessment, statement=statement
-    ).first()
+    current = (
+        AgreedScore.objects.select_for_update()
+        .filter(assessment=assessment, statement=statement)
+        .first()
+    )
     seen = expected_version or 0
     if (current.version if current else 0) != seen:
         raise StaleEditError(
-            _("Someone else saved an agreed score for this statement while you were looking. "
-              "Their value is shown; save again to replace it."),
+            _(
+                "Someone else saved an agreed score for this statement while you were looking. "
+                "Their value is shown; save again to replace it."
+            ),
             current=current,
         )
     before = {"score": current.score, "rationale": current.rationale} if current else None
@@ -348,45 +427,77 @@ def agreed_score_save(
         current.version += 1
     current.score, current.rationale, current.updated_by = score, rationale, actor
     current.save()
-    audit_record(actor=actor, action=AuditAction.UPDATE if before else AuditAction.CREATE,
-                 obj=current, organisation=assessment.organisation,
-                 object_repr=f"{assessment} · {statement.key}", before=before,
-                 after={"score": score, "rationale": rationale})
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        obj=current,
+        organisation=assessment.organisation,
+        object_repr=f"{assessment} · {statement.key}",
+        before=before,
+        after={"score": score, "rationale": rationale},
+    )
     return current
 
 
 def framework_import(*, data: dict, make_current: bool = True, actor=None) -> Framework:
     """Create a framework version from the JSON structure in framework_data/."""
+    keys = [s["key"] for c in data["capitals"] for s in c["statements"]]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        # Answers are looked up by statement key within a version, so keys must be unique.
+        raise ValidationError(
+            _("Statement keys must be unique within a framework version: %(keys)s")
+            % {"keys": ", ".join(duplicates)}
+        )
     with transaction.atomic():
         if make_current:
             Framework.objects.filter(is_current=True).update(is_current=False)
         steps = data.get("building_steps") or [[k] for k in data["building_order"]]
         framework = Framework.objects.create(
             version=data["version"],
-            title_sv=data["title"]["sv"], title_en=data["title"]["en"],
-            overall_sv=data["overall"]["sv"], overall_en=data["overall"]["en"],
-            source=data["source"], building_steps=steps,
+            title_sv=data["title"]["sv"],
+            title_en=data["title"]["en"],
+            overall_sv=data["overall"]["sv"],
+            overall_en=data["overall"]["en"],
+            source=data["source"],
+            building_steps=steps,
             building_order_sv=data.get("building_order_explanation", {}).get("sv", ""),
             building_order_en=data.get("building_order_explanation", {}).get("en", ""),
-            scale=data["scale"], collaboration_forms=data.get("collaboration_forms", []),
+            scale=data["scale"],
+            collaboration_forms=data.get("collaboration_forms", []),
             is_current=make_current,
         )
         for c_index, c in enumerate(data["capitals"]):
             capital = Capital.objects.create(
-                framework=framework, key=c["key"], order=c_index,
-                name_sv=c["name"]["sv"], name_en=c["name"]["en"],
-                definition_sv=c["definition"]["sv"], definition_en=c["definition"]["en"],
-                question_sv=c["guiding_question"]["sv"], question_en=c["guiding_question"]["en"],
+                framework=framework,
+                key=c["key"],
+                order=c_index,
+                name_sv=c["name"]["sv"],
+                name_en=c["name"]["en"],
+                definition_sv=c["definition"]["sv"],
+                definition_en=c["definition"]["en"],
+                question_sv=c["guiding_question"]["sv"],
+                question_en=c["guiding_question"]["en"],
             )
             Statement.objects.bulk_create(
                 [
-                    Statement(capital=capital, key=s["key"], order=s_index,
-                              text_sv=s["text"]["sv"], text_en=s["text"]["en"], levels=s["levels"])
+                    Statement(
+                        capital=capital,
+                        key=s["key"],
+                        order=s_index,
+                        text_sv=s["text"]["sv"],
+                        text_en=s["text"]["en"],
+                        levels=s["levels"],
+                    )
                     for s_index, s in enumerate(c["statements"])
                 ]
             )
-        audit_record(actor=actor, action=AuditAction.CREATE, obj=framework,
-                     after={"version": framework.version})
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=framework,
+            after={"version": framework.version},
+        )
     return framework
 
 
@@ -395,11 +506,18 @@ def framework_new_version(*, actor, source: Framework, version: str) -> Framewor
     """Copy a framework into a new version that staff can then reword or extend."""
     _require(permissions.is_platform_staff(actor), _("Only platform staff may edit the framework."))
     new = Framework.objects.create(
-        version=version, title_sv=source.title_sv, title_en=source.title_en,
-        overall_sv=source.overall_sv, overall_en=source.overall_en, source=source.source,
-        building_steps=source.building_steps, building_order_sv=source.building_order_sv,
-        building_order_en=source.building_order_en, scale=source.scale,
-        collaboration_forms=source.collaboration_forms, is_current=False,
+        version=version,
+        title_sv=source.title_sv,
+        title_en=source.title_en,
+        overall_sv=source.overall_sv,
+        overall_en=source.overall_en,
+        source=source.source,
+        building_steps=source.building_steps,
+        building_order_sv=source.building_order_sv,
+        building_order_en=source.building_order_en,
+        scale=source.scale,
+        collaboration_forms=source.collaboration_forms,
+        is_current=False,
     )
     for capital in source.capitals.prefetch_related("statements"):
         statements = list(capital.statements.all())
@@ -410,8 +528,12 @@ def framework_new_version(*, actor, source: Framework, version: str) -> Framewor
             s.pk = None
             s.capital = capital
         Statement.objects.bulk_create(statements)
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=new,
-                 after={"version": version, "copied_from": source.version})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=new,
+        after={"version": version, "copied_from": source.version},
+    )
     return new
 
 

@@ -80,16 +80,15 @@ def stacked_bars(
     left, right, top, bottom = 78, 12, 16, 40
     plot_w = width - left - right
     plot_h = height - top - bottom
-    totals = [
-        sum((s.values[i] or 0) for s in series) for i in range(len(categories))
-    ]
+    totals = [sum((s.values[i] or 0) for s in series) for i in range(len(categories))]
     y_max = nice_max(max(totals, default=0))
     n = max(len(categories), 1)
     slot = plot_w / n
     bar_w = slot * 0.66
     parts: list[str] = []
+    total_height = height + 24 * math.ceil(len(series) / 2)
     parts.append(
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 24 * math.ceil(len(series) / 2)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total_height}" '
         f'class="chart" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'preserveAspectRatio="xMinYMin meet">'
     )
@@ -107,7 +106,8 @@ def stacked_bars(
             f"{escape(format_number(value, decimals if y_max < 10 else 0))}</text>"
         )
     parts.append(
-        f'<text x="12" y="{top + plot_h / 2:.1f}" transform="rotate(-90 12 {top + plot_h / 2:.1f})" '
+        f'<text x="12" y="{top + plot_h / 2:.1f}" '
+        f'transform="rotate(-90 12 {top + plot_h / 2:.1f})" '
         f'text-anchor="middle" class="axis-label">{escape(unit)}</text>'
     )
     for i, category in enumerate(categories):
@@ -129,7 +129,8 @@ def stacked_bars(
             f'class="tick">{escape(category)}</text>'
         )
     parts.append(
-        f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" class="axis"/>'
+        f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '
+        'class="axis"/>'
     )
     # Legend, two entries per row, so long sector names fit.
     for j, s in enumerate(series):
@@ -137,9 +138,7 @@ def stacked_bars(
         lx = 12 + col * ((width - 24) / 2)
         ly = height + row * 24 - 6
         parts.append(f'<rect x="{lx:.1f}" y="{ly - 11}" width="14" height="14" fill="{s.colour}"/>')
-        parts.append(
-            f'<text x="{lx + 20:.1f}" y="{ly}" class="legend">{escape(s.label)}</text>'
-        )
+        parts.append(f'<text x="{lx + 20:.1f}" y="{ly}" class="legend">{escape(s.label)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text part above is escaped
 
@@ -202,21 +201,25 @@ def horizontal_bars(
         )
         if value is None:
             parts.append(
-                f'<text x="{left + 4}" y="{y + row_h / 2 + 4:.1f}" class="tick">{escape(missing_text)}</text>'
+                f'<text x="{left + 4}" y="{y + row_h / 2 + 4:.1f}" class="tick">'
+                f"{escape(missing_text)}</text>"
             )
         else:
             w = plot_w * max(0.0, min(value, maximum)) / maximum
             parts.append(
-                f'<rect x="{left}" y="{y + 6}" width="{w:.1f}" height="{row_h - 12}" fill="#1b5e8c">'
+                f'<rect x="{left}" y="{y + 6}" width="{w:.1f}" height="{row_h - 12}" '
+                'fill="#1b5e8c">'
                 f"<title>{escape(label)}: {short_number(value)}</title></rect>"
             )
             parts.append(
-                f'<text x="{left + w + 6:.1f}" y="{y + row_h / 2 + 4:.1f}" class="tick">{short_number(value)}</text>'
+                f'<text x="{left + w + 6:.1f}" y="{y + row_h / 2 + 4:.1f}" class="tick">'
+                f"{short_number(value)}</text>"
             )
         if markers is not None and markers[i] is not None:
             mx = left + plot_w * markers[i] / maximum
             parts.append(
-                f'<path d="M{mx:.1f},{y + 2} l6,0 l-6,{row_h - 4} l-6,-{row_h - 4} z" fill="#b3590d">'
+                f'<path d="M{mx:.1f},{y + 2} l6,0 l-6,{row_h - 4} l-6,-{row_h - 4} z" '
+                'fill="#b3590d">'
                 f"<title>{escape(marker_label)}: {short_number(markers[i])}</title></path>"
             )
     if markers is not None:

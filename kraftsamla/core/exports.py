@@ -24,7 +24,12 @@ def _safe(value):
 
 
 def export_response(
-    *, rows: Iterable[Sequence], headers: Sequence[str], fmt: str, filename: str, sheet: str = "Data"
+    *,
+    rows: Iterable[Sequence],
+    headers: Sequence[str],
+    fmt: str,
+    filename: str,
+    sheet: str = "Data",
 ) -> HttpResponse:
     """Return an HTTP download of the rows as CSV (UTF-8 with BOM) or XLSX."""
     if fmt == "xlsx":

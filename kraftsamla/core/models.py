@@ -59,7 +59,9 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["organisation", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+        )
 
     def changed_fields(self) -> list[tuple[str, object, object]]:
         """Return (field, before, after) for every field whose value changed."""

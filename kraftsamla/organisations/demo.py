@@ -26,14 +26,44 @@ from kraftsamla.organisations.models import (
 DEMO_PASSWORD = "kraftsamla-demo"
 
 GR_MEMBERS = [
-    "Ale", "Alingsås", "Göteborg", "Härryda", "Kungsbacka", "Kungälv", "Lerum",
-    "Lilla Edet", "Mölndal", "Partille", "Stenungsund", "Tjörn", "Öckerö",
+    "Ale",
+    "Alingsås",
+    "Göteborg",
+    "Härryda",
+    "Kungsbacka",
+    "Kungälv",
+    "Lerum",
+    "Lilla Edet",
+    "Mölndal",
+    "Partille",
+    "Stenungsund",
+    "Tjörn",
+    "Öckerö",
 ]
 VIABLE_CITIES = [
-    "Borås", "Borlänge", "Enköping", "Eskilstuna", "Gävle", "Göteborg", "Helsingborg",
-    "Järfälla", "Kalmar", "Karlstad", "Kristianstad", "Linköping", "Lund", "Malmö",
-    "Mariestad", "Nacka", "Skellefteå", "Stockholm", "Umeå", "Uppsala", "Växjö",
-    "Örebro", "Östersund",
+    "Borås",
+    "Borlänge",
+    "Enköping",
+    "Eskilstuna",
+    "Gävle",
+    "Göteborg",
+    "Helsingborg",
+    "Järfälla",
+    "Kalmar",
+    "Karlstad",
+    "Kristianstad",
+    "Linköping",
+    "Lund",
+    "Malmö",
+    "Mariestad",
+    "Nacka",
+    "Skellefteå",
+    "Stockholm",
+    "Umeå",
+    "Uppsala",
+    "Växjö",
+    "Örebro",
+    "Östersund",
 ]
 
 BODIES = [
@@ -62,8 +92,16 @@ PARTNERS = [
     ("vastkustens-energi-demo", "Västkustens Energi AB (påhittat)", OrganisationKind.COMPANY),
     ("exempelbygg-demo", "Exempelbygg i Mölndal AB (påhittat)", OrganisationKind.COMPANY),
     ("ostgota-logistik-demo", "Östgöta Logistik AB (påhittat)", OrganisationKind.COMPANY),
-    ("klimatforeningen-vast-demo", "Klimatföreningen Väst (påhittad)", OrganisationKind.CIVIL_SOCIETY),
-    ("studieforbundet-demo", "Studieförbundet Omställning (påhittat)", OrganisationKind.CIVIL_SOCIETY),
+    (
+        "klimatforeningen-vast-demo",
+        "Klimatföreningen Väst (påhittad)",
+        OrganisationKind.CIVIL_SOCIETY,
+    ),
+    (
+        "studieforbundet-demo",
+        "Studieförbundet Omställning (påhittat)",
+        OrganisationKind.CIVIL_SOCIETY,
+    ),
     ("energimyndigheten-demo", "Energimyndigheten", OrganisationKind.AGENCY),
 ]
 
@@ -79,31 +117,86 @@ class DemoUser:
 
 
 DEMO_USERS = [
-    DemoUser("personal@demo.kraftsamla.se", "Petra Plattform", None, None,
-             "platform staff", staff=True),
-    DemoUser("samordnare@demo.kraftsamla.se", "Sara Samordnare", "goteborgsregionen",
-             Role.ADMIN, "regional coordinator, administrator of Göteborgsregionen"),
-    DemoUser("admin.molndal@demo.kraftsamla.se", "Anna Administratör", "molndal",
-             Role.ADMIN, "administrator of Mölndal"),
-    DemoUser("redaktor.molndal@demo.kraftsamla.se", "Erik Redaktör", "molndal",
-             Role.EDITOR, "editor in Mölndal"),
-    DemoUser("lasare.molndal@demo.kraftsamla.se", "Lisa Läsare", "molndal",
-             Role.VIEWER, "viewer in Mölndal"),
-    DemoUser("strateg.ale@demo.kraftsamla.se", "Stina Strateg", "ale",
-             Role.EDITOR, "sustainability strategist in Ale (small municipality)"),
-    DemoUser("partner@demo.kraftsamla.se", "Pelle Partner", "chalmers-demo",
-             Role.VIEWER, "partner from academia"),
+    DemoUser(
+        "personal@demo.kraftsamla.se", "Petra Plattform", None, None, "platform staff", staff=True
+    ),
+    DemoUser(
+        "samordnare@demo.kraftsamla.se",
+        "Sara Samordnare",
+        "goteborgsregionen",
+        Role.ADMIN,
+        "regional coordinator, administrator of Göteborgsregionen",
+    ),
+    DemoUser(
+        "admin.molndal@demo.kraftsamla.se",
+        "Anna Administratör",
+        "molndal",
+        Role.ADMIN,
+        "administrator of Mölndal",
+    ),
+    DemoUser(
+        "redaktor.molndal@demo.kraftsamla.se",
+        "Erik Redaktör",
+        "molndal",
+        Role.EDITOR,
+        "editor in Mölndal",
+    ),
+    DemoUser(
+        "lasare.molndal@demo.kraftsamla.se",
+        "Lisa Läsare",
+        "molndal",
+        Role.VIEWER,
+        "viewer in Mölndal",
+    ),
+    DemoUser(
+        "strateg.ale@demo.kraftsamla.se",
+        "Stina Strateg",
+        "ale",
+        Role.EDITOR,
+        "sustainability strategist in Ale (small municipality)",
+    ),
+    DemoUser(
+        "partner@demo.kraftsamla.se",
+        "Pelle Partner",
+        "chalmers-demo",
+        Role.VIEWER,
+        "partner from academia",
+    ),
 ]
 
 PROFILES = [
-    ("molndal", SharingLevel.REGION, "Demo: Klimatstrateg på miljöförvaltningen", 1.5, 2030,
-     "Demo: Mölndal arbetar med klimatlöften, en klimatinvesteringsplan och samverkan med lokala företag."),
-    ("ale", SharingLevel.PRIVATE, "Demo: Hållbarhetsstrateg", 0.08, 2045,
-     "Demo: En strateg med 8 % av en tjänst samordnar klimatarbetet. Behöver stöd med ansökningar."),
-    ("kungsbacka", SharingLevel.PUBLIC, "Demo: Miljöstrateg", 1.0, 2040,
-     "Demo: Kungsbacka följer upp sina klimatmål i en årlig rapport."),
-    ("lerum", SharingLevel.REGION, "Demo: Klimatsamordnare", 0.5, 2040,
-     "Demo: Lerum har en klimatplan och vill hitta tvillingkommuner för mobilitetsfrågor."),
+    (
+        "molndal",
+        SharingLevel.REGION,
+        "Demo: Klimatstrateg på miljöförvaltningen",
+        1.5,
+        2030,
+        "Demo: Mölndal arbetar med klimatlöften, en klimatinvesteringsplan och samverkan med lokala företag.",
+    ),
+    (
+        "ale",
+        SharingLevel.PRIVATE,
+        "Demo: Hållbarhetsstrateg",
+        0.08,
+        2045,
+        "Demo: En strateg med 8 % av en tjänst samordnar klimatarbetet. Behöver stöd med ansökningar.",
+    ),
+    (
+        "kungsbacka",
+        SharingLevel.PUBLIC,
+        "Demo: Miljöstrateg",
+        1.0,
+        2040,
+        "Demo: Kungsbacka följer upp sina klimatmål i en årlig rapport.",
+    ),
+    (
+        "lerum",
+        SharingLevel.REGION,
+        "Demo: Klimatsamordnare",
+        0.5,
+        2040,
+        "Demo: Lerum har en klimatplan och vill hitta tvillingkommuner för mobilitetsfrågor.",
+    ),
 ]
 
 
@@ -125,46 +218,73 @@ def demo_data_load() -> list[DemoUser]:
     gr, vc = bodies["goteborgsregionen"], bodies["viable-cities-klimatneutrala-stader-2030"]
     for name in GR_MEMBERS:
         Membership.objects.get_or_create(
-            member=_municipality(name), body=gr, role=MembershipRole.MEMBER, start_date=None,
+            member=_municipality(name),
+            body=gr,
+            role=MembershipRole.MEMBER,
+            start_date=None,
             defaults={"is_demo": True},
         )
     for name in VIABLE_CITIES:
         Membership.objects.get_or_create(
-            member=_municipality(name), body=vc, role=MembershipRole.PARTICIPANT,
-            start_date=None, defaults={"is_demo": True},
+            member=_municipality(name),
+            body=vc,
+            role=MembershipRole.PARTICIPANT,
+            start_date=None,
+            defaults={"is_demo": True},
         )
     Membership.objects.get_or_create(
-        member=_municipality("Mjölby"), body=_municipality("Linköping"),
-        role=MembershipRole.TWIN_CITY, start_date=datetime.date(2024, 12, 1),
-        defaults={"end_date": datetime.date(2027, 10, 31), "is_demo": True,
-                  "note": "Viable Cities, utlysning våg 3"},
+        member=_municipality("Mjölby"),
+        body=_municipality("Linköping"),
+        role=MembershipRole.TWIN_CITY,
+        start_date=datetime.date(2024, 12, 1),
+        defaults={
+            "end_date": datetime.date(2027, 10, 31),
+            "is_demo": True,
+            "note": "Viable Cities, utlysning våg 3",
+        },
     )
     for slug, name, kind in PARTNERS:
         partner, _ = Organisation.objects.update_or_create(
-            slug=slug, defaults={"name": name, "kind": kind, "is_demo": True,
-                                 "description": "Demo: partner som visar plattformens aktörsgrupper."},
+            slug=slug,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "is_demo": True,
+                "description": "Demo: partner som visar plattformens aktörsgrupper.",
+            },
         )
         body = vc if slug in ("liu-demo", "ostgota-logistik-demo", "energimyndigheten-demo") else gr
         Membership.objects.get_or_create(
-            member=partner, body=body, role=MembershipRole.PARTNER, start_date=None,
+            member=partner,
+            body=body,
+            role=MembershipRole.PARTNER,
+            start_date=None,
             defaults={"is_demo": True},
         )
     for u in DEMO_USERS:
         user = User.objects.filter(email=u.email).first()
         if user is None:
-            user = User.objects.create_user(email=u.email, password=DEMO_PASSWORD,
-                                            full_name=u.name, is_demo=True)
+            user = User.objects.create_user(
+                email=u.email, password=DEMO_PASSWORD, full_name=u.name, is_demo=True
+            )
         user.is_staff = u.staff
         user.save(update_fields=["is_staff"])
         if u.org_slug:
             OrganisationRole.objects.update_or_create(
-                user=user, organisation=Organisation.objects.get(slug=u.org_slug),
+                user=user,
+                organisation=Organisation.objects.get(slug=u.org_slug),
                 defaults={"role": u.role},
             )
     for slug, level, contact, fte, year, summary in PROFILES:
         ClimateProfile.objects.update_or_create(
             organisation=Organisation.objects.get(slug=slug),
-            defaults={"sharing_level": level, "contact_name": contact, "staff_fte": fte,
-                      "target_year": year, "summary": summary, "is_demo": True},
+            defaults={
+                "sharing_level": level,
+                "contact_name": contact,
+                "staff_fte": fte,
+                "target_year": year,
+                "summary": summary,
+                "is_demo": True,
+            },
         )
     return DEMO_USERS

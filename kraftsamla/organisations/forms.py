@@ -28,7 +28,9 @@ class OrganisationFilterForm(forms.Form):
         label=_("Official code"),
         required=False,
         regex=r"^[0-9]{2}([0-9]{2})?$",
-        error_messages={"invalid": _("A code is two digits (county) or four digits (municipality).")},
+        error_messages={
+            "invalid": _("A code is two digits (county) or four digits (municipality).")
+        },
     )
 
     def __init__(self, *args, **kwargs):
@@ -77,7 +79,9 @@ class ClimateProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff_fte"].widget.attrs.update({"step": "0.01", "min": "0", "inputmode": "decimal"})
+        self.fields["staff_fte"].widget.attrs.update(
+            {"step": "0.01", "min": "0", "inputmode": "decimal"}
+        )
         self.fields["target_year"].widget.attrs.update({"min": "2020", "max": "2100"})
         self.fields["staff_fte"].min_value = 0
 

@@ -138,12 +138,6 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    def save(self, *args, **kwargs):
-        self.search_text = f"{self.name} {self.short_name}".casefold()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
-        super().save(*args, **kwargs)
-
     class Meta:
         ordering = ["name"]
         verbose_name = _("organisation")
@@ -164,6 +158,17 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_text = f"{self.name} {self.short_name}".casefold()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("organisations:detail", kwargs={"slug": self.slug})
 
     @property
     def display_name(self) -> str:
@@ -191,11 +196,6 @@ class Organisation(models.Model):
     def get_population_class_display(self) -> str:
         key = self.population_class
         return PopulationClass(key).label if key else ""
-
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("organisations:detail", kwargs={"slug": self.slug})
 
 
 class MembershipRole(models.TextChoices):
@@ -340,6 +340,9 @@ class Emission(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.year} {self.sector}"
+
 
 class Boundary(models.Model):
     """A municipality's boundary, pre-projected to an SVG path for the map."""
@@ -360,6 +363,9 @@ class Boundary(models.Model):
     class Meta:
         verbose_name = _("boundary")
         verbose_name_plural = _("boundaries")
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}"
 
 
 class ClimateProfile(models.Model):

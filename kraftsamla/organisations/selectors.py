@@ -157,9 +157,7 @@ def emission_table(organisation: Organisation) -> EmissionTable:
         release_ids.add(release_id)
     sectors = [(s.value, s.label) for s in EmissionSector if s.value in values]
     population = organisation.population
-    per_inhabitant = {
-        y: (totals[y] / population if population else None) for y in years
-    }
+    per_inhabitant = {y: (totals[y] / population if population else None) for y in years}
     release = DataRelease.objects.filter(pk__in=release_ids).first() if release_ids else None
     return EmissionTable(
         years=years,
@@ -260,13 +258,20 @@ def platform_stats() -> dict[str, int]:
         "counties": counts.get(OrganisationKind.COUNTY, 0),
         "bodies": sum(
             counts.get(k, 0)
-            for k in (OrganisationKind.REGIONAL_BODY, OrganisationKind.NATIONAL_PROGRAMME,
-                      OrganisationKind.REGION)
+            for k in (
+                OrganisationKind.REGIONAL_BODY,
+                OrganisationKind.NATIONAL_PROGRAMME,
+                OrganisationKind.REGION,
+            )
         ),
         "partners": sum(
             counts.get(k, 0)
-            for k in (OrganisationKind.COMPANY, OrganisationKind.UNIVERSITY,
-                      OrganisationKind.CIVIL_SOCIETY, OrganisationKind.AGENCY)
+            for k in (
+                OrganisationKind.COMPANY,
+                OrganisationKind.UNIVERSITY,
+                OrganisationKind.CIVIL_SOCIETY,
+                OrganisationKind.AGENCY,
+            )
         ),
     }
 

@@ -48,8 +48,10 @@ def climate_profile_update(
     )
     if not created and expected_version is not None and profile.version != expected_version:
         raise StaleEditError(
-            _("Someone else saved this profile while you were editing. Review their changes "
-              "below and save again."),
+            _(
+                "Someone else saved this profile while you were editing. Review their changes "
+                "below and save again."
+            ),
             code="stale",
         )
     before = None if created else snapshot(profile, PROFILE_FIELDS)
@@ -91,22 +93,33 @@ def membership_create(
     if actor is not None and not permissions.can_edit_organisation(actor, body):
         raise PermissionDenied(_("You may not change this body's members."))
     membership = Membership(
-        member=member, body=body, role=role, start_date=start_date, end_date=end_date,
-        note=note, is_demo=is_demo,
+        member=member,
+        body=body,
+        role=role,
+        start_date=start_date,
+        end_date=end_date,
+        note=note,
+        is_demo=is_demo,
     )
     membership.full_clean()
     # The unique constraint treats an empty start date as distinct from every other
     # one (SQL NULL semantics), so an open-ended link could be stored twice.
-    if start_date is None and Membership.objects.filter(
-        member=member, body=body, role=role, start_date__isnull=True
-    ).exists():
+    if (
+        start_date is None
+        and Membership.objects.filter(
+            member=member, body=body, role=role, start_date__isnull=True
+        ).exists()
+    ):
         raise ValidationError(
             _("%(member)s already has this role in %(body)s.") % {"member": member, "body": body},
             code="duplicate",
         )
     membership.save()
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=membership, organisation=body,
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=membership,
+        organisation=body,
         after=snapshot(membership),
     )
     return membership

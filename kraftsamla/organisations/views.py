@@ -54,8 +54,14 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
                 for o in qs
             ),
             headers=[
-                _("Code"), _("Name"), _("Kind"), _("Actor group"), _("County"),
-                _("Population"), _("FA region"), _("Link"),
+                _("Code"),
+                _("Name"),
+                _("Kind"),
+                _("Actor group"),
+                _("County"),
+                _("Population"),
+                _("FA region"),
+                _("Link"),
             ],
             fmt=fmt,
             filename="kraftsamla-organisationer",
@@ -169,12 +175,19 @@ def municipality_map(request: HttpRequest) -> HttpResponse:
     if metric == "emissions":
         values = selectors.latest_emissions_per_inhabitant()
         # Quantile-free fixed classes: readable and stable between years.
-        bounds = [(0, 3, "#e6f0f7"), (3, 5, "#a9cbe3"), (5, 8, "#5e9cc8"), (8, 15, "#2c6ea3"),
-                  (15, 10_000, "#123f66")]
+        bounds = [
+            (0, 3, "#e6f0f7"),
+            (3, 5, "#a9cbe3"),
+            (5, 8, "#5e9cc8"),
+            (8, 15, "#2c6ea3"),
+            (15, 10_000, "#123f66"),
+        ]
         for f in features:
             v = values.get(f["code"])
             f["value"] = v
-            f["fill"] = next((c for lo, hi, c in bounds if v is not None and lo <= v < hi), "#dddddd")
+            f["fill"] = next(
+                (c for lo, hi, c in bounds if v is not None and lo <= v < hi), "#dddddd"
+            )
         legend = [(lo, hi, c) for lo, hi, c in bounds]
     return render(
         request,

@@ -15,7 +15,6 @@ from kraftsamla.capacity.models import Assessment
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.support import services
 from kraftsamla.support.models import (
-    Enrolment,
     EnrolmentStatus,
     Need,
     Offer,

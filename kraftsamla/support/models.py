@@ -64,7 +64,8 @@ class Offer(models.Model):
     collaboration_form = models.CharField(
         _("collaboration form"), max_length=20, choices=CollaborationForm.choices
     )
-    target_groups = models.JSONField(_("target groups"), default=list)
+    # Empty: meant for anyone.
+    target_groups = models.JSONField(_("target groups"), default=list, blank=True)
     format = models.CharField(_("format"), max_length=32, choices=OfferFormat.choices)
     delivered_by = models.CharField(_("delivered by"), max_length=200, blank=True)
     seats = models.PositiveIntegerField(
@@ -218,6 +219,9 @@ class Enrolment(models.Model):
             models.UniqueConstraint(fields=["offer", "participant"], name="enrol_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.participant_id} → {self.offer_id} ({self.status})"
+
 
 class Rating(models.Model):
     """A participant's rating of an offer's usefulness after it ended."""
@@ -236,6 +240,9 @@ class Rating(models.Model):
                                    name="rating_score_1_to_5"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.score}/5"
+
 
 class DigestSubscription(models.Model):
     """Opt-in to a weekly e-mail of new offers relevant to one's municipality."""
@@ -250,3 +257,6 @@ class DigestSubscription(models.Model):
     class Meta:
         verbose_name = _("digest subscription")
         verbose_name_plural = _("digest subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ({self.organisation_id})"

@@ -26,5 +26,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Framework {data['version']} is already loaded.")
             return
         framework = framework_import(data=data)
-        self.stdout.write(self.style.SUCCESS(
-            f"Framework {framework.version} loaded with {framework.capitals.count()} capitals."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Framework {framework.version} loaded with {framework.capitals.count()} capitals."
+            )
+        )

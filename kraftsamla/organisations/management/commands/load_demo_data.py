@@ -27,6 +27,6 @@ class Command(BaseCommand):
             self.stdout.write("No framework loaded: run load_framework for demo assessments.")
         self.stdout.write(self.style.SUCCESS("Demo data loaded (all marked as demo)."))
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for u in users:
             self.stdout.write(f"  {u.email:<40} {u.description}")

@@ -12,9 +12,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--dir", type=Path, default=DATA_DIR,
+            "--dir",
+            type=Path,
+            default=DATA_DIR,
             help="Folder with counties.csv, municipalities.csv, emissions_by_sector.csv "
-                 "and municipalities.geojson (default: the files shipped with Kraftsamla).",
+            "and municipalities.geojson (default: the files shipped with Kraftsamla).",
         )
 
     def handle(self, *args, **options):
@@ -23,7 +25,5 @@ class Command(BaseCommand):
         except ReferenceDataError as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
-            raise CommandError(
-                f"{len(exc.errors)} problem(s) found; nothing was loaded."
-            ) from exc
+            raise CommandError(f"{len(exc.errors)} problem(s) found; nothing was loaded.") from exc
         self.stdout.write(self.style.SUCCESS(f"Reference data: {summary}"))
