@@ -22,8 +22,17 @@ HINT = "run scripts/i18n.sh, translate the listed entries in django.po, run it a
 
 # --- A small PO reader (polib is not a dependency) -------------------------------------------
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b",
-            "f": "\f", "v": "\v"}
+_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    '"': '"',
+    "\\": "\\",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+}
 _KEYWORD = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(".*")\s*$')
 
 
@@ -135,9 +144,7 @@ def po_entries() -> list[Entry]:
 def header(po_entries) -> dict[str, str]:
     first = po_entries[0]
     assert first.msgid == "" and first.msgctxt is None, "the PO header must come first"
-    return dict(
-        line.split(":", 1) for line in first.msgstr[0].splitlines() if ":" in line
-    )
+    return dict(line.split(":", 1) for line in first.msgstr[0].splitlines() if ":" in line)
 
 
 @pytest.fixture(scope="module")
@@ -224,8 +231,9 @@ def test_placeholders_and_markup_match(messages):
         for source, translation in pairs:
             if not translation:
                 continue  # reported by test_every_entry_is_translated
-            failures += [f"{e.label}: {p}" for p in _placeholder_problems(source, translation,
-                                                                          e.flags)]
+            failures += [
+                f"{e.label}: {p}" for p in _placeholder_problems(source, translation, e.flags)
+            ]
     assert not failures, "\n".join(failures)
 
 

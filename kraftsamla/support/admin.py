@@ -14,7 +14,14 @@ class OfferAdmin(admin.ModelAdmin):
 
 @admin.register(Need)
 class NeedAdmin(admin.ModelAdmin):
-    list_display = ["organisation", "capital", "collaboration_form", "priority", "year", "sharing_level"]
+    list_display = [
+        "organisation",
+        "capital",
+        "collaboration_form",
+        "priority",
+        "year",
+        "sharing_level",
+    ]
     list_filter = ["capital", "sharing_level", "year"]
     raw_id_fields = ["organisation", "source_note", "created_by"]
 

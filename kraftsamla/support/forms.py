@@ -13,27 +13,41 @@ from kraftsamla.support.models import OfferFormat, OfferStatus, Priority, Target
 class OfferForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
-    capitals = forms.MultipleChoiceField(label=_("Capitals it strengthens"), choices=CapitalKey.choices,
-                                         widget=forms.CheckboxSelectMultiple)
-    collaboration_form = forms.ChoiceField(label=_("Collaboration form"), choices=CollaborationForm.choices,
-                                           widget=forms.RadioSelect)
-    target_groups = forms.MultipleChoiceField(label=_("Target groups"), choices=TargetGroup.choices,
-                                              widget=forms.CheckboxSelectMultiple, required=False)
+    capitals = forms.MultipleChoiceField(
+        label=_("Capitals it strengthens"),
+        choices=CapitalKey.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    collaboration_form = forms.ChoiceField(
+        label=_("Collaboration form"), choices=CollaborationForm.choices, widget=forms.RadioSelect
+    )
+    target_groups = forms.MultipleChoiceField(
+        label=_("Target groups"),
+        choices=TargetGroup.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     format = forms.ChoiceField(label=_("Format"), choices=OfferFormat.choices)
     delivered_by = forms.CharField(label=_("Delivered by"), max_length=200, required=False)
-    seats = forms.IntegerField(label=_("Seats"), min_value=1, required=False,
-                               help_text=_("Leave empty for no limit."))
+    seats = forms.IntegerField(
+        label=_("Seats"), min_value=1, required=False, help_text=_("Leave empty for no limit.")
+    )
     is_continuous = forms.BooleanField(label=_("Continuous (no end date)"), required=False)
-    start_date = forms.DateField(label=_("Starts"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=_("Ends"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
-    cost = forms.CharField(label=_("Cost"), max_length=200, required=False,
-                           help_text=_("Empty if free."))
+    start_date = forms.DateField(
+        label=_("Starts"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(
+        label=_("Ends"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    cost = forms.CharField(
+        label=_("Cost"), max_length=200, required=False, help_text=_("Empty if free.")
+    )
     status = forms.ChoiceField(label=_("Status"), choices=OfferStatus.choices)
     contact_name = forms.CharField(label=_("Contact"), max_length=200, required=False)
     contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
-    open_to_all_members = forms.BooleanField(label=_("Open to all members"), required=False, initial=True)
+    open_to_all_members = forms.BooleanField(
+        label=_("Open to all members"), required=False, initial=True
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -46,17 +60,26 @@ class OfferForm(forms.Form):
 class NeedForm(forms.Form):
     capital = forms.ChoiceField(label=_("Capital"), choices=CapitalKey.choices)
     collaboration_form = forms.ChoiceField(
-        label=_("Preferred collaboration form"), required=False,
+        label=_("Preferred collaboration form"),
+        required=False,
         choices=[("", _("No preference")), *CollaborationForm.choices],
     )
-    description = forms.CharField(label=_("What do you need?"), widget=forms.Textarea(attrs={"rows": 3}))
-    priority = forms.TypedChoiceField(label=_("Priority"), coerce=int, choices=Priority.choices,
-                                      initial=Priority.MEDIUM)
-    target_group = forms.ChoiceField(label=_("Target group"), required=False,
-                                     choices=[("", _("Any")), *TargetGroup.choices])
+    description = forms.CharField(
+        label=_("What do you need?"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), coerce=int, choices=Priority.choices, initial=Priority.MEDIUM
+    )
+    target_group = forms.ChoiceField(
+        label=_("Target group"), required=False, choices=[("", _("Any")), *TargetGroup.choices]
+    )
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    sharing_level = forms.ChoiceField(label=_("Sharing"), choices=SharingLevel.choices,
-                                      initial=SharingLevel.REGION, widget=forms.RadioSelect)
+    sharing_level = forms.ChoiceField(
+        label=_("Sharing"),
+        choices=SharingLevel.choices,
+        initial=SharingLevel.REGION,
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,17 +93,29 @@ class EnrolForm(forms.Form):
         super().__init__(*args, **kwargs)
         if organisation is not None:
             self.fields["participant"].queryset = User.objects.filter(
-                organisation_roles__organisation=organisation, is_active=True).order_by("full_name", "email")
-        self.fields["participant"].label_from_instance = lambda u: f"{u.full_name or u.email} ({u.email})"
+                organisation_roles__organisation=organisation, is_active=True
+            ).order_by("full_name", "email")
+        self.fields["participant"].label_from_instance = lambda u: (
+            f"{u.full_name or u.email} ({u.email})"
+        )
 
 
 class RatingForm(forms.Form):
-    score = forms.TypedChoiceField(label=_("How useful was it? (1 = not at all, 5 = very)"), coerce=int,
-                                   choices=[(i, str(i)) for i in range(1, 6)], widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    score = forms.TypedChoiceField(
+        label=_("How useful was it? (1 = not at all, 5 = very)"),
+        coerce=int,
+        choices=[(i, str(i)) for i in range(1, 6)],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class GridFilterForm(forms.Form):
-    target_group = forms.ChoiceField(label=_("Target group"), required=False,
-                                     choices=[("", _("All target groups")), *TargetGroup.choices])
+    target_group = forms.ChoiceField(
+        label=_("Target group"),
+        required=False,
+        choices=[("", _("All target groups")), *TargetGroup.choices],
+    )
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)

@@ -55,7 +55,9 @@ class Offer(models.Model):
     """A support offer from a regional body or programme to its member municipalities."""
 
     provider = models.ForeignKey(
-        "organisations.Organisation", verbose_name=_("offered by"), on_delete=models.CASCADE,
+        "organisations.Organisation",
+        verbose_name=_("offered by"),
+        on_delete=models.CASCADE,
         related_name="support_offers",
     )
     title = models.CharField(_("title"), max_length=200)
@@ -75,20 +77,27 @@ class Offer(models.Model):
     start_date = models.DateField(_("starts"), null=True, blank=True)
     end_date = models.DateField(_("ends"), null=True, blank=True)
     cost = models.CharField(_("cost"), max_length=200, blank=True, help_text=_("Empty if free."))
-    status = models.CharField(_("status"), max_length=10, choices=OfferStatus.choices,
-                              default=OfferStatus.PLANNED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OfferStatus.choices, default=OfferStatus.PLANNED
+    )
     contact_name = models.CharField(_("contact"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     open_to_all_members = models.BooleanField(_("open to all members"), default=True)
     open_to = models.ManyToManyField(
-        "organisations.Organisation", verbose_name=_("open to these members"), blank=True,
+        "organisations.Organisation",
+        verbose_name=_("open to these members"),
+        blank=True,
         related_name="+",
     )
     catalogue_key = models.SlugField(_("starter catalogue key"), max_length=80, blank=True)
     source_ref = models.CharField(_("source"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -100,13 +109,15 @@ class Offer(models.Model):
         verbose_name_plural = _("offers")
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True)
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
                 | Q(end_date__gte=models.F("start_date")),
                 name="offer_dates_ordered",
                 violation_error_message=_("The end date must not be before the start date."),
             ),
             models.UniqueConstraint(
-                fields=["provider", "catalogue_key"], condition=~Q(catalogue_key=""),
+                fields=["provider", "catalogue_key"],
+                condition=~Q(catalogue_key=""),
                 name="offer_catalogue_key_once_per_provider",
             ),
         ]
@@ -143,29 +154,44 @@ class Need(models.Model):
     """A municipality's need for support in one capital."""
 
     organisation = models.ForeignKey(
-        "organisations.Organisation", verbose_name=_("organisation"), on_delete=models.CASCADE,
+        "organisations.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
         related_name="support_needs",
     )
     capital = models.CharField(_("capital"), max_length=20, choices=CapitalKey.choices)
     collaboration_form = models.CharField(
-        _("preferred collaboration form"), max_length=20, choices=CollaborationForm.choices,
+        _("preferred collaboration form"),
+        max_length=20,
+        choices=CollaborationForm.choices,
         blank=True,
     )
     description = models.TextField(_("description"))
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices,
-                                                default=Priority.MEDIUM)
-    target_group = models.CharField(_("target group"), max_length=30, choices=TargetGroup.choices,
-                                    blank=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.MEDIUM
+    )
+    target_group = models.CharField(
+        _("target group"), max_length=30, choices=TargetGroup.choices, blank=True
+    )
     year = models.PositiveSmallIntegerField(_("year"))
-    sharing_level = models.CharField(_("sharing"), max_length=16, choices=SharingLevel.choices,
-                                     default=SharingLevel.REGION)
+    sharing_level = models.CharField(
+        _("sharing"), max_length=16, choices=SharingLevel.choices, default=SharingLevel.REGION
+    )
     source_note = models.OneToOneField(
-        "capacity.CapitalNote", verbose_name=_("from assessment note"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="need",
+        "capacity.CapitalNote",
+        verbose_name=_("from assessment note"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="need",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
@@ -194,21 +220,30 @@ class EnrolmentStatus(models.TextChoices):
 class Enrolment(models.Model):
     """A person from a member municipality taking part in an offer."""
 
-    offer = models.ForeignKey(Offer, verbose_name=_("offer"), on_delete=models.CASCADE,
-                              related_name="enrolments")
+    offer = models.ForeignKey(
+        Offer, verbose_name=_("offer"), on_delete=models.CASCADE, related_name="enrolments"
+    )
     organisation = models.ForeignKey(
-        "organisations.Organisation", verbose_name=_("municipality"), on_delete=models.CASCADE,
+        "organisations.Organisation",
+        verbose_name=_("municipality"),
+        on_delete=models.CASCADE,
         related_name="support_enrolments",
     )
     participant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("participant"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
         related_name="support_enrolments",
     )
     status = models.CharField(_("status"), max_length=10, choices=EnrolmentStatus.choices)
     created_at = models.DateTimeField(_("enrolled"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("enrolled by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("enrolled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -226,8 +261,9 @@ class Enrolment(models.Model):
 class Rating(models.Model):
     """A participant's rating of an offer's usefulness after it ended."""
 
-    enrolment = models.OneToOneField(Enrolment, verbose_name=_("enrolment"),
-                                     on_delete=models.CASCADE, related_name="rating")
+    enrolment = models.OneToOneField(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.CASCADE, related_name="rating"
+    )
     score = models.PositiveSmallIntegerField(_("usefulness (1–5)"))
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("rated"), auto_now_add=True)
@@ -236,8 +272,9 @@ class Rating(models.Model):
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
         constraints = [
-            models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5),
-                                   name="rating_score_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(score__gte=1) & Q(score__lte=5), name="rating_score_1_to_5"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -247,10 +284,18 @@ class Rating(models.Model):
 class DigestSubscription(models.Model):
     """Opt-in to a weekly e-mail of new offers relevant to one's municipality."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"),
-                                on_delete=models.CASCADE, related_name="digest_subscription")
-    organisation = models.ForeignKey("organisations.Organisation", verbose_name=_("municipality"),
-                                     on_delete=models.CASCADE, related_name="+")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="digest_subscription",
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("municipality"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     is_active = models.BooleanField(_("active"), default=True)
     last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
 

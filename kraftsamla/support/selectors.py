@@ -51,6 +51,7 @@ def _current_members(body: Organisation) -> list[Organisation]:
     return list(
         Organisation.objects.filter(
             Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today),
+            Q(memberships__start_date__isnull=True) | Q(memberships__start_date__lte=today),
             memberships__body=body,
             memberships__role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT],
         )
@@ -77,8 +78,10 @@ def offer_get(pk: int) -> Offer:
 
 def enrolments_of_offer(offer: Offer) -> list[Enrolment]:
     return list(
-        Enrolment.objects.filter(offer=offer).exclude(status=EnrolmentStatus.CANCELLED)
-        .select_related("participant", "organisation").order_by("status", "created_at", "id")
+        Enrolment.objects.filter(offer=offer)
+        .exclude(status=EnrolmentStatus.CANCELLED)
+        .select_related("participant", "organisation")
+        .order_by("status", "created_at", "id")
     )
 
 
@@ -93,10 +96,13 @@ def bodies_for(organisation: Organisation) -> list[Organisation]:
     return list(
         Organisation.objects.filter(
             Q(member_links__end_date__isnull=True) | Q(member_links__end_date__gte=today),
-            member_links__member=organisation, kind__in=COORDINATING_KINDS,
+            Q(member_links__start_date__isnull=True) | Q(member_links__start_date__lte=today),
+            member_links__member=organisation,
+            kind__in=COORDINATING_KINDS,
             member_links__role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT],
         )
-        .distinct().order_by("name")
+        .distinct()
+        .order_by("name")
     )
 
 
@@ -152,7 +158,12 @@ class CoverageGrid:
 
     def rows(self):
         for key, label in self.capitals:
-            yield key, label, [self.cells[(key, f)] for f, _l in self.forms], self.needs_without_form.get(key, [])
+            yield (
+                key,
+                label,
+                [self.cells[(key, f)] for f, _l in self.forms],
+                self.needs_without_form.get(key, []),
+            )
 
     @property
     def gaps(self) -> list[Cell]:
@@ -163,7 +174,9 @@ class CoverageGrid:
         return [c for c in self.cells.values() if c.is_unused]
 
 
-def coverage_grid(*, body: Organisation, target_group: str = "", year: int | None = None) -> CoverageGrid:
+def coverage_grid(
+    *, body: Organisation, target_group: str = "", year: int | None = None
+) -> CoverageGrid:
     """Count members' shared needs and the body's offers per capital × collaboration form.
 
     Only needs members shared with the region (or made public) count. An offer
@@ -183,8 +196,12 @@ def coverage_grid(*, body: Organisation, target_group: str = "", year: int | Non
         offers = [o for o in offers if not o.target_groups or target_group in o.target_groups]
     if year:
         start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-        offers = [o for o in offers if (o.start_date is None or o.start_date <= end)
-                  and (o.end_date is None or o.end_date >= start)]
+        offers = [
+            o
+            for o in offers
+            if (o.start_date is None or o.start_date <= end)
+            and (o.end_date is None or o.end_date >= start)
+        ]
     capitals = [(c.value, str(c.label)) for c in CapitalKey]
     forms = [(f.value, str(f.label)) for f in CollaborationForm]
     cells = {(c, f): Cell(capital=c, form=f) for c, _l in capitals for f, _m in forms}
@@ -199,8 +216,14 @@ def coverage_grid(*, body: Organisation, target_group: str = "", year: int | Non
         for capital in offer.capitals:
             if (capital, offer.collaboration_form) in cells:
                 cells[(capital, offer.collaboration_form)].offers.append(offer)
-    return CoverageGrid(body=body, capitals=capitals, forms=forms, cells=cells,
-                        needs_without_form=dict(without_form), member_count=len(members))
+    return CoverageGrid(
+        body=body,
+        capitals=capitals,
+        forms=forms,
+        cells=cells,
+        needs_without_form=dict(without_form),
+        member_count=len(members),
+    )
 
 
 # --- Recommendations -------------------------------------------------------------
@@ -226,7 +249,9 @@ def latest_scores(organisation: Organisation) -> tuple[Assessment | None, dict[s
     """Return the latest published assessment and its stored scores per capital."""
     assessment = (
         Assessment.objects.filter(organisation=organisation, status=Status.PUBLISHED)
-        .select_related("framework").order_by("-year", "-published_at").first()
+        .select_related("framework")
+        .order_by("-year", "-published_at")
+        .first()
     )
     if assessment is None:
         return None, {}
@@ -245,7 +270,9 @@ def user_target_groups(user, organisation: Organisation) -> set[str]:
     return {TARGET_GROUP_BY_ROLE_GROUP[g] for g in groups if g in TARGET_GROUP_BY_ROLE_GROUP}
 
 
-def recommendations(*, organisation: Organisation, user, limit: int = 10) -> tuple[list[Recommendation], dict]:
+def recommendations(
+    *, organisation: Organisation, user, limit: int = 10
+) -> tuple[list[Recommendation], dict]:
     """Rank the open offers available to the organisation, with reasons in plain words.
 
     score = weakness + order + own need + shared need + target group + ratings, where
@@ -263,10 +290,13 @@ def recommendations(*, organisation: Organisation, user, limit: int = 10) -> tup
     offers = list(
         Offer.objects.filter(provider__in=bodies, status__in=AVAILABLE_STATUSES)
         .filter(Q(open_to_all_members=True) | Q(open_to=organisation))
-        .select_related("provider").distinct()
+        .select_related("provider")
+        .distinct()
     )
     assessment, scores = latest_scores(organisation)
-    framework = assessment.framework if assessment else Framework.objects.filter(is_current=True).first()
+    framework = (
+        assessment.framework if assessment else Framework.objects.filter(is_current=True).first()
+    )
     steps = framework.building_steps if framework else []
     last_step = max(len(steps) - 1, 1)
     step_of = {k: i for i, step in enumerate(steps) for k in step}
@@ -275,15 +305,22 @@ def recommendations(*, organisation: Organisation, user, limit: int = 10) -> tup
     need_pairs = {(n.capital, n.collaboration_form) for n in own_needs}
     # Members per body that shared a need per capital, in one query.
     member_ids_by_body: dict[int, set[int]] = defaultdict(set)
-    for body_id, member_id in Membership.objects.filter(
-        body__in=bodies, role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT]
-    ).exclude(end_date__lt=timezone.localdate()).order_by().values_list("body_id", "member_id"):
+    for body_id, member_id in (
+        Membership.objects.filter(
+            body__in=bodies, role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT]
+        )
+        .exclude(end_date__lt=timezone.localdate())
+        .order_by()
+        .values_list("body_id", "member_id")
+    ):
         member_ids_by_body[body_id].add(member_id)
     all_member_ids = set().union(*member_ids_by_body.values()) if member_ids_by_body else set()
     shared_by_capital: dict[str, set[int]] = defaultdict(set)
-    for org_id, capital in Need.objects.filter(
-        organisation_id__in=all_member_ids, sharing_level__in=SHARED
-    ).order_by().values_list("organisation_id", "capital"):
+    for org_id, capital in (
+        Need.objects.filter(organisation_id__in=all_member_ids, sharing_level__in=SHARED)
+        .order_by()
+        .values_list("organisation_id", "capital")
+    ):
         shared_by_capital[capital].add(org_id)
     groups = user_target_groups(user, organisation)
     # Ratings per offer: all, and from municipalities of the same population class.
@@ -299,7 +336,9 @@ def recommendations(*, organisation: Organisation, user, limit: int = 10) -> tup
         if pc and population_class_for(population) == pc:
             ratings_similar[offer_id].append(score)
     capital_names = dict(CapitalKey.choices)
-    lowest_key = min((k for k, v in scores.items() if v is not None), key=lambda k: scores[k], default=None)
+    lowest_key = min(
+        (k for k, v in scores.items() if v is not None), key=lambda k: scores[k], default=None
+    )
     ranked = []
     for offer in offers:
         reasons = []
@@ -309,7 +348,9 @@ def recommendations(*, organisation: Organisation, user, limit: int = 10) -> tup
             capital, value = min(scored, key=lambda cv: cv[1])
             total += (100 - value) / 100 * WEAKNESS_POINTS
             reason = _("your %(capital)s scored %(score)s/100") % {
-                "capital": str(capital_names.get(capital, capital)).lower(), "score": round(value)}
+                "capital": str(capital_names.get(capital, capital)).lower(),
+                "score": round(value),
+            }
             if capital == lowest_key:
                 reason += _(", lowest among your capitals")
             reasons.append(reason)
@@ -325,25 +366,36 @@ def recommendations(*, organisation: Organisation, user, limit: int = 10) -> tup
                 reasons.append(_("it answers a need you registered"))
         members = member_ids_by_body.get(offer.provider_id, set())
         if members:
-            sharing = set().union(*(shared_by_capital.get(c, set()) for c in offer.capitals)) & members
+            sharing = (
+                set().union(*(shared_by_capital.get(c, set()) for c in offer.capitals)) & members
+            )
             if sharing:
                 total += SHARED_NEED_POINTS * len(sharing) / len(members)
-                reasons.append(_("%(n)d of %(total)d member municipalities share this need") % {
-                    "n": len(sharing), "total": len(members)})
+                reasons.append(
+                    _("%(n)d of %(total)d member municipalities share this need")
+                    % {"n": len(sharing), "total": len(members)}
+                )
         if groups and set(offer.target_groups) & groups:
             total += TARGET_GROUP_POINTS
             reasons.append(_("it is meant for people in your role"))
         similar = ratings_similar.get(offer.pk, [])
-        pool, label = (similar, _("municipalities like yours")) if len(similar) >= MIN_RATINGS else (
-            ratings_all.get(offer.pk, []), _("participants"))
+        pool, label = (
+            (similar, _("municipalities like yours"))
+            if len(similar) >= MIN_RATINGS
+            else (ratings_all.get(offer.pk, []), _("participants"))
+        )
         if len(pool) >= MIN_RATINGS:
             mean = statistics.mean(pool)
             total += (mean - 3) * RATING_POINTS
             reasons.append(_("%(who)s rated it %(mean)s/5") % {"who": label, "mean": f"{mean:.1f}"})
         ranked.append(Recommendation(offer=offer, score=round(total, 1), reasons=reasons))
     ranked.sort(key=lambda r: (-r.score, r.offer.title))
-    return ranked[:limit], {"assessment": assessment, "scores": scores, "groups": groups,
-                            "bodies": bodies}
+    return ranked[:limit], {
+        "assessment": assessment,
+        "scores": scores,
+        "groups": groups,
+        "bodies": bodies,
+    }
 
 
 # --- Uptake and effect -------------------------------------------------------------
@@ -356,7 +408,9 @@ def uptake(*, body: Organisation) -> dict:
     per_org = Counter(
         dict(
             Enrolment.objects.filter(offer__provider=body, status=EnrolmentStatus.ENROLLED)
-            .values_list("organisation_id").annotate(n=Count("id")).values_list("organisation_id", "n")
+            .values_list("organisation_id")
+            .annotate(n=Count("id"))
+            .values_list("organisation_id", "n")
         )
     )
     return {
@@ -392,14 +446,19 @@ def effect(*, offer: Offer) -> list[EffectRow]:
     after_year = (offer.end_date or timezone.localdate()).year + 1
     members = [m.pk for m in _current_members(offer.provider)]
     took_part = set(
-        Enrolment.objects.filter(offer=offer, status=EnrolmentStatus.ENROLLED)
-        .values_list("organisation_id", flat=True)
+        Enrolment.objects.filter(offer=offer, status=EnrolmentStatus.ENROLLED).values_list(
+            "organisation_id", flat=True
+        )
     )
-    rows = AssessmentResult.objects.filter(
-        assessment__organisation_id__in=members, assessment__status=Status.PUBLISHED,
-        assessment__sharing_level__in=SHARED, capital_key__in=offer.capitals,
-    ).filter(Q(assessment__year__lte=before_year) | Q(assessment__year__gte=after_year)).values_list(
-        "assessment__organisation_id", "assessment__year", "capital_key", "score"
+    rows = (
+        AssessmentResult.objects.filter(
+            assessment__organisation_id__in=members,
+            assessment__status=Status.PUBLISHED,
+            assessment__sharing_level__in=SHARED,
+            capital_key__in=offer.capitals,
+        )
+        .filter(Q(assessment__year__lte=before_year) | Q(assessment__year__gte=after_year))
+        .values_list("assessment__organisation_id", "assessment__year", "capital_key", "score")
     )
     before: dict[tuple[int, str], tuple[int, float]] = {}
     after: dict[tuple[int, str], tuple[int, float]] = {}
@@ -420,11 +479,16 @@ def effect(*, offer: Offer) -> list[EffectRow]:
             if key in before and key in after:
                 change = after[key][1] - before[key][1]
                 (part if org_id in took_part else other).append(change)
-        result.append(EffectRow(
-            capital=capital, label=str(labels.get(capital, capital)),
-            participants=len(part), participant_change=round(statistics.mean(part), 1) if part else None,
-            others=len(other), others_change=round(statistics.mean(other), 1) if other else None,
-        ))
+        result.append(
+            EffectRow(
+                capital=capital,
+                label=str(labels.get(capital, capital)),
+                participants=len(part),
+                participant_change=round(statistics.mean(part), 1) if part else None,
+                others=len(other),
+                others_change=round(statistics.mean(other), 1) if other else None,
+            )
+        )
     return result
 
 
@@ -443,9 +507,14 @@ def digest_content(*, user, organisation: Organisation, since: datetime.datetime
     needs = set(Need.objects.filter(organisation=organisation).values_list("capital", flat=True))
     focus = weak | needs
     offers = (
-        Offer.objects.filter(provider__in=bodies_for(organisation), status__in=AVAILABLE_STATUSES,
-                             created_at__gte=since)
-        .filter(Q(open_to_all_members=True) | Q(open_to=organisation)).distinct().order_by("title")
+        Offer.objects.filter(
+            provider__in=bodies_for(organisation),
+            status__in=AVAILABLE_STATUSES,
+            created_at__gte=since,
+        )
+        .filter(Q(open_to_all_members=True) | Q(open_to=organisation))
+        .distinct()
+        .order_by("title")
     )
     relevant = [o for o in offers if not focus or focus & set(o.capitals)]
     return {"offers": relevant, "weak": sorted(weak), "needs": sorted(needs)}

@@ -27,8 +27,10 @@ def send_digest(subscription_id: int) -> int:
         return 0
     with translation.override(sub.user.language or "sv"):
         subject = _("New support offers for %(org)s") % {"org": sub.organisation.display_name}
-        body = render_to_string("support/email/digest.txt", {"sub": sub, **content,
-                                                             "site": getattr(settings, "SITE_URL", "")})
+        body = render_to_string(
+            "support/email/digest.txt",
+            {"sub": sub, **content, "site": getattr(settings, "SITE_URL", "")},
+        )
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [sub.user.email])
     sub.last_sent_at = timezone.now()
     sub.save(update_fields=["last_sent_at"])
