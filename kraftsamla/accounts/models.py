@@ -133,6 +133,16 @@ class Invitation(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Set when the invitation also makes the person a respondent of an assessment.
+    assessment = models.ForeignKey(
+        "capacity.Assessment",
+        verbose_name=_("respondent in assessment"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    role_group = models.CharField(_("role group"), max_length=30, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -26,14 +26,28 @@ def _hash(token: str) -> str:
 
 @transaction.atomic
 def invitation_create(
-    *, actor: User, organisation, email: str, role: str, accept_url_builder
+    *,
+    actor: User,
+    organisation,
+    email: str,
+    role: str,
+    accept_url_builder,
+    assessment=None,
+    role_group: str = "",
 ) -> tuple[Invitation, str]:
     """Invite `email` to `organisation` with `role` and send the e-mail.
 
+    With `assessment`, the invitee also becomes a respondent in `role_group` when
+    they accept; the assessment's coordinators (administrators and editors) may
+    send such invitations, always with the viewer role.
     `accept_url_builder(token)` returns the absolute link for the e-mail.
     Returns the invitation and the raw token (shown nowhere else).
     """
-    if not permissions.can_manage_people(actor, organisation):
+    if assessment is not None:
+        if not permissions.can_manage_assessment(actor, assessment):
+            raise PermissionDenied(_("You may not invite respondents to this assessment."))
+        role = "viewer"
+    elif not permissions.can_manage_people(actor, organisation):
         raise PermissionDenied(_("Only the organisation's administrators may invite people."))
     email = email.strip().lower()
     if OrganisationRole.objects.filter(
@@ -55,6 +69,8 @@ def invitation_create(
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         organisation=organisation,
+        assessment=assessment,
+        role_group=role_group,
         email=email,
         role=role,
         token_hash=_hash(token),
@@ -135,9 +151,23 @@ def invitation_accept(
         user = User.objects.create_user(
             email=invitation.email, password=password, full_name=full_name
         )
-    role, _created = OrganisationRole.objects.update_or_create(
-        user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
-    )
+    if invitation.assessment_id:
+        # A respondent invitation never changes a role the person already has.
+        role, _created = OrganisationRole.objects.get_or_create(
+            user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+        )
+    else:
+        role, _created = OrganisationRole.objects.update_or_create(
+            user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+        )
+    if invitation.assessment_id and invitation.assessment.status in ("draft", "open"):
+        from kraftsamla.capacity.models import Respondent
+
+        Respondent.objects.get_or_create(
+            assessment_id=invitation.assessment_id,
+            user=user,
+            defaults={"role_group": invitation.role_group or "operational_staff"},
+        )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])

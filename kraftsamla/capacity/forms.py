@@ -50,6 +50,18 @@ class RespondentForm(forms.Form):
         self.fields["user"].label_from_instance = lambda u: f"{u.full_name or u.email} ({u.email})"
 
 
+class RespondentInviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("A person without an account gets an invitation by e-mail."),
+    )
+    role_group = forms.ChoiceField(label=_("Role group"), choices=RoleGroup.choices)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "invite")
+        super().__init__(*args, **kwargs)
+
+
 class SharingForm(forms.Form):
     sharing_level = forms.ChoiceField(
         label=_("Sharing"), choices=SharingLevel.choices, widget=forms.RadioSelect

@@ -27,6 +27,7 @@ from kraftsamla.capacity.models import (
     Framework,
     Mode,
     Respondent,
+    RoleGroup,
     Statement,
     Status,
 )
@@ -234,6 +235,51 @@ def respondent_add(*, actor, assessment: Assessment, user, role_group: str) -> R
         after={"user": user.email, "role_group": role_group},
     )
     return respondent
+
+
+@transaction.atomic
+def respondent_invite(
+    *, actor, assessment: Assessment, email: str, role_group: str, accept_url_builder
+):
+    """Make the person with `email` a respondent, inviting them by e-mail if needed.
+
+    Someone who already has a role in the organisation is added at once; anyone
+    else gets an invitation that makes them a viewer and a respondent when they
+    accept. Returns ("added", respondent) or ("invited", invitation).
+    """
+    from kraftsamla.accounts.models import User
+    from kraftsamla.accounts.services import invitation_create
+
+    _require(
+        permissions.can_manage_assessment(actor, assessment),
+        _("You may not change this assessment."),
+    )
+    if assessment.status in (Status.CLOSED, Status.PUBLISHED):
+        raise ValidationError(_("Respondents cannot be added to a closed assessment."))
+    if role_group not in RoleGroup.values:
+        raise ValidationError({"role_group": _("Choose a role group.")})
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if (
+        user is not None
+        and OrganisationRole.objects.filter(
+            user=user, organisation=assessment.organisation
+        ).exists()
+    ):
+        return "added", respondent_add(
+            actor=actor, assessment=assessment, user=user, role_group=role_group
+        )
+    if assessment.mode == Mode.INDIVIDUAL and assessment.respondents.exists():
+        raise ValidationError({"email": _("An assessment made alone has exactly one respondent.")})
+    invitation, _token = invitation_create(
+        actor=actor,
+        organisation=assessment.organisation,
+        email=email,
+        role="viewer",
+        accept_url_builder=accept_url_builder,
+        assessment=assessment,
+        role_group=role_group,
+    )
+    return "invited", invitation
 
 
 def _respondent_for(actor, assessment: Assessment) -> Respondent:

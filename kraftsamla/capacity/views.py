@@ -17,6 +17,7 @@ from kraftsamla.capacity.forms import (
     AssessmentCreateForm,
     RegionalFilterForm,
     RespondentForm,
+    RespondentInviteForm,
     SharingForm,
     collaboration_form_choices,
 )
@@ -157,6 +158,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _visible_assessment(request, pk)
     can_manage = permissions.can_manage_assessment(request.user, assessment)
     respondent_form = RespondentForm(organisation=assessment.organisation)
+    invite_form = RespondentInviteForm()
     status = 200
     if request.method == "POST":
         if not can_manage:
@@ -171,6 +173,27 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, assessment=assessment, **respondent_form.cleaned_data
                 )
                 messages.success(request, _("The respondent was added."))
+            elif action == "invite_respondent":
+                invite_form = RespondentInviteForm(request.POST)
+                if not invite_form.is_valid():
+                    raise ValidationError(_("Correct the errors below."))
+                outcome, _obj = services.respondent_invite(
+                    actor=request.user,
+                    assessment=assessment,
+                    email=invite_form.cleaned_data["email"],
+                    role_group=invite_form.cleaned_data["role_group"],
+                    accept_url_builder=lambda token: request.build_absolute_uri(
+                        reverse("accounts:accept_invitation", kwargs={"token": token})
+                    ),
+                )
+                if outcome == "added":
+                    messages.success(request, _("The respondent was added."))
+                else:
+                    messages.success(
+                        request,
+                        _("An invitation was sent to %(email)s.")
+                        % {"email": invite_form.cleaned_data["email"]},
+                    )
             elif action == "sharing":
                 form = SharingForm(request.POST)
                 if not form.is_valid():
@@ -196,6 +219,9 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if action == "add_respondent" and respondent_form.is_bound:
                 if not respondent_form.errors:
                     _attach_errors(respondent_form, exc)
+            elif action == "invite_respondent" and invite_form.is_bound:
+                if not invite_form.errors:
+                    _attach_errors(invite_form, exc)
             else:
                 for m in exc.messages:
                     messages.error(request, m)
@@ -212,6 +238,10 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": can_manage,
             "respondents": selectors.respondents(assessment) if can_manage else [],
             "respondent_form": respondent_form,
+            "invite_form": invite_form,
+            "pending_invitations": assessment.invitations.filter(accepted_at__isnull=True)
+            if can_manage
+            else [],
             "sharing_form": SharingForm(initial={"sharing_level": assessment.sharing_level}),
             "me": me,
             "progress": selectors.progress_of(me, capitals) if me else None,
