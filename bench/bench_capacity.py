@@ -20,26 +20,21 @@ from __future__ import annotations
 import argparse
 import datetime
 import gc
-import os
-import platform
 import random
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 # Shared helpers: environment and database set-up, the trivial view, timing and the table.
 from bench_pages import (
     Result,
-    _postgres_admin,
-    _postgres_name,
-    _quote_ident,
-    configure_environment,
     count_queries,
     fetch,
     install_bench_urlconf,
     print_table,
+    run_bench,
+    show_queries,
+    start_run,
     timed,
 )
 
@@ -341,20 +336,6 @@ def measure(pages, runs: int, warmup: int) -> list[Result]:
     return results
 
 
-def show_queries(client, url: str) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        fetch(client, url)
-    print(f"\n{len(ctx.captured_queries)} queries for GET {url}:")
-    for i, q in enumerate(ctx.captured_queries, 1):
-        sql = " ".join(q["sql"].split())
-        if len(sql) > 220:
-            sql = sql[:150] + " … " + sql[-60:]
-        print(f"  {i:>2}. {sql}")
-
-
 def verdict(a: int, b: int) -> str:
     return "same" if a == b else "GROWS"
 
@@ -363,28 +344,7 @@ def verdict(a: int, b: int) -> str:
 
 
 def main() -> None:
-    args = parse_args()
-    sys.path.insert(0, str(ROOT))
-    workdir = Path(tempfile.mkdtemp(prefix="kraftsamla-bench-"))
-    described = None
-    try:
-        described = configure_environment(args, workdir)
-        run(args, described)
-    finally:
-        if "django.db" in sys.modules:
-            from django.conf import settings
-
-            if settings.configured:
-                from django.db import connections
-
-                connections.close_all()
-        if args.keep_database and described:
-            print(f"\nKept the database ({os.environ['DATABASE_URL']}).")
-        else:
-            if args.database_url and described:
-                name = _quote_ident(_postgres_name(args.database_url))
-                _postgres_admin(args.database_url, [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
-            shutil.rmtree(workdir, ignore_errors=True)
+    run_bench(parse_args, run)
 
 
 def run(args: argparse.Namespace, described: str) -> None:
@@ -404,26 +364,7 @@ def run(args: argparse.Namespace, described: str) -> None:
     from kraftsamla.organisations.models import Organisation
     from kraftsamla.organisations.reference import reference_data_load
 
-    print("Kraftsamla transition-capacity benchmark")
-    print(
-        f"Python {platform.python_version()}, Django {django.get_version()}, "
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
-    )
-    print(f"Database: {described}")
-    if hasattr(os, "getloadavg"):
-        print("Load average before the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
-    with timed("migrate"):
-        call_command("migrate", interactive=False, verbosity=0)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            version = cursor.fetchone()[0]
-            cursor.execute("SHOW autovacuum")
-            print(f"PostgreSQL server {version}, autovacuum {cursor.fetchone()[0]}")
-    else:
-        import sqlite3
-
-        print(f"SQLite {sqlite3.sqlite_version}")
+    start_run("Kraftsamla transition-capacity benchmark", described)
 
     print()
     with timed("Reference data loaded in"):

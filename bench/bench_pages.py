@@ -296,14 +296,15 @@ def timed(label: str):
 # --- the run --------------------------------------------------------------------------------
 
 
-def main() -> None:
-    args = parse_args()
+def run_bench(parse_args_fn, run_fn) -> None:
+    """Set up the environment and database, call run_fn(args, described), then clean up."""
+    args = parse_args_fn()
     sys.path.insert(0, str(ROOT))
     workdir = Path(tempfile.mkdtemp(prefix="kraftsamla-bench-"))
     described = None
     try:
         described = configure_environment(args, workdir)
-        run(args, described)
+        run_fn(args, described)
     finally:
         if "django.db" in sys.modules:
             from django.conf import settings
@@ -321,13 +322,58 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def start_run(title: str, described: str) -> None:
+    """Print the machine and database, and migrate the fresh database (after django.setup())."""
+    import django
+    from django.core.management import call_command
+    from django.db import connection
+
+    print(title)
+    print(
+        f"Python {platform.python_version()}, Django {django.get_version()}, "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
+    )
+    print(f"Database: {described}")
+    if hasattr(os, "getloadavg"):
+        print("Load average before the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+    with timed("migrate"):
+        call_command("migrate", interactive=False, verbosity=0)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            version = cursor.fetchone()[0]
+            cursor.execute("SHOW autovacuum")
+            print(f"PostgreSQL server {version}, autovacuum {cursor.fetchone()[0]}")
+    else:
+        import sqlite3
+
+        print(f"SQLite {sqlite3.sqlite_version}")
+
+
+def show_queries(client, url: str) -> None:
+    """Print every SQL query one GET of `url` runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fetch(client, url)
+    print(f"\n{len(ctx.captured_queries)} queries for GET {url}:")
+    for i, q in enumerate(ctx.captured_queries, 1):
+        sql = " ".join(q["sql"].split())
+        if len(sql) > 220:
+            sql = sql[:150] + " … " + sql[-60:]
+        print(f"  {i:>2}. {sql}")
+
+
+def main() -> None:
+    run_bench(parse_args, run)
+
+
 def run(args: argparse.Namespace, described: str) -> None:
     import django
 
     django.setup()
 
-    from django.core.management import call_command
-    from django.db import connection
     from django.db.models import Count
     from django.test import Client
     from django.test.utils import override_settings
@@ -345,24 +391,7 @@ def run(args: argparse.Namespace, described: str) -> None:
     )
     from kraftsamla.organisations.reference import reference_data_load
 
-    print("Kraftsamla page benchmark")
-    print(
-        f"Python {platform.python_version()}, Django {django.get_version()}, "
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
-    )
-    print(f"Database: {described}")
-    if hasattr(os, "getloadavg"):
-        print("Load average before the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
-    with timed("migrate"):
-        call_command("migrate", interactive=False, verbosity=0)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            print(f"PostgreSQL server {cursor.fetchone()[0]}")
-    else:
-        import sqlite3
-
-        print(f"SQLite {sqlite3.sqlite_version}")
+    start_run("Kraftsamla page benchmark", described)
 
     print()
     start = time.perf_counter()

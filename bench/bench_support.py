@@ -19,25 +19,20 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
-import platform
 import random
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 # Shared helpers: environment and database set-up, the trivial view, timing and the table.
 from bench_pages import (
-    _postgres_admin,
-    _postgres_name,
-    _quote_ident,
-    configure_environment,
     fetch,
     install_bench_urlconf,
     measure,
     print_table,
+    run_bench,
+    show_queries,
+    start_run,
     timed,
 )
 
@@ -403,20 +398,6 @@ def add_remaining_members(body, municipalities, subset) -> int:
 # --- measuring ------------------------------------------------------------------------------
 
 
-def show_queries(client, url: str) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        fetch(client, url)
-    print(f"\n{len(ctx.captured_queries)} queries for GET {url}:")
-    for i, q in enumerate(ctx.captured_queries, 1):
-        sql = " ".join(q["sql"].split())
-        if len(sql) > 220:
-            sql = sql[:150] + " … " + sql[-60:]
-        print(f"  {i:>2}. {sql}")
-
-
 def check_pages(client, body, municipality_slug: str, members: int) -> str:
     """Sanity checks on what the pages show; return a one-line summary."""
     from kraftsamla.support import selectors
@@ -460,28 +441,7 @@ def pages_for(body_slug: str, municipality_slug: str) -> list[tuple[str, str]]:
 
 
 def main() -> None:
-    args = parse_args()
-    sys.path.insert(0, str(ROOT))
-    workdir = Path(tempfile.mkdtemp(prefix="kraftsamla-bench-"))
-    described = None
-    try:
-        described = configure_environment(args, workdir)
-        run(args, described)
-    finally:
-        if "django.db" in sys.modules:
-            from django.conf import settings
-
-            if settings.configured:
-                from django.db import connections
-
-                connections.close_all()
-        if args.keep_database and described:
-            print(f"\nKept the database ({os.environ['DATABASE_URL']}).")
-        else:
-            if args.database_url and described:
-                name = _quote_ident(_postgres_name(args.database_url))
-                _postgres_admin(args.database_url, [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
-            shutil.rmtree(workdir, ignore_errors=True)
+    run_bench(parse_args, run)
 
 
 def run(args: argparse.Namespace, described: str) -> None:
@@ -497,24 +457,7 @@ def run(args: argparse.Namespace, described: str) -> None:
     from kraftsamla.organisations.demo import GR_MEMBERS
     from kraftsamla.organisations.reference import reference_data_load
 
-    print("Kraftsamla regional-support benchmark")
-    print(
-        f"Python {platform.python_version()}, Django {django.get_version()}, "
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
-    )
-    print(f"Database: {described}")
-    if hasattr(os, "getloadavg"):
-        print("Load average before the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
-    with timed("migrate"):
-        call_command("migrate", interactive=False, verbosity=0)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            print(f"PostgreSQL server {cursor.fetchone()[0]}")
-    else:
-        import sqlite3
-
-        print(f"SQLite {sqlite3.sqlite_version}")
+    start_run("Kraftsamla regional-support benchmark", described)
 
     print()
     with timed("Reference data loaded in"):

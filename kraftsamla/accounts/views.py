@@ -17,6 +17,7 @@ from rest_framework.authtoken.models import Token
 from kraftsamla.accounts import services, throttle
 from kraftsamla.accounts.forms import AcceptInvitationForm, InvitationForm, LoginForm
 from kraftsamla.core import permissions
+from kraftsamla.core.forms import add_service_error
 from kraftsamla.organisations import selectors as org_selectors
 from kraftsamla.organisations.models import Organisation
 
@@ -106,11 +107,7 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
                     ),
                 )
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc)
+                add_service_error(form, exc)
                 status = 400
             else:
                 messages.success(

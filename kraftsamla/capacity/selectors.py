@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Prefetch, QuerySet
 
 from kraftsamla.capacity import scoring
 from kraftsamla.capacity.models import (
@@ -27,7 +26,6 @@ from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import (
     POPULATION_BOUNDS,
     Membership,
-    MembershipRole,
     Organisation,
     OrganisationKind,
 )
@@ -142,18 +140,6 @@ def stored_scores(assessment: Assessment) -> dict[str, float | None]:
     )
 
 
-def _current_membership(today) -> Q:
-    """Memberships that count today: member or participant, started and not ended.
-
-    The same rule as kraftsamla.core.permissions uses for what a body's people may see.
-    """
-    return (
-        Q(role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT])
-        & (Q(start_date__isnull=True) | Q(start_date__lte=today))
-        & (Q(end_date__isnull=True) | Q(end_date__gte=today))
-    )
-
-
 @dataclass
 class PeerGroup:
     key: str
@@ -166,11 +152,11 @@ def peer_groups(organisation: Organisation) -> list[PeerGroup]:
     from django.utils.translation import gettext as _
 
     groups = []
-    current = _current_membership(timezone.localdate())
-    bodies = Membership.objects.filter(current, member=organisation).select_related("body")
+    current = Membership.objects.in_force()
+    bodies = current.filter(member=organisation).select_related("body")
     member_ids: dict[int, list[int]] = defaultdict(list)
     body_list = [m.body for m in bodies]
-    for body_id, member_id in Membership.objects.filter(current, body__in=body_list).values_list(
+    for body_id, member_id in current.filter(body__in=body_list).values_list(
         "body_id", "member_id"
     ):
         member_ids[body_id].append(member_id)
@@ -297,11 +283,8 @@ def regional_overview(
     *, user, body: Organisation, year: int | None = None, population_class: str = ""
 ) -> RegionalOverview:
     """Return members × capitals for what members shared with the body, in fixed queries."""
-    # One filter() call, so the body, role and dates are those of the same membership.
     members_qs = Organisation.objects.filter(
-        pk__in=Membership.objects.filter(
-            _current_membership(timezone.localdate()), body=body
-        ).values("member_id")
+        pk__in=Membership.objects.in_force().filter(body=body).values("member_id")
     ).order_by("name")
     if population_class:
         low, high = POPULATION_BOUNDS[population_class]

@@ -59,11 +59,6 @@ TRANSITIONS = {
 }
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
 @transaction.atomic
 def assessment_create(
     *,
@@ -78,7 +73,7 @@ def assessment_create(
     is_demo: bool = False,
 ) -> Assessment:
     """Start a draft assessment with the current framework version."""
-    _require(
+    permissions.require(
         permissions.can_manage_assessments(actor, organisation),
         _("Only the organisation's administrators and editors may start assessments."),
     )
@@ -116,7 +111,7 @@ def assessment_create(
 
 @transaction.atomic
 def assessment_update_sharing(*, actor, assessment: Assessment, sharing_level: str) -> Assessment:
-    _require(
+    permissions.require(
         permissions.can_manage_assessment(actor, assessment),
         _("You may not change this assessment."),
     )
@@ -139,7 +134,7 @@ def assessment_update_sharing(*, actor, assessment: Assessment, sharing_level: s
 @transaction.atomic
 def assessment_transition(*, actor, assessment: Assessment, action: str) -> Assessment:
     """Move the assessment: open, close, publish or reopen (reopening is audited like all)."""
-    _require(
+    permissions.require(
         permissions.can_manage_assessment(actor, assessment),
         _("You may not change this assessment."),
     )
@@ -200,7 +195,7 @@ def _store_results(assessment: Assessment) -> None:
 @transaction.atomic
 def respondent_add(*, actor, assessment: Assessment, user, role_group: str) -> Respondent:
     """Invite a person of the organisation to answer, in a role group."""
-    _require(
+    permissions.require(
         permissions.can_manage_assessment(actor, assessment),
         _("You may not change this assessment."),
     )
@@ -250,7 +245,7 @@ def respondent_invite(
     from kraftsamla.accounts.models import User
     from kraftsamla.accounts.services import invitation_create
 
-    _require(
+    permissions.require(
         permissions.can_manage_assessment(actor, assessment),
         _("You may not change this assessment."),
     )
@@ -432,7 +427,7 @@ def agreed_score_save(
     agreed score yet). If someone saved in between, nothing is written and
     StaleEditError carries the other person's value.
     """
-    _require(
+    permissions.require(
         permissions.can_manage_assessment(actor, assessment),
         _("Only the organisation's coordinators may record agreed scores."),
     )
@@ -550,7 +545,9 @@ def framework_import(*, data: dict, make_current: bool = True, actor=None) -> Fr
 @transaction.atomic
 def framework_new_version(*, actor, source: Framework, version: str) -> Framework:
     """Copy a framework into a new version that staff can then reword or extend."""
-    _require(permissions.is_platform_staff(actor), _("Only platform staff may edit the framework."))
+    permissions.require(
+        permissions.is_platform_staff(actor), _("Only platform staff may edit the framework.")
+    )
     new = Framework.objects.create(
         version=version,
         title_sv=source.title_sv,

@@ -31,6 +31,7 @@ from kraftsamla.capacity.models import (
 )
 from kraftsamla.core import charts, permissions
 from kraftsamla.core.exports import export_response
+from kraftsamla.core.forms import add_service_error
 from kraftsamla.core.i18n import tr_dict
 from kraftsamla.organisations.models import Organisation
 
@@ -125,7 +126,7 @@ def organisation_assessments(request: HttpRequest, slug: str) -> HttpResponse:
                     actor=request.user, organisation=org, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _attach_errors(form, exc)
+                add_service_error(form, exc)
                 status = 400
             else:
                 messages.success(request, _("The assessment was created as a draft."))
@@ -143,14 +144,6 @@ def organisation_assessments(request: HttpRequest, slug: str) -> HttpResponse:
         },
         status=status,
     )
-
-
-def _attach_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required
@@ -218,10 +211,10 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             if action == "add_respondent" and respondent_form.is_bound:
                 if not respondent_form.errors:
-                    _attach_errors(respondent_form, exc)
+                    add_service_error(respondent_form, exc)
             elif action == "invite_respondent" and invite_form.is_bound:
                 if not invite_form.errors:
-                    _attach_errors(invite_form, exc)
+                    add_service_error(invite_form, exc)
             else:
                 for m in exc.messages:
                     messages.error(request, m)

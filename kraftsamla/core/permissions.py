@@ -15,8 +15,8 @@ Rules:
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.utils import timezone
 
 from kraftsamla.accounts.models import OrganisationRole, Role
 from kraftsamla.core.models import SharingLevel
@@ -43,22 +43,21 @@ def _coordinated_ids(user) -> set[int]:
         return set()
     cached = getattr(user, "_kraftsamla_coordinated", None)
     if cached is None:
-        from kraftsamla.organisations.models import COORDINATING_KINDS, Membership, MembershipRole
+        from kraftsamla.organisations.models import COORDINATING_KINDS, Membership
 
-        body_ids = list(_roles(user))
-        today = timezone.localdate()
         cached = set(
-            Membership.objects.filter(
-                body_id__in=body_ids,
-                body__kind__in=COORDINATING_KINDS,
-                role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT],
-            )
-            .filter(Q(start_date__isnull=True) | Q(start_date__lte=today))
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            Membership.objects.in_force()
+            .filter(body_id__in=list(_roles(user)), body__kind__in=COORDINATING_KINDS)
             .values_list("member_id", flat=True)
         )
         user._kraftsamla_coordinated = cached
     return cached
+
+
+def require(allowed: bool, message: str) -> None:
+    """Raise PermissionDenied with `message` unless `allowed`; services call this first."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def is_platform_staff(user) -> bool:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.core.models import SharingLevel
@@ -205,6 +206,25 @@ class MembershipRole(models.TextChoices):
     PARTNER = "partner", _("Partner")
 
 
+# Roles through which a body coordinates an organisation and sees what it shares.
+COORDINATED_ROLES = (MembershipRole.MEMBER, MembershipRole.PARTICIPANT)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def in_force(self, today=None):
+        """Keep memberships that count today: member or participant, started and not ended.
+
+        Every rule about who a body coordinates (permissions, regional overviews,
+        support) uses this, so they always agree.
+        """
+        today = today or timezone.localdate()
+        return self.filter(
+            Q(start_date__isnull=True) | Q(start_date__lte=today),
+            Q(end_date__isnull=True) | Q(end_date__gte=today),
+            role__in=COORDINATED_ROLES,
+        )
+
+
 class Membership(models.Model):
     """Link an organisation to a body it belongs to, with a role and dates.
 
@@ -229,6 +249,8 @@ class Membership(models.Model):
     end_date = models.DateField(_("until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["body__name", "member__name"]

@@ -29,7 +29,6 @@ from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import (
     COORDINATING_KINDS,
     Membership,
-    MembershipRole,
     Organisation,
 )
 from kraftsamla.support.models import (
@@ -46,17 +45,10 @@ SHARED = (SharingLevel.REGION, SharingLevel.PUBLIC)
 
 
 def _current_members(body: Organisation) -> list[Organisation]:
-    today = timezone.localdate()
-    # One filter() call, so every condition applies to the same membership row.
     return list(
         Organisation.objects.filter(
-            Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today),
-            Q(memberships__start_date__isnull=True) | Q(memberships__start_date__lte=today),
-            memberships__body=body,
-            memberships__role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT],
-        )
-        .distinct()
-        .order_by("name")
+            pk__in=Membership.objects.in_force().filter(body=body).values("member_id")
+        ).order_by("name")
     )
 
 
@@ -91,18 +83,11 @@ def visible_needs(user) -> QuerySet[Need]:
 
 def bodies_for(organisation: Organisation) -> list[Organisation]:
     """Return the coordinating bodies the organisation is a current member of."""
-    today = timezone.localdate()
-    # One filter() call, so every condition applies to the same membership row.
     return list(
         Organisation.objects.filter(
-            Q(member_links__end_date__isnull=True) | Q(member_links__end_date__gte=today),
-            Q(member_links__start_date__isnull=True) | Q(member_links__start_date__lte=today),
-            member_links__member=organisation,
+            pk__in=Membership.objects.in_force().filter(member=organisation).values("body_id"),
             kind__in=COORDINATING_KINDS,
-            member_links__role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT],
-        )
-        .distinct()
-        .order_by("name")
+        ).order_by("name")
     )
 
 
@@ -306,10 +291,8 @@ def recommendations(
     # Members per body that shared a need per capital, in one query.
     member_ids_by_body: dict[int, set[int]] = defaultdict(set)
     for body_id, member_id in (
-        Membership.objects.filter(
-            body__in=bodies, role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT]
-        )
-        .exclude(end_date__lt=timezone.localdate())
+        Membership.objects.in_force()
+        .filter(body__in=bodies)
         .order_by()
         .values_list("body_id", "member_id")
     ):

@@ -19,7 +19,7 @@ from kraftsamla.capacity.models import Assessment, CapitalKey, CapitalNote, Coll
 from kraftsamla.core import permissions
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction, SharingLevel
-from kraftsamla.organisations.models import Membership, MembershipRole, Organisation
+from kraftsamla.organisations.models import Membership, Organisation
 from kraftsamla.support.models import (
     AVAILABLE_STATUSES,
     DigestSubscription,
@@ -60,11 +60,6 @@ OFFER_FIELDS = [
 ]
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
 def _validate_offer_lists(capitals, target_groups) -> None:
     errors = {}
     if not capitals or any(c not in CapitalKey.values for c in capitals):
@@ -86,7 +81,7 @@ def offer_save(
     is_demo: bool = False,
 ) -> Offer:
     """Create an offer (offer=None) or update one, all fields at once."""
-    _require(
+    permissions.require(
         permissions.can_manage_offers(actor, provider),
         _("Only the body's administrators and editors may publish offers."),
     )
@@ -139,7 +134,7 @@ def starter_catalogue_import(
 
     Returns (created, already there). Running it twice creates nothing the second time.
     """
-    _require(
+    permissions.require(
         permissions.can_manage_offers(actor, provider),
         _("Only the body's administrators and editors may import the catalogue."),
     )
@@ -207,7 +202,7 @@ def need_save(
     is_demo: bool = False,
 ) -> Need:
     """Register or update a need of `organisation`."""
-    _require(
+    permissions.require(
         permissions.can_register_need(actor, organisation),
         _(
             "You can only register needs for an organisation where you are an administrator "
@@ -246,7 +241,7 @@ def needs_from_assessment(*, actor, assessment: Assessment) -> int:
     Each note becomes at most one need (running it again adds only new notes).
     Needs inherit the assessment's sharing level. Returns the number created.
     """
-    _require(
+    permissions.require(
         permissions.can_register_need(actor, assessment.organisation),
         _(
             "You can only register needs for an organisation where you are an administrator "
@@ -287,15 +282,9 @@ def needs_from_assessment(*, actor, assessment: Assessment) -> int:
 
 
 def offer_is_open_to(offer: Offer, organisation: Organisation) -> bool:
-    today = timezone.localdate()
     is_member = (
-        Membership.objects.filter(
-            body_id=offer.provider_id,
-            member=organisation,
-            role__in=[MembershipRole.MEMBER, MembershipRole.PARTICIPANT],
-        )
-        .exclude(end_date__lt=today)
-        .exclude(start_date__gt=today)
+        Membership.objects.in_force()
+        .filter(body_id=offer.provider_id, member=organisation)
         .exists()
     )
     if not is_member:
@@ -307,7 +296,7 @@ def offer_is_open_to(offer: Offer, organisation: Organisation) -> bool:
 def enrolment_create(*, actor, offer: Offer, organisation: Organisation, participant) -> Enrolment:
     """Enrol a person of a member municipality; full offers put them on the waiting list."""
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
-    _require(
+    permissions.require(
         permissions.can_enrol(actor, organisation),
         _("You can only enrol people from your own organisation."),
     )
@@ -435,7 +424,7 @@ def rating_save(*, actor, enrolment: Enrolment, score: int, comment: str = "") -
 def digest_subscription_set(
     *, actor, organisation: Organisation, active: bool
 ) -> DigestSubscription:
-    _require(
+    permissions.require(
         permissions.role_in(actor, organisation) is not None,
         _("You can only subscribe for an organisation you belong to."),
     )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from kraftsamla.capacity.models import Assessment, CapitalKey, CollaborationForm
 from kraftsamla.core import permissions
 from kraftsamla.core.exports import export_response
+from kraftsamla.core.forms import add_service_error
 from kraftsamla.organisations.models import COORDINATING_KINDS, Organisation
 from kraftsamla.support import selectors, services
 from kraftsamla.support.forms import EnrolForm, GridFilterForm, NeedForm, OfferForm, RatingForm
@@ -25,14 +26,6 @@ def _body(slug: str) -> Organisation:
     if body.kind not in COORDINATING_KINDS:
         raise Http404(_("Not a regional body or programme."))
     return body
-
-
-def _attach(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -137,7 +130,7 @@ def offer_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpRe
                     actor=request.user, provider=body, data=form.cleaned_data, offer=offer
                 )
             except ValidationError as exc:
-                _attach(form, exc)
+                add_service_error(form, exc)
                 status = 400
             else:
                 messages.success(request, _("The offer was saved."))
@@ -381,7 +374,7 @@ def organisation_support(request: HttpRequest, slug: str) -> HttpResponse:
                 try:
                     services.need_save(actor=request.user, organisation=org, data=form.cleaned_data)
                 except ValidationError as exc:
-                    _attach(form, exc)
+                    add_service_error(form, exc)
                     status = 400
                 else:
                     messages.success(request, _("The need was registered."))
