@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from kraftsamla.accounts.models import Role
+from kraftsamla.core import access
 from kraftsamla.core import permissions as perms
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations import selectors
@@ -368,19 +369,18 @@ def test_the_database_filter_agrees_with_the_python_rule(
     for user in users:
         expected = {p.pk for p in everything if perms.can_view_climate_profile(user, p)}
         scoped = set(
-            ClimateProfile.objects.filter(perms.visible_sharing_filter(user)).values_list(
-                "pk", flat=True
-            )
+            access.scope(
+                user, "organisations.climateprofile.view", ClimateProfile.objects.all()
+            ).values_list("pk", flat=True)
         )
         assert scoped == expected, user
         selected = selectors.visible_climate_profiles(user).values_list("pk", flat=True)
         assert set(selected) == expected
 
 
-def test_visible_sharing_filter_follows_a_custom_owner_field(coordinator, molndal):
-    """The owner field name is configurable for other models with a sharing level."""
-    q = perms.visible_sharing_filter(coordinator, owner_field="owner")
-    text = str(q)
+def test_the_sharing_rule_follows_a_custom_owner_path(coordinator, molndal):
+    """The owner path is configurable for other models with a sharing level."""
+    text = str(access.owned_and_shared("owner").q(access.access_of(coordinator)))
     assert "owner_id__in" in text
     assert "organisation_id" not in text
 

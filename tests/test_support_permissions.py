@@ -23,7 +23,7 @@ from support_helpers import (
 )
 
 from kraftsamla.accounts.models import Role
-from kraftsamla.core import permissions
+from kraftsamla.core import access, permissions
 from kraftsamla.core.models import AuditEvent
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.support import services
@@ -125,7 +125,7 @@ def test_visible_need_filter_agrees_with_can_view_need(people, molndal, ale):
     for who in [*WHO, "inactive_staff"]:
         u = people[who]
         listed = set(
-            Need.objects.filter(permissions.visible_need_filter(u), pk__in=[n.pk for n in needs])
+            access.scope(u, "support.need.view", Need.objects.filter(pk__in=[n.pk for n in needs]))
         )
         assert listed == {n for n in needs if permissions.can_view_need(u, n)}, who
 

@@ -9,6 +9,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kraftsamla.core.models import Role
+
+__all__ = ["Invitation", "OrganisationRole", "Role", "User", "UserManager"]
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -71,12 +75,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", _("Administrator")
-    EDITOR = "editor", _("Editor")
-    VIEWER = "viewer", _("Viewer")
 
 
 class OrganisationRole(models.Model):

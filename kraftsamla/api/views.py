@@ -10,13 +10,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kraftsamla.api.errors import InvalidFilter
 from kraftsamla.api.serializers import (
     MeSerializer,
     OrganisationDetailSerializer,
     OrganisationListSerializer,
 )
 from kraftsamla.core import permissions
+from kraftsamla.core.api import InvalidFilter
 from kraftsamla.organisations import selectors
 from kraftsamla.organisations.forms import FILTER_FIELDS, OrganisationFilterForm
 from kraftsamla.organisations.models import Organisation, OrganisationKind, PopulationClass

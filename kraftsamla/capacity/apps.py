@@ -6,3 +6,6 @@ class CapacityConfig(AppConfig):
     name = "kraftsamla.capacity"
     label = "capacity"
     verbose_name = _("Transition capacity")
+
+    def ready(self) -> None:
+        from kraftsamla.capacity import policies  # noqa: F401 - registers the rules

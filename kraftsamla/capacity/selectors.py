@@ -21,7 +21,7 @@ from kraftsamla.capacity.models import (
     Statement,
     Status,
 )
-from kraftsamla.core import permissions
+from kraftsamla.core import access, permissions
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import (
     POPULATION_BOUNDS,
@@ -55,7 +55,7 @@ def assessment_get(pk: int) -> Assessment:
 
 def visible_assessments(user) -> QuerySet[Assessment]:
     return (
-        Assessment.objects.filter(permissions.visible_assessment_filter(user))
+        access.scope(user, "capacity.assessment.view", Assessment.objects.all())
         .select_related("organisation", "framework")
         .order_by("organisation__name", "-year")
     )

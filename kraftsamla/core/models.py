@@ -1,4 +1,4 @@
-"""Hold what every domain shares: sharing levels and the audit log."""
+"""Hold what every domain shares: sharing levels, roles and the audit log."""
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +12,18 @@ class SharingLevel(models.TextChoices):
     PRIVATE = "private", _("Private to the organisation")
     REGION = "region", _("Shared with the regional bodies we belong to")
     PUBLIC = "public", _("Public")
+
+
+class Role(models.TextChoices):
+    """A person's role in an organisation; policies decide what each role may do."""
+
+    ADMIN = "admin", _("Administrator")
+    EDITOR = "editor", _("Editor")
+    VIEWER = "viewer", _("Viewer")
+
+
+# Roles that change an organisation's data (administrators also manage its people).
+EDIT_ROLES = frozenset({Role.ADMIN, Role.EDITOR})
 
 
 class AuditAction(models.TextChoices):

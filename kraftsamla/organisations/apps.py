@@ -6,3 +6,6 @@ class OrganisationsConfig(AppConfig):
     name = "kraftsamla.organisations"
     label = "organisations"
     verbose_name = _("Organisations")
+
+    def ready(self) -> None:
+        from kraftsamla.organisations import policies  # noqa: F401 - registers the rules

@@ -211,18 +211,27 @@ COORDINATED_ROLES = (MembershipRole.MEMBER, MembershipRole.PARTICIPANT)
 
 
 class MembershipQuerySet(models.QuerySet):
-    def in_force(self, today=None):
-        """Keep memberships that count today: member or participant, started and not ended.
+    """The one place that says which memberships count; every app uses these methods."""
 
-        Every rule about who a body coordinates (permissions, regional overviews,
+    def current(self, on=None):
+        """Keep memberships started and not ended on `on` (today by default), any role."""
+        on = on or timezone.localdate()
+        return self.filter(
+            Q(start_date__isnull=True) | Q(start_date__lte=on),
+            Q(end_date__isnull=True) | Q(end_date__gte=on),
+        )
+
+    def coordinating(self):
+        """Keep roles through which a body coordinates its member (member, participant)."""
+        return self.filter(role__in=COORDINATED_ROLES)
+
+    def in_force(self, on=None):
+        """Keep memberships that count on `on`: coordinating roles, started and not ended.
+
+        Every rule about who a body coordinates (access, regional overviews,
         support) uses this, so they always agree.
         """
-        today = today or timezone.localdate()
-        return self.filter(
-            Q(start_date__isnull=True) | Q(start_date__lte=today),
-            Q(end_date__isnull=True) | Q(end_date__gte=today),
-            role__in=COORDINATED_ROLES,
-        )
+        return self.current(on).coordinating()
 
 
 class Membership(models.Model):

@@ -9,7 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from kraftsamla.core import permissions
+from kraftsamla.core import access, permissions
 from kraftsamla.core.models import AuditEvent
 from kraftsamla.organisations.models import (
     POPULATION_BOUNDS,
@@ -202,7 +202,7 @@ def climate_profile_for(user, organisation: Organisation) -> ClimateProfile | No
 def visible_climate_profiles(user) -> QuerySet[ClimateProfile]:
     """Return every climate profile the user may see (scoped in the database)."""
     return (
-        ClimateProfile.objects.filter(permissions.visible_sharing_filter(user))
+        access.scope(user, "organisations.climateprofile.view", ClimateProfile.objects.all())
         .select_related("organisation")
         .order_by("organisation__name")
     )

@@ -24,7 +24,7 @@ from kraftsamla.capacity.models import (
     Respondent,
     Status,
 )
-from kraftsamla.core import permissions
+from kraftsamla.core import access
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import (
     COORDINATING_KINDS,
@@ -78,7 +78,9 @@ def enrolments_of_offer(offer: Offer) -> list[Enrolment]:
 
 
 def visible_needs(user) -> QuerySet[Need]:
-    return Need.objects.filter(permissions.visible_need_filter(user)).select_related("organisation")
+    return access.scope(user, "support.need.view", Need.objects.all()).select_related(
+        "organisation"
+    )
 
 
 def bodies_for(organisation: Organisation) -> list[Organisation]:

@@ -1,6 +1,10 @@
-"""Give every API error one machine-readable shape.
+"""API plumbing shared by every app's api.py: one error shape, pagination.
 
-{"error": {"code": "invalid_filter", "message": "...", "fields": {"county": ["..."]}}}
+Error shape: {"error": {"code": "invalid_filter", "message": "...", "fields": {"county": ["..."]}}}
+
+Every API view declares the rules it asks in `access_rules` (as pages do with
+`kraftsamla.core.access.checks`), so a test can prove that no endpoint skips
+its policy.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -42,3 +46,14 @@ def exception_handler(exc, context):
     if response.status_code == status.HTTP_401_UNAUTHORIZED:
         response["WWW-Authenticate"] = response.get("WWW-Authenticate", 'Token realm="api"')
     return response
+
+
+from rest_framework.pagination import PageNumberPagination  # noqa: E402
+
+
+class Pagination(PageNumberPagination):
+    """Page-number pagination with a total `count`; clients may ask for up to 500 a page."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
