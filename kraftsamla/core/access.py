@@ -514,7 +514,7 @@ def checks(*rules: str):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             response = view(request, *args, **kwargs)
-            _assert_asked(request, rules, view)
+            _assert_asked(request, response, rules, view)
             return response
 
         wrapper.access_rules = rules
@@ -523,10 +523,15 @@ def checks(*rules: str):
     return decorate
 
 
-def _assert_asked(request, rules, view) -> None:
+def _assert_asked(request, response, rules, view) -> None:
     from django.conf import settings
 
     if not getattr(settings, "KRAFTSAMLA_STRICT_ACCESS", False) or PUBLIC in rules:
+        return
+    # Refusals (4xx) and the log-in redirect of anonymous visitors show nothing.
+    status = getattr(response, "status_code", 200)
+    anonymous = not getattr(request.user, "is_authenticated", False)
+    if status >= 400 or (300 <= status < 400 and anonymous):
         return
     access = getattr(request, "access", None)
     if access is not None and not (access.asked & set(rules)):
