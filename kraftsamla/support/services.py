@@ -102,9 +102,9 @@ def offer_save(
     _validate_offer_lists(data.get("capitals"), data.get("target_groups"))
     if open_to is not None:
         member_ids = set(
-            Membership.objects.filter(body=provider, member__in=open_to).values_list(
-                "member_id", flat=True
-            )
+            Membership.objects.in_force()
+            .filter(body=provider, member__in=open_to)
+            .values_list("member_id", flat=True)
         )
         if any(member.pk not in member_ids for member in open_to):
             raise ValidationError(
