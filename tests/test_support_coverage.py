@@ -117,11 +117,11 @@ def test_counts_shared_needs_only_and_finds_gaps_and_unused_offers(grid_data):
     pol = cell(grid, "political", KNOWLEDGE)
     assert pol.needs == [n["m1_pol"]] and pol.offers == [o["pol_planned"]]
     assert pol.available_offers == [] and pol.is_gap
-    assert {(c.capital, c.form) for c in grid.gaps} == {
+    assert {(c.capital, c.collaboration_form) for c in grid.gaps} == {
         ("political", KNOWLEDGE),
         ("relational", ROOM),
     }
-    assert {(c.capital, c.form) for c in grid.unused} == {
+    assert {(c.capital, c.collaboration_form) for c in grid.unused} == {
         ("organisational", RESOURCES),
         ("real", ROOM),
         ("dynamic", KNOWLEDGE),
@@ -155,7 +155,7 @@ def test_target_group_filter_keeps_needs_and_offers_for_the_group_or_for_anyone(
     assert cell(grid, "dynamic", KNOWLEDGE).offers == []  # for operational units
     assert cell(grid, "real", ROOM).offers == [o["real_running"]]  # for anyone
     assert grid.needs_without_form == {"human": [n["m2_human_no_form"]]}
-    assert {(c.capital, c.form) for c in grid.gaps} == {("relational", ROOM)}
+    assert {(c.capital, c.collaboration_form) for c in grid.gaps} == {("relational", ROOM)}
 
     senior = selectors.coverage_grid(body=b, target_group=SENIOR)
     assert cell(senior, "political", KNOWLEDGE).needs == [n["m1_pol"]]
@@ -199,7 +199,7 @@ def test_former_members_needs_do_not_count_even_when_they_are_members_elsewhere(
     grid = selectors.coverage_grid(body=b)
     assert grid.member_count == 4
     assert cell(grid, "real", ROOM).needs == []
-    assert former not in [m for m, _n in selectors.uptake(body=b)["members"]]
+    assert former not in [m for m, _n in selectors.body_uptake(body=b)["members"]]
 
 
 def _bulk(b, members, n_offers):

@@ -55,7 +55,7 @@ def effect_data(db):
 
 
 def test_mean_change_of_participants_and_of_the_others(effect_data):
-    rows = {r.capital: r for r in selectors.effect(offer=effect_data)}
+    rows = {r.capital: r for r in selectors.offer_effect(offer=effect_data)}
 
     assert list(rows) == ["political", "financial"]
     political = rows["political"]
@@ -71,7 +71,7 @@ def test_mean_change_of_participants_and_of_the_others(effect_data):
 
 def test_without_a_start_date_there_is_no_comparison(db):
     o = offer(body("no-dates", stockholm(2)), is_continuous=True)
-    assert selectors.effect(offer=o) == []
+    assert selectors.offer_effect(offer=o) == []
 
 
 def test_an_offer_still_running_compares_with_next_years_assessments(db):
@@ -85,5 +85,5 @@ def test_an_offer_still_running_compares_with_next_years_assessments(db):
     enrol(o, m1)
     results(m1, 2024, {"human": 40})
     results(m1, datetime.date.today().year, {"human": 90}, purpose=Purpose.FOLLOW_UP)
-    (row,) = selectors.effect(offer=o)
+    (row,) = selectors.offer_effect(offer=o)
     assert (row.participants, row.participant_change) == (0, None)

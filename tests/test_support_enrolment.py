@@ -21,6 +21,7 @@ from support_helpers import (
 )
 
 from kraftsamla.accounts.models import Role
+from kraftsamla.core import access
 from kraftsamla.core.models import AuditEvent
 from kraftsamla.support import services
 from kraftsamla.support.models import Enrolment, EnrolmentStatus, OfferStatus, Rating
@@ -80,6 +81,44 @@ def test_beyond_the_seats_people_wait_and_a_cancelled_seat_goes_to_the_first_in_
         ).status
         == WAITING
     )
+
+
+def test_a_promotion_from_the_waiting_list_is_audited_for_the_promoted_enrolment(
+    gr, molndal, admin_m
+):
+    o = offer(gr, seats=1)
+    seat, waiting = (
+        services.enrolment_create(
+            actor=admin_m, offer=o, organisation=molndal, participant=person(molndal)
+        )
+        for _ in range(2)
+    )
+    before = AuditEvent.objects.count()
+    services.enrolment_cancel(actor=admin_m, enrolment=seat)
+    events = AuditEvent.objects.order_by("id")[before:]
+    assert [(e.object_id, e.actor, e.organisation) for e in events] == [
+        (str(seat.pk), admin_m, molndal),
+        (str(waiting.pk), admin_m, molndal),
+    ]
+    promotion = events[1]
+    assert (promotion.object_type, promotion.before, promotion.after) == (
+        "support.enrolment",
+        {"status": WAITING},
+        {"status": ENROLLED, "promoted_from_waiting_list": True},
+    )
+
+
+def test_the_system_actor_enrols_and_cancels_for_loaders(gr, molndal):
+    o = offer(gr, seats=1)
+    participant = person(molndal)
+    e = services.enrolment_create(
+        actor=access.SYSTEM, offer=o, organisation=molndal, participant=participant
+    )
+    assert (e.status, e.created_by) == (ENROLLED, None)
+    services.enrolment_cancel(actor=access.SYSTEM, enrolment=e)
+    assert Enrolment.objects.get(pk=e.pk).status == CANCELLED
+    events = AuditEvent.objects.filter(object_type="support.enrolment", object_id=str(e.pk))
+    assert [(event.actor, event.actor_label) for event in events] == [(None, "system")] * 2
 
 
 def test_someone_who_enrols_again_after_cancelling_queues_behind_those_already_waiting(

@@ -1,4 +1,4 @@
-"""Every rule in the "Regional support" section of core/permissions.py, allowed and denied."""
+"""Every rule of the support policies (kraftsamla/support/policies.py), allowed and denied."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from support_helpers import (
     REGION,
     STAFF,
     VIEWER_M,
+    enrol,
     need,
     offer,
     person,
@@ -23,7 +24,7 @@ from support_helpers import (
 )
 
 from kraftsamla.accounts.models import Role
-from kraftsamla.core import access, permissions
+from kraftsamla.core import access
 from kraftsamla.core.models import AuditEvent
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.support import services
@@ -63,54 +64,52 @@ def people(gr, anonymous):
     }
 
 
-def allowed(people, rule, obj) -> set[str]:
-    return {w for w in [*WHO, "inactive_staff"] if rule(people[w], obj)}
+def allowed(people, rule: str, obj) -> set[str]:
+    return {who for who in [*WHO, "inactive_staff"] if access.allows(people[who], rule, obj)}
 
 
 def test_can_manage_offers_the_bodys_admins_and_editors_and_staff(people, gr, molndal):
-    assert allowed(people, permissions.can_manage_offers, gr) == {
+    assert allowed(people, "support.offer.manage", gr) == {
         "staff",
         "coordinator",
         "gr_editor",
     }
     # A municipality is no provider of offers, not even for its own administrator.
-    assert allowed(people, permissions.can_manage_offers, molndal) == set()
-    assert not permissions.can_manage_offers(people["staff"], None)
+    assert allowed(people, "support.offer.manage", molndal) == set()
+    assert not access.allows(people["staff"], "support.offer.manage", None)
 
 
 def test_can_view_offer_everyone(people, gr):
     o = offer(gr)
-    assert allowed(people, permissions.can_view_offer, o) == {*WHO, "inactive_staff"}
+    assert allowed(people, "support.offer.view", o) == {*WHO, "inactive_staff"}
 
 
 def test_can_register_need_the_organisations_admins_and_editors_and_staff(people, molndal, ale):
-    assert allowed(people, permissions.can_register_need, molndal) == {
+    assert allowed(people, "support.need.create", molndal) == {
         "staff",
         "admin_m",
         "editor_m",
     }
-    assert allowed(people, permissions.can_register_need, ale) == {"staff", "ale_editor"}
+    assert allowed(people, "support.need.create", ale) == {"staff", "ale_editor"}
 
 
 def test_can_view_need_follows_the_sharing_level(people, molndal):
     outsider = stockholm(1)[0]
     own = {"staff", "admin_m", "editor_m", "viewer_m"}
-    assert (
-        allowed(people, permissions.can_view_need, need(molndal, "human", sharing=PRIVATE)) == own
-    )
+    assert allowed(people, "support.need.view", need(molndal, "human", sharing=PRIVATE)) == own
     # Shared with the region: also GR's people, but not other members' people.
-    assert allowed(people, permissions.can_view_need, need(molndal, "human", sharing=REGION)) == {
+    assert allowed(people, "support.need.view", need(molndal, "human", sharing=REGION)) == {
         *own,
         "coordinator",
         "gr_editor",
         "gr_viewer",
     }
-    assert allowed(people, permissions.can_view_need, need(molndal, "human", sharing=PUBLIC)) == {
+    assert allowed(people, "support.need.view", need(molndal, "human", sharing=PUBLIC)) == {
         *WHO,
         "inactive_staff",
     }
     # Shared with its own regions only: GR sees nothing of a non-member.
-    assert allowed(people, permissions.can_view_need, need(outsider, "human", sharing=REGION)) == {
+    assert allowed(people, "support.need.view", need(outsider, "human", sharing=REGION)) == {
         "staff"
     }
 
@@ -127,11 +126,11 @@ def test_visible_need_filter_agrees_with_can_view_need(people, molndal, ale):
         listed = set(
             access.scope(u, "support.need.view", Need.objects.filter(pk__in=[n.pk for n in needs]))
         )
-        assert listed == {n for n in needs if permissions.can_view_need(u, n)}, who
+        assert listed == {n for n in needs if access.allows(u, "support.need.view", n)}, who
 
 
 def test_can_enrol_anyone_of_the_organisation_and_staff(people, molndal):
-    assert allowed(people, permissions.can_enrol, molndal) == {
+    assert allowed(people, "support.enrolment.create", molndal) == {
         "staff",
         "admin_m",
         "editor_m",
@@ -140,7 +139,7 @@ def test_can_enrol_anyone_of_the_organisation_and_staff(people, molndal):
 
 
 def test_can_enrol_others_the_organisations_admins_and_editors_and_staff(people, molndal):
-    assert allowed(people, permissions.can_enrol_others, molndal) == {
+    assert allowed(people, "support.enrolment.create_for_others", molndal) == {
         "staff",
         "admin_m",
         "editor_m",
@@ -148,31 +147,66 @@ def test_can_enrol_others_the_organisations_admins_and_editors_and_staff(people,
 
 
 def test_can_view_coverage_the_bodys_people_and_staff(people, gr, molndal):
-    assert allowed(people, permissions.can_view_coverage, gr) == {
+    assert allowed(people, "support.overview.view", gr) == {
         "staff",
         "coordinator",
         "gr_editor",
         "gr_viewer",
     }
-    assert allowed(people, permissions.can_view_coverage, molndal) == set()
+    assert allowed(people, "support.overview.view", molndal) == set()
     vc = Organisation.objects.get(slug="viable-cities-klimatneutrala-stader-2030")
-    assert allowed(people, permissions.can_view_coverage, vc) == {"staff"}
+    assert allowed(people, "support.overview.view", vc) == {"staff"}
 
 
 def test_can_view_recommendations_the_organisations_people_and_staff(people, molndal, gr):
-    assert allowed(people, permissions.can_view_recommendations, molndal) == {
+    assert allowed(people, "support.recommendation.view", molndal) == {
         "staff",
         "admin_m",
         "editor_m",
         "viewer_m",
     }
     # The coordinator sees GR's grid, not a member's own recommendations.
-    assert not permissions.can_view_recommendations(people["coordinator"], molndal)
-    assert allowed(people, permissions.can_view_recommendations, gr) == {
+    assert not access.allows(people["coordinator"], "support.recommendation.view", molndal)
+    assert allowed(people, "support.recommendation.view", gr) == {
         "staff",
         "coordinator",
         "gr_editor",
         "gr_viewer",
+    }
+
+
+def test_enrolment_view_the_organisations_people_and_the_providers_editors(people, gr, molndal):
+    e = enrol(offer(gr), molndal, people["viewer_m"])
+    assert allowed(people, "support.enrolment.view", e) == {
+        "staff",
+        "coordinator",
+        "gr_editor",
+        "admin_m",
+        "editor_m",
+        "viewer_m",
+    }
+
+
+def test_enrolment_cancel_the_participant_and_the_organisations_editors(people, gr, molndal):
+    e = enrol(offer(gr), molndal, people["viewer_m"])
+    assert allowed(people, "support.enrolment.cancel", e) == {
+        "staff",
+        "admin_m",
+        "editor_m",
+        "viewer_m",
+    }
+
+
+def test_enrolment_rate_only_the_participant(people, gr, molndal):
+    e = enrol(offer(gr), molndal, people["editor_m"])
+    assert allowed(people, "support.enrolment.rate", e) == {"editor_m"}
+
+
+def test_recommendation_subscribe_the_organisations_people_not_staff(people, molndal):
+    assert allowed(people, "support.recommendation.subscribe", molndal) == {
+        "admin_m",
+        "editor_m",
+        "viewer_m",
     }
 
 

@@ -30,7 +30,7 @@ from support_helpers import (
 )
 
 from kraftsamla.accounts.models import Role
-from kraftsamla.capacity.models import Respondent, RoleGroup
+from kraftsamla.capacity.models import Assessment, Respondent, RoleGroup
 from kraftsamla.support import selectors
 from kraftsamla.support.models import (
     DigestSubscription,
@@ -225,7 +225,7 @@ def test_coverage_page_shows_the_grid_and_drills_down_into_a_cell(client, gr, co
     assert response.status_code == 200
     grid = response.context["grid"]
     assert grid.member_count == 13
-    assert {(c.capital, c.form) for c in grid.gaps} == {("real", KNOWLEDGE)}
+    assert {(c.capital, c.collaboration_form) for c in grid.gaps} == {("real", KNOWLEDGE)}
     assert response.context["focus_cell"] is None
 
     detail = client.get(url, {"cell": f"financial:{RESOURCES}"})
@@ -353,9 +353,8 @@ def test_outsiders_cannot_open_a_municipalitys_support_page(client, molndal, ema
 
 def test_an_editor_registers_a_need_on_the_page(client, molndal):
     login(client, EDITOR_M)
-    url = reverse("support:organisation", args=[molndal.slug])
+    url = reverse("support:need_create", args=[molndal.slug])
     data = {
-        "action": "need",
         "capital": "human",
         "collaboration_form": "",
         "description": "Kurser.",
@@ -369,64 +368,77 @@ def test_an_editor_registers_a_need_on_the_page(client, molndal):
     assert messages_of(client, response) == [t("The need was registered.")]
     n = Need.objects.get(organisation=molndal)
     assert (n.capital, n.collaboration_form, n.sharing_level) == ("human", "", PRIVATE)
-    assert client.post(url, {**data, "year": "1800"}).status_code == 400
+    invalid = client.post(url, {**data, "year": "1800"})
+    assert invalid.status_code == 400 and invalid.context["form"].errors["year"]
     assert Need.objects.filter(organisation=molndal).count() == 1
 
 
 def test_a_viewer_cannot_register_needs(client, molndal):
     login(client, VIEWER_M)
-    url = reverse("support:organisation", args=[molndal.slug])
-    page = client.get(url)
+    page = client.get(reverse("support:organisation", args=[molndal.slug]))
     assert page.status_code == 200 and page.context["can_register"] is False
     data = {
-        "action": "need",
         "capital": "human",
         "description": "Kurser.",
         "priority": "1",
         "year": "2026",
         "sharing_level": PRIVATE,
     }
-    assert client.post(url, data).status_code == 403
-    assert client.post(url, {"action": "something"}).status_code == 403
+    assert client.post(reverse("support:need_create", args=[molndal.slug]), data).status_code == 403
+    # Invalid input is refused as well, before anything is parsed.
+    assert client.post(reverse("support:need_create", args=[molndal.slug]), {}).status_code == 403
+    assessment = Assessment.objects.filter(organisation=molndal).first()
+    from_assessment = reverse("support:needs_from_assessment", args=[molndal.slug])
+    assert client.post(from_assessment, {"assessment": assessment.pk}).status_code == 403
+    # The page itself takes no POST any more: each action has its own URL.
+    assert client.post(page.request["PATH_INFO"], data).status_code == 405
     assert not Need.objects.exists()
 
 
 def test_an_editor_turns_an_assessments_notes_into_needs_on_the_page(client, molndal):
-    from kraftsamla.capacity.models import Assessment
-
     login(client, EDITOR_M)
     assessment = Assessment.objects.filter(organisation=molndal, status="published").first()
-    url = reverse("support:organisation", args=[molndal.slug])
-    response = client.post(url, {"action": "from_assessment", "assessment": assessment.pk})
+    url = reverse("support:needs_from_assessment", args=[molndal.slug])
+    response = client.post(url, {"assessment": assessment.pk})
+    assert response["Location"] == reverse("support:organisation", args=[molndal.slug])
     assert response.status_code == 302
     n = Need.objects.filter(organisation=molndal).count()
     assert messages_of(client, response) == [
         t("%(n)d needs were created from the assessment's notes.") % {"n": n}
     ]
-    client.post(url, {"action": "from_assessment", "assessment": assessment.pk})
+    client.post(url, {"assessment": assessment.pk})
     assert Need.objects.filter(organisation=molndal).count() == n
 
 
 def test_turning_notes_into_needs_needs_an_assessment_of_the_organisation(client, molndal, ale):
-    from kraftsamla.capacity.models import Assessment
-
     login(client, EDITOR_M)
-    url = reverse("support:organisation", args=[molndal.slug])
+    url = reverse("support:needs_from_assessment", args=[molndal.slug])
     ales = Assessment.objects.filter(organisation=ale).first()
+    # Another organisation's assessment is no choice at all: the same answer as nonsense.
     for value in ("abc", "", str(ales.pk)):
-        assert (
-            client.post(url, {"action": "from_assessment", "assessment": value}).status_code == 404
-        )
+        response = client.post(url, {"assessment": value})
+        assert response.status_code == 400
+        assert response.context["assessment_form"].errors["assessment"]
     assert not Need.objects.exists()
 
 
 def test_subscribing_to_the_digest_on_the_page(client, molndal):
     viewer = login(client, VIEWER_M)
-    url = reverse("support:organisation", args=[molndal.slug])
-    client.post(url, {"action": "digest", "active": "1"})
+    url = reverse("support:digest", args=[molndal.slug])
+    response = client.post(url, {"active": "1"})
+    assert messages_of(client, response) == [t("Your digest setting was saved.")]
     assert DigestSubscription.objects.get(user=viewer).is_active
-    client.post(url, {"action": "digest", "active": "0"})
+    client.post(url, {"active": "0"})
     assert not DigestSubscription.objects.get(user=viewer).is_active
+    assert client.post(url, {"active": "maybe"}).status_code == 400
+
+
+@pytest.mark.parametrize("email", [COORDINATOR, ALE_EDITOR])
+def test_outsiders_cannot_subscribe_to_a_municipalitys_digest(client, molndal, email):
+    login(client, email)
+    response = client.post(reverse("support:digest", args=[molndal.slug]), {"active": "1"})
+    assert response.status_code == 403
+    assert not DigestSubscription.objects.exists()
 
 
 # --- Enrol, cancel, rate -----------------------------------------------------------------------

@@ -37,7 +37,7 @@ urlpatterns += [
     ),
 ]
 
-from kraftsamla.api import support  # noqa: E402
+from kraftsamla.support import api as support  # noqa: E402
 
 urlpatterns += [
     path("support/bodies/<slug:slug>/offers/", support.OfferList.as_view(), name="support-offers"),

@@ -1,4 +1,4 @@
-"""Forms for offers, needs, enrolments and ratings."""
+"""Forms for offers, needs, enrolments, ratings, the digest setting and the grid filter."""
 
 from django import forms
 from django.utils import timezone
@@ -7,7 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from kraftsamla.accounts.models import User
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core.models import SharingLevel
+from kraftsamla.support import selectors
 from kraftsamla.support.models import OfferFormat, OfferStatus, Priority, TargetGroup
+
+CHOOSE_PARTICIPANT = _("Choose a participant from your organisation.")
+GIVE_RATING = _("Give a rating from 1 to 5.")
 
 
 class OfferForm(forms.Form):
@@ -87,7 +91,11 @@ class NeedForm(forms.Form):
 
 
 class EnrolForm(forms.Form):
-    participant = forms.ModelChoiceField(label=_("Participant"), queryset=User.objects.none())
+    participant = forms.ModelChoiceField(
+        label=_("Participant"),
+        queryset=User.objects.none(),
+        error_messages={"required": CHOOSE_PARTICIPANT, "invalid_choice": CHOOSE_PARTICIPANT},
+    )
 
     def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,8 +103,8 @@ class EnrolForm(forms.Form):
             self.fields["participant"].queryset = User.objects.filter(
                 organisation_roles__organisation=organisation, is_active=True
             ).order_by("full_name", "email")
-        self.fields["participant"].label_from_instance = lambda u: (
-            f"{u.full_name or u.email} ({u.email})"
+        self.fields["participant"].label_from_instance = lambda person: (
+            f"{person.full_name or person.email} ({person.email})"
         )
 
 
@@ -104,8 +112,9 @@ class RatingForm(forms.Form):
     score = forms.TypedChoiceField(
         label=_("How useful was it? (1 = not at all, 5 = very)"),
         coerce=int,
-        choices=[(i, str(i)) for i in range(1, 6)],
+        choices=[(score, str(score)) for score in range(1, 6)],
         widget=forms.RadioSelect,
+        error_messages={"required": GIVE_RATING, "invalid_choice": GIVE_RATING},
     )
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -119,3 +128,27 @@ class GridFilterForm(forms.Form):
         choices=[("", _("All target groups")), *TargetGroup.choices],
     )
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+
+
+class NeedsFromAssessmentForm(forms.Form):
+    """Choose one of the organisation's assessments whose notes become needs."""
+
+    assessment = forms.ModelChoiceField(
+        label=_("Turn an assessment's notes into needs"), queryset=None, empty_label=None
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["assessment"]
+        field.queryset = selectors.assessments_of(organisation)
+        field.label_from_instance = lambda assessment: (
+            f"{assessment.year} – {assessment.get_purpose_display()}"
+        )
+
+
+class DigestForm(forms.Form):
+    """Start ("1") or stop ("0") the weekly e-mail of new offers."""
+
+    active = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1"
+    )

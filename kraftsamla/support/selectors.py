@@ -1,7 +1,8 @@
 """Read offers, needs, the coverage grid, recommendations, uptake and effect.
 
-Everything is scoped by kraftsamla.core.permissions, and each page uses a fixed
-number of queries whatever the number of members, needs or offers.
+What a person may see is scoped by the support policies (kraftsamla.core.access),
+and each page uses a fixed number of queries whatever the number of members,
+needs or offers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,27 +27,32 @@ from kraftsamla.capacity.models import (
     Respondent,
     Status,
 )
+from kraftsamla.capacity.scoring import LOW_SCORE
 from kraftsamla.core import access
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import (
     COORDINATING_KINDS,
     Membership,
     Organisation,
+    population_class_for,
 )
 from kraftsamla.support.models import (
     AVAILABLE_STATUSES,
     TARGET_GROUP_BY_ROLE_GROUP,
+    DigestSubscription,
     Enrolment,
     EnrolmentStatus,
     Need,
     Offer,
+    OfferStatus,
     Rating,
 )
 
 SHARED = (SharingLevel.REGION, SharingLevel.PUBLIC)
 
 
-def _current_members(body: Organisation) -> list[Organisation]:
+def body_members(body: Organisation) -> list[Organisation]:
+    """Return the organisations whose membership of the body is in force today."""
     return list(
         Organisation.objects.filter(
             pk__in=Membership.objects.in_force().filter(body=body).values("member_id")
@@ -65,7 +73,14 @@ def offers_of(provider: Organisation) -> QuerySet[Offer]:
 
 
 def offer_get(pk: int) -> Offer:
-    return Offer.objects.select_related("provider").get(pk=pk)
+    """Return the offer (offers are public); Http404 when there is none."""
+    return get_object_or_404(Offer.objects.select_related("provider"), pk=pk)
+
+
+def bodies_with_offers() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        kind__in=COORDINATING_KINDS, support_offers__isnull=False
+    ).distinct()
 
 
 def enrolments_of_offer(offer: Offer) -> list[Enrolment]:
@@ -77,10 +92,85 @@ def enrolments_of_offer(offer: Offer) -> list[Enrolment]:
     )
 
 
-def visible_needs(user) -> QuerySet[Need]:
-    return access.scope(user, "support.need.view", Need.objects.all()).select_related(
-        "organisation"
+def offer_is_open_to(offer: Offer, organisation: Organisation) -> bool:
+    """Whether the organisation, a member in force of the provider, may take part in the offer."""
+    is_member = (
+        Membership.objects.in_force()
+        .filter(body_id=offer.provider_id, member=organisation)
+        .exists()
     )
+    if not is_member:
+        return False
+    return offer.open_to_all_members or offer.open_to.filter(pk=organisation.pk).exists()
+
+
+def offer_has_ended(offer: Offer) -> bool:
+    today = timezone.localdate()
+    return offer.status == OfferStatus.CLOSED or (
+        offer.end_date is not None and offer.end_date < today
+    )
+
+
+def organisations_to_enrol(user, offer: Offer) -> list[Organisation]:
+    """Return the user's organisations that the offer is open to."""
+    return [org for org in organisations_of(user) if offer_is_open_to(offer, org)]
+
+
+def enrolments_visible(who, offer: Offer) -> list[Enrolment]:
+    """Return the offer's enrolments that `who` may see (their organisation's; all for managers)."""
+    return list(
+        access.scope(who, "support.enrolment.view", Enrolment.objects.filter(offer=offer))
+        .exclude(status=EnrolmentStatus.CANCELLED)
+        .select_related("participant", "organisation")
+        .order_by("status", "created_at", "id")
+    )
+
+
+def enrolments_of_organisation(organisation: Organisation, limit: int = 50) -> list[Enrolment]:
+    """Return the organisation's latest enrolments that are not cancelled."""
+    return list(
+        Enrolment.objects.filter(organisation=organisation)
+        .exclude(status=EnrolmentStatus.CANCELLED)
+        .select_related("offer", "participant")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def needs_visible(who) -> QuerySet[Need]:
+    return access.scope(who, "support.need.view", Need.objects.all()).select_related("organisation")
+
+
+def needs_of(organisation: Organisation, who) -> QuerySet[Need]:
+    """Return the organisation's needs that `who` may see, most important first."""
+    return access.scope(
+        who, "support.need.view", Need.objects.filter(organisation=organisation)
+    ).order_by("priority", "-created_at")
+
+
+def assessments_of(organisation: Organisation) -> QuerySet[Assessment]:
+    """Return the organisation's assessments, newest first (to turn their notes into needs)."""
+    return Assessment.objects.filter(organisation=organisation).order_by("-year")
+
+
+def digest_subscription_of(user) -> DigestSubscription | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return DigestSubscription.objects.filter(user=user).first()
+
+
+def organisations_of(user) -> list[Organisation]:
+    """Return the organisations where the user has a role."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(Organisation.objects.filter(user_roles__user=user).order_by("name"))
+
+
+def coordinating_body_get(slug: str) -> Organisation:
+    """Return the regional body or programme with the slug; Http404 for any other organisation."""
+    body = Organisation.objects.filter(slug=slug, kind__in=COORDINATING_KINDS).first()
+    if body is None:
+        raise Http404(_("Not a regional body or programme."))
+    return body
 
 
 def bodies_for(organisation: Organisation) -> list[Organisation]:
@@ -99,13 +189,13 @@ def bodies_for(organisation: Organisation) -> list[Organisation]:
 @dataclass
 class Cell:
     capital: str
-    form: str
+    collaboration_form: str
     needs: list[Need] = field(default_factory=list)
     offers: list[Offer] = field(default_factory=list)
 
     @property
     def form_label(self) -> str:
-        return str(CollaborationForm(self.form).label)
+        return str(CollaborationForm(self.collaboration_form).label)
 
     @property
     def municipalities(self) -> list[str]:
@@ -138,7 +228,7 @@ class Cell:
 class CoverageGrid:
     body: Organisation
     capitals: list[tuple[str, str]]
-    forms: list[tuple[str, str]]
+    collaboration_forms: list[tuple[str, str]]
     cells: dict[tuple[str, str], Cell]
     needs_without_form: dict[str, list[Need]]
     member_count: int
@@ -148,7 +238,7 @@ class CoverageGrid:
             yield (
                 key,
                 label,
-                [self.cells[(key, f)] for f, _l in self.forms],
+                [self.cells[(key, form)] for form, _label in self.collaboration_forms],
                 self.needs_without_form.get(key, []),
             )
 
@@ -169,7 +259,7 @@ def coverage_grid(
     Only needs members shared with the region (or made public) count. An offer
     strengthening several capitals counts in each of them.
     """
-    members = _current_members(body)
+    members = body_members(body)
     member_by_id = {m.pk: m for m in members}
     # The needs' organisations are the members already loaded: attached below rather than
     # joined, so thousands of needs do not build thousands of copies of 290 organisations.
@@ -180,18 +270,26 @@ def coverage_grid(
         needs = needs.filter(Q(target_group=target_group) | Q(target_group=""))
     offers = list(offers_of(body))
     if target_group:
-        offers = [o for o in offers if not o.target_groups or target_group in o.target_groups]
+        offers = [
+            offer
+            for offer in offers
+            if not offer.target_groups or target_group in offer.target_groups
+        ]
     if year:
         start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
         offers = [
-            o
-            for o in offers
-            if (o.start_date is None or o.start_date <= end)
-            and (o.end_date is None or o.end_date >= start)
+            offer
+            for offer in offers
+            if (offer.start_date is None or offer.start_date <= end)
+            and (offer.end_date is None or offer.end_date >= start)
         ]
-    capitals = [(c.value, str(c.label)) for c in CapitalKey]
-    forms = [(f.value, str(f.label)) for f in CollaborationForm]
-    cells = {(c, f): Cell(capital=c, form=f) for c, _l in capitals for f, _m in forms}
+    capitals = [(capital.value, str(capital.label)) for capital in CapitalKey]
+    collaboration_forms = [(form.value, str(form.label)) for form in CollaborationForm]
+    cells = {
+        (capital, form): Cell(capital=capital, collaboration_form=form)
+        for capital, _label in capitals
+        for form, _form_label in collaboration_forms
+    }
     without_form: dict[str, list[Need]] = defaultdict(list)
     for need in needs:
         need.organisation = member_by_id[need.organisation_id]
@@ -206,7 +304,7 @@ def coverage_grid(
     return CoverageGrid(
         body=body,
         capitals=capitals,
-        forms=forms,
+        collaboration_forms=collaboration_forms,
         cells=cells,
         needs_without_form=dict(without_form),
         member_count=len(members),
@@ -215,14 +313,28 @@ def coverage_grid(
 
 # --- Recommendations -------------------------------------------------------------
 
-WEAKNESS_POINTS = 40
-ORDER_POINTS = 10
-OWN_NEED_POINTS = 25
-FORM_MATCH_POINTS = 5
-SHARED_NEED_POINTS = 10
-TARGET_GROUP_POINTS = 10
-RATING_POINTS = 5
-MIN_RATINGS = 2
+
+@dataclass(frozen=True)
+class RankingPoints:
+    """The points of the recommendation ranking; the ranking help page shows these."""
+
+    weakness: int = 40  # up to, for the offer's weakest capital
+    building_order: int = 10  # up to, for capitals early in the building order
+    own_need: int = 25  # a need the organisation registered in one of the capitals
+    form_match: int = 5  # ... in the collaboration form it asked for
+    shared_need: int = 10  # up to, the share of the body's members sharing such a need
+    target_group: int = 10  # the offer is meant for a group the person belongs to
+    rating: int = 5  # per rating point above (or below) the neutral rating
+    neutral_rating: int = 3
+    min_ratings: int = 2  # ratings needed before they count
+
+    @property
+    def weakness_factor(self) -> float:
+        """Points per score point under 100 (40 points over 100 score points = 0.4)."""
+        return self.weakness / 100
+
+
+RANKING = RankingPoints()
 
 
 @dataclass
@@ -232,7 +344,7 @@ class Recommendation:
     reasons: list[str]
 
 
-def latest_scores(organisation: Organisation) -> tuple[Assessment | None, dict[str, float | None]]:
+def scores_latest(organisation: Organisation) -> tuple[Assessment | None, dict[str, float | None]]:
     """Return the latest published assessment and its stored scores per capital."""
     assessment = (
         Assessment.objects.filter(organisation=organisation, status=Status.PUBLISHED)
@@ -247,7 +359,7 @@ def latest_scores(organisation: Organisation) -> tuple[Assessment | None, dict[s
     )
 
 
-def user_target_groups(user, organisation: Organisation) -> set[str]:
+def target_groups_of(user, organisation: Organisation) -> set[str]:
     """Return the target groups the user belongs to, from their role groups in assessments."""
     if not getattr(user, "is_authenticated", False):
         return set()
@@ -257,40 +369,43 @@ def user_target_groups(user, organisation: Organisation) -> set[str]:
     return {TARGET_GROUP_BY_ROLE_GROUP[g] for g in groups if g in TARGET_GROUP_BY_ROLE_GROUP}
 
 
-def recommendations(
-    *, organisation: Organisation, user, limit: int = 10
-) -> tuple[list[Recommendation], dict]:
-    """Rank the open offers available to the organisation, with reasons in plain words.
+@dataclass
+class _RankingFacts:
+    """What the ranking knows about the organisation, read once for all offers."""
 
-    score = weakness + order + own need + shared need + target group + ratings, where
-    - weakness: up to 40 points, (100 − the lowest score among the offer's capitals) × 0.4
-    - order: up to 10 points for capitals early in the building order
-    - own need: 25 points when the organisation registered a need in one of the
-      offer's capitals, 5 more when the collaboration form matches too
-    - shared need: up to 10 points, the share of the body's members that shared a
-      need in one of the offer's capitals
-    - target group: 10 points when the offer is for a group the person belongs to
-    - ratings: (mean rating − 3) × 5 points, from similar municipalities (same
-      population class) when at least two rated it, otherwise from all participants
-    """
-    bodies = bodies_for(organisation)
-    offers = list(
+    scores: dict[str, float | None]
+    lowest_capital: str | None
+    step_of: dict[str, int]
+    last_step: int
+    need_capitals: set[str]
+    need_pairs: set[tuple[str, str]]
+    member_ids_by_body: dict[int, set[int]]
+    sharing_by_capital: dict[str, set[int]]
+    groups: set[str]
+    ratings_all: dict[int, list[int]]
+    ratings_similar: dict[int, list[int]]
+
+
+def _offers_available(organisation: Organisation, bodies: list[Organisation]) -> list[Offer]:
+    return list(
         Offer.objects.filter(provider__in=bodies, status__in=AVAILABLE_STATUSES)
         .filter(Q(open_to_all_members=True) | Q(open_to=organisation))
         .select_related("provider")
         .distinct()
     )
-    assessment, scores = latest_scores(organisation)
+
+
+def _building_steps(assessment: Assessment | None) -> list[list[str]]:
     framework = (
         assessment.framework if assessment else Framework.objects.filter(is_current=True).first()
     )
-    steps = framework.building_steps if framework else []
-    last_step = max(len(steps) - 1, 1)
-    step_of = {k: i for i, step in enumerate(steps) for k in step}
-    own_needs = list(Need.objects.filter(organisation=organisation))
-    need_capitals = {n.capital for n in own_needs}
-    need_pairs = {(n.capital, n.collaboration_form) for n in own_needs}
-    # Members per body that shared a need per capital, in one query.
+    return framework.building_steps if framework else []
+
+
+def _members_sharing_needs(
+    bodies: list[Organisation],
+) -> tuple[dict[int, set[int]], dict[str, set[int]]]:
+    """Return the members per body and, per capital, the members that shared a need in it."""
     member_ids_by_body: dict[int, set[int]] = defaultdict(set)
     for body_id, member_id in (
         Membership.objects.in_force()
@@ -300,85 +415,172 @@ def recommendations(
     ):
         member_ids_by_body[body_id].add(member_id)
     all_member_ids = set().union(*member_ids_by_body.values()) if member_ids_by_body else set()
-    shared_by_capital: dict[str, set[int]] = defaultdict(set)
+    sharing_by_capital: dict[str, set[int]] = defaultdict(set)
     for org_id, capital in (
         Need.objects.filter(organisation_id__in=all_member_ids, sharing_level__in=SHARED)
         .order_by()
         .values_list("organisation_id", "capital")
     ):
-        shared_by_capital[capital].add(org_id)
-    groups = user_target_groups(user, organisation)
-    # Ratings per offer: all, and from municipalities of the same population class.
+        sharing_by_capital[capital].add(org_id)
+    return member_ids_by_body, sharing_by_capital
+
+
+def _ratings(
+    organisation: Organisation, offers: list[Offer]
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Return the ratings per offer: all, and from municipalities of the same population class."""
     ratings_all: dict[int, list[int]] = defaultdict(list)
     ratings_similar: dict[int, list[int]] = defaultdict(list)
-    pc = organisation.population_class
+    own_class = organisation.population_class
     for offer_id, score, population in Rating.objects.filter(
         enrolment__offer__in=offers
     ).values_list("enrolment__offer_id", "score", "enrolment__organisation__population"):
         ratings_all[offer_id].append(score)
-        from kraftsamla.organisations.models import population_class_for
-
-        if pc and population_class_for(population) == pc:
+        if own_class and population_class_for(population) == own_class:
             ratings_similar[offer_id].append(score)
-    capital_names = dict(CapitalKey.choices)
-    lowest_key = min(
-        (k for k, v in scores.items() if v is not None), key=lambda k: scores[k], default=None
+    return ratings_all, ratings_similar
+
+
+def _ranking_facts(
+    organisation: Organisation, user, bodies: list[Organisation], offers: list[Offer]
+) -> tuple[Assessment | None, _RankingFacts]:
+    assessment, scores = scores_latest(organisation)
+    steps = _building_steps(assessment)
+    own_needs = list(Need.objects.filter(organisation=organisation))
+    member_ids_by_body, sharing_by_capital = _members_sharing_needs(bodies)
+    groups = target_groups_of(user, organisation)
+    ratings_all, ratings_similar = _ratings(organisation, offers)
+    facts = _RankingFacts(
+        scores=scores,
+        lowest_capital=min(
+            (key for key, score in scores.items() if score is not None),
+            key=lambda key: scores[key],
+            default=None,
+        ),
+        step_of={key: index for index, step in enumerate(steps) for key in step},
+        last_step=max(len(steps) - 1, 1),
+        need_capitals={need.capital for need in own_needs},
+        need_pairs={(need.capital, need.collaboration_form) for need in own_needs},
+        member_ids_by_body=member_ids_by_body,
+        sharing_by_capital=sharing_by_capital,
+        groups=groups,
+        ratings_all=ratings_all,
+        ratings_similar=ratings_similar,
     )
-    ranked = []
-    for offer in offers:
-        reasons = []
-        total = 0.0
-        scored = [(c, scores.get(c)) for c in offer.capitals if scores.get(c) is not None]
-        if scored:
-            capital, value = min(scored, key=lambda cv: cv[1])
-            total += (100 - value) / 100 * WEAKNESS_POINTS
-            reason = _("your %(capital)s scored %(score)s/100") % {
-                "capital": str(capital_names.get(capital, capital)).lower(),
-                "score": round(value),
-            }
-            if capital == lowest_key:
-                reason += _(", lowest among your capitals")
-            reasons.append(reason)
-            step = step_of.get(capital, last_step)
-            total += ORDER_POINTS * (last_step - step) / last_step
-        if need_capitals & set(offer.capitals):
-            total += OWN_NEED_POINTS
-            matched = [c for c in offer.capitals if (c, offer.collaboration_form) in need_pairs]
-            if matched:
-                total += FORM_MATCH_POINTS
-                reasons.append(_("it answers a need you registered, in the form you asked for"))
-            else:
-                reasons.append(_("it answers a need you registered"))
-        members = member_ids_by_body.get(offer.provider_id, set())
-        if members:
-            sharing = (
-                set().union(*(shared_by_capital.get(c, set()) for c in offer.capitals)) & members
-            )
-            if sharing:
-                total += SHARED_NEED_POINTS * len(sharing) / len(members)
-                reasons.append(
-                    _("%(n)d of %(total)d member municipalities share this need")
-                    % {"n": len(sharing), "total": len(members)}
-                )
-        if groups and set(offer.target_groups) & groups:
-            total += TARGET_GROUP_POINTS
-            reasons.append(_("it is meant for people in your role"))
-        similar = ratings_similar.get(offer.pk, [])
-        pool, label = (
-            (similar, _("municipalities like yours"))
-            if len(similar) >= MIN_RATINGS
-            else (ratings_all.get(offer.pk, []), _("participants"))
-        )
-        if len(pool) >= MIN_RATINGS:
-            mean = statistics.mean(pool)
-            total += (mean - 3) * RATING_POINTS
-            reasons.append(_("%(who)s rated it %(mean)s/5") % {"who": label, "mean": f"{mean:.1f}"})
-        ranked.append(Recommendation(offer=offer, score=round(total, 1), reasons=reasons))
-    ranked.sort(key=lambda r: (-r.score, r.offer.title))
+    return assessment, facts
+
+
+def _weakness_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]]:
+    """Points for the offer's weakest capital and for its place in the building order."""
+    scored = [(c, facts.scores.get(c)) for c in offer.capitals if facts.scores.get(c) is not None]
+    if not scored:
+        return 0.0, []
+    capital, value = min(scored, key=lambda pair: pair[1])
+    reason = _("your %(capital)s scored %(score)s/100") % {
+        "capital": str(dict(CapitalKey.choices).get(capital, capital)).lower(),
+        "score": round(value),
+    }
+    if capital == facts.lowest_capital:
+        reason += _(", lowest among your capitals")
+    step = facts.step_of.get(capital, facts.last_step)
+    points = (100 - value) / 100 * RANKING.weakness
+    points += RANKING.building_order * (facts.last_step - step) / facts.last_step
+    return points, [reason]
+
+
+def _own_need_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]]:
+    if not facts.need_capitals & set(offer.capitals):
+        return 0.0, []
+    if any((c, offer.collaboration_form) in facts.need_pairs for c in offer.capitals):
+        return RANKING.own_need + RANKING.form_match, [
+            _("it answers a need you registered, in the form you asked for")
+        ]
+    return RANKING.own_need, [_("it answers a need you registered")]
+
+
+def _shared_need_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]]:
+    members = facts.member_ids_by_body.get(offer.provider_id, set())
+    if not members:
+        return 0.0, []
+    sharing = (
+        set().union(*(facts.sharing_by_capital.get(c, set()) for c in offer.capitals)) & members
+    )
+    if not sharing:
+        return 0.0, []
+    reason = _("%(n)d of %(total)d member municipalities share this need") % {
+        "n": len(sharing),
+        "total": len(members),
+    }
+    return RANKING.shared_need * len(sharing) / len(members), [reason]
+
+
+def _target_group_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]]:
+    if facts.groups and set(offer.target_groups) & facts.groups:
+        return RANKING.target_group, [_("it is meant for people in your role")]
+    return 0.0, []
+
+
+def _rating_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]]:
+    similar = facts.ratings_similar.get(offer.pk, [])
+    pool, who = (
+        (similar, _("municipalities like yours"))
+        if len(similar) >= RANKING.min_ratings
+        else (facts.ratings_all.get(offer.pk, []), _("participants"))
+    )
+    if len(pool) < RANKING.min_ratings:
+        return 0.0, []
+    mean = statistics.mean(pool)
+    reason = _("%(who)s rated it %(mean)s/5") % {"who": who, "mean": f"{mean:.1f}"}
+    return (mean - RANKING.neutral_rating) * RANKING.rating, [reason]
+
+
+_POINT_PARTS = (
+    _weakness_points,
+    _own_need_points,
+    _shared_need_points,
+    _target_group_points,
+    _rating_points,
+)
+
+
+def _recommendation(offer: Offer, facts: _RankingFacts) -> Recommendation:
+    total, reasons = 0.0, []
+    for part in _POINT_PARTS:
+        points, part_reasons = part(offer, facts)
+        total += points
+        reasons += part_reasons
+    return Recommendation(offer=offer, score=round(total, 1), reasons=reasons)
+
+
+def recommendations(
+    *, organisation: Organisation, user, limit: int = 10
+) -> tuple[list[Recommendation], dict]:
+    """Rank the open offers available to the organisation, with reasons in plain words.
+
+    score = weakness + order + own need + shared need + target group + ratings, with
+    the points of RANKING (the ranking help page shows them):
+    - weakness: (100 − the lowest score among the offer's capitals) × weakness / 100
+    - order: up to `building_order` points for capitals early in the building order
+    - own need: `own_need` points when the organisation registered a need in one of
+      the offer's capitals, `form_match` more when the collaboration form matches too
+    - shared need: up to `shared_need` points, the share of the body's members that
+      shared a need in one of the offer's capitals
+    - target group: `target_group` points when the offer is for a group the person is in
+    - ratings: (mean rating − `neutral_rating`) × `rating` points, from similar
+      municipalities (same population class) when at least `min_ratings` rated it,
+      otherwise from all participants
+    """
+    bodies = bodies_for(organisation)
+    offers = _offers_available(organisation, bodies)
+    assessment, facts = _ranking_facts(organisation, user, bodies, offers)
+    ranked = sorted(
+        (_recommendation(offer, facts) for offer in offers),
+        key=lambda rec: (-rec.score, rec.offer.title),
+    )
     return ranked[:limit], {
         "assessment": assessment,
-        "scores": scores,
-        "groups": groups,
+        "scores": facts.scores,
+        "groups": facts.groups,
         "bodies": bodies,
     }
 
@@ -386,9 +588,9 @@ def recommendations(
 # --- Uptake and effect -------------------------------------------------------------
 
 
-def uptake(*, body: Organisation) -> dict:
+def body_uptake(*, body: Organisation) -> dict:
     """Return enrolments per offer and per member municipality, and members with none."""
-    members = _current_members(body)
+    members = body_members(body)
     offers = list(offers_of(body))
     per_org = Counter(
         dict(
@@ -415,7 +617,7 @@ class EffectRow:
     others_change: float | None
 
 
-def effect(*, offer: Offer) -> list[EffectRow]:
+def offer_effect(*, offer: Offer) -> list[EffectRow]:
     """Compare capital changes of participants before/after the offer with non-participants.
 
     For each targeted capital: municipalities that took part and have a published,
@@ -429,7 +631,7 @@ def effect(*, offer: Offer) -> list[EffectRow]:
     # first in a year after the offer ended.
     before_year = offer.start_date.year
     after_year = (offer.end_date or timezone.localdate()).year + 1
-    members = [m.pk for m in _current_members(offer.provider)]
+    members = [m.pk for m in body_members(offer.provider)]
     took_part = set(
         Enrolment.objects.filter(offer=offer, status=EnrolmentStatus.ENROLLED).values_list(
             "organisation_id", flat=True
@@ -484,11 +686,11 @@ def digest_content(*, user, organisation: Organisation, since: datetime.datetime
     """Return the new available offers since `since` relevant to the organisation.
 
     Relevant: open to the organisation and strengthening one of its weak
-    capitals (score under 50 in its latest published assessment) or a capital it
+    capitals (score under LOW_SCORE in its latest published assessment) or a capital it
     registered a need in. Without assessment or needs, every new offer counts.
     """
-    _assessment, scores = latest_scores(organisation)
-    weak = {k for k, v in scores.items() if v is not None and v < 50}
+    _assessment, scores = scores_latest(organisation)
+    weak = {key for key, score in scores.items() if score is not None and score < LOW_SCORE}
     needs = set(Need.objects.filter(organisation=organisation).values_list("capital", flat=True))
     focus = weak | needs
     offers = (

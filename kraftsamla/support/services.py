@@ -1,6 +1,7 @@
 """Change regional support data: offers, the starter catalogue, needs, enrolments, ratings.
 
-Every function is atomic, checks permissions through kraftsamla.core.permissions
+Every function is atomic, takes the actor (a user, or kraftsamla.core.access.SYSTEM
+for loaders and commands), asks the support policies through kraftsamla.core.access
 and writes an audit event.
 """
 
@@ -13,15 +14,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kraftsamla.accounts.models import OrganisationRole
-from kraftsamla.capacity.models import Assessment, CapitalKey, CapitalNote, CollaborationForm
-from kraftsamla.core import permissions
-from kraftsamla.core.audit import audit_record, snapshot
-from kraftsamla.core.models import AuditAction, SharingLevel
+from kraftsamla.capacity.models import Assessment, CapitalKey, CapitalNote
+from kraftsamla.core import access
+from kraftsamla.core.audit import audit_record
+from kraftsamla.core.models import AuditAction
+from kraftsamla.core.services import model_save_audited
 from kraftsamla.organisations.models import Membership, Organisation
 from kraftsamla.support.models import (
     AVAILABLE_STATUSES,
+    TARGET_GROUP_BY_ROLE_GROUP,
     DigestSubscription,
     Enrolment,
     EnrolmentStatus,
@@ -32,6 +36,7 @@ from kraftsamla.support.models import (
     Rating,
     TargetGroup,
 )
+from kraftsamla.support.selectors import offer_has_ended, offer_is_open_to
 
 CATALOGUE_FILE = (
     Path(__file__).resolve().parent.parent / "capacity" / "framework_data" / "starter_offers.json"
@@ -60,6 +65,11 @@ OFFER_FIELDS = [
 ]
 
 
+def _person(actor):
+    """Return the actor as a user to record as creator; None for the system actor."""
+    return actor if getattr(actor, "pk", None) else None
+
+
 def _validate_offer_lists(capitals, target_groups) -> None:
     errors = {}
     if not capitals or any(c not in CapitalKey.values for c in capitals):
@@ -81,48 +91,39 @@ def offer_save(
     is_demo: bool = False,
 ) -> Offer:
     """Create an offer (offer=None) or update one, all fields at once."""
-    permissions.require(
-        permissions.can_manage_offers(actor, provider),
+    access.require(
+        actor,
+        "support.offer.manage",
+        provider,
         _("Only the body's administrators and editors may publish offers."),
     )
     if offer is not None and offer.provider_id != provider.pk:
         raise PermissionDenied(_("The offer belongs to another body."))
     _validate_offer_lists(data.get("capitals"), data.get("target_groups"))
-    created = offer is None
-    before = None if created else snapshot(offer, OFFER_FIELDS)
-    offer = offer or Offer(
-        provider=provider, created_by=actor if getattr(actor, "pk", None) else None, is_demo=is_demo
-    )
-    for field in OFFER_FIELDS:
-        if field in data:
-            setattr(offer, field, data[field])
-    if offer.is_continuous:
-        offer.end_date = None
-    offer.full_clean()
-    offer.save()
     if open_to is not None:
         member_ids = set(
-            Membership.objects.filter(body=provider, member__in=open_to).values_list(
-                "member_id", flat=True
-            )
+            Membership.objects.in_force()
+            .filter(body=provider, member__in=open_to)
+            .values_list("member_id", flat=True)
         )
-        if any(o.pk not in member_ids for o in open_to):
+        if any(member.pk not in member_ids for member in open_to):
             raise ValidationError(
                 {"open_to": _("An offer can only be opened to the body's members.")}
             )
-        offer.open_to.set(open_to)
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        obj=offer,
-        organisation=provider,
-        before=before,
-        after=snapshot(offer, OFFER_FIELDS),
+    offer = offer or Offer(provider=provider, created_by=_person(actor), is_demo=is_demo)
+    data = dict(data)
+    if data.get("is_continuous", offer.is_continuous):
+        data["end_date"] = None
+    offer = model_save_audited(
+        actor=actor, obj=offer, data=data, fields=OFFER_FIELDS, organisation=provider
     )
+    if open_to is not None:
+        offer.open_to.set(open_to)
     return offer
 
 
 def load_catalogue(path: Path = CATALOGUE_FILE) -> list[dict]:
+    """Read the starter catalogue: one dict per offer, titles and descriptions per language."""
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -134,8 +135,10 @@ def starter_catalogue_import(
 
     Returns (created, already there). Running it twice creates nothing the second time.
     """
-    permissions.require(
-        permissions.can_manage_offers(actor, provider),
+    access.require(
+        actor,
+        "support.offer.manage",
+        provider,
         _("Only the body's administrators and editors may import the catalogue."),
     )
     items = load_catalogue(path)
@@ -165,7 +168,7 @@ def starter_catalogue_import(
             is_continuous=True,
             catalogue_key=item["key"],
             source_ref=f"{CATALOGUE_SOURCE}, {item.get('source_ref', '')}".strip(", "),
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=_person(actor),
         )
         offer.full_clean(exclude=["open_to"])
         new.append(offer)
@@ -192,6 +195,11 @@ NEED_FIELDS = [
 ]
 
 
+NEED_DENIED = gettext_lazy(
+    "You can only register needs for an organisation where you are an administrator or editor."
+)
+
+
 @transaction.atomic
 def need_save(
     *,
@@ -202,36 +210,13 @@ def need_save(
     is_demo: bool = False,
 ) -> Need:
     """Register or update a need of `organisation`."""
-    permissions.require(
-        permissions.can_register_need(actor, organisation),
-        _(
-            "You can only register needs for an organisation where you are an administrator "
-            "or editor."
-        ),
-    )
+    access.require(actor, "support.need.create", organisation, NEED_DENIED)
     if need is not None and need.organisation_id != organisation.pk:
         raise PermissionDenied(_("The need belongs to another organisation."))
-    created = need is None
-    before = None if created else snapshot(need, NEED_FIELDS)
-    need = need or Need(
-        organisation=organisation,
-        created_by=actor if getattr(actor, "pk", None) else None,
-        is_demo=is_demo,
+    need = need or Need(organisation=organisation, created_by=_person(actor), is_demo=is_demo)
+    return model_save_audited(
+        actor=actor, obj=need, data=data, fields=NEED_FIELDS, organisation=organisation
     )
-    for field in NEED_FIELDS:
-        if field in data:
-            setattr(need, field, data[field])
-    need.full_clean()
-    need.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        obj=need,
-        organisation=organisation,
-        before=before,
-        after=snapshot(need, NEED_FIELDS),
-    )
-    return need
 
 
 @transaction.atomic
@@ -241,20 +226,12 @@ def needs_from_assessment(*, actor, assessment: Assessment) -> int:
     Each note becomes at most one need (running it again adds only new notes).
     Needs inherit the assessment's sharing level. Returns the number created.
     """
-    permissions.require(
-        permissions.can_register_need(actor, assessment.organisation),
-        _(
-            "You can only register needs for an organisation where you are an administrator "
-            "or editor."
-        ),
-    )
+    access.require(actor, "support.need.create", assessment.organisation, NEED_DENIED)
     notes = (
         CapitalNote.objects.filter(respondent__assessment=assessment, need__isnull=True)
         .exclude(strengthen="")
         .select_related("capital", "respondent")
     )
-    from kraftsamla.support.models import TARGET_GROUP_BY_ROLE_GROUP
-
     created = 0
     for note in notes:
         Need.objects.create(
@@ -266,7 +243,7 @@ def needs_from_assessment(*, actor, assessment: Assessment) -> int:
             year=assessment.year,
             sharing_level=assessment.sharing_level,
             source_note=note,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=_person(actor),
             is_demo=assessment.is_demo,
         )
         created += 1
@@ -281,27 +258,23 @@ def needs_from_assessment(*, actor, assessment: Assessment) -> int:
     return created
 
 
-def offer_is_open_to(offer: Offer, organisation: Organisation) -> bool:
-    is_member = (
-        Membership.objects.in_force()
-        .filter(body_id=offer.provider_id, member=organisation)
-        .exists()
-    )
-    if not is_member:
-        return False
-    return offer.open_to_all_members or offer.open_to.filter(pk=organisation.pk).exists()
-
-
 @transaction.atomic
 def enrolment_create(*, actor, offer: Offer, organisation: Organisation, participant) -> Enrolment:
     """Enrol a person of a member municipality; full offers put them on the waiting list."""
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
-    permissions.require(
-        permissions.can_enrol(actor, organisation),
+    access.require(
+        actor,
+        "support.enrolment.create",
+        organisation,
         _("You can only enrol people from your own organisation."),
     )
-    if participant.pk != actor.pk and not permissions.can_enrol_others(actor, organisation):
-        raise PermissionDenied(_("Only administrators and editors may enrol colleagues."))
+    if participant.pk != actor.pk:
+        access.require(
+            actor,
+            "support.enrolment.create_for_others",
+            organisation,
+            _("Only administrators and editors may enrol colleagues."),
+        )
     if not OrganisationRole.objects.filter(user=participant, organisation=organisation).exists():
         raise ValidationError(
             {
@@ -335,7 +308,7 @@ def enrolment_create(*, actor, offer: Offer, organisation: Organisation, partici
             "organisation": organisation,
             "status": status,
             "created_at": timezone.now(),
-            "created_by": actor if getattr(actor, "pk", None) else None,
+            "created_by": _person(actor),
         },
     )
     audit_record(
@@ -356,48 +329,66 @@ def enrolment_cancel(*, actor, enrolment: Enrolment) -> Enrolment | None:
     Returns the promoted enrolment, if any.
     """
     offer = Offer.objects.select_for_update().get(pk=enrolment.offer_id)
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-    if enrolment.participant_id != actor.pk and not permissions.can_enrol_others(
-        actor, enrolment.organisation
-    ):
-        raise PermissionDenied(_("You may not cancel this enrolment."))
+    enrolment = (
+        Enrolment.objects.select_for_update()
+        .select_related("organisation", "participant")
+        .get(pk=enrolment.pk)
+    )
+    access.require(
+        actor, "support.enrolment.cancel", enrolment, _("You may not cancel this enrolment.")
+    )
     was_enrolled = enrolment.status == EnrolmentStatus.ENROLLED
     enrolment.status = EnrolmentStatus.CANCELLED
     enrolment.save(update_fields=["status"])
-    promoted = None
-    if was_enrolled:
-        promoted = (
-            Enrolment.objects.select_for_update()
-            .filter(offer=offer, status=EnrolmentStatus.WAITING)
-            .order_by("created_at", "id")
-            .first()
-        )
-        if promoted is not None:
-            promoted.status = EnrolmentStatus.ENROLLED
-            promoted.save(update_fields=["status"])
+    promoted = _first_waiting_promote(offer) if was_enrolled else None
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
         obj=enrolment,
         organisation=enrolment.organisation,
         object_repr=f"{offer} · cancel",
-        after={"status": "cancelled", "promoted": promoted.participant.email if promoted else None},
+        after={
+            "status": EnrolmentStatus.CANCELLED,
+            "promoted": promoted.participant.email if promoted else None,
+        },
     )
+    if promoted is not None:
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=promoted,
+            organisation=promoted.organisation,
+            object_repr=f"{offer} · {promoted.participant.email}",
+            before={"status": EnrolmentStatus.WAITING},
+            after={"status": EnrolmentStatus.ENROLLED, "promoted_from_waiting_list": True},
+        )
     return promoted
 
 
-def offer_has_ended(offer: Offer) -> bool:
-    today = timezone.localdate()
-    return offer.status == OfferStatus.CLOSED or (
-        offer.end_date is not None and offer.end_date < today
+def _first_waiting_promote(offer: Offer) -> Enrolment | None:
+    """Give the freed seat to the first on the waiting list; return their enrolment."""
+    promoted = (
+        Enrolment.objects.select_for_update()
+        .select_related("organisation", "participant")
+        .filter(offer=offer, status=EnrolmentStatus.WAITING)
+        .order_by("created_at", "id")
+        .first()
     )
+    if promoted is not None:
+        promoted.status = EnrolmentStatus.ENROLLED
+        promoted.save(update_fields=["status"])
+    return promoted
 
 
 @transaction.atomic
 def rating_save(*, actor, enrolment: Enrolment, score: int, comment: str = "") -> Rating:
     """Rate an offer one took part in, after it ended."""
-    if enrolment.participant_id != getattr(actor, "pk", None):
-        raise PermissionDenied(_("Only the participant can rate their own participation."))
+    access.require(
+        actor,
+        "support.enrolment.rate",
+        enrolment,
+        _("Only the participant can rate their own participation."),
+    )
     if enrolment.status != EnrolmentStatus.ENROLLED:
         raise ValidationError(
             _("You can only rate an offer you took part in."), code="not_participant"
@@ -424,8 +415,11 @@ def rating_save(*, actor, enrolment: Enrolment, score: int, comment: str = "") -
 def digest_subscription_set(
     *, actor, organisation: Organisation, active: bool
 ) -> DigestSubscription:
-    permissions.require(
-        permissions.role_in(actor, organisation) is not None,
+    """Start (active=True) or stop the actor's weekly digest of new offers for the organisation."""
+    access.require(
+        actor,
+        "support.recommendation.subscribe",
+        organisation,
         _("You can only subscribe for an organisation you belong to."),
     )
     sub, _created = DigestSubscription.objects.update_or_create(
@@ -439,8 +433,3 @@ def digest_subscription_set(
         after={"is_active": active},
     )
     return sub
-
-
-# Validation helpers shared with forms and the API.
-VALID_FORMS = CollaborationForm.values
-VALID_SHARING = SharingLevel.values

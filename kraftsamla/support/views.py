@@ -1,105 +1,122 @@
-"""Pages for regional support: offers, needs, coverage grid, recommendations, uptake."""
+"""Pages for regional support: offers, needs, coverage grid, recommendations, uptake.
+
+Each view parses its input with a form, calls one service and answers with a
+redirect, or the page again with the form's errors (status 400).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from kraftsamla.capacity.models import Assessment, CapitalKey, CollaborationForm
-from kraftsamla.core import permissions
+from kraftsamla.capacity.models import CapitalKey, CollaborationForm
+from kraftsamla.core import access
+from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.exports import export_response
-from kraftsamla.core.forms import add_service_error
-from kraftsamla.organisations.models import COORDINATING_KINDS, Organisation
+from kraftsamla.core.forms import form_status, submit_form
+from kraftsamla.organisations.models import Organisation
 from kraftsamla.support import selectors, services
-from kraftsamla.support.forms import EnrolForm, GridFilterForm, NeedForm, OfferForm, RatingForm
+from kraftsamla.support.forms import (
+    DigestForm,
+    EnrolForm,
+    GridFilterForm,
+    NeedForm,
+    NeedsFromAssessmentForm,
+    OfferForm,
+    RatingForm,
+)
 from kraftsamla.support.models import Enrolment, EnrolmentStatus, Offer
 
-
-def _body(slug: str) -> Organisation:
-    body = get_object_or_404(Organisation, slug=slug)
-    if body.kind not in COORDINATING_KINDS:
-        raise Http404(_("Not a regional body or programme."))
-    return body
+EXPORT_FORMATS = ("csv", "xlsx")
 
 
+@checks(PUBLIC)
 def index(request: HttpRequest) -> HttpResponse:
-    bodies = Organisation.objects.filter(
-        kind__in=COORDINATING_KINDS, support_offers__isnull=False
-    ).distinct()
-    own = []
-    if request.user.is_authenticated:
-        own = [
-            r.organisation for r in request.user.organisation_roles.select_related("organisation")
-        ]
-    return render(request, "support/index.html", {"bodies": bodies, "own": own})
-
-
-def offer_list(request: HttpRequest, slug: str) -> HttpResponse:
-    body = _body(slug)
-    offers = selectors.offers_of(body)
-    fmt = request.GET.get("format")
-    if fmt in ("csv", "xlsx"):
-        rows = [
-            [
-                o.title,
-                ", ".join(o.capital_labels()),
-                o.get_collaboration_form_display(),
-                ", ".join(o.target_group_labels()),
-                o.get_format_display(),
-                o.get_status_display(),
-                o.seats,
-                o.enrolled,
-                o.waiting,
-                o.start_date,
-                o.end_date,
-                o.source_ref,
-            ]
-            for o in offers
-        ]
-        headers = [
-            _("Title"),
-            _("Capitals"),
-            _("Collaboration form"),
-            _("Target groups"),
-            _("Format"),
-            _("Status"),
-            _("Seats"),
-            _("Enrolled"),
-            _("Waiting"),
-            _("Starts"),
-            _("Ends"),
-            _("Source"),
-        ]
-        return export_response(
-            rows=rows,
-            headers=headers,
-            fmt=fmt,
-            filename=f"kraftsamla-erbjudanden-{body.slug}",
-            sheet=_("Offers"),
-        )
     return render(
         request,
-        "support/offers.html",
-        {
-            "body": body,
-            "offers": offers,
-            "can_manage": permissions.can_manage_offers(request.user, body),
-        },
+        "support/index.html",
+        {"bodies": selectors.bodies_with_offers(), "own": selectors.organisations_of(request.user)},
     )
 
 
+@checks(PUBLIC)
+def ranking_help(request: HttpRequest) -> HttpResponse:
+    return render(request, "support/ranking.html", {"points": selectors.RANKING})
+
+
+# --- Offers ------------------------------------------------------------------------------
+
+
+def _offers_export(body: Organisation, offers, fmt: str) -> HttpResponse:
+    rows = [
+        [
+            offer.title,
+            ", ".join(offer.capital_labels()),
+            offer.get_collaboration_form_display(),
+            ", ".join(offer.target_group_labels()),
+            offer.get_format_display(),
+            offer.get_status_display(),
+            offer.seats,
+            offer.enrolled,
+            offer.waiting,
+            offer.start_date,
+            offer.end_date,
+            offer.source_ref,
+        ]
+        for offer in offers
+    ]
+    headers = [
+        _("Title"),
+        _("Capitals"),
+        _("Collaboration form"),
+        _("Target groups"),
+        _("Format"),
+        _("Status"),
+        _("Seats"),
+        _("Enrolled"),
+        _("Waiting"),
+        _("Starts"),
+        _("Ends"),
+        _("Source"),
+    ]
+    return export_response(
+        rows=rows,
+        headers=headers,
+        fmt=fmt,
+        filename=f"kraftsamla-erbjudanden-{body.slug}",
+        sheet=_("Offers"),
+    )
+
+
+@checks("support.offer.view", "support.offer.manage")
+def offer_list(request: HttpRequest, slug: str) -> HttpResponse:
+    body = selectors.coordinating_body_get(slug)
+    can_manage = access.allows(request, "support.offer.manage", body)
+    offers = selectors.offers_of(body)
+    fmt = request.GET.get("format")
+    if fmt in EXPORT_FORMATS:
+        return _offers_export(body, offers, fmt)
+    return render(
+        request,
+        "support/offers.html",
+        {"body": body, "offers": offers, "can_manage": can_manage},
+    )
+
+
+@checks("support.offer.manage")
 @login_required
 @require_POST
 def import_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
-    body = _body(slug)
-    if not permissions.can_manage_offers(request.user, body):
-        raise PermissionDenied
+    body = selectors.coordinating_body_get(slug)
     created, existing = services.starter_catalogue_import(
         actor=request.user, provider=body, language=request.LANGUAGE_CODE
     )
@@ -114,81 +131,82 @@ def import_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("support:offers", slug=body.slug)
 
 
+@checks("support.offer.manage")
 @login_required
 def offer_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
-    body = _body(slug)
-    if not permissions.can_manage_offers(request.user, body):
-        raise PermissionDenied
+    body = selectors.coordinating_body_get(slug)
+    access.require(request, "support.offer.manage", body)
     offer = get_object_or_404(Offer, pk=pk, provider=body) if pk else None
-    initial = {f: getattr(offer, f) for f in services.OFFER_FIELDS} if offer else {}
+    initial = {name: getattr(offer, name) for name in services.OFFER_FIELDS} if offer else {}
     form = OfferForm(request.POST or None, initial=initial)
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                offer = services.offer_save(
-                    actor=request.user, provider=body, data=form.cleaned_data, offer=offer
-                )
-            except ValidationError as exc:
-                add_service_error(form, exc)
-                status = 400
-            else:
-                messages.success(request, _("The offer was saved."))
-                return redirect(offer.get_absolute_url())
-        else:
-            status = 400
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.offer_save(
+                actor=request.user, provider=body, data=data, offer=offer
+            ),
+            redirect_to=lambda saved: saved.get_absolute_url(),
+            message=_("The offer was saved."),
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "support/offer_form.html",
         {"body": body, "offer": offer, "form": form},
-        status=status,
+        status=form_status(form),
     )
 
 
-def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        offer = selectors.offer_get(pk)
-    except Offer.DoesNotExist as exc:
-        raise Http404 from exc
-    user = request.user
-    can_manage = permissions.can_manage_offers(user, offer.provider)
-    my_orgs = []
-    if user.is_authenticated:
-        my_orgs = [
-            r.organisation
-            for r in user.organisation_roles.select_related("organisation")
-            if services.offer_is_open_to(offer, r.organisation)
-        ]
-    enrolments = selectors.enrolments_of_offer(offer)
-    visible_enrolments = [
-        e for e in enrolments if can_manage or permissions.role_in(user, e.organisation)
-    ]
-    for e in visible_enrolments:
-        # Show "Cancel" only to those the service lets cancel: the person or their editors.
-        e.can_cancel = e.participant_id == getattr(
-            user, "pk", None
-        ) or permissions.can_enrol_others(user, e.organisation)
-    mine = next((e for e in enrolments if e.participant_id == getattr(user, "pk", None)), None)
-    rating_form = None
-    if mine and mine.status == EnrolmentStatus.ENROLLED and services.offer_has_ended(offer):
-        existing = getattr(mine, "rating", None) if hasattr(mine, "rating") else None
-        rating_form = RatingForm(
-            initial={"score": existing.score, "comment": existing.comment} if existing else None
+def _enrol_forms(request: HttpRequest, offer: Offer) -> list[tuple[Organisation, EnrolForm, bool]]:
+    """One enrolment form per organisation of the person that the offer is open to.
+
+    Each form gets its own ids (auto_id), not id_participant.
+    """
+    if not offer.is_available:
+        return []
+    return [
+        (
+            organisation,
+            EnrolForm(
+                organisation=organisation,
+                initial={"participant": request.user.pk},
+                auto_id=f"id_{organisation.slug}_%s",
+            ),
+            access.allows(request, "support.enrolment.create_for_others", organisation),
         )
-    # One form per organisation of the user: each gets its own ids (auto_id), not id_participant.
-    enrol_forms = (
-        [
-            (
-                o,
-                EnrolForm(
-                    organisation=o, initial={"participant": user.pk}, auto_id=f"id_{o.slug}_%s"
-                ),
-                permissions.can_enrol_others(user, o),
-            )
-            for o in my_orgs
-        ]
-        if offer.is_available
-        else []
+        for organisation in selectors.organisations_to_enrol(request.user, offer)
+    ]
+
+
+def _rating_form(offer: Offer, mine: Enrolment | None) -> RatingForm | None:
+    """The participant's rating form, once the offer has ended."""
+    if not (mine and mine.status == EnrolmentStatus.ENROLLED and selectors.offer_has_ended(offer)):
+        return None
+    existing = getattr(mine, "rating", None)
+    return RatingForm(
+        initial={"score": existing.score, "comment": existing.comment} if existing else None
+    )
+
+
+@checks(
+    "support.offer.view",
+    "support.offer.manage",
+    "support.enrolment.view",
+    "support.enrolment.cancel",
+    "support.enrolment.create_for_others",
+)
+def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = selectors.offer_get(pk)
+    can_manage = access.allows(request, "support.offer.manage", offer.provider)
+    enrolments = selectors.enrolments_of_offer(offer)
+    visible_enrolments = selectors.enrolments_visible(request, offer)
+    for enrolment in visible_enrolments:
+        enrolment.can_cancel = access.allows(request, "support.enrolment.cancel", enrolment)
+    mine = next(
+        (e for e in enrolments if request.user.is_authenticated and e.participant == request.user),
+        None,
     )
     return render(
         request,
@@ -200,44 +218,80 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "mine": mine,
             "taken": sum(1 for e in enrolments if e.status == EnrolmentStatus.ENROLLED),
             "waiting": sum(1 for e in enrolments if e.status == EnrolmentStatus.WAITING),
-            "enrol_forms": enrol_forms,
-            "rating_form": rating_form,
-            "effect": selectors.effect(offer=offer) if can_manage else None,
+            "enrol_forms": _enrol_forms(request, offer),
+            "rating_form": _rating_form(offer, mine),
+            "effect": selectors.offer_effect(offer=offer) if can_manage else None,
         },
     )
 
 
+# --- Enrol, cancel, rate: forms on the offer page, answered there with messages ---------
+
+
+def _error_texts(form: forms.BaseForm) -> list[str]:
+    texts = list(form.non_field_errors())
+    for name in form.fields:
+        texts += form.errors.get(name, [])
+    return texts
+
+
+def _submit_on_offer_page(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    save: Callable[[dict[str, Any]], Any],
+    offer: Offer,
+    *,
+    message: str = "",
+) -> HttpResponse:
+    """Form → service → back to the offer page; the form's errors become messages there."""
+    back = offer.get_absolute_url()
+    response = submit_form(request, form, save, redirect_to=back, message=message)
+    if response is None:
+        for text in _error_texts(form):
+            messages.error(request, text)
+        response = redirect(back)
+    return response
+
+
+def _enrolled_message(request: HttpRequest, enrolment: Enrolment) -> None:
+    if enrolment.status == EnrolmentStatus.WAITING:
+        messages.warning(
+            request,
+            _("The offer is full: %(who)s is on the waiting list.")
+            % {"who": enrolment.participant},
+        )
+    else:
+        messages.success(request, _("%(who)s is enrolled.") % {"who": enrolment.participant})
+
+
+@checks("support.enrolment.create", "support.enrolment.create_for_others")
 @login_required
 @require_POST
 def enrol(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     offer = get_object_or_404(Offer, pk=pk)
     organisation = get_object_or_404(Organisation, slug=slug)
-    form = EnrolForm(request.POST, organisation=organisation)
-    if not form.is_valid():
-        messages.error(request, _("Choose a participant from your organisation."))
-        return redirect(offer.get_absolute_url())
-    try:
+    access.require(
+        request,
+        "support.enrolment.create",
+        organisation,
+        _("You can only enrol people from your own organisation."),
+    )
+
+    def save(data: dict[str, Any]) -> Enrolment:
         enrolment = services.enrolment_create(
             actor=request.user,
             offer=offer,
             organisation=organisation,
-            participant=form.cleaned_data["participant"],
+            participant=data["participant"],
         )
-    except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
-    else:
-        if enrolment.status == EnrolmentStatus.WAITING:
-            messages.warning(
-                request,
-                _("The offer is full: %(who)s is on the waiting list.")
-                % {"who": enrolment.participant},
-            )
-        else:
-            messages.success(request, _("%(who)s is enrolled.") % {"who": enrolment.participant})
-    return redirect(offer.get_absolute_url())
+        _enrolled_message(request, enrolment)
+        return enrolment
+
+    form = EnrolForm(request.POST, organisation=organisation)
+    return _submit_on_offer_page(request, form, save, offer)
 
 
+@checks("support.enrolment.cancel")
 @login_required
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
@@ -252,90 +306,98 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(enrolment.offer.get_absolute_url())
 
 
+@checks("support.enrolment.rate")
 @login_required
 @require_POST
 def rate(request: HttpRequest, pk: int) -> HttpResponse:
     enrolment = get_object_or_404(Enrolment.objects.select_related("offer", "organisation"), pk=pk)
-    form = RatingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.rating_save(
-                actor=request.user,
-                enrolment=enrolment,
-                score=form.cleaned_data["score"],
-                comment=form.cleaned_data["comment"],
+    access.require(
+        request,
+        "support.enrolment.rate",
+        enrolment,
+        _("Only the participant can rate their own participation."),
+    )
+    return _submit_on_offer_page(
+        request,
+        RatingForm(request.POST),
+        lambda data: services.rating_save(
+            actor=request.user, enrolment=enrolment, score=data["score"], comment=data["comment"]
+        ),
+        enrolment.offer,
+        message=_("Thank you for your rating."),
+    )
+
+
+# --- The coverage grid and uptake of a body ----------------------------------------------
+
+
+def _coverage_export(body: Organisation, grid: selectors.CoverageGrid, fmt: str) -> HttpResponse:
+    rows = []
+    for _key, label, cells, _needs_without_form in grid.rows():
+        for cell in cells:
+            finding = (
+                _("gap") if cell.is_gap else (_("offer without need") if cell.is_unused else "")
             )
-        except ValidationError as exc:
-            for m in exc.messages:
-                messages.error(request, m)
-        else:
-            messages.success(request, _("Thank you for your rating."))
-    else:
-        messages.error(request, _("Give a rating from 1 to 5."))
-    return redirect(enrolment.offer.get_absolute_url())
+            rows.append(
+                [
+                    label,
+                    cell.form_label,
+                    len(cell.needs),
+                    ", ".join(cell.municipalities),
+                    len(cell.offers),
+                    len(cell.available_offers),
+                    cell.seats if cell.seats is not None else _("no limit"),
+                    cell.uptake,
+                    finding,
+                    "; ".join(offer.title for offer in cell.offers),
+                ]
+            )
+    headers = [
+        _("Capital"),
+        _("Collaboration form"),
+        _("Shared needs"),
+        _("Municipalities with the need"),
+        _("Offers"),
+        _("Open offers"),
+        _("Seats"),
+        _("Uptake"),
+        _("Finding"),
+        _("Offer titles"),
+    ]
+    return export_response(
+        rows=rows,
+        headers=headers,
+        fmt=fmt,
+        filename=f"kraftsamla-erbjudandestruktur-{body.slug}",
+        sheet=_("Offer structure"),
+    )
 
 
+def _focus_cell(grid: selectors.CoverageGrid, focus: str) -> selectors.Cell | None:
+    """Return the cell named "capital:collaboration form" in the query, with a title."""
+    capital, _colon, form = focus.partition(":")
+    cell = grid.cells.get((capital, form))
+    if cell is not None:
+        cell.title = f"{CapitalKey(capital).label} × {CollaborationForm(form).label}"
+    return cell
+
+
+@checks("support.overview.view", "support.offer.manage")
 @login_required
 def coverage(request: HttpRequest, slug: str) -> HttpResponse:
-    body = _body(slug)
-    if not permissions.can_view_coverage(request.user, body):
-        raise PermissionDenied
+    body = selectors.coordinating_body_get(slug)
+    access.require(request, "support.overview.view", body)
     form = GridFilterForm(request.GET or None)
-    target_group, year = "", None
-    if form.is_bound and form.is_valid():
-        target_group = form.cleaned_data.get("target_group") or ""
-        year = form.cleaned_data.get("year")
-    grid = selectors.coverage_grid(body=body, target_group=target_group, year=year)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    grid = selectors.coverage_grid(
+        body=body, target_group=filters.get("target_group") or "", year=filters.get("year")
+    )
     fmt = request.GET.get("format")
-    if fmt in ("csv", "xlsx"):
-        rows = []
-        for _key, label, cells, _nf in grid.rows():
-            for cell in cells:
-                rows.append(
-                    [
-                        label,
-                        str(CollaborationForm(cell.form).label),
-                        len(cell.needs),
-                        ", ".join(cell.municipalities),
-                        len(cell.offers),
-                        len(cell.available_offers),
-                        cell.seats if cell.seats is not None else _("no limit"),
-                        cell.uptake,
-                        _("gap")
-                        if cell.is_gap
-                        else (_("offer without need") if cell.is_unused else ""),
-                        "; ".join(o.title for o in cell.offers),
-                    ]
-                )
-        headers = [
-            _("Capital"),
-            _("Collaboration form"),
-            _("Shared needs"),
-            _("Municipalities with the need"),
-            _("Offers"),
-            _("Open offers"),
-            _("Seats"),
-            _("Uptake"),
-            _("Finding"),
-            _("Offer titles"),
-        ]
-        return export_response(
-            rows=rows,
-            headers=headers,
-            fmt=fmt,
-            filename=f"kraftsamla-erbjudandestruktur-{body.slug}",
-            sheet=_("Offer structure"),
-        )
-    focus = request.GET.get("cell", "")
-    focus_cell = None
-    if ":" in focus:
-        c, f = focus.split(":", 1)
-        focus_cell = grid.cells.get((c, f))
-        if focus_cell is not None:
-            focus_cell.title = f"{CapitalKey(c).label} × {CollaborationForm(f).label}"
+    if fmt in EXPORT_FORMATS:
+        return _coverage_export(body, grid, fmt)
     query = request.GET.copy()
-    for k in ("format", "cell"):
-        query.pop(k, None)
+    for key in ("format", "cell"):
+        query.pop(key, None)
     return render(
         request,
         "support/coverage.html",
@@ -343,99 +405,128 @@ def coverage(request: HttpRequest, slug: str) -> HttpResponse:
             "body": body,
             "grid": grid,
             "form": form,
-            "focus_cell": focus_cell,
+            "focus_cell": _focus_cell(grid, request.GET.get("cell", "")),
             "query": query.urlencode(),
-            "can_manage": permissions.can_manage_offers(request.user, body),
+            "can_manage": access.allows(request, "support.offer.manage", body),
         },
     )
 
 
+@checks("support.overview.view")
 @login_required
 def uptake(request: HttpRequest, slug: str) -> HttpResponse:
-    body = _body(slug)
-    if not permissions.can_view_coverage(request.user, body):
-        raise PermissionDenied
-    return render(request, "support/uptake.html", {"body": body, **selectors.uptake(body=body)})
-
-
-@login_required
-def organisation_support(request: HttpRequest, slug: str) -> HttpResponse:
-    org = get_object_or_404(Organisation, slug=slug)
-    if not permissions.can_view_recommendations(request.user, org):
-        raise PermissionDenied
-    can_register = permissions.can_register_need(request.user, org)
-    form = NeedForm()
-    status = 200
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "need":
-            form = NeedForm(request.POST)
-            if form.is_valid():
-                try:
-                    services.need_save(actor=request.user, organisation=org, data=form.cleaned_data)
-                except ValidationError as exc:
-                    add_service_error(form, exc)
-                    status = 400
-                else:
-                    messages.success(request, _("The need was registered."))
-                    return redirect("support:organisation", slug=org.slug)
-            else:
-                status = 400
-        elif action == "from_assessment":
-            try:
-                assessment_pk = int(request.POST.get("assessment", ""))
-            except ValueError as exc:
-                raise Http404 from exc
-            assessment = get_object_or_404(Assessment, pk=assessment_pk, organisation=org)
-            n = services.needs_from_assessment(actor=request.user, assessment=assessment)
-            messages.success(
-                request, _("%(n)d needs were created from the assessment's notes.") % {"n": n}
-            )
-            return redirect("support:organisation", slug=org.slug)
-        elif action == "digest":
-            services.digest_subscription_set(
-                actor=request.user, organisation=org, active=request.POST.get("active") == "1"
-            )
-            messages.success(request, _("Your digest setting was saved."))
-            return redirect("support:organisation", slug=org.slug)
-        else:
-            raise PermissionDenied
-    ranked, info = selectors.recommendations(organisation=org, user=request.user)
-    needs = org.support_needs.all().order_by("priority", "-created_at")
-    from kraftsamla.support.models import DigestSubscription
-
-    sub = (
-        DigestSubscription.objects.filter(user=request.user).first()
-        if request.user.is_authenticated
-        else None
+    body = selectors.coordinating_body_get(slug)
+    access.require(request, "support.overview.view", body)
+    return render(
+        request, "support/uptake.html", {"body": body, **selectors.body_uptake(body=body)}
     )
+
+
+# --- An organisation's support page and its three actions --------------------------------
+
+
+def _organisation_page(
+    request: HttpRequest,
+    organisation: Organisation,
+    *,
+    need_form: NeedForm | None = None,
+    assessment_form: NeedsFromAssessmentForm | None = None,
+    digest_form: DigestForm | None = None,
+) -> HttpResponse:
+    """Render the page; the forms passed in are bound ones that had errors (status 400)."""
+    access.require(request, "support.recommendation.view", organisation)
+    can_register = access.allows(request, "support.need.create", organisation)
+    ranked, info = selectors.recommendations(organisation=organisation, user=request.user)
+    assessment_form = assessment_form or NeedsFromAssessmentForm(organisation=organisation)
     return render(
         request,
         "support/organisation.html",
         {
-            "org": org,
-            "form": form,
+            "org": organisation,
+            "form": need_form or NeedForm(),
+            "assessment_form": assessment_form,
+            "digest_form": digest_form,
             "can_register": can_register,
-            "needs": needs,
+            "needs": selectors.needs_of(organisation, request),
             "recommendations": ranked,
             "info": info,
-            "assessments": Assessment.objects.filter(organisation=org).order_by("-year")
-            if can_register
-            else [],
-            "enrolments": Enrolment.objects.filter(organisation=org)
-            .exclude(status=EnrolmentStatus.CANCELLED)
-            .select_related("offer", "participant")
-            .order_by("-created_at")[:50],
-            "subscription": sub,
+            "assessments": assessment_form.fields["assessment"].queryset if can_register else [],
+            "enrolments": selectors.enrolments_of_organisation(organisation),
+            "subscription": selectors.digest_subscription_of(request.user),
             "capital_names": dict(CapitalKey.choices),
         },
-        status=status,
+        status=form_status(need_form, assessment_form, digest_form),
     )
 
 
-def ranking_help(request: HttpRequest) -> HttpResponse:
-    return render(request, "support/ranking.html", {"doc": selectors.recommendations.__doc__})
+def _organisation_url(organisation: Organisation) -> str:
+    return reverse("support:organisation", kwargs={"slug": organisation.slug})
 
 
-def _reverse_offer(offer) -> str:
-    return reverse("support:offer", kwargs={"pk": offer.pk})
+@checks("support.recommendation.view", "support.need.create", "support.need.view")
+@login_required
+@require_GET
+def organisation_support(request: HttpRequest, slug: str) -> HttpResponse:
+    return _organisation_page(request, get_object_or_404(Organisation, slug=slug))
+
+
+@checks("support.need.create", "support.recommendation.view")
+@login_required
+@require_POST
+def need_create(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    access.require(request, "support.need.create", organisation, services.NEED_DENIED)
+    form = NeedForm(request.POST)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.need_save(actor=request.user, organisation=organisation, data=data),
+        redirect_to=_organisation_url(organisation),
+        message=_("The need was registered."),
+    )
+    return response or _organisation_page(request, organisation, need_form=form)
+
+
+@checks("support.need.create", "support.recommendation.view")
+@login_required
+@require_POST
+def needs_from_assessment(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    access.require(request, "support.need.create", organisation, services.NEED_DENIED)
+    form = NeedsFromAssessmentForm(request.POST, organisation=organisation)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.needs_from_assessment(
+            actor=request.user, assessment=data["assessment"]
+        ),
+        redirect_to=_organisation_url(organisation),
+        message=lambda created: (
+            _("%(n)d needs were created from the assessment's notes.") % {"n": created}
+        ),
+    )
+    return response or _organisation_page(request, organisation, assessment_form=form)
+
+
+@checks("support.recommendation.subscribe", "support.recommendation.view")
+@login_required
+@require_POST
+def digest_setting(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    access.require(
+        request,
+        "support.recommendation.subscribe",
+        organisation,
+        _("You can only subscribe for an organisation you belong to."),
+    )
+    form = DigestForm(request.POST)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.digest_subscription_set(
+            actor=request.user, organisation=organisation, active=data["active"]
+        ),
+        redirect_to=_organisation_url(organisation),
+        message=_("Your digest setting was saved."),
+    )
+    return response or _organisation_page(request, organisation, digest_form=form)

@@ -63,13 +63,14 @@ def test_coordinator_sees_gaps_and_drills_into_a_cell(support_data, page):
     expect(gap_cells.first.locator(".flag")).to_have_text(t("Gap"))
     assert_accessible(page, "support-coverage")
 
-    link = table.locator(f"td.cell a[href$='cell={cell.capital}:{cell.form}#cell-detail']")
+    focus = f"cell={cell.capital}:{cell.collaboration_form}"
+    link = table.locator(f"td.cell a[href$='{focus}#cell-detail']")
     expect(link).to_have_count(1)
     # The link names its row and column, so it is unique out of the table too.
     expect(link).to_contain_text(cell.form_label)
     with page.expect_navigation():
         link.click()
-    assert f"cell={cell.capital}:{cell.form}" in page.url
+    assert focus in page.url
     detail = page.locator("section.cell-detail")
     expect(detail.locator("h2#cell-detail")).to_be_visible()
     needs = detail.locator("h3 + ul").first

@@ -1,17 +1,18 @@
-"""API endpoints for regional support, with the same permissions as the pages."""
+"""API endpoints for regional support: the pages' policies, selectors and filter form."""
 
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework import permissions as drf_permissions
-from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kraftsamla.core import permissions
-from kraftsamla.organisations.models import COORDINATING_KINDS, Organisation
+from kraftsamla.core import access
+from kraftsamla.core.api import InvalidFilter
+from kraftsamla.organisations.models import Organisation
 from kraftsamla.support import selectors
-from kraftsamla.support.models import Need, Offer
+from kraftsamla.support.forms import GridFilterForm
+from kraftsamla.support.models import Need, Offer, TargetGroup
 
 
 class OfferSerializer(serializers.ModelSerializer):
@@ -87,91 +88,97 @@ class RecommendationSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
-def _body(slug: str) -> Organisation:
-    body = Organisation.objects.filter(slug=slug, kind__in=COORDINATING_KINDS).first()
-    if body is None:
-        raise NotFound(_("No such regional body."))
-    return body
-
-
 class OfferList(generics.ListAPIView):
     """A body's offers (public), with uptake."""
 
+    access_rules = ("support.offer.view",)
     serializer_class = OfferSerializer
 
     def get_queryset(self):
-        return selectors.offers_of(_body(self.kwargs["slug"]))
+        body = selectors.coordinating_body_get(self.kwargs["slug"])
+        return access.scope(self.request, "support.offer.view", selectors.offers_of(body))
 
 
 class NeedList(generics.ListAPIView):
     """Needs the caller may see: their own organisations' and those shared with them."""
 
+    access_rules = ("support.need.view",)
     serializer_class = NeedSerializer
 
     def get_queryset(self):
-        qs = selectors.visible_needs(self.request.user).order_by(
+        needs = selectors.needs_visible(self.request).order_by(
             "organisation__name", "priority", "id"
         )
-        org = self.request.query_params.get("organisation")
-        return qs.filter(organisation__slug=org) if org else qs
+        organisation = self.request.query_params.get("organisation")
+        return needs.filter(organisation__slug=organisation) if organisation else needs
+
+
+def _cell_data(cell: selectors.Cell) -> dict:
+    return {
+        "capital": cell.capital,
+        "collaboration_form": cell.collaboration_form,
+        "needs": len(cell.needs),
+        "municipalities": cell.municipalities,
+        "offers": len(cell.offers),
+        "open_offers": len(cell.available_offers),
+        "seats": cell.seats,
+        "uptake": cell.uptake,
+        "gap": cell.is_gap,
+        "unused": cell.is_unused,
+    }
 
 
 class Coverage(APIView):
-    """The capitals × collaboration forms grid of a body (for the body's people)."""
+    """The capitals × collaboration forms grid of a body (for the body's people).
 
+    Filters as on the page: `target_group` and `year`; an invalid one answers 400.
+    """
+
+    access_rules = ("support.overview.view",)
     permission_classes = [drf_permissions.IsAuthenticated]
 
-    @extend_schema(responses=CellSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("target_group", str, enum=TargetGroup.values),
+            OpenApiParameter("year", int),
+        ],
+        responses=CellSerializer(many=True),
+    )
     def get(self, request, slug: str):
-        body = _body(slug)
-        if not permissions.can_view_coverage(request.user, body):
-            raise PermissionDenied
-        year = request.query_params.get("year")
+        body = selectors.coordinating_body_get(slug)
+        access.require(request, "support.overview.view", body)
+        form = GridFilterForm(request.query_params)
+        if not form.is_valid():
+            raise InvalidFilter(
+                {name: [str(message) for message in errors] for name, errors in form.errors.items()}
+            )
         grid = selectors.coverage_grid(
             body=body,
-            target_group=request.query_params.get("target_group", ""),
-            year=int(year) if year and year.isdigit() else None,
+            target_group=form.cleaned_data.get("target_group") or "",
+            year=form.cleaned_data.get("year"),
         )
-        return Response(
-            [
-                {
-                    "capital": c.capital,
-                    "collaboration_form": c.form,
-                    "needs": len(c.needs),
-                    "municipalities": c.municipalities,
-                    "offers": len(c.offers),
-                    "open_offers": len(c.available_offers),
-                    "seats": c.seats,
-                    "uptake": c.uptake,
-                    "gap": c.is_gap,
-                    "unused": c.is_unused,
-                }
-                for c in grid.cells.values()
-            ]
-        )
+        return Response([_cell_data(cell) for cell in grid.cells.values()])
 
 
 class Recommendations(APIView):
     """Ranked open offers for an organisation, with reasons (for its people)."""
 
+    access_rules = ("support.recommendation.view",)
     permission_classes = [drf_permissions.IsAuthenticated]
 
     @extend_schema(responses=RecommendationSerializer(many=True))
     def get(self, request, slug: str):
-        org = Organisation.objects.filter(slug=slug).first()
-        if org is None:
-            raise NotFound(_("No such organisation."))
-        if not permissions.can_view_recommendations(request.user, org):
-            raise PermissionDenied
-        ranked, _info = selectors.recommendations(organisation=org, user=request.user)
+        organisation = get_object_or_404(Organisation, slug=slug)
+        access.require(request, "support.recommendation.view", organisation)
+        ranked, _info = selectors.recommendations(organisation=organisation, user=request.user)
         return Response(
             [
                 {
-                    "offer": OfferSerializer(r.offer).data
+                    "offer": OfferSerializer(recommendation.offer).data
                     | {"enrolled": None, "waiting": None, "avg_rating": None},
-                    "score": r.score,
-                    "reasons": [str(x) for x in r.reasons],
+                    "score": recommendation.score,
+                    "reasons": [str(reason) for reason in recommendation.reasons],
                 }
-                for r in ranked
+                for recommendation in ranked
             ]
         )
