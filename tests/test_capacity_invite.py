@@ -10,7 +10,7 @@ from django.test import Client
 from kraftsamla.accounts import services as account_services
 from kraftsamla.accounts.models import Invitation, OrganisationRole, Role
 from kraftsamla.capacity import services
-from kraftsamla.capacity.models import Respondent, RoleGroup
+from kraftsamla.capacity.models import Respondent, RoleGroup, Status
 from tests.capacity_helpers import PASSWORD, make_framework, make_member, new_assessment
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def test_a_viewer_may_not_invite_respondents(assessment, molndal):
 
 def test_closed_assessments_take_no_new_respondents(assessment, molndal):
     a, coordinator = assessment
-    a.status = "closed"
+    a.status = Status.CLOSED
     a.save(update_fields=["status"])
     with pytest.raises(ValidationError):
         services.respondent_invite(

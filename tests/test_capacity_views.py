@@ -235,9 +235,10 @@ def test_a_viewer_cannot_post_to_the_assessment_page(open_assessment):
 
 
 def test_an_outsider_cannot_see_a_draft(molndal):
+    # A hidden assessment answers as a missing one does: its existence is private.
     assessment = published(molndal, status=Status.DRAFT, sharing=PUBLIC)
-    assert client_for(ALE_EDITOR).get(assessment.get_absolute_url()).status_code == 403
-    assert client_for(COORDINATOR).get(results_url(assessment)).status_code == 403
+    assert client_for(ALE_EDITOR).get(assessment.get_absolute_url()).status_code == 404
+    assert client_for(COORDINATOR).get(results_url(assessment)).status_code == 404
 
 
 # --- Answer page ----------------------------------------------------------------------
@@ -314,7 +315,7 @@ def test_the_answer_page_rejects_a_value_off_the_scale_and_saves_nothing(open_as
 
 def test_the_answer_page_is_for_respondents_only(open_assessment):
     assert client_for(ADMIN_M).get(answer_url(open_assessment)).status_code == 403
-    assert client_for(ALE_EDITOR).get(answer_url(open_assessment)).status_code == 403
+    assert client_for(ALE_EDITOR).get(answer_url(open_assessment)).status_code == 404  # hidden
     assert client_for(EDITOR_M).get(answer_url(open_assessment, "nope")).status_code == 404
 
 
@@ -372,9 +373,9 @@ def test_autosave_rejects_other_statements_and_people(open_assessment):
         client_for(EDITOR_M).post(url, {"statement": foreign.pk, "score": "2"}).status_code == 400
     )
     assert client_for(EDITOR_M).post(url, {"statement": "abc", "score": "2"}).status_code == 400
-    for email in (ADMIN_M, ALE_EDITOR):  # not a respondent
+    for email, status in ((ADMIN_M, 403), (ALE_EDITOR, 404)):  # not a respondent; hidden
         response = client_for(email).post(url, {"statement": first.pk, "score": "2"})
-        assert response.status_code == 403
+        assert response.status_code == status
         assert response.json()["ok"] is False
     assert Client().post(url, {"statement": first.pk, "score": "2"}).status_code == 302
     assert client_for(EDITOR_M).get(url).status_code == 405
@@ -446,8 +447,8 @@ def test_results_of_a_published_shared_assessment_for_outsiders(molndal):
     response = client_for(COORDINATOR).get(results_url(region))
     assert response.status_code == 200
     assert "details" not in response.context and "notes" not in response.context
-    assert client_for(ALE_EDITOR).get(results_url(region)).status_code == 403
-    assert Client().get(results_url(region)).status_code == 403
+    assert client_for(ALE_EDITOR).get(results_url(region)).status_code == 404
+    assert Client().get(results_url(region)).status_code == 404
     public = published(molndal, sharing=PUBLIC, year=YEAR + 1, per_capital=0)
     assert Client().get(results_url(public)).status_code == 200
 
@@ -469,7 +470,7 @@ def test_the_results_page_says_too_few_to_compare(test_peers):
         published(peer, score=2, sharing=PRIVATE, per_capital=1)
     own = published(linkoping, score=3)
     response = Client().get(results_url(own) + "?peers=body:test-peers")
-    assert response.status_code == 403  # REGION-shared: not for anonymous visitors
+    assert response.status_code == 404  # REGION-shared: hidden from anonymous visitors
     response = client_for(make_member(linkoping, Role.VIEWER)).get(
         results_url(own) + "?peers=body:test-peers"
     )
@@ -508,7 +509,7 @@ def test_the_summary_page_renders(answered):
         client_for(ALE_EDITOR)
         .get(reverse("capacity:summary", kwargs={"pk": answered.pk}))
         .status_code
-        == 403
+        == 404
     )
 
 

@@ -29,31 +29,15 @@ from kraftsamla.capacity.models import (
     Statement,
     Status,
 )
-from kraftsamla.core import charts, permissions
+from kraftsamla.core import access, charts
+from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.exports import export_response
 from kraftsamla.core.forms import add_service_error
 from kraftsamla.core.i18n import tr_dict
 from kraftsamla.organisations.models import Organisation
 
 
-def _assessment(pk: int) -> Assessment:
-    try:
-        return selectors.assessment_get(pk)
-    except Assessment.DoesNotExist as exc:
-        raise Http404(_("No such assessment.")) from exc
-
-
-def _visible_assessment(request: HttpRequest, pk: int) -> Assessment:
-    assessment = _assessment(pk)
-    if not permissions.can_view_assessment(request.user, assessment):
-        raise PermissionDenied
-    return assessment
-
-
-def _error_messages(exc: ValidationError) -> list[str]:
-    return exc.messages
-
-
+@checks("capacity.assessment.view", "capacity.regional_overview.view")
 def overview(request: HttpRequest) -> HttpResponse:
     """Introduce the framework and list the user's organisations' assessments."""
     framework = selectors.current_framework()
@@ -70,10 +54,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "framework": framework,
             "capitals": capitals,
             "own_orgs": own_orgs,
-            "assessments": selectors.visible_assessments(request.user)[:50]
-            if request.user.is_authenticated
-            else [],
-            "bodies": selectors.coordinated_bodies(request.user),
+            "assessments": selectors.assessments_visible(request)[:50],
+            "bodies": selectors.bodies_coordinated(request),
             "building_steps": _building_steps(framework, capitals),
         },
     )
@@ -86,6 +68,7 @@ def _building_steps(framework, capitals):
     return [[names.get(k, k) for k in step] for step in framework.building_steps]
 
 
+@checks(PUBLIC)
 def framework_detail(request: HttpRequest) -> HttpResponse:
     framework = selectors.current_framework()
     if framework is None:
@@ -110,10 +93,11 @@ def framework_detail(request: HttpRequest) -> HttpResponse:
     )
 
 
+@checks("capacity.assessment.create", "capacity.assessment.view")
 @login_required
 def organisation_assessments(request: HttpRequest, slug: str) -> HttpResponse:
     org = get_object_or_404(Organisation, slug=slug)
-    can_manage = permissions.can_manage_assessments(request.user, org)
+    can_manage = access.allows(request, "capacity.assessment.create", org)
     form = AssessmentCreateForm()
     status = 200
     if request.method == "POST":
@@ -140,16 +124,17 @@ def organisation_assessments(request: HttpRequest, slug: str) -> HttpResponse:
             "org": org,
             "form": form,
             "can_manage": can_manage,
-            "assessments": selectors.assessments_of(request.user, org),
+            "assessments": selectors.assessments_of(request, org),
         },
         status=status,
     )
 
 
+@checks("capacity.assessment.view", "capacity.assessment.manage")
 @login_required
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _visible_assessment(request, pk)
-    can_manage = permissions.can_manage_assessment(request.user, assessment)
+    assessment = selectors.assessment_visible(request, pk)
+    can_manage = access.allows(request, "capacity.assessment.manage", assessment)
     respondent_form = RespondentForm(organisation=assessment.organisation)
     invite_form = RespondentInviteForm()
     status = 200
@@ -229,7 +214,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "assessment": assessment,
             "can_manage": can_manage,
-            "respondents": selectors.respondents(assessment) if can_manage else [],
+            "respondents": selectors.respondents_of(assessment) if can_manage else [],
             "respondent_form": respondent_form,
             "invite_form": invite_form,
             "pending_invitations": assessment.invitations.filter(accepted_at__isnull=True)
@@ -257,10 +242,11 @@ def _allowed_transitions(assessment: Assessment) -> list[tuple[str, str]]:
     ]
 
 
+@checks("capacity.assessment.view")
 @login_required
 def answer_capital(request: HttpRequest, pk: int, capital_key: str) -> HttpResponse:
     """Let a respondent score one capital's statements and note what would strengthen it."""
-    assessment = _visible_assessment(request, pk)
+    assessment = selectors.assessment_visible(request, pk)
     me = selectors.respondent_of(request.user, assessment)
     if me is None:
         raise PermissionDenied
@@ -377,11 +363,15 @@ def answer_capital(request: HttpRequest, pk: int, capital_key: str) -> HttpRespo
     )
 
 
+@checks("capacity.assessment.view")
 @login_required
 @require_POST
 def answer_autosave(request: HttpRequest, pk: int) -> JsonResponse:
     """Save one answer from the answer page's script (progressive enhancement)."""
-    assessment = _assessment(pk)
+    try:
+        assessment = selectors.assessment_visible(request, pk)
+    except Http404:
+        return JsonResponse({"ok": False, "error": _("No such assessment.")}, status=404)
     try:
         statement = Statement.objects.select_related("capital").get(
             pk=int(request.POST.get("statement", "0"))
@@ -411,10 +401,11 @@ def answer_autosave(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse({"ok": True, "message": _("Saved")})
 
 
+@checks("capacity.assessment.view")
 @login_required
 @require_POST
 def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(pk)
+    assessment = selectors.assessment_visible(request, pk)
     try:
         services.respondent_mark_done(actor=request.user, assessment=assessment)
     except ValidationError as exc:
@@ -429,8 +420,8 @@ def _results_context(request: HttpRequest, assessment: Assessment) -> dict:
     capitals = selectors.framework_with_content(assessment.framework)
     results = selectors.assessment_capital_results(assessment)
     names = {c.key: c.t.name for c in capitals}
-    previous = selectors.previous_assessment(assessment, request.user)
-    prev_scores = selectors.stored_scores(previous) if previous else {}
+    previous = selectors.assessment_previous(assessment, request)
+    prev_scores = selectors.scores_stored(previous) if previous else {}
     groups = selectors.peer_groups(assessment.organisation)
     chosen_key = request.GET.get("peers") or (groups[0].key if groups else "")
     chosen = next((g for g in groups if g.key == chosen_key), groups[0] if groups else None)
@@ -476,7 +467,7 @@ def _results_context(request: HttpRequest, assessment: Assessment) -> dict:
         marker_label=_("Peer median"),
         missing_text=_("no answers"),
     )
-    can_details = permissions.can_view_respondent_details(request.user, assessment)
+    can_details = access.allows(request, "capacity.assessment.view_respondents", assessment)
     return {
         "assessment": assessment,
         "rows": rows,
@@ -494,33 +485,40 @@ def _results_context(request: HttpRequest, assessment: Assessment) -> dict:
     }
 
 
+@checks(
+    "capacity.assessment.view",
+    "capacity.assessment.view_details",
+    "capacity.assessment.view_respondents",
+    "capacity.assessment.manage",
+)
 def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _visible_assessment(request, pk)
+    assessment = selectors.assessment_visible(request, pk)
     context = _results_context(request, assessment)
-    is_insider = permissions.can_view_people(request.user, assessment.organisation)
-    if is_insider and assessment.mode == Mode.GROUP:
+    sees_details = access.allows(request, "capacity.assessment.view_details", assessment)
+    if sees_details and assessment.mode == Mode.GROUP:
         context["details"] = selectors.statement_details(assessment, results=context["results"])
-        context["can_agree"] = permissions.can_manage_assessment(
-            request.user, assessment
+        context["can_agree"] = access.allows(
+            request, "capacity.assessment.manage", assessment
         ) and assessment.status in (Status.OPEN, Status.CLOSED)
-    if is_insider:
+    if sees_details:
         context["notes"] = selectors.needs_from_notes(assessment)
     return render(request, "capacity/results.html", context)
 
 
+@checks("capacity.assessment.view", "capacity.assessment.view_respondents")
 def assessment_summary(request: HttpRequest, pk: int) -> HttpResponse:
     """One printable page for politicians and managers."""
-    assessment = _visible_assessment(request, pk)
+    assessment = selectors.assessment_visible(request, pk)
     context = _results_context(request, assessment)
     return render(request, "capacity/summary.html", context)
 
 
+@checks("capacity.assessment.view", "capacity.assessment.manage")
 @login_required
 @require_POST
 def agreed_score(request: HttpRequest, pk: int, statement_id: int) -> HttpResponse:
-    assessment = _visible_assessment(request, pk)
-    if not permissions.can_manage_assessment(request.user, assessment):
-        raise PermissionDenied
+    assessment = selectors.assessment_visible(request, pk)
+    access.require(request, "capacity.assessment.manage", assessment)
     statement = get_object_or_404(Statement.objects.select_related("capital"), pk=statement_id)
     form = AgreedScoreForm(request.POST)
     anchor = f"#st-{statement_id}"
@@ -559,19 +557,17 @@ def agreed_score(request: HttpRequest, pk: int, statement_id: int) -> HttpRespon
     return redirect(reverse("capacity:results", kwargs={"pk": pk}) + anchor)
 
 
+@checks("capacity.regional_overview.view")
 @login_required
 def regional(request: HttpRequest, slug: str) -> HttpResponse:
     body = get_object_or_404(Organisation, slug=slug)
-    if not permissions.can_view_regional_overview(request.user, body):
-        raise PermissionDenied
+    access.require(request, "capacity.regional_overview.view", body)
     form = RegionalFilterForm(request.GET or None, years=selectors.regional_years(body))
     year, pop = None, ""
     if form.is_bound and form.is_valid():
         year = form.cleaned_data.get("year")
         pop = form.cleaned_data.get("population_class") or ""
-    overview = selectors.regional_overview(
-        user=request.user, body=body, year=year, population_class=pop
-    )
+    overview = selectors.regional_overview(body=body, year=year, population_class=pop)
     capital_names = dict(CapitalKey.choices)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
