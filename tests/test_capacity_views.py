@@ -188,48 +188,109 @@ def test_the_organisation_page_lists_what_the_user_may_see(molndal):
 # --- Assessment page: respondents and lifecycle ---------------------------------------
 
 
+def action_url(name: str, assessment, **kwargs) -> str:
+    return reverse(f"capacity:{name}", kwargs={"pk": assessment.pk, **kwargs})
+
+
 def test_an_administrator_adds_a_respondent_and_moves_the_assessment(molndal):
     assessment = published(molndal, status=Status.DRAFT)
     client = client_for(ADMIN_M)
-    url = assessment.get_absolute_url()
-    response = client.post(url, {"action": "open"})
+    response = client.post(action_url("transition", assessment, action="open"))
     assert response.status_code == 400  # no respondent yet
+    assert t("Add at least one respondent before opening the assessment.") in messages_of(response)
     editor = user(EDITOR_M)
     response = client.post(
-        url, {"action": "add_respondent", "user": editor.pk, "role_group": RoleGroup.POLITICIANS}
+        action_url("respondent_add", assessment),
+        {"user": editor.pk, "role_group": RoleGroup.POLITICIANS},
     )
     assert response.status_code == 302
+    assert response.url == assessment.get_absolute_url()
     for action, status in (
         ("open", Status.OPEN),
         ("close", Status.CLOSED),
         ("publish", Status.PUBLISHED),
         ("reopen", Status.OPEN),
     ):
-        response = client.post(url, {"action": action})
+        response = client.post(action_url("transition", assessment, action=action))
         assert response.status_code == 302, action
         assessment.refresh_from_db()
         assert assessment.status == status
-    response = client.post(url, {"action": "publish"})  # open -> published is not allowed
+    # open -> published is not allowed
+    response = client.post(action_url("transition", assessment, action="publish"))
     assert response.status_code == 400
     assessment.refresh_from_db()
     assert assessment.status == Status.OPEN
+    response = client.post(action_url("transition", assessment, action="explode"))
+    assert response.status_code == 400
+    assert t("Unknown action.") in messages_of(response)
 
 
 def test_a_respondent_from_another_organisation_cannot_be_added_through_the_page(molndal):
     assessment = published(molndal, status=Status.DRAFT)
     response = client_for(ADMIN_M).post(
-        assessment.get_absolute_url(),
-        {"action": "add_respondent", "user": user(ALE_EDITOR).pk, "role_group": "politicians"},
+        action_url("respondent_add", assessment),
+        {"user": user(ALE_EDITOR).pk, "role_group": "politicians"},
     )
     assert response.status_code == 400
+    assert response.context["respondent_form"].errors["user"]
     assert not assessment.respondents.exists()
 
 
-def test_a_viewer_cannot_post_to_the_assessment_page(open_assessment):
+def test_the_sharing_is_changed_on_its_own_url(molndal):
+    assessment = published(molndal, status=Status.DRAFT, sharing=REGION)
+    client = client_for(ADMIN_M)
+    response = client.post(action_url("sharing", assessment), {"sharing_level": PUBLIC})
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.sharing_level == PUBLIC
+    response = client.post(action_url("sharing", assessment), {"sharing_level": "everyone"})
+    assert response.status_code == 400
+    assert response.context["sharing_form"].errors["sharing_level"] == [
+        t("Choose a valid sharing level.")
+    ]
+    assessment.refresh_from_db()
+    assert assessment.sharing_level == PUBLIC
+
+
+ACTIONS = [
+    ("respondent_add", {}, {"user": "0", "role_group": RoleGroup.POLITICIANS}),
+    (
+        "respondent_invite",
+        {},
+        {"invite-email": "x@example.org", "invite-role_group": RoleGroup.POLITICIANS},
+    ),
+    ("sharing", {}, {"sharing_level": PUBLIC}),
+    ("transition", {"action": "close"}, {}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "data"), ACTIONS)
+def test_each_action_is_for_managers_only(open_assessment, name, kwargs, data):
+    url = action_url(name, open_assessment, **kwargs)
+    # A viewer sees the assessment but may not run it: 403.
     client = client_for(VIEWER_M)
     assert client.get(open_assessment.get_absolute_url()).status_code == 200
-    response = client.post(open_assessment.get_absolute_url(), {"action": "close"})
-    assert response.status_code == 403
+    assert client.post(url, data).status_code == 403
+    # An outsider may not even know the open assessment exists: 404.
+    assert client_for(ALE_EDITOR).post(url, data).status_code == 404
+    assert client_for(ADMIN_M).get(url).status_code == 405  # actions are POST only
+    open_assessment.refresh_from_db()
+    assert (open_assessment.status, open_assessment.sharing_level) == (Status.OPEN, REGION)
+    assert open_assessment.respondents.count() == 2
+
+
+@pytest.mark.parametrize(("name", "kwargs", "data"), ACTIONS)
+def test_each_action_is_allowed_for_an_administrator(open_assessment, name, kwargs, data):
+    if name == "respondent_add":
+        data = {**data, "user": make_member(open_assessment.organisation, Role.VIEWER).pk}
+    response = client_for(ADMIN_M).post(action_url(name, open_assessment, **kwargs), data)
+    assert response.status_code == 302
+    assert response.url == open_assessment.get_absolute_url()
+
+
+def test_the_assessment_page_takes_no_post(open_assessment):
+    response = client_for(ADMIN_M).post(open_assessment.get_absolute_url(), {"action": "close"})
+    assert response.status_code == 405
     open_assessment.refresh_from_db()
     assert open_assessment.status == Status.OPEN
 
@@ -237,8 +298,19 @@ def test_a_viewer_cannot_post_to_the_assessment_page(open_assessment):
 def test_an_outsider_cannot_see_a_draft(molndal):
     # A hidden assessment answers as a missing one does: its existence is private.
     assessment = published(molndal, status=Status.DRAFT, sharing=PUBLIC)
-    assert client_for(ALE_EDITOR).get(assessment.get_absolute_url()).status_code == 404
-    assert client_for(COORDINATOR).get(results_url(assessment)).status_code == 404
+    missing = reverse("capacity:assessment", kwargs={"pk": 999999})
+    for client in (client_for(ALE_EDITOR), client_for(COORDINATOR)):
+        for url in (
+            assessment.get_absolute_url(),
+            results_url(assessment),
+            reverse("capacity:summary", kwargs={"pk": assessment.pk}),
+            answer_url(assessment),
+        ):
+            assert client.get(url).status_code == 404, url
+        done = reverse("capacity:done", kwargs={"pk": assessment.pk})
+        assert client.post(done).status_code == 404
+        assert client.get(missing).status_code == 404
+    assert Client().get(results_url(assessment)).status_code == 404
 
 
 # --- Answer page ----------------------------------------------------------------------

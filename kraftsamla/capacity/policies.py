@@ -50,6 +50,8 @@ class AssessmentPolicy(Policy):
         "manage": IsStaff() | HasRole("organisation", EDIT_ROLES),
         # Who answered what is for the organisation's coordinators only.
         "view_respondents": IsStaff() | HasRole("organisation", EDIT_ROLES),
+        # A respondent of their own organisation sees their answer pages (read-only unless open).
+        "respond": HasRole("organisation") & IsRespondent(),
         # A respondent answers an open assessment of their own organisation.
         "answer": FieldIs("status", Status.OPEN) & HasRole("organisation") & IsRespondent(),
         # Start an assessment (the object is the organisation).

@@ -85,6 +85,11 @@ def respondents_of(assessment: Assessment) -> list[Respondent]:
     )
 
 
+def invitations_pending(assessment: Assessment) -> QuerySet:
+    """Return the invitations to answer the assessment that nobody has accepted yet."""
+    return assessment.invitations.filter(accepted_at__isnull=True)
+
+
 def answers_of(respondent: Respondent) -> dict[int, Answer]:
     return {a.statement_id: a for a in Answer.objects.filter(respondent=respondent)}
 

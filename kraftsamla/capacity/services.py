@@ -7,6 +7,9 @@ as the actor.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import NamedTuple
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -361,6 +364,56 @@ def answer_save(
         after={"score": score, "dont_know": dont_know, "evidence": evidence},
     )
     return answer
+
+
+class AnswerInput(NamedTuple):
+    """One answer to save: `score` None with dont_know=True means "don't know"."""
+
+    statement: Statement
+    score: int | None
+    dont_know: bool
+    evidence: str
+
+
+@transaction.atomic
+def capital_answers_save(
+    *,
+    actor,
+    assessment: Assessment,
+    capital: Capital,
+    answers: Iterable[AnswerInput],
+    strengthen: str,
+    collaboration_form: str,
+) -> None:
+    """Save a respondent's answers to one capital and their note on it: all or nothing.
+
+    The note is saved when it has content or when an earlier note is being emptied.
+    """
+    assessment = (
+        Assessment.objects.select_for_update().select_related("organisation").get(pk=assessment.pk)
+    )
+    if not assessment.accepts_answers:
+        raise ValidationError(_("The assessment is not open for answers."), code="not_open")
+    for answer in answers:
+        answer_save(
+            actor=actor,
+            assessment=assessment,
+            statement=answer.statement,
+            score=answer.score,
+            dont_know=answer.dont_know,
+            evidence=answer.evidence,
+        )
+    has_note = CapitalNote.objects.filter(
+        respondent__assessment=assessment, respondent__user_id=actor.pk, capital=capital
+    ).exists()
+    if strengthen or collaboration_form or has_note:
+        capital_note_save(
+            actor=actor,
+            assessment=assessment,
+            capital=capital,
+            strengthen=strengthen,
+            collaboration_form=collaboration_form,
+        )
 
 
 @transaction.atomic

@@ -4,35 +4,34 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kraftsamla.capacity import scoring, selectors, services
 from kraftsamla.capacity.forms import (
+    DONT_KNOW,
     AgreedScoreForm,
     AssessmentCreateForm,
+    AutosaveForm,
+    CapitalAnswersForm,
     RegionalFilterForm,
     RespondentForm,
     RespondentInviteForm,
     SharingForm,
+    TransitionForm,
+    answer_field_names,
     collaboration_form_choices,
+    score_value,
 )
-from kraftsamla.capacity.models import (
-    Assessment,
-    CapitalKey,
-    CollaborationForm,
-    Mode,
-    Statement,
-    Status,
-)
+from kraftsamla.capacity.models import Assessment, Capital, CapitalKey, Mode, Statement, Status
 from kraftsamla.core import access, charts
 from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.exports import export_response
-from kraftsamla.core.forms import add_service_error
+from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.core.i18n import tr_dict
 from kraftsamla.organisations.models import Organisation
 
@@ -99,24 +98,19 @@ def organisation_assessments(request: HttpRequest, slug: str) -> HttpResponse:
     org = get_object_or_404(Organisation, slug=slug)
     can_manage = access.allows(request, "capacity.assessment.create", org)
     form = AssessmentCreateForm()
-    status = 200
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
         form = AssessmentCreateForm(request.POST)
-        if form.is_valid():
-            try:
-                assessment = services.assessment_create(
-                    actor=request.user, organisation=org, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                add_service_error(form, exc)
-                status = 400
-            else:
-                messages.success(request, _("The assessment was created as a draft."))
-                return redirect(assessment.get_absolute_url())
-        else:
-            status = 400
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.assessment_create(actor=request.user, organisation=org, **data),
+            redirect_to=lambda assessment: assessment.get_absolute_url(),
+            message=_("The assessment was created as a draft."),
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "capacity/organisation.html",
@@ -126,88 +120,28 @@ def organisation_assessments(request: HttpRequest, slug: str) -> HttpResponse:
             "can_manage": can_manage,
             "assessments": selectors.assessments_of(request, org),
         },
-        status=status,
+        status=form_status(form),
     )
 
 
-@checks("capacity.assessment.view", "capacity.assessment.manage")
-@login_required
-def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = selectors.assessment_visible(request, pk)
+def _detail_page(
+    request: HttpRequest,
+    assessment: Assessment,
+    *,
+    respondent_form: RespondentForm | None = None,
+    invite_form: RespondentInviteForm | None = None,
+    sharing_form: SharingForm | None = None,
+) -> HttpResponse:
+    """Render the assessment page, with the bound form of a failed action if there is one."""
     can_manage = access.allows(request, "capacity.assessment.manage", assessment)
-    respondent_form = RespondentForm(organisation=assessment.organisation)
-    invite_form = RespondentInviteForm()
-    status = 200
-    if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied
-        action = request.POST.get("action")
-        try:
-            if action == "add_respondent":
-                respondent_form = RespondentForm(request.POST, organisation=assessment.organisation)
-                if not respondent_form.is_valid():
-                    raise ValidationError(_("Correct the errors below."))
-                services.respondent_add(
-                    actor=request.user, assessment=assessment, **respondent_form.cleaned_data
-                )
-                messages.success(request, _("The respondent was added."))
-            elif action == "invite_respondent":
-                invite_form = RespondentInviteForm(request.POST)
-                if not invite_form.is_valid():
-                    raise ValidationError(_("Correct the errors below."))
-                outcome, _obj = services.respondent_invite(
-                    actor=request.user,
-                    assessment=assessment,
-                    email=invite_form.cleaned_data["email"],
-                    role_group=invite_form.cleaned_data["role_group"],
-                    accept_url_builder=lambda token: request.build_absolute_uri(
-                        reverse("accounts:accept_invitation", kwargs={"token": token})
-                    ),
-                )
-                if outcome == "added":
-                    messages.success(request, _("The respondent was added."))
-                else:
-                    messages.success(
-                        request,
-                        _("An invitation was sent to %(email)s.")
-                        % {"email": invite_form.cleaned_data["email"]},
-                    )
-            elif action == "sharing":
-                form = SharingForm(request.POST)
-                if not form.is_valid():
-                    raise ValidationError(_("Choose a valid sharing level."))
-                services.assessment_update_sharing(
-                    actor=request.user,
-                    assessment=assessment,
-                    sharing_level=form.cleaned_data["sharing_level"],
-                )
-                messages.success(request, _("Sharing was updated."))
-            elif action in services.TRANSITIONS:
-                services.assessment_transition(
-                    actor=request.user, assessment=assessment, action=action
-                )
-                messages.success(
-                    request,
-                    _("The assessment is now: %(status)s.")
-                    % {"status": Assessment.objects.get(pk=pk).get_status_display()},
-                )
-            else:
-                raise ValidationError(_("Unknown action."))
-        except ValidationError as exc:
-            if action == "add_respondent" and respondent_form.is_bound:
-                if not respondent_form.errors:
-                    add_service_error(respondent_form, exc)
-            elif action == "invite_respondent" and invite_form.is_bound:
-                if not invite_form.errors:
-                    add_service_error(invite_form, exc)
-            else:
-                for m in exc.messages:
-                    messages.error(request, m)
-            status = 400
-        else:
-            return redirect(assessment.get_absolute_url())
     capitals = selectors.framework_with_content(assessment.framework)
-    me = selectors.respondent_of(request.user, assessment)
+    respondent = selectors.respondent_of(request.user, assessment)
+    forms_ = {
+        "respondent_form": respondent_form or RespondentForm(organisation=assessment.organisation),
+        "invite_form": invite_form or RespondentInviteForm(),
+        "sharing_form": sharing_form
+        or SharingForm(initial={"sharing_level": assessment.sharing_level}),
+    }
     return render(
         request,
         "capacity/assessment.html",
@@ -215,18 +149,14 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assessment": assessment,
             "can_manage": can_manage,
             "respondents": selectors.respondents_of(assessment) if can_manage else [],
-            "respondent_form": respondent_form,
-            "invite_form": invite_form,
-            "pending_invitations": assessment.invitations.filter(accepted_at__isnull=True)
-            if can_manage
-            else [],
-            "sharing_form": SharingForm(initial={"sharing_level": assessment.sharing_level}),
-            "me": me,
-            "progress": selectors.progress_of(me, capitals) if me else None,
+            "pending_invitations": selectors.invitations_pending(assessment) if can_manage else [],
+            "respondent": respondent,
+            "progress": selectors.progress_of(respondent, capitals) if respondent else None,
             "capitals": capitals,
             "transitions": _allowed_transitions(assessment) if can_manage else [],
+            **forms_,
         },
-        status=status,
+        status=400 if request.method == "POST" else 200,  # a failed action shows its errors
     )
 
 
@@ -238,129 +168,226 @@ def _allowed_transitions(assessment: Assessment) -> list[tuple[str, str]]:
         "reopen": _("Reopen"),
     }
     return [
-        (a, labels[a]) for a, (src, _t) in services.TRANSITIONS.items() if assessment.status in src
+        (action, labels[action])
+        for action, (sources, _target) in services.TRANSITIONS.items()
+        if assessment.status in sources
     ]
 
 
-@checks("capacity.assessment.view")
+@checks("capacity.assessment.view", "capacity.assessment.manage")
+@login_required
+@require_GET
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, selectors.assessment_visible(request, pk))
+
+
+def _managed_assessment(request: HttpRequest, pk: int) -> Assessment:
+    """Return an assessment the user may manage: 404 when hidden, 403 when only visible."""
+    assessment = selectors.assessment_visible(request, pk)
+    access.require(request, "capacity.assessment.manage", assessment)
+    return assessment
+
+
+@checks("capacity.assessment.view", "capacity.assessment.manage")
+@login_required
+@require_POST
+def respondent_add(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _managed_assessment(request, pk)
+    form = RespondentForm(request.POST, organisation=assessment.organisation)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.respondent_add(actor=request.user, assessment=assessment, **data),
+        redirect_to=assessment.get_absolute_url(),
+        message=_("The respondent was added."),
+    )
+    return response or _detail_page(request, assessment, respondent_form=form)
+
+
+@checks("capacity.assessment.view", "capacity.assessment.manage")
+@login_required
+@require_POST
+def respondent_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _managed_assessment(request, pk)
+    form = RespondentInviteForm(request.POST)
+
+    def accept_url(token: str) -> str:
+        return request.build_absolute_uri(
+            reverse("accounts:accept_invitation", kwargs={"token": token})
+        )
+
+    def done_message(result) -> str:
+        outcome, _added_or_invited = result
+        if outcome == "added":
+            return _("The respondent was added.")
+        return _("An invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.respondent_invite(
+            actor=request.user, assessment=assessment, accept_url_builder=accept_url, **data
+        ),
+        redirect_to=assessment.get_absolute_url(),
+        message=done_message,
+    )
+    return response or _detail_page(request, assessment, invite_form=form)
+
+
+@checks("capacity.assessment.view", "capacity.assessment.manage")
+@login_required
+@require_POST
+def assessment_sharing(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _managed_assessment(request, pk)
+    form = SharingForm(request.POST)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.assessment_update_sharing(
+            actor=request.user, assessment=assessment, **data
+        ),
+        redirect_to=assessment.get_absolute_url(),
+        message=_("Sharing was updated."),
+    )
+    return response or _detail_page(request, assessment, sharing_form=form)
+
+
+@checks("capacity.assessment.view", "capacity.assessment.manage")
+@login_required
+@require_POST
+def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Move the assessment one lifecycle step; a refused step is explained in a message."""
+    assessment = _managed_assessment(request, pk)
+    form = TransitionForm({"action": action})
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.assessment_transition(
+            actor=request.user, assessment=assessment, **data
+        ),
+        redirect_to=assessment.get_absolute_url(),
+        message=lambda moved: (
+            _("The assessment is now: %(status)s.") % {"status": moved.get_status_display()}
+        ),
+    )
+    if response is not None:
+        return response
+    for error_list in form.errors.values():
+        for error in error_list:
+            messages.error(request, error)
+    return _detail_page(request, assessment)
+
+
+@checks("capacity.assessment.view", "capacity.assessment.respond", "capacity.assessment.answer")
 @login_required
 def answer_capital(request: HttpRequest, pk: int, capital_key: str) -> HttpResponse:
     """Let a respondent score one capital's statements and note what would strengthen it."""
     assessment = selectors.assessment_visible(request, pk)
-    me = selectors.respondent_of(request.user, assessment)
-    if me is None:
-        raise PermissionDenied
+    access.require(
+        request,
+        "capacity.assessment.respond",
+        assessment,
+        _("You are not a respondent of this assessment."),
+    )
     capitals = selectors.framework_with_content(assessment.framework)
+    capital, next_key = _capital_and_next(capitals, capital_key)
+    form = CapitalAnswersForm(request.POST or None, capital=capital)
+
+    def page_after_saving(_saved) -> str:
+        go_next = next_key and form.cleaned_data["go"] == "next"
+        key = next_key if go_next else capital_key
+        return reverse("capacity:answer", kwargs={"pk": pk, "capital_key": key})
+
+    if form.is_bound:
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.capital_answers_save(
+                actor=request.user,
+                assessment=assessment,
+                capital=capital,
+                answers=form.answers(),
+                strengthen=data["strengthen"],
+                collaboration_form=data["collaboration_form"],
+            ),
+            redirect_to=page_after_saving,
+            message=_("Your answers for %(capital)s were saved.") % {"capital": capital.t.name},
+        )
+        if response is not None:
+            return response
+        if form.has_error(NON_FIELD_ERRORS, "not_open"):
+            messages.error(request, _("The assessment is not open for answers."))
+            return redirect(assessment.get_absolute_url())
+    context = _answer_context(request, assessment, capitals, capital, form)
+    return render(request, "capacity/answer.html", context, status=form_status(form))
+
+
+def _capital_and_next(capitals: list[Capital], capital_key: str) -> tuple[Capital, str | None]:
+    """Return the capital with `capital_key` and the next capital's key (None if last)."""
     keys = [c.key for c in capitals]
     if capital_key not in keys:
         raise Http404
-    capital = capitals[keys.index(capital_key)]
-    next_key = (
-        keys[keys.index(capital_key) + 1] if keys.index(capital_key) + 1 < len(keys) else None
-    )
-    prev_key = keys[keys.index(capital_key) - 1] if keys.index(capital_key) > 0 else None
-    answers = selectors.answers_of(me)
-    notes = selectors.notes_of(me)
-    errors: dict[str, str] = {}
-    values: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        if not assessment.accepts_answers:
-            messages.error(request, _("The assessment is not open for answers."))
-            return redirect(assessment.get_absolute_url())
-        parsed = []
-        for st in capital.statements.all():
-            raw = request.POST.get(f"s{st.pk}-score", "")
-            evidence = request.POST.get(f"s{st.pk}-evidence", "").strip()
-            values[f"s{st.pk}-score"], values[f"s{st.pk}-evidence"] = raw, evidence
-            if raw == "":
-                continue  # Unanswered statements may be answered later.
-            if raw == "dont_know":
-                parsed.append((st, None, True, evidence))
-            elif raw in {"0", "1", "2", "3", "4"}:
-                parsed.append((st, int(raw), False, evidence))
-            else:
-                errors[f"s{st.pk}"] = _("Choose a level from 0 to 4 or “don't know”.")
-        strengthen = request.POST.get("strengthen", "").strip()
-        form_choice = request.POST.get("collaboration_form", "")
-        if form_choice and form_choice not in CollaborationForm.values:
-            errors["collaboration_form"] = _("Choose a valid collaboration form.")
-        if not errors:
-            try:
-                from django.db import transaction
+    index = keys.index(capital_key)
+    return capitals[index], keys[index + 1] if index + 1 < len(keys) else None
 
-                with transaction.atomic():
-                    for st, score, dont_know, evidence in parsed:
-                        services.answer_save(
-                            actor=request.user,
-                            assessment=assessment,
-                            statement=st,
-                            score=score,
-                            dont_know=dont_know,
-                            evidence=evidence,
-                        )
-                    if strengthen or form_choice or capital.pk in notes:
-                        services.capital_note_save(
-                            actor=request.user,
-                            assessment=assessment,
-                            capital=capital,
-                            strengthen=strengthen,
-                            collaboration_form=form_choice,
-                        )
-            except ValidationError as exc:
-                errors["__all__"] = " ".join(exc.messages)
-            else:
-                messages.success(
-                    request,
-                    _("Your answers for %(capital)s were saved.") % {"capital": capital.t.name},
-                )
-                if request.POST.get("go") == "next" and next_key:
-                    return redirect("capacity:answer", pk=pk, capital_key=next_key)
-                return redirect("capacity:answer", pk=pk, capital_key=capital_key)
-        status = 400
+
+def _answer_context(
+    request: HttpRequest,
+    assessment: Assessment,
+    capitals: list[Capital],
+    capital: Capital,
+    form: CapitalAnswersForm,
+) -> dict:
+    """Build the answer page: what the respondent chose (or just posted) per statement."""
+    respondent = selectors.respondent_of(request.user, assessment)
+    keys = [c.key for c in capitals]
+    index = keys.index(capital.key)
+    note = selectors.notes_of(respondent).get(capital.pk)
+    if form.is_bound:
+        values = form.data
+    else:
+        values = _saved_values(selectors.answers_of(respondent), capital)
+        values["strengthen"] = note.strengthen if note else ""
+        values["collaboration_form"] = note.collaboration_form if note else ""
+    errors = form.statement_errors() if form.is_bound else {}
     rows = []
-    for st in capital.statements.all():
-        a = answers.get(st.pk)
-        current = (
-            values.get(f"s{st.pk}-score")
-            if values
-            else (("dont_know" if a.dont_know else str(a.score)) if a else "")
-        )
+    for statement in capital.statements.all():
+        score_name, evidence_name = answer_field_names(statement.pk)
         rows.append(
             {
-                "statement": st,
-                "levels": [(str(i), tr_dict(st.levels.get(str(i)))) for i in range(5)],
-                "current": current,
-                "evidence": values.get(f"s{st.pk}-evidence")
-                if values
-                else (a.evidence if a else ""),
-                "error": errors.get(f"s{st.pk}"),
+                "statement": statement,
+                "levels": [(str(i), tr_dict(statement.levels.get(str(i)))) for i in range(5)],
+                "current": values.get(score_name, ""),
+                "evidence": values.get(evidence_name, ""),
+                "error": errors.get(f"s{statement.pk}"),
             }
         )
-    note = notes.get(capital.pk)
-    return render(
-        request,
-        "capacity/answer.html",
-        {
-            "assessment": assessment,
-            "capital": capital,
-            "rows": rows,
-            "capitals": capitals,
-            "next_key": next_key,
-            "prev_key": prev_key,
-            "errors": errors,
-            "strengthen": request.POST.get("strengthen", "")
-            if values
-            else (note.strengthen if note else ""),
-            "collaboration_form": request.POST.get("collaboration_form", "")
-            if values
-            else (note.collaboration_form if note else ""),
-            "form_choices": collaboration_form_choices(),
-            "progress": selectors.progress_of(me, capitals),
-            "readonly": not assessment.accepts_answers,
-        },
-        status=status,
-    )
+    return {
+        "assessment": assessment,
+        "capital": capital,
+        "rows": rows,
+        "capitals": capitals,
+        "next_key": keys[index + 1] if index + 1 < len(keys) else None,
+        "prev_key": keys[index - 1] if index > 0 else None,
+        "errors": errors,
+        "strengthen": values.get("strengthen", ""),
+        "collaboration_form": values.get("collaboration_form", ""),
+        "form_choices": collaboration_form_choices(),
+        "progress": selectors.progress_of(respondent, capitals),
+        "readonly": not access.allows(request, "capacity.assessment.answer", assessment),
+    }
+
+
+def _saved_values(answers: dict, capital: Capital) -> dict[str, str]:
+    """Return the saved answers of a capital as the page's field values."""
+    values = {}
+    for statement in capital.statements.all():
+        answer = answers.get(statement.pk)
+        if answer is not None:
+            score_name, evidence_name = answer_field_names(statement.pk)
+            values[score_name] = DONT_KNOW if answer.dont_know else str(answer.score)
+            values[evidence_name] = answer.evidence
+    return values
 
 
 @checks("capacity.assessment.view")
@@ -372,33 +399,28 @@ def answer_autosave(request: HttpRequest, pk: int) -> JsonResponse:
         assessment = selectors.assessment_visible(request, pk)
     except Http404:
         return JsonResponse({"ok": False, "error": _("No such assessment.")}, status=404)
-    try:
-        statement = Statement.objects.select_related("capital").get(
-            pk=int(request.POST.get("statement", "0"))
-        )
-    except (Statement.DoesNotExist, ValueError):
-        return JsonResponse({"ok": False, "error": _("Unknown statement.")}, status=400)
-    raw = request.POST.get("score", "")
-    try:
-        score = None if raw == "dont_know" else int(raw)
-    except ValueError:
-        return JsonResponse(
-            {"ok": False, "error": _("Choose a level from 0 to 4 or “don't know”.")}, status=400
-        )
+    form = AutosaveForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "error": _error_text(form.errors)}, status=400)
+    score, dont_know = score_value(form.cleaned_data["score"])
     try:
         services.answer_save(
             actor=request.user,
             assessment=assessment,
-            statement=statement,
+            statement=form.cleaned_data["statement"],
             score=score,
-            dont_know=raw == "dont_know",
-            evidence=request.POST.get("evidence", "").strip(),
+            dont_know=dont_know,
+            evidence=form.cleaned_data["evidence"],
         )
     except PermissionDenied as exc:
         return JsonResponse({"ok": False, "error": str(exc)}, status=403)
     except ValidationError as exc:
         return JsonResponse({"ok": False, "error": " ".join(exc.messages)}, status=400)
     return JsonResponse({"ok": True, "message": _("Saved")})
+
+
+def _error_text(errors: dict) -> str:
+    return " ".join(str(message) for messages_ in errors.values() for message in messages_)
 
 
 @checks("capacity.assessment.view")
