@@ -39,6 +39,7 @@ from kraftsamla.capacity.models import (
     RoleGroup,
     Status,
 )
+from kraftsamla.capacity.selectors import MIN_PEERS
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import Organisation
 
@@ -494,6 +495,11 @@ def test_the_results_page_shows_the_formula_and_the_profile_table(answered):
         "divided by the capital's statements."
     )
     assert formula.replace("'", "&#x27;") in page
+    peers_rule = t(
+        "Peer medians use each peer's latest published assessment that is shared beyond the "
+        "organisation, and are shown only when at least %(min_peers)s peers have one."
+    ) % {"min_peers": MIN_PEERS}
+    assert peers_rule.replace("'", "&#x27;") in page
     assert 'id="profile-table"' in page
     table = page.split('id="profile-table"')[1].split("</table>")[0]
     assert table.count('<th scope="row">') == 7

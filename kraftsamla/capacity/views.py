@@ -27,7 +27,16 @@ from kraftsamla.capacity.forms import (
     collaboration_form_choices,
     score_value,
 )
-from kraftsamla.capacity.models import Assessment, Capital, CapitalKey, Mode, Statement, Status
+from kraftsamla.capacity.models import (
+    SCALE_MAX,
+    SCALE_MIN,
+    Assessment,
+    Capital,
+    CapitalKey,
+    Mode,
+    Statement,
+    Status,
+)
 from kraftsamla.core import access, charts
 from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.exports import export_response
@@ -356,7 +365,10 @@ def _answer_context(
         rows.append(
             {
                 "statement": statement,
-                "levels": [(str(i), tr_dict(statement.levels.get(str(i)))) for i in range(5)],
+                "levels": [
+                    (str(level), tr_dict(statement.levels.get(str(level))))
+                    for level in range(SCALE_MIN, SCALE_MAX + 1)
+                ],
                 "current": values.get(score_name, ""),
                 "evidence": values.get(evidence_name, ""),
                 "error": errors.get(f"s{statement.pk}"),
@@ -443,39 +455,77 @@ def _results_context(request: HttpRequest, assessment: Assessment) -> dict:
     results = selectors.assessment_capital_results(assessment)
     names = {c.key: c.t.name for c in capitals}
     previous = selectors.assessment_previous(assessment, request)
-    prev_scores = selectors.scores_stored(previous) if previous else {}
     groups = selectors.peer_groups(assessment.organisation)
     chosen_key = request.GET.get("peers") or (groups[0].key if groups else "")
     chosen = next((g for g in groups if g.key == chosen_key), groups[0] if groups else None)
     comparison = selectors.peer_comparison(chosen, assessment.year) if chosen else None
-    rows = []
-    for c in capitals:
-        r = results[c.key]
-        prev = prev_scores.get(c.key)
-        rows.append(
-            {
-                "key": c.key,
-                "name": c.t.name,
-                "score": r.score,
-                "share": r.share_answered,
-                "answered": r.answered,
-                "total": r.total,
-                "consensus": r.consensus,
-                "low_consensus": r.low_consensus,
-                "change": (
-                    round(r.score - prev, 1) if r.score is not None and prev is not None else None
-                ),
-                "peer": comparison.medians.get(c.key) if comparison and comparison.enough else None,
-            }
-        )
+    peers = comparison.medians if comparison and comparison.enough else None
+    rows = _profile_rows(
+        capitals, results, selectors.scores_stored(previous) if previous else {}, peers
+    )
     start = scoring.where_to_start(
         {k: r.score for k, r in results.items()}, assessment.framework.building_steps
     )
-    start_rows = [
-        {"key": k, "name": names.get(k, k), "priority": p, "step": s + 1, "score": results[k].score}
-        for k, p, s in start
-    ]
-    chart = charts.horizontal_bars(
+    return {
+        "assessment": assessment,
+        "preliminary": assessment.status != Status.PUBLISHED,
+        "rows": rows,
+        "chart": _profile_chart(assessment, rows, with_peers=peers is not None),
+        "previous": previous,
+        "groups": groups,
+        "chosen": chosen,
+        "comparison": comparison,
+        "min_peers": selectors.MIN_PEERS,
+        "start_rows": [
+            {
+                "key": key,
+                "name": names.get(key, key),
+                "priority": priority,
+                "step": step + 1,
+                "score": results[key].score,
+            }
+            for key, priority, step in start
+        ],
+        "names": names,
+        "can_details": access.allows(request, "capacity.assessment.view_respondents", assessment),
+        "low_consensus_threshold": scoring.LOW_CONSENSUS,
+        "scale_levels": [str(level) for level in range(SCALE_MIN, SCALE_MAX + 1)],
+        "results": results,
+    }
+
+
+def _profile_rows(
+    capitals: list[Capital],
+    results: dict[str, scoring.CapitalResult],
+    previous_scores: dict[str, float | None],
+    peer_medians: dict[str, float | None] | None,
+) -> list[dict]:
+    """Return one row per capital: score, share answered, consensus, change and peer median."""
+    rows = []
+    for capital in capitals:
+        result = results[capital.key]
+        previous = previous_scores.get(capital.key)
+        rows.append(
+            {
+                "key": capital.key,
+                "name": capital.t.name,
+                "score": result.score,
+                "share": result.share_answered,
+                "answered": result.answered,
+                "total": result.total,
+                "consensus": result.consensus,
+                "low_consensus": result.low_consensus,
+                "change": round(result.score - previous, 1)
+                if result.score is not None and previous is not None
+                else None,
+                "peer": peer_medians.get(capital.key) if peer_medians is not None else None,
+            }
+        )
+    return rows
+
+
+def _profile_chart(assessment: Assessment, rows: list[dict], *, with_peers: bool) -> str:
+    return charts.horizontal_bars(
         chart_id="profile-chart",
         title=_("Transition capacity profile, %(org)s %(year)s")
         % {"org": assessment.organisation.display_name, "year": assessment.year},
@@ -485,26 +535,10 @@ def _results_context(request: HttpRequest, assessment: Assessment) -> dict:
         ),
         labels=[row["name"] for row in rows],
         values=[row["score"] for row in rows],
-        markers=[row["peer"] for row in rows] if comparison and comparison.enough else None,
+        markers=[row["peer"] for row in rows] if with_peers else None,
         marker_label=_("Peer median"),
         missing_text=_("no answers"),
     )
-    can_details = access.allows(request, "capacity.assessment.view_respondents", assessment)
-    return {
-        "assessment": assessment,
-        "rows": rows,
-        "chart": chart,
-        "previous": previous,
-        "groups": groups,
-        "chosen": chosen,
-        "comparison": comparison,
-        "min_peers": selectors.MIN_PEERS,
-        "start_rows": start_rows,
-        "names": names,
-        "can_details": can_details,
-        "low_consensus_threshold": scoring.LOW_CONSENSUS,
-        "results": results,
-    }
 
 
 @checks(
