@@ -1,4 +1,9 @@
-"""API endpoints for transition capacity; the rules are those of capacity/policies.py."""
+"""API endpoints for transition capacity, with their serializers.
+
+kraftsamla/api/urls.py mounts them under /api/v1/capacity/. The rules are those of
+capacity/policies.py, asked through the same selectors the pages use: the list is
+scoped, and a hidden assessment answers 404 as a missing one does.
+"""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
