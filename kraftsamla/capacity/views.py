@@ -443,8 +443,8 @@ def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.respondent_mark_done(actor=request.user, assessment=assessment)
     except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
+        for message in exc.messages:
+            messages.error(request, message)
     else:
         messages.success(request, _("Thank you! Your answers are marked as done."))
     return redirect(assessment.get_absolute_url())
@@ -577,12 +577,12 @@ def agreed_score(request: HttpRequest, pk: int, statement_id: int) -> HttpRespon
     access.require(request, "capacity.assessment.manage", assessment)
     statement = get_object_or_404(Statement.objects.select_related("capital"), pk=statement_id)
     form = AgreedScoreForm(request.POST)
-    anchor = f"#st-{statement_id}"
+    back = reverse("capacity:results", kwargs={"pk": pk}) + f"#st-{statement_id}"
     if not form.is_valid():
-        for errs in form.errors.values():
-            for e in errs:
-                messages.error(request, f"{statement.key}: {e}")
-        return redirect(reverse("capacity:results", kwargs={"pk": pk}) + anchor)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"{statement.key}: {error}")
+        return redirect(back)
     try:
         services.agreed_score_save(
             actor=request.user,
@@ -604,13 +604,14 @@ def agreed_score(request: HttpRequest, pk: int, statement_id: int) -> HttpRespon
                 "who": current.updated_by if current else "–",
             },
         )
-        return redirect(reverse("capacity:results", kwargs={"pk": pk}) + anchor)
     except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
-        return redirect(reverse("capacity:results", kwargs={"pk": pk}) + anchor)
-    messages.success(request, _("The agreed score for %(key)s was saved.") % {"key": statement.key})
-    return redirect(reverse("capacity:results", kwargs={"pk": pk}) + anchor)
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("The agreed score for %(key)s was saved.") % {"key": statement.key}
+        )
+    return redirect(back)
 
 
 @checks("capacity.regional_overview.view")
@@ -619,44 +620,14 @@ def regional(request: HttpRequest, slug: str) -> HttpResponse:
     body = get_object_or_404(Organisation, slug=slug)
     access.require(request, "capacity.regional_overview.view", body)
     form = RegionalFilterForm(request.GET or None, years=selectors.regional_years(body))
-    year, pop = None, ""
+    year, population_class = None, ""
     if form.is_bound and form.is_valid():
         year = form.cleaned_data.get("year")
-        pop = form.cleaned_data.get("population_class") or ""
-    overview = selectors.regional_overview(body=body, year=year, population_class=pop)
-    capital_names = dict(CapitalKey.choices)
-    fmt = request.GET.get("format")
-    if fmt in ("csv", "xlsx"):
-        headers = [_("Municipality"), _("Code"), _("Year")] + [
-            str(capital_names[k]) for k, _l in overview.capitals
-        ]
-        rows = [
-            [r["org"].name, r["org"].code or "", overview.year if r["assessment_id"] else ""]
-            + [r["scores"].get(k) for k, _l in overview.capitals]
-            for r in overview.rows
-        ]
-        return export_response(
-            rows=rows,
-            headers=headers,
-            fmt=fmt,
-            filename=f"kraftsamla-kapacitet-{body.slug}",
-            sheet=_("Capacity"),
-        )
-    cells = []
-    for r in overview.rows:
-        cells.append(
-            {
-                "org": r["org"],
-                "assessment_id": r["assessment_id"],
-                "url": reverse("capacity:results", kwargs={"pk": r["assessment_id"]})
-                if r["assessment_id"]
-                else "",
-                "cells": [
-                    (r["scores"].get(k), charts.score_band(r["scores"].get(k)))
-                    for k, _l in overview.capitals
-                ],
-            }
-        )
+        population_class = form.cleaned_data.get("population_class") or ""
+    overview = selectors.regional_overview(body=body, year=year, population_class=population_class)
+    export_format = request.GET.get("format")
+    if export_format in ("csv", "xlsx"):
+        return _regional_export(body, overview, export_format)
     query = request.GET.copy()
     query.pop("format", None)
     return render(
@@ -666,10 +637,49 @@ def regional(request: HttpRequest, slug: str) -> HttpResponse:
             "body": body,
             "overview": overview,
             "form": form,
-            "cells": cells,
+            "cells": _heatmap_rows(overview),
             "distribution": overview.distribution(),
             "shared_needs": overview.shared_needs()[:3],
             "query": query.urlencode(),
             "low_score": int(scoring.LOW_SCORE),
         },
     )
+
+
+def _regional_export(
+    body: Organisation, overview: selectors.RegionalOverview, export_format: str
+) -> HttpResponse:
+    capital_names = dict(CapitalKey.choices)
+    headers = [_("Municipality"), _("Code"), _("Year")] + [
+        str(capital_names[key]) for key, _label in overview.capitals
+    ]
+    rows = [
+        [row["org"].name, row["org"].code or "", overview.year if row["assessment_id"] else ""]
+        + [row["scores"].get(key) for key, _label in overview.capitals]
+        for row in overview.rows
+    ]
+    return export_response(
+        rows=rows,
+        headers=headers,
+        fmt=export_format,
+        filename=f"kraftsamla-kapacitet-{body.slug}",
+        sheet=_("Capacity"),
+    )
+
+
+def _heatmap_rows(overview: selectors.RegionalOverview) -> list[dict]:
+    """Return one heatmap row per member: a link to its results and (score, colour band) cells."""
+    return [
+        {
+            "org": row["org"],
+            "assessment_id": row["assessment_id"],
+            "url": reverse("capacity:results", kwargs={"pk": row["assessment_id"]})
+            if row["assessment_id"]
+            else "",
+            "cells": [
+                (row["scores"].get(key), charts.score_band(row["scores"].get(key)))
+                for key, _label in overview.capitals
+            ],
+        }
+        for row in overview.rows
+    ]
