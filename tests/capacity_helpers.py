@@ -25,6 +25,7 @@ from kraftsamla.capacity.models import (
     Statement,
     Status,
 )
+from kraftsamla.core.access import SYSTEM
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import Membership, MembershipRole, Organisation
 
@@ -93,7 +94,7 @@ def make_framework(
     version: str = TEST_VERSION, *, make_current: bool = True, per_capital: int = 2
 ) -> Framework:
     return services.framework_import(
-        data=framework_data(version, per_capital), make_current=make_current
+        actor=SYSTEM, data=framework_data(version, per_capital), make_current=make_current
     )
 
 

@@ -6,11 +6,12 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from django.urls import reverse
 
 from kraftsamla.accounts import services as account_services
 from kraftsamla.accounts.models import Invitation, OrganisationRole, Role
 from kraftsamla.capacity import services
-from kraftsamla.capacity.models import Respondent, RoleGroup
+from kraftsamla.capacity.models import Respondent, RoleGroup, Status
 from tests.capacity_helpers import PASSWORD, make_framework, make_member, new_assessment
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def test_a_viewer_may_not_invite_respondents(assessment, molndal):
 
 def test_closed_assessments_take_no_new_respondents(assessment, molndal):
     a, coordinator = assessment
-    a.status = "closed"
+    a.status = Status.CLOSED
     a.save(update_fields=["status"])
     with pytest.raises(ValidationError):
         services.respondent_invite(
@@ -101,10 +102,10 @@ def test_the_assessment_page_invites_by_e_mail(assessment, molndal):
     a, coordinator = assessment
     client = Client()
     client.force_login(coordinator)
+    url = reverse("capacity:respondent_invite", kwargs={"pk": a.pk})
     response = client.post(
-        a.get_absolute_url(),
+        url,
         {
-            "action": "invite_respondent",
             "invite-email": "ny@molndal.example",
             "invite-role_group": RoleGroup.SENIOR_MANAGERS,
         },
@@ -115,9 +116,8 @@ def test_the_assessment_page_invites_by_e_mail(assessment, molndal):
     page = client.get(a.get_absolute_url()).content.decode()
     assert "ny@molndal.example" in page
     bad = client.post(
-        a.get_absolute_url(),
+        url,
         {
-            "action": "invite_respondent",
             "invite-email": "nope",
             "invite-role_group": RoleGroup.SENIOR_MANAGERS,
         },

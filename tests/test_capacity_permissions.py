@@ -1,7 +1,8 @@
 """Every capacity permission and sharing rule, each with an allowed and a denied case.
 
-Checked three ways where they exist: the rule in kraftsamla.core.permissions, the database
-filter the lists use (visible_assessments), and the service that enforces it.
+Checked three ways where they exist: the rule in capacity/policies.py asked through
+`access.allows`, the database filter the lists use (`access.scope` in assessments_visible),
+and the service that enforces it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.core.exceptions import PermissionDenied
 from kraftsamla.accounts.models import Role, User
 from kraftsamla.capacity import selectors, services
 from kraftsamla.capacity.models import Assessment, RoleGroup, Status
-from kraftsamla.core import permissions as perms
+from kraftsamla.core import access
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import Membership, Organisation
 
@@ -73,12 +74,12 @@ def linkoping(db) -> Organisation:
 
 
 def visible_ids(viewer) -> set[int]:
-    return set(selectors.visible_assessments(viewer).values_list("id", flat=True))
+    return set(selectors.assessments_visible(viewer).values_list("id", flat=True))
 
 
 def sees(viewer, assessment: Assessment) -> bool:
     """The rule and the list filter must agree; return what they say."""
-    rule = perms.can_view_assessment(viewer, assessment)
+    rule = access.allows(viewer, "capacity.assessment.view", assessment)
     listed = assessment.pk in visible_ids(viewer)
     assert rule == listed, f"rule says {rule}, list says {listed}"
     return rule
@@ -121,7 +122,8 @@ def test_outsiders_see_only_published_public_assessments(
         for name, assessment in molndal_set.items():
             assert sees(outsider, assessment) == (name == "published_public"), name
     for name, assessment in molndal_set.items():
-        assert perms.can_view_assessment(anonymous, assessment) == (name == "published_public")
+        allowed = access.allows(anonymous, "capacity.assessment.view", assessment)
+        assert allowed == (name == "published_public"), name
     anonymous_ids = visible_ids(anonymous)
     assert {a.pk for a in molndal_set.values()} & anonymous_ids == {
         molndal_set["published_public"].pk
@@ -176,10 +178,10 @@ def test_platform_staff_see_everything(molndal_set, staff):
 
 def test_administrators_and_editors_manage_assessments(molndal, admin_m, editor_m, staff):
     for manager in (admin_m, editor_m, staff):
-        assert perms.can_manage_assessments(manager, molndal)
+        assert access.allows(manager, "capacity.assessment.create", molndal)
     assessment = new_assessment(molndal, editor_m)
-    assert perms.can_manage_assessment(admin_m, assessment)
-    assert perms.can_view_respondent_details(editor_m, assessment)
+    assert access.allows(admin_m, "capacity.assessment.manage", assessment)
+    assert access.allows(editor_m, "capacity.assessment.view_respondents", assessment)
     services.respondent_add(
         actor=editor_m, assessment=assessment, user=admin_m, role_group=RoleGroup.SENIOR_MANAGERS
     )
@@ -190,12 +192,12 @@ def test_administrators_and_editors_manage_assessments(molndal, admin_m, editor_
 
 
 def test_a_viewer_cannot_manage(molndal, admin_m, viewer_m):
-    assert not perms.can_manage_assessments(viewer_m, molndal)
+    assert not access.allows(viewer_m, "capacity.assessment.create", molndal)
     with pytest.raises(PermissionDenied):
         new_assessment(molndal, viewer_m)
     assessment = new_assessment(molndal, admin_m)
-    assert not perms.can_manage_assessment(viewer_m, assessment)
-    assert not perms.can_view_respondent_details(viewer_m, assessment)
+    assert not access.allows(viewer_m, "capacity.assessment.manage", assessment)
+    assert not access.allows(viewer_m, "capacity.assessment.view_respondents", assessment)
     with pytest.raises(PermissionDenied):
         services.respondent_add(
             actor=viewer_m, assessment=assessment, user=viewer_m, role_group=RoleGroup.OPERATIONAL
@@ -227,8 +229,8 @@ def test_outsiders_and_coordinators_cannot_manage_a_members_assessments(
 ):
     assessment = new_assessment(molndal, admin_m)
     for outsider in (coordinator, ale_editor, anonymous):
-        assert not perms.can_manage_assessments(outsider, molndal)
-        assert not perms.can_manage_assessment(outsider, assessment)
+        assert not access.allows(outsider, "capacity.assessment.create", molndal)
+        assert not access.allows(outsider, "capacity.assessment.manage", assessment)
         with pytest.raises(PermissionDenied):
             new_assessment(molndal, outsider, year=2040)
         with pytest.raises(PermissionDenied):
@@ -242,33 +244,47 @@ def test_only_a_respondent_of_the_organisation_answers_an_open_assessment(
     molndal, admin_m, editor_m, viewer_m
 ):
     assessment = add_and_open(new_assessment(molndal, admin_m), admin_m, [viewer_m])
-    me = selectors.respondent_of(viewer_m, assessment)
-    assert perms.can_answer_assessment(viewer_m, assessment, me)  # viewers may answer
-    assert not perms.can_answer_assessment(editor_m, assessment, me)  # someone else's
-    assert not perms.can_answer_assessment(editor_m, assessment, None)
+    assert access.allows(viewer_m, "capacity.assessment.answer", assessment)  # viewers may answer
+    assert not access.allows(editor_m, "capacity.assessment.answer", assessment)  # not a respondent
     assessment = transition(assessment, admin_m, "close")
-    assert not perms.can_answer_assessment(viewer_m, assessment, me)
+    assert not access.allows(viewer_m, "capacity.assessment.answer", assessment)
+
+
+# --- Who sees the details (statement by statement, notes) ------------------------------
+
+
+def test_the_organisations_people_see_the_details_others_do_not(
+    molndal_set, viewer_m, coordinator, ale_editor, staff, anonymous
+):
+    shared = molndal_set["published_public"]
+    for insider in (viewer_m, staff):
+        assert access.allows(insider, "capacity.assessment.view_details", shared)
+    for outsider in (coordinator, ale_editor, anonymous):
+        assert access.allows(outsider, "capacity.assessment.view", shared)
+        assert not access.allows(outsider, "capacity.assessment.view_details", shared)
 
 
 # --- Regional overview ----------------------------------------------------------------
 
 
 def test_the_bodys_people_see_the_regional_overview(gr, coordinator, make_user, staff):
-    assert perms.can_view_regional_overview(coordinator, gr)
-    assert perms.can_view_regional_overview(make_user(gr, Role.VIEWER), gr)
-    assert perms.can_view_regional_overview(staff, gr)
+    assert access.allows(coordinator, "capacity.regional_overview.view", gr)
+    assert access.allows(make_user(gr, Role.VIEWER), "capacity.regional_overview.view", gr)
+    assert access.allows(staff, "capacity.regional_overview.view", gr)
 
 
 def test_a_municipalitys_people_do_not_see_the_regional_overview(
     gr, molndal, admin_m, ale_editor, anonymous
 ):
     for person in (admin_m, ale_editor, anonymous):
-        assert not perms.can_view_regional_overview(person, gr)
+        assert not access.allows(person, "capacity.regional_overview.view", gr)
     # A municipality has no regional overview, not even for its own people.
-    assert not perms.can_view_regional_overview(admin_m, molndal)
-    assert not perms.can_view_regional_overview(make_member(molndal, Role.ADMIN), molndal)
+    assert not access.allows(admin_m, "capacity.regional_overview.view", molndal)
+    assert not access.allows(
+        make_member(molndal, Role.ADMIN), "capacity.regional_overview.view", molndal
+    )
 
 
 def test_the_regional_overview_menu_lists_only_the_users_bodies(gr, coordinator, admin_m):
-    assert list(selectors.coordinated_bodies(coordinator)) == [gr]
-    assert not selectors.coordinated_bodies(admin_m).exists()
+    assert list(selectors.bodies_coordinated(coordinator)) == [gr]
+    assert not selectors.bodies_coordinated(admin_m).exists()

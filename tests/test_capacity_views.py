@@ -39,6 +39,7 @@ from kraftsamla.capacity.models import (
     RoleGroup,
     Status,
 )
+from kraftsamla.capacity.selectors import MIN_PEERS
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import Organisation
 
@@ -188,56 +189,129 @@ def test_the_organisation_page_lists_what_the_user_may_see(molndal):
 # --- Assessment page: respondents and lifecycle ---------------------------------------
 
 
+def action_url(name: str, assessment, **kwargs) -> str:
+    return reverse(f"capacity:{name}", kwargs={"pk": assessment.pk, **kwargs})
+
+
 def test_an_administrator_adds_a_respondent_and_moves_the_assessment(molndal):
     assessment = published(molndal, status=Status.DRAFT)
     client = client_for(ADMIN_M)
-    url = assessment.get_absolute_url()
-    response = client.post(url, {"action": "open"})
+    response = client.post(action_url("transition", assessment, action="open"))
     assert response.status_code == 400  # no respondent yet
+    assert t("Add at least one respondent before opening the assessment.") in messages_of(response)
     editor = user(EDITOR_M)
     response = client.post(
-        url, {"action": "add_respondent", "user": editor.pk, "role_group": RoleGroup.POLITICIANS}
+        action_url("respondent_add", assessment),
+        {"user": editor.pk, "role_group": RoleGroup.POLITICIANS},
     )
     assert response.status_code == 302
+    assert response.url == assessment.get_absolute_url()
     for action, status in (
         ("open", Status.OPEN),
         ("close", Status.CLOSED),
         ("publish", Status.PUBLISHED),
         ("reopen", Status.OPEN),
     ):
-        response = client.post(url, {"action": action})
+        response = client.post(action_url("transition", assessment, action=action))
         assert response.status_code == 302, action
         assessment.refresh_from_db()
         assert assessment.status == status
-    response = client.post(url, {"action": "publish"})  # open -> published is not allowed
+    # open -> published is not allowed
+    response = client.post(action_url("transition", assessment, action="publish"))
     assert response.status_code == 400
     assessment.refresh_from_db()
     assert assessment.status == Status.OPEN
+    response = client.post(action_url("transition", assessment, action="explode"))
+    assert response.status_code == 400
+    assert t("Unknown action.") in messages_of(response)
 
 
 def test_a_respondent_from_another_organisation_cannot_be_added_through_the_page(molndal):
     assessment = published(molndal, status=Status.DRAFT)
     response = client_for(ADMIN_M).post(
-        assessment.get_absolute_url(),
-        {"action": "add_respondent", "user": user(ALE_EDITOR).pk, "role_group": "politicians"},
+        action_url("respondent_add", assessment),
+        {"user": user(ALE_EDITOR).pk, "role_group": "politicians"},
     )
     assert response.status_code == 400
+    assert response.context["respondent_form"].errors["user"]
     assert not assessment.respondents.exists()
 
 
-def test_a_viewer_cannot_post_to_the_assessment_page(open_assessment):
+def test_the_sharing_is_changed_on_its_own_url(molndal):
+    assessment = published(molndal, status=Status.DRAFT, sharing=REGION)
+    client = client_for(ADMIN_M)
+    response = client.post(action_url("sharing", assessment), {"sharing_level": PUBLIC})
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.sharing_level == PUBLIC
+    response = client.post(action_url("sharing", assessment), {"sharing_level": "everyone"})
+    assert response.status_code == 400
+    assert response.context["sharing_form"].errors["sharing_level"] == [
+        t("Choose a valid sharing level.")
+    ]
+    assessment.refresh_from_db()
+    assert assessment.sharing_level == PUBLIC
+
+
+ACTIONS = [
+    ("respondent_add", {}, {"user": "0", "role_group": RoleGroup.POLITICIANS}),
+    (
+        "respondent_invite",
+        {},
+        {"invite-email": "x@example.org", "invite-role_group": RoleGroup.POLITICIANS},
+    ),
+    ("sharing", {}, {"sharing_level": PUBLIC}),
+    ("transition", {"action": "close"}, {}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "data"), ACTIONS)
+def test_each_action_is_for_managers_only(open_assessment, name, kwargs, data):
+    url = action_url(name, open_assessment, **kwargs)
+    # A viewer sees the assessment but may not run it: 403.
     client = client_for(VIEWER_M)
     assert client.get(open_assessment.get_absolute_url()).status_code == 200
-    response = client.post(open_assessment.get_absolute_url(), {"action": "close"})
-    assert response.status_code == 403
+    assert client.post(url, data).status_code == 403
+    # An outsider may not even know the open assessment exists: 404.
+    assert client_for(ALE_EDITOR).post(url, data).status_code == 404
+    assert client_for(ADMIN_M).get(url).status_code == 405  # actions are POST only
+    open_assessment.refresh_from_db()
+    assert (open_assessment.status, open_assessment.sharing_level) == (Status.OPEN, REGION)
+    assert open_assessment.respondents.count() == 2
+
+
+@pytest.mark.parametrize(("name", "kwargs", "data"), ACTIONS)
+def test_each_action_is_allowed_for_an_administrator(open_assessment, name, kwargs, data):
+    if name == "respondent_add":
+        data = {**data, "user": make_member(open_assessment.organisation, Role.VIEWER).pk}
+    response = client_for(ADMIN_M).post(action_url(name, open_assessment, **kwargs), data)
+    assert response.status_code == 302
+    assert response.url == open_assessment.get_absolute_url()
+
+
+def test_the_assessment_page_takes_no_post(open_assessment):
+    response = client_for(ADMIN_M).post(open_assessment.get_absolute_url(), {"action": "close"})
+    assert response.status_code == 405
     open_assessment.refresh_from_db()
     assert open_assessment.status == Status.OPEN
 
 
 def test_an_outsider_cannot_see_a_draft(molndal):
+    # A hidden assessment answers as a missing one does: its existence is private.
     assessment = published(molndal, status=Status.DRAFT, sharing=PUBLIC)
-    assert client_for(ALE_EDITOR).get(assessment.get_absolute_url()).status_code == 403
-    assert client_for(COORDINATOR).get(results_url(assessment)).status_code == 403
+    missing = reverse("capacity:assessment", kwargs={"pk": 999999})
+    for client in (client_for(ALE_EDITOR), client_for(COORDINATOR)):
+        for url in (
+            assessment.get_absolute_url(),
+            results_url(assessment),
+            reverse("capacity:summary", kwargs={"pk": assessment.pk}),
+            answer_url(assessment),
+        ):
+            assert client.get(url).status_code == 404, url
+        done = reverse("capacity:done", kwargs={"pk": assessment.pk})
+        assert client.post(done).status_code == 404
+        assert client.get(missing).status_code == 404
+    assert Client().get(results_url(assessment)).status_code == 404
 
 
 # --- Answer page ----------------------------------------------------------------------
@@ -314,7 +388,7 @@ def test_the_answer_page_rejects_a_value_off_the_scale_and_saves_nothing(open_as
 
 def test_the_answer_page_is_for_respondents_only(open_assessment):
     assert client_for(ADMIN_M).get(answer_url(open_assessment)).status_code == 403
-    assert client_for(ALE_EDITOR).get(answer_url(open_assessment)).status_code == 403
+    assert client_for(ALE_EDITOR).get(answer_url(open_assessment)).status_code == 404  # hidden
     assert client_for(EDITOR_M).get(answer_url(open_assessment, "nope")).status_code == 404
 
 
@@ -372,9 +446,9 @@ def test_autosave_rejects_other_statements_and_people(open_assessment):
         client_for(EDITOR_M).post(url, {"statement": foreign.pk, "score": "2"}).status_code == 400
     )
     assert client_for(EDITOR_M).post(url, {"statement": "abc", "score": "2"}).status_code == 400
-    for email in (ADMIN_M, ALE_EDITOR):  # not a respondent
+    for email, status in ((ADMIN_M, 403), (ALE_EDITOR, 404)):  # not a respondent; hidden
         response = client_for(email).post(url, {"statement": first.pk, "score": "2"})
-        assert response.status_code == 403
+        assert response.status_code == status
         assert response.json()["ok"] is False
     assert Client().post(url, {"statement": first.pk, "score": "2"}).status_code == 302
     assert client_for(EDITOR_M).get(url).status_code == 405
@@ -421,6 +495,11 @@ def test_the_results_page_shows_the_formula_and_the_profile_table(answered):
         "divided by the capital's statements."
     )
     assert formula.replace("'", "&#x27;") in page
+    peers_rule = t(
+        "Peer medians use each peer's latest published assessment that is shared beyond the "
+        "organisation, and are shown only when at least %(min_peers)s peers have one."
+    ) % {"min_peers": MIN_PEERS}
+    assert peers_rule.replace("'", "&#x27;") in page
     assert 'id="profile-table"' in page
     table = page.split('id="profile-table"')[1].split("</table>")[0]
     assert table.count('<th scope="row">') == 7
@@ -446,8 +525,8 @@ def test_results_of_a_published_shared_assessment_for_outsiders(molndal):
     response = client_for(COORDINATOR).get(results_url(region))
     assert response.status_code == 200
     assert "details" not in response.context and "notes" not in response.context
-    assert client_for(ALE_EDITOR).get(results_url(region)).status_code == 403
-    assert Client().get(results_url(region)).status_code == 403
+    assert client_for(ALE_EDITOR).get(results_url(region)).status_code == 404
+    assert Client().get(results_url(region)).status_code == 404
     public = published(molndal, sharing=PUBLIC, year=YEAR + 1, per_capital=0)
     assert Client().get(results_url(public)).status_code == 200
 
@@ -469,7 +548,7 @@ def test_the_results_page_says_too_few_to_compare(test_peers):
         published(peer, score=2, sharing=PRIVATE, per_capital=1)
     own = published(linkoping, score=3)
     response = Client().get(results_url(own) + "?peers=body:test-peers")
-    assert response.status_code == 403  # REGION-shared: not for anonymous visitors
+    assert response.status_code == 404  # REGION-shared: hidden from anonymous visitors
     response = client_for(make_member(linkoping, Role.VIEWER)).get(
         results_url(own) + "?peers=body:test-peers"
     )
@@ -508,7 +587,7 @@ def test_the_summary_page_renders(answered):
         client_for(ALE_EDITOR)
         .get(reverse("capacity:summary", kwargs={"pk": answered.pk}))
         .status_code
-        == 403
+        == 404
     )
 
 

@@ -15,24 +15,24 @@ urlpatterns = [
     ),
 ]
 
-from kraftsamla.api import capacity  # noqa: E402
+from kraftsamla.capacity import api as capacity_api  # noqa: E402
 
 urlpatterns += [
-    path("capacity/frameworks/", capacity.FrameworkList.as_view(), name="framework-list"),
+    path("capacity/frameworks/", capacity_api.FrameworkList.as_view(), name="framework-list"),
     path(
         "capacity/frameworks/<str:version>/",
-        capacity.FrameworkDetail.as_view(),
+        capacity_api.FrameworkDetail.as_view(),
         name="framework-detail",
     ),
-    path("capacity/assessments/", capacity.AssessmentList.as_view(), name="assessment-list"),
+    path("capacity/assessments/", capacity_api.AssessmentList.as_view(), name="assessment-list"),
     path(
         "capacity/assessments/<int:pk>/",
-        capacity.AssessmentDetail.as_view(),
+        capacity_api.AssessmentDetail.as_view(),
         name="assessment-detail",
     ),
     path(
         "capacity/assessments/<int:pk>/answers/",
-        capacity.AnswerWrite.as_view(),
+        capacity_api.AnswerWrite.as_view(),
         name="assessment-answer",
     ),
 ]

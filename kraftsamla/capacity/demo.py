@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 from django.db import transaction
+from django.utils import timezone
 
 from kraftsamla.accounts.models import OrganisationRole, Role, User
 from kraftsamla.capacity import services
@@ -98,87 +99,107 @@ def capacity_demo_load() -> int:
     statements = list(
         Statement.objects.filter(capital__framework=framework).select_related("capital")
     )
-    capitals = {s.capital.key: s.capital for s in statements}
-    created = 0
-    for name in GR_MEMBERS:
-        org = Organisation.objects.get(kind=OrganisationKind.MUNICIPALITY, short_name=name)
-        rng = random.Random(f"kraftsamla-demo-{org.code}")
-        # A municipality's underlying level per capital, 0.5–3.3 on the 0–4 scale.
-        base = {key: rng.uniform(0.5, 3.0) for key in capitals}
-        if org.population and org.population > 100_000:
-            base = {k: min(v + 0.6, 3.6) for k, v in base.items()}
-        group = name in GROUP_MEMBERS
-        people = _people(org, 4 if group else 1)
-        for year in YEARS:
-            if year == 2025 and name in NOT_YET_2025:
-                continue
-            sharing = (
-                SharingLevel.PRIVATE
-                if name in PRIVATE_MEMBERS
-                else SharingLevel.PUBLIC
-                if name in PUBLIC_MEMBERS
-                else SharingLevel.REGION
-            )
-            is_open = name == "Mölndal" and year == 2025
-            assessment = Assessment.objects.create(
-                organisation=org,
-                framework=framework,
-                year=year,
-                purpose=Purpose.BASELINE if year == YEARS[0] else Purpose.FOLLOW_UP,
-                purpose_note="Demo: påhittad bedömning för att visa Kraftsamla",
-                mode=Mode.GROUP if group else Mode.INDIVIDUAL,
-                status=Status.OPEN if is_open else Status.CLOSED,
-                sharing_level=sharing,
-                is_demo=True,
-            )
-            created += 1
-            improvement = 0.35 if year == YEARS[1] else 0.0
-            answers, notes = [], []
-            for i, user in enumerate(people):
-                respondent = Respondent.objects.create(
-                    assessment=assessment,
-                    user=user,
-                    role_group=ROLE_GROUPS[i % len(ROLE_GROUPS)],
-                )
-                # Politicians see things more rosily in this invented data, to show disagreement.
-                bias = 0.8 if respondent.role_group == RoleGroup.POLITICIANS else 0.0
-                for st in statements:
-                    if is_open and i > 0:
-                        continue  # Only one person has started on the open assessment.
-                    if rng.random() < 0.06:
-                        answers.append(
-                            Answer(respondent=respondent, statement=st, score=None, dont_know=True)
-                        )
-                        continue
-                    value = base[st.capital.key] + improvement + bias + rng.gauss(0, 0.6)
-                    answers.append(
-                        Answer(
-                            respondent=respondent,
-                            statement=st,
-                            score=max(0, min(4, round(value))),
-                            dont_know=False,
-                            evidence="",
-                        )
-                    )
-                if i == 0:
-                    weakest = sorted(base, key=base.get)[:2]
-                    for key in weakest:
-                        notes.append(
-                            CapitalNote(
-                                respondent=respondent,
-                                capital=capitals[key],
-                                strengthen=NOTE_TEXTS.get(key, "Demo"),
-                                collaboration_form=FORM_FOR.get(key, ""),
-                            )
-                        )
-            Answer.objects.bulk_create(answers)
-            CapitalNote.objects.bulk_create(notes)
-            if not is_open:
-                # Store results with the same code the publish step uses.
-                services._store_results(assessment)
-                assessment.status = Status.PUBLISHED
-                from django.utils import timezone
+    return sum(_member_demo_load(name, framework, statements) for name in GR_MEMBERS)
 
-                assessment.published_at = timezone.now()
-                assessment.save(update_fields=["status", "published_at"])
+
+def _member_demo_load(name: str, framework, statements: list[Statement]) -> int:
+    """Create one member's demo assessments, one a year; return how many."""
+    org = Organisation.objects.get(kind=OrganisationKind.MUNICIPALITY, short_name=name)
+    rng = random.Random(f"kraftsamla-demo-{org.code}")
+    capitals = {s.capital.key: s.capital for s in statements}
+    # A municipality's underlying level per capital, 0.5–3.3 on the 0–4 scale.
+    base = {key: rng.uniform(0.5, 3.0) for key in capitals}
+    if org.population and org.population > 100_000:
+        base = {k: min(v + 0.6, 3.6) for k, v in base.items()}
+    group = name in GROUP_MEMBERS
+    people = _people(org, 4 if group else 1)
+    created = 0
+    for year in YEARS:
+        if year == 2025 and name in NOT_YET_2025:
+            continue
+        is_open = name == "Mölndal" and year == 2025
+        assessment = Assessment.objects.create(
+            organisation=org,
+            framework=framework,
+            year=year,
+            purpose=Purpose.BASELINE if year == YEARS[0] else Purpose.FOLLOW_UP,
+            purpose_note="Demo: påhittad bedömning för att visa Kraftsamla",
+            mode=Mode.GROUP if group else Mode.INDIVIDUAL,
+            status=Status.OPEN if is_open else Status.CLOSED,
+            sharing_level=_sharing_of(name),
+            is_demo=True,
+        )
+        created += 1
+        levels = {k: v + (0.35 if year == YEARS[1] else 0.0) for k, v in base.items()}
+        _answers_demo_load(assessment, people, statements, levels, rng)
+        weakest = sorted(base, key=base.get)[:2]
+        _notes_demo_load(assessment, [capitals[key] for key in weakest])
+        if not is_open:
+            _publish(assessment)
     return created
+
+
+def _sharing_of(name: str) -> str:
+    if name in PRIVATE_MEMBERS:
+        return SharingLevel.PRIVATE
+    return SharingLevel.PUBLIC if name in PUBLIC_MEMBERS else SharingLevel.REGION
+
+
+def _answers_demo_load(
+    assessment: Assessment,
+    people: list[User],
+    statements: list[Statement],
+    levels: dict[str, float],
+    rng: random.Random,
+) -> None:
+    """Make the people respondents and draw their answers around the capitals' levels."""
+    answers = []
+    for i, user in enumerate(people):
+        respondent = Respondent.objects.create(
+            assessment=assessment, user=user, role_group=ROLE_GROUPS[i % len(ROLE_GROUPS)]
+        )
+        if assessment.status == Status.OPEN and i > 0:
+            continue  # Only one person has started on the open assessment.
+        # Politicians see things more rosily in this invented data, to show disagreement.
+        bias = 0.8 if respondent.role_group == RoleGroup.POLITICIANS else 0.0
+        for statement in statements:
+            if rng.random() < 0.06:
+                answers.append(
+                    Answer(respondent=respondent, statement=statement, score=None, dont_know=True)
+                )
+                continue
+            value = levels[statement.capital.key] + bias + rng.gauss(0, 0.6)
+            answers.append(
+                Answer(
+                    respondent=respondent,
+                    statement=statement,
+                    score=max(0, min(4, round(value))),
+                    dont_know=False,
+                    evidence="",
+                )
+            )
+    Answer.objects.bulk_create(answers)
+
+
+def _notes_demo_load(assessment: Assessment, capitals: list) -> None:
+    """Let the first respondent say what would strengthen the weakest capitals."""
+    first = assessment.respondents.order_by("pk").first()
+    CapitalNote.objects.bulk_create(
+        [
+            CapitalNote(
+                respondent=first,
+                capital=capital,
+                strengthen=NOTE_TEXTS.get(capital.key, "Demo"),
+                collaboration_form=FORM_FOR.get(capital.key, ""),
+            )
+            for capital in capitals
+        ]
+    )
+
+
+def _publish(assessment: Assessment) -> None:
+    """Store results with the same code the publish step uses, and mark them published."""
+    services._store_results(assessment)
+    assessment.status = Status.PUBLISHED
+    assessment.published_at = timezone.now()
+    assessment.save(update_fields=["status", "published_at"])

@@ -1,11 +1,22 @@
 """Forms for starting assessments, adding respondents, answering and agreeing."""
 
+from __future__ import annotations
+
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.accounts.models import User
-from kraftsamla.capacity.models import CollaborationForm, Mode, Purpose, RoleGroup
+from kraftsamla.capacity.models import (
+    Capital,
+    CollaborationForm,
+    Mode,
+    Purpose,
+    RoleGroup,
+    Statement,
+)
+from kraftsamla.capacity.services import TRANSITIONS, AnswerInput
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import PopulationClass
 
@@ -64,22 +75,111 @@ class RespondentInviteForm(forms.Form):
 
 class SharingForm(forms.Form):
     sharing_level = forms.ChoiceField(
-        label=_("Sharing"), choices=SharingLevel.choices, widget=forms.RadioSelect
+        label=_("Sharing"),
+        choices=SharingLevel.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose a valid sharing level."),
+            "invalid_choice": _("Choose a valid sharing level."),
+        },
     )
 
 
+class TransitionForm(forms.Form):
+    """The lifecycle step named in the URL (open, close, publish, reopen)."""
+
+    action = forms.ChoiceField(
+        choices=[(action, action) for action in TRANSITIONS],
+        error_messages={"invalid_choice": _("Unknown action.")},
+    )
+
+
+DONT_KNOW = "dont_know"
 SCORE_CHOICES = [
     ("0", "0"),
     ("1", "1"),
     ("2", "2"),
     ("3", "3"),
     ("4", "4"),
-    ("dont_know", _("Don't know")),
+    (DONT_KNOW, _("Don't know")),
 ]
+SCORE_ERRORS = {
+    "required": _("Choose a level from 0 to 4 or “don't know”."),
+    "invalid_choice": _("Choose a level from 0 to 4 or “don't know”."),
+}
+
+
+def score_field(*, required: bool) -> forms.ChoiceField:
+    return forms.ChoiceField(choices=SCORE_CHOICES, required=required, error_messages=SCORE_ERRORS)
+
+
+def score_value(raw: str) -> tuple[int | None, bool]:
+    """Return (score, dont_know) for a chosen level or "don't know"."""
+    return (None, True) if raw == DONT_KNOW else (int(raw), False)
 
 
 def answer_field_names(statement_id: int) -> tuple[str, str]:
+    """The page's names for a statement's level and evidence (the autosave script reads them)."""
     return f"s{statement_id}-score", f"s{statement_id}-evidence"
+
+
+class CapitalAnswersForm(forms.Form):
+    """One capital's page: a level and evidence per statement, and the capital note.
+
+    Field names are `s<statement id>-score` and `s<statement id>-evidence`; a statement
+    left unanswered may be answered later.
+    """
+
+    strengthen = forms.CharField(required=False)
+    collaboration_form = forms.ChoiceField(
+        required=False,
+        choices=lambda: collaboration_form_choices(),
+        error_messages={"invalid_choice": _("Choose a valid collaboration form.")},
+    )
+    go = forms.ChoiceField(required=False, choices=[("next", "next"), ("stay", "stay")])
+
+    def __init__(self, *args, capital: Capital, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.statements = list(capital.statements.all())
+        for statement in self.statements:
+            score_name, evidence_name = answer_field_names(statement.pk)
+            self.fields[score_name] = score_field(required=False)
+            self.fields[evidence_name] = forms.CharField(required=False)
+
+    def answers(self) -> list[AnswerInput]:
+        """Return the answered statements of the valid form."""
+        chosen = []
+        for statement in self.statements:
+            score_name, evidence_name = answer_field_names(statement.pk)
+            raw = self.cleaned_data.get(score_name)
+            if raw:
+                score, dont_know = score_value(raw)
+                chosen.append(
+                    AnswerInput(statement, score, dont_know, self.cleaned_data[evidence_name])
+                )
+        return chosen
+
+    def statement_errors(self) -> dict[str, str]:
+        """Return the errors keyed as the page shows them: `s<id>`, a field, or "__all__"."""
+        errors = {}
+        for name, messages in self.errors.items():
+            key = "__all__" if name == NON_FIELD_ERRORS else name
+            errors[key.removesuffix("-score").removesuffix("-evidence")] = " ".join(messages)
+        return errors
+
+
+class AutosaveForm(forms.Form):
+    """One answer sent by the answer page's script."""
+
+    statement = forms.ModelChoiceField(
+        queryset=Statement.objects.select_related("capital"),
+        error_messages={
+            "required": _("Unknown statement."),
+            "invalid_choice": _("Unknown statement."),
+        },
+    )
+    score = score_field(required=True)
+    evidence = forms.CharField(required=False)
 
 
 class AgreedScoreForm(forms.Form):

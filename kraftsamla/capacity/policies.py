@@ -16,10 +16,10 @@ from kraftsamla.core.access import (
     IsStaff,
     Policy,
     SharedWith,
-    Test,
     register,
 )
 from kraftsamla.core.models import EDIT_ROLES
+from kraftsamla.organisations.models import COORDINATING_KINDS
 
 
 class IsRespondent(Condition):
@@ -37,10 +37,6 @@ class IsRespondent(Condition):
         return Q(pk__in=Respondent.objects.filter(user_id=access.user_id).values("assessment_id"))
 
 
-def _is_coordinating_body(access, body) -> bool:
-    return body is not None and body.is_coordinating
-
-
 @register
 class AssessmentPolicy(Policy):
     name = "capacity.assessment"
@@ -48,12 +44,14 @@ class AssessmentPolicy(Policy):
         "view": IsStaff()
         | HasRole("organisation")
         | (FieldIs("status", Status.PUBLISHED) & SharedWith("organisation")),
-        # The organisation's own people see the details (notes, statement spread).
+        # The organisation's own people see the details (notes, statement by statement).
         "view_details": IsStaff() | HasRole("organisation"),
         # Run it: respondents, invitations, sharing, lifecycle, agreed scores.
         "manage": IsStaff() | HasRole("organisation", EDIT_ROLES),
         # Who answered what is for the organisation's coordinators only.
         "view_respondents": IsStaff() | HasRole("organisation", EDIT_ROLES),
+        # A respondent of their own organisation sees their answer pages (read-only unless open).
+        "respond": HasRole("organisation") & IsRespondent(),
         # A respondent answers an open assessment of their own organisation.
         "answer": FieldIs("status", Status.OPEN) & HasRole("organisation") & IsRespondent(),
         # Start an assessment (the object is the organisation).
@@ -64,7 +62,7 @@ class AssessmentPolicy(Policy):
 @register
 class FrameworkPolicy(Policy):
     name = "capacity.framework"
-    rules = {"change": IsStaff()}
+    rules = {"change": IsStaff()}  # the object is the framework (or None for a new one)
 
 
 @register
@@ -72,4 +70,4 @@ class RegionalOverviewPolicy(Policy):
     """A coordinating body's people see what its members shared with it (object: the body)."""
 
     name = "capacity.regional_overview"
-    rules = {"view": Test(_is_coordinating_body) & (IsStaff() | HasRole(""))}
+    rules = {"view": FieldIs("kind", *COORDINATING_KINDS) & (IsStaff() | HasRole(""))}

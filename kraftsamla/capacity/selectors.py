@@ -1,4 +1,8 @@
-"""Read assessments, results, peer comparisons and regional overviews, scoped by permission."""
+"""Read assessments, results, peer comparisons and regional overviews, scoped by the policy.
+
+Visibility is the `capacity.assessment.view` rule of capacity/policies.py, asked through
+`kraftsamla.core.access`; nothing here decides who may see what on its own.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from kraftsamla.capacity.models import (
     Statement,
     Status,
 )
-from kraftsamla.core import access, permissions
+from kraftsamla.core import access
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import (
     POPULATION_BOUNDS,
@@ -47,22 +51,24 @@ def framework_with_content(framework: Framework) -> list[Capital]:
     )
 
 
-def assessment_get(pk: int) -> Assessment:
-    return Assessment.objects.select_related(
+def assessment_visible(who, pk) -> Assessment:
+    """Return the assessment `who` may see; Http404 when it is missing or hidden alike."""
+    assessments = Assessment.objects.select_related(
         "organisation", "organisation__county", "framework", "created_by"
-    ).get(pk=pk)
+    )
+    return access.get_visible(who, "capacity.assessment.view", assessments, pk=pk)
 
 
-def visible_assessments(user) -> QuerySet[Assessment]:
+def assessments_visible(who) -> QuerySet[Assessment]:
     return (
-        access.scope(user, "capacity.assessment.view", Assessment.objects.all())
+        access.scope(who, "capacity.assessment.view", Assessment.objects.all())
         .select_related("organisation", "framework")
         .order_by("organisation__name", "-year")
     )
 
 
-def assessments_of(user, organisation: Organisation) -> QuerySet[Assessment]:
-    return visible_assessments(user).filter(organisation=organisation)
+def assessments_of(who, organisation: Organisation) -> QuerySet[Assessment]:
+    return assessments_visible(who).filter(organisation=organisation)
 
 
 def respondent_of(user, assessment: Assessment) -> Respondent | None:
@@ -71,12 +77,17 @@ def respondent_of(user, assessment: Assessment) -> Respondent | None:
     return Respondent.objects.filter(assessment=assessment, user=user).first()
 
 
-def respondents(assessment: Assessment) -> list[Respondent]:
+def respondents_of(assessment: Assessment) -> list[Respondent]:
     return list(
         Respondent.objects.filter(assessment=assessment)
         .select_related("user")
         .order_by("role_group", "user__email")
     )
+
+
+def invitations_pending(assessment: Assessment) -> QuerySet:
+    """Return the invitations to answer the assessment that nobody has accepted yet."""
+    return assessment.invitations.filter(accepted_at__isnull=True)
 
 
 def answers_of(respondent: Respondent) -> dict[int, Answer]:
@@ -120,10 +131,10 @@ def assessment_capital_results(assessment: Assessment) -> dict[str, scoring.Capi
     )
 
 
-def previous_assessment(assessment: Assessment, user) -> Assessment | None:
-    """Return the latest earlier published assessment of the same organisation the user may see."""
+def assessment_previous(assessment: Assessment, who) -> Assessment | None:
+    """Return the latest earlier published assessment of the same organisation `who` may see."""
     return (
-        visible_assessments(user)
+        assessments_visible(who)
         .filter(
             organisation_id=assessment.organisation_id,
             status=Status.PUBLISHED,
@@ -134,7 +145,7 @@ def previous_assessment(assessment: Assessment, user) -> Assessment | None:
     )
 
 
-def stored_scores(assessment: Assessment) -> dict[str, float | None]:
+def scores_stored(assessment: Assessment) -> dict[str, float | None]:
     return dict(
         AssessmentResult.objects.filter(assessment=assessment).values_list("capital_key", "score")
     )
@@ -183,9 +194,9 @@ def peer_groups(organisation: Organisation) -> list[PeerGroup]:
                 ids,
             )
         )
-    pc = organisation.population_class
-    if pc:
-        low, high = POPULATION_BOUNDS[pc]
+    population_class = organisation.population_class
+    if population_class:
+        low, high = POPULATION_BOUNDS[population_class]
         qs = Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY, population__gte=low)
         if high is not None:
             qs = qs.filter(population__lt=high)
@@ -280,7 +291,7 @@ class RegionalOverview:
 
 
 def regional_overview(
-    *, user, body: Organisation, year: int | None = None, population_class: str = ""
+    *, body: Organisation, year: int | None = None, population_class: str = ""
 ) -> RegionalOverview:
     """Return members × capitals for what members shared with the body, in fixed queries."""
     members_qs = Organisation.objects.filter(
@@ -346,7 +357,9 @@ def regional_years(body: Organisation) -> list[int]:
     """Return the years in which the body's members have shared, published results."""
     return sorted(
         AssessmentResult.objects.filter(
-            assessment__organisation__memberships__body=body,
+            assessment__organisation_id__in=Membership.objects.in_force()
+            .filter(body=body)
+            .values("member_id"),
             assessment__status=Status.PUBLISHED,
             assessment__sharing_level__in=SHARED_LEVELS,
         )
@@ -355,16 +368,15 @@ def regional_years(body: Organisation) -> list[int]:
     )
 
 
-def coordinated_bodies(user) -> QuerySet[Organisation]:
-    """Return coordinating bodies the user has a role in (for the regional overview menu)."""
-    from kraftsamla.organisations.models import COORDINATING_KINDS
+def bodies_coordinated(who) -> QuerySet[Organisation]:
+    """Return the bodies whose regional overview `who` may see (for the overview menu).
 
-    if not getattr(user, "is_authenticated", False):
-        return Organisation.objects.none()
-    qs = Organisation.objects.filter(kind__in=COORDINATING_KINDS)
-    if permissions.is_platform_staff(user):
-        return qs.filter(member_links__isnull=False).distinct().order_by("name")
-    return qs.filter(user_roles__user=user).order_by("name")
+    Staff may see every body's overview; their menu lists the bodies that have members.
+    """
+    bodies = access.scope(who, "capacity.regional_overview.view", Organisation.objects.all())
+    if access.access_of(who).is_staff:
+        bodies = bodies.filter(member_links__isnull=False).distinct()
+    return bodies.order_by("name")
 
 
 def statement_details(
@@ -383,7 +395,7 @@ def statement_details(
         ).select_related("capital")
     }
     agreed = {a.statement_id: a for a in AgreedScore.objects.filter(assessment=assessment)}
-    people = {r.pk: r for r in respondents(assessment)}
+    people = {r.pk: r for r in respondents_of(assessment)}
     out = []
     for key, capital in results.items():
         for sr in capital.statements:

@@ -1,10 +1,14 @@
 """Change assessments: create, invite respondents, answer, agree, move through the lifecycle.
 
-Every function is atomic, checks permissions through kraftsamla.core.permissions
-and writes an audit event.
+Every function is atomic, asks the rules of capacity/policies.py through
+`kraftsamla.core.access` and writes an audit event. Loaders pass `access.SYSTEM`
+as the actor.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -12,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kraftsamla.accounts.models import OrganisationRole
+from kraftsamla.accounts.models import OrganisationRole, Role
 from kraftsamla.capacity import scoring
 from kraftsamla.capacity.models import (
     SCALE_MAX,
@@ -31,7 +35,7 @@ from kraftsamla.capacity.models import (
     Statement,
     Status,
 )
-from kraftsamla.core import permissions
+from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction, SharingLevel
 
@@ -73,8 +77,10 @@ def assessment_create(
     is_demo: bool = False,
 ) -> Assessment:
     """Start a draft assessment with the current framework version."""
-    permissions.require(
-        permissions.can_manage_assessments(actor, organisation),
+    access.require(
+        actor,
+        "capacity.assessment.create",
+        organisation,
         _("Only the organisation's administrators and editors may start assessments."),
     )
     framework = framework or Framework.objects.filter(is_current=True).first()
@@ -111,9 +117,8 @@ def assessment_create(
 
 @transaction.atomic
 def assessment_update_sharing(*, actor, assessment: Assessment, sharing_level: str) -> Assessment:
-    permissions.require(
-        permissions.can_manage_assessment(actor, assessment),
-        _("You may not change this assessment."),
+    access.require(
+        actor, "capacity.assessment.manage", assessment, _("You may not change this assessment.")
     )
     if sharing_level not in SharingLevel.values:
         raise ValidationError({"sharing_level": _("Choose a valid sharing level.")})
@@ -134,9 +139,8 @@ def assessment_update_sharing(*, actor, assessment: Assessment, sharing_level: s
 @transaction.atomic
 def assessment_transition(*, actor, assessment: Assessment, action: str) -> Assessment:
     """Move the assessment: open, close, publish or reopen (reopening is audited like all)."""
-    permissions.require(
-        permissions.can_manage_assessment(actor, assessment),
-        _("You may not change this assessment."),
+    access.require(
+        actor, "capacity.assessment.manage", assessment, _("You may not change this assessment.")
     )
     if action not in TRANSITIONS:
         raise ValidationError(_("Unknown action."))
@@ -195,9 +199,8 @@ def _store_results(assessment: Assessment) -> None:
 @transaction.atomic
 def respondent_add(*, actor, assessment: Assessment, user, role_group: str) -> Respondent:
     """Invite a person of the organisation to answer, in a role group."""
-    permissions.require(
-        permissions.can_manage_assessment(actor, assessment),
-        _("You may not change this assessment."),
+    access.require(
+        actor, "capacity.assessment.manage", assessment, _("You may not change this assessment.")
     )
     # Read the status again under a lock: it may have been closed since the caller loaded it.
     assessment = (
@@ -245,9 +248,8 @@ def respondent_invite(
     from kraftsamla.accounts.models import User
     from kraftsamla.accounts.services import invitation_create
 
-    permissions.require(
-        permissions.can_manage_assessment(actor, assessment),
-        _("You may not change this assessment."),
+    access.require(
+        actor, "capacity.assessment.manage", assessment, _("You may not change this assessment.")
     )
     if assessment.status in (Status.CLOSED, Status.PUBLISHED):
         raise ValidationError(_("Respondents cannot be added to a closed assessment."))
@@ -269,7 +271,7 @@ def respondent_invite(
         actor=actor,
         organisation=assessment.organisation,
         email=email,
-        role="viewer",
+        role=Role.VIEWER,
         accept_url_builder=accept_url_builder,
         assessment=assessment,
         role_group=role_group,
@@ -285,7 +287,7 @@ def _respondent_for(actor, assessment: Assessment) -> Respondent:
     )
     if respondent is None:
         raise PermissionDenied(_("You are not a respondent of this assessment."))
-    if not permissions.can_answer_assessment(actor, assessment, respondent):
+    if not access.allows(actor, "capacity.assessment.answer", assessment):
         if assessment.status != Status.OPEN:
             raise ValidationError(
                 _("The assessment is not open for answers (status: %(status)s).")
@@ -364,6 +366,56 @@ def answer_save(
     return answer
 
 
+class AnswerInput(NamedTuple):
+    """One answer to save: `score` None with dont_know=True means "don't know"."""
+
+    statement: Statement
+    score: int | None
+    dont_know: bool
+    evidence: str
+
+
+@transaction.atomic
+def capital_answers_save(
+    *,
+    actor,
+    assessment: Assessment,
+    capital: Capital,
+    answers: Iterable[AnswerInput],
+    strengthen: str,
+    collaboration_form: str,
+) -> None:
+    """Save a respondent's answers to one capital and their note on it: all or nothing.
+
+    The note is saved when it has content or when an earlier note is being emptied.
+    """
+    assessment = (
+        Assessment.objects.select_for_update().select_related("organisation").get(pk=assessment.pk)
+    )
+    if not assessment.accepts_answers:
+        raise ValidationError(_("The assessment is not open for answers."), code="not_open")
+    for answer in answers:
+        answer_save(
+            actor=actor,
+            assessment=assessment,
+            statement=answer.statement,
+            score=answer.score,
+            dont_know=answer.dont_know,
+            evidence=answer.evidence,
+        )
+    has_note = CapitalNote.objects.filter(
+        respondent__assessment=assessment, respondent__user_id=actor.pk, capital=capital
+    ).exists()
+    if strengthen or collaboration_form or has_note:
+        capital_note_save(
+            actor=actor,
+            assessment=assessment,
+            capital=capital,
+            strengthen=strengthen,
+            collaboration_form=collaboration_form,
+        )
+
+
 @transaction.atomic
 def capital_note_save(
     *, actor, assessment: Assessment, capital: Capital, strengthen: str, collaboration_form: str
@@ -427,8 +479,10 @@ def agreed_score_save(
     agreed score yet). If someone saved in between, nothing is written and
     StaleEditError carries the other person's value.
     """
-    permissions.require(
-        permissions.can_manage_assessment(actor, assessment),
+    access.require(
+        actor,
+        "capacity.assessment.manage",
+        assessment,
         _("Only the organisation's coordinators may record agreed scores."),
     )
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
@@ -480,8 +534,11 @@ def agreed_score_save(
     return current
 
 
-def framework_import(*, data: dict, make_current: bool = True, actor=None) -> Framework:
+def framework_import(*, actor, data: dict, make_current: bool = True) -> Framework:
     """Create a framework version from the JSON structure in framework_data/."""
+    access.require(
+        actor, "capacity.framework.change", None, _("Only platform staff may edit the framework.")
+    )
     keys = [s["key"] for c in data["capitals"] for s in c["statements"]]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
@@ -545,8 +602,8 @@ def framework_import(*, data: dict, make_current: bool = True, actor=None) -> Fr
 @transaction.atomic
 def framework_new_version(*, actor, source: Framework, version: str) -> Framework:
     """Copy a framework into a new version that staff can then reword or extend."""
-    permissions.require(
-        permissions.is_platform_staff(actor), _("Only platform staff may edit the framework.")
+    access.require(
+        actor, "capacity.framework.change", source, _("Only platform staff may edit the framework.")
     )
     new = Framework.objects.create(
         version=version,

@@ -4,56 +4,48 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kraftsamla.capacity import scoring, selectors, services
 from kraftsamla.capacity.forms import (
+    DONT_KNOW,
     AgreedScoreForm,
     AssessmentCreateForm,
+    AutosaveForm,
+    CapitalAnswersForm,
     RegionalFilterForm,
     RespondentForm,
     RespondentInviteForm,
     SharingForm,
+    TransitionForm,
+    answer_field_names,
     collaboration_form_choices,
+    score_value,
 )
 from kraftsamla.capacity.models import (
+    SCALE_MAX,
+    SCALE_MIN,
     Assessment,
+    Capital,
     CapitalKey,
-    CollaborationForm,
     Mode,
     Statement,
     Status,
 )
-from kraftsamla.core import charts, permissions
+from kraftsamla.core import access, charts
+from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.exports import export_response
-from kraftsamla.core.forms import add_service_error
+from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.core.i18n import tr_dict
 from kraftsamla.organisations.models import Organisation
 
 
-def _assessment(pk: int) -> Assessment:
-    try:
-        return selectors.assessment_get(pk)
-    except Assessment.DoesNotExist as exc:
-        raise Http404(_("No such assessment.")) from exc
-
-
-def _visible_assessment(request: HttpRequest, pk: int) -> Assessment:
-    assessment = _assessment(pk)
-    if not permissions.can_view_assessment(request.user, assessment):
-        raise PermissionDenied
-    return assessment
-
-
-def _error_messages(exc: ValidationError) -> list[str]:
-    return exc.messages
-
-
+@checks("capacity.assessment.view", "capacity.regional_overview.view")
 def overview(request: HttpRequest) -> HttpResponse:
     """Introduce the framework and list the user's organisations' assessments."""
     framework = selectors.current_framework()
@@ -70,10 +62,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "framework": framework,
             "capitals": capitals,
             "own_orgs": own_orgs,
-            "assessments": selectors.visible_assessments(request.user)[:50]
-            if request.user.is_authenticated
-            else [],
-            "bodies": selectors.coordinated_bodies(request.user),
+            "assessments": selectors.assessments_visible(request)[:50],
+            "bodies": selectors.bodies_coordinated(request),
             "building_steps": _building_steps(framework, capitals),
         },
     )
@@ -86,6 +76,7 @@ def _building_steps(framework, capitals):
     return [[names.get(k, k) for k in step] for step in framework.building_steps]
 
 
+@checks(PUBLIC)
 def framework_detail(request: HttpRequest) -> HttpResponse:
     framework = selectors.current_framework()
     if framework is None:
@@ -110,29 +101,25 @@ def framework_detail(request: HttpRequest) -> HttpResponse:
     )
 
 
+@checks("capacity.assessment.create", "capacity.assessment.view")
 @login_required
 def organisation_assessments(request: HttpRequest, slug: str) -> HttpResponse:
     org = get_object_or_404(Organisation, slug=slug)
-    can_manage = permissions.can_manage_assessments(request.user, org)
+    can_manage = access.allows(request, "capacity.assessment.create", org)
     form = AssessmentCreateForm()
-    status = 200
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
         form = AssessmentCreateForm(request.POST)
-        if form.is_valid():
-            try:
-                assessment = services.assessment_create(
-                    actor=request.user, organisation=org, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                add_service_error(form, exc)
-                status = 400
-            else:
-                messages.success(request, _("The assessment was created as a draft."))
-                return redirect(assessment.get_absolute_url())
-        else:
-            status = 400
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.assessment_create(actor=request.user, organisation=org, **data),
+            redirect_to=lambda assessment: assessment.get_absolute_url(),
+            message=_("The assessment was created as a draft."),
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "capacity/organisation.html",
@@ -140,108 +127,45 @@ def organisation_assessments(request: HttpRequest, slug: str) -> HttpResponse:
             "org": org,
             "form": form,
             "can_manage": can_manage,
-            "assessments": selectors.assessments_of(request.user, org),
+            "assessments": selectors.assessments_of(request, org),
         },
-        status=status,
+        status=form_status(form),
     )
 
 
-@login_required
-def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _visible_assessment(request, pk)
-    can_manage = permissions.can_manage_assessment(request.user, assessment)
-    respondent_form = RespondentForm(organisation=assessment.organisation)
-    invite_form = RespondentInviteForm()
-    status = 200
-    if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied
-        action = request.POST.get("action")
-        try:
-            if action == "add_respondent":
-                respondent_form = RespondentForm(request.POST, organisation=assessment.organisation)
-                if not respondent_form.is_valid():
-                    raise ValidationError(_("Correct the errors below."))
-                services.respondent_add(
-                    actor=request.user, assessment=assessment, **respondent_form.cleaned_data
-                )
-                messages.success(request, _("The respondent was added."))
-            elif action == "invite_respondent":
-                invite_form = RespondentInviteForm(request.POST)
-                if not invite_form.is_valid():
-                    raise ValidationError(_("Correct the errors below."))
-                outcome, _obj = services.respondent_invite(
-                    actor=request.user,
-                    assessment=assessment,
-                    email=invite_form.cleaned_data["email"],
-                    role_group=invite_form.cleaned_data["role_group"],
-                    accept_url_builder=lambda token: request.build_absolute_uri(
-                        reverse("accounts:accept_invitation", kwargs={"token": token})
-                    ),
-                )
-                if outcome == "added":
-                    messages.success(request, _("The respondent was added."))
-                else:
-                    messages.success(
-                        request,
-                        _("An invitation was sent to %(email)s.")
-                        % {"email": invite_form.cleaned_data["email"]},
-                    )
-            elif action == "sharing":
-                form = SharingForm(request.POST)
-                if not form.is_valid():
-                    raise ValidationError(_("Choose a valid sharing level."))
-                services.assessment_update_sharing(
-                    actor=request.user,
-                    assessment=assessment,
-                    sharing_level=form.cleaned_data["sharing_level"],
-                )
-                messages.success(request, _("Sharing was updated."))
-            elif action in services.TRANSITIONS:
-                services.assessment_transition(
-                    actor=request.user, assessment=assessment, action=action
-                )
-                messages.success(
-                    request,
-                    _("The assessment is now: %(status)s.")
-                    % {"status": Assessment.objects.get(pk=pk).get_status_display()},
-                )
-            else:
-                raise ValidationError(_("Unknown action."))
-        except ValidationError as exc:
-            if action == "add_respondent" and respondent_form.is_bound:
-                if not respondent_form.errors:
-                    add_service_error(respondent_form, exc)
-            elif action == "invite_respondent" and invite_form.is_bound:
-                if not invite_form.errors:
-                    add_service_error(invite_form, exc)
-            else:
-                for m in exc.messages:
-                    messages.error(request, m)
-            status = 400
-        else:
-            return redirect(assessment.get_absolute_url())
+def _detail_page(
+    request: HttpRequest,
+    assessment: Assessment,
+    *,
+    respondent_form: RespondentForm | None = None,
+    invite_form: RespondentInviteForm | None = None,
+    sharing_form: SharingForm | None = None,
+) -> HttpResponse:
+    """Render the assessment page, with the bound form of a failed action if there is one."""
+    can_manage = access.allows(request, "capacity.assessment.manage", assessment)
     capitals = selectors.framework_with_content(assessment.framework)
-    me = selectors.respondent_of(request.user, assessment)
+    respondent = selectors.respondent_of(request.user, assessment)
+    forms_ = {
+        "respondent_form": respondent_form or RespondentForm(organisation=assessment.organisation),
+        "invite_form": invite_form or RespondentInviteForm(),
+        "sharing_form": sharing_form
+        or SharingForm(initial={"sharing_level": assessment.sharing_level}),
+    }
     return render(
         request,
         "capacity/assessment.html",
         {
             "assessment": assessment,
             "can_manage": can_manage,
-            "respondents": selectors.respondents(assessment) if can_manage else [],
-            "respondent_form": respondent_form,
-            "invite_form": invite_form,
-            "pending_invitations": assessment.invitations.filter(accepted_at__isnull=True)
-            if can_manage
-            else [],
-            "sharing_form": SharingForm(initial={"sharing_level": assessment.sharing_level}),
-            "me": me,
-            "progress": selectors.progress_of(me, capitals) if me else None,
+            "respondents": selectors.respondents_of(assessment) if can_manage else [],
+            "pending_invitations": selectors.invitations_pending(assessment) if can_manage else [],
+            "respondent": respondent,
+            "progress": selectors.progress_of(respondent, capitals) if respondent else None,
             "capitals": capitals,
             "transitions": _allowed_transitions(assessment) if can_manage else [],
+            **forms_,
         },
-        status=status,
+        status=400 if request.method == "POST" else 200,  # a failed action shows its errors
     )
 
 
@@ -253,156 +177,252 @@ def _allowed_transitions(assessment: Assessment) -> list[tuple[str, str]]:
         "reopen": _("Reopen"),
     }
     return [
-        (a, labels[a]) for a, (src, _t) in services.TRANSITIONS.items() if assessment.status in src
+        (action, labels[action])
+        for action, (sources, _target) in services.TRANSITIONS.items()
+        if assessment.status in sources
     ]
 
 
+@checks("capacity.assessment.view", "capacity.assessment.manage")
+@login_required
+@require_GET
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, selectors.assessment_visible(request, pk))
+
+
+def _managed_assessment(request: HttpRequest, pk: int) -> Assessment:
+    """Return an assessment the user may manage: 404 when hidden, 403 when only visible."""
+    assessment = selectors.assessment_visible(request, pk)
+    access.require(request, "capacity.assessment.manage", assessment)
+    return assessment
+
+
+@checks("capacity.assessment.view", "capacity.assessment.manage")
+@login_required
+@require_POST
+def respondent_add(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _managed_assessment(request, pk)
+    form = RespondentForm(request.POST, organisation=assessment.organisation)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.respondent_add(actor=request.user, assessment=assessment, **data),
+        redirect_to=assessment.get_absolute_url(),
+        message=_("The respondent was added."),
+    )
+    return response or _detail_page(request, assessment, respondent_form=form)
+
+
+@checks("capacity.assessment.view", "capacity.assessment.manage")
+@login_required
+@require_POST
+def respondent_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _managed_assessment(request, pk)
+    form = RespondentInviteForm(request.POST)
+
+    def accept_url(token: str) -> str:
+        return request.build_absolute_uri(
+            reverse("accounts:accept_invitation", kwargs={"token": token})
+        )
+
+    def done_message(result) -> str:
+        outcome, _added_or_invited = result
+        if outcome == "added":
+            return _("The respondent was added.")
+        return _("An invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.respondent_invite(
+            actor=request.user, assessment=assessment, accept_url_builder=accept_url, **data
+        ),
+        redirect_to=assessment.get_absolute_url(),
+        message=done_message,
+    )
+    return response or _detail_page(request, assessment, invite_form=form)
+
+
+@checks("capacity.assessment.view", "capacity.assessment.manage")
+@login_required
+@require_POST
+def assessment_sharing(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _managed_assessment(request, pk)
+    form = SharingForm(request.POST)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.assessment_update_sharing(
+            actor=request.user, assessment=assessment, **data
+        ),
+        redirect_to=assessment.get_absolute_url(),
+        message=_("Sharing was updated."),
+    )
+    return response or _detail_page(request, assessment, sharing_form=form)
+
+
+@checks("capacity.assessment.view", "capacity.assessment.manage")
+@login_required
+@require_POST
+def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Move the assessment one lifecycle step; a refused step is explained in a message."""
+    assessment = _managed_assessment(request, pk)
+    form = TransitionForm({"action": action})
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.assessment_transition(
+            actor=request.user, assessment=assessment, **data
+        ),
+        redirect_to=assessment.get_absolute_url(),
+        message=lambda moved: (
+            _("The assessment is now: %(status)s.") % {"status": moved.get_status_display()}
+        ),
+    )
+    if response is not None:
+        return response
+    for error_list in form.errors.values():
+        for error in error_list:
+            messages.error(request, error)
+    return _detail_page(request, assessment)
+
+
+@checks("capacity.assessment.view", "capacity.assessment.respond", "capacity.assessment.answer")
 @login_required
 def answer_capital(request: HttpRequest, pk: int, capital_key: str) -> HttpResponse:
     """Let a respondent score one capital's statements and note what would strengthen it."""
-    assessment = _visible_assessment(request, pk)
-    me = selectors.respondent_of(request.user, assessment)
-    if me is None:
-        raise PermissionDenied
+    assessment = selectors.assessment_visible(request, pk)
+    access.require(
+        request,
+        "capacity.assessment.respond",
+        assessment,
+        _("You are not a respondent of this assessment."),
+    )
     capitals = selectors.framework_with_content(assessment.framework)
+    capital, next_key = _capital_and_next(capitals, capital_key)
+    form = CapitalAnswersForm(request.POST or None, capital=capital)
+
+    def page_after_saving(_saved) -> str:
+        go_next = next_key and form.cleaned_data["go"] == "next"
+        key = next_key if go_next else capital_key
+        return reverse("capacity:answer", kwargs={"pk": pk, "capital_key": key})
+
+    if form.is_bound:
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.capital_answers_save(
+                actor=request.user,
+                assessment=assessment,
+                capital=capital,
+                answers=form.answers(),
+                strengthen=data["strengthen"],
+                collaboration_form=data["collaboration_form"],
+            ),
+            redirect_to=page_after_saving,
+            message=_("Your answers for %(capital)s were saved.") % {"capital": capital.t.name},
+        )
+        if response is not None:
+            return response
+        if form.has_error(NON_FIELD_ERRORS, "not_open"):
+            messages.error(request, _("The assessment is not open for answers."))
+            return redirect(assessment.get_absolute_url())
+    context = _answer_context(request, assessment, capitals, capital, form)
+    return render(request, "capacity/answer.html", context, status=form_status(form))
+
+
+def _capital_and_next(capitals: list[Capital], capital_key: str) -> tuple[Capital, str | None]:
+    """Return the capital with `capital_key` and the next capital's key (None if last)."""
     keys = [c.key for c in capitals]
     if capital_key not in keys:
         raise Http404
-    capital = capitals[keys.index(capital_key)]
-    next_key = (
-        keys[keys.index(capital_key) + 1] if keys.index(capital_key) + 1 < len(keys) else None
-    )
-    prev_key = keys[keys.index(capital_key) - 1] if keys.index(capital_key) > 0 else None
-    answers = selectors.answers_of(me)
-    notes = selectors.notes_of(me)
-    errors: dict[str, str] = {}
-    values: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        if not assessment.accepts_answers:
-            messages.error(request, _("The assessment is not open for answers."))
-            return redirect(assessment.get_absolute_url())
-        parsed = []
-        for st in capital.statements.all():
-            raw = request.POST.get(f"s{st.pk}-score", "")
-            evidence = request.POST.get(f"s{st.pk}-evidence", "").strip()
-            values[f"s{st.pk}-score"], values[f"s{st.pk}-evidence"] = raw, evidence
-            if raw == "":
-                continue  # Unanswered statements may be answered later.
-            if raw == "dont_know":
-                parsed.append((st, None, True, evidence))
-            elif raw in {"0", "1", "2", "3", "4"}:
-                parsed.append((st, int(raw), False, evidence))
-            else:
-                errors[f"s{st.pk}"] = _("Choose a level from 0 to 4 or “don't know”.")
-        strengthen = request.POST.get("strengthen", "").strip()
-        form_choice = request.POST.get("collaboration_form", "")
-        if form_choice and form_choice not in CollaborationForm.values:
-            errors["collaboration_form"] = _("Choose a valid collaboration form.")
-        if not errors:
-            try:
-                from django.db import transaction
+    index = keys.index(capital_key)
+    return capitals[index], keys[index + 1] if index + 1 < len(keys) else None
 
-                with transaction.atomic():
-                    for st, score, dont_know, evidence in parsed:
-                        services.answer_save(
-                            actor=request.user,
-                            assessment=assessment,
-                            statement=st,
-                            score=score,
-                            dont_know=dont_know,
-                            evidence=evidence,
-                        )
-                    if strengthen or form_choice or capital.pk in notes:
-                        services.capital_note_save(
-                            actor=request.user,
-                            assessment=assessment,
-                            capital=capital,
-                            strengthen=strengthen,
-                            collaboration_form=form_choice,
-                        )
-            except ValidationError as exc:
-                errors["__all__"] = " ".join(exc.messages)
-            else:
-                messages.success(
-                    request,
-                    _("Your answers for %(capital)s were saved.") % {"capital": capital.t.name},
-                )
-                if request.POST.get("go") == "next" and next_key:
-                    return redirect("capacity:answer", pk=pk, capital_key=next_key)
-                return redirect("capacity:answer", pk=pk, capital_key=capital_key)
-        status = 400
+
+def _answer_context(
+    request: HttpRequest,
+    assessment: Assessment,
+    capitals: list[Capital],
+    capital: Capital,
+    form: CapitalAnswersForm,
+) -> dict:
+    """Build the answer page: what the respondent chose (or just posted) per statement."""
+    respondent = selectors.respondent_of(request.user, assessment)
+    keys = [c.key for c in capitals]
+    index = keys.index(capital.key)
+    note = selectors.notes_of(respondent).get(capital.pk)
+    if form.is_bound:
+        values = form.data
+    else:
+        values = _saved_values(selectors.answers_of(respondent), capital)
+        values["strengthen"] = note.strengthen if note else ""
+        values["collaboration_form"] = note.collaboration_form if note else ""
+    errors = form.statement_errors() if form.is_bound else {}
     rows = []
-    for st in capital.statements.all():
-        a = answers.get(st.pk)
-        current = (
-            values.get(f"s{st.pk}-score")
-            if values
-            else (("dont_know" if a.dont_know else str(a.score)) if a else "")
-        )
+    for statement in capital.statements.all():
+        score_name, evidence_name = answer_field_names(statement.pk)
         rows.append(
             {
-                "statement": st,
-                "levels": [(str(i), tr_dict(st.levels.get(str(i)))) for i in range(5)],
-                "current": current,
-                "evidence": values.get(f"s{st.pk}-evidence")
-                if values
-                else (a.evidence if a else ""),
-                "error": errors.get(f"s{st.pk}"),
+                "statement": statement,
+                "levels": [
+                    (str(level), tr_dict(statement.levels.get(str(level))))
+                    for level in range(SCALE_MIN, SCALE_MAX + 1)
+                ],
+                "current": values.get(score_name, ""),
+                "evidence": values.get(evidence_name, ""),
+                "error": errors.get(f"s{statement.pk}"),
             }
         )
-    note = notes.get(capital.pk)
-    return render(
-        request,
-        "capacity/answer.html",
-        {
-            "assessment": assessment,
-            "capital": capital,
-            "rows": rows,
-            "capitals": capitals,
-            "next_key": next_key,
-            "prev_key": prev_key,
-            "errors": errors,
-            "strengthen": request.POST.get("strengthen", "")
-            if values
-            else (note.strengthen if note else ""),
-            "collaboration_form": request.POST.get("collaboration_form", "")
-            if values
-            else (note.collaboration_form if note else ""),
-            "form_choices": collaboration_form_choices(),
-            "progress": selectors.progress_of(me, capitals),
-            "readonly": not assessment.accepts_answers,
-        },
-        status=status,
-    )
+    return {
+        "assessment": assessment,
+        "capital": capital,
+        "rows": rows,
+        "capitals": capitals,
+        "next_key": keys[index + 1] if index + 1 < len(keys) else None,
+        "prev_key": keys[index - 1] if index > 0 else None,
+        "errors": errors,
+        "strengthen": values.get("strengthen", ""),
+        "collaboration_form": values.get("collaboration_form", ""),
+        "form_choices": collaboration_form_choices(),
+        "progress": selectors.progress_of(respondent, capitals),
+        "readonly": not access.allows(request, "capacity.assessment.answer", assessment),
+    }
 
 
+def _saved_values(answers: dict, capital: Capital) -> dict[str, str]:
+    """Return the saved answers of a capital as the page's field values."""
+    values = {}
+    for statement in capital.statements.all():
+        answer = answers.get(statement.pk)
+        if answer is not None:
+            score_name, evidence_name = answer_field_names(statement.pk)
+            values[score_name] = DONT_KNOW if answer.dont_know else str(answer.score)
+            values[evidence_name] = answer.evidence
+    return values
+
+
+@checks("capacity.assessment.view")
 @login_required
 @require_POST
 def answer_autosave(request: HttpRequest, pk: int) -> JsonResponse:
     """Save one answer from the answer page's script (progressive enhancement)."""
-    assessment = _assessment(pk)
     try:
-        statement = Statement.objects.select_related("capital").get(
-            pk=int(request.POST.get("statement", "0"))
-        )
-    except (Statement.DoesNotExist, ValueError):
-        return JsonResponse({"ok": False, "error": _("Unknown statement.")}, status=400)
-    raw = request.POST.get("score", "")
-    try:
-        score = None if raw == "dont_know" else int(raw)
-    except ValueError:
-        return JsonResponse(
-            {"ok": False, "error": _("Choose a level from 0 to 4 or “don't know”.")}, status=400
-        )
+        assessment = selectors.assessment_visible(request, pk)
+    except Http404:
+        return JsonResponse({"ok": False, "error": _("No such assessment.")}, status=404)
+    form = AutosaveForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "error": _error_text(form.errors)}, status=400)
+    score, dont_know = score_value(form.cleaned_data["score"])
     try:
         services.answer_save(
             actor=request.user,
             assessment=assessment,
-            statement=statement,
+            statement=form.cleaned_data["statement"],
             score=score,
-            dont_know=raw == "dont_know",
-            evidence=request.POST.get("evidence", "").strip(),
+            dont_know=dont_know,
+            evidence=form.cleaned_data["evidence"],
         )
     except PermissionDenied as exc:
         return JsonResponse({"ok": False, "error": str(exc)}, status=403)
@@ -411,15 +431,20 @@ def answer_autosave(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse({"ok": True, "message": _("Saved")})
 
 
+def _error_text(errors: dict) -> str:
+    return " ".join(str(message) for messages_ in errors.values() for message in messages_)
+
+
+@checks("capacity.assessment.view")
 @login_required
 @require_POST
 def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(pk)
+    assessment = selectors.assessment_visible(request, pk)
     try:
         services.respondent_mark_done(actor=request.user, assessment=assessment)
     except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
+        for message in exc.messages:
+            messages.error(request, message)
     else:
         messages.success(request, _("Thank you! Your answers are marked as done."))
     return redirect(assessment.get_absolute_url())
@@ -429,40 +454,78 @@ def _results_context(request: HttpRequest, assessment: Assessment) -> dict:
     capitals = selectors.framework_with_content(assessment.framework)
     results = selectors.assessment_capital_results(assessment)
     names = {c.key: c.t.name for c in capitals}
-    previous = selectors.previous_assessment(assessment, request.user)
-    prev_scores = selectors.stored_scores(previous) if previous else {}
+    previous = selectors.assessment_previous(assessment, request)
     groups = selectors.peer_groups(assessment.organisation)
     chosen_key = request.GET.get("peers") or (groups[0].key if groups else "")
     chosen = next((g for g in groups if g.key == chosen_key), groups[0] if groups else None)
     comparison = selectors.peer_comparison(chosen, assessment.year) if chosen else None
-    rows = []
-    for c in capitals:
-        r = results[c.key]
-        prev = prev_scores.get(c.key)
-        rows.append(
-            {
-                "key": c.key,
-                "name": c.t.name,
-                "score": r.score,
-                "share": r.share_answered,
-                "answered": r.answered,
-                "total": r.total,
-                "consensus": r.consensus,
-                "low_consensus": r.low_consensus,
-                "change": (
-                    round(r.score - prev, 1) if r.score is not None and prev is not None else None
-                ),
-                "peer": comparison.medians.get(c.key) if comparison and comparison.enough else None,
-            }
-        )
+    peers = comparison.medians if comparison and comparison.enough else None
+    rows = _profile_rows(
+        capitals, results, selectors.scores_stored(previous) if previous else {}, peers
+    )
     start = scoring.where_to_start(
         {k: r.score for k, r in results.items()}, assessment.framework.building_steps
     )
-    start_rows = [
-        {"key": k, "name": names.get(k, k), "priority": p, "step": s + 1, "score": results[k].score}
-        for k, p, s in start
-    ]
-    chart = charts.horizontal_bars(
+    return {
+        "assessment": assessment,
+        "preliminary": assessment.status != Status.PUBLISHED,
+        "rows": rows,
+        "chart": _profile_chart(assessment, rows, with_peers=peers is not None),
+        "previous": previous,
+        "groups": groups,
+        "chosen": chosen,
+        "comparison": comparison,
+        "min_peers": selectors.MIN_PEERS,
+        "start_rows": [
+            {
+                "key": key,
+                "name": names.get(key, key),
+                "priority": priority,
+                "step": step + 1,
+                "score": results[key].score,
+            }
+            for key, priority, step in start
+        ],
+        "names": names,
+        "can_details": access.allows(request, "capacity.assessment.view_respondents", assessment),
+        "low_consensus_threshold": scoring.LOW_CONSENSUS,
+        "scale_levels": [str(level) for level in range(SCALE_MIN, SCALE_MAX + 1)],
+        "results": results,
+    }
+
+
+def _profile_rows(
+    capitals: list[Capital],
+    results: dict[str, scoring.CapitalResult],
+    previous_scores: dict[str, float | None],
+    peer_medians: dict[str, float | None] | None,
+) -> list[dict]:
+    """Return one row per capital: score, share answered, consensus, change and peer median."""
+    rows = []
+    for capital in capitals:
+        result = results[capital.key]
+        previous = previous_scores.get(capital.key)
+        rows.append(
+            {
+                "key": capital.key,
+                "name": capital.t.name,
+                "score": result.score,
+                "share": result.share_answered,
+                "answered": result.answered,
+                "total": result.total,
+                "consensus": result.consensus,
+                "low_consensus": result.low_consensus,
+                "change": round(result.score - previous, 1)
+                if result.score is not None and previous is not None
+                else None,
+                "peer": peer_medians.get(capital.key) if peer_medians is not None else None,
+            }
+        )
+    return rows
+
+
+def _profile_chart(assessment: Assessment, rows: list[dict], *, with_peers: bool) -> str:
+    return charts.horizontal_bars(
         chart_id="profile-chart",
         title=_("Transition capacity profile, %(org)s %(year)s")
         % {"org": assessment.organisation.display_name, "year": assessment.year},
@@ -472,63 +535,54 @@ def _results_context(request: HttpRequest, assessment: Assessment) -> dict:
         ),
         labels=[row["name"] for row in rows],
         values=[row["score"] for row in rows],
-        markers=[row["peer"] for row in rows] if comparison and comparison.enough else None,
+        markers=[row["peer"] for row in rows] if with_peers else None,
         marker_label=_("Peer median"),
         missing_text=_("no answers"),
     )
-    can_details = permissions.can_view_respondent_details(request.user, assessment)
-    return {
-        "assessment": assessment,
-        "rows": rows,
-        "chart": chart,
-        "previous": previous,
-        "groups": groups,
-        "chosen": chosen,
-        "comparison": comparison,
-        "min_peers": selectors.MIN_PEERS,
-        "start_rows": start_rows,
-        "names": names,
-        "can_details": can_details,
-        "low_consensus_threshold": scoring.LOW_CONSENSUS,
-        "results": results,
-    }
 
 
+@checks(
+    "capacity.assessment.view",
+    "capacity.assessment.view_details",
+    "capacity.assessment.view_respondents",
+    "capacity.assessment.manage",
+)
 def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _visible_assessment(request, pk)
+    assessment = selectors.assessment_visible(request, pk)
     context = _results_context(request, assessment)
-    is_insider = permissions.can_view_people(request.user, assessment.organisation)
-    if is_insider and assessment.mode == Mode.GROUP:
+    sees_details = access.allows(request, "capacity.assessment.view_details", assessment)
+    if sees_details and assessment.mode == Mode.GROUP:
         context["details"] = selectors.statement_details(assessment, results=context["results"])
-        context["can_agree"] = permissions.can_manage_assessment(
-            request.user, assessment
+        context["can_agree"] = access.allows(
+            request, "capacity.assessment.manage", assessment
         ) and assessment.status in (Status.OPEN, Status.CLOSED)
-    if is_insider:
+    if sees_details:
         context["notes"] = selectors.needs_from_notes(assessment)
     return render(request, "capacity/results.html", context)
 
 
+@checks("capacity.assessment.view", "capacity.assessment.view_respondents")
 def assessment_summary(request: HttpRequest, pk: int) -> HttpResponse:
     """One printable page for politicians and managers."""
-    assessment = _visible_assessment(request, pk)
+    assessment = selectors.assessment_visible(request, pk)
     context = _results_context(request, assessment)
     return render(request, "capacity/summary.html", context)
 
 
+@checks("capacity.assessment.view", "capacity.assessment.manage")
 @login_required
 @require_POST
 def agreed_score(request: HttpRequest, pk: int, statement_id: int) -> HttpResponse:
-    assessment = _visible_assessment(request, pk)
-    if not permissions.can_manage_assessment(request.user, assessment):
-        raise PermissionDenied
+    assessment = selectors.assessment_visible(request, pk)
+    access.require(request, "capacity.assessment.manage", assessment)
     statement = get_object_or_404(Statement.objects.select_related("capital"), pk=statement_id)
     form = AgreedScoreForm(request.POST)
-    anchor = f"#st-{statement_id}"
+    back = reverse("capacity:results", kwargs={"pk": pk}) + f"#st-{statement_id}"
     if not form.is_valid():
-        for errs in form.errors.values():
-            for e in errs:
-                messages.error(request, f"{statement.key}: {e}")
-        return redirect(reverse("capacity:results", kwargs={"pk": pk}) + anchor)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"{statement.key}: {error}")
+        return redirect(back)
     try:
         services.agreed_score_save(
             actor=request.user,
@@ -550,61 +604,30 @@ def agreed_score(request: HttpRequest, pk: int, statement_id: int) -> HttpRespon
                 "who": current.updated_by if current else "–",
             },
         )
-        return redirect(reverse("capacity:results", kwargs={"pk": pk}) + anchor)
     except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
-        return redirect(reverse("capacity:results", kwargs={"pk": pk}) + anchor)
-    messages.success(request, _("The agreed score for %(key)s was saved.") % {"key": statement.key})
-    return redirect(reverse("capacity:results", kwargs={"pk": pk}) + anchor)
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("The agreed score for %(key)s was saved.") % {"key": statement.key}
+        )
+    return redirect(back)
 
 
+@checks("capacity.regional_overview.view")
 @login_required
 def regional(request: HttpRequest, slug: str) -> HttpResponse:
     body = get_object_or_404(Organisation, slug=slug)
-    if not permissions.can_view_regional_overview(request.user, body):
-        raise PermissionDenied
+    access.require(request, "capacity.regional_overview.view", body)
     form = RegionalFilterForm(request.GET or None, years=selectors.regional_years(body))
-    year, pop = None, ""
+    year, population_class = None, ""
     if form.is_bound and form.is_valid():
         year = form.cleaned_data.get("year")
-        pop = form.cleaned_data.get("population_class") or ""
-    overview = selectors.regional_overview(
-        user=request.user, body=body, year=year, population_class=pop
-    )
-    capital_names = dict(CapitalKey.choices)
-    fmt = request.GET.get("format")
-    if fmt in ("csv", "xlsx"):
-        headers = [_("Municipality"), _("Code"), _("Year")] + [
-            str(capital_names[k]) for k, _l in overview.capitals
-        ]
-        rows = [
-            [r["org"].name, r["org"].code or "", overview.year if r["assessment_id"] else ""]
-            + [r["scores"].get(k) for k, _l in overview.capitals]
-            for r in overview.rows
-        ]
-        return export_response(
-            rows=rows,
-            headers=headers,
-            fmt=fmt,
-            filename=f"kraftsamla-kapacitet-{body.slug}",
-            sheet=_("Capacity"),
-        )
-    cells = []
-    for r in overview.rows:
-        cells.append(
-            {
-                "org": r["org"],
-                "assessment_id": r["assessment_id"],
-                "url": reverse("capacity:results", kwargs={"pk": r["assessment_id"]})
-                if r["assessment_id"]
-                else "",
-                "cells": [
-                    (r["scores"].get(k), charts.score_band(r["scores"].get(k)))
-                    for k, _l in overview.capitals
-                ],
-            }
-        )
+        population_class = form.cleaned_data.get("population_class") or ""
+    overview = selectors.regional_overview(body=body, year=year, population_class=population_class)
+    export_format = request.GET.get("format")
+    if export_format in ("csv", "xlsx"):
+        return _regional_export(body, overview, export_format)
     query = request.GET.copy()
     query.pop("format", None)
     return render(
@@ -614,10 +637,49 @@ def regional(request: HttpRequest, slug: str) -> HttpResponse:
             "body": body,
             "overview": overview,
             "form": form,
-            "cells": cells,
+            "cells": _heatmap_rows(overview),
             "distribution": overview.distribution(),
             "shared_needs": overview.shared_needs()[:3],
             "query": query.urlencode(),
             "low_score": int(scoring.LOW_SCORE),
         },
     )
+
+
+def _regional_export(
+    body: Organisation, overview: selectors.RegionalOverview, export_format: str
+) -> HttpResponse:
+    capital_names = dict(CapitalKey.choices)
+    headers = [_("Municipality"), _("Code"), _("Year")] + [
+        str(capital_names[key]) for key, _label in overview.capitals
+    ]
+    rows = [
+        [row["org"].name, row["org"].code or "", overview.year if row["assessment_id"] else ""]
+        + [row["scores"].get(key) for key, _label in overview.capitals]
+        for row in overview.rows
+    ]
+    return export_response(
+        rows=rows,
+        headers=headers,
+        fmt=export_format,
+        filename=f"kraftsamla-kapacitet-{body.slug}",
+        sheet=_("Capacity"),
+    )
+
+
+def _heatmap_rows(overview: selectors.RegionalOverview) -> list[dict]:
+    """Return one heatmap row per member: a link to its results and (score, colour band) cells."""
+    return [
+        {
+            "org": row["org"],
+            "assessment_id": row["assessment_id"],
+            "url": reverse("capacity:results", kwargs={"pk": row["assessment_id"]})
+            if row["assessment_id"]
+            else "",
+            "cells": [
+                (row["scores"].get(key), charts.score_band(row["scores"].get(key)))
+                for key, _label in overview.capitals
+            ],
+        }
+        for row in overview.rows
+    ]

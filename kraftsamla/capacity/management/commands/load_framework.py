@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kraftsamla.capacity.models import Framework
 from kraftsamla.capacity.services import framework_import
+from kraftsamla.core.access import SYSTEM
 
 DEFAULT = Path(__file__).resolve().parents[2] / "framework_data" / "framework_v1.json"
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         if Framework.objects.filter(version=data.get("version")).exists():
             self.stdout.write(f"Framework {data['version']} is already loaded.")
             return
-        framework = framework_import(data=data)
+        framework = framework_import(actor=SYSTEM, data=data)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Framework {framework.version} loaded with {framework.capitals.count()} capitals."

@@ -1,17 +1,21 @@
-"""API endpoints for transition capacity. Permissions come from kraftsamla.core.permissions."""
+"""API endpoints for transition capacity, with their serializers.
+
+kraftsamla/api/urls.py mounts them under /api/v1/capacity/. The rules are those of
+capacity/policies.py, asked through the same selectors the pages use: the list is
+scoped, and a hidden assessment answers 404 as a missing one does.
+"""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework import permissions as drf_permissions
-from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kraftsamla.capacity import selectors, services
 from kraftsamla.capacity.models import Assessment, Capital, Framework, Statement
-from kraftsamla.core import permissions
+from kraftsamla.core.access import PUBLIC
 
 
 class StatementSerializer(serializers.ModelSerializer):
@@ -136,6 +140,7 @@ class AnswerOutSerializer(serializers.Serializer):
 class FrameworkList(generics.ListAPIView):
     """Framework versions."""
 
+    access_rules = (PUBLIC,)
     serializer_class = FrameworkSummarySerializer
     queryset = Framework.objects.order_by("-created_at")
 
@@ -143,6 +148,7 @@ class FrameworkList(generics.ListAPIView):
 class FrameworkDetail(generics.RetrieveAPIView):
     """One framework version with capitals, statements and level descriptors."""
 
+    access_rules = (PUBLIC,)
     serializer_class = FrameworkSerializer
     lookup_field = "version"
     queryset = Framework.objects.prefetch_related("capitals__statements")
@@ -151,10 +157,11 @@ class FrameworkDetail(generics.RetrieveAPIView):
 class AssessmentList(generics.ListAPIView):
     """Assessments the caller may see: their own organisations', and published shared ones."""
 
+    access_rules = ("capacity.assessment.view",)
     serializer_class = AssessmentSerializer
 
     def get_queryset(self):
-        qs = selectors.visible_assessments(self.request.user)
+        qs = selectors.assessments_visible(self.request)
         org = self.request.query_params.get("organisation")
         if org:
             qs = qs.filter(organisation__slug=org)
@@ -164,31 +171,22 @@ class AssessmentList(generics.ListAPIView):
 class AssessmentDetail(generics.RetrieveAPIView):
     """One assessment with its per-capital results."""
 
+    access_rules = ("capacity.assessment.view",)
     serializer_class = AssessmentDetailSerializer
 
     def get_object(self):
-        try:
-            assessment = selectors.assessment_get(int(self.kwargs["pk"]))
-        except (Assessment.DoesNotExist, ValueError) as exc:
-            raise NotFound(_("No such assessment.")) from exc
-        if not permissions.can_view_assessment(self.request.user, assessment):
-            raise NotFound(_("No such assessment."))
-        return assessment
+        return selectors.assessment_visible(self.request, self.kwargs["pk"])
 
 
 class AnswerWrite(APIView):
     """Save the caller's answer to one statement (same rules as the answer page)."""
 
+    access_rules = ("capacity.assessment.view", "capacity.assessment.answer")
     permission_classes = [drf_permissions.IsAuthenticated]
 
     @extend_schema(request=AnswerInSerializer, responses=AnswerOutSerializer)
     def put(self, request, pk: int):
-        try:
-            assessment = selectors.assessment_get(pk)
-        except Assessment.DoesNotExist as exc:
-            raise NotFound(_("No such assessment.")) from exc
-        if not permissions.can_view_assessment(request.user, assessment):
-            raise NotFound(_("No such assessment."))
+        assessment = selectors.assessment_visible(request, pk)
         data = AnswerInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -205,18 +203,15 @@ class AnswerWrite(APIView):
                     )
                 }
             )
-        try:
-            answer = services.answer_save(
-                actor=request.user,
-                assessment=assessment,
-                statement=statement,
-                score=values.get("score"),
-                dont_know=values.get("dont_know", False),
-                evidence=values.get("evidence", ""),
-                framework_version=values.get("framework_version"),
-            )
-        except PermissionError as exc:  # pragma: no cover - services raise Django's
-            raise PermissionDenied(str(exc)) from exc
+        answer = services.answer_save(
+            actor=request.user,
+            assessment=assessment,
+            statement=statement,
+            score=values.get("score"),
+            dont_know=values.get("dont_know", False),
+            evidence=values.get("evidence", ""),
+            framework_version=values.get("framework_version"),
+        )
         return Response(
             {
                 "statement": statement.key,
