@@ -32,7 +32,7 @@ from kraftsamla.capacity.models import (
 from kraftsamla.core import charts, permissions
 from kraftsamla.core.exports import export_response
 from kraftsamla.core.forms import add_service_error
-from kraftsamla.core.i18n import tr_dict
+from kraftsamla.core.translation import translated
 from kraftsamla.organisations.models import Organisation
 
 
@@ -82,7 +82,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def _building_steps(framework, capitals):
     if framework is None:
         return []
-    names = {c.key: c.t.name for c in capitals}
+    names = {c.key: c.name for c in capitals}
     return [[names.get(k, k) for k in step] for step in framework.building_steps]
 
 
@@ -98,11 +98,11 @@ def framework_detail(request: HttpRequest) -> HttpResponse:
             "framework": framework,
             "capitals": capitals,
             "scale": [
-                (s["score"], tr_dict(s["label"]), tr_dict(s.get("description")))
+                (s["score"], translated(s["label"]), translated(s.get("description")))
                 for s in framework.scale
             ],
             "forms": [
-                (f["key"], tr_dict(f["name"]), tr_dict(f.get("description")))
+                (f["key"], translated(f["name"]), translated(f.get("description")))
                 for f in framework.collaboration_forms
             ],
             "building_steps": _building_steps(framework, capitals),
@@ -326,7 +326,7 @@ def answer_capital(request: HttpRequest, pk: int, capital_key: str) -> HttpRespo
             else:
                 messages.success(
                     request,
-                    _("Your answers for %(capital)s were saved.") % {"capital": capital.t.name},
+                    _("Your answers for %(capital)s were saved.") % {"capital": capital.name},
                 )
                 if request.POST.get("go") == "next" and next_key:
                     return redirect("capacity:answer", pk=pk, capital_key=next_key)
@@ -343,7 +343,7 @@ def answer_capital(request: HttpRequest, pk: int, capital_key: str) -> HttpRespo
         rows.append(
             {
                 "statement": st,
-                "levels": [(str(i), tr_dict(st.levels.get(str(i)))) for i in range(5)],
+                "levels": [(str(i), translated(st.levels.get(str(i)))) for i in range(5)],
                 "current": current,
                 "evidence": values.get(f"s{st.pk}-evidence")
                 if values
@@ -428,7 +428,7 @@ def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
 def _results_context(request: HttpRequest, assessment: Assessment) -> dict:
     capitals = selectors.framework_with_content(assessment.framework)
     results = selectors.assessment_capital_results(assessment)
-    names = {c.key: c.t.name for c in capitals}
+    names = {c.key: c.name for c in capitals}
     previous = selectors.previous_assessment(assessment, request.user)
     prev_scores = selectors.stored_scores(previous) if previous else {}
     groups = selectors.peer_groups(assessment.organisation)
@@ -442,7 +442,7 @@ def _results_context(request: HttpRequest, assessment: Assessment) -> dict:
         rows.append(
             {
                 "key": c.key,
-                "name": c.t.name,
+                "name": c.name,
                 "score": r.score,
                 "share": r.share_answered,
                 "answered": r.answered,

@@ -7,12 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from kraftsamla.accounts.models import User
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core.models import SharingLevel
+from kraftsamla.core.translation import TranslatedFormField
 from kraftsamla.support.models import OfferFormat, OfferStatus, Priority, TargetGroup
 
 
 class OfferForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
+    # The Swedish text is required, the English one optional (see core/translation.py).
+    title = TranslatedFormField(label=_("Title"), max_length=200)
+    description = TranslatedFormField(label=_("Description"))
     capitals = forms.MultipleChoiceField(
         label=_("Capitals it strengthens"),
         choices=CapitalKey.choices,

@@ -100,9 +100,7 @@ def import_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
     body = _body(slug)
     if not permissions.can_manage_offers(request.user, body):
         raise PermissionDenied
-    created, existing = services.starter_catalogue_import(
-        actor=request.user, provider=body, language=request.LANGUAGE_CODE
-    )
+    created, existing = services.starter_catalogue_import(actor=request.user, provider=body)
     messages.success(
         request,
         _(
