@@ -558,7 +558,9 @@ def test_old_assessments_keep_their_version_and_answers(framework, staff, molnda
         text={"sv": "Ny", "en": "New"},
         levels={str(i): {"sv": "", "en": ""} for i in range(5)},
     )
-    Statement.objects.filter(capital=political, key="political-1").update(text={"sv": "Omformulerat", "en": ""})
+    Statement.objects.filter(capital=political, key="political-1").update(
+        text={"sv": "Omformulerat", "en": ""}
+    )
     _make_current(new_version)
 
     new = published(molndal, score={"political": 4}, year=YEAR)

@@ -1,6 +1,6 @@
 """Framework texts: the `<field>_sv` / `<field>_en` column pairs become one TranslatedField each."""
 
-from django.db import migrations
+from django.db import migrations, models
 
 import kraftsamla.core.translation
 
@@ -42,9 +42,9 @@ def translated_to_columns(apps, schema_editor):
         rows = list(model.objects.all())
         for row in rows:
             for field in fields:
-                text = getattr(row, field)
-                setattr(row, f"{field}_sv", text.sv if text else "")
-                setattr(row, f"{field}_en", text.en if text else "")
+                text = kraftsamla.core.translation.translated(getattr(row, field))
+                setattr(row, f"{field}_sv", text.sv)
+                setattr(row, f"{field}_en", text.en)
         columns = [f"{field}_{lang}" for field in fields for lang in ("sv", "en")]
         model.objects.bulk_update(rows, columns, batch_size=500)
 
@@ -60,6 +60,17 @@ def _add(model_name, field, verbose_name, max_length, blank):
     )
 
 
+def _column_with_default(model_name, field, lang, verbose_name, max_length, blank):
+    """The old column with a default, so that unapplying its removal can refill existing rows."""
+    label = f"{verbose_name} ({'Swedish' if lang == 'sv' else 'English'})"
+    column = (
+        models.CharField(label, max_length=max_length, default="")
+        if max_length
+        else models.TextField(label, blank=blank, default="")
+    )
+    return migrations.AlterField(model_name=model_name, name=f"{field}_{lang}", field=column)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("capacity", "0001_initial"),
@@ -72,6 +83,12 @@ class Migration(migrations.Migration):
             for field, spec in fields.items()
         ],
         migrations.RunPython(columns_to_translated, translated_to_columns),
+        *[
+            _column_with_default(model_name, field, lang, *spec)
+            for model_name, fields in TRANSLATED.items()
+            for field, spec in fields.items()
+            for lang in ("sv", "en")
+        ],
         *[
             migrations.RemoveField(model_name=model_name, name=f"{field}_{lang}")
             for model_name, fields in TRANSLATED.items()

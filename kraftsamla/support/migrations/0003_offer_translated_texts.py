@@ -8,7 +8,7 @@ catalogue gets both languages from the catalogue, unless its provider has edited
 import json
 from pathlib import Path
 
-from django.db import migrations
+from django.db import migrations, models
 
 import kraftsamla.core.translation
 
@@ -47,8 +47,8 @@ def translated_to_texts(apps, schema_editor):
     rows = list(offer_model.objects.all())
     for offer in rows:
         for field in ("title", "description"):
-            text = getattr(offer, field)
-            setattr(offer, f"{field}_text", (text.sv or text.en) if text else "")
+            text = kraftsamla.core.translation.translated(getattr(offer, field))
+            setattr(offer, f"{field}_text", text.sv or text.en)
     offer_model.objects.bulk_update(rows, ["title_text", "description_text"], batch_size=500)
 
 
@@ -79,6 +79,17 @@ class Migration(migrations.Migration):
             preserve_default=False,
         ),
         migrations.RunPython(texts_to_translated, translated_to_texts),
+        # Defaults, so that unapplying the removals can refill existing rows.
+        migrations.AlterField(
+            model_name="offer",
+            name="title_text",
+            field=models.CharField(max_length=200, verbose_name="title", default=""),
+        ),
+        migrations.AlterField(
+            model_name="offer",
+            name="description_text",
+            field=models.TextField(verbose_name="description", default=""),
+        ),
         migrations.RemoveField(model_name="offer", name="title_text"),
         migrations.RemoveField(model_name="offer", name="description_text"),
         migrations.AlterModelOptions(
