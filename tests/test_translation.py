@@ -257,3 +257,26 @@ def test_the_api_gives_framework_texts_in_both_languages(client):
     political = detail["capitals"][0]
     assert political["name"] == {"sv": "Capital political (sv)", "en": "Capital political"}
     assert political["statements"][0]["text"]["en"] == "Statement 1 about political"
+
+
+@pytest.mark.django_db
+def test_offer_form_and_admin_edit_both_languages(client, gr, django_user_model):
+    services.starter_catalogue_import(actor=user(COORDINATOR), provider=gr)
+    offer = Offer.objects.filter(provider=gr).first()
+    client.force_login(user(COORDINATOR))
+    page = client.get(reverse("support:offer_edit", args=[gr.slug, offer.pk])).content.decode()
+    assert f"<legend>{t('Title')}" in page
+    assert 'id="id_title_sv"' in page and 'id="id_title_en"' in page
+    assert f'value="{offer.title.en}"' in page and f'value="{offer.title.sv}"' in page
+
+    admin = django_user_model.objects.create_superuser(
+        email="translation-admin@test.example", password="x-very-secret-1"
+    )
+    client.force_login(admin)
+    page = client.get(reverse("admin:support_offer_change", args=[offer.pk])).content.decode()
+    assert 'name="title"' in page and 'name="title_en"' in page and offer.title.en in page
+    capital = Capital.objects.filter(
+        framework=make_framework("translation-admin", make_current=False)
+    ).first()
+    page = client.get(reverse("admin:capacity_capital_change", args=[capital.pk])).content.decode()
+    assert 'name="name_en"' in page and 'name="statements-0-text_en"' in page
