@@ -519,8 +519,8 @@ def test_a_new_version_copies_capitals_and_statements(framework, staff):
     new = services.framework_new_version(actor=staff, source=framework, version="test-fixture-2")
     assert not new.is_current and new.pk != framework.pk
     old, copied = statements_of(framework), statements_of(new)
-    assert [(s.capital.key, s.key, s.text_sv, s.levels) for s in copied] == [
-        (s.capital.key, s.key, s.text_sv, s.levels) for s in old
+    assert [(s.capital.key, s.key, s.text, s.levels) for s in copied] == [
+        (s.capital.key, s.key, s.text, s.levels) for s in old
     ]
     assert not {s.pk for s in copied} & {s.pk for s in old}
     assert list(new.capitals.values_list("key", flat=True)) == CAPITAL_KEYS
@@ -555,11 +555,12 @@ def test_old_assessments_keep_their_version_and_answers(framework, staff, molnda
         capital=political,
         key="political-3",
         order=3,
-        text_sv="Ny",
-        text_en="New",
+        text={"sv": "Ny", "en": "New"},
         levels={str(i): {"sv": "", "en": ""} for i in range(5)},
     )
-    Statement.objects.filter(capital=political, key="political-1").update(text_sv="Omformulerat")
+    Statement.objects.filter(capital=political, key="political-1").update(
+        text={"sv": "Omformulerat", "en": ""}
+    )
     _make_current(new_version)
 
     new = published(molndal, score={"political": 4}, year=YEAR)
@@ -569,7 +570,7 @@ def test_old_assessments_keep_their_version_and_answers(framework, staff, molnda
         list(Answer.objects.filter(respondent__assessment=old).values_list("statement_id", "score"))
         == old_answers
     )
-    assert Statement.objects.get(capital__framework=framework, key="political-1").text_sv != (
+    assert Statement.objects.get(capital__framework=framework, key="political-1").text.sv != (
         "Omformulerat"
     )
     # The old results, stored and computed, did not change when the statement was added.
@@ -587,7 +588,7 @@ def test_results_of_two_versions_are_comparable_by_statement_key(framework, staf
     )
     human = new_version.capitals.get(key="human")
     Statement.objects.create(
-        capital=human, key="human-new", order=9, text_sv="Ny", text_en="New", levels={}
+        capital=human, key="human-new", order=9, text={"sv": "Ny", "en": "New"}, levels={}
     )
     _make_current(new_version)
     new = published(molndal, score=3, year=YEAR)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 from support_helpers import (
     ADMIN_M,
     ALE_EDITOR,
@@ -82,10 +83,15 @@ def test_a_removed_catalogue_offer_comes_back_alone(gr):
     assert services.starter_catalogue_import(actor=coordinator, provider=gr) == (1, created - 1)
 
 
-def test_import_in_english_uses_the_english_titles(gr):
-    services.starter_catalogue_import(actor=user(COORDINATOR), provider=gr, language="en")
+def test_imported_offers_hold_both_languages(gr):
+    services.starter_catalogue_import(actor=user(COORDINATOR), provider=gr)
     item = services.load_catalogue()[0]
-    assert Offer.objects.get(provider=gr, catalogue_key=item["key"]).title == item["title"]["en"]
+    offer = Offer.objects.get(provider=gr, catalogue_key=item["key"])
+    assert offer.title == item["title"] and offer.description == item["description"]
+    with translation.override("en"):
+        assert str(offer.title) == item["title"]["en"]
+    with translation.override("sv"):
+        assert str(offer.title) == item["title"]["sv"]
 
 
 def test_the_bodys_editors_and_staff_may_import(gr):

@@ -51,7 +51,7 @@ class StatementInline(admin.StackedInline):
 
 @admin.register(Framework)
 class FrameworkAdmin(InUseReadOnly, admin.ModelAdmin):
-    list_display = ["version", "title_sv", "is_current", "created_at"]
+    list_display = ["version", "title", "is_current", "created_at"]
     inlines = [CapitalInline]
     actions = ["copy_to_new_version"]
 
@@ -69,7 +69,7 @@ class FrameworkAdmin(InUseReadOnly, admin.ModelAdmin):
 
 @admin.register(Capital)
 class CapitalAdmin(InUseReadOnly, admin.ModelAdmin):
-    list_display = ["name_sv", "key", "framework", "order"]
+    list_display = ["name", "key", "framework", "order"]
     list_filter = ["framework"]
     inlines = [StatementInline]
 

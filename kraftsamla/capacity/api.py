@@ -16,15 +16,21 @@ from rest_framework.views import APIView
 from kraftsamla.capacity import selectors, services
 from kraftsamla.capacity.models import Assessment, Capital, Framework, Statement
 from kraftsamla.core.access import PUBLIC
+from kraftsamla.core.api import TranslatedTextField
 
 
 class StatementSerializer(serializers.ModelSerializer):
+    text = TranslatedTextField()
+
     class Meta:
         model = Statement
-        fields = ["id", "key", "order", "text_sv", "text_en", "levels"]
+        fields = ["id", "key", "order", "text", "levels"]
 
 
 class CapitalSerializer(serializers.ModelSerializer):
+    name = TranslatedTextField()
+    definition = TranslatedTextField()
+    question = TranslatedTextField()
     statements = StatementSerializer(many=True, read_only=True)
 
     class Meta:
@@ -32,27 +38,24 @@ class CapitalSerializer(serializers.ModelSerializer):
         fields = [
             "key",
             "order",
-            "name_sv",
-            "name_en",
-            "definition_sv",
-            "definition_en",
-            "question_sv",
-            "question_en",
+            "name",
+            "definition",
+            "question",
             "statements",
         ]
 
 
 class FrameworkSerializer(serializers.ModelSerializer):
+    title = TranslatedTextField()
+    overall = TranslatedTextField()
     capitals = CapitalSerializer(many=True, read_only=True)
 
     class Meta:
         model = Framework
         fields = [
             "version",
-            "title_sv",
-            "title_en",
-            "overall_sv",
-            "overall_en",
+            "title",
+            "overall",
             "source",
             "building_steps",
             "scale",
@@ -63,9 +66,11 @@ class FrameworkSerializer(serializers.ModelSerializer):
 
 
 class FrameworkSummarySerializer(serializers.ModelSerializer):
+    title = TranslatedTextField()
+
     class Meta:
         model = Framework
-        fields = ["version", "title_sv", "title_en", "is_current", "created_at"]
+        fields = ["version", "title", "is_current", "created_at"]
 
 
 class CapitalResultSerializer(serializers.Serializer):

@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kraftsamla.core.i18n import Bilingual
 from kraftsamla.core.models import SharingLevel
+from kraftsamla.core.translation import TranslatedField, TranslatedText, translated
 
 SCALE_MIN, SCALE_MAX = 0, 4
 
@@ -42,14 +42,12 @@ class RoleGroup(models.TextChoices):
     OPERATIONAL = "operational_staff", _("Operational staff")
 
 
-class Framework(Bilingual, models.Model):
+class Framework(models.Model):
     """One version of the transition-capacity framework."""
 
     version = models.CharField(_("version"), max_length=20, unique=True)
-    title_sv = models.CharField(_("title (Swedish)"), max_length=200)
-    title_en = models.CharField(_("title (English)"), max_length=200)
-    overall_sv = models.TextField(_("about transition capacity (Swedish)"))
-    overall_en = models.TextField(_("about transition capacity (English)"))
+    title = TranslatedField(_("title"), max_length=200)
+    overall = TranslatedField(_("about transition capacity"))
     source = models.CharField(_("source"), max_length=300)
     building_steps = models.JSONField(
         _("building order"),
@@ -58,8 +56,7 @@ class Framework(Bilingual, models.Model):
             '[["political"], ["financial"], ["relational", "human"], …].'
         ),
     )
-    building_order_sv = models.TextField(_("why this order (Swedish)"), blank=True)
-    building_order_en = models.TextField(_("why this order (English)"), blank=True)
+    building_order = TranslatedField(_("why this order"), blank=True, default=dict)
     scale = models.JSONField(_("scale"), help_text=_("Labels and descriptions of levels 0–4."))
     collaboration_forms = models.JSONField(_("collaboration forms"), default=list)
     is_current = models.BooleanField(
@@ -78,7 +75,7 @@ class Framework(Bilingual, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title_sv} ({self.version})"
+        return f"{self.title.sv} ({self.version})"
 
     def step_of(self, capital_key: str) -> int:
         """Return the 0-based building step of a capital (last step if not listed)."""
@@ -88,18 +85,15 @@ class Framework(Bilingual, models.Model):
         return len(self.building_steps or [])
 
 
-class Capital(Bilingual, models.Model):
+class Capital(models.Model):
     framework = models.ForeignKey(
         Framework, verbose_name=_("framework"), on_delete=models.CASCADE, related_name="capitals"
     )
     key = models.CharField(_("capital"), max_length=20, choices=CapitalKey.choices)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    name_sv = models.CharField(_("name (Swedish)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100)
-    definition_sv = models.TextField(_("definition (Swedish)"))
-    definition_en = models.TextField(_("definition (English)"))
-    question_sv = models.TextField(_("guiding question (Swedish)"))
-    question_en = models.TextField(_("guiding question (English)"))
+    name = TranslatedField(_("name"), max_length=100)
+    definition = TranslatedField(_("definition"))
+    question = TranslatedField(_("guiding question"))
 
     class Meta:
         ordering = ["framework", "order"]
@@ -110,10 +104,10 @@ class Capital(Bilingual, models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name_sv
+        return self.name.sv
 
 
-class Statement(Bilingual, models.Model):
+class Statement(models.Model):
     capital = models.ForeignKey(
         Capital, verbose_name=_("capital"), on_delete=models.CASCADE, related_name="statements"
     )
@@ -126,8 +120,7 @@ class Statement(Bilingual, models.Model):
         ),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    text_sv = models.TextField(_("statement (Swedish)"))
-    text_en = models.TextField(_("statement (English)"))
+    text = TranslatedField(_("statement"))
     levels = models.JSONField(
         _("level descriptors"), help_text=_('{"0": {"sv": "…", "en": "…"}, …, "4": {…}}')
     )
@@ -142,6 +135,14 @@ class Statement(Bilingual, models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    @property
+    def level_descriptors(self) -> list[tuple[str, TranslatedText]]:
+        """The descriptor of each level 0–4, in order."""
+        return [
+            (str(level), translated((self.levels or {}).get(str(level))))
+            for level in range(SCALE_MIN, SCALE_MAX + 1)
+        ]
 
 
 class Purpose(models.TextChoices):

@@ -553,14 +553,11 @@ def framework_import(*, actor, data: dict, make_current: bool = True) -> Framewo
         steps = data.get("building_steps") or [[k] for k in data["building_order"]]
         framework = Framework.objects.create(
             version=data["version"],
-            title_sv=data["title"]["sv"],
-            title_en=data["title"]["en"],
-            overall_sv=data["overall"]["sv"],
-            overall_en=data["overall"]["en"],
+            title=data["title"],
+            overall=data["overall"],
             source=data["source"],
             building_steps=steps,
-            building_order_sv=data.get("building_order_explanation", {}).get("sv", ""),
-            building_order_en=data.get("building_order_explanation", {}).get("en", ""),
+            building_order=data.get("building_order_explanation", {}),
             scale=data["scale"],
             collaboration_forms=data.get("collaboration_forms", []),
             is_current=make_current,
@@ -570,12 +567,9 @@ def framework_import(*, actor, data: dict, make_current: bool = True) -> Framewo
                 framework=framework,
                 key=c["key"],
                 order=c_index,
-                name_sv=c["name"]["sv"],
-                name_en=c["name"]["en"],
-                definition_sv=c["definition"]["sv"],
-                definition_en=c["definition"]["en"],
-                question_sv=c["guiding_question"]["sv"],
-                question_en=c["guiding_question"]["en"],
+                name=c["name"],
+                definition=c["definition"],
+                question=c["guiding_question"],
             )
             Statement.objects.bulk_create(
                 [
@@ -583,8 +577,7 @@ def framework_import(*, actor, data: dict, make_current: bool = True) -> Framewo
                         capital=capital,
                         key=s["key"],
                         order=s_index,
-                        text_sv=s["text"]["sv"],
-                        text_en=s["text"]["en"],
+                        text=s["text"],
                         levels=s["levels"],
                     )
                     for s_index, s in enumerate(c["statements"])
@@ -607,14 +600,11 @@ def framework_new_version(*, actor, source: Framework, version: str) -> Framewor
     )
     new = Framework.objects.create(
         version=version,
-        title_sv=source.title_sv,
-        title_en=source.title_en,
-        overall_sv=source.overall_sv,
-        overall_en=source.overall_en,
+        title=source.title,
+        overall=source.overall,
         source=source.source,
         building_steps=source.building_steps,
-        building_order_sv=source.building_order_sv,
-        building_order_en=source.building_order_en,
+        building_order=source.building_order,
         scale=source.scale,
         collaboration_forms=source.collaboration_forms,
         is_current=False,

@@ -41,7 +41,7 @@ from kraftsamla.core import access, charts
 from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.exports import export_response
 from kraftsamla.core.forms import form_status, submit_form
-from kraftsamla.core.i18n import tr_dict
+from kraftsamla.core.translation import translated
 from kraftsamla.organisations.models import Organisation
 
 
@@ -72,7 +72,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def _building_steps(framework, capitals):
     if framework is None:
         return []
-    names = {c.key: c.t.name for c in capitals}
+    names = {c.key: c.name for c in capitals}
     return [[names.get(k, k) for k in step] for step in framework.building_steps]
 
 
@@ -89,11 +89,11 @@ def framework_detail(request: HttpRequest) -> HttpResponse:
             "framework": framework,
             "capitals": capitals,
             "scale": [
-                (s["score"], tr_dict(s["label"]), tr_dict(s.get("description")))
+                (s["score"], translated(s["label"]), translated(s.get("description")))
                 for s in framework.scale
             ],
             "forms": [
-                (f["key"], tr_dict(f["name"]), tr_dict(f.get("description")))
+                (f["key"], translated(f["name"]), translated(f.get("description")))
                 for f in framework.collaboration_forms
             ],
             "building_steps": _building_steps(framework, capitals),
@@ -320,7 +320,7 @@ def answer_capital(request: HttpRequest, pk: int, capital_key: str) -> HttpRespo
                 collaboration_form=data["collaboration_form"],
             ),
             redirect_to=page_after_saving,
-            message=_("Your answers for %(capital)s were saved.") % {"capital": capital.t.name},
+            message=_("Your answers for %(capital)s were saved.") % {"capital": capital.name},
         )
         if response is not None:
             return response
@@ -366,7 +366,7 @@ def _answer_context(
             {
                 "statement": statement,
                 "levels": [
-                    (str(level), tr_dict(statement.levels.get(str(level))))
+                    (str(level), translated(statement.levels.get(str(level))))
                     for level in range(SCALE_MIN, SCALE_MAX + 1)
                 ],
                 "current": values.get(score_name, ""),
@@ -453,7 +453,7 @@ def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
 def _results_context(request: HttpRequest, assessment: Assessment) -> dict:
     capitals = selectors.framework_with_content(assessment.framework)
     results = selectors.assessment_capital_results(assessment)
-    names = {c.key: c.t.name for c in capitals}
+    names = {c.key: c.name for c in capitals}
     previous = selectors.assessment_previous(assessment, request)
     groups = selectors.peer_groups(assessment.organisation)
     chosen_key = request.GET.get("peers") or (groups[0].key if groups else "")
@@ -508,7 +508,7 @@ def _profile_rows(
         rows.append(
             {
                 "key": capital.key,
-                "name": capital.t.name,
+                "name": capital.name,
                 "score": result.score,
                 "share": result.share_answered,
                 "answered": result.answered,

@@ -11,8 +11,11 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from kraftsamla.core.translation import translated
 
 
 class InvalidFilter(exceptions.ValidationError):
@@ -57,3 +60,22 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "Text in Swedish (sv) and English (en); English may be empty.",
+        "properties": {"sv": {"type": "string"}, "en": {"type": "string"}},
+        "required": ["sv", "en"],
+    }
+)
+class TranslatedTextField(serializers.Field):
+    """A TranslatedField's content as {"sv": "...", "en": "..."} (read-only)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> dict[str, str]:
+        return translated(value).as_dict()

@@ -10,6 +10,7 @@ from django.db import models
 from django.forms.models import model_to_dict
 
 from kraftsamla.core.models import AuditAction, AuditEvent
+from kraftsamla.core.translation import TranslatedText
 
 
 def _jsonable(value: Any) -> Any:
@@ -19,6 +20,8 @@ def _jsonable(value: Any) -> Any:
         return str(value)
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, TranslatedText):
+        return value.as_dict()
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value

@@ -7,7 +7,7 @@ from kraftsamla.support.models import DigestSubscription, Enrolment, Need, Offer
 class OfferAdmin(admin.ModelAdmin):
     list_display = ["title", "provider", "collaboration_form", "status", "seats", "is_demo"]
     list_filter = ["status", "collaboration_form", "format", "is_demo"]
-    search_fields = ["title"]
+    search_fields = ["title__sv", "title__en"]
     raw_id_fields = ["provider", "created_by"]
     filter_horizontal = ["open_to"]
 

@@ -1,6 +1,7 @@
 """API endpoints for regional support: the pages' policies, selectors and filter form."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework import permissions as drf_permissions
@@ -14,9 +15,13 @@ from kraftsamla.support import selectors
 from kraftsamla.support.forms import GridFilterForm
 from kraftsamla.support.models import Need, Offer, TargetGroup
 
+IN_REQUEST_LANGUAGE = gettext_lazy("In the request's language; Swedish if not translated.")
+
 
 class OfferSerializer(serializers.ModelSerializer):
     provider = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    title = serializers.CharField(read_only=True, help_text=IN_REQUEST_LANGUAGE)
+    description = serializers.CharField(read_only=True, help_text=IN_REQUEST_LANGUAGE)
     enrolled = serializers.IntegerField(read_only=True)
     waiting = serializers.IntegerField(read_only=True)
     avg_rating = serializers.FloatField(read_only=True, allow_null=True)

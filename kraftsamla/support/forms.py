@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from kraftsamla.accounts.models import User
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core.models import SharingLevel
+from kraftsamla.core.translation import TranslatedFormField
 from kraftsamla.support import selectors
 from kraftsamla.support.models import OfferFormat, OfferStatus, Priority, TargetGroup
 
@@ -15,8 +16,9 @@ GIVE_RATING = _("Give a rating from 1 to 5.")
 
 
 class OfferForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
+    # The Swedish text is required, the English one optional (see core/translation.py).
+    title = TranslatedFormField(label=_("Title"), max_length=200)
+    description = TranslatedFormField(label=_("Description"))
     capitals = forms.MultipleChoiceField(
         label=_("Capitals it strengthens"),
         choices=CapitalKey.choices,

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core.models import SharingLevel
+from kraftsamla.core.translation import TranslatedField
 
 
 class TargetGroup(models.TextChoices):
@@ -60,8 +61,10 @@ class Offer(models.Model):
         on_delete=models.CASCADE,
         related_name="support_offers",
     )
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"))
+    # Typed-in offers hold the text the provider wrote in the Swedish slot (English optional);
+    # offers from the starter catalogue hold both languages.
+    title = TranslatedField(_("title"), max_length=200)
+    description = TranslatedField(_("description"))
     capitals = models.JSONField(_("capitals it strengthens"), default=list)
     collaboration_form = models.CharField(
         _("collaboration form"), max_length=20, choices=CollaborationForm.choices
@@ -104,7 +107,7 @@ class Offer(models.Model):
     is_demo = models.BooleanField(_("demo data"), default=False)
 
     class Meta:
-        ordering = ["title"]
+        ordering = ["title__sv"]
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         constraints = [
@@ -124,7 +127,7 @@ class Offer(models.Model):
         indexes = [models.Index(fields=["provider", "status"])]
 
     def __str__(self) -> str:
-        return self.title
+        return str(self.title)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

@@ -68,7 +68,7 @@ def offers_of(provider: Organisation) -> QuerySet[Offer]:
             waiting=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITING)),
             avg_rating=Avg("enrolments__rating__score"),
         )
-        .order_by("status", "title")
+        .order_by("status", "title__sv")
     )
 
 
@@ -701,7 +701,7 @@ def digest_content(*, user, organisation: Organisation, since: datetime.datetime
         )
         .filter(Q(open_to_all_members=True) | Q(open_to=organisation))
         .distinct()
-        .order_by("title")
+        .order_by("title__sv")
     )
     relevant = [o for o in offers if not focus or focus & set(o.capitals)]
     return {"offers": relevant, "weak": sorted(weak), "needs": sorted(needs)}

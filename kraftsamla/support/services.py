@@ -129,9 +129,10 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> list[dict]:
 
 @transaction.atomic
 def starter_catalogue_import(
-    *, actor, provider: Organisation, language: str = "sv", path: Path = CATALOGUE_FILE
+    *, actor, provider: Organisation, path: Path = CATALOGUE_FILE
 ) -> tuple[int, int]:
-    """Import the starter catalogue as planned offers; skip those already imported.
+    """Import the starter catalogue as planned offers (texts in Swedish and English);
+    skip those already imported.
 
     Returns (created, already there). Running it twice creates nothing the second time.
     """
@@ -154,8 +155,8 @@ def starter_catalogue_import(
             continue
         offer = Offer(
             provider=provider,
-            title=item["title"].get(language) or item["title"]["sv"],
-            description=item["description"].get(language) or item["description"]["sv"],
+            title=item["title"],
+            description=item["description"],
             capitals=[c for c in item["capitals"] if c in CapitalKey.values],
             collaboration_form=item["collaboration_form"],
             target_groups=[

@@ -117,9 +117,7 @@ def offer_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def import_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
     body = selectors.coordinating_body_get(slug)
-    created, existing = services.starter_catalogue_import(
-        actor=request.user, provider=body, language=request.LANGUAGE_CODE
-    )
+    created, existing = services.starter_catalogue_import(actor=request.user, provider=body)
     messages.success(
         request,
         _(
