@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kraftsamla.accounts.models import Invitation
 from kraftsamla.capacity import scoring, selectors, services
 from kraftsamla.capacity.forms import (
     AgreedScoreForm,
@@ -232,7 +233,9 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "respondents": selectors.respondents(assessment) if can_manage else [],
             "respondent_form": respondent_form,
             "invite_form": invite_form,
-            "pending_invitations": assessment.invitations.filter(accepted_at__isnull=True)
+            "pending_invitations": Invitation.objects.filter(
+                respondent_invitation__assessment=assessment, accepted_at__isnull=True
+            )
             if can_manage
             else [],
             "sharing_form": SharingForm(initial={"sharing_level": assessment.sharing_level}),

@@ -13,7 +13,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("konto/", include("kraftsamla.accounts.urls")),
+    path("", include("kraftsamla.accounts.urls")),
     path("organisationer/", include("kraftsamla.organisations.urls")),
     path("kapacitet/", include("kraftsamla.capacity.urls")),
     path("stod/", include("kraftsamla.support.urls")),

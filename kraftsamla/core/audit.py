@@ -27,7 +27,7 @@ def _jsonable(value: Any) -> Any:
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """Return a JSON-ready dict of the model's field values (secrets never included)."""
     data = model_to_dict(obj, fields=fields)
-    for secret in ("password", "token_hash"):
+    for secret in ("password", "token_hash", "key_hash"):
         data.pop(secret, None)
     return {k: _jsonable(v) for k, v in data.items()}
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from kraftsamla.core.access import SYSTEM
 from kraftsamla.core.audit import audit_record
 from kraftsamla.core.models import AuditAction
 from kraftsamla.organisations.models import (
@@ -458,8 +459,11 @@ def _latest_checksum(dataset: str) -> str | None:
 
 
 @transaction.atomic
-def reference_data_load(*, actor=None, directory: Path = DATA_DIR) -> LoadSummary:
-    """Load or refresh all reference data from `directory`; all or nothing."""
+def reference_data_load(*, actor=SYSTEM, directory: Path = DATA_DIR) -> LoadSummary:
+    """Load or refresh all reference data from `directory`; all or nothing.
+
+    `actor` is the person who asked for the load, or SYSTEM (commands, tests).
+    """
     data = parse_reference_files(directory)
     summary = LoadSummary()
     taken = set(Organisation.objects.values_list("slug", flat=True))

@@ -24,7 +24,7 @@ from kraftsamla.support.models import (
 
 
 @transaction.atomic
-def support_demo_load() -> dict[str, int]:
+def load_demo() -> dict[str, int]:
     """Create or refresh the demo offers, needs, enrolments and ratings."""
     gr = Organisation.objects.get(slug="goteborgsregionen")
     staff = User.objects.get(email="personal@demo.kraftsamla.se")
