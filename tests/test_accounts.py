@@ -751,3 +751,46 @@ def test_a_password_change_revokes_the_api_token(client, user):
     assert response.status_code == 302
     assert not ApiToken.objects.filter(user=user).exists()
     assert Client().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {raw}").status_code == 401
+
+
+# --- The Django admin: no unaudited second write path -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/accounts/organisationrole/",
+        "/admin/accounts/invitation/",
+        "/admin/organisations/membership/",
+        "/admin/organisations/climateprofile/",
+        "/admin/organisations/organisation/",
+    ],
+)
+def test_audited_models_are_read_only_in_the_admin(client, make_user, url):
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    assert client.get(url).status_code == 200
+    assert client.get(url + "add/").status_code == 403
+
+
+def test_user_changes_in_the_admin_are_audited(client, make_user):
+    admin_user = make_user(is_staff=True, is_superuser=True)
+    target = make_user(full_name="Före")
+    client.force_login(admin_user)
+    response = client.post(
+        f"/admin/accounts/user/{target.pk}/change/",
+        {
+            "email": target.email,
+            "full_name": "Efter",
+            "language": "sv",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    target.refresh_from_db()
+    assert target.full_name == "Efter"
+    event = AuditEvent.objects.filter(object_type="accounts.user", actor=admin_user).get()
+    assert event.action == AuditAction.UPDATE
+    assert event.after["full_name"] == "Efter"
+    assert "password" not in event.after

@@ -414,3 +414,149 @@ def test_climate_profile_for_respects_sharing(coordinator, anonymous, molndal, a
     assert selectors.climate_profile_for(coordinator, ale) is None
     assert selectors.climate_profile_for(anonymous, molndal) is None
     assert selectors.climate_profile_for(anonymous, org("kungsbacka")) is not None
+
+
+# --- organisations.membership, accounts.account, accounts.apitoken.revoke, accounts.user ----
+
+
+def test_a_bodys_editors_create_memberships_its_viewers_do_not(make_user, gr, molndal):
+    assert allows(make_user(gr, Role.EDITOR), "organisations.membership.create", gr)
+    assert not allows(make_user(gr, Role.VIEWER), "organisations.membership.create", gr)
+    assert not allows(make_user(molndal, Role.ADMIN), "organisations.membership.create", gr)
+
+
+def test_memberships_are_public_facts(anonymous, gr):
+    assert allows(anonymous, "organisations.membership.view", gr)
+
+
+def test_only_logged_in_people_have_an_account_page(make_user, anonymous):
+    for action in ("view", "change"):
+        assert allows(make_user(), f"accounts.account.{action}")
+        assert not allows(anonymous, f"accounts.account.{action}")
+
+
+def test_a_token_is_revoked_by_its_owner_or_staff(make_user, staff):
+    from kraftsamla.accounts.models import ApiToken
+
+    owner = make_user()
+    token = ApiToken(user=owner, key_hash="x", prefix="x")
+    assert allows(owner, "accounts.apitoken.revoke", token)
+    assert allows(staff, "accounts.apitoken.revoke", token)
+    assert not allows(make_user(), "accounts.apitoken.revoke", token)
+
+
+def test_only_staff_edit_accounts_in_the_admin(make_user, staff):
+    user = make_user()
+    assert allows(staff, "accounts.user.change_in_admin", user)
+    assert not allows(make_user(is_superuser=True), "accounts.user.change_in_admin", user)
+
+
+# --- kraftsamla/core/access.py itself -------------------------------------------------------
+
+
+CONDITIONS = {
+    "is_staff": access.IsStaff(),
+    "has_any_role": access.HasRole("organisation"),
+    "has_edit_role": access.HasRole("organisation", {Role.ADMIN, Role.EDITOR}),
+    "shared_with": access.SharedWith("organisation"),
+    "is_public": access.FieldIs("sharing_level", PUBLIC),
+    "owned_and_shared": access.owned_and_shared("organisation"),
+    "staff_or_viewer_role": access.IsStaff() | access.HasRole("organisation", {Role.VIEWER}),
+    "role_and_region": access.HasRole("organisation") & access.FieldIs("sharing_level", REGION),
+    "always": access.Always(),
+    "logged_in": access.LoggedIn(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONDITIONS))
+def test_each_conditions_check_and_filter_agree(
+    name, profiles, make_user, staff, anonymous, coordinator, linkoping, ale
+):
+    condition = CONDITIONS[name]
+    users = [
+        anonymous,
+        staff,
+        coordinator,
+        make_user(),
+        make_user(ale, Role.EDITOR),
+        make_user(linkoping, Role.VIEWER),
+        make_user(org("viable-cities-klimatneutrala-stader-2030"), Role.VIEWER),
+        make_user(is_staff=True, is_active=False),
+    ]
+    everything = list(ClimateProfile.objects.all())
+    for user in users:
+        who = access.access_of(user)
+        checked = {p.pk for p in everything if condition.check(who, p)}
+        filtered = set(ClimateProfile.objects.filter(condition.q(who)).values_list("pk", flat=True))
+        assert checked == filtered, (name, user)
+
+
+def test_a_test_condition_refuses_to_filter(staff):
+    rule = access.Test(lambda who, obj: True, "anything")
+    assert rule.check(access.access_of(staff), None)
+    with pytest.raises(Exception, match="cannot filter"):
+        rule.q(access.access_of(staff))
+
+
+def test_get_visible_answers_404_for_hidden_and_missing_objects(coordinator, ale, molndal):
+    from django.http import Http404
+
+    rule = "organisations.climateprofile.view"
+    profiles = ClimateProfile.objects.all()
+    profile(ale, PRIVATE)
+    assert access.get_visible(coordinator, rule, profiles, organisation=molndal).organisation == (
+        molndal
+    )
+    with pytest.raises(Http404):
+        access.get_visible(coordinator, rule, profiles, organisation=ale)
+    with pytest.raises(Http404):
+        access.get_visible(coordinator, rule, profiles, pk=-1)
+
+
+def test_require_raises_permission_denied(make_user, molndal):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        access.require(make_user(), "organisations.organisation.change", molndal)
+
+
+def test_access_of_a_request_is_reused_and_rebuilt_when_the_user_changes(rf, make_user, molndal):
+    first, second = make_user(molndal, Role.VIEWER), make_user()
+    request = rf.get("/")
+    request.user = first
+    built = access.access_of(request)
+    assert request.access is built
+    assert access.access_of(request) is built
+    assert built.role_in(molndal) == Role.VIEWER
+    request.user = second
+    rebuilt = access.access_of(request)
+    assert rebuilt is not built and rebuilt.user is second
+    assert rebuilt.role_in(molndal) is None
+    assert request.access is rebuilt
+
+
+def test_the_system_actor_is_allowed_everything_and_scopes_nothing_away(molndal):
+    assert allows(access.SYSTEM, "organisations.organisation.change", molndal)
+    assert allows(access.SYSTEM, "accounts.people.manage", molndal)
+    assert access.access_of(access.SYSTEM).is_staff
+    everything = ClimateProfile.objects.all()
+    assert access.scope(access.SYSTEM, "organisations.climateprofile.view", everything).count() == (
+        everything.count()
+    )
+
+
+def test_an_unknown_rule_is_an_error(staff):
+    with pytest.raises(Exception, match="no rule|No policy"):
+        access.allows(staff, "organisations.organisation.fly")
+    with pytest.raises(Exception, match="No policy"):
+        access.allows(staff, "nowhere.thing.view")
+
+
+def test_checks_declares_the_rules_on_the_view():
+    @access.checks("organisations.organisation.view")
+    def view(request):
+        return None
+
+    assert view.access_rules == ("organisations.organisation.view",)
+    with pytest.raises(Exception, match="at least one"):
+        access.checks()
