@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from kraftsamla.accounts.models import OrganisationRole, Role, User
+from kraftsamla.core import access
 from kraftsamla.core.demo import demo_data_load
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.organisations.reference import reference_data_load
@@ -44,7 +45,11 @@ def _settings_for_tests(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     cache.clear()
+    # No Access built in one test (e.g. by access_of(request) outside the middleware)
+    # may answer for a user with the same primary key in the next.
+    reset = access._current.set(None)
     yield
+    access._current.reset(reset)
     cache.clear()
 
 

@@ -43,7 +43,12 @@ def audit_record(
     object_type: str | None = None,
     object_repr: str | None = None,
 ) -> AuditEvent:
-    """Store one audit event. Call inside the same transaction as the write."""
+    """Store one audit event. Call inside the same transaction as the write.
+
+    `actor` is the person, or `kraftsamla.core.access.SYSTEM` for loaders and commands
+    (stored as "system"). `None` is still accepted only because capacity's
+    `framework_import` passes it; refuse `None` here once that passes SYSTEM.
+    """
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEvent.objects.create(
         actor=actor if is_user else None,

@@ -206,18 +206,18 @@ def _municipality(short_name: str) -> Organisation:
     return Organisation.objects.get(kind=OrganisationKind.MUNICIPALITY, short_name=short_name)
 
 
-@transaction.atomic
-def load_demo() -> str:
-    """Create or refresh the demo bodies, links, partners and profiles; return a summary."""
-    if not Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).exists():
-        raise RuntimeError("Load the reference data first (manage.py load_reference_data).")
+def _bodies() -> dict[str, Organisation]:
     bodies = {}
     for spec in BODIES:
         org, _ = Organisation.objects.update_or_create(
             slug=spec["slug"], defaults={**spec, "is_demo": True}
         )
         bodies[spec["slug"]] = org
-    gr, vc = bodies["goteborgsregionen"], bodies["viable-cities-klimatneutrala-stader-2030"]
+    return bodies
+
+
+def _links(gr: Organisation, vc: Organisation) -> None:
+    """Göteborgsregionen's members, Viable Cities' participants and one twin-city link."""
     for name in GR_MEMBERS:
         Membership.objects.get_or_create(
             member=_municipality(name),
@@ -245,6 +245,9 @@ def load_demo() -> str:
             "note": "Viable Cities, utlysning våg 3",
         },
     )
+
+
+def _partners(gr: Organisation, vc: Organisation) -> None:
     for slug, name, kind in PARTNERS:
         partner, _ = Organisation.objects.update_or_create(
             slug=slug,
@@ -263,6 +266,9 @@ def load_demo() -> str:
             start_date=None,
             defaults={"is_demo": True},
         )
+
+
+def _profiles() -> None:
     for slug, level, contact, fte, year, summary in PROFILES:
         ClimateProfile.objects.update_or_create(
             organisation=Organisation.objects.get(slug=slug),
@@ -275,6 +281,18 @@ def load_demo() -> str:
                 "is_demo": True,
             },
         )
+
+
+@transaction.atomic
+def load_demo() -> str:
+    """Create or refresh the demo bodies, links, partners and profiles; return a summary."""
+    if not Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).exists():
+        raise RuntimeError("Load the reference data first (manage.py load_reference_data).")
+    bodies = _bodies()
+    gr, vc = bodies["goteborgsregionen"], bodies["viable-cities-klimatneutrala-stader-2030"]
+    _links(gr, vc)
+    _partners(gr, vc)
+    _profiles()
     return (
         f"{len(BODIES)} bodies, {len(PARTNERS)} partners and {len(PROFILES)} climate profiles "
         "(invented, marked as demo)."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from kraftsamla.core import access
@@ -271,9 +271,3 @@ def platform_stats() -> dict[str, int]:
 
 def audit_events_for(organisation: Organisation) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(organisation=organisation).select_related("actor")
-
-
-def organisations_with_prefetched_memberships(qs: QuerySet[Organisation]) -> QuerySet[Organisation]:
-    return qs.prefetch_related(
-        Prefetch("memberships", queryset=Membership.objects.select_related("body"))
-    )
