@@ -184,6 +184,18 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Set a new password from the e-mailed link; the API token stops working too."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.api_token_revoke(actor=self.user, user=self.user)
+        return response
+
+
 def _for_logged_in(view):
     """Wrap one of Django's views for a logged-in person's own account."""
 
@@ -211,12 +223,7 @@ password_reset = checks(PUBLIC)(
 password_reset_done = checks(PUBLIC)(
     auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
 )
-password_reset_confirm = checks(PUBLIC)(
-    auth_views.PasswordResetConfirmView.as_view(
-        template_name="accounts/password_reset_confirm.html",
-        success_url=reverse_lazy("accounts:password_reset_complete"),
-    )
-)
+password_reset_confirm = checks(PUBLIC)(PasswordResetConfirmView.as_view())
 password_reset_complete = checks(PUBLIC)(
     auth_views.PasswordResetCompleteView.as_view(
         template_name="accounts/password_reset_complete.html"
