@@ -514,7 +514,10 @@ def checks(*rules: str):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             response = view(request, *args, **kwargs)
-            _assert_asked(request, rules, view)
+            # Only a successful answer must have asked: a log-in redirect or an error did not
+            # show anything.
+            if getattr(response, "status_code", 200) < 300:
+                _assert_asked(request, rules, view)
             return response
 
         wrapper.access_rules = rules
