@@ -360,7 +360,7 @@ def run(args: argparse.Namespace, described: str) -> None:
     from kraftsamla.accounts.models import User
     from kraftsamla.capacity import selectors
     from kraftsamla.capacity.models import Assessment
-    from kraftsamla.organisations.demo import demo_data_load
+    from kraftsamla.core.demo import demo_data_load
     from kraftsamla.organisations.models import Organisation
     from kraftsamla.organisations.reference import reference_data_load
 
@@ -372,7 +372,7 @@ def run(args: argparse.Namespace, described: str) -> None:
     with timed("Framework loaded in"):
         call_command("load_framework", verbosity=0)
     with timed("Demo data (organisations) loaded in"):
-        demo_data_load()
+        demo_data_load(skip=("capacity", "support"))
     body, coordinator = create_bench_body_and_coordinator()
 
     start = time.perf_counter()

@@ -379,7 +379,7 @@ def run(args: argparse.Namespace, described: str) -> None:
     from django.test.utils import override_settings
 
     from kraftsamla.accounts.models import User
-    from kraftsamla.organisations.demo import demo_data_load
+    from kraftsamla.core.demo import demo_data_load
     from kraftsamla.organisations.models import (
         Boundary,
         DataRelease,
@@ -398,7 +398,7 @@ def run(args: argparse.Namespace, described: str) -> None:
     summary = reference_data_load()
     print(f"Reference data loaded in {time.perf_counter() - start:.2f} s: {summary}")
     with timed("Demo data loaded in"):
-        demo_data_load()
+        demo_data_load(skip=("capacity", "support"))
     kinds = dict(Organisation.objects.values_list("kind").annotate(n=Count("id")))
     print(
         "Rows: "

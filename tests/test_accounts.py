@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 
 import pytest
@@ -11,10 +12,10 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from kraftsamla.accounts import services, throttle
-from kraftsamla.accounts.models import Invitation, OrganisationRole, Role, User
+from kraftsamla.accounts.models import ApiToken, Invitation, OrganisationRole, Role, User
+from kraftsamla.accounts.services import api_token_rotate
 from kraftsamla.core.models import AuditAction, AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -684,6 +685,11 @@ def test_account_page_shows_the_roles(client, make_user, molndal):
     assert molndal.get_absolute_url() in html
 
 
+def shown_token(html: str) -> str:
+    """Return the token shown on the account page."""
+    return html.split('<code class="token">', 1)[1].split("</code>", 1)[0]
+
+
 def test_account_page_creates_and_replaces_the_api_token(client, user):
     client.force_login(user)
     assert client.get(ACCOUNT).context["token"] is None
@@ -691,15 +697,15 @@ def test_account_page_creates_and_replaces_the_api_token(client, user):
     response = client.post(API_TOKEN)
     assert response.status_code == 302
     assert response["Location"] == ACCOUNT
-    first = Token.objects.get(user=user).key
-    assert first in client.get(ACCOUNT).content.decode()
+    first = shown_token(client.get(ACCOUNT).content.decode())
+    assert len(first) > 30
     api = Client()
     assert api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {first}").status_code == 200
 
     client.post(API_TOKEN)
-    second = Token.objects.get(user=user).key
+    second = shown_token(client.get(ACCOUNT).content.decode())
     assert second != first
-    assert Token.objects.filter(user=user).count() == 1
+    assert ApiToken.objects.filter(user=user).count() == 1
     assert api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {first}").status_code == 401
     response = api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {second}")
     assert response.status_code == 200
@@ -711,4 +717,80 @@ def test_api_token_only_by_post_and_only_logged_in(client, user):
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
     client.force_login(user)
     assert client.get(API_TOKEN).status_code == 405
-    assert not Token.objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user).exists()
+
+
+def test_the_token_is_shown_once_then_only_its_prefix_and_date(client, user):
+    client.force_login(user)
+    client.post(API_TOKEN)
+    raw = shown_token(client.get(ACCOUNT).content.decode())
+    again = client.get(ACCOUNT).content.decode()
+    assert raw not in again
+    assert f"{raw[:6]}…" in again
+
+
+def test_only_a_hash_of_the_token_is_stored_and_the_rotation_is_audited(user):
+    raw = api_token_rotate(actor=user)
+    stored = ApiToken.objects.get(user=user)
+    assert stored.key_hash == hashlib.sha256(raw.encode()).hexdigest()
+    assert raw not in {stored.key_hash, stored.prefix}
+    event = AuditEvent.objects.filter(actor=user, object_type="accounts.apitoken").get()
+    assert event.action == AuditAction.CREATE
+    assert raw not in str(event.after)
+    api_token_rotate(actor=user)
+    assert AuditEvent.objects.filter(object_type="accounts.apitoken").count() == 2
+
+
+def test_a_password_change_revokes_the_api_token(client, user):
+    raw = api_token_rotate(actor=user)
+    client.force_login(user)
+    response = client.post(
+        PASSWORD_CHANGE,
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert not ApiToken.objects.filter(user=user).exists()
+    assert Client().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {raw}").status_code == 401
+
+
+# --- The Django admin: no unaudited second write path -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/accounts/organisationrole/",
+        "/admin/accounts/invitation/",
+        "/admin/organisations/membership/",
+        "/admin/organisations/climateprofile/",
+        "/admin/organisations/organisation/",
+    ],
+)
+def test_audited_models_are_read_only_in_the_admin(client, make_user, url):
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    assert client.get(url).status_code == 200
+    assert client.get(url + "add/").status_code == 403
+
+
+def test_user_changes_in_the_admin_are_audited(client, make_user):
+    admin_user = make_user(is_staff=True, is_superuser=True)
+    target = make_user(full_name="Före")
+    client.force_login(admin_user)
+    response = client.post(
+        f"/admin/accounts/user/{target.pk}/change/",
+        {
+            "email": target.email,
+            "full_name": "Efter",
+            "language": "sv",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    target.refresh_from_db()
+    assert target.full_name == "Efter"
+    event = AuditEvent.objects.filter(object_type="accounts.user", actor=admin_user).get()
+    assert event.action == AuditAction.UPDATE
+    assert event.after["full_name"] == "Efter"
+    assert "password" not in event.after

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from kraftsamla.accounts.models import Role, User
+from kraftsamla.accounts.services import api_token_rotate
 from kraftsamla.organisations.models import Membership, Organisation, OrganisationKind
 
 pytestmark = pytest.mark.django_db
@@ -20,8 +20,7 @@ def detail_url(slug: str) -> str:
 
 
 def token_client(user: User) -> Client:
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {api_token_rotate(actor=user)}")
 
 
 def assert_error(response, status: int, code: str) -> dict:

@@ -18,9 +18,9 @@ from capacity_helpers import (
 )
 from django.test import Client
 from openapi_spec_validator import validate
-from rest_framework.authtoken.models import Token
 
 from kraftsamla.accounts.models import Role, User
+from kraftsamla.accounts.services import api_token_rotate
 from kraftsamla.capacity.models import Answer, Assessment, Status
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import Organisation
@@ -32,8 +32,7 @@ BASE = "/api/v1/capacity"
 
 
 def token_client(user: User) -> Client:
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {api_token_rotate(actor=user)}")
 
 
 def user(email: str) -> User:

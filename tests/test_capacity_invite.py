@@ -57,7 +57,8 @@ def test_a_newcomer_is_invited_and_becomes_respondent_on_accepting(
             accept_url_builder=url_builder,
         )
     assert outcome == "invited" and invitation.role == Role.VIEWER
-    assert invitation.assessment == a and invitation.invited_by == coordinator
+    assert invitation.respondent_invitation.assessment == a
+    assert invitation.invited_by == coordinator
     body = mail.outbox[-1].body
     token = re.search(r"/konto/inbjudan/([^/]+)/", body).group(1)
     assert str(a.year) in body
@@ -112,7 +113,8 @@ def test_the_assessment_page_invites_by_e_mail(assessment, molndal):
     )
     assert response.status_code == 302
     invitation = Invitation.objects.get(email="ny@molndal.example")
-    assert invitation.assessment == a and invitation.role_group == RoleGroup.SENIOR_MANAGERS
+    link = invitation.respondent_invitation
+    assert link.assessment == a and link.role_group == RoleGroup.SENIOR_MANAGERS
     page = client.get(a.get_absolute_url()).content.decode()
     assert "ny@molndal.example" in page
     bad = client.post(

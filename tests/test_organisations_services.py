@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from kraftsamla.accounts.models import Role
+from kraftsamla.core.access import SYSTEM
 from kraftsamla.core.models import AuditAction, AuditEvent, SharingLevel
 from kraftsamla.organisations import services
 from kraftsamla.organisations.models import (
@@ -376,12 +377,18 @@ def test_the_same_period_cannot_be_registered_twice(staff, gr):
     assert Membership.objects.filter(member=orust, body=gr).count() == 1
 
 
-def test_the_system_may_link_without_an_actor(gr):
+def test_the_system_actor_may_link_and_is_audited_as_system(gr):
     company = Organisation.objects.create(name="Bolag", slug="bolag", kind=OrganisationKind.COMPANY)
-    services.membership_create(actor=None, member=company, body=gr, role=MembershipRole.PARTNER)
+    services.membership_create(actor=SYSTEM, member=company, body=gr, role=MembershipRole.PARTNER)
     event = AuditEvent.objects.filter(organisation=gr).latest("created_at")
     assert event.actor is None
     assert event.actor_label == "system"
+
+
+def test_no_actor_is_refused(gr):
+    company = Organisation.objects.create(name="Bolag", slug="bolag", kind=OrganisationKind.COMPANY)
+    with pytest.raises(PermissionDenied):
+        services.membership_create(actor=None, member=company, body=gr, role=MembershipRole.PARTNER)
 
 
 def test_an_open_ended_link_cannot_be_registered_twice(staff, gr):

@@ -1,4 +1,5 @@
-"""Every rule in kraftsamla/core/permissions.py, each with an allowed and a denied case."""
+"""Every rule of the organisations and accounts policies, each with an allowed and a denied case,
+and the access vocabulary in kraftsamla/core/access.py itself."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from django.utils import timezone
 
 from kraftsamla.accounts.models import Role
 from kraftsamla.core import access
-from kraftsamla.core import permissions as perms
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations import selectors
 from kraftsamla.organisations.models import (
@@ -47,40 +47,60 @@ def profile(organisation: Organisation, level: str) -> ClimateProfile:
     return obj
 
 
+def allows(user, rule: str, obj=None) -> bool:
+    return access.allows(user, rule, obj)
+
+
+def edits_profile(user, organisation: Organisation) -> bool:
+    """May the user change the organisation's climate profile (existing or not yet)?"""
+    return allows(
+        user, "organisations.climateprofile.change", ClimateProfile(organisation=organisation)
+    )
+
+
+def sees_shared(user, owner: Organisation | None, level: str) -> bool:
+    """May the user see data the owner shared at `level` (the owned-and-shared rule)?"""
+    return allows(
+        user,
+        "organisations.climateprofile.view",
+        ClimateProfile(organisation=owner, sharing_level=level),
+    )
+
+
 def body(slug: str, kind=OrganisationKind.REGIONAL_BODY) -> Organisation:
     return Organisation.objects.create(name=f"Body {slug}", slug=slug, kind=kind)
 
 
-# --- is_platform_staff / role_in ---------------------------------------------------------
+# --- Access: staff and roles --------------------------------------------------------------
 
 
 def test_platform_staff_is_active_staff_only(staff, make_user, anonymous):
-    assert perms.is_platform_staff(staff)
-    assert not perms.is_platform_staff(make_user())
-    assert not perms.is_platform_staff(anonymous)
-    assert not perms.is_platform_staff(make_user(is_staff=True, is_active=False))
+    assert access.access_of(staff).is_staff
+    assert not access.access_of(make_user()).is_staff
+    assert not access.access_of(anonymous).is_staff
+    assert not access.access_of(make_user(is_staff=True, is_active=False)).is_staff
 
 
 def test_role_in_returns_the_users_role_only_for_that_organisation(make_user, molndal, ale):
     editor = make_user(molndal, Role.EDITOR)
-    assert perms.role_in(editor, molndal) == Role.EDITOR
-    assert perms.role_in(editor, ale) is None
-    assert perms.role_in(editor, None) is None
+    assert access.access_of(editor).role_in(molndal) == Role.EDITOR
+    assert access.access_of(editor).role_in(ale) is None
+    assert access.access_of(editor).role_in(None) is None
 
 
 def test_role_in_for_anonymous_is_none(anonymous, molndal):
-    assert perms.role_in(anonymous, molndal) is None
+    assert access.access_of(anonymous).role_in(molndal) is None
 
 
-# --- can_view_organisation ---------------------------------------------------------------
+# --- organisations.organisation.view ------------------------------------------------------
 
 
 def test_everyone_can_view_organisations_reference_facts(anonymous, make_user, molndal, gr):
-    assert perms.can_view_organisation(anonymous, molndal)
-    assert perms.can_view_organisation(make_user(), gr)
+    assert allows(anonymous, "organisations.organisation.view", molndal)
+    assert allows(make_user(), "organisations.organisation.view", gr)
 
 
-# --- can_edit_organisation / can_edit_climate_profile ------------------------------------
+# --- organisations.organisation.change / climateprofile.change ----------------------------
 
 
 @pytest.mark.parametrize(
@@ -90,35 +110,35 @@ def test_admins_and_editors_edit_their_organisation_viewers_do_not(
     make_user, molndal, role, allowed
 ):
     user = make_user(molndal, role)
-    assert perms.can_edit_organisation(user, molndal) is allowed
-    assert perms.can_edit_climate_profile(user, molndal) is allowed
+    assert allows(user, "organisations.organisation.change", molndal) is allowed
+    assert edits_profile(user, molndal) is allowed
 
 
 def test_an_editor_of_one_municipality_cannot_edit_another(make_user, molndal, ale):
     ale_editor = make_user(ale, Role.EDITOR)
-    assert perms.can_edit_organisation(ale_editor, ale)
-    assert not perms.can_edit_organisation(ale_editor, molndal)
-    assert not perms.can_edit_climate_profile(ale_editor, molndal)
+    assert allows(ale_editor, "organisations.organisation.change", ale)
+    assert not allows(ale_editor, "organisations.organisation.change", molndal)
+    assert not edits_profile(ale_editor, molndal)
 
 
 def test_an_admin_of_a_regional_body_cannot_edit_its_members(coordinator, gr, molndal):
-    assert perms.can_edit_organisation(coordinator, gr)
-    assert not perms.can_edit_organisation(coordinator, molndal)
-    assert not perms.can_edit_climate_profile(coordinator, molndal)
+    assert allows(coordinator, "organisations.organisation.change", gr)
+    assert not allows(coordinator, "organisations.organisation.change", molndal)
+    assert not edits_profile(coordinator, molndal)
 
 
 def test_staff_can_edit_any_organisation_anonymous_none(staff, anonymous, molndal, ale):
-    assert perms.can_edit_organisation(staff, molndal)
-    assert perms.can_edit_climate_profile(staff, ale)
-    assert not perms.can_edit_organisation(anonymous, molndal)
-    assert not perms.can_edit_climate_profile(anonymous, molndal)
+    assert allows(staff, "organisations.organisation.change", molndal)
+    assert edits_profile(staff, ale)
+    assert not allows(anonymous, "organisations.organisation.change", molndal)
+    assert not edits_profile(anonymous, molndal)
 
 
 def test_a_user_without_any_role_cannot_edit(make_user, molndal):
-    assert not perms.can_edit_organisation(make_user(), molndal)
+    assert not allows(make_user(), "organisations.organisation.change", molndal)
 
 
-# --- can_manage_people / can_view_people / can_view_audit_log -----------------------------
+# --- accounts.people.manage / view, organisations.organisation.view_audit_log -------------
 
 
 @pytest.mark.parametrize(
@@ -133,100 +153,100 @@ def test_only_admins_manage_people_and_read_the_audit_log(
     make_user, molndal, role, manage, view_people, audit
 ):
     user = make_user(molndal, role)
-    assert perms.can_manage_people(user, molndal) is manage
-    assert perms.can_view_people(user, molndal) is view_people
-    assert perms.can_view_audit_log(user, molndal) is audit
+    assert allows(user, "accounts.people.manage", molndal) is manage
+    assert allows(user, "accounts.people.view", molndal) is view_people
+    assert allows(user, "organisations.organisation.view_audit_log", molndal) is audit
 
 
 def test_an_admin_of_one_organisation_has_no_say_in_another(make_user, molndal, ale):
     admin = make_user(molndal, Role.ADMIN)
-    assert not perms.can_manage_people(admin, ale)
-    assert not perms.can_view_people(admin, ale)
-    assert not perms.can_view_audit_log(admin, ale)
+    assert not allows(admin, "accounts.people.manage", ale)
+    assert not allows(admin, "accounts.people.view", ale)
+    assert not allows(admin, "organisations.organisation.view_audit_log", ale)
 
 
 def test_staff_can_manage_people_and_read_every_audit_log(staff, molndal, gr):
     for organisation in (molndal, gr):
-        assert perms.can_manage_people(staff, organisation)
-        assert perms.can_view_people(staff, organisation)
-        assert perms.can_view_audit_log(staff, organisation)
+        assert allows(staff, "accounts.people.manage", organisation)
+        assert allows(staff, "accounts.people.view", organisation)
+        assert allows(staff, "organisations.organisation.view_audit_log", organisation)
 
 
 def test_anonymous_sees_no_people_and_no_audit_log(anonymous, molndal):
-    assert not perms.can_manage_people(anonymous, molndal)
-    assert not perms.can_view_people(anonymous, molndal)
-    assert not perms.can_view_audit_log(anonymous, molndal)
+    assert not allows(anonymous, "accounts.people.manage", molndal)
+    assert not allows(anonymous, "accounts.people.view", molndal)
+    assert not allows(anonymous, "organisations.organisation.view_audit_log", molndal)
 
 
 def test_inactive_staff_loses_everything(make_user, molndal):
     former = make_user(is_staff=True, is_active=False)
-    assert not perms.can_edit_organisation(former, molndal)
-    assert not perms.can_manage_people(former, molndal)
-    assert not perms.can_view_audit_log(former, molndal)
-    assert not perms.can_view_shared(former, molndal, PRIVATE)
+    assert not allows(former, "organisations.organisation.change", molndal)
+    assert not allows(former, "accounts.people.manage", molndal)
+    assert not allows(former, "organisations.organisation.view_audit_log", molndal)
+    assert not sees_shared(former, molndal, PRIVATE)
 
 
-# --- can_view_shared / can_view_climate_profile ------------------------------------------
+# --- organisations.climateprofile.view (owned and shared) ---------------------------------
 
 
 def test_public_data_is_seen_by_everyone(anonymous, make_user, molndal):
-    assert perms.can_view_shared(anonymous, molndal, PUBLIC)
-    assert perms.can_view_shared(make_user(), molndal, PUBLIC)
+    assert sees_shared(anonymous, molndal, PUBLIC)
+    assert sees_shared(make_user(), molndal, PUBLIC)
 
 
 def test_private_data_is_seen_only_by_the_organisations_people(make_user, anonymous, molndal, ale):
-    assert perms.can_view_shared(make_user(molndal, Role.VIEWER), molndal, PRIVATE)
-    assert not perms.can_view_shared(make_user(ale, Role.ADMIN), molndal, PRIVATE)
-    assert not perms.can_view_shared(make_user(), molndal, PRIVATE)
-    assert not perms.can_view_shared(anonymous, molndal, PRIVATE)
+    assert sees_shared(make_user(molndal, Role.VIEWER), molndal, PRIVATE)
+    assert not sees_shared(make_user(ale, Role.ADMIN), molndal, PRIVATE)
+    assert not sees_shared(make_user(), molndal, PRIVATE)
+    assert not sees_shared(anonymous, molndal, PRIVATE)
 
 
 def test_anonymous_sees_nothing_but_public_data(anonymous, molndal):
-    assert not perms.can_view_shared(anonymous, molndal, REGION)
-    assert not perms.can_view_shared(anonymous, molndal, PRIVATE)
-    assert not perms.can_view_shared(anonymous, None, REGION)
+    assert not sees_shared(anonymous, molndal, REGION)
+    assert not sees_shared(anonymous, molndal, PRIVATE)
+    assert not sees_shared(anonymous, None, REGION)
 
 
 def test_staff_see_private_and_region_data(staff, molndal, ale):
-    assert perms.can_view_shared(staff, ale, PRIVATE)
-    assert perms.can_view_shared(staff, molndal, REGION)
+    assert sees_shared(staff, ale, PRIVATE)
+    assert sees_shared(staff, molndal, REGION)
 
 
 def test_a_coordinator_sees_a_members_region_shared_profile(coordinator, molndal):
     molndal_profile = ClimateProfile.objects.get(organisation=molndal)
     assert molndal_profile.sharing_level == REGION  # demo data
-    assert perms.can_view_climate_profile(coordinator, molndal_profile)
-    assert perms.can_view_shared(coordinator, molndal, REGION)
+    assert allows(coordinator, "organisations.climateprofile.view", molndal_profile)
+    assert sees_shared(coordinator, molndal, REGION)
 
 
 def test_a_coordinator_does_not_see_a_members_private_profile(coordinator, ale):
     ale_profile = ClimateProfile.objects.get(organisation=ale)
     assert ale_profile.sharing_level == PRIVATE  # demo data
     assert Membership.objects.filter(member=ale, body__slug="goteborgsregionen").exists()
-    assert not perms.can_view_climate_profile(coordinator, ale_profile)
+    assert not allows(coordinator, "organisations.climateprofile.view", ale_profile)
 
 
 def test_a_coordinator_does_not_see_a_non_members_region_profile(coordinator, linkoping):
     linkoping_profile = profile(linkoping, REGION)
-    assert not perms.can_view_climate_profile(coordinator, linkoping_profile)
+    assert not allows(coordinator, "organisations.climateprofile.view", linkoping_profile)
 
 
 def test_a_national_programme_participant_sees_participants_region_profiles(make_user, linkoping):
     vc = org("viable-cities-klimatneutrala-stader-2030")
     vc_viewer = make_user(vc, Role.VIEWER)
-    assert perms.can_view_climate_profile(vc_viewer, profile(linkoping, REGION))
-    assert not perms.can_view_climate_profile(vc_viewer, profile(linkoping, PRIVATE))
+    assert allows(vc_viewer, "organisations.climateprofile.view", profile(linkoping, REGION))
+    assert not allows(vc_viewer, "organisations.climateprofile.view", profile(linkoping, PRIVATE))
 
 
 def test_a_members_people_do_not_see_other_members_region_profiles(make_user, ale, molndal):
     """Sharing with the region means the coordinating body, not every fellow member."""
     ale_editor = make_user(ale, Role.EDITOR)
-    assert not perms.can_view_shared(ale_editor, molndal, REGION)
+    assert not sees_shared(ale_editor, molndal, REGION)
 
 
 def test_a_partner_of_a_body_does_not_see_its_members_region_data(make_user, molndal):
     chalmers_viewer = make_user(org("chalmers-demo"), Role.VIEWER)
-    assert not perms.can_view_shared(chalmers_viewer, molndal, REGION)
+    assert not sees_shared(chalmers_viewer, molndal, REGION)
 
 
 def test_a_coordinator_does_not_see_a_partners_region_data(coordinator):
@@ -235,7 +255,7 @@ def test_a_coordinator_does_not_see_a_partners_region_data(coordinator):
     assert Membership.objects.filter(
         member=chalmers, body__slug="goteborgsregionen", role=MembershipRole.PARTNER
     ).exists()
-    assert not perms.can_view_shared(coordinator, chalmers, REGION)
+    assert not sees_shared(coordinator, chalmers, REGION)
 
 
 def test_a_twin_city_link_does_not_share_region_data(make_user, linkoping):
@@ -243,13 +263,13 @@ def test_a_twin_city_link_does_not_share_region_data(make_user, linkoping):
     mjolby = org("mjolby")
     linkoping_user = make_user(linkoping, Role.ADMIN)
     assert Membership.objects.filter(member=mjolby, body=linkoping).exists()
-    assert not perms.can_view_shared(linkoping_user, mjolby, REGION)
+    assert not sees_shared(linkoping_user, mjolby, REGION)
 
 
 def test_a_member_link_to_a_non_coordinating_body_shares_nothing(make_user, ale):
     company = body("bolaget", kind=OrganisationKind.COMPANY)
     Membership.objects.create(member=ale, body=company, role=MembershipRole.MEMBER)
-    assert not perms.can_view_shared(make_user(company, Role.ADMIN), ale, REGION)
+    assert not sees_shared(make_user(company, Role.ADMIN), ale, REGION)
 
 
 def test_ended_memberships_grant_nothing(make_user, ale):
@@ -271,9 +291,11 @@ def test_ended_memberships_grant_nothing(make_user, ale):
         end_date=today,
     )
     ale_profile = profile(ale, REGION)
-    assert not perms.can_view_climate_profile(make_user(ended, Role.ADMIN), ale_profile)
+    assert not allows(
+        make_user(ended, Role.ADMIN), "organisations.climateprofile.view", ale_profile
+    )
     # A membership that ends today is still current.
-    assert perms.can_view_climate_profile(make_user(current, Role.ADMIN), ale_profile)
+    assert allows(make_user(current, Role.ADMIN), "organisations.climateprofile.view", ale_profile)
 
 
 def test_future_memberships_grant_nothing_yet(make_user, ale):
@@ -292,20 +314,20 @@ def test_future_memberships_grant_nothing_yet(make_user, ale):
         role=MembershipRole.PARTICIPANT,
         start_date=today,
     )
-    assert not perms.can_view_shared(make_user(future, Role.VIEWER), ale, REGION)
-    assert perms.can_view_shared(make_user(started, Role.VIEWER), ale, REGION)
+    assert not sees_shared(make_user(future, Role.VIEWER), ale, REGION)
+    assert sees_shared(make_user(started, Role.VIEWER), ale, REGION)
 
 
-# --- can_use_api_token -------------------------------------------------------------------
+# --- accounts.apitoken.create -------------------------------------------------------------
 
 
 def test_only_active_signed_in_users_use_api_tokens(make_user, anonymous):
-    assert perms.can_use_api_token(make_user())
-    assert not perms.can_use_api_token(make_user(is_active=False))
-    assert not perms.can_use_api_token(anonymous)
+    assert allows(make_user(), "accounts.apitoken.create")
+    assert not allows(make_user(is_active=False), "accounts.apitoken.create")
+    assert not allows(anonymous, "accounts.apitoken.create")
 
 
-# --- visible_sharing_filter / selectors.visible_climate_profiles --------------------------
+# --- access.scope / selectors.visible_climate_profiles ------------------------------------
 
 
 def visible_slugs(user) -> set[str]:
@@ -367,7 +389,9 @@ def test_the_database_filter_agrees_with_the_python_rule(
     ]
     everything = list(ClimateProfile.objects.select_related("organisation"))
     for user in users:
-        expected = {p.pk for p in everything if perms.can_view_climate_profile(user, p)}
+        expected = {
+            p.pk for p in everything if allows(user, "organisations.climateprofile.view", p)
+        }
         scoped = set(
             access.scope(
                 user, "organisations.climateprofile.view", ClimateProfile.objects.all()
@@ -390,3 +414,149 @@ def test_climate_profile_for_respects_sharing(coordinator, anonymous, molndal, a
     assert selectors.climate_profile_for(coordinator, ale) is None
     assert selectors.climate_profile_for(anonymous, molndal) is None
     assert selectors.climate_profile_for(anonymous, org("kungsbacka")) is not None
+
+
+# --- organisations.membership, accounts.account, accounts.apitoken.revoke, accounts.user ----
+
+
+def test_a_bodys_editors_create_memberships_its_viewers_do_not(make_user, gr, molndal):
+    assert allows(make_user(gr, Role.EDITOR), "organisations.membership.create", gr)
+    assert not allows(make_user(gr, Role.VIEWER), "organisations.membership.create", gr)
+    assert not allows(make_user(molndal, Role.ADMIN), "organisations.membership.create", gr)
+
+
+def test_memberships_are_public_facts(anonymous, gr):
+    assert allows(anonymous, "organisations.membership.view", gr)
+
+
+def test_only_logged_in_people_have_an_account_page(make_user, anonymous):
+    for action in ("view", "change"):
+        assert allows(make_user(), f"accounts.account.{action}")
+        assert not allows(anonymous, f"accounts.account.{action}")
+
+
+def test_a_token_is_revoked_by_its_owner_or_staff(make_user, staff):
+    from kraftsamla.accounts.models import ApiToken
+
+    owner = make_user()
+    token = ApiToken(user=owner, key_hash="x", prefix="x")
+    assert allows(owner, "accounts.apitoken.revoke", token)
+    assert allows(staff, "accounts.apitoken.revoke", token)
+    assert not allows(make_user(), "accounts.apitoken.revoke", token)
+
+
+def test_only_staff_edit_accounts_in_the_admin(make_user, staff):
+    user = make_user()
+    assert allows(staff, "accounts.user.change_in_admin", user)
+    assert not allows(make_user(is_superuser=True), "accounts.user.change_in_admin", user)
+
+
+# --- kraftsamla/core/access.py itself -------------------------------------------------------
+
+
+CONDITIONS = {
+    "is_staff": access.IsStaff(),
+    "has_any_role": access.HasRole("organisation"),
+    "has_edit_role": access.HasRole("organisation", {Role.ADMIN, Role.EDITOR}),
+    "shared_with": access.SharedWith("organisation"),
+    "is_public": access.FieldIs("sharing_level", PUBLIC),
+    "owned_and_shared": access.owned_and_shared("organisation"),
+    "staff_or_viewer_role": access.IsStaff() | access.HasRole("organisation", {Role.VIEWER}),
+    "role_and_region": access.HasRole("organisation") & access.FieldIs("sharing_level", REGION),
+    "always": access.Always(),
+    "logged_in": access.LoggedIn(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONDITIONS))
+def test_each_conditions_check_and_filter_agree(
+    name, profiles, make_user, staff, anonymous, coordinator, linkoping, ale
+):
+    condition = CONDITIONS[name]
+    users = [
+        anonymous,
+        staff,
+        coordinator,
+        make_user(),
+        make_user(ale, Role.EDITOR),
+        make_user(linkoping, Role.VIEWER),
+        make_user(org("viable-cities-klimatneutrala-stader-2030"), Role.VIEWER),
+        make_user(is_staff=True, is_active=False),
+    ]
+    everything = list(ClimateProfile.objects.all())
+    for user in users:
+        who = access.access_of(user)
+        checked = {p.pk for p in everything if condition.check(who, p)}
+        filtered = set(ClimateProfile.objects.filter(condition.q(who)).values_list("pk", flat=True))
+        assert checked == filtered, (name, user)
+
+
+def test_a_test_condition_refuses_to_filter(staff):
+    rule = access.Test(lambda who, obj: True, "anything")
+    assert rule.check(access.access_of(staff), None)
+    with pytest.raises(Exception, match="cannot filter"):
+        rule.q(access.access_of(staff))
+
+
+def test_get_visible_answers_404_for_hidden_and_missing_objects(coordinator, ale, molndal):
+    from django.http import Http404
+
+    rule = "organisations.climateprofile.view"
+    profiles = ClimateProfile.objects.all()
+    profile(ale, PRIVATE)
+    assert access.get_visible(coordinator, rule, profiles, organisation=molndal).organisation == (
+        molndal
+    )
+    with pytest.raises(Http404):
+        access.get_visible(coordinator, rule, profiles, organisation=ale)
+    with pytest.raises(Http404):
+        access.get_visible(coordinator, rule, profiles, pk=-1)
+
+
+def test_require_raises_permission_denied(make_user, molndal):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        access.require(make_user(), "organisations.organisation.change", molndal)
+
+
+def test_access_of_a_request_is_reused_and_rebuilt_when_the_user_changes(rf, make_user, molndal):
+    first, second = make_user(molndal, Role.VIEWER), make_user()
+    request = rf.get("/")
+    request.user = first
+    built = access.access_of(request)
+    assert request.access is built
+    assert access.access_of(request) is built
+    assert built.role_in(molndal) == Role.VIEWER
+    request.user = second
+    rebuilt = access.access_of(request)
+    assert rebuilt is not built and rebuilt.user is second
+    assert rebuilt.role_in(molndal) is None
+    assert request.access is rebuilt
+
+
+def test_the_system_actor_is_allowed_everything_and_scopes_nothing_away(molndal):
+    assert allows(access.SYSTEM, "organisations.organisation.change", molndal)
+    assert allows(access.SYSTEM, "accounts.people.manage", molndal)
+    assert access.access_of(access.SYSTEM).is_staff
+    everything = ClimateProfile.objects.all()
+    assert access.scope(access.SYSTEM, "organisations.climateprofile.view", everything).count() == (
+        everything.count()
+    )
+
+
+def test_an_unknown_rule_is_an_error(staff):
+    with pytest.raises(Exception, match="no rule|No policy"):
+        access.allows(staff, "organisations.organisation.fly")
+    with pytest.raises(Exception, match="No policy"):
+        access.allows(staff, "nowhere.thing.view")
+
+
+def test_checks_declares_the_rules_on_the_view():
+    @access.checks("organisations.organisation.view")
+    def view(request):
+        return None
+
+    assert view.access_rules == ("organisations.organisation.view",)
+    with pytest.raises(Exception, match="at least one"):
+        access.checks()

@@ -479,3 +479,40 @@ def test_the_command_loads_a_valid_dir(tmp_path):
     assert "emissions: loaded 180" in stdout.getvalue()
     assert "municipalities: unchanged 290" in stdout.getvalue()
     assert Emission.objects.filter(municipality__code=MOLNDAL).count() == 90
+
+
+# --- Demo data: one command that asks every app's demo.py --------------------------------
+
+
+def test_demo_loaders_are_found_in_installed_apps_order():
+    from kraftsamla.core.demo import demo_loaders
+
+    labels = [config.label for config, _loader in demo_loaders()]
+    assert labels == ["organisations", "accounts", "capacity", "support"]
+    assert [c.label for c, _loader in demo_loaders(skip=("support",))][-1] == "capacity"
+
+
+@pytest.mark.django_db
+def test_load_demo_data_runs_every_apps_demo_and_prints_the_logins():
+    from kraftsamla.organisations.demo import DEMO_USERS
+
+    out = io.StringIO()
+    call_command("load_demo_data", stdout=out)
+    text = out.getvalue()
+    positions = [text.index(f"{label}:") for label in ("organisations", "accounts", "capacity")]
+    assert positions == sorted(positions)
+    assert "support:" in text
+    assert all(u.email in text for u in DEMO_USERS)
+    assert "Demo data loaded" in text
+
+
+@pytest.mark.django_db
+def test_a_later_demo_that_lacks_its_prerequisite_is_skipped_with_a_note():
+    from kraftsamla.capacity.models import Framework
+
+    Framework.objects.update(is_current=False)
+    out = io.StringIO()
+    call_command("load_demo_data", stdout=out)
+    text = out.getvalue()
+    assert "capacity: skipped (Load the framework first" in text
+    assert "\nsupport:" not in text

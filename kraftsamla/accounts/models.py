@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.core.models import Role
 
-__all__ = ["Invitation", "OrganisationRole", "Role", "User", "UserManager"]
+__all__ = ["ApiToken", "Invitation", "OrganisationRole", "Role", "User", "UserManager"]
 
 
 class UserManager(BaseUserManager):
@@ -131,16 +131,9 @@ class Invitation(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    # Set when the invitation also makes the person a respondent of an assessment.
-    assessment = models.ForeignKey(
-        "capacity.Assessment",
-        verbose_name=_("respondent in assessment"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="invitations",
-    )
-    role_group = models.CharField(_("role group"), max_length=30, blank=True)
+    # Set for invitations that add a duty (e.g. answering an assessment) to a role: accepting
+    # then never changes a role the person already has in the organisation.
+    keep_existing_role = models.BooleanField(_("keep an existing role"), default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -161,3 +154,22 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class ApiToken(models.Model):
+    """A person's API token. Only a hash is stored; the token is shown once, when created."""
+
+    user = models.OneToOneField(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_token"
+    )
+    key_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    # The first characters, so the person can tell which token a client uses.
+    prefix = models.CharField(_("prefix"), max_length=8)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.prefix}…)"

@@ -1,6 +1,6 @@
-"""Who may see an organisation's people, invite them and hold an API token."""
+"""Who may see an organisation's people, invite them, use their own account and API token."""
 
-from kraftsamla.core.access import HasRole, IsStaff, LoggedIn, Policy, register
+from kraftsamla.core.access import HasRole, IsStaff, IsUser, LoggedIn, Policy, register
 from kraftsamla.core.models import Role
 
 
@@ -18,6 +18,24 @@ class PeoplePolicy(Policy):
 
 
 @register
+class AccountPolicy(Policy):
+    """A person's own account page and password (no object)."""
+
+    name = "accounts.account"
+    rules = {"view": LoggedIn(), "change": LoggedIn()}
+
+
+@register
 class ApiTokenPolicy(Policy):
+    """Creating one's own token (no object); revoking a token (the object is the token)."""
+
     name = "accounts.apitoken"
-    rules = {"create": LoggedIn()}
+    rules = {"create": LoggedIn(), "revoke": IsStaff() | IsUser("user")}
+
+
+@register
+class UserPolicy(Policy):
+    """Accounts edited directly by platform staff in the Django admin."""
+
+    name = "accounts.user"
+    rules = {"change_in_admin": IsStaff()}

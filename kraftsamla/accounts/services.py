@@ -1,4 +1,4 @@
-"""Invite colleagues, accept invitations and change roles; all audited."""
+"""Invite colleagues, accept invitations, change roles and rotate API tokens; all audited."""
 
 from __future__ import annotations
 
@@ -7,48 +7,68 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kraftsamla.accounts.models import Invitation, OrganisationRole, User
-from kraftsamla.core import permissions
+from kraftsamla.accounts.models import ApiToken, Invitation, OrganisationRole, User
+from kraftsamla.accounts.signals import invitation_accepted
+from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
-from kraftsamla.core.models import AuditAction
+from kraftsamla.core.models import AuditAction, Role
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """Return the stored form of a secret token (invitations and API tokens)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic
 def invitation_create(
+    *, actor, organisation, email: str, role: str, accept_url_builder
+) -> tuple[Invitation, str]:
+    """Invite `email` to `organisation` with `role` and send the e-mail.
+
+    Only the organisation's administrators (and staff) may invite.
+    `accept_url_builder(token)` returns the absolute link for the e-mail.
+    Returns the invitation and the raw token (shown nowhere else).
+    """
+    access.require(
+        actor,
+        "accounts.people.manage",
+        organisation,
+        _("Only the organisation's administrators may invite people."),
+    )
+    return invitation_send(
+        actor=actor,
+        organisation=organisation,
+        email=email,
+        role=role,
+        accept_url_builder=accept_url_builder,
+    )
+
+
+@transaction.atomic
+def invitation_send(
     *,
-    actor: User,
+    actor,
     organisation,
     email: str,
     role: str,
     accept_url_builder,
-    assessment=None,
-    role_group: str = "",
+    keep_existing_role: bool = False,
+    note: str = "",
 ) -> tuple[Invitation, str]:
-    """Invite `email` to `organisation` with `role` and send the e-mail.
+    """Create, audit and e-mail an invitation; the caller has asked its own rule first.
 
-    With `assessment`, the invitee also becomes a respondent in `role_group` when
-    they accept; the assessment's coordinators (administrators and editors) may
-    send such invitations, always with the viewer role.
-    `accept_url_builder(token)` returns the absolute link for the e-mail.
-    Returns the invitation and the raw token (shown nowhere else).
+    Other apps use it for invitations that come with a duty of theirs (e.g. capacity's
+    respondents, with the viewer role and `keep_existing_role`): they ask their policy,
+    call this and react to `signals.invitation_accepted`. `note` is an extra paragraph
+    for the e-mail, already in the inviter's language.
     """
-    if assessment is not None:
-        if not permissions.can_manage_assessment(actor, assessment):
-            raise PermissionDenied(_("You may not invite respondents to this assessment."))
-        role = "viewer"
-    elif not permissions.can_manage_people(actor, organisation):
-        raise PermissionDenied(_("Only the organisation's administrators may invite people."))
     email = email.strip().lower()
     if OrganisationRole.objects.filter(
         organisation=organisation, user__email__iexact=email
@@ -69,11 +89,10 @@ def invitation_create(
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         organisation=organisation,
-        assessment=assessment,
-        role_group=role_group,
+        keep_existing_role=keep_existing_role,
         email=email,
         role=role,
-        token_hash=_hash(token),
+        token_hash=token_hash(token),
         invited_by=actor,
         expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
     )
@@ -95,7 +114,7 @@ def invitation_create(
         after=snapshot(invitation, ["email", "role", "expires_at"]),
     )
     link = accept_url_builder(token)
-    context = {"invitation": invitation, "link": link, "inviter": actor}
+    context = {"invitation": invitation, "link": link, "inviter": actor, "note": note}
     # Send in the inviter's current language; the e-mail says both languages' key line.
     with translation.override(translation.get_language() or "sv"):
         subject = _("You are invited to %(org)s in Kraftsamla") % {"org": organisation.name}
@@ -109,7 +128,7 @@ def invitation_get_open(token: str) -> Invitation | None:
     """Return the open invitation with this token, or None."""
     invitation = (
         Invitation.objects.select_related("organisation", "invited_by")
-        .filter(token_hash=_hash(token))
+        .filter(token_hash=token_hash(token))
         .first()
     )
     if invitation is None or not invitation.is_open:
@@ -126,7 +145,7 @@ def invitation_accept(
     A logged-in `actor` accepts for themselves (their address must match);
     otherwise a new account is created with `full_name` and `password`.
     """
-    invitation = Invitation.objects.select_for_update().filter(token_hash=_hash(token)).first()
+    invitation = Invitation.objects.select_for_update().filter(token_hash=token_hash(token)).first()
     if invitation is None or not invitation.is_open:
         raise ValidationError(_("This invitation is not valid any more."), code="invalid")
     if actor is not None and actor.is_authenticated:
@@ -151,26 +170,19 @@ def invitation_accept(
         user = User.objects.create_user(
             email=invitation.email, password=password, full_name=full_name
         )
-    if invitation.assessment_id:
-        # A respondent invitation never changes a role the person already has.
+    role_defaults = {"role": invitation.role}
+    if invitation.keep_existing_role:
         role, _created = OrganisationRole.objects.get_or_create(
-            user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+            user=user, organisation=invitation.organisation, defaults=role_defaults
         )
     else:
         role, _created = OrganisationRole.objects.update_or_create(
-            user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
-        )
-    if invitation.assessment_id and invitation.assessment.status in ("draft", "open"):
-        from kraftsamla.capacity.models import Respondent
-
-        Respondent.objects.get_or_create(
-            assessment_id=invitation.assessment_id,
-            user=user,
-            defaults={"role_group": invitation.role_group or "operational_staff"},
+            user=user, organisation=invitation.organisation, defaults=role_defaults
         )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    invitation_accepted.send(sender=Invitation, invitation=invitation, user=user)
     audit_record(
         actor=user,
         action=AuditAction.ACCEPT,
@@ -184,8 +196,12 @@ def invitation_accept(
 @transaction.atomic
 def organisation_role_set(*, actor: User, organisation, user: User, role: str) -> OrganisationRole:
     """Give `user` the `role` in `organisation` (creating or changing it)."""
-    if actor is not None and not permissions.can_manage_people(actor, organisation):
-        raise PermissionDenied(_("Only the organisation's administrators may change roles."))
+    access.require(
+        actor,
+        "accounts.people.manage",
+        organisation,
+        _("Only the organisation's administrators may change roles."),
+    )
     existing = OrganisationRole.objects.filter(organisation=organisation, user=user).first()
     before = {"role": existing.role} if existing else None
     obj, created = OrganisationRole.objects.update_or_create(
@@ -205,8 +221,12 @@ def organisation_role_set(*, actor: User, organisation, user: User, role: str) -
 @transaction.atomic
 def organisation_role_remove(*, actor: User, organisation, user: User) -> None:
     """Remove the user's role; the last administrator cannot be removed."""
-    if not permissions.can_manage_people(actor, organisation):
-        raise PermissionDenied(_("Only the organisation's administrators may change roles."))
+    access.require(
+        actor,
+        "accounts.people.manage",
+        organisation,
+        _("Only the organisation's administrators may change roles."),
+    )
     role = (
         OrganisationRole.objects.select_for_update()
         .filter(organisation=organisation, user=user)
@@ -214,8 +234,8 @@ def organisation_role_remove(*, actor: User, organisation, user: User) -> None:
     )
     if role is None:
         return
-    if role.role == "admin" and (
-        OrganisationRole.objects.filter(organisation=organisation, role="admin").count() <= 1
+    if role.role == Role.ADMIN and (
+        OrganisationRole.objects.filter(organisation=organisation, role=Role.ADMIN).count() <= 1
     ):
         raise ValidationError(_("The organisation must keep at least one administrator."))
     audit_record(
@@ -226,3 +246,70 @@ def organisation_role_remove(*, actor: User, organisation, user: User) -> None:
         before={"user": user.email, "role": role.role},
     )
     role.delete()
+
+
+# --- API tokens -----------------------------------------------------------------------
+
+API_TOKEN_PREFIX_LENGTH = 6
+
+
+@transaction.atomic
+def api_token_rotate(*, actor) -> str:
+    """Replace the actor's API token with a new one; return the raw token (shown once).
+
+    Only a hash is stored, so the old token stops working at once.
+    """
+    access.require(actor, "accounts.apitoken.create")
+    previous = ApiToken.objects.select_for_update().filter(user=actor).first()
+    before = {"prefix": previous.prefix} if previous else None
+    if previous is not None:
+        previous.delete()
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor, key_hash=token_hash(raw), prefix=raw[:API_TOKEN_PREFIX_LENGTH]
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE if previous else AuditAction.CREATE,
+        obj=token,
+        before=before,
+        after={"prefix": token.prefix},
+    )
+    return raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, user: User) -> None:
+    """Delete the user's API token, if any (e.g. when their password changes)."""
+    token = ApiToken.objects.filter(user=user).first()
+    if token is None:
+        return
+    access.require(actor, "accounts.apitoken.revoke", token)
+    audit_record(actor=actor, action=AuditAction.DELETE, obj=token, before={"prefix": token.prefix})
+    token.delete()
+
+
+# --- Changes made in the Django admin (staff) -------------------------------------------
+
+
+@transaction.atomic
+def user_save_from_admin(*, actor, user: User, changed_fields: list[str]) -> User:
+    """Save a user edited in the Django admin and audit which fields changed."""
+    access.require(actor, "accounts.user.change_in_admin", user)
+    created = user.pk is None
+    user.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=user,
+        after=snapshot(user, [f for f in changed_fields if f != "password"] or None),
+    )
+    return user
+
+
+@transaction.atomic
+def user_delete_from_admin(*, actor, user: User) -> None:
+    """Delete a user from the Django admin, audited."""
+    access.require(actor, "accounts.user.change_in_admin", user)
+    audit_record(actor=actor, action=AuditAction.DELETE, obj=user, before=snapshot(user))
+    user.delete()

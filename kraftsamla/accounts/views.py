@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
-from kraftsamla.accounts import services, throttle
+from kraftsamla.accounts import selectors, services, throttle
 from kraftsamla.accounts.forms import AcceptInvitationForm, InvitationForm, LoginForm
-from kraftsamla.core import permissions
-from kraftsamla.core.forms import add_service_error
-from kraftsamla.organisations import selectors as org_selectors
+from kraftsamla.core import access
+from kraftsamla.core.access import PUBLIC, checks
+from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.organisations.models import Organisation
 
+# The raw API token waits here between its creation and the one page that shows it.
+NEW_TOKEN_SESSION_KEY = "new_api_token"
 
+
+@checks(PUBLIC)
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
@@ -29,7 +33,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = LoginForm(request, data=request.POST)
-        email = (request.POST.get("email") or "").strip().lower()
+        email = (form.data.get("email") or "").strip().lower()
         ip = throttle.client_ip(request)
         if throttle.is_locked(email, ip):
             form.is_valid()
@@ -51,6 +55,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
 
 
+@checks(PUBLIC)
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
@@ -58,106 +63,169 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("core:home")
 
 
+@checks("accounts.account.view")
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    token = Token.objects.filter(user=request.user).first()
-    roles = request.user.organisation_roles.select_related("organisation")
-    return render(request, "accounts/account.html", {"token": token, "roles": roles})
+    access.require(request, "accounts.account.view")
+    context = {
+        "token": selectors.api_token_of(request.user),
+        # Shown on this one page view only, right after it was created.
+        "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
+        "roles": request.user.organisation_roles.select_related("organisation"),
+    }
+    return render(request, "accounts/account.html", context)
 
 
+@checks("accounts.apitoken.create")
 @login_required
 @require_POST
 def api_token_create(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_use_api_token(request.user):
-        raise PermissionDenied
-    Token.objects.filter(user=request.user).delete()
-    token = Token.objects.create(user=request.user)
+    request.session[NEW_TOKEN_SESSION_KEY] = services.api_token_rotate(actor=request.user)
     messages.success(
         request,
         _("Your new API token is shown below. Keep it secret; the old one no longer works."),
     )
-    request.session["new_token_shown"] = token.key[:6]
     return redirect("accounts:account")
 
 
+@checks("accounts.people.view", "accounts.people.manage")
 @login_required
 def people(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        org = org_selectors.organisation_get(slug=slug)
-    except Organisation.DoesNotExist as exc:
-        raise Http404(_("No such organisation.")) from exc
-    if not permissions.can_view_people(request.user, org):
-        raise PermissionDenied
-    can_manage = permissions.can_manage_people(request.user, org)
-    form = InvitationForm()
-    status = 200
+    org = access.get_visible(
+        request, "organisations.organisation.view", Organisation.objects.all(), slug=slug
+    )
+    access.require(request, "accounts.people.view", org)
+    can_manage = access.allows(request, "accounts.people.manage", org)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied
-        form = InvitationForm(request.POST)
-        if form.is_valid():
-            try:
-                services.invitation_create(
-                    actor=request.user,
-                    organisation=org,
-                    email=form.cleaned_data["email"],
-                    role=form.cleaned_data["role"],
-                    accept_url_builder=lambda token: request.build_absolute_uri(
-                        reverse("accounts:accept_invitation", kwargs={"token": token})
-                    ),
-                )
-            except ValidationError as exc:
-                add_service_error(form, exc)
-                status = 400
-            else:
-                messages.success(
-                    request,
-                    _("An invitation was sent to %(email)s.")
-                    % {"email": form.cleaned_data["email"]},
-                )
-                return redirect("organisations:people", slug=org.slug)
-        else:
-            status = 400
-    context = {"org": org, "form": form, "can_manage": can_manage, **org_selectors.people_of(org)}
-    return render(request, "accounts/people.html", context, status=status)
+        access.require(request, "accounts.people.manage", org)
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.invitation_create(
+                actor=request.user,
+                organisation=org,
+                email=data["email"],
+                role=data["role"],
+                accept_url_builder=lambda token: request.build_absolute_uri(
+                    reverse("accounts:accept_invitation", kwargs={"token": token})
+                ),
+            ),
+            redirect_to=reverse("accounts:people", kwargs={"slug": org.slug}),
+            message=lambda _result: (
+                _("An invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            ),
+        )
+        if response is not None:
+            return response
+    context = {"org": org, "form": form, "can_manage": can_manage, **selectors.people_of(org)}
+    return render(request, "accounts/people.html", context, status=form_status(form))
 
 
+@checks(PUBLIC)
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Accept an invitation: a logged-in person confirms; anyone else creates an account."""
     invitation = services.invitation_get_open(token)
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
-    needs_account = not request.user.is_authenticated
-    form = AcceptInvitationForm(email=invitation.email) if needs_account else None
+    welcome = _("Welcome to %(org)s in Kraftsamla.") % {"org": invitation.organisation.name}
+    joined_url = invitation.organisation.get_absolute_url()
+    form = None
     status = 200
-    if request.method == "POST":
-        try:
-            if needs_account:
-                form = AcceptInvitationForm(request.POST, email=invitation.email)
-                if not form.is_valid():
-                    raise ValidationError(_("Correct the errors below."))
-                user = services.invitation_accept(
-                    token=token,
-                    full_name=form.cleaned_data["full_name"],
-                    password=form.cleaned_data["password1"],
-                )
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            else:
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            try:
                 services.invitation_accept(token=token, actor=request.user)
-        except ValidationError as exc:
-            if form is not None and not form.errors:
-                form.add_error(None, exc)
-            elif form is None:
+            except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
-            status = 400
-        else:
-            messages.success(
+                status = 400
+            else:
+                messages.success(request, welcome)
+                return redirect(joined_url)
+    else:
+        form = AcceptInvitationForm(
+            request.POST if request.method == "POST" else None, email=invitation.email
+        )
+        if request.method == "POST":
+            response = submit_form(
                 request,
-                _("Welcome to %(org)s in Kraftsamla.") % {"org": invitation.organisation.name},
+                form,
+                lambda data: _create_account_and_accept(request, token, data),
+                redirect_to=joined_url,
+                message=welcome,
             )
-            return redirect(invitation.organisation.get_absolute_url())
-    return render(
-        request,
-        "accounts/accept_invitation.html",
-        {"invitation": invitation, "form": form},
-        status=status,
+            if response is not None:
+                return response
+        status = form_status(form)
+    context = {"invitation": invitation, "form": form}
+    return render(request, "accounts/accept_invitation.html", context, status=status)
+
+
+def _create_account_and_accept(request: HttpRequest, token: str, data: dict):
+    user = services.invitation_accept(
+        token=token, full_name=data["full_name"], password=data["password1"]
     )
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return user
+
+
+# --- Django's password views, each with its declared rule ---------------------------------
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change the password; the person's API token stops working with the old password."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.api_token_revoke(actor=self.request.user, user=self.request.user)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Set a new password from the e-mailed link; the API token stops working too."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.api_token_revoke(actor=self.user, user=self.user)
+        return response
+
+
+def _for_logged_in(view):
+    """Wrap one of Django's views for a logged-in person's own account."""
+
+    @checks("accounts.account.change")
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        access.require(request, "accounts.account.change")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+password_change = _for_logged_in(PasswordChangeView.as_view())
+password_change_done = _for_logged_in(
+    auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html")
+)
+password_reset = checks(PUBLIC)(
+    auth_views.PasswordResetView.as_view(
+        template_name="accounts/password_reset.html",
+        email_template_name="accounts/email/password_reset.txt",
+        subject_template_name="accounts/email/password_reset_subject.txt",
+        success_url=reverse_lazy("accounts:password_reset_done"),
+    )
+)
+password_reset_done = checks(PUBLIC)(
+    auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+)
+password_reset_confirm = checks(PUBLIC)(PasswordResetConfirmView.as_view())
+password_reset_complete = checks(PUBLIC)(
+    auth_views.PasswordResetCompleteView.as_view(
+        template_name="accounts/password_reset_complete.html"
+    )
+)

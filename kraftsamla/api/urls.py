@@ -1,18 +1,26 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
 
+from kraftsamla.accounts.api import Me
 from kraftsamla.api import views
+from kraftsamla.core.access import PUBLIC
+from kraftsamla.organisations.api import OrganisationDetail, OrganisationList
 
 app_name = "api"
 
+
+class OpenApiDocument(SpectacularJSONAPIView):
+    """The OpenAPI document: public, like the API's reference facts."""
+
+    access_rules = (PUBLIC,)
+
+
 urlpatterns = [
-    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("openapi.json", OpenApiDocument.as_view(), name="openapi"),
     path("docs/", views.docs, name="docs"),
-    path("me/", views.Me.as_view(), name="me"),
-    path("organisations/", views.OrganisationList.as_view(), name="organisation-list"),
-    path(
-        "organisations/<slug:slug>/", views.OrganisationDetail.as_view(), name="organisation-detail"
-    ),
+    path("me/", Me.as_view(), name="me"),
+    path("organisations/", OrganisationList.as_view(), name="organisation-list"),
+    path("organisations/<slug:slug>/", OrganisationDetail.as_view(), name="organisation-detail"),
 ]
 
 from kraftsamla.capacity import api as capacity_api  # noqa: E402

@@ -8,4 +8,7 @@ class CapacityConfig(AppConfig):
     verbose_name = _("Transition capacity")
 
     def ready(self) -> None:
-        from kraftsamla.capacity import policies  # noqa: F401 - registers the rules
+        from kraftsamla.capacity import (
+            policies,  # noqa: F401 - registers the rules
+            receivers,  # noqa: F401 - connects the hooks
+        )

@@ -90,7 +90,7 @@ def _people(org: Organisation, n: int) -> list[User]:
 
 
 @transaction.atomic
-def capacity_demo_load() -> int:
+def load_demo() -> int:
     """Create the demo assessments (idempotent: demo assessments are replaced). Return count."""
     framework = current_framework()
     if framework is None:

@@ -387,3 +387,30 @@ class AssessmentResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id}:{self.capital_key}={self.score}"
+
+
+class RespondentInvitation(models.Model):
+    """An accounts invitation that also makes the invitee a respondent when accepted."""
+
+    invitation = models.OneToOneField(
+        "accounts.Invitation",
+        verbose_name=_("invitation"),
+        on_delete=models.CASCADE,
+        related_name="respondent_invitation",
+    )
+    assessment = models.ForeignKey(
+        Assessment,
+        verbose_name=_("respondent in assessment"),
+        on_delete=models.CASCADE,
+        related_name="respondent_invitations",
+    )
+    role_group = models.CharField(
+        _("role group"), max_length=30, choices=RoleGroup.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.invitation} ({self.assessment_id})"

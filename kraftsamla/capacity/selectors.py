@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
+from kraftsamla.accounts.models import Invitation
 from kraftsamla.capacity import scoring
 from kraftsamla.capacity.models import (
     AgreedScore,
@@ -87,7 +88,9 @@ def respondents_of(assessment: Assessment) -> list[Respondent]:
 
 def invitations_pending(assessment: Assessment) -> QuerySet:
     """Return the invitations to answer the assessment that nobody has accepted yet."""
-    return assessment.invitations.filter(accepted_at__isnull=True)
+    return Invitation.objects.filter(
+        respondent_invitation__assessment=assessment, accepted_at__isnull=True
+    )
 
 
 def answers_of(respondent: Respondent) -> dict[int, Answer]:

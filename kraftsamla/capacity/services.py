@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kraftsamla.accounts.models import OrganisationRole, Role
+from kraftsamla.accounts.models import OrganisationRole
 from kraftsamla.capacity import scoring
 from kraftsamla.capacity.models import (
     SCALE_MAX,
@@ -31,13 +31,14 @@ from kraftsamla.capacity.models import (
     Framework,
     Mode,
     Respondent,
+    RespondentInvitation,
     RoleGroup,
     Statement,
     Status,
 )
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
-from kraftsamla.core.models import AuditAction, SharingLevel
+from kraftsamla.core.models import AuditAction, Role, SharingLevel
 
 
 class StaleEditError(ValidationError):
@@ -246,7 +247,7 @@ def respondent_invite(
     accept. Returns ("added", respondent) or ("invited", invitation).
     """
     from kraftsamla.accounts.models import User
-    from kraftsamla.accounts.services import invitation_create
+    from kraftsamla.accounts.services import invitation_send
 
     access.require(
         actor, "capacity.assessment.manage", assessment, _("You may not change this assessment.")
@@ -267,14 +268,22 @@ def respondent_invite(
         )
     if assessment.mode == Mode.INDIVIDUAL and assessment.respondents.exists():
         raise ValidationError({"email": _("An assessment made alone has exactly one respondent.")})
-    invitation, _token = invitation_create(
+    # The assessment rule was asked above; the invitation only adds the viewer role.
+    invitation, _token = invitation_send(
         actor=actor,
         organisation=assessment.organisation,
         email=email,
         role=Role.VIEWER,
         accept_url_builder=accept_url_builder,
-        assessment=assessment,
-        role_group=role_group,
+        keep_existing_role=True,
+        note=_(
+            "You are asked to answer the organisation's self-assessment of transition "
+            "capacity for %(year)s."
+        )
+        % {"year": assessment.year},
+    )
+    RespondentInvitation.objects.create(
+        invitation=invitation, assessment=assessment, role_group=role_group
     )
     return "invited", invitation
 

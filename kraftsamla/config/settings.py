@@ -49,12 +49,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "csp",
+    # Domain apps in dependency order: each imports only the ones above it, and
+    # `load_demo_data` asks their demo.py modules in this order.
     "kraftsamla.core",
-    "kraftsamla.accounts",
     "kraftsamla.organisations",
+    "kraftsamla.accounts",
     "kraftsamla.capacity",
     "kraftsamla.support",
     "kraftsamla.api",
@@ -210,7 +211,7 @@ TASKS = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous API call gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "kraftsamla.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
 from kraftsamla.core import views as core_views
+from kraftsamla.core.access import PUBLIC, checks
 
 handler403 = "kraftsamla.core.views.error_403"
 handler404 = "kraftsamla.core.views.error_404"
@@ -11,9 +12,9 @@ handler500 = "kraftsamla.core.views.error_500"
 urlpatterns = [
     path("", include("kraftsamla.core.urls")),
     path("healthz", core_views.healthz, name="healthz"),
-    path("i18n/setlang/", set_language, name="set_language"),
-    path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("konto/", include("kraftsamla.accounts.urls")),
+    path("i18n/setlang/", checks(PUBLIC)(set_language), name="set_language"),
+    path("i18n/js/", checks(PUBLIC)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
+    path("", include("kraftsamla.accounts.urls")),
     path("organisationer/", include("kraftsamla.organisations.urls")),
     path("kapacitet/", include("kraftsamla.capacity.urls")),
     path("stod/", include("kraftsamla.support.urls")),

@@ -145,9 +145,12 @@ def access_of(who) -> Access:
         if not (
             isinstance(access, Access) and (access.user is user or _same_user(access.user, user))
         ):
-            access = Access(user)
+            previous, access = access, Access(user)
             who.access = access
-            _current.set(access)
+            # Only inside the middleware's request (where the previous Access is current),
+            # so an Access never outlives its request.
+            if previous is not None and _current.get() is previous:
+                _current.set(access)
         return access
     current = _current.get()
     if current is not None and _same_user(current.user, who):

@@ -3,8 +3,24 @@ from django.contrib import admin
 from kraftsamla.core.models import AuditEvent
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Show rows in the Django admin without a second, unaudited write path.
+
+    Audited data changes only through the services (pages, API, loaders).
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "actor_label",
@@ -15,12 +31,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     ]
     list_filter = ["action", "object_type"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

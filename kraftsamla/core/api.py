@@ -79,3 +79,19 @@ class TranslatedTextField(serializers.Field):
 
     def to_representation(self, value) -> dict[str, str]:
         return translated(value).as_dict()
+
+
+from rest_framework import permissions as drf_permissions  # noqa: E402
+
+from kraftsamla.core import access  # noqa: E402
+
+
+class IsAllowed(drf_permissions.BasePermission):
+    """Ask the view's first declared rule (`access_rules[0]`) for each object it returns.
+
+    Views that fetch one object with `access.get_visible` get a 404 for a hidden
+    object before this runs; this guards any object a generic view loads itself.
+    """
+
+    def has_object_permission(self, request, view, obj):
+        return access.allows(request, view.access_rules[0], obj)

@@ -30,7 +30,7 @@ def _jsonable(value: Any) -> Any:
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """Return a JSON-ready dict of the model's field values (secrets never included)."""
     data = model_to_dict(obj, fields=fields)
-    for secret in ("password", "token_hash"):
+    for secret in ("password", "token_hash", "key_hash"):
         data.pop(secret, None)
     return {k: _jsonable(v) for k, v in data.items()}
 
@@ -46,7 +46,13 @@ def audit_record(
     object_type: str | None = None,
     object_repr: str | None = None,
 ) -> AuditEvent:
-    """Store one audit event. Call inside the same transaction as the write."""
+    """Store one audit event. Call inside the same transaction as the write.
+
+    `actor` is the person, or `kraftsamla.core.access.SYSTEM` for loaders and commands
+    (stored as "system"). There is no anonymous write: `None` is refused.
+    """
+    if actor is None:
+        raise ValueError("audit_record needs an actor; loaders and commands pass SYSTEM.")
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEvent.objects.create(
         actor=actor if is_user else None,

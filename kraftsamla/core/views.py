@@ -5,13 +5,16 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from kraftsamla.organisations import selectors as org_selectors
+from kraftsamla.core.access import PUBLIC, checks
+from kraftsamla.core.home import home_context
 
 
+@checks(PUBLIC)
 def home(request):
-    return render(request, "core/home.html", {"stats": org_selectors.platform_stats()})
+    return render(request, "core/home.html", home_context(request))
 
 
+@checks(PUBLIC)
 @never_cache
 def healthz(request):
     """Answer whether the app and its database work (for load balancers and monitoring)."""
@@ -24,17 +27,21 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+@checks(PUBLIC)
 def accessibility(request):
     return render(request, "core/accessibility.html")
 
 
+@checks(PUBLIC)
 def error_403(request, exception=None):
     return render(request, "403.html", status=403)
 
 
+@checks(PUBLIC)
 def error_404(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+@checks(PUBLIC)
 def error_500(request):
     return render(request, "500.html", status=500)

@@ -1,4 +1,7 @@
-"""Create clearly labelled demo data: bodies, links, partners, users and profiles.
+"""Create clearly labelled demo data: bodies, links, partners and profiles.
+
+The demo people are listed here (DEMO_USERS) with the organisation each belongs to;
+accounts/demo.py creates their accounts and roles.
 
 All of it is invented for demonstration (is_demo=True), except the public facts
 it builds on: Göteborgsregionen's 13 members, the 23 cities of Viable Cities'
@@ -13,8 +16,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from kraftsamla.accounts.models import OrganisationRole, Role, User
-from kraftsamla.core.models import SharingLevel
+from kraftsamla.core.models import Role, SharingLevel
 from kraftsamla.organisations.models import (
     ClimateProfile,
     Membership,
@@ -204,18 +206,18 @@ def _municipality(short_name: str) -> Organisation:
     return Organisation.objects.get(kind=OrganisationKind.MUNICIPALITY, short_name=short_name)
 
 
-@transaction.atomic
-def demo_data_load() -> list[DemoUser]:
-    """Create or refresh the demo data; return the demo users to print."""
-    if not Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).exists():
-        raise RuntimeError("Load the reference data first (manage.py load_reference_data).")
+def _bodies() -> dict[str, Organisation]:
     bodies = {}
     for spec in BODIES:
         org, _ = Organisation.objects.update_or_create(
             slug=spec["slug"], defaults={**spec, "is_demo": True}
         )
         bodies[spec["slug"]] = org
-    gr, vc = bodies["goteborgsregionen"], bodies["viable-cities-klimatneutrala-stader-2030"]
+    return bodies
+
+
+def _links(gr: Organisation, vc: Organisation) -> None:
+    """Göteborgsregionen's members, Viable Cities' participants and one twin-city link."""
     for name in GR_MEMBERS:
         Membership.objects.get_or_create(
             member=_municipality(name),
@@ -243,6 +245,9 @@ def demo_data_load() -> list[DemoUser]:
             "note": "Viable Cities, utlysning våg 3",
         },
     )
+
+
+def _partners(gr: Organisation, vc: Organisation) -> None:
     for slug, name, kind in PARTNERS:
         partner, _ = Organisation.objects.update_or_create(
             slug=slug,
@@ -261,20 +266,9 @@ def demo_data_load() -> list[DemoUser]:
             start_date=None,
             defaults={"is_demo": True},
         )
-    for u in DEMO_USERS:
-        user = User.objects.filter(email=u.email).first()
-        if user is None:
-            user = User.objects.create_user(
-                email=u.email, password=DEMO_PASSWORD, full_name=u.name, is_demo=True
-            )
-        user.is_staff = u.staff
-        user.save(update_fields=["is_staff"])
-        if u.org_slug:
-            OrganisationRole.objects.update_or_create(
-                user=user,
-                organisation=Organisation.objects.get(slug=u.org_slug),
-                defaults={"role": u.role},
-            )
+
+
+def _profiles() -> None:
     for slug, level, contact, fte, year, summary in PROFILES:
         ClimateProfile.objects.update_or_create(
             organisation=Organisation.objects.get(slug=slug),
@@ -287,4 +281,19 @@ def demo_data_load() -> list[DemoUser]:
                 "is_demo": True,
             },
         )
-    return DEMO_USERS
+
+
+@transaction.atomic
+def load_demo() -> str:
+    """Create or refresh the demo bodies, links, partners and profiles; return a summary."""
+    if not Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).exists():
+        raise RuntimeError("Load the reference data first (manage.py load_reference_data).")
+    bodies = _bodies()
+    gr, vc = bodies["goteborgsregionen"], bodies["viable-cities-klimatneutrala-stader-2030"]
+    _links(gr, vc)
+    _partners(gr, vc)
+    _profiles()
+    return (
+        f"{len(BODIES)} bodies, {len(PARTNERS)} partners and {len(PROFILES)} climate profiles "
+        "(invented, marked as demo)."
+    )

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from kraftsamla.core.access import SYSTEM
 from kraftsamla.core.audit import audit_record
 from kraftsamla.core.models import AuditAction
 from kraftsamla.organisations.models import (
@@ -196,15 +197,11 @@ class ParsedData:
     raw: dict[str, bytes]
 
 
-def parse_reference_files(directory: Path = DATA_DIR) -> ParsedData:
-    """Read and validate all reference files; raise ReferenceDataError with every problem."""
-    errors: list[RowError] = []
-    raw: dict[str, bytes] = {}
-
-    county_rows, raw["counties"] = _read_csv(directory / FILES["counties"], COUNTY_COLUMNS, errors)
+def _parse_counties(county_rows, errors: list[RowError]) -> tuple[list[dict], set[str]]:
+    """Return the valid counties and their codes; add a RowError for each bad row."""
     counties: list[dict] = []
     county_codes: set[str] = set()
-    for line, row in county_rows or []:
+    for line, row in county_rows:
         code = (row["county_code"] or "").strip()
         name = (row["county_name"] or "").strip()
         if not re.fullmatch(r"[0-9]{2}", code):
@@ -224,13 +221,17 @@ def parse_reference_files(directory: Path = DATA_DIR) -> ParsedData:
         short = (row["county_name_short"] or "").strip()
         counties.append({"code": code, "name": name, "short_name": short})
 
-    muni_rows, raw["municipalities"] = _read_csv(
-        directory / FILES["municipalities"], MUNICIPALITY_COLUMNS, errors
-    )
+    return counties, county_codes
+
+
+def _parse_municipalities(
+    muni_rows, county_codes: set[str] | None, errors: list[RowError]
+) -> tuple[list[dict], set[str]]:
+    """Return the valid municipalities and their codes (`county_codes` None: not checked)."""
     municipalities: list[dict] = []
     muni_codes: set[str] = set()
     fname = FILES["municipalities"]
-    for line, row in muni_rows or []:
+    for line, row in muni_rows:
         code = (row["municipality_code"] or "").strip()
         row_ok = True
         if not re.fullmatch(r"[0-9]{4}", code):
@@ -242,7 +243,7 @@ def parse_reference_files(directory: Path = DATA_DIR) -> ParsedData:
             errors.append(RowError(fname, line, "municipality_code", _("The code appears twice.")))
             row_ok = False
         county = (row["county_code"] or "").strip()
-        if county_rows is not None and county not in county_codes:
+        if county_codes is not None and county not in county_codes:
             errors.append(
                 RowError(
                     fname,
@@ -282,57 +283,80 @@ def parse_reference_files(directory: Path = DATA_DIR) -> ParsedData:
                 }
             )
 
+    return municipalities, muni_codes
+
+
+def _parse_emissions(em_rows, muni_codes: set[str], errors: list[RowError]) -> list[dict]:
+    """Return the valid emission rows; add a RowError for each bad row."""
+    emissions = []
+    seen: set[tuple[str, int, str]] = set()
+    fname = FILES["emissions"]
+    for line, row in em_rows:
+        code = (row["municipality_code"] or "").strip()
+        if code not in muni_codes:
+            errors.append(
+                RowError(
+                    fname,
+                    line,
+                    "municipality_code",
+                    _("Unknown municipality code %(code)s.") % {"code": code},
+                )
+            )
+            continue
+        try:
+            year = int(row["year"])
+            if not 1970 <= year <= 2100:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors.append(RowError(fname, line, "year", _("Expected a year such as 2022.")))
+            continue
+        sector = SECTOR_BY_SOURCE_NAME.get((row["sector"] or "").strip())
+        if sector is None:
+            errors.append(
+                RowError(
+                    fname,
+                    line,
+                    "sector",
+                    _("Unknown sector “%(sector)s”.") % {"sector": row["sector"]},
+                )
+            )
+            continue
+        try:
+            tonnes = float(row["tonnes_co2e"])
+            if not math.isfinite(tonnes):
+                raise ValueError
+        except (TypeError, ValueError):
+            errors.append(RowError(fname, line, "tonnes_co2e", _("Expected a number.")))
+            continue
+        key = (code, year, sector)
+        if key in seen:
+            errors.append(
+                RowError(fname, line, None, _("Municipality, year and sector appear twice."))
+            )
+            continue
+        seen.add(key)
+        emissions.append({"code": code, "year": year, "sector": sector, "tonnes": tonnes})
+
+    return emissions
+
+
+def parse_reference_files(directory: Path = DATA_DIR) -> ParsedData:
+    """Read and validate all reference files; raise ReferenceDataError with every problem."""
+    errors: list[RowError] = []
+    raw: dict[str, bytes] = {}
+
+    county_rows, raw["counties"] = _read_csv(directory / FILES["counties"], COUNTY_COLUMNS, errors)
+    counties, county_codes = _parse_counties(county_rows or [], errors)
+    muni_rows, raw["municipalities"] = _read_csv(
+        directory / FILES["municipalities"], MUNICIPALITY_COLUMNS, errors
+    )
+    municipalities, muni_codes = _parse_municipalities(
+        muni_rows or [], county_codes if county_rows is not None else None, errors
+    )
     emissions: list[dict] | None = None
     em_rows, raw["emissions"] = _read_csv(directory / FILES["emissions"], EMISSION_COLUMNS, errors)
     if em_rows is not None:
-        emissions = []
-        seen: set[tuple[str, int, str]] = set()
-        fname = FILES["emissions"]
-        for line, row in em_rows:
-            code = (row["municipality_code"] or "").strip()
-            if code not in muni_codes:
-                errors.append(
-                    RowError(
-                        fname,
-                        line,
-                        "municipality_code",
-                        _("Unknown municipality code %(code)s.") % {"code": code},
-                    )
-                )
-                continue
-            try:
-                year = int(row["year"])
-                if not 1970 <= year <= 2100:
-                    raise ValueError
-            except (TypeError, ValueError):
-                errors.append(RowError(fname, line, "year", _("Expected a year such as 2022.")))
-                continue
-            sector = SECTOR_BY_SOURCE_NAME.get((row["sector"] or "").strip())
-            if sector is None:
-                errors.append(
-                    RowError(
-                        fname,
-                        line,
-                        "sector",
-                        _("Unknown sector “%(sector)s”.") % {"sector": row["sector"]},
-                    )
-                )
-                continue
-            try:
-                tonnes = float(row["tonnes_co2e"])
-                if not math.isfinite(tonnes):
-                    raise ValueError
-            except (TypeError, ValueError):
-                errors.append(RowError(fname, line, "tonnes_co2e", _("Expected a number.")))
-                continue
-            key = (code, year, sector)
-            if key in seen:
-                errors.append(
-                    RowError(fname, line, None, _("Municipality, year and sector appear twice."))
-                )
-                continue
-            seen.add(key)
-            emissions.append({"code": code, "year": year, "sector": sector, "tonnes": tonnes})
+        emissions = _parse_emissions(em_rows, muni_codes, errors)
 
     boundaries: dict[str, list] | None = None
     raw_geo = _read_bytes(directory / FILES["boundaries"], errors)
@@ -422,17 +446,17 @@ def boundaries_to_svg(boundaries: dict[str, list]) -> dict[str, tuple[str, float
                 parts.append("M" + "L".join(f"{x:g},{y:g}" for x, y in pts) + "Z")
                 if ring_index == 0:
                     # Weight each outer ring's centre by its area for a stable label point.
-                    a = 0.0
+                    twice_area = 0.0
                     cx = cy = 0.0
                     for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1], strict=True):
                         cross = x1 * y2 - x2 * y1
-                        a += cross
+                        twice_area += cross
                         cx += (x1 + x2) * cross
                         cy += (y1 + y2) * cross
-                    if abs(a) > 1e-9:
-                        weight = abs(a)
-                        sx += cx / (3 * a) * weight
-                        sy += cy / (3 * a) * weight
+                    if abs(twice_area) > 1e-9:
+                        weight = abs(twice_area)
+                        sx += cx / (3 * twice_area) * weight
+                        sy += cy / (3 * twice_area) * weight
                         area_sum += weight
         if area_sum:
             cx, cy = sx / area_sum, sy / area_sum
@@ -457,126 +481,159 @@ def _latest_checksum(dataset: str) -> str | None:
     return release.checksum if release else None
 
 
+def _organisation_upsert(
+    existing: dict[str, Organisation],
+    code: str,
+    slug_base: str,
+    values: dict,
+    taken: set[str],
+    summary: LoadSummary,
+    dataset: str,
+) -> Organisation:
+    """Create or update the organisation with an official code; count what happened."""
+    org = existing.get(code)
+    if org is None:
+        org = Organisation.objects.create(code=code, slug=_unique_slug(slug_base, taken), **values)
+        summary.add(dataset, "created")
+    elif any(getattr(org, k) != v for k, v in values.items()):
+        for k, v in values.items():
+            setattr(org, k, v)
+        org.save()
+        summary.add(dataset, "updated")
+    else:
+        summary.add(dataset, "unchanged")
+    return org
+
+
+def _counties_load(data: ParsedData, existing, taken, summary) -> dict[str, Organisation]:
+    county_by_code: dict[str, Organisation] = {}
+    for county in data.counties:
+        values = {
+            "name": county["name"],
+            "short_name": county["short_name"],
+            "kind": OrganisationKind.COUNTY,
+        }
+        county_by_code[county["code"]] = _organisation_upsert(
+            existing, county["code"], county["name"], values, taken, summary, "counties"
+        )
+    return county_by_code
+
+
+def _fa_regions_load(data: ParsedData) -> dict[str, FARegion]:
+    fa_by_code = {fa.code: fa for fa in FARegion.objects.all()}
+    for muni in data.municipalities:
+        code, name = muni["fa_code"], muni["fa_name"]
+        if code and code not in fa_by_code:
+            fa_by_code[code] = FARegion.objects.create(code=code, name=name)
+        elif code and fa_by_code[code].name != name:
+            fa_by_code[code].name = name
+            fa_by_code[code].save(update_fields=["name"])
+    return fa_by_code
+
+
+def _municipalities_load(
+    data: ParsedData, existing, county_by_code, fa_by_code, taken, summary
+) -> dict[str, Organisation]:
+    muni_by_code: dict[str, Organisation] = {}
+    for muni in data.municipalities:
+        values = {
+            "name": muni["name"],
+            "short_name": muni["short_name"],
+            "kind": OrganisationKind.MUNICIPALITY,
+            "county_id": county_by_code[muni["county_code"]].pk,
+            "population": muni["population"],
+            "population_date": POPULATION_DATE,
+            "fa_region_id": fa_by_code[muni["fa_code"]].pk if muni["fa_code"] else None,
+        }
+        muni_by_code[muni["code"]] = _organisation_upsert(
+            existing,
+            muni["code"],
+            muni["short_name"] or muni["name"],
+            values,
+            taken,
+            summary,
+            "municipalities",
+        )
+    return muni_by_code
+
+
+def _new_release(dataset: str, data: ParsedData, rows: int, actor, summary) -> DataRelease | None:
+    """Return a new DataRelease, or None (counted as unchanged) if the file is the same."""
+    checksum = _checksum(data.raw[dataset])
+    if checksum == _latest_checksum(dataset):
+        summary.add(dataset, "unchanged", rows)
+        return None
+    return DataRelease.objects.create(
+        dataset=dataset,
+        source=SOURCES[dataset],
+        checksum=checksum,
+        rows=rows,
+        loaded_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def _emissions_load(data: ParsedData, muni_by_code, actor, summary) -> None:
+    release = _new_release("emissions", data, len(data.emissions), actor, summary)
+    if release is None:
+        return
+    codes = {e["code"] for e in data.emissions}
+    # Replace whole series so no municipality mixes two releases.
+    Emission.objects.filter(municipality__code__in=codes).delete()
+    Emission.objects.bulk_create(
+        [
+            Emission(
+                municipality_id=muni_by_code[e["code"]].pk,
+                year=e["year"],
+                sector=e["sector"],
+                tonnes_co2e=e["tonnes"],
+                release=release,
+            )
+            for e in data.emissions
+        ],
+        batch_size=2000,
+    )
+    summary.add("emissions", "loaded", len(data.emissions))
+
+
+def _boundaries_load(data: ParsedData, muni_by_code, actor, summary) -> None:
+    release = _new_release("boundaries", data, len(data.boundaries), actor, summary)
+    if release is None:
+        return
+    paths = boundaries_to_svg(data.boundaries)
+    Boundary.objects.filter(organisation__code__in=list(paths)).delete()
+    Boundary.objects.bulk_create(
+        [
+            Boundary(
+                organisation_id=muni_by_code[code].pk,
+                svg_path=path,
+                centroid_x=centroid_x,
+                centroid_y=centroid_y,
+                release=release,
+            )
+            for code, (path, centroid_x, centroid_y) in paths.items()
+        ],
+        batch_size=100,
+    )
+    summary.add("boundaries", "loaded", len(paths))
+
+
 @transaction.atomic
-def reference_data_load(*, actor=None, directory: Path = DATA_DIR) -> LoadSummary:
-    """Load or refresh all reference data from `directory`; all or nothing."""
+def reference_data_load(*, actor=SYSTEM, directory: Path = DATA_DIR) -> LoadSummary:
+    """Load or refresh all reference data from `directory`; all or nothing.
+
+    `actor` is the person who asked for the load, or SYSTEM (commands, tests).
+    """
     data = parse_reference_files(directory)
     summary = LoadSummary()
     taken = set(Organisation.objects.values_list("slug", flat=True))
-
     existing = {o.code: o for o in Organisation.objects.filter(code__isnull=False)}
-    county_by_code: dict[str, Organisation] = {}
-    for c in data.counties:
-        org = existing.get(c["code"])
-        values = {"name": c["name"], "short_name": c["short_name"], "kind": OrganisationKind.COUNTY}
-        if org is None:
-            org = Organisation.objects.create(
-                code=c["code"], slug=_unique_slug(c["name"], taken), **values
-            )
-            summary.add("counties", "created")
-        elif any(getattr(org, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(org, k, v)
-            org.save()
-            summary.add("counties", "updated")
-        else:
-            summary.add("counties", "unchanged")
-        county_by_code[c["code"]] = org
-
-    fa_by_code = {f.code: f for f in FARegion.objects.all()}
-    for m in data.municipalities:
-        if m["fa_code"] and m["fa_code"] not in fa_by_code:
-            fa_by_code[m["fa_code"]] = FARegion.objects.create(code=m["fa_code"], name=m["fa_name"])
-        elif m["fa_code"] and fa_by_code[m["fa_code"]].name != m["fa_name"]:
-            fa = fa_by_code[m["fa_code"]]
-            fa.name = m["fa_name"]
-            fa.save(update_fields=["name"])
-
-    muni_by_code: dict[str, Organisation] = {}
-    for m in data.municipalities:
-        org = existing.get(m["code"])
-        values = {
-            "name": m["name"],
-            "short_name": m["short_name"],
-            "kind": OrganisationKind.MUNICIPALITY,
-            "county_id": county_by_code[m["county_code"]].pk,
-            "population": m["population"],
-            "population_date": POPULATION_DATE,
-            "fa_region_id": fa_by_code[m["fa_code"]].pk if m["fa_code"] else None,
-        }
-        if org is None:
-            org = Organisation.objects.create(
-                code=m["code"], slug=_unique_slug(m["short_name"] or m["name"], taken), **values
-            )
-            summary.add("municipalities", "created")
-        elif any(getattr(org, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(org, k, v)
-            org.save()
-            summary.add("municipalities", "updated")
-        else:
-            summary.add("municipalities", "unchanged")
-        muni_by_code[m["code"]] = org
-
+    county_by_code = _counties_load(data, existing, taken, summary)
+    fa_by_code = _fa_regions_load(data)
+    muni_by_code = _municipalities_load(data, existing, county_by_code, fa_by_code, taken, summary)
     if data.emissions is not None:
-        checksum = _checksum(data.raw["emissions"])
-        if checksum == _latest_checksum("emissions"):
-            summary.add("emissions", "unchanged", len(data.emissions))
-        else:
-            release = DataRelease.objects.create(
-                dataset="emissions",
-                source=SOURCES["emissions"],
-                checksum=checksum,
-                rows=len(data.emissions),
-                loaded_by=actor if getattr(actor, "pk", None) else None,
-            )
-            codes = {e["code"] for e in data.emissions}
-            # Replace whole series so no municipality mixes two releases.
-            Emission.objects.filter(municipality__code__in=codes).delete()
-            Emission.objects.bulk_create(
-                [
-                    Emission(
-                        municipality_id=muni_by_code[e["code"]].pk,
-                        year=e["year"],
-                        sector=e["sector"],
-                        tonnes_co2e=e["tonnes"],
-                        release=release,
-                    )
-                    for e in data.emissions
-                ],
-                batch_size=2000,
-            )
-            summary.add("emissions", "loaded", len(data.emissions))
-
+        _emissions_load(data, muni_by_code, actor, summary)
     if data.boundaries is not None:
-        checksum = _checksum(data.raw["boundaries"])
-        if checksum == _latest_checksum("boundaries"):
-            summary.add("boundaries", "unchanged", len(data.boundaries))
-        else:
-            release = DataRelease.objects.create(
-                dataset="boundaries",
-                source=SOURCES["boundaries"],
-                checksum=checksum,
-                rows=len(data.boundaries),
-                loaded_by=actor if getattr(actor, "pk", None) else None,
-            )
-            paths = boundaries_to_svg(data.boundaries)
-            Boundary.objects.filter(organisation__code__in=list(paths)).delete()
-            Boundary.objects.bulk_create(
-                [
-                    Boundary(
-                        organisation_id=muni_by_code[code].pk,
-                        svg_path=path,
-                        centroid_x=cx,
-                        centroid_y=cy,
-                        release=release,
-                    )
-                    for code, (path, cx, cy) in paths.items()
-                ],
-                batch_size=100,
-            )
-            summary.add("boundaries", "loaded", len(paths))
-
+        _boundaries_load(data, muni_by_code, actor, summary)
     changed = any(
         k in ("created", "updated", "loaded") for counts in summary.counts.values() for k in counts
     )

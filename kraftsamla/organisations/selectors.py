@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
-from kraftsamla.core import access, permissions
+from kraftsamla.core import access
 from kraftsamla.core.models import AuditEvent
 from kraftsamla.organisations.models import (
     POPULATION_BOUNDS,
@@ -55,11 +54,8 @@ def organisation_list(
     if fa_region:
         qs = qs.filter(fa_region__code=fa_region)
     if member_of:
-        today = timezone.localdate()
-        qs = qs.filter(
-            Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today),
-            memberships__body__slug=member_of,
-        ).distinct()
+        current = Membership.objects.current().filter(body__slug=member_of)
+        qs = qs.filter(pk__in=current.values("member_id"))
     if code:
         qs = qs.filter(code=code)
     return qs.order_by("name", "pk")
@@ -90,20 +86,17 @@ def organisation_get(*, slug: str) -> Organisation:
     return organisation_queryset().get(slug=slug)
 
 
-def _current(qs):
-    today = timezone.localdate()
-    return qs.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-
-
 def memberships_of(organisation: Organisation) -> dict[str, list[Membership]]:
     """Return the bodies the organisation belongs to and the members it has."""
     belongs = list(
-        _current(Membership.objects.filter(member=organisation))
+        Membership.objects.current()
+        .filter(member=organisation)
         .select_related("body", "member")
         .order_by("body__name")
     )
     members = list(
-        _current(Membership.objects.filter(body=organisation))
+        Membership.objects.current()
+        .filter(body=organisation)
         .select_related("member", "body")
         .order_by("member__name")
     )
@@ -189,12 +182,12 @@ def emission_series_for_api(organisation: Organisation) -> list[dict]:
     ]
 
 
-def climate_profile_for(user, organisation: Organisation) -> ClimateProfile | None:
-    """Return the organisation's climate profile if it exists and the user may see it."""
+def climate_profile_for(who, organisation: Organisation) -> ClimateProfile | None:
+    """Return the organisation's climate profile if it exists and `who` may see it."""
     profile = ClimateProfile.objects.filter(organisation=organisation).first()
     if profile is not None:
         profile.organisation = organisation  # Already loaded; saves a query.
-    if profile is None or not permissions.can_view_climate_profile(user, profile):
+    if profile is None or not access.allows(who, "organisations.climateprofile.view", profile):
         return None
     return profile
 
@@ -278,19 +271,3 @@ def platform_stats() -> dict[str, int]:
 
 def audit_events_for(organisation: Organisation) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(organisation=organisation).select_related("actor")
-
-
-def people_of(organisation: Organisation):
-    from kraftsamla.accounts.models import Invitation, OrganisationRole
-
-    roles = OrganisationRole.objects.filter(organisation=organisation).select_related("user")
-    invitations = Invitation.objects.filter(
-        organisation=organisation, accepted_at__isnull=True, expires_at__gt=timezone.now()
-    ).select_related("invited_by")
-    return {"roles": list(roles), "invitations": list(invitations)}
-
-
-def organisations_with_prefetched_memberships(qs: QuerySet[Organisation]) -> QuerySet[Organisation]:
-    return qs.prefetch_related(
-        Prefetch("memberships", queryset=Membership.objects.select_related("body"))
-    )

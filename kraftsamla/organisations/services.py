@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kraftsamla.core import permissions
+from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction
 from kraftsamla.organisations.models import ClimateProfile, Membership, Organisation
@@ -27,6 +27,8 @@ PROFILE_FIELDS = [
 class StaleEditError(ValidationError):
     """Raised when someone else saved the object after the editor opened it."""
 
+    CODE = "stale"
+
 
 @transaction.atomic
 def climate_profile_update(
@@ -41,10 +43,14 @@ def climate_profile_update(
     `expected_version` is the version the editor saw; if someone saved in
     between, nothing is written and StaleEditError tells the editor.
     """
-    if not permissions.can_edit_climate_profile(actor, organisation):
-        raise PermissionDenied(_("You may not edit this organisation's climate profile."))
     profile, created = ClimateProfile.objects.select_for_update().get_or_create(
         organisation=organisation
+    )
+    access.require(
+        actor,
+        "organisations.climateprofile.change",
+        profile,
+        _("You may not edit this organisation's climate profile."),
     )
     if not created and expected_version is not None and profile.version != expected_version:
         raise StaleEditError(
@@ -52,7 +58,7 @@ def climate_profile_update(
                 "Someone else saved this profile while you were editing. Review their changes "
                 "below and save again."
             ),
-            code="stale",
+            code=StaleEditError.CODE,
         )
     before = None if created else snapshot(profile, PROFILE_FIELDS)
     for field in PROFILE_FIELDS:
@@ -90,8 +96,9 @@ def membership_create(
     is_demo: bool = False,
 ) -> Membership:
     """Link `member` to `body`. Only platform staff or the body's editors may do it."""
-    if actor is not None and not permissions.can_edit_organisation(actor, body):
-        raise PermissionDenied(_("You may not change this body's members."))
+    access.require(
+        actor, "organisations.membership.create", body, _("You may not change this body's members.")
+    )
     membership = Membership(
         member=member,
         body=body,

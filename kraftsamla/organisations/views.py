@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from kraftsamla.core import charts, permissions
+from kraftsamla.core import access, charts
+from kraftsamla.core.access import checks
 from kraftsamla.core.exports import export_response
+from kraftsamla.core.forms import submit_form
 from kraftsamla.organisations import selectors, services
 from kraftsamla.organisations.forms import FILTER_FIELDS, ClimateProfileForm, OrganisationFilterForm
 from kraftsamla.organisations.models import ClimateProfile, Organisation
@@ -20,11 +21,10 @@ from kraftsamla.organisations.reference import MAP_HEIGHT, MAP_WIDTH
 PAGE_SIZE = 25
 
 
-def _get_organisation(slug: str) -> Organisation:
-    try:
-        return selectors.organisation_get(slug=slug)
-    except Organisation.DoesNotExist as exc:
-        raise Http404(_("No such organisation.")) from exc
+def _get_organisation(request: HttpRequest, slug: str) -> Organisation:
+    return access.get_visible(
+        request, "organisations.organisation.view", selectors.organisation_queryset(), slug=slug
+    )
 
 
 def _filtered(request: HttpRequest):
@@ -35,8 +35,10 @@ def _filtered(request: HttpRequest):
     return form, selectors.organisation_list(**form.filters())
 
 
+@checks("organisations.organisation.view")
 def organisation_list(request: HttpRequest) -> HttpResponse:
     form, qs = _filtered(request)
+    qs = access.scope(request, "organisations.organisation.view", qs)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return export_response(
@@ -78,15 +80,22 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@checks(
+    "organisations.organisation.view",
+    "organisations.climateprofile.view",
+    "organisations.organisation.change",
+    "accounts.people.view",
+    "organisations.organisation.view_audit_log",
+)
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    org = _get_organisation(slug)
+    org = _get_organisation(request, slug)
     context = {
         "org": org,
         "memberships": selectors.memberships_of(org),
-        "profile": selectors.climate_profile_for(request.user, org),
-        "can_edit": permissions.can_edit_organisation(request.user, org),
-        "can_view_people": permissions.can_view_people(request.user, org),
-        "can_view_audit": permissions.can_view_audit_log(request.user, org),
+        "profile": selectors.climate_profile_for(request, org),
+        "can_edit": access.allows(request, "organisations.organisation.change", org),
+        "can_view_people": access.allows(request, "accounts.people.view", org),
+        "can_view_audit": access.allows(request, "organisations.organisation.view_audit_log", org),
     }
     if org.is_municipality:
         table = selectors.emission_table(org)
@@ -133,42 +142,46 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "organisations/detail.html", context)
 
 
+@checks("organisations.climateprofile.change")
 @login_required
 def climate_profile_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    org = _get_organisation(slug)
-    if not permissions.can_edit_climate_profile(request.user, org):
-        raise PermissionDenied
+    org = _get_organisation(request, slug)
     instance = ClimateProfile.objects.filter(organisation=org).first()
-    if request.method == "POST":
-        form = ClimateProfileForm(request.POST, instance=instance)
-        if form.is_valid():
-            data = {f: form.cleaned_data[f] for f in form.Meta.fields}
-            try:
-                services.climate_profile_update(
-                    actor=request.user,
-                    organisation=org,
-                    data=data,
-                    expected_version=form.cleaned_data.get("version"),
-                )
-            except services.StaleEditError as exc:
-                current = ClimateProfile.objects.get(organisation=org)
-                form.add_error(None, exc)
-                return render(
-                    request,
-                    "organisations/profile_form.html",
-                    {"org": org, "form": form, "current": current},
-                    status=409,
-                )
-            messages.success(request, _("The climate profile was saved."))
-            return redirect(org.get_absolute_url() + "#climate-profile")
-    else:
+    access.require(
+        request, "organisations.climateprofile.change", instance or ClimateProfile(organisation=org)
+    )
+    if request.method != "POST":
         form = ClimateProfileForm(
             instance=instance, initial={"version": instance.version if instance else None}
         )
-    return render(request, "organisations/profile_form.html", {"org": org, "form": form})
+        return render(request, "organisations/profile_form.html", {"org": org, "form": form})
+    form = ClimateProfileForm(request.POST, instance=instance)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.climate_profile_update(
+            actor=request.user,
+            organisation=org,
+            data={field: data[field] for field in ClimateProfileForm.Meta.fields},
+            expected_version=data.get("version"),
+        ),
+        redirect_to=org.get_absolute_url() + "#climate-profile",
+        message=_("The climate profile was saved."),
+    )
+    if response is not None:
+        return response
+    context = {"org": org, "form": form}
+    if form.has_error(NON_FIELD_ERRORS, code=services.StaleEditError.CODE):
+        # Someone saved in between: show their version next to the editor's.
+        context["current"] = ClimateProfile.objects.get(organisation=org)
+        return render(request, "organisations/profile_form.html", context, status=409)
+    # Invalid input is shown at its field on the same page (status 200, as before).
+    return render(request, "organisations/profile_form.html", context)
 
 
+@checks("organisations.organisation.view")
 def municipality_map(request: HttpRequest) -> HttpResponse:
+    access.require(request, "organisations.organisation.view")
     features = selectors.map_features()
     metric = request.GET.get("metric", "")
     legend = []
@@ -203,10 +216,10 @@ def municipality_map(request: HttpRequest) -> HttpResponse:
     )
 
 
+@checks("organisations.organisation.view_audit_log")
 @login_required
 def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
-    org = _get_organisation(slug)
-    if not permissions.can_view_audit_log(request.user, org):
-        raise PermissionDenied
+    org = _get_organisation(request, slug)
+    access.require(request, "organisations.organisation.view_audit_log", org)
     page = Paginator(selectors.audit_events_for(org), 50).get_page(request.GET.get("page"))
     return render(request, "organisations/audit_log.html", {"org": org, "page": page})

@@ -34,7 +34,7 @@ ENROLLING_STATUSES = (OfferStatus.CLOSED, OfferStatus.OPEN, OfferStatus.RUNNING)
 
 
 @transaction.atomic
-def support_demo_load() -> dict[str, int]:
+def load_demo() -> dict[str, int]:
     """Create or refresh the demo offers, needs, enrolments and ratings."""
     region = Organisation.objects.get(slug="goteborgsregionen")
     Offer.objects.filter(provider=region, is_demo=True).delete()

@@ -139,7 +139,8 @@ def site_data(transactional_db) -> None:
     """
     global _snapshot
     from kraftsamla.accounts.models import User
-    from kraftsamla.organisations.demo import DEMO_PASSWORD, DEMO_USERS, demo_data_load
+    from kraftsamla.core.demo import demo_data_load
+    from kraftsamla.organisations.demo import DEMO_PASSWORD, DEMO_USERS
     from kraftsamla.organisations.models import Organisation, OrganisationKind
     from kraftsamla.organisations.reference import reference_data_load
 
@@ -148,7 +149,7 @@ def site_data(transactional_db) -> None:
         return
     if not Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).exists():
         reference_data_load()
-        demo_data_load()
+        demo_data_load(skip=("capacity", "support"))
     for user in User.objects.filter(email__in=[u.email for u in DEMO_USERS]):
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])

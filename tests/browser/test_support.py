@@ -24,9 +24,9 @@ def support_data(site_data) -> None:
     """
     from django.core.management import call_command
 
-    from kraftsamla.capacity.demo import capacity_demo_load
+    from kraftsamla.capacity.demo import load_demo as capacity_demo_load
     from kraftsamla.capacity.models import Assessment, Framework
-    from kraftsamla.support.demo import support_demo_load
+    from kraftsamla.support.demo import load_demo as support_demo_load
 
     if not Framework.objects.filter(is_current=True).exists():
         call_command("load_framework", stdout=io.StringIO())

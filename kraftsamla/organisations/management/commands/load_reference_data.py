@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kraftsamla.core.access import SYSTEM
 from kraftsamla.organisations.reference import DATA_DIR, ReferenceDataError, reference_data_load
 
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            summary = reference_data_load(directory=options["dir"])
+            summary = reference_data_load(actor=SYSTEM, directory=options["dir"])
         except ReferenceDataError as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))

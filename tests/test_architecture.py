@@ -1,0 +1,148 @@
+"""The shape of the code: imports point one way, one membership rule, every URL asks a policy."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PACKAGE = Path(__file__).resolve().parent.parent / "kraftsamla"
+
+# Each app may import only the apps before it; config assembles everything.
+LAYERS = ["core", "organisations", "accounts", "capacity", "support", "api"]
+UNRESTRICTED = {"config"}
+
+
+def _app_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "kraftsamla" else None
+
+
+def _imports(tree: ast.AST, module: str) -> list[tuple[int, str]]:
+    """Return (line, imported module) for every import, absolute or relative."""
+    found = []
+    package = module.rsplit(".", 1)[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                name = f"{base}.{node.module}" if node.module else base
+            else:
+                name = node.module or ""
+            if name == "kraftsamla" or (node.level and not node.module):
+                # `from kraftsamla import capacity` and `from . import views` name modules.
+                found += [(node.lineno, f"{name}.{alias.name}") for alias in node.names]
+            else:
+                found.append((node.lineno, name))
+    return found
+
+
+def _modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE.parent).with_suffix("")
+        yield path, ".".join(relative.parts).removesuffix(".__init__")
+
+
+def upward_imports() -> list[str]:
+    problems = []
+    for path, module in _modules():
+        app = _app_of(module)
+        if app not in LAYERS:
+            continue
+        allowed = set(LAYERS[: LAYERS.index(app) + 1])
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for line, imported in _imports(tree, module):
+            target = _app_of(imported)
+            if target is None or target in UNRESTRICTED and app in UNRESTRICTED:
+                continue
+            if target not in allowed:
+                problems.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {imported}")
+    return problems
+
+
+def test_apps_import_only_the_apps_below_them():
+    assert upward_imports() == []
+
+
+def test_the_import_check_sees_a_violation():
+    """The checker itself finds an upward import (so the test above can fail)."""
+    tree = ast.parse("from kraftsamla.capacity.models import Assessment\nfrom . import views\n")
+    found = _imports(tree, "kraftsamla.organisations.selectors")
+    assert (1, "kraftsamla.capacity.models") in found
+    assert (2, "kraftsamla.organisations.views") in found
+
+
+def test_core_organisations_and_accounts_import_no_app_above_them():
+    """The part of the rule this branch already guarantees."""
+    assert [
+        p
+        for p in upward_imports()
+        if p.startswith(("kraftsamla/core/", "kraftsamla/organisations/", "kraftsamla/accounts/"))
+    ] == []
+
+
+# --- One membership rule -------------------------------------------------------------------
+
+RAW_MEMBERSHIP_DATES = re.compile(r"\b(memberships|member_links)__\w*?(start_date|end_date)\b")
+
+
+def test_no_raw_membership_date_lookups_outside_organisations():
+    """Use Membership.objects.current()/coordinating()/in_force() instead."""
+    problems = []
+    for path, module in _modules():
+        if _app_of(module) == "organisations":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if RAW_MEMBERSHIP_DATES.search(line):
+                problems.append(f"{path.relative_to(PACKAGE.parent)}:{number}: {line.strip()}")
+    assert problems == []
+
+
+# --- Every URL declares the rules it asks ----------------------------------------------------
+
+SKIPPED_PREFIXES = ("admin/", "static/", "media/")
+
+
+def _patterns(resolver: URLResolver, prefix: str = ""):
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if route.startswith(SKIPPED_PREFIXES):
+                continue
+            yield from _patterns(pattern, route)
+        elif isinstance(pattern, URLPattern):
+            yield route, pattern.callback
+
+
+def _declared(callback) -> bool:
+    view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    if view_class is not None and getattr(view_class, "access_rules", None):
+        return True
+    return bool(getattr(callback, "access_rules", None))
+
+
+def undeclared_views() -> list[str]:
+    return [
+        f"{route} -> {callback.__module__}.{getattr(callback, '__qualname__', callback)}"
+        for route, callback in _patterns(get_resolver())
+        if not route.startswith(SKIPPED_PREFIXES) and not _declared(callback)
+    ]
+
+
+def test_every_view_declares_its_access_rules():
+    assert undeclared_views() == []
+
+
+def test_the_views_of_this_branch_declare_their_access_rules():
+    """Accounts, organisations, core and the organisation API already declare theirs."""
+    others = (
+        "kraftsamla.capacity.",
+        "kraftsamla.support.",
+        "kraftsamla.api.capacity.",
+        "kraftsamla.api.support.",
+    )
+    assert [v for v in undeclared_views() if not v.split(" -> ")[1].startswith(others)] == []
