@@ -288,6 +288,36 @@ def respondent_invite(
     return "invited", invitation
 
 
+@transaction.atomic
+def respondent_add_from_invitation(*, actor, invitation) -> Respondent | None:
+    """Make the person who accepted `invitation` a respondent of its assessment, if any.
+
+    The editor who sent the invitation was asked the manage rule then; the actor is
+    the person accepting. Nothing happens once the assessment is closed.
+    """
+    link = (
+        RespondentInvitation.objects.select_related("assessment__organisation")
+        .filter(invitation=invitation)
+        .first()
+    )
+    if link is None or link.assessment.status not in (Status.DRAFT, Status.OPEN):
+        return None
+    respondent, created = Respondent.objects.get_or_create(
+        assessment=link.assessment,
+        user=actor,
+        defaults={"role_group": link.role_group or RoleGroup.OPERATIONAL},
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=respondent,
+            organisation=link.assessment.organisation,
+            after={"user": actor.email, "role_group": respondent.role_group},
+        )
+    return respondent
+
+
 def _respondent_for(actor, assessment: Assessment) -> Respondent:
     respondent = (
         Respondent.objects.filter(assessment=assessment, user_id=actor.pk).first()
