@@ -39,7 +39,7 @@ MIN_PEERS = 5
 SHARED_LEVELS = (SharingLevel.REGION, SharingLevel.PUBLIC)
 
 
-def current_framework() -> Framework | None:
+def framework_current() -> Framework | None:
     return Framework.objects.filter(is_current=True).first()
 
 

@@ -48,7 +48,7 @@ from kraftsamla.organisations.models import Organisation
 @checks("capacity.assessment.view", "capacity.regional_overview.view")
 def overview(request: HttpRequest) -> HttpResponse:
     """Introduce the framework and list the user's organisations' assessments."""
-    framework = selectors.current_framework()
+    framework = selectors.framework_current()
     capitals = selectors.framework_with_content(framework) if framework else []
     own_orgs = []
     if request.user.is_authenticated:
@@ -78,7 +78,7 @@ def _building_steps(framework, capitals):
 
 @checks(PUBLIC)
 def framework_detail(request: HttpRequest) -> HttpResponse:
-    framework = selectors.current_framework()
+    framework = selectors.framework_current()
     if framework is None:
         raise Http404(_("No framework is loaded."))
     capitals = selectors.framework_with_content(framework)

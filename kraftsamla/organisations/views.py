@@ -186,7 +186,7 @@ def municipality_map(request: HttpRequest) -> HttpResponse:
     metric = request.GET.get("metric", "")
     legend = []
     if metric == "emissions":
-        values = selectors.latest_emissions_per_inhabitant()
+        values = selectors.emissions_per_inhabitant_latest()
         # Quantile-free fixed classes: readable and stable between years.
         bounds = [
             (0, 3, "#e6f0f7"),
@@ -211,7 +211,7 @@ def municipality_map(request: HttpRequest) -> HttpResponse:
             "height": MAP_HEIGHT,
             "metric": metric,
             "legend": legend,
-            "year": selectors.latest_emission_year() if metric == "emissions" else None,
+            "year": selectors.emission_year_latest() if metric == "emissions" else None,
         },
     )
 

@@ -434,7 +434,7 @@ def _organisation_page(
     """Render the page; the forms passed in are bound ones that had errors (status 400)."""
     access.require(request, "support.recommendation.view", organisation)
     can_register = access.allows(request, "support.need.create", organisation)
-    ranked, info = selectors.recommendations(organisation=organisation, user=request.user)
+    ranked, info = selectors.offers_recommended(organisation=organisation, user=request.user)
     assessment_form = assessment_form or NeedsFromAssessmentForm(organisation=organisation)
     return render(
         request,
