@@ -178,7 +178,9 @@ def test_without_role_in_assessments_the_target_group_points_are_not_given(scena
 
 
 def test_limit_keeps_the_best(scenario, molndal):
-    ranked, _info = selectors.offers_recommended(organisation=molndal, user=scenario["user"], limit=2)
+    ranked, _info = selectors.offers_recommended(
+        organisation=molndal, user=scenario["user"], limit=2
+    )
     assert [r.offer for r in ranked] == list(scenario["offers"][::2])
 
 
