@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kraftsamla.accounts.models import OrganisationRole
-from kraftsamla.capacity import scoring
 from kraftsamla.capacity.models import (
     SCALE_MAX,
     SCALE_MIN,
@@ -337,6 +336,35 @@ def _respondent_for(actor, assessment: Assessment) -> Respondent:
     return respondent
 
 
+def _check_statement(assessment: Assessment, statement: Statement) -> None:
+    if statement.capital.framework_id != assessment.framework_id:
+        raise ValidationError(
+            {"statement": _("The statement belongs to another framework version.")},
+            code="framework_mismatch",
+        )
+
+
+def _check_score(score) -> None:
+    if not isinstance(score, int) or isinstance(score, bool) or not SCALE_MIN <= score <= SCALE_MAX:
+        raise ValidationError(
+            {"score": _("The score must be a whole number from 0 to 4.")}, code="out_of_scale"
+        )
+
+
+def _check_framework_version(assessment: Assessment, framework_version: str | None) -> None:
+    """Refuse an answer given for another framework version than the assessment uses."""
+    if framework_version is not None and framework_version != assessment.framework.version:
+        raise ValidationError(
+            {
+                "framework_version": _(
+                    "The assessment uses framework version %(v)s, not %(given)s."
+                )
+                % {"v": assessment.framework.version, "given": framework_version}
+            },
+            code="framework_mismatch",
+        )
+
+
 @transaction.atomic
 def answer_save(
     *,
@@ -355,42 +383,21 @@ def answer_save(
         .get(pk=assessment.pk)
     )
     respondent = _respondent_for(actor, assessment)
-    if framework_version is not None and framework_version != assessment.framework.version:
-        raise ValidationError(
-            {
-                "framework_version": _(
-                    "The assessment uses framework version %(v)s, not %(given)s."
-                )
-                % {"v": assessment.framework.version, "given": framework_version}
-            },
-            code="framework_mismatch",
-        )
-    if statement.capital.framework_id != assessment.framework_id:
-        raise ValidationError(
-            {"statement": _("The statement belongs to another framework version.")},
-            code="framework_mismatch",
-        )
+    _check_framework_version(assessment, framework_version)
+    _check_statement(assessment, statement)
     if dont_know:
         score = None
     elif score is None:
         raise ValidationError({"score": _("Choose a level from 0 to 4 or “don't know”.")})
-    elif (
-        not isinstance(score, int) or isinstance(score, bool) or not SCALE_MIN <= score <= SCALE_MAX
-    ):
-        raise ValidationError(
-            {"score": _("The score must be a whole number from 0 to 4.")}, code="out_of_scale"
-        )
+    else:
+        _check_score(score)
+    values = {"score": score, "dont_know": dont_know, "evidence": evidence}
     answer, created = Answer.objects.select_for_update().get_or_create(
-        respondent=respondent,
-        statement=statement,
-        defaults={"score": score, "dont_know": dont_know, "evidence": evidence},
+        respondent=respondent, statement=statement, defaults=values
     )
-    before = (
-        None
-        if created
-        else {"score": answer.score, "dont_know": answer.dont_know, "evidence": answer.evidence}
-    )
-    answer.score, answer.dont_know, answer.evidence = score, dont_know, evidence
+    before = None if created else snapshot(answer, list(values))
+    for name, value in values.items():
+        setattr(answer, name, value)
     answer.full_clean()
     answer.save()
     audit_record(
@@ -400,7 +407,7 @@ def answer_save(
         organisation=assessment.organisation,
         object_repr=f"{assessment} · {statement.key}",
         before=before,
-        after={"score": score, "dont_know": dont_know, "evidence": evidence},
+        after=values,
     )
     return answer
 
@@ -534,26 +541,9 @@ def agreed_score_save(
             % {"status": assessment.get_status_display().lower()},
             code="not_editable",
         )
-    if statement.capital.framework_id != assessment.framework_id:
-        raise ValidationError(
-            {"statement": _("The statement belongs to another framework version.")}
-        )
-    if not isinstance(score, int) or isinstance(score, bool) or not SCALE_MIN <= score <= SCALE_MAX:
-        raise ValidationError({"score": _("The score must be a whole number from 0 to 4.")})
-    current = (
-        AgreedScore.objects.select_for_update()
-        .filter(assessment=assessment, statement=statement)
-        .first()
-    )
-    seen = expected_version or 0
-    if (current.version if current else 0) != seen:
-        raise StaleEditError(
-            _(
-                "Someone else saved an agreed score for this statement while you were looking. "
-                "Their value is shown; save again to replace it."
-            ),
-            current=current,
-        )
+    _check_statement(assessment, statement)
+    _check_score(score)
+    current = _agreed_score_locked(assessment, statement, expected_version)
     before = {"score": current.score, "rationale": current.rationale} if current else None
     if current is None:
         current = AgreedScore(assessment=assessment, statement=statement, version=1)
@@ -573,62 +563,90 @@ def agreed_score_save(
     return current
 
 
+def _agreed_score_locked(
+    assessment: Assessment, statement: Statement, expected_version: int | None
+) -> AgreedScore | None:
+    """Return the agreed score under a lock; StaleEditError if it is not the version seen."""
+    current = (
+        AgreedScore.objects.select_for_update()
+        .filter(assessment=assessment, statement=statement)
+        .first()
+    )
+    if (current.version if current else 0) != (expected_version or 0):
+        raise StaleEditError(
+            _(
+                "Someone else saved an agreed score for this statement while you were looking. "
+                "Their value is shown; save again to replace it."
+            ),
+            current=current,
+        )
+    return current
+
+
+FRAMEWORK_COPIED_FIELDS = (
+    "title",
+    "overall",
+    "source",
+    "building_steps",
+    "building_order",
+    "scale",
+    "collaboration_forms",
+)
+
+
+@transaction.atomic
 def framework_import(*, actor, data: dict, make_current: bool = True) -> Framework:
     """Create a framework version from the JSON structure in framework_data/."""
     access.require(
         actor, "capacity.framework.change", None, _("Only platform staff may edit the framework.")
     )
+    _check_statement_keys_unique(data)
+    if make_current:
+        Framework.objects.filter(is_current=True).update(is_current=False)
+    framework = Framework.objects.create(
+        version=data["version"],
+        title=data["title"],
+        overall=data["overall"],
+        source=data["source"],
+        building_steps=data.get("building_steps") or [[k] for k in data["building_order"]],
+        building_order=data.get("building_order_explanation", {}),
+        scale=data["scale"],
+        collaboration_forms=data.get("collaboration_forms", []),
+        is_current=make_current,
+    )
+    for index, capital_data in enumerate(data["capitals"]):
+        _capital_import(framework, index, capital_data)
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=framework, after={"version": framework.version}
+    )
+    return framework
+
+
+def _check_statement_keys_unique(data: dict) -> None:
+    """Answers are looked up by statement key within a version, so keys must be unique."""
     keys = [s["key"] for c in data["capitals"] for s in c["statements"]]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
-        # Answers are looked up by statement key within a version, so keys must be unique.
         raise ValidationError(
             _("Statement keys must be unique within a framework version: %(keys)s")
             % {"keys": ", ".join(duplicates)}
         )
-    with transaction.atomic():
-        if make_current:
-            Framework.objects.filter(is_current=True).update(is_current=False)
-        steps = data.get("building_steps") or [[k] for k in data["building_order"]]
-        framework = Framework.objects.create(
-            version=data["version"],
-            title=data["title"],
-            overall=data["overall"],
-            source=data["source"],
-            building_steps=steps,
-            building_order=data.get("building_order_explanation", {}),
-            scale=data["scale"],
-            collaboration_forms=data.get("collaboration_forms", []),
-            is_current=make_current,
-        )
-        for c_index, c in enumerate(data["capitals"]):
-            capital = Capital.objects.create(
-                framework=framework,
-                key=c["key"],
-                order=c_index,
-                name=c["name"],
-                definition=c["definition"],
-                question=c["guiding_question"],
-            )
-            Statement.objects.bulk_create(
-                [
-                    Statement(
-                        capital=capital,
-                        key=s["key"],
-                        order=s_index,
-                        text=s["text"],
-                        levels=s["levels"],
-                    )
-                    for s_index, s in enumerate(c["statements"])
-                ]
-            )
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=framework,
-            after={"version": framework.version},
-        )
-    return framework
+
+
+def _capital_import(framework: Framework, order: int, data: dict) -> Capital:
+    capital = Capital.objects.create(
+        framework=framework,
+        key=data["key"],
+        order=order,
+        name=data["name"],
+        definition=data["definition"],
+        question=data["guiding_question"],
+    )
+    Statement.objects.bulk_create(
+        Statement(capital=capital, key=s["key"], order=index, text=s["text"], levels=s["levels"])
+        for index, s in enumerate(data["statements"])
+    )
+    return capital
 
 
 @transaction.atomic
@@ -639,23 +657,17 @@ def framework_new_version(*, actor, source: Framework, version: str) -> Framewor
     )
     new = Framework.objects.create(
         version=version,
-        title=source.title,
-        overall=source.overall,
-        source=source.source,
-        building_steps=source.building_steps,
-        building_order=source.building_order,
-        scale=source.scale,
-        collaboration_forms=source.collaboration_forms,
         is_current=False,
+        **{name: getattr(source, name) for name in FRAMEWORK_COPIED_FIELDS},
     )
     for capital in source.capitals.prefetch_related("statements"):
         statements = list(capital.statements.all())
         capital.pk = None
         capital.framework = new
         capital.save()
-        for s in statements:
-            s.pk = None
-            s.capital = capital
+        for statement in statements:
+            statement.pk = None
+            statement.capital = capital
         Statement.objects.bulk_create(statements)
     audit_record(
         actor=actor,
@@ -664,7 +676,3 @@ def framework_new_version(*, actor, source: Framework, version: str) -> Framewor
         after={"version": version, "copied_from": source.version},
     )
     return new
-
-
-# Re-exported for callers that compute without the database.
-compute = scoring.compute
