@@ -38,6 +38,7 @@ from kraftsamla.capacity.models import (
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction, Role, SharingLevel
+from kraftsamla.core.services import model_upsert_audited
 
 
 class StaleEditError(ValidationError):
@@ -475,20 +476,14 @@ def capital_note_save(
         raise ValidationError({"capital": _("The capital belongs to another framework version.")})
     if collaboration_form and collaboration_form not in CollaborationForm.values:
         raise ValidationError({"collaboration_form": _("Choose a valid collaboration form.")})
-    note, created = CapitalNote.objects.update_or_create(
-        respondent=respondent,
-        capital=capital,
-        defaults={"strengthen": strengthen, "collaboration_form": collaboration_form},
-    )
-    audit_record(
+    return model_upsert_audited(
         actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        obj=note,
+        model=CapitalNote,
+        lookup={"respondent": respondent, "capital": capital},
+        values={"strengthen": strengthen, "collaboration_form": collaboration_form},
         organisation=assessment.organisation,
         object_repr=f"{assessment} · {capital.key}",
-        after={"strengthen": strengthen, "collaboration_form": collaboration_form},
     )
-    return note
 
 
 @transaction.atomic

@@ -46,6 +46,35 @@ def model_save_audited(
     return obj
 
 
+def model_upsert_audited(
+    *,
+    actor,
+    model: type[ModelT],
+    lookup: Mapping[str, Any],
+    values: Mapping[str, Any],
+    organisation=None,
+    object_repr: str | None = None,
+) -> ModelT:
+    """Create or update the one row matching `lookup` with `values`; audit before/after.
+
+    Call inside the service's transaction, after asking the policy.
+    """
+    fields = list(values)
+    existing = model.objects.select_for_update().filter(**lookup).first()
+    before = snapshot(existing, fields) if existing is not None else None
+    obj, created = model.objects.update_or_create(**lookup, defaults=dict(values))
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=obj,
+        organisation=organisation,
+        object_repr=object_repr,
+        before=before,
+        after=snapshot(obj, fields),
+    )
+    return obj
+
+
 @transaction.atomic
 def admin_object_save(
     *, actor, rule: str, obj: models.Model, changed_fields: Iterable[str], rule_object=None
