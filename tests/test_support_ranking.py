@@ -1,4 +1,4 @@
-"""Recommendations: hand-checked points, order and reasons from selectors.offers_recommended' formula.
+"""Recommendations: hand-checked points, order and reasons from offers_recommended's formula.
 
 Points, as documented in the selector's docstring (building order of the loaded framework:
 [political] → [financial] → [relational, human, dynamic, organisational] → [real], so the
