@@ -108,11 +108,11 @@ def generate_assessments() -> dict[str, int]:
         Statement,
         Status,
     )
-    from kraftsamla.capacity.selectors import current_framework
+    from kraftsamla.capacity.selectors import framework_current
     from kraftsamla.core.models import SharingLevel
     from kraftsamla.organisations.models import Organisation, OrganisationKind
 
-    framework = current_framework()
+    framework = framework_current()
     municipalities = list(
         Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).order_by("code")
     )

@@ -111,7 +111,7 @@ def generate(subset: list[str]) -> dict:
         RoleGroup,
         Status,
     )
-    from kraftsamla.capacity.selectors import current_framework
+    from kraftsamla.capacity.selectors import framework_current
     from kraftsamla.core.models import SharingLevel
     from kraftsamla.organisations.models import (
         Membership,
@@ -132,7 +132,7 @@ def generate(subset: list[str]) -> dict:
     )
 
     rng = random.Random(SEED)
-    framework = current_framework()
+    framework = framework_current()
     municipalities = list(
         Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).order_by("code")
     )

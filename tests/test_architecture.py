@@ -6,7 +6,14 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
+
+from kraftsamla.core import access
+from kraftsamla.core.access import PUBLIC, checks
 
 PACKAGE = Path(__file__).resolve().parent.parent / "kraftsamla"
 
@@ -137,12 +144,34 @@ def test_every_view_declares_its_access_rules():
     assert undeclared_views() == []
 
 
-def test_the_views_of_this_branch_declare_their_access_rules():
-    """Accounts, organisations, core and the organisation API already declare theirs."""
-    others = (
-        "kraftsamla.capacity.",
-        "kraftsamla.support.",
-        "kraftsamla.api.capacity.",
-        "kraftsamla.api.support.",
-    )
-    assert [v for v in undeclared_views() if not v.split(" -> ")[1].startswith(others)] == []
+def _throwaway_view(rules, *, asks: bool):
+    @checks(*rules)
+    def view(request):
+        if asks:
+            access.allows(request, "support.offer.manage", None)
+        return HttpResponse("ok")
+
+    return view
+
+
+def _request_of(user):
+    request = RequestFactory().get("/throwaway/")
+    request.user = user
+    request.access = access.Access(user)
+    return request
+
+
+@pytest.mark.django_db
+def test_strict_mode_fails_a_view_that_never_asks_its_declared_rule(settings, make_user):
+    settings.KRAFTSAMLA_STRICT_ACCESS = True
+    view = _throwaway_view(("support.offer.manage",), asks=False)
+    with pytest.raises(AssertionError, match="declared .*support.offer.manage.* but asked none"):
+        view(_request_of(make_user()))
+
+
+@pytest.mark.django_db
+def test_strict_mode_passes_a_view_that_asks_or_is_public(settings, make_user):
+    settings.KRAFTSAMLA_STRICT_ACCESS = True
+    request = _request_of(make_user())
+    assert _throwaway_view(("support.offer.manage",), asks=True)(request).status_code == 200
+    assert _throwaway_view((PUBLIC,), asks=False)(_request_of(AnonymousUser())).status_code == 200

@@ -262,10 +262,10 @@ def test_emission_series_for_the_api(molndal, table):
 
 
 def test_latest_emissions_per_inhabitant(table):
-    values = selectors.latest_emissions_per_inhabitant()
+    values = selectors.emissions_per_inhabitant_latest()
     assert len(values) == 290
     assert values["1481"] == pytest.approx(table.per_inhabitant[2024])
-    assert selectors.latest_emission_year() == 2024
+    assert selectors.emission_year_latest() == 2024
 
 
 # --- platform_stats ----------------------------------------------------------------------

@@ -327,11 +327,11 @@ def test_only_active_signed_in_users_use_api_tokens(make_user, anonymous):
     assert not allows(anonymous, "accounts.apitoken.create")
 
 
-# --- access.scope / selectors.visible_climate_profiles ------------------------------------
+# --- access.scope / selectors.climate_profiles_visible ------------------------------------
 
 
 def visible_slugs(user) -> set[str]:
-    profiles = selectors.visible_climate_profiles(user)
+    profiles = selectors.climate_profiles_visible(user)
     return set(profiles.values_list("organisation__slug", flat=True))
 
 
@@ -398,7 +398,7 @@ def test_the_database_filter_agrees_with_the_python_rule(
             ).values_list("pk", flat=True)
         )
         assert scoped == expected, user
-        selected = selectors.visible_climate_profiles(user).values_list("pk", flat=True)
+        selected = selectors.climate_profiles_visible(user).values_list("pk", flat=True)
         assert set(selected) == expected
 
 

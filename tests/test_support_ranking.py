@@ -1,4 +1,4 @@
-"""Recommendations: hand-checked points, order and reasons from selectors.recommendations' formula.
+"""Recommendations: hand-checked points, order and reasons from offers_recommended's formula.
 
 Points, as documented in the selector's docstring (building order of the loaded framework:
 [political] → [financial] → [relational, human, dynamic, organisational] → [real], so the
@@ -139,7 +139,7 @@ def scenario(molndal, ale, gr):
 def test_points_order_and_reasons_are_the_hand_computed_ones(scenario, molndal):
     a, b, c, d = scenario["offers"]
     with translation.override("en"):
-        ranked, info = selectors.recommendations(organisation=molndal, user=scenario["user"])
+        ranked, info = selectors.offers_recommended(organisation=molndal, user=scenario["user"])
         reasons = [[str(r) for r in rec.reasons] for rec in ranked]
 
     assert [r.offer for r in ranked] == [a, c, b, d]
@@ -171,14 +171,16 @@ def test_points_order_and_reasons_are_the_hand_computed_ones(scenario, molndal):
 
 def test_without_role_in_assessments_the_target_group_points_are_not_given(scenario, molndal):
     colleague = person(molndal, Role.VIEWER)
-    ranked, info = selectors.recommendations(organisation=molndal, user=colleague)
+    ranked, info = selectors.offers_recommended(organisation=molndal, user=colleague)
     assert info["groups"] == set()
     assert ranked[0].offer == scenario["offers"][0]
     assert ranked[0].score == 68.9  # 78.88 − 10
 
 
 def test_limit_keeps_the_best(scenario, molndal):
-    ranked, _info = selectors.recommendations(organisation=molndal, user=scenario["user"], limit=2)
+    ranked, _info = selectors.offers_recommended(
+        organisation=molndal, user=scenario["user"], limit=2
+    )
     assert [r.offer for r in ranked] == list(scenario["offers"][::2])
 
 
@@ -193,7 +195,7 @@ def test_without_assessment_only_needs_and_ratings_count(db):
     rate(o2, m2, 5)
     rate(o2, m3, 5)
     with translation.override("en"):
-        ranked, info = selectors.recommendations(organisation=m1, user=person(m1))
+        ranked, info = selectors.offers_recommended(organisation=m1, user=person(m1))
         reasons = [[str(r) for r in rec.reasons] for rec in ranked]
     assert info["assessment"] is None
     # Människor: 25 + 5 + 10 × 1/4 = 32.5; Organisation: 10 × 1/4 + (5 − 3) × 5 = 12.5
@@ -220,9 +222,9 @@ def test_a_former_member_gets_no_recommendations_from_the_body(db):
     )
     offer(b, "Bara för medlemmar")
     assert selectors.bodies_for(former) == []
-    ranked, _info = selectors.recommendations(organisation=former, user=person(former))
+    ranked, _info = selectors.offers_recommended(organisation=former, user=person(former))
     assert ranked == []
-    assert len(selectors.recommendations(organisation=current, user=person(current))[0]) == 1
+    assert len(selectors.offers_recommended(organisation=current, user=person(current))[0]) == 1
 
 
 def _data(b: Organisation, members: list[Organisation], n: int) -> None:
@@ -253,12 +255,12 @@ def test_query_count_does_not_grow_with_members_needs_and_offers(
     small_user, large_user = person(small_org, Role.EDITOR), person(large_org, Role.EDITOR)
 
     n, (ranked, _info) = count_queries(
-        lambda: selectors.recommendations(organisation=small_org, user=small_user)
+        lambda: selectors.offers_recommended(organisation=small_org, user=small_user)
     )
     assert len(ranked) == 2 and n <= 12
     empty_query_log()
     with django_assert_max_num_queries(n):
-        ranked, _info = selectors.recommendations(organisation=large_org, user=large_user)
+        ranked, _info = selectors.offers_recommended(organisation=large_org, user=large_user)
     assert len(ranked) == 10
 
     def page(org, u):

@@ -337,7 +337,7 @@ def test_organisation_page_ranks_offers_with_the_reasons(client, gr, molndal):
     html = response.content.decode()
     assert html.index(escape(best.title)) < html.index(escape(other.title))
     with translation.override("sv"):
-        expected, _info = selectors.recommendations(organisation=molndal, user=editor)
+        expected, _info = selectors.offers_recommended(organisation=molndal, user=editor)
     assert [r.reasons for r in expected] == [r.reasons for r in ranked]
     for reason in expected[0].reasons:
         assert escape(reason) in html

@@ -3,14 +3,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from kraftsamla.accounts import services
 from kraftsamla.accounts.models import ApiToken, Invitation, OrganisationRole, User
-from kraftsamla.core.admin import ReadOnlyAdmin
+from kraftsamla.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    """Staff may edit accounts here; each save and delete is audited through a service."""
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
+    """Staff may edit accounts here; each save and delete is audited (passwords never)."""
+
+    change_rule = "accounts.user.change_in_admin"
 
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "is_demo"]
@@ -21,18 +22,6 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-
-    def save_model(self, request, obj, form, change):
-        services.user_save_from_admin(
-            actor=request.user, user=obj, changed_fields=list(form.changed_data)
-        )
-
-    def delete_model(self, request, obj):
-        services.user_delete_from_admin(actor=request.user, user=obj)
-
-    def delete_queryset(self, request, queryset):
-        for user in queryset:
-            services.user_delete_from_admin(actor=request.user, user=user)
 
 
 @admin.register(OrganisationRole)

@@ -35,6 +35,15 @@ class LoginForm(forms.Form):
         return self.cleaned_data
 
 
+class NextForm(forms.Form):
+    """The address to go to after logging in (a hidden field, or `?next=`)."""
+
+    next = forms.CharField(required=False)
+
+    def url(self) -> str:
+        return self.cleaned_data["next"] if self.is_valid() else ""
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)

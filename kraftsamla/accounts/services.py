@@ -18,7 +18,7 @@ from kraftsamla.accounts.models import ApiToken, Invitation, OrganisationRole, U
 from kraftsamla.accounts.signals import invitation_accepted
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
-from kraftsamla.core.models import AuditAction, Role
+from kraftsamla.core.models import AuditAction
 
 
 def token_hash(token: str) -> str:
@@ -218,36 +218,6 @@ def organisation_role_set(*, actor: User, organisation, user: User, role: str) -
     return obj
 
 
-@transaction.atomic
-def organisation_role_remove(*, actor: User, organisation, user: User) -> None:
-    """Remove the user's role; the last administrator cannot be removed."""
-    access.require(
-        actor,
-        "accounts.people.manage",
-        organisation,
-        _("Only the organisation's administrators may change roles."),
-    )
-    role = (
-        OrganisationRole.objects.select_for_update()
-        .filter(organisation=organisation, user=user)
-        .first()
-    )
-    if role is None:
-        return
-    if role.role == Role.ADMIN and (
-        OrganisationRole.objects.filter(organisation=organisation, role=Role.ADMIN).count() <= 1
-    ):
-        raise ValidationError(_("The organisation must keep at least one administrator."))
-    audit_record(
-        actor=actor,
-        action=AuditAction.DELETE,
-        obj=role,
-        organisation=organisation,
-        before={"user": user.email, "role": role.role},
-    )
-    role.delete()
-
-
 # --- API tokens -----------------------------------------------------------------------
 
 API_TOKEN_PREFIX_LENGTH = 6
@@ -287,29 +257,3 @@ def api_token_revoke(*, actor, user: User) -> None:
     access.require(actor, "accounts.apitoken.revoke", token)
     audit_record(actor=actor, action=AuditAction.DELETE, obj=token, before={"prefix": token.prefix})
     token.delete()
-
-
-# --- Changes made in the Django admin (staff) -------------------------------------------
-
-
-@transaction.atomic
-def user_save_from_admin(*, actor, user: User, changed_fields: list[str]) -> User:
-    """Save a user edited in the Django admin and audit which fields changed."""
-    access.require(actor, "accounts.user.change_in_admin", user)
-    created = user.pk is None
-    user.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        obj=user,
-        after=snapshot(user, [f for f in changed_fields if f != "password"] or None),
-    )
-    return user
-
-
-@transaction.atomic
-def user_delete_from_admin(*, actor, user: User) -> None:
-    """Delete a user from the Django admin, audited."""
-    access.require(actor, "accounts.user.change_in_admin", user)
-    audit_record(actor=actor, action=AuditAction.DELETE, obj=user, before=snapshot(user))
-    user.delete()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kraftsamla.accounts import selectors, services, throttle
-from kraftsamla.accounts.forms import AcceptInvitationForm, InvitationForm, LoginForm
+from kraftsamla.accounts.forms import AcceptInvitationForm, InvitationForm, LoginForm, NextForm
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.forms import form_status, submit_form
@@ -27,9 +27,7 @@ NEW_TOKEN_SESSION_KEY = "new_api_token"
 
 @checks(PUBLIC)
 def login_view(request: HttpRequest) -> HttpResponse:
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = ""
+    next_url = _next_url(request)
     status = 200
     if request.method == "POST":
         form = LoginForm(request, data=request.POST)
@@ -53,6 +51,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
     else:
         form = LoginForm(request)
     return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Return where to go after logging in: a local address only, else ""."""
+    next_url = NextForm(request.POST).url() or NextForm(request.GET).url()
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return ""
+    return next_url
 
 
 @checks(PUBLIC)

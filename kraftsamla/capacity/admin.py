@@ -2,6 +2,7 @@
 
 A version that assessments already use is read-only here, so past assessments
 never change; staff copy it into a new version (admin action) and edit that.
+Every save goes through an audited service; assessments are read-only here.
 """
 
 from django.contrib import admin, messages
@@ -9,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.capacity import services
 from kraftsamla.capacity.models import Assessment, Capital, Framework, Statement
+from kraftsamla.core.admin import AuditedAdmin, ReadOnlyAdmin
+
+FRAMEWORK_RULE = "capacity.framework.change"
 
 
 class InUseReadOnly:
@@ -50,7 +54,8 @@ class StatementInline(admin.StackedInline):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(InUseReadOnly, admin.ModelAdmin):
+class FrameworkAdmin(InUseReadOnly, AuditedAdmin):
+    change_rule = FRAMEWORK_RULE
     list_display = ["version", "title", "is_current", "created_at"]
     inlines = [CapitalInline]
     actions = ["copy_to_new_version"]
@@ -58,24 +63,25 @@ class FrameworkAdmin(InUseReadOnly, admin.ModelAdmin):
     @admin.action(description=_("Copy to a new version (to reword or add statements)"))
     def copy_to_new_version(self, request, queryset):
         for framework in queryset:
-            n = 2
-            while Framework.objects.filter(version=f"{framework.version}-v{n}").exists():
-                n += 1
+            number = 2
+            while Framework.objects.filter(version=f"{framework.version}-v{number}").exists():
+                number += 1
             new = services.framework_new_version(
-                actor=request.user, source=framework, version=f"{framework.version}-v{n}"
+                actor=request.user, source=framework, version=f"{framework.version}-v{number}"
             )
             messages.success(request, _("Created version %(v)s.") % {"v": new.version})
 
 
 @admin.register(Capital)
-class CapitalAdmin(InUseReadOnly, admin.ModelAdmin):
+class CapitalAdmin(InUseReadOnly, AuditedAdmin):
+    change_rule = FRAMEWORK_RULE
     list_display = ["name", "key", "framework", "order"]
     list_filter = ["framework"]
     inlines = [StatementInline]
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(ReadOnlyAdmin):
     list_display = ["organisation", "year", "purpose", "status", "sharing_level", "is_demo"]
     list_filter = ["status", "sharing_level", "year", "is_demo"]
     search_fields = ["organisation__name"]

@@ -25,7 +25,7 @@ from kraftsamla.capacity.models import (
     Statement,
     Status,
 )
-from kraftsamla.capacity.selectors import current_framework
+from kraftsamla.capacity.selectors import framework_current
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.demo import DEMO_PASSWORD, DEMO_USERS, GR_MEMBERS
 from kraftsamla.organisations.models import Organisation, OrganisationKind
@@ -92,7 +92,7 @@ def _people(org: Organisation, n: int) -> list[User]:
 @transaction.atomic
 def load_demo() -> int:
     """Create the demo assessments (idempotent: demo assessments are replaced). Return count."""
-    framework = current_framework()
+    framework = framework_current()
     if framework is None:
         raise RuntimeError("Load the framework first (manage.py load_framework).")
     Assessment.objects.filter(is_demo=True).delete()

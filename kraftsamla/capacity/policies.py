@@ -19,7 +19,7 @@ from kraftsamla.core.access import (
     register,
 )
 from kraftsamla.core.models import EDIT_ROLES
-from kraftsamla.organisations.models import COORDINATING_KINDS
+from kraftsamla.organisations.policies import IsCoordinatingBody
 
 
 class IsRespondent(Condition):
@@ -70,4 +70,4 @@ class RegionalOverviewPolicy(Policy):
     """A coordinating body's people see what its members shared with it (object: the body)."""
 
     name = "capacity.regional_overview"
-    rules = {"view": FieldIs("kind", *COORDINATING_KINDS) & (IsStaff() | HasRole(""))}
+    rules = {"view": IsCoordinatingBody() & (IsStaff() | HasRole(""))}

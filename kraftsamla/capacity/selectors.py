@@ -7,6 +7,7 @@ Visibility is the `capacity.assessment.view` rule of capacity/policies.py, asked
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
@@ -39,7 +40,7 @@ MIN_PEERS = 5
 SHARED_LEVELS = (SharingLevel.REGION, SharingLevel.PUBLIC)
 
 
-def current_framework() -> Framework | None:
+def framework_current() -> Framework | None:
     return Framework.objects.filter(is_current=True).first()
 
 
@@ -297,53 +298,19 @@ def regional_overview(
     *, body: Organisation, year: int | None = None, population_class: str = ""
 ) -> RegionalOverview:
     """Return members × capitals for what members shared with the body, in fixed queries."""
-    members_qs = Organisation.objects.filter(
-        pk__in=Membership.objects.in_force().filter(body=body).values("member_id")
-    ).order_by("name")
-    if population_class:
-        low, high = POPULATION_BOUNDS[population_class]
-        members_qs = members_qs.filter(population__gte=low)
-        if high is not None:
-            members_qs = members_qs.filter(population__lt=high)
-    members = list(members_qs)
-    member_ids = [m.pk for m in members]
-    shared = AssessmentResult.objects.filter(
-        assessment__organisation_id__in=member_ids,
-        assessment__status=Status.PUBLISHED,
-        assessment__sharing_level__in=SHARED_LEVELS,
-    )
-    rows = list(
-        shared.order_by(
-            "assessment__organisation_id", "-assessment__year", "-assessment__published_at"
-        ).values_list(
-            "assessment__organisation_id",
-            "assessment__year",
-            "assessment_id",
-            "capital_key",
-            "score",
-        )
-    )
-    years = sorted({r[1] for r in rows})
+    members = _regional_members(body, population_class)
+    shared = _shared_results(member.pk for member in members)
+    years = sorted({row[1] for row in shared})
     if year is None and years:
         year = years[-1]
-    # Latest assessment per member and year.
-    per_org_year: dict[tuple[int, int], int] = {}
-    scores: dict[int, dict[str, dict[str, float | None]]] = defaultdict(dict)
-    by_year: dict[int, dict[str, list[float | None]]] = defaultdict(lambda: defaultdict(list))
-    for org_id, y, assessment_id, key, score in rows:
-        chosen = per_org_year.setdefault((org_id, y), assessment_id)
-        if chosen != assessment_id:
-            continue
-        scores[(org_id, y)].setdefault("assessment_id", assessment_id)
-        scores[(org_id, y)].setdefault("scores", {})[key] = score
-        by_year[y][key].append(score)
+    scores, by_year = _latest_scores(shared)
     capitals = [(c.value, c.label) for c in CapitalKey]
     table = []
-    for m in members:
-        entry = scores.get((m.pk, year), {})
+    for member in members:
+        entry = scores.get((member.pk, year), {})
         table.append(
             {
-                "org": m,
+                "org": member,
                 "scores": entry.get("scores", {}),
                 "assessment_id": entry.get("assessment_id"),
             }
@@ -354,6 +321,56 @@ def regional_overview(
     return RegionalOverview(
         body=body, year=year, years=years, capitals=capitals, rows=table, trends=trends
     )
+
+
+def _regional_members(body: Organisation, population_class: str) -> list[Organisation]:
+    """Return the body's members in force, of the population class if one is given."""
+    members = Organisation.objects.filter(
+        pk__in=Membership.objects.in_force().filter(body=body).values("member_id")
+    ).order_by("name")
+    if population_class:
+        low, high = POPULATION_BOUNDS[population_class]
+        members = members.filter(population__gte=low)
+        if high is not None:
+            members = members.filter(population__lt=high)
+    return list(members)
+
+
+def _shared_results(member_ids: Iterable[int]) -> list[tuple]:
+    """Return (organisation id, year, assessment id, capital key, score) of shared results,
+    newest first per organisation."""
+    return list(
+        AssessmentResult.objects.filter(
+            assessment__organisation_id__in=list(member_ids),
+            assessment__status=Status.PUBLISHED,
+            assessment__sharing_level__in=SHARED_LEVELS,
+        )
+        .order_by("assessment__organisation_id", "-assessment__year", "-assessment__published_at")
+        .values_list(
+            "assessment__organisation_id",
+            "assessment__year",
+            "assessment_id",
+            "capital_key",
+            "score",
+        )
+    )
+
+
+def _latest_scores(shared: list[tuple]):
+    """Keep the latest assessment per member and year.
+
+    Return ({(organisation id, year): {"assessment_id", "scores"}}, {year: {capital: [scores]}}).
+    """
+    chosen_per_year: dict[tuple[int, int], int] = {}
+    scores: dict[tuple[int, int], dict] = defaultdict(dict)
+    by_year: dict[int, dict[str, list[float | None]]] = defaultdict(lambda: defaultdict(list))
+    for org_id, year, assessment_id, key, score in shared:
+        if chosen_per_year.setdefault((org_id, year), assessment_id) != assessment_id:
+            continue
+        scores[(org_id, year)].setdefault("assessment_id", assessment_id)
+        scores[(org_id, year)].setdefault("scores", {})[key] = score
+        by_year[year][key].append(score)
+    return scores, by_year
 
 
 def regional_years(body: Organisation) -> list[int]:

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kraftsamla.accounts.models import OrganisationRole
-from kraftsamla.capacity import scoring
 from kraftsamla.capacity.models import (
     SCALE_MAX,
     SCALE_MIN,
@@ -39,6 +38,7 @@ from kraftsamla.capacity.models import (
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction, Role, SharingLevel
+from kraftsamla.core.services import model_upsert_audited
 
 
 class StaleEditError(ValidationError):
@@ -288,6 +288,36 @@ def respondent_invite(
     return "invited", invitation
 
 
+@transaction.atomic
+def respondent_add_from_invitation(*, actor, invitation) -> Respondent | None:
+    """Make the person who accepted `invitation` a respondent of its assessment, if any.
+
+    The editor who sent the invitation was asked the manage rule then; the actor is
+    the person accepting. Nothing happens once the assessment is closed.
+    """
+    link = (
+        RespondentInvitation.objects.select_related("assessment__organisation")
+        .filter(invitation=invitation)
+        .first()
+    )
+    if link is None or link.assessment.status not in (Status.DRAFT, Status.OPEN):
+        return None
+    respondent, created = Respondent.objects.get_or_create(
+        assessment=link.assessment,
+        user=actor,
+        defaults={"role_group": link.role_group or RoleGroup.OPERATIONAL},
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=respondent,
+            organisation=link.assessment.organisation,
+            after={"user": actor.email, "role_group": respondent.role_group},
+        )
+    return respondent
+
+
 def _respondent_for(actor, assessment: Assessment) -> Respondent:
     respondent = (
         Respondent.objects.filter(assessment=assessment, user_id=actor.pk).first()
@@ -305,6 +335,35 @@ def _respondent_for(actor, assessment: Assessment) -> Respondent:
             )
         raise PermissionDenied(_("You may not answer for this organisation."))
     return respondent
+
+
+def _check_statement(assessment: Assessment, statement: Statement) -> None:
+    if statement.capital.framework_id != assessment.framework_id:
+        raise ValidationError(
+            {"statement": _("The statement belongs to another framework version.")},
+            code="framework_mismatch",
+        )
+
+
+def _check_score(score) -> None:
+    if not isinstance(score, int) or isinstance(score, bool) or not SCALE_MIN <= score <= SCALE_MAX:
+        raise ValidationError(
+            {"score": _("The score must be a whole number from 0 to 4.")}, code="out_of_scale"
+        )
+
+
+def _check_framework_version(assessment: Assessment, framework_version: str | None) -> None:
+    """Refuse an answer given for another framework version than the assessment uses."""
+    if framework_version is not None and framework_version != assessment.framework.version:
+        raise ValidationError(
+            {
+                "framework_version": _(
+                    "The assessment uses framework version %(v)s, not %(given)s."
+                )
+                % {"v": assessment.framework.version, "given": framework_version}
+            },
+            code="framework_mismatch",
+        )
 
 
 @transaction.atomic
@@ -325,42 +384,21 @@ def answer_save(
         .get(pk=assessment.pk)
     )
     respondent = _respondent_for(actor, assessment)
-    if framework_version is not None and framework_version != assessment.framework.version:
-        raise ValidationError(
-            {
-                "framework_version": _(
-                    "The assessment uses framework version %(v)s, not %(given)s."
-                )
-                % {"v": assessment.framework.version, "given": framework_version}
-            },
-            code="framework_mismatch",
-        )
-    if statement.capital.framework_id != assessment.framework_id:
-        raise ValidationError(
-            {"statement": _("The statement belongs to another framework version.")},
-            code="framework_mismatch",
-        )
+    _check_framework_version(assessment, framework_version)
+    _check_statement(assessment, statement)
     if dont_know:
         score = None
     elif score is None:
         raise ValidationError({"score": _("Choose a level from 0 to 4 or “don't know”.")})
-    elif (
-        not isinstance(score, int) or isinstance(score, bool) or not SCALE_MIN <= score <= SCALE_MAX
-    ):
-        raise ValidationError(
-            {"score": _("The score must be a whole number from 0 to 4.")}, code="out_of_scale"
-        )
+    else:
+        _check_score(score)
+    values = {"score": score, "dont_know": dont_know, "evidence": evidence}
     answer, created = Answer.objects.select_for_update().get_or_create(
-        respondent=respondent,
-        statement=statement,
-        defaults={"score": score, "dont_know": dont_know, "evidence": evidence},
+        respondent=respondent, statement=statement, defaults=values
     )
-    before = (
-        None
-        if created
-        else {"score": answer.score, "dont_know": answer.dont_know, "evidence": answer.evidence}
-    )
-    answer.score, answer.dont_know, answer.evidence = score, dont_know, evidence
+    before = None if created else snapshot(answer, list(values))
+    for name, value in values.items():
+        setattr(answer, name, value)
     answer.full_clean()
     answer.save()
     audit_record(
@@ -370,7 +408,7 @@ def answer_save(
         organisation=assessment.organisation,
         object_repr=f"{assessment} · {statement.key}",
         before=before,
-        after={"score": score, "dont_know": dont_know, "evidence": evidence},
+        after=values,
     )
     return answer
 
@@ -438,20 +476,14 @@ def capital_note_save(
         raise ValidationError({"capital": _("The capital belongs to another framework version.")})
     if collaboration_form and collaboration_form not in CollaborationForm.values:
         raise ValidationError({"collaboration_form": _("Choose a valid collaboration form.")})
-    note, created = CapitalNote.objects.update_or_create(
-        respondent=respondent,
-        capital=capital,
-        defaults={"strengthen": strengthen, "collaboration_form": collaboration_form},
-    )
-    audit_record(
+    return model_upsert_audited(
         actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        obj=note,
+        model=CapitalNote,
+        lookup={"respondent": respondent, "capital": capital},
+        values={"strengthen": strengthen, "collaboration_form": collaboration_form},
         organisation=assessment.organisation,
         object_repr=f"{assessment} · {capital.key}",
-        after={"strengthen": strengthen, "collaboration_form": collaboration_form},
     )
-    return note
 
 
 @transaction.atomic
@@ -504,26 +536,9 @@ def agreed_score_save(
             % {"status": assessment.get_status_display().lower()},
             code="not_editable",
         )
-    if statement.capital.framework_id != assessment.framework_id:
-        raise ValidationError(
-            {"statement": _("The statement belongs to another framework version.")}
-        )
-    if not isinstance(score, int) or isinstance(score, bool) or not SCALE_MIN <= score <= SCALE_MAX:
-        raise ValidationError({"score": _("The score must be a whole number from 0 to 4.")})
-    current = (
-        AgreedScore.objects.select_for_update()
-        .filter(assessment=assessment, statement=statement)
-        .first()
-    )
-    seen = expected_version or 0
-    if (current.version if current else 0) != seen:
-        raise StaleEditError(
-            _(
-                "Someone else saved an agreed score for this statement while you were looking. "
-                "Their value is shown; save again to replace it."
-            ),
-            current=current,
-        )
+    _check_statement(assessment, statement)
+    _check_score(score)
+    current = _agreed_score_locked(assessment, statement, expected_version)
     before = {"score": current.score, "rationale": current.rationale} if current else None
     if current is None:
         current = AgreedScore(assessment=assessment, statement=statement, version=1)
@@ -543,62 +558,90 @@ def agreed_score_save(
     return current
 
 
+def _agreed_score_locked(
+    assessment: Assessment, statement: Statement, expected_version: int | None
+) -> AgreedScore | None:
+    """Return the agreed score under a lock; StaleEditError if it is not the version seen."""
+    current = (
+        AgreedScore.objects.select_for_update()
+        .filter(assessment=assessment, statement=statement)
+        .first()
+    )
+    if (current.version if current else 0) != (expected_version or 0):
+        raise StaleEditError(
+            _(
+                "Someone else saved an agreed score for this statement while you were looking. "
+                "Their value is shown; save again to replace it."
+            ),
+            current=current,
+        )
+    return current
+
+
+FRAMEWORK_COPIED_FIELDS = (
+    "title",
+    "overall",
+    "source",
+    "building_steps",
+    "building_order",
+    "scale",
+    "collaboration_forms",
+)
+
+
+@transaction.atomic
 def framework_import(*, actor, data: dict, make_current: bool = True) -> Framework:
     """Create a framework version from the JSON structure in framework_data/."""
     access.require(
         actor, "capacity.framework.change", None, _("Only platform staff may edit the framework.")
     )
+    _check_statement_keys_unique(data)
+    if make_current:
+        Framework.objects.filter(is_current=True).update(is_current=False)
+    framework = Framework.objects.create(
+        version=data["version"],
+        title=data["title"],
+        overall=data["overall"],
+        source=data["source"],
+        building_steps=data.get("building_steps") or [[k] for k in data["building_order"]],
+        building_order=data.get("building_order_explanation", {}),
+        scale=data["scale"],
+        collaboration_forms=data.get("collaboration_forms", []),
+        is_current=make_current,
+    )
+    for index, capital_data in enumerate(data["capitals"]):
+        _capital_import(framework, index, capital_data)
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=framework, after={"version": framework.version}
+    )
+    return framework
+
+
+def _check_statement_keys_unique(data: dict) -> None:
+    """Answers are looked up by statement key within a version, so keys must be unique."""
     keys = [s["key"] for c in data["capitals"] for s in c["statements"]]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
-        # Answers are looked up by statement key within a version, so keys must be unique.
         raise ValidationError(
             _("Statement keys must be unique within a framework version: %(keys)s")
             % {"keys": ", ".join(duplicates)}
         )
-    with transaction.atomic():
-        if make_current:
-            Framework.objects.filter(is_current=True).update(is_current=False)
-        steps = data.get("building_steps") or [[k] for k in data["building_order"]]
-        framework = Framework.objects.create(
-            version=data["version"],
-            title=data["title"],
-            overall=data["overall"],
-            source=data["source"],
-            building_steps=steps,
-            building_order=data.get("building_order_explanation", {}),
-            scale=data["scale"],
-            collaboration_forms=data.get("collaboration_forms", []),
-            is_current=make_current,
-        )
-        for c_index, c in enumerate(data["capitals"]):
-            capital = Capital.objects.create(
-                framework=framework,
-                key=c["key"],
-                order=c_index,
-                name=c["name"],
-                definition=c["definition"],
-                question=c["guiding_question"],
-            )
-            Statement.objects.bulk_create(
-                [
-                    Statement(
-                        capital=capital,
-                        key=s["key"],
-                        order=s_index,
-                        text=s["text"],
-                        levels=s["levels"],
-                    )
-                    for s_index, s in enumerate(c["statements"])
-                ]
-            )
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=framework,
-            after={"version": framework.version},
-        )
-    return framework
+
+
+def _capital_import(framework: Framework, order: int, data: dict) -> Capital:
+    capital = Capital.objects.create(
+        framework=framework,
+        key=data["key"],
+        order=order,
+        name=data["name"],
+        definition=data["definition"],
+        question=data["guiding_question"],
+    )
+    Statement.objects.bulk_create(
+        Statement(capital=capital, key=s["key"], order=index, text=s["text"], levels=s["levels"])
+        for index, s in enumerate(data["statements"])
+    )
+    return capital
 
 
 @transaction.atomic
@@ -609,23 +652,17 @@ def framework_new_version(*, actor, source: Framework, version: str) -> Framewor
     )
     new = Framework.objects.create(
         version=version,
-        title=source.title,
-        overall=source.overall,
-        source=source.source,
-        building_steps=source.building_steps,
-        building_order=source.building_order,
-        scale=source.scale,
-        collaboration_forms=source.collaboration_forms,
         is_current=False,
+        **{name: getattr(source, name) for name in FRAMEWORK_COPIED_FIELDS},
     )
     for capital in source.capitals.prefetch_related("statements"):
         statements = list(capital.statements.all())
         capital.pk = None
         capital.framework = new
         capital.save()
-        for s in statements:
-            s.pk = None
-            s.capital = capital
+        for statement in statements:
+            statement.pk = None
+            statement.capital = capital
         Statement.objects.bulk_create(statements)
     audit_record(
         actor=actor,
@@ -634,7 +671,3 @@ def framework_new_version(*, actor, source: Framework, version: str) -> Framewor
         after={"version": version, "copied_from": source.version},
     )
     return new
-
-
-# Re-exported for callers that compute without the database.
-compute = scoring.compute

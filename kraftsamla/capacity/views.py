@@ -39,7 +39,7 @@ from kraftsamla.capacity.models import (
 )
 from kraftsamla.core import access, charts
 from kraftsamla.core.access import PUBLIC, checks
-from kraftsamla.core.exports import export_response
+from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.core.translation import translated
 from kraftsamla.organisations.models import Organisation
@@ -48,7 +48,7 @@ from kraftsamla.organisations.models import Organisation
 @checks("capacity.assessment.view", "capacity.regional_overview.view")
 def overview(request: HttpRequest) -> HttpResponse:
     """Introduce the framework and list the user's organisations' assessments."""
-    framework = selectors.current_framework()
+    framework = selectors.framework_current()
     capitals = selectors.framework_with_content(framework) if framework else []
     own_orgs = []
     if request.user.is_authenticated:
@@ -78,7 +78,7 @@ def _building_steps(framework, capitals):
 
 @checks(PUBLIC)
 def framework_detail(request: HttpRequest) -> HttpResponse:
-    framework = selectors.current_framework()
+    framework = selectors.framework_current()
     if framework is None:
         raise Http404(_("No framework is loaded."))
     capitals = selectors.framework_with_content(framework)
@@ -625,11 +625,9 @@ def regional(request: HttpRequest, slug: str) -> HttpResponse:
         year = form.cleaned_data.get("year")
         population_class = form.cleaned_data.get("population_class") or ""
     overview = selectors.regional_overview(body=body, year=year, population_class=population_class)
-    export_format = request.GET.get("format")
-    if export_format in ("csv", "xlsx"):
-        return _regional_export(body, overview, export_format)
-    query = request.GET.copy()
-    query.pop("format", None)
+    fmt = export_format(request)
+    if fmt:
+        return _regional_export(body, overview, fmt)
     return render(
         request,
         "capacity/regional.html",
@@ -640,28 +638,28 @@ def regional(request: HttpRequest, slug: str) -> HttpResponse:
             "cells": _heatmap_rows(overview),
             "distribution": overview.distribution(),
             "shared_needs": overview.shared_needs()[:3],
-            "query": query.urlencode(),
+            "query": page_query(request),
             "low_score": int(scoring.LOW_SCORE),
         },
     )
 
 
 def _regional_export(
-    body: Organisation, overview: selectors.RegionalOverview, export_format: str
+    body: Organisation, overview: selectors.RegionalOverview, fmt: str
 ) -> HttpResponse:
     capital_names = dict(CapitalKey.choices)
-    headers = [_("Municipality"), _("Code"), _("Year")] + [
-        str(capital_names[key]) for key, _label in overview.capitals
+    columns = [
+        (_("Municipality"), lambda row: row["org"].name),
+        (_("Code"), lambda row: row["org"].code or ""),
+        (_("Year"), lambda row: overview.year if row["assessment_id"] else ""),
+    ] + [
+        (str(capital_names[key]), lambda row, key=key: row["scores"].get(key))
+        for key, _label in overview.capitals
     ]
-    rows = [
-        [row["org"].name, row["org"].code or "", overview.year if row["assessment_id"] else ""]
-        + [row["scores"].get(key) for key, _label in overview.capitals]
-        for row in overview.rows
-    ]
-    return export_response(
-        rows=rows,
-        headers=headers,
-        fmt=export_format,
+    return export_table(
+        items=overview.rows,
+        columns=columns,
+        fmt=fmt,
         filename=f"kraftsamla-kapacitet-{body.slug}",
         sheet=_("Capacity"),
     )

@@ -5,6 +5,7 @@ An app offers demo data with a module `<app>/demo.py` that defines
 summary. Loaders run in INSTALLED_APPS order, so an app's demo may build on the
 demos of the apps it depends on. A loader raises RuntimeError when something it
 needs is missing (e.g. reference data); the apps after it are then skipped.
+Loaders write as the system actor; each load is audited by one summary row.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ import importlib.util
 from collections.abc import Callable, Iterable, Iterator
 
 from django.apps import AppConfig, apps
+from django.db import transaction
+
+from kraftsamla.core.access import SYSTEM
+from kraftsamla.core.audit import audit_record
+from kraftsamla.core.models import AuditAction
 
 DEMO_MODULE = "demo"
 DEMO_FUNCTION = "load_demo"
@@ -47,7 +53,7 @@ def demo_data_load(
     loaded: list[str] = []
     for config, loader in demo_loaders(skip):
         try:
-            result = loader()
+            result = _load_audited(config, loader)
         except RuntimeError as exc:
             if not loaded:
                 raise
@@ -58,3 +64,16 @@ def demo_data_load(
         if report is not None and result is not None:
             report(config.label, result)
     return loaded
+
+
+@transaction.atomic
+def _load_audited(config: AppConfig, loader: Callable):
+    """Run one app's demo loader and record a summary audit row as the system actor."""
+    result = loader()
+    audit_record(
+        actor=SYSTEM,
+        action=AuditAction.LOAD,
+        object_type=f"demo.{config.label}",
+        object_repr=str(result if result is not None else config.label)[:300],
+    )
+    return result

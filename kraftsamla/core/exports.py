@@ -1,17 +1,49 @@
-"""Turn rows into CSV or XLSX downloads."""
+"""Turn rows into CSV or XLSX downloads, and read which download a page was asked for."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_FORMATS = ("csv", "xlsx")
+
+# A column of a download: its header and how to read its value from one item.
+Column = tuple[str, Callable[[Any], Any]]
+
+
+def export_format(request: HttpRequest) -> str | None:
+    """Return the download format a list page was asked for (`?format=csv|xlsx`), else None."""
+    fmt = request.GET.get("format")
+    return fmt if fmt in EXPORT_FORMATS else None
+
+
+def page_query(request: HttpRequest, *drop: str) -> str:
+    """Return the page's query string for its links: without format, page and `drop`."""
+    query = request.GET.copy()
+    for key in ("format", "page", *drop):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+def export_table(
+    *, items: Iterable, columns: Sequence[Column], fmt: str, filename: str, sheet: str
+) -> HttpResponse:
+    """Return a download with one row per item and one cell per column."""
+    return export_response(
+        rows=([value(item) for _header, value in columns] for item in items),
+        headers=[header for header, _value in columns],
+        fmt=fmt,
+        filename=filename,
+        sheet=sheet,
+    )
 
 
 def _safe(value):

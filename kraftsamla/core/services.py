@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from django.db import models
+from django.db import models, transaction
 
+from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction
 
@@ -43,3 +44,61 @@ def model_save_audited(
         after=snapshot(obj, fields),
     )
     return obj
+
+
+def model_upsert_audited(
+    *,
+    actor,
+    model: type[ModelT],
+    lookup: Mapping[str, Any],
+    values: Mapping[str, Any],
+    organisation=None,
+    object_repr: str | None = None,
+) -> ModelT:
+    """Create or update the one row matching `lookup` with `values`; audit before/after.
+
+    Call inside the service's transaction, after asking the policy.
+    """
+    fields = list(values)
+    existing = model.objects.select_for_update().filter(**lookup).first()
+    before = snapshot(existing, fields) if existing is not None else None
+    obj, created = model.objects.update_or_create(**lookup, defaults=dict(values))
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=obj,
+        organisation=organisation,
+        object_repr=object_repr,
+        before=before,
+        after=snapshot(obj, fields),
+    )
+    return obj
+
+
+@transaction.atomic
+def admin_object_save(
+    *, actor, rule: str, obj: models.Model, changed_fields: Iterable[str], rule_object=None
+) -> models.Model:
+    """Save an object edited in the Django admin: ask `rule` and audit the changed fields.
+
+    `rule_object` is what the rule is asked about (default: the object itself).
+    """
+    access.require(actor, rule, obj if rule_object is None else rule_object)
+    created = obj.pk is None
+    obj.save()
+    fields = [f.name for f in obj._meta.concrete_fields if f.name in set(changed_fields)]
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=obj,
+        after=snapshot(obj, fields or None),
+    )
+    return obj
+
+
+@transaction.atomic
+def admin_object_delete(*, actor, rule: str, obj: models.Model, rule_object=None) -> None:
+    """Delete an object from the Django admin: ask `rule` and audit what was deleted."""
+    access.require(actor, rule, obj if rule_object is None else rule_object)
+    audit_record(actor=actor, action=AuditAction.DELETE, obj=obj, before=snapshot(obj))
+    obj.delete()

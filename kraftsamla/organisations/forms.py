@@ -4,7 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.organisations import selectors
-from kraftsamla.organisations.models import ClimateProfile, OrganisationKind, PopulationClass
+from kraftsamla.organisations.models import (
+    PROFILE_FIELDS,
+    ClimateProfile,
+    OrganisationKind,
+    PopulationClass,
+)
 
 FILTER_FIELDS = ("q", "kind", "county", "population_class", "fa_region", "member_of", "code")
 
@@ -63,15 +68,7 @@ class ClimateProfileForm(forms.ModelForm):
 
     class Meta:
         model = ClimateProfile
-        fields = [
-            "contact_name",
-            "contact_email",
-            "staff_fte",
-            "target_year",
-            "strategy_url",
-            "summary",
-            "sharing_level",
-        ]
+        fields = PROFILE_FIELDS
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 5}),
             "sharing_level": forms.RadioSelect,

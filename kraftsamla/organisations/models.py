@@ -399,6 +399,18 @@ class Boundary(models.Model):
         return f"{self.organisation_id}"
 
 
+# What the organisation's editors fill in on its climate profile (form, API, service).
+PROFILE_FIELDS = [
+    "contact_name",
+    "contact_email",
+    "staff_fte",
+    "target_year",
+    "strategy_url",
+    "summary",
+    "sharing_level",
+]
+
+
 class ClimateProfile(models.Model):
     """What an organisation itself says about its climate work, with a sharing level.
 

@@ -5,8 +5,29 @@ memberships) are public. An organisation's administrators and editors change
 its own data; its climate profile carries a sharing level.
 """
 
-from kraftsamla.core.access import Always, HasRole, IsStaff, Policy, owned_and_shared, register
+from django.db.models import Q
+
+from kraftsamla.core.access import (
+    Always,
+    Condition,
+    HasRole,
+    IsStaff,
+    Policy,
+    owned_and_shared,
+    register,
+)
 from kraftsamla.core.models import EDIT_ROLES, Role
+from kraftsamla.organisations.models import COORDINATING_KINDS
+
+
+class IsCoordinatingBody(Condition):
+    """The object is an organisation that coordinates others (a regional body, a region...)."""
+
+    def check(self, access, obj) -> bool:
+        return obj is not None and obj.kind in COORDINATING_KINDS
+
+    def q(self, access) -> Q:
+        return Q(kind__in=COORDINATING_KINDS)
 
 
 @register

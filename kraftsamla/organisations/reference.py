@@ -202,8 +202,8 @@ def _parse_counties(county_rows, errors: list[RowError]) -> tuple[list[dict], se
     counties: list[dict] = []
     county_codes: set[str] = set()
     for line, row in county_rows:
-        code = (row["county_code"] or "").strip()
-        name = (row["county_name"] or "").strip()
+        code = _cell(row, "county_code")
+        name = _cell(row, "county_name")
         if not re.fullmatch(r"[0-9]{2}", code):
             errors.append(
                 RowError(FILES["counties"], line, "county_code", _("Expected two digits, e.g. 01."))
@@ -218,10 +218,15 @@ def _parse_counties(county_rows, errors: list[RowError]) -> tuple[list[dict], se
             )
             continue
         county_codes.add(code)
-        short = (row["county_name_short"] or "").strip()
+        short = _cell(row, "county_name_short")
         counties.append({"code": code, "name": name, "short_name": short})
 
     return counties, county_codes
+
+
+def _cell(row: dict, column: str) -> str:
+    """Return a CSV cell without surrounding blanks ("" when it is missing)."""
+    return (row[column] or "").strip()
 
 
 def _parse_municipalities(
@@ -230,60 +235,55 @@ def _parse_municipalities(
     """Return the valid municipalities and their codes (`county_codes` None: not checked)."""
     municipalities: list[dict] = []
     muni_codes: set[str] = set()
-    fname = FILES["municipalities"]
     for line, row in muni_rows:
-        code = (row["municipality_code"] or "").strip()
-        row_ok = True
-        if not re.fullmatch(r"[0-9]{4}", code):
-            errors.append(
-                RowError(fname, line, "municipality_code", _("Expected four digits, e.g. 0114."))
-            )
-            row_ok = False
-        elif code in muni_codes:
-            errors.append(RowError(fname, line, "municipality_code", _("The code appears twice.")))
-            row_ok = False
-        county = (row["county_code"] or "").strip()
-        if county_codes is not None and county not in county_codes:
-            errors.append(
-                RowError(
-                    fname,
-                    line,
-                    "county_code",
-                    _("Unknown county code %(code)s.") % {"code": county},
-                )
-            )
-            row_ok = False
-        if not (row["municipality_name"] or "").strip():
-            errors.append(RowError(fname, line, "municipality_name", _("The name is empty.")))
-            row_ok = False
-        try:
-            population = int((row["population_2025_12"] or "").strip())
-            if population < 0:
-                raise ValueError
-        except ValueError:
-            errors.append(
-                RowError(fname, line, "population_2025_12", _("Expected a whole number ≥ 0."))
-            )
-            row_ok = False
-        fa_code = (row["fa_region_code"] or "").strip()
-        if fa_code and not re.fullmatch(r"[0-9]{1,4}", fa_code):
-            errors.append(RowError(fname, line, "fa_region_code", _("Expected a number.")))
-            row_ok = False
-        if row_ok:
-            muni_codes.add(code)
-            municipalities.append(
-                {
-                    "code": code,
-                    "name": row["municipality_name"].strip(),
-                    "short_name": (row["municipality_name_short"] or "").strip(),
-                    "county_code": county,
-                    "population": population,
-                    "fa_code": fa_code,
-                    "fa_name": (row["fa_region_name"] or "").strip(),
-                }
-            )
-
+        row_errors = _municipality_row_errors(line, row, muni_codes, county_codes)
+        errors.extend(row_errors)
+        if row_errors:
+            continue
+        muni_codes.add(_cell(row, "municipality_code"))
+        municipalities.append(
+            {
+                "code": _cell(row, "municipality_code"),
+                "name": _cell(row, "municipality_name"),
+                "short_name": _cell(row, "municipality_name_short"),
+                "county_code": _cell(row, "county_code"),
+                "population": int(_cell(row, "population_2025_12")),
+                "fa_code": _cell(row, "fa_region_code"),
+                "fa_name": _cell(row, "fa_region_name"),
+            }
+        )
     return municipalities, muni_codes
+
+
+def _municipality_row_errors(
+    line: int, row: dict, seen_codes: set[str], county_codes: set[str] | None
+) -> list[RowError]:
+    """Return what is wrong with one row of the municipalities file, column by column."""
+    problems: list[tuple[str, str]] = []
+    code = _cell(row, "municipality_code")
+    if not re.fullmatch(r"[0-9]{4}", code):
+        problems.append(("municipality_code", _("Expected four digits, e.g. 0114.")))
+    elif code in seen_codes:
+        problems.append(("municipality_code", _("The code appears twice.")))
+    county = _cell(row, "county_code")
+    if county_codes is not None and county not in county_codes:
+        problems.append(("county_code", _("Unknown county code %(code)s.") % {"code": county}))
+    if not _cell(row, "municipality_name"):
+        problems.append(("municipality_name", _("The name is empty.")))
+    if not _is_count(_cell(row, "population_2025_12")):
+        problems.append(("population_2025_12", _("Expected a whole number ≥ 0.")))
+    fa_code = _cell(row, "fa_region_code")
+    if fa_code and not re.fullmatch(r"[0-9]{1,4}", fa_code):
+        problems.append(("fa_region_code", _("Expected a number.")))
+    file_name = FILES["municipalities"]
+    return [RowError(file_name, line, column, message) for column, message in problems]
+
+
+def _is_count(text: str) -> bool:
+    try:
+        return int(text) >= 0
+    except ValueError:
+        return False
 
 
 def _parse_emissions(em_rows, muni_codes: set[str], errors: list[RowError]) -> list[dict]:
@@ -292,7 +292,7 @@ def _parse_emissions(em_rows, muni_codes: set[str], errors: list[RowError]) -> l
     seen: set[tuple[str, int, str]] = set()
     fname = FILES["emissions"]
     for line, row in em_rows:
-        code = (row["municipality_code"] or "").strip()
+        code = _cell(row, "municipality_code")
         if code not in muni_codes:
             errors.append(
                 RowError(
@@ -310,7 +310,7 @@ def _parse_emissions(em_rows, muni_codes: set[str], errors: list[RowError]) -> l
         except (TypeError, ValueError):
             errors.append(RowError(fname, line, "year", _("Expected a year such as 2022.")))
             continue
-        sector = SECTOR_BY_SOURCE_NAME.get((row["sector"] or "").strip())
+        sector = SECTOR_BY_SOURCE_NAME.get(_cell(row, "sector"))
         if sector is None:
             errors.append(
                 RowError(

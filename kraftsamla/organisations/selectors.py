@@ -192,7 +192,7 @@ def climate_profile_for(who, organisation: Organisation) -> ClimateProfile | Non
     return profile
 
 
-def visible_climate_profiles(user) -> QuerySet[ClimateProfile]:
+def climate_profiles_visible(user) -> QuerySet[ClimateProfile]:
     """Return every climate profile the user may see (scoped in the database)."""
     return (
         access.scope(user, "organisations.climateprofile.view", ClimateProfile.objects.all())
@@ -223,7 +223,7 @@ def map_features() -> list[dict]:
     ]
 
 
-def latest_emissions_per_inhabitant() -> dict[str, float]:
+def emissions_per_inhabitant_latest() -> dict[str, float]:
     """Return {municipality code: tonnes CO2e per inhabitant} for the latest year."""
     latest = Emission.objects.order_by("-year").values_list("year", flat=True).first()
     if latest is None:
@@ -238,7 +238,7 @@ def latest_emissions_per_inhabitant() -> dict[str, float]:
     return {c: totals[c] / population[c] for c in totals if population.get(c)}
 
 
-def latest_emission_year() -> int | None:
+def emission_year_latest() -> int | None:
     return Emission.objects.order_by("-year").values_list("year", flat=True).first()
 
 

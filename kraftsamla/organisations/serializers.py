@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kraftsamla.organisations import selectors
-from kraftsamla.organisations.models import ClimateProfile, Membership, Organisation
+from kraftsamla.organisations.models import PROFILE_FIELDS, ClimateProfile, Membership, Organisation
 
 
 class OrganisationRefSerializer(serializers.ModelSerializer):
@@ -84,17 +84,7 @@ class EmissionYearSerializer(serializers.Serializer):
 class ClimateProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClimateProfile
-        fields = [
-            "contact_name",
-            "contact_email",
-            "staff_fte",
-            "target_year",
-            "strategy_url",
-            "summary",
-            "sharing_level",
-            "version",
-            "updated_at",
-        ]
+        fields = [*PROFILE_FIELDS, "version", "updated_at"]
 
 
 class OrganisationDetailSerializer(OrganisationListSerializer):

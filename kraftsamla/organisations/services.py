@@ -11,17 +11,13 @@ from django.utils.translation import gettext as _
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction
-from kraftsamla.organisations.models import ClimateProfile, Membership, Organisation
-
-PROFILE_FIELDS = [
-    "contact_name",
-    "contact_email",
-    "staff_fte",
-    "target_year",
-    "strategy_url",
-    "summary",
-    "sharing_level",
-]
+from kraftsamla.core.services import model_save_audited
+from kraftsamla.organisations.models import (
+    PROFILE_FIELDS,
+    ClimateProfile,
+    Membership,
+    Organisation,
+)
 
 
 class StaleEditError(ValidationError):
@@ -43,16 +39,16 @@ def climate_profile_update(
     `expected_version` is the version the editor saw; if someone saved in
     between, nothing is written and StaleEditError tells the editor.
     """
-    profile, created = ClimateProfile.objects.select_for_update().get_or_create(
+    profile = ClimateProfile.objects.select_for_update().filter(
         organisation=organisation
-    )
+    ).first() or ClimateProfile(organisation=organisation)
     access.require(
         actor,
         "organisations.climateprofile.change",
         profile,
         _("You may not edit this organisation's climate profile."),
     )
-    if not created and expected_version is not None and profile.version != expected_version:
+    if profile.pk and expected_version is not None and profile.version != expected_version:
         raise StaleEditError(
             _(
                 "Someone else saved this profile while you were editing. Review their changes "
@@ -60,27 +56,15 @@ def climate_profile_update(
             ),
             code=StaleEditError.CODE,
         )
-    before = None if created else snapshot(profile, PROFILE_FIELDS)
-    for field in PROFILE_FIELDS:
-        if field in data:
-            value = data[field]
-            if field == "staff_fte" and value is not None:
-                value = Decimal(str(value))
-            setattr(profile, field, value)
-    if not created:
+    values = dict(data)
+    if values.get("staff_fte") is not None:
+        values["staff_fte"] = Decimal(str(values["staff_fte"]))
+    if profile.pk:
         profile.version += 1
     profile.updated_by = actor
-    profile.full_clean()
-    profile.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        obj=profile,
-        organisation=organisation,
-        before=before,
-        after=snapshot(profile, PROFILE_FIELDS),
+    return model_save_audited(
+        actor=actor, obj=profile, data=values, fields=PROFILE_FIELDS, organisation=organisation
     )
-    return profile
 
 
 @transaction.atomic

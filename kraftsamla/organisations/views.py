@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from kraftsamla.core import access, charts
 from kraftsamla.core.access import checks
-from kraftsamla.core.exports import export_response
+from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import submit_form
 from kraftsamla.organisations import selectors, services
 from kraftsamla.organisations.forms import FILTER_FIELDS, ClimateProfileForm, OrganisationFilterForm
@@ -35,48 +35,37 @@ def _filtered(request: HttpRequest):
     return form, selectors.organisation_list(**form.filters())
 
 
+def _organisations_export(request: HttpRequest, organisations, fmt: str) -> HttpResponse:
+    return export_table(
+        items=organisations,
+        columns=[
+            (_("Code"), lambda org: org.code or ""),
+            (_("Name"), lambda org: org.name),
+            (_("Kind"), lambda org: org.get_kind_display()),
+            (_("Actor group"), lambda org: org.get_actor_group_display()),
+            (_("County"), lambda org: org.county.name if org.county else ""),
+            (_("Population"), lambda org: org.population),
+            (_("FA region"), lambda org: org.fa_region.name if org.fa_region else ""),
+            (_("Link"), lambda org: request.build_absolute_uri(org.get_absolute_url())),
+        ],
+        fmt=fmt,
+        filename="kraftsamla-organisationer",
+        sheet=_("Organisations"),
+    )
+
+
 @checks("organisations.organisation.view")
 def organisation_list(request: HttpRequest) -> HttpResponse:
     form, qs = _filtered(request)
     qs = access.scope(request, "organisations.organisation.view", qs)
-    fmt = request.GET.get("format")
-    if fmt in ("csv", "xlsx"):
-        return export_response(
-            rows=(
-                (
-                    o.code or "",
-                    o.name,
-                    o.get_kind_display(),
-                    o.get_actor_group_display(),
-                    o.county.name if o.county else "",
-                    o.population,
-                    o.fa_region.name if o.fa_region else "",
-                    request.build_absolute_uri(o.get_absolute_url()),
-                )
-                for o in qs
-            ),
-            headers=[
-                _("Code"),
-                _("Name"),
-                _("Kind"),
-                _("Actor group"),
-                _("County"),
-                _("Population"),
-                _("FA region"),
-                _("Link"),
-            ],
-            fmt=fmt,
-            filename="kraftsamla-organisationer",
-            sheet=_("Organisations"),
-        )
+    fmt = export_format(request)
+    if fmt:
+        return _organisations_export(request, qs, fmt)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
     return render(
         request,
         "organisations/list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": page_query(request)},
     )
 
 
@@ -99,46 +88,11 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if org.is_municipality:
         table = selectors.emission_table(org)
-        context["emissions"] = table
         per_capita = request.GET.get("per") == "capita" and bool(org.population)
-        context["per_capita"] = per_capita
+        context.update(emissions=table, per_capita=per_capita)
         if not table.is_empty:
-            divisor = org.population if per_capita else 1
-            unit = _("tonnes CO₂e per inhabitant") if per_capita else _("tonnes CO₂e")
-            series = [
-                charts.Series(
-                    label=label,
-                    values=[(v / divisor if v is not None else None) for v in values],
-                    colour=charts.PALETTE[i % len(charts.PALETTE)],
-                )
-                for i, (label, values) in enumerate(table.rows())
-            ]
-            first, last = table.years[0], table.years[-1]
-            change = table.change_since(first)
-            description = _(
-                "Greenhouse-gas emissions in %(name)s by sector, %(first)d–%(last)d. "
-                "Total %(first)d: %(t_first)s tonnes; %(last)d: %(t_last)s tonnes."
-            ) % {
-                "name": org.display_name,
-                "first": first,
-                "last": last,
-                "t_first": charts.format_number(table.totals[first]),
-                "t_last": charts.format_number(table.totals[last]),
-            }
-            if change is not None:
-                description += " " + _("Change: %(pct)s %%.") % {
-                    "pct": charts.format_number(change * 100, 0)
-                }
-            context["chart"] = charts.stacked_bars(
-                chart_id="emissions-chart",
-                title=_("Emissions by sector") + (" " + _("per inhabitant") if per_capita else ""),
-                description=description,
-                categories=[str(y) for y in table.years],
-                series=series,
-                unit=unit,
-                decimals=2 if per_capita else 0,
-            )
-            context["change"] = change
+            context["chart"] = _emissions_chart(org, table, per_capita)
+            context["change"] = table.change_since(table.years[0])
     return render(request, "organisations/detail.html", context)
 
 
@@ -186,7 +140,7 @@ def municipality_map(request: HttpRequest) -> HttpResponse:
     metric = request.GET.get("metric", "")
     legend = []
     if metric == "emissions":
-        values = selectors.latest_emissions_per_inhabitant()
+        values = selectors.emissions_per_inhabitant_latest()
         # Quantile-free fixed classes: readable and stable between years.
         bounds = [
             (0, 3, "#e6f0f7"),
@@ -211,7 +165,7 @@ def municipality_map(request: HttpRequest) -> HttpResponse:
             "height": MAP_HEIGHT,
             "metric": metric,
             "legend": legend,
-            "year": selectors.latest_emission_year() if metric == "emissions" else None,
+            "year": selectors.emission_year_latest() if metric == "emissions" else None,
         },
     )
 
@@ -223,3 +177,41 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
     access.require(request, "organisations.organisation.view_audit_log", org)
     page = Paginator(selectors.audit_events_for(org), 50).get_page(request.GET.get("page"))
     return render(request, "organisations/audit_log.html", {"org": org, "page": page})
+
+
+def _emissions_chart(org: Organisation, table: selectors.EmissionTable, per_capita: bool):
+    """Return the stacked bar chart of a municipality's emissions by sector and year."""
+    divisor = org.population if per_capita else 1
+    series = [
+        charts.Series(
+            label=label,
+            values=[(v / divisor if v is not None else None) for v in values],
+            colour=charts.PALETTE[i % len(charts.PALETTE)],
+        )
+        for i, (label, values) in enumerate(table.rows())
+    ]
+    first, last = table.years[0], table.years[-1]
+    description = _(
+        "Greenhouse-gas emissions in %(name)s by sector, %(first)d–%(last)d. "
+        "Total %(first)d: %(t_first)s tonnes; %(last)d: %(t_last)s tonnes."
+    ) % {
+        "name": org.display_name,
+        "first": first,
+        "last": last,
+        "t_first": charts.format_number(table.totals[first]),
+        "t_last": charts.format_number(table.totals[last]),
+    }
+    change = table.change_since(first)
+    if change is not None:
+        description += " " + _("Change: %(pct)s %%.") % {
+            "pct": charts.format_number(change * 100, 0)
+        }
+    return charts.stacked_bars(
+        chart_id="emissions-chart",
+        title=_("Emissions by sector") + (" " + _("per inhabitant") if per_capita else ""),
+        description=description,
+        categories=[str(y) for y in table.years],
+        series=series,
+        unit=_("tonnes CO₂e per inhabitant") if per_capita else _("tonnes CO₂e"),
+        decimals=2 if per_capita else 0,
+    )

@@ -14,6 +14,7 @@ from kraftsamla.organisations.models import Organisation
 from kraftsamla.support import selectors
 from kraftsamla.support.forms import GridFilterForm
 from kraftsamla.support.models import Need, Offer, TargetGroup
+from kraftsamla.support.services import OFFER_FIELDS
 
 IN_REQUEST_LANGUAGE = gettext_lazy("In the request's language; Swedish if not translated.")
 
@@ -31,22 +32,7 @@ class OfferSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "provider",
-            "title",
-            "description",
-            "capitals",
-            "collaboration_form",
-            "target_groups",
-            "format",
-            "delivered_by",
-            "seats",
-            "is_continuous",
-            "start_date",
-            "end_date",
-            "cost",
-            "status",
-            "contact_name",
-            "contact_email",
-            "open_to_all_members",
+            *OFFER_FIELDS,
             "source_ref",
             "enrolled",
             "waiting",
@@ -175,7 +161,7 @@ class Recommendations(APIView):
     def get(self, request, slug: str):
         organisation = get_object_or_404(Organisation, slug=slug)
         access.require(request, "support.recommendation.view", organisation)
-        ranked, _info = selectors.recommendations(organisation=organisation, user=request.user)
+        ranked, _info = selectors.offers_recommended(organisation=organisation, user=request.user)
         return Response(
             [
                 {

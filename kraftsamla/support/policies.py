@@ -12,19 +12,11 @@ from kraftsamla.core.access import (
     IsStaff,
     IsUser,
     Policy,
-    Test,
     owned_and_shared,
     register,
 )
 from kraftsamla.core.models import EDIT_ROLES
-
-
-def _is_coordinating_body(access, body) -> bool:
-    return body is not None and body.is_coordinating
-
-
-# The object is the body: a coordinating body whose people may look at the overview.
-_BODY_INSIDER = Test(_is_coordinating_body) & (IsStaff() | HasRole(""))
+from kraftsamla.organisations.policies import IsCoordinatingBody
 
 
 @register
@@ -33,7 +25,7 @@ class OfferPolicy(Policy):
     rules = {
         "view": Always(),
         # Publish, edit, import the starter catalogue (the object is the providing body).
-        "manage": Test(_is_coordinating_body) & (IsStaff() | HasRole("", EDIT_ROLES)),
+        "manage": IsCoordinatingBody() & (IsStaff() | HasRole("", EDIT_ROLES)),
     }
 
 
@@ -69,7 +61,7 @@ class SupportOverviewPolicy(Policy):
     """The coverage grid and uptake of a body (the object is the body)."""
 
     name = "support.overview"
-    rules = {"view": _BODY_INSIDER}
+    rules = {"view": IsCoordinatingBody() & (IsStaff() | HasRole(""))}
 
 
 @register

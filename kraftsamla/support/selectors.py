@@ -552,7 +552,7 @@ def _recommendation(offer: Offer, facts: _RankingFacts) -> Recommendation:
     return Recommendation(offer=offer, score=round(total, 1), reasons=reasons)
 
 
-def recommendations(
+def offers_recommended(
     *, organisation: Organisation, user, limit: int = 10
 ) -> tuple[list[Recommendation], dict]:
     """Rank the open offers available to the organisation, with reasons in plain words.

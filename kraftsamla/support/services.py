@@ -21,7 +21,7 @@ from kraftsamla.capacity.models import Assessment, CapitalKey, CapitalNote
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record
 from kraftsamla.core.models import AuditAction
-from kraftsamla.core.services import model_save_audited
+from kraftsamla.core.services import model_save_audited, model_upsert_audited
 from kraftsamla.organisations.models import Membership, Organisation
 from kraftsamla.support.models import (
     AVAILABLE_STATUSES,
@@ -398,18 +398,14 @@ def rating_save(*, actor, enrolment: Enrolment, score: int, comment: str = "") -
         raise ValidationError(_("You can rate the offer when it has ended."), code="not_ended")
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         raise ValidationError({"score": _("Give a rating from 1 to 5.")})
-    rating, created = Rating.objects.update_or_create(
-        enrolment=enrolment, defaults={"score": score, "comment": comment}
-    )
-    audit_record(
+    return model_upsert_audited(
         actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        obj=rating,
+        model=Rating,
+        lookup={"enrolment": enrolment},
+        values={"score": score, "comment": comment},
         organisation=enrolment.organisation,
         object_repr=f"{enrolment.offer} · {score}/5",
-        after={"score": score, "comment": comment},
     )
-    return rating
 
 
 @transaction.atomic

@@ -32,6 +32,8 @@ def send_digest(subscription_id: int) -> int:
             {"sub": sub, **content, "site": getattr(settings, "SITE_URL", "")},
         )
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [sub.user.email])
+    # Bookkeeping of the task itself (like Django's last_login), not an audited change:
+    # the field is the record of what was sent when.
     sub.last_sent_at = timezone.now()
     sub.save(update_fields=["last_sent_at"])
     return len(content["offers"])

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC, checks
-from kraftsamla.core.exports import export_response
+from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.support import selectors, services
@@ -35,8 +35,6 @@ from kraftsamla.support.forms import (
     RatingForm,
 )
 from kraftsamla.support.models import Enrolment, EnrolmentStatus, Offer
-
-EXPORT_FORMATS = ("csv", "xlsx")
 
 
 @checks(PUBLIC)
@@ -57,40 +55,22 @@ def ranking_help(request: HttpRequest) -> HttpResponse:
 
 
 def _offers_export(body: Organisation, offers, fmt: str) -> HttpResponse:
-    rows = [
-        [
-            offer.title,
-            ", ".join(offer.capital_labels()),
-            offer.get_collaboration_form_display(),
-            ", ".join(offer.target_group_labels()),
-            offer.get_format_display(),
-            offer.get_status_display(),
-            offer.seats,
-            offer.enrolled,
-            offer.waiting,
-            offer.start_date,
-            offer.end_date,
-            offer.source_ref,
-        ]
-        for offer in offers
-    ]
-    headers = [
-        _("Title"),
-        _("Capitals"),
-        _("Collaboration form"),
-        _("Target groups"),
-        _("Format"),
-        _("Status"),
-        _("Seats"),
-        _("Enrolled"),
-        _("Waiting"),
-        _("Starts"),
-        _("Ends"),
-        _("Source"),
-    ]
-    return export_response(
-        rows=rows,
-        headers=headers,
+    return export_table(
+        items=offers,
+        columns=[
+            (_("Title"), lambda offer: offer.title),
+            (_("Capitals"), lambda offer: ", ".join(offer.capital_labels())),
+            (_("Collaboration form"), lambda offer: offer.get_collaboration_form_display()),
+            (_("Target groups"), lambda offer: ", ".join(offer.target_group_labels())),
+            (_("Format"), lambda offer: offer.get_format_display()),
+            (_("Status"), lambda offer: offer.get_status_display()),
+            (_("Seats"), lambda offer: offer.seats),
+            (_("Enrolled"), lambda offer: offer.enrolled),
+            (_("Waiting"), lambda offer: offer.waiting),
+            (_("Starts"), lambda offer: offer.start_date),
+            (_("Ends"), lambda offer: offer.end_date),
+            (_("Source"), lambda offer: offer.source_ref),
+        ],
         fmt=fmt,
         filename=f"kraftsamla-erbjudanden-{body.slug}",
         sheet=_("Offers"),
@@ -102,8 +82,8 @@ def offer_list(request: HttpRequest, slug: str) -> HttpResponse:
     body = selectors.coordinating_body_get(slug)
     can_manage = access.allows(request, "support.offer.manage", body)
     offers = selectors.offers_of(body)
-    fmt = request.GET.get("format")
-    if fmt in EXPORT_FORMATS:
+    fmt = export_format(request)
+    if fmt:
         return _offers_export(body, offers, fmt)
     return render(
         request,
@@ -330,45 +310,33 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _coverage_export(body: Organisation, grid: selectors.CoverageGrid, fmt: str) -> HttpResponse:
-    rows = []
-    for _key, label, cells, _needs_without_form in grid.rows():
-        for cell in cells:
-            finding = (
-                _("gap") if cell.is_gap else (_("offer without need") if cell.is_unused else "")
-            )
-            rows.append(
-                [
-                    label,
-                    cell.form_label,
-                    len(cell.needs),
-                    ", ".join(cell.municipalities),
-                    len(cell.offers),
-                    len(cell.available_offers),
-                    cell.seats if cell.seats is not None else _("no limit"),
-                    cell.uptake,
-                    finding,
-                    "; ".join(offer.title for offer in cell.offers),
-                ]
-            )
-    headers = [
-        _("Capital"),
-        _("Collaboration form"),
-        _("Shared needs"),
-        _("Municipalities with the need"),
-        _("Offers"),
-        _("Open offers"),
-        _("Seats"),
-        _("Uptake"),
-        _("Finding"),
-        _("Offer titles"),
-    ]
-    return export_response(
-        rows=rows,
-        headers=headers,
+    cells = [(label, cell) for _key, label, cells, _needs in grid.rows() for cell in cells]
+    return export_table(
+        items=cells,
+        columns=[
+            (_("Capital"), lambda item: item[0]),
+            (_("Collaboration form"), lambda item: item[1].form_label),
+            (_("Shared needs"), lambda item: len(item[1].needs)),
+            (_("Municipalities with the need"), lambda item: ", ".join(item[1].municipalities)),
+            (_("Offers"), lambda item: len(item[1].offers)),
+            (_("Open offers"), lambda item: len(item[1].available_offers)),
+            (_("Seats"), lambda item: _no_limit(item[1].seats)),
+            (_("Uptake"), lambda item: item[1].uptake),
+            (_("Finding"), lambda item: _finding(item[1])),
+            (_("Offer titles"), lambda item: "; ".join(o.title for o in item[1].offers)),
+        ],
         fmt=fmt,
         filename=f"kraftsamla-erbjudandestruktur-{body.slug}",
         sheet=_("Offer structure"),
     )
+
+
+def _no_limit(seats: int | None):
+    return seats if seats is not None else _("no limit")
+
+
+def _finding(cell: selectors.Cell) -> str:
+    return _("gap") if cell.is_gap else (_("offer without need") if cell.is_unused else "")
 
 
 def _focus_cell(grid: selectors.CoverageGrid, focus: str) -> selectors.Cell | None:
@@ -390,12 +358,9 @@ def coverage(request: HttpRequest, slug: str) -> HttpResponse:
     grid = selectors.coverage_grid(
         body=body, target_group=filters.get("target_group") or "", year=filters.get("year")
     )
-    fmt = request.GET.get("format")
-    if fmt in EXPORT_FORMATS:
+    fmt = export_format(request)
+    if fmt:
         return _coverage_export(body, grid, fmt)
-    query = request.GET.copy()
-    for key in ("format", "cell"):
-        query.pop(key, None)
     return render(
         request,
         "support/coverage.html",
@@ -404,7 +369,7 @@ def coverage(request: HttpRequest, slug: str) -> HttpResponse:
             "grid": grid,
             "form": form,
             "focus_cell": _focus_cell(grid, request.GET.get("cell", "")),
-            "query": query.urlencode(),
+            "query": page_query(request, "cell"),
             "can_manage": access.allows(request, "support.offer.manage", body),
         },
     )
@@ -434,7 +399,7 @@ def _organisation_page(
     """Render the page; the forms passed in are bound ones that had errors (status 400)."""
     access.require(request, "support.recommendation.view", organisation)
     can_register = access.allows(request, "support.need.create", organisation)
-    ranked, info = selectors.recommendations(organisation=organisation, user=request.user)
+    ranked, info = selectors.offers_recommended(organisation=organisation, user=request.user)
     assessment_form = assessment_form or NeedsFromAssessmentForm(organisation=organisation)
     return render(
         request,

@@ -90,7 +90,7 @@ def test_member_sees_ranked_recommendations_with_reasons(support_data, page):
     from kraftsamla.support import selectors
 
     molndal = Organisation.objects.get(slug="molndal")
-    ranked, _info = selectors.recommendations(
+    ranked, _info = selectors.offers_recommended(
         organisation=molndal, user=User.objects.get(email=ADMIN_MOLNDAL)
     )
     assert len(ranked) >= 2
