@@ -8,6 +8,7 @@ from django.test import Client
 from kraftsamla.accounts.models import Role, User
 from kraftsamla.accounts.services import api_token_rotate
 from kraftsamla.organisations.models import Membership, Organisation, OrganisationKind
+from tests.factories.accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -407,13 +408,13 @@ def test_regional_coordinator_sees_a_members_region_profile_via_token(gr):
     assert api.get(detail_url("ale")).json()["climate_profile"] is None
 
 
-def test_outsider_with_token_does_not_see_a_region_profile(make_user):
-    outsider = make_user(Organisation.objects.get(slug="stockholm"), Role.ADMIN)
+def test_outsider_with_token_does_not_see_a_region_profile():
+    outsider = UserFactory(organisation=Organisation.objects.get(slug="stockholm"), role=Role.ADMIN)
     assert token_client(outsider).get(detail_url("molndal")).json()["climate_profile"] is None
 
 
-def test_own_people_see_their_private_profile(make_user, ale):
-    viewer = make_user(ale, Role.VIEWER)
+def test_own_people_see_their_private_profile(ale):
+    viewer = UserFactory(organisation=ale, role=Role.VIEWER)
     profile = token_client(viewer).get(detail_url("ale")).json()["climate_profile"]
     assert profile is not None and profile["sharing_level"] == "private"
 
@@ -436,8 +437,8 @@ def test_me_anonymous_is_401_with_www_authenticate(client):
     assert response["WWW-Authenticate"].startswith("Token")
 
 
-def test_me_with_token(make_user, molndal):
-    user = make_user(molndal, Role.EDITOR, full_name="Åsa Öberg")
+def test_me_with_token(molndal):
+    user = UserFactory(organisation=molndal, role=Role.EDITOR, full_name="Åsa Öberg")
     response = token_client(user).get(ME)
     assert response.status_code == 200
     assert response.json() == {
@@ -453,8 +454,8 @@ def test_me_marks_platform_staff(staff):
 
 
 @pytest.mark.parametrize("header", ["Token not-a-real-token", "Token ", "Token a b"])
-def test_bad_token_is_401(client, make_user, header):
-    make_user()
+def test_bad_token_is_401(client, header):
+    UserFactory()
     response = client.get(ME, HTTP_AUTHORIZATION=header)
     assert_error(response, 401, "authentication_failed")
     assert response["WWW-Authenticate"].startswith("Token")
@@ -465,16 +466,16 @@ def test_bad_token_is_401_on_public_endpoints_too(client):
     assert response.status_code == 401
 
 
-def test_token_of_inactive_user_is_refused(make_user):
-    user = make_user()
+def test_token_of_inactive_user_is_refused():
+    user = UserFactory()
     api = token_client(user)
     user.is_active = False
     user.save()
     assert api.get(ME).status_code == 401
 
 
-def test_session_auth_works_for_the_browser(client, make_user, gr):
-    user = make_user(gr, Role.VIEWER)
+def test_session_auth_works_for_the_browser(client, gr):
+    user = UserFactory(organisation=gr, role=Role.VIEWER)
     client.force_login(user)
     response = client.get(ME)
     assert response.status_code == 200
