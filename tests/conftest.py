@@ -15,7 +15,7 @@ from kraftsamla.core.demo import demo_data_load
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.organisations.reference import reference_data_load
 from tests.factories.accounts import StaffFactory
-from tests.helpers import org_by_slug
+from tests.helpers import ADMIN_M, EDITOR_M, VIEWER_M, demo_user, org_by_slug
 
 os.environ.setdefault("KRAFTSAMLA_ALLOW_INSECURE_KEY", "1")
 
@@ -65,6 +65,27 @@ def ale(db) -> Organisation:
 @pytest.fixture
 def gr(db) -> Organisation:
     return org_by_slug("goteborgsregionen")
+
+
+@pytest.fixture
+def linkoping(db) -> Organisation:
+    """A municipality without demo assessments, outside Göteborgsregionen."""
+    return org_by_slug("linkoping")
+
+
+@pytest.fixture
+def admin_m(db) -> User:
+    return demo_user(ADMIN_M)
+
+
+@pytest.fixture
+def editor_m(db) -> User:
+    return demo_user(EDITOR_M)
+
+
+@pytest.fixture
+def viewer_m(db) -> User:
+    return demo_user(VIEWER_M)
 
 
 @pytest.fixture

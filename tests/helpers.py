@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from django.db import connection, reset_queries
+from django.test import Client
 from django.utils import translation
 
 from kraftsamla.accounts.models import User
+from kraftsamla.accounts.services import api_token_rotate
 from kraftsamla.core.models import SharingLevel
-from kraftsamla.organisations.models import POPULATION_BOUNDS, Organisation, OrganisationKind
+from kraftsamla.organisations.models import (
+    POPULATION_BOUNDS,
+    Membership,
+    Organisation,
+    OrganisationKind,
+)
 
 PRIVATE, REGION, PUBLIC = SharingLevel.PRIVATE, SharingLevel.REGION, SharingLevel.PUBLIC
 
@@ -38,8 +45,31 @@ def demo_user(email: str) -> User:
     return User.objects.get(email=email)
 
 
+def token_client(user: User) -> Client:
+    """A test client that calls the API with a new token of the user."""
+    return Client(HTTP_AUTHORIZATION=f"Token {api_token_rotate(actor=user)}")
+
+
 def org_by_slug(slug: str) -> Organisation:
     return Organisation.objects.get(slug=slug)
+
+
+def municipality_count(**filters) -> int:
+    """How many municipalities the loaded reference data has (optionally filtered)."""
+    return Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY, **filters).count()
+
+
+def county_count() -> int:
+    return Organisation.objects.filter(kind=OrganisationKind.COUNTY).count()
+
+
+def member_municipality_count(body_slug: str) -> int:
+    """How many municipalities are members of the body today."""
+    return (
+        Membership.objects.in_force()
+        .filter(body__slug=body_slug, member__kind=OrganisationKind.MUNICIPALITY)
+        .count()
+    )
 
 
 def stockholm_municipalities(count: int, *, exclude=()) -> list[Organisation]:

@@ -8,10 +8,8 @@ import pytest
 from django.test import Client
 from openapi_spec_validator import validate
 
-from kraftsamla.accounts.models import Role, User
-from kraftsamla.accounts.services import api_token_rotate
+from kraftsamla.accounts.models import Role
 from kraftsamla.capacity.models import Answer, Assessment, Status
-from kraftsamla.organisations.models import Organisation
 from tests.factories.accounts import UserFactory
 from tests.factories.capacity import (
     CAPITAL_KEYS,
@@ -28,15 +26,12 @@ from tests.helpers import (
     PUBLIC,
     REGION,
     demo_user,
+    token_client,
 )
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/capacity"
-
-
-def token_client(user: User) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {api_token_rotate(actor=user)}")
 
 
 def answers_url(assessment: Assessment) -> str:
@@ -60,11 +55,6 @@ def assert_error(response, status: int) -> dict:
 @pytest.fixture(autouse=True)
 def framework(db):
     return FrameworkFactory()
-
-
-@pytest.fixture
-def linkoping(db) -> Organisation:
-    return Organisation.objects.get(slug="linkoping")
 
 
 @pytest.fixture

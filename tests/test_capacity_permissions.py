@@ -16,7 +16,7 @@ from kraftsamla.accounts.models import Role
 from kraftsamla.capacity import selectors, services
 from kraftsamla.capacity.models import Assessment, RoleGroup, Status
 from kraftsamla.core import access
-from kraftsamla.organisations.models import Membership, Organisation
+from kraftsamla.organisations.models import Membership
 from tests.factories.accounts import UserFactory
 from tests.factories.capacity import (
     AssessmentFactory,
@@ -42,21 +42,6 @@ def framework(db):
 
 
 @pytest.fixture
-def admin_m(db):
-    return demo_user("admin.molndal@demo.kraftsamla.se")
-
-
-@pytest.fixture
-def editor_m(db):
-    return demo_user("redaktor.molndal@demo.kraftsamla.se")
-
-
-@pytest.fixture
-def viewer_m(db):
-    return demo_user("lasare.molndal@demo.kraftsamla.se")
-
-
-@pytest.fixture
 def coordinator(db):
     """Sara Samordnare, administrator of Göteborgsregionen."""
     return demo_user("samordnare@demo.kraftsamla.se")
@@ -65,11 +50,6 @@ def coordinator(db):
 @pytest.fixture
 def ale_editor(db):
     return demo_user("strateg.ale@demo.kraftsamla.se")
-
-
-@pytest.fixture
-def linkoping(db) -> Organisation:
-    return Organisation.objects.get(slug="linkoping")
 
 
 def visible_ids(viewer) -> set[int]:

@@ -58,21 +58,6 @@ def framework(db) -> Framework:
 
 
 @pytest.fixture
-def admin_m(db) -> User:
-    return User.objects.get(email="admin.molndal@demo.kraftsamla.se")
-
-
-@pytest.fixture
-def editor_m(db) -> User:
-    return User.objects.get(email="redaktor.molndal@demo.kraftsamla.se")
-
-
-@pytest.fixture
-def viewer_m(db) -> User:
-    return User.objects.get(email="lasare.molndal@demo.kraftsamla.se")
-
-
-@pytest.fixture
 def draft(framework, molndal, admin_m) -> Assessment:
     return AssessmentFactory(organisation=molndal, actor=admin_m)
 

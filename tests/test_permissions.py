@@ -33,11 +33,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def linkoping(db):
-    return org_by_slug("linkoping")
-
-
-@pytest.fixture
 def coordinator(gr):
     """An administrator of Göteborgsregionen: a regional coordinator."""
     return UserFactory(organisation=gr, role=Role.ADMIN)

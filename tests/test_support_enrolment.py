@@ -50,11 +50,6 @@ def nothing_saved(before_enrolments: int, before_events: int) -> bool:
     )
 
 
-@pytest.fixture
-def admin_m(db):
-    return demo_user(ADMIN_M)
-
-
 def test_beyond_the_seats_people_wait_and_a_cancelled_seat_goes_to_the_first_in_line(
     gr, molndal, admin_m
 ):
