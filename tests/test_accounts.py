@@ -574,7 +574,9 @@ def test_an_expired_invitation_can_be_sent_again(
     assert response.status_code == 302
     assert len(mail.outbox) == 2
     new_link = path_of(link_in(mail.outbox[1]))
-    assert Client().get(new_link).status_code == 200
+    invitation_page = Client().get(new_link)
+    assert invitation_page.status_code == 200
+    assert molndal.name in invitation_page.content.decode()
     assert Client().get(path_of(link_in(mail.outbox[0]))).status_code == 404
 
 

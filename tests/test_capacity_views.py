@@ -737,9 +737,9 @@ def test_the_coordinator_sees_the_heatmap_with_missing_cells(gr_results):
 
 
 def test_the_regional_page_is_for_the_bodys_people(gr_results, gr):
-    assert (
-        client_for(UserFactory(organisation=gr, role=Role.VIEWER)).get(REGIONAL).status_code == 200
-    )
+    page = client_for(UserFactory(organisation=gr, role=Role.VIEWER)).get(REGIONAL)
+    assert page.status_code == 200
+    assert translate("Members × capitals") in page.content.decode()
     for email in (ADMIN_M, ALE_EDITOR):
         assert client_for(email).get(REGIONAL).status_code == 403
         assert client_for(email).get(REGIONAL + "?format=csv").status_code == 403

@@ -570,6 +570,8 @@ def test_staff_may_edit_any_profile(client, staff):
     login(client, staff)
     version = ClimateProfile.objects.get(organisation__slug="molndal").version
     assert client.post(EDIT_URL, form_data(version)).status_code == 302
+    profile = ClimateProfile.objects.get(organisation__slug="molndal")
+    assert (profile.summary, profile.updated_by) == ("Uppdaterad sammanfattning.", staff)
 
 
 def test_a_concurrent_edit_returns_409_and_shows_the_other_value(client, molndal):
@@ -639,7 +641,9 @@ def test_an_admin_reads_the_audit_log(client, molndal, edited):
 
 def test_staff_read_any_audit_log(client, staff, edited):
     login(client, staff)
-    assert client.get(AUDIT_URL).status_code == 200
+    response = client.get(AUDIT_URL)
+    assert response.status_code == 200
+    assert "Loggad ändring." in response.content.decode()
 
 
 @pytest.mark.parametrize("role", [Role.EDITOR, Role.VIEWER])

@@ -606,4 +606,6 @@ def test_managers_see_participants_and_the_effect_on_the_offer_page(client, gr, 
 def test_index_and_ranking_help_are_public(client, gr, gr_offers):
     index = client.get(reverse("support:index"))
     assert index.status_code == 200 and gr in index.context["bodies"]
-    assert client.get(reverse("support:ranking")).status_code == 200
+    ranking = client.get(reverse("support:ranking"))
+    assert ranking.status_code == 200
+    assert translate("How recommendations are ranked") in ranking.content.decode()
