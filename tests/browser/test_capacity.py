@@ -2,7 +2,7 @@
 and the results page, each scanned with axe.
 
 The live server's database is flushed after every test, so each test builds its own small
-framework and assessments (tests/capacity_helpers.py) on top of the reference and demo data.
+framework and assessments (tests/factories/capacity.py) on top of the reference and demo data.
 """
 
 from __future__ import annotations
