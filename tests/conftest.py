@@ -1,4 +1,4 @@
-"""Shared fixtures: reference data loaded once per session, demo organisations and users."""
+"""Shared fixtures: reference data loaded once per session, demo organisations, staff."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from kraftsamla.accounts.models import OrganisationRole, Role, User
+from kraftsamla.accounts.models import User
 from kraftsamla.core.demo import demo_data_load
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.organisations.reference import reference_data_load
+from tests.factories.accounts import StaffFactory
+from tests.helpers import ADMIN_M, EDITOR_M, VIEWER_M, demo_user, org_by_slug
 
 os.environ.setdefault("KRAFTSAMLA_ALLOW_INSECURE_KEY", "1")
 
@@ -50,50 +52,45 @@ def _settings_for_tests(settings):
     cache.clear()
 
 
-def org(slug: str) -> Organisation:
-    return Organisation.objects.get(slug=slug)
-
-
 @pytest.fixture
 def molndal(db) -> Organisation:
-    return org("molndal")
+    return org_by_slug("molndal")
 
 
 @pytest.fixture
 def ale(db) -> Organisation:
-    return org("ale")
+    return org_by_slug("ale")
 
 
 @pytest.fixture
 def gr(db) -> Organisation:
-    return org("goteborgsregionen")
+    return org_by_slug("goteborgsregionen")
 
 
 @pytest.fixture
-def make_user(db):
-    """Create a user, optionally with a role in an organisation."""
-    counter = {"n": 0}
-
-    def make(organisation: Organisation | None = None, role: str | None = None, **extra) -> User:
-        counter["n"] += 1
-        user = User.objects.create_user(
-            email=extra.pop("email", f"user{counter['n']}@test.example"),
-            password=extra.pop("password", "correct-horse-battery"),
-            full_name=extra.pop("full_name", f"Test Person {counter['n']}"),
-            **extra,
-        )
-        if organisation is not None:
-            OrganisationRole.objects.create(
-                user=user, organisation=organisation, role=role or Role.VIEWER
-            )
-        return user
-
-    return make
+def linkoping(db) -> Organisation:
+    """A municipality without demo assessments, outside Göteborgsregionen."""
+    return org_by_slug("linkoping")
 
 
 @pytest.fixture
-def staff(make_user) -> User:
-    return make_user(is_staff=True)
+def admin_m(db) -> User:
+    return demo_user(ADMIN_M)
+
+
+@pytest.fixture
+def editor_m(db) -> User:
+    return demo_user(EDITOR_M)
+
+
+@pytest.fixture
+def viewer_m(db) -> User:
+    return demo_user(VIEWER_M)
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return StaffFactory()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
+from factories.accounts import UserFactory
 
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC, checks
@@ -162,16 +163,16 @@ def _request_of(user):
 
 
 @pytest.mark.django_db
-def test_strict_mode_fails_a_view_that_never_asks_its_declared_rule(settings, make_user):
+def test_strict_mode_fails_a_view_that_never_asks_its_declared_rule(settings):
     settings.KRAFTSAMLA_STRICT_ACCESS = True
     view = _throwaway_view(("support.offer.manage",), asks=False)
     with pytest.raises(AssertionError, match="declared .*support.offer.manage.* but asked none"):
-        view(_request_of(make_user()))
+        view(_request_of(UserFactory()))
 
 
 @pytest.mark.django_db
-def test_strict_mode_passes_a_view_that_asks_or_is_public(settings, make_user):
+def test_strict_mode_passes_a_view_that_asks_or_is_public(settings):
     settings.KRAFTSAMLA_STRICT_ACCESS = True
-    request = _request_of(make_user())
+    request = _request_of(UserFactory())
     assert _throwaway_view(("support.offer.manage",), asks=True)(request).status_code == 200
     assert _throwaway_view((PUBLIC,), asks=False)(_request_of(AnonymousUser())).status_code == 200

@@ -5,38 +5,33 @@ from __future__ import annotations
 import json
 
 import pytest
-from capacity_helpers import (
-    CAPITAL_KEYS,
-    TEST_VERSION,
-    YEAR,
-    add_and_open,
-    make_framework,
-    make_member,
-    new_assessment,
-    published,
-    transition,
-)
 from django.test import Client
 from openapi_spec_validator import validate
 
-from kraftsamla.accounts.models import Role, User
-from kraftsamla.accounts.services import api_token_rotate
+from kraftsamla.accounts.models import Role
 from kraftsamla.capacity.models import Answer, Assessment, Status
-from kraftsamla.core.models import SharingLevel
-from kraftsamla.organisations.models import Organisation
+from tests.factories.accounts import UserFactory
+from tests.factories.capacity import (
+    CAPITAL_KEYS,
+    TEST_VERSION,
+    YEAR,
+    AssessmentFactory,
+    FrameworkFactory,
+    PublishedAssessmentFactory,
+    add_and_open,
+    transition,
+)
+from tests.helpers import (
+    PRIVATE,
+    PUBLIC,
+    REGION,
+    demo_user,
+    token_client,
+)
 
 pytestmark = pytest.mark.django_db
 
-PRIVATE, REGION, PUBLIC = SharingLevel.PRIVATE, SharingLevel.REGION, SharingLevel.PUBLIC
 BASE = "/api/v1/capacity"
-
-
-def token_client(user: User) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {api_token_rotate(actor=user)}")
-
-
-def user(email: str) -> User:
-    return User.objects.get(email=email)
 
 
 def answers_url(assessment: Assessment) -> str:
@@ -59,27 +54,36 @@ def assert_error(response, status: int) -> dict:
 
 @pytest.fixture(autouse=True)
 def framework(db):
-    return make_framework()
-
-
-@pytest.fixture
-def linkoping(db) -> Organisation:
-    return Organisation.objects.get(slug="linkoping")
+    return FrameworkFactory()
 
 
 @pytest.fixture
 def linkoping_set(linkoping):
     """Linköping (no demo assessments) in every status and sharing level that matter."""
     return {
-        "draft_public": published(
-            linkoping, sharing=PUBLIC, status=Status.DRAFT, year=2030, per_capital=0
+        "draft_public": PublishedAssessmentFactory(
+            organisation=linkoping,
+            sharing_level=PUBLIC,
+            status=Status.DRAFT,
+            year=2030,
+            per_capital=0,
         ),
-        "closed_public": published(
-            linkoping, sharing=PUBLIC, status=Status.CLOSED, year=2032, per_capital=0
+        "closed_public": PublishedAssessmentFactory(
+            organisation=linkoping,
+            sharing_level=PUBLIC,
+            status=Status.CLOSED,
+            year=2032,
+            per_capital=0,
         ),
-        "published_private": published(linkoping, sharing=PRIVATE, year=2033, per_capital=0),
-        "published_region": published(linkoping, sharing=REGION, year=2034, per_capital=0),
-        "published_public": published(linkoping, sharing=PUBLIC, year=2035),
+        "published_private": PublishedAssessmentFactory(
+            organisation=linkoping, sharing_level=PRIVATE, year=2033, per_capital=0
+        ),
+        "published_region": PublishedAssessmentFactory(
+            organisation=linkoping, sharing_level=REGION, year=2034, per_capital=0
+        ),
+        "published_public": PublishedAssessmentFactory(
+            organisation=linkoping, sharing_level=PUBLIC, year=2035
+        ),
     }
 
 
@@ -124,7 +128,7 @@ def test_anonymous_visitors_see_only_published_public_assessments(client, linkop
 
 
 def test_the_organisations_people_see_all_its_assessments(linkoping_set, linkoping):
-    viewer = make_member(linkoping, Role.VIEWER)
+    viewer = UserFactory(organisation=linkoping, role=Role.VIEWER)
     assert listed(token_client(viewer)) == {a.pk for a in linkoping_set.values()}
     # Session authentication works too.
     client = Client()
@@ -136,10 +140,12 @@ def test_a_regional_body_sees_region_shared_assessments_of_its_members(
     linkoping_set, linkoping, molndal
 ):
     # The coordinator of Göteborgsregionen: Linköping is not a member.
-    coordinator = token_client(user("samordnare@demo.kraftsamla.se"))
+    coordinator = token_client(demo_user("samordnare@demo.kraftsamla.se"))
     assert listed(coordinator) == {linkoping_set["published_public"].pk}
-    region = published(molndal, sharing=REGION, per_capital=0)
-    private = published(molndal, sharing=PRIVATE, year=YEAR + 1, per_capital=0)
+    region = PublishedAssessmentFactory(organisation=molndal, sharing_level=REGION, per_capital=0)
+    private = PublishedAssessmentFactory(
+        organisation=molndal, sharing_level=PRIVATE, year=YEAR + 1, per_capital=0
+    )
     assert listed(coordinator, "molndal") >= {region.pk}
     assert private.pk not in listed(coordinator, "molndal")
 
@@ -165,8 +171,8 @@ def test_assessment_detail_has_results_per_capital(client, linkoping_set):
 
 
 def test_assessment_detail_is_404_when_not_visible(client, linkoping_set, linkoping):
-    outsider = token_client(user("strateg.ale@demo.kraftsamla.se"))
-    member = token_client(make_member(linkoping, Role.VIEWER))
+    outsider = token_client(demo_user("strateg.ale@demo.kraftsamla.se"))
+    member = token_client(UserFactory(organisation=linkoping, role=Role.VIEWER))
     for name, assessment in linkoping_set.items():
         url = f"{BASE}/assessments/{assessment.pk}/"
         expected = 200 if name == "published_public" else 404
@@ -181,15 +187,17 @@ def test_assessment_detail_is_404_when_not_visible(client, linkoping_set, linkop
 
 @pytest.fixture
 def open_assessment(molndal):
-    admin = user("admin.molndal@demo.kraftsamla.se")
+    admin = demo_user("admin.molndal@demo.kraftsamla.se")
     return add_and_open(
-        new_assessment(molndal, admin), admin, [user("redaktor.molndal@demo.kraftsamla.se")]
+        AssessmentFactory(organisation=molndal, actor=admin),
+        admin,
+        [demo_user("redaktor.molndal@demo.kraftsamla.se")],
     )
 
 
 @pytest.fixture
 def respondent():
-    return token_client(user("redaktor.molndal@demo.kraftsamla.se"))
+    return token_client(demo_user("redaktor.molndal@demo.kraftsamla.se"))
 
 
 def test_a_respondent_saves_an_answer(open_assessment, respondent):
@@ -246,31 +254,35 @@ def test_bad_statement_or_framework_version_is_400(open_assessment, respondent):
 def test_others_cannot_answer(open_assessment, molndal, client):
     data = {"statement": "political-1", "score": 2}
     # People of the organisation who are not respondents: 403.
-    for person in (user("admin.molndal@demo.kraftsamla.se"), make_member(molndal, Role.VIEWER)):
+    for person in (
+        demo_user("admin.molndal@demo.kraftsamla.se"),
+        UserFactory(organisation=molndal, role=Role.VIEWER),
+    ):
         assert_error(put(token_client(person), open_assessment, data), 403)
     # Outsiders cannot even see a draft or open assessment: 404.
     assert_error(
-        put(token_client(user("strateg.ale@demo.kraftsamla.se")), open_assessment, data), 404
+        put(token_client(demo_user("strateg.ale@demo.kraftsamla.se")), open_assessment, data), 404
     )
     assert_error(
-        put(token_client(user("samordnare@demo.kraftsamla.se")), open_assessment, data), 404
+        put(token_client(demo_user("samordnare@demo.kraftsamla.se")), open_assessment, data), 404
     )
     # Anonymous: 401.
     assert_error(put(client, open_assessment, data), 401)
     assert_error(
-        put(token_client(user("strateg.ale@demo.kraftsamla.se")), Assessment(pk=999999), data), 404
+        put(token_client(demo_user("strateg.ale@demo.kraftsamla.se")), Assessment(pk=999999), data),
+        404,
     )
     assert not Answer.objects.filter(respondent__assessment=open_assessment).exists()
 
 
 def test_an_outsider_cannot_answer_a_public_published_assessment(molndal):
-    public = published(molndal, sharing=PUBLIC, per_capital=0)
-    outsider = token_client(user("strateg.ale@demo.kraftsamla.se"))
+    public = PublishedAssessmentFactory(organisation=molndal, sharing_level=PUBLIC, per_capital=0)
+    outsider = token_client(demo_user("strateg.ale@demo.kraftsamla.se"))
     assert_error(put(outsider, public, {"statement": "political-1", "score": 2}), 403)
 
 
 def test_answering_a_closed_assessment_is_400(open_assessment, respondent):
-    transition(open_assessment, user("admin.molndal@demo.kraftsamla.se"), "close")
+    transition(open_assessment, demo_user("admin.molndal@demo.kraftsamla.se"), "close")
     assert_error(put(respondent, open_assessment, {"statement": "political-1", "score": 2}), 400)
     assert not Answer.objects.filter(respondent__assessment=open_assessment).exists()
 

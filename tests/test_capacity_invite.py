@@ -12,7 +12,11 @@ from kraftsamla.accounts import services as account_services
 from kraftsamla.accounts.models import Invitation, OrganisationRole, Role
 from kraftsamla.capacity import services
 from kraftsamla.capacity.models import Respondent, RoleGroup, Status
-from tests.capacity_helpers import PASSWORD, make_framework, make_member, new_assessment
+from tests.factories.accounts import PASSWORD, UserFactory
+from tests.factories.capacity import (
+    AssessmentFactory,
+    FrameworkFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +27,14 @@ def url_builder(token: str) -> str:
 
 @pytest.fixture
 def assessment(molndal):
-    make_framework()
-    coordinator = make_member(molndal, Role.EDITOR)
-    return new_assessment(molndal, coordinator), coordinator
+    FrameworkFactory()
+    coordinator = UserFactory(organisation=molndal, role=Role.EDITOR)
+    return AssessmentFactory(organisation=molndal, actor=coordinator), coordinator
 
 
 def test_a_colleague_with_a_role_is_added_at_once(assessment, molndal):
     a, coordinator = assessment
-    colleague = make_member(molndal, Role.VIEWER)
+    colleague = UserFactory(organisation=molndal, role=Role.VIEWER)
     outcome, respondent = services.respondent_invite(
         actor=coordinator,
         assessment=a,
@@ -72,7 +76,7 @@ def test_a_newcomer_is_invited_and_becomes_respondent_on_accepting(
 
 def test_a_viewer_may_not_invite_respondents(assessment, molndal):
     a, _coordinator = assessment
-    viewer = make_member(molndal, Role.VIEWER)
+    viewer = UserFactory(organisation=molndal, role=Role.VIEWER)
     with pytest.raises(PermissionDenied):
         services.respondent_invite(
             actor=viewer,

@@ -10,67 +10,46 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from capacity_helpers import (
-    add_and_open,
-    make_framework,
-    make_member,
-    new_assessment,
-    published,
-    statements_of,
-    transition,
-)
 from django.core.exceptions import PermissionDenied
 
-from kraftsamla.accounts.models import Role, User
+from kraftsamla.accounts.models import Role
 from kraftsamla.capacity import selectors, services
 from kraftsamla.capacity.models import Assessment, RoleGroup, Status
 from kraftsamla.core import access
-from kraftsamla.core.models import SharingLevel
-from kraftsamla.organisations.models import Membership, Organisation
+from kraftsamla.organisations.models import Membership
+from tests.factories.accounts import UserFactory
+from tests.factories.capacity import (
+    AssessmentFactory,
+    FrameworkFactory,
+    PublishedAssessmentFactory,
+    add_and_open,
+    statements_of,
+    transition,
+)
+from tests.helpers import (
+    PRIVATE,
+    PUBLIC,
+    REGION,
+    demo_user,
+)
 
 pytestmark = pytest.mark.django_db
-
-PRIVATE, REGION, PUBLIC = SharingLevel.PRIVATE, SharingLevel.REGION, SharingLevel.PUBLIC
-
-
-def user(email: str) -> User:
-    return User.objects.get(email=email)
 
 
 @pytest.fixture(autouse=True)
 def framework(db):
-    return make_framework()
-
-
-@pytest.fixture
-def admin_m(db):
-    return user("admin.molndal@demo.kraftsamla.se")
-
-
-@pytest.fixture
-def editor_m(db):
-    return user("redaktor.molndal@demo.kraftsamla.se")
-
-
-@pytest.fixture
-def viewer_m(db):
-    return user("lasare.molndal@demo.kraftsamla.se")
+    return FrameworkFactory()
 
 
 @pytest.fixture
 def coordinator(db):
     """Sara Samordnare, administrator of Göteborgsregionen."""
-    return user("samordnare@demo.kraftsamla.se")
+    return demo_user("samordnare@demo.kraftsamla.se")
 
 
 @pytest.fixture
 def ale_editor(db):
-    return user("strateg.ale@demo.kraftsamla.se")
-
-
-@pytest.fixture
-def linkoping(db) -> Organisation:
-    return Organisation.objects.get(slug="linkoping")
+    return demo_user("strateg.ale@demo.kraftsamla.se")
 
 
 def visible_ids(viewer) -> set[int]:
@@ -89,18 +68,32 @@ def sees(viewer, assessment: Assessment) -> bool:
 def molndal_set(molndal):
     """Mölndal's assessments in every status and sharing level that matter."""
     return {
-        "draft_public": published(
-            molndal, sharing=PUBLIC, status=Status.DRAFT, year=2030, per_capital=0
+        "draft_public": PublishedAssessmentFactory(
+            organisation=molndal,
+            sharing_level=PUBLIC,
+            status=Status.DRAFT,
+            year=2030,
+            per_capital=0,
         ),
-        "open_public": published(
-            molndal, sharing=PUBLIC, status=Status.OPEN, year=2032, per_capital=0
+        "open_public": PublishedAssessmentFactory(
+            organisation=molndal, sharing_level=PUBLIC, status=Status.OPEN, year=2032, per_capital=0
         ),
-        "closed_region": published(
-            molndal, sharing=REGION, status=Status.CLOSED, year=2033, per_capital=0
+        "closed_region": PublishedAssessmentFactory(
+            organisation=molndal,
+            sharing_level=REGION,
+            status=Status.CLOSED,
+            year=2033,
+            per_capital=0,
         ),
-        "published_private": published(molndal, sharing=PRIVATE, year=2034, per_capital=0),
-        "published_region": published(molndal, sharing=REGION, year=2035, per_capital=0),
-        "published_public": published(molndal, sharing=PUBLIC, year=2036, per_capital=0),
+        "published_private": PublishedAssessmentFactory(
+            organisation=molndal, sharing_level=PRIVATE, year=2034, per_capital=0
+        ),
+        "published_region": PublishedAssessmentFactory(
+            organisation=molndal, sharing_level=REGION, year=2035, per_capital=0
+        ),
+        "published_public": PublishedAssessmentFactory(
+            organisation=molndal, sharing_level=PUBLIC, year=2036, per_capital=0
+        ),
     }
 
 
@@ -109,15 +102,13 @@ def molndal_set(molndal):
 
 @pytest.mark.parametrize("email", ["admin.molndal", "redaktor.molndal", "lasare.molndal"])
 def test_the_organisations_people_see_all_its_assessments_including_drafts(email, molndal_set):
-    person = user(f"{email}@demo.kraftsamla.se")
+    person = demo_user(f"{email}@demo.kraftsamla.se")
     for name, assessment in molndal_set.items():
         assert sees(person, assessment), name
 
 
-def test_outsiders_see_only_published_public_assessments(
-    molndal_set, ale_editor, make_user, anonymous
-):
-    no_role = make_user()
+def test_outsiders_see_only_published_public_assessments(molndal_set, ale_editor, anonymous):
+    no_role = UserFactory()
     for outsider in (ale_editor, no_role):
         for name, assessment in molndal_set.items():
             assert sees(outsider, assessment) == (name == "published_public"), name
@@ -147,8 +138,12 @@ def test_the_regional_coordinator_sees_published_region_shared_assessments_of_me
 def test_the_regional_coordinator_does_not_see_region_shared_assessments_of_non_members(
     coordinator, linkoping
 ):
-    region = published(linkoping, sharing=REGION, year=2035, per_capital=0)
-    public = published(linkoping, sharing=PUBLIC, year=2036, per_capital=0)
+    region = PublishedAssessmentFactory(
+        organisation=linkoping, sharing_level=REGION, year=2035, per_capital=0
+    )
+    public = PublishedAssessmentFactory(
+        organisation=linkoping, sharing_level=PUBLIC, year=2036, per_capital=0
+    )
     assert not sees(coordinator, region)
     assert sees(coordinator, public)  # public is public
 
@@ -179,7 +174,7 @@ def test_platform_staff_see_everything(molndal_set, staff):
 def test_administrators_and_editors_manage_assessments(molndal, admin_m, editor_m, staff):
     for manager in (admin_m, editor_m, staff):
         assert access.allows(manager, "capacity.assessment.create", molndal)
-    assessment = new_assessment(molndal, editor_m)
+    assessment = AssessmentFactory(organisation=molndal, actor=editor_m)
     assert access.allows(admin_m, "capacity.assessment.manage", assessment)
     assert access.allows(editor_m, "capacity.assessment.view_respondents", assessment)
     services.respondent_add(
@@ -194,8 +189,8 @@ def test_administrators_and_editors_manage_assessments(molndal, admin_m, editor_
 def test_a_viewer_cannot_manage(molndal, admin_m, viewer_m):
     assert not access.allows(viewer_m, "capacity.assessment.create", molndal)
     with pytest.raises(PermissionDenied):
-        new_assessment(molndal, viewer_m)
-    assessment = new_assessment(molndal, admin_m)
+        AssessmentFactory(organisation=molndal, actor=viewer_m)
+    assessment = AssessmentFactory(organisation=molndal, actor=admin_m)
     assert not access.allows(viewer_m, "capacity.assessment.manage", assessment)
     assert not access.allows(viewer_m, "capacity.assessment.view_respondents", assessment)
     with pytest.raises(PermissionDenied):
@@ -227,12 +222,12 @@ def test_a_viewer_cannot_manage(molndal, admin_m, viewer_m):
 def test_outsiders_and_coordinators_cannot_manage_a_members_assessments(
     molndal, admin_m, coordinator, ale_editor, anonymous
 ):
-    assessment = new_assessment(molndal, admin_m)
+    assessment = AssessmentFactory(organisation=molndal, actor=admin_m)
     for outsider in (coordinator, ale_editor, anonymous):
         assert not access.allows(outsider, "capacity.assessment.create", molndal)
         assert not access.allows(outsider, "capacity.assessment.manage", assessment)
         with pytest.raises(PermissionDenied):
-            new_assessment(molndal, outsider, year=2040)
+            AssessmentFactory(organisation=molndal, actor=outsider, year=2040)
         with pytest.raises(PermissionDenied):
             services.assessment_transition(actor=outsider, assessment=assessment, action="open")
 
@@ -243,7 +238,9 @@ def test_outsiders_and_coordinators_cannot_manage_a_members_assessments(
 def test_only_a_respondent_of_the_organisation_answers_an_open_assessment(
     molndal, admin_m, editor_m, viewer_m
 ):
-    assessment = add_and_open(new_assessment(molndal, admin_m), admin_m, [viewer_m])
+    assessment = add_and_open(
+        AssessmentFactory(organisation=molndal, actor=admin_m), admin_m, [viewer_m]
+    )
     assert access.allows(viewer_m, "capacity.assessment.answer", assessment)  # viewers may answer
     assert not access.allows(editor_m, "capacity.assessment.answer", assessment)  # not a respondent
     assessment = transition(assessment, admin_m, "close")
@@ -267,9 +264,11 @@ def test_the_organisations_people_see_the_details_others_do_not(
 # --- Regional overview ----------------------------------------------------------------
 
 
-def test_the_bodys_people_see_the_regional_overview(gr, coordinator, make_user, staff):
+def test_the_bodys_people_see_the_regional_overview(gr, coordinator, staff):
     assert access.allows(coordinator, "capacity.regional_overview.view", gr)
-    assert access.allows(make_user(gr, Role.VIEWER), "capacity.regional_overview.view", gr)
+    assert access.allows(
+        UserFactory(organisation=gr, role=Role.VIEWER), "capacity.regional_overview.view", gr
+    )
     assert access.allows(staff, "capacity.regional_overview.view", gr)
 
 
@@ -281,7 +280,9 @@ def test_a_municipalitys_people_do_not_see_the_regional_overview(
     # A municipality has no regional overview, not even for its own people.
     assert not access.allows(admin_m, "capacity.regional_overview.view", molndal)
     assert not access.allows(
-        make_member(molndal, Role.ADMIN), "capacity.regional_overview.view", molndal
+        UserFactory(organisation=molndal, role=Role.ADMIN),
+        "capacity.regional_overview.view",
+        molndal,
     )
 
 

@@ -4,21 +4,6 @@ framework versions, peer comparison and the regional overview."""
 from __future__ import annotations
 
 import pytest
-from capacity_helpers import (
-    CAPITAL_KEYS,
-    TEST_VERSION,
-    YEAR,
-    add_and_open,
-    answer_all,
-    body_with_members,
-    make_framework,
-    make_member,
-    municipalities,
-    new_assessment,
-    published,
-    statements_of,
-    transition,
-)
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -39,37 +24,42 @@ from kraftsamla.capacity.models import (
     Statement,
     Status,
 )
-from kraftsamla.core.models import AuditEvent, SharingLevel
+from kraftsamla.core.models import AuditEvent
 from kraftsamla.organisations.models import Membership
+from tests.factories.accounts import UserFactory
+from tests.factories.capacity import (
+    CAPITAL_KEYS,
+    TEST_VERSION,
+    YEAR,
+    AssessmentFactory,
+    FrameworkFactory,
+    PublishedAssessmentFactory,
+    add_and_open,
+    answer_all,
+    statements_of,
+    transition,
+)
+from tests.factories.organisations import (
+    RegionalBodyFactory,
+)
+from tests.helpers import (
+    PRIVATE,
+    PUBLIC,
+    REGION,
+    stockholm_municipalities,
+)
 
 pytestmark = pytest.mark.django_db
-
-PRIVATE, REGION, PUBLIC = SharingLevel.PRIVATE, SharingLevel.REGION, SharingLevel.PUBLIC
 
 
 @pytest.fixture
 def framework(db) -> Framework:
-    return make_framework()
-
-
-@pytest.fixture
-def admin_m(db) -> User:
-    return User.objects.get(email="admin.molndal@demo.kraftsamla.se")
-
-
-@pytest.fixture
-def editor_m(db) -> User:
-    return User.objects.get(email="redaktor.molndal@demo.kraftsamla.se")
-
-
-@pytest.fixture
-def viewer_m(db) -> User:
-    return User.objects.get(email="lasare.molndal@demo.kraftsamla.se")
+    return FrameworkFactory()
 
 
 @pytest.fixture
 def draft(framework, molndal, admin_m) -> Assessment:
-    return new_assessment(molndal, admin_m)
+    return AssessmentFactory(organisation=molndal, actor=admin_m)
 
 
 @pytest.fixture
@@ -92,7 +82,7 @@ def audit_events(obj) -> list[AuditEvent]:
 def test_create_starts_a_draft_with_the_current_framework_and_is_audited(
     framework, molndal, admin_m
 ):
-    assessment = new_assessment(molndal, admin_m, sharing=REGION)
+    assessment = AssessmentFactory(organisation=molndal, actor=admin_m, sharing_level=REGION)
     assert assessment.status == Status.DRAFT
     assert assessment.framework == framework
     assert assessment.created_by == admin_m
@@ -105,14 +95,16 @@ def test_create_starts_a_draft_with_the_current_framework_and_is_audited(
 def test_create_without_a_current_framework_is_rejected(framework, molndal, admin_m):
     Framework.objects.update(is_current=False)
     with pytest.raises(ValidationError):
-        new_assessment(molndal, admin_m)
+        AssessmentFactory(organisation=molndal, actor=admin_m)
 
 
 def test_same_year_and_purpose_twice_is_rejected(draft, molndal, admin_m):
     with pytest.raises(ValidationError):
-        new_assessment(molndal, admin_m)
+        AssessmentFactory(organisation=molndal, actor=admin_m)
     assert Assessment.objects.filter(organisation=molndal, year=YEAR).count() == 1
-    new_assessment(molndal, admin_m, purpose=Purpose.FOLLOW_UP)  # another purpose is fine
+    AssessmentFactory(
+        organisation=molndal, actor=admin_m, purpose=Purpose.FOLLOW_UP
+    )  # another purpose is fine
 
 
 def test_open_requires_a_respondent(draft, admin_m):
@@ -303,7 +295,7 @@ def test_the_same_person_cannot_be_added_twice(draft, admin_m, editor_m):
 def test_an_assessment_made_alone_has_one_respondent(
     framework, molndal, admin_m, editor_m, viewer_m
 ):
-    assessment = new_assessment(molndal, admin_m, mode=Mode.INDIVIDUAL)
+    assessment = AssessmentFactory(organisation=molndal, actor=admin_m, mode=Mode.INDIVIDUAL)
     services.respondent_add(
         actor=admin_m, assessment=assessment, user=editor_m, role_group=RoleGroup.STRATEGIC
     )
@@ -319,7 +311,7 @@ def test_respondents_cannot_be_added_to_a_closed_assessment(open_assessment, adm
         services.respondent_add(
             actor=admin_m,
             assessment=open_assessment,
-            user=make_member(molndal, Role.VIEWER),
+            user=UserFactory(organisation=molndal, role=Role.VIEWER),
             role_group=RoleGroup.OPERATIONAL,
         )
 
@@ -381,7 +373,7 @@ def test_a_framework_version_mismatch_is_rejected(open_assessment, editor_m):
 
 
 def test_a_statement_of_another_framework_version_is_rejected(open_assessment, editor_m, admin_m):
-    other = make_framework("test-fixture-b", make_current=False)
+    other = FrameworkFactory(version="test-fixture-b", make_current=False)
     foreign = statements_of(other)[0]
     with pytest.raises(ValidationError) as info:
         services.answer_save(actor=editor_m, assessment=open_assessment, statement=foreign, score=2)
@@ -541,7 +533,7 @@ def _make_current(framework: Framework) -> None:
 
 
 def test_old_assessments_keep_their_version_and_answers(framework, staff, molndal):
-    old = published(molndal, score=2, year=YEAR - 1)
+    old = PublishedAssessmentFactory(organisation=molndal, score=2, year=YEAR - 1)
     old_answers = list(
         Answer.objects.filter(respondent__assessment=old).values_list("statement_id", "score")
     )
@@ -563,7 +555,7 @@ def test_old_assessments_keep_their_version_and_answers(framework, staff, molnda
     )
     _make_current(new_version)
 
-    new = published(molndal, score={"political": 4}, year=YEAR)
+    new = PublishedAssessmentFactory(organisation=molndal, score={"political": 4}, year=YEAR)
     old.refresh_from_db()
     assert old.framework == framework and new.framework == new_version
     assert (
@@ -582,7 +574,7 @@ def test_old_assessments_keep_their_version_and_answers(framework, staff, molnda
 
 
 def test_results_of_two_versions_are_comparable_by_statement_key(framework, staff, molndal):
-    old = published(molndal, score=1, year=YEAR - 1)
+    old = PublishedAssessmentFactory(organisation=molndal, score=1, year=YEAR - 1)
     new_version = services.framework_new_version(
         actor=staff, source=framework, version="test-fixture-2"
     )
@@ -591,7 +583,7 @@ def test_results_of_two_versions_are_comparable_by_statement_key(framework, staf
         capital=human, key="human-new", order=9, text={"sv": "Ny", "en": "New"}, levels={}
     )
     _make_current(new_version)
-    new = published(molndal, score=3, year=YEAR)
+    new = PublishedAssessmentFactory(organisation=molndal, score=3, year=YEAR)
 
     def by_key(assessment):
         return {
@@ -610,14 +602,14 @@ def test_results_of_two_versions_are_comparable_by_statement_key(framework, staf
     assert selectors.scores_stored(old)["human"] == 25.0
 
 
-def test_a_framework_in_use_is_read_only_in_the_admin(framework, make_user, molndal, rf):
+def test_a_framework_in_use_is_read_only_in_the_admin(framework, molndal, rf):
     from django.contrib import admin
 
     request = rf.get("/")
-    request.user = make_user(is_staff=True, is_superuser=True)
+    request.user = UserFactory(is_staff=True, is_superuser=True)
     framework_admin = admin.site._registry[Framework]
     assert framework_admin.has_change_permission(request, framework)
-    published(molndal, per_capital=0)
+    PublishedAssessmentFactory(organisation=molndal, per_capital=0)
     assert not framework_admin.has_change_permission(request, framework)
     assert not framework_admin.has_delete_permission(request, framework)
 
@@ -628,8 +620,8 @@ def test_a_framework_in_use_is_read_only_in_the_admin(framework, make_user, moln
 @pytest.fixture
 def peer_setup(framework):
     """A test body with one municipality and seven peers (none of them in Göteborgsregionen)."""
-    own, *peers = municipalities(8)
-    body_with_members("test-peers", [own, *peers])
+    own, *peers = stockholm_municipalities(8)
+    RegionalBodyFactory(slug="test-peers", members=[own, *peers])
     group = next(g for g in selectors.peer_groups(own) if g.key == "body:test-peers")
     assert sorted(group.organisation_ids) == sorted(p.pk for p in peers)
     return own, peers, group
@@ -638,7 +630,9 @@ def peer_setup(framework):
 def test_four_peers_with_shared_results_are_too_few(peer_setup):
     _own, peers, group = peer_setup
     for peer, level in zip(peers[:4], [0, 1, 2, 3], strict=True):
-        published(peer, score=level, sharing=REGION, per_capital=1)
+        PublishedAssessmentFactory(
+            organisation=peer, score=level, sharing_level=REGION, per_capital=1
+        )
     comparison = selectors.peer_comparison(group, YEAR)
     assert comparison.peers_with_results == 4
     assert not comparison.enough
@@ -648,7 +642,12 @@ def test_four_peers_with_shared_results_are_too_few(peer_setup):
 def test_five_peers_with_shared_results_give_medians(peer_setup):
     _own, peers, group = peer_setup
     for peer, level in zip(peers[:5], [0, 1, 2, 3, 4], strict=True):
-        published(peer, score=level, sharing=PUBLIC if level == 4 else REGION, per_capital=1)
+        PublishedAssessmentFactory(
+            organisation=peer,
+            score=level,
+            sharing_level=PUBLIC if level == 4 else REGION,
+            per_capital=1,
+        )
     comparison = selectors.peer_comparison(group, YEAR)
     assert comparison.peers_with_results == 5 and comparison.enough
     # Capital scores 0, 25, 50, 75, 100 -> median 50 in every capital.
@@ -658,9 +657,9 @@ def test_five_peers_with_shared_results_give_medians(peer_setup):
 def test_private_results_never_count_as_peers(peer_setup):
     _own, peers, group = peer_setup
     for peer in peers[:4]:
-        published(peer, score=2, sharing=REGION, per_capital=0)
+        PublishedAssessmentFactory(organisation=peer, score=2, sharing_level=REGION, per_capital=0)
     for peer in peers[4:]:
-        published(peer, score=4, sharing=PRIVATE, per_capital=0)
+        PublishedAssessmentFactory(organisation=peer, score=4, sharing_level=PRIVATE, per_capital=0)
     comparison = selectors.peer_comparison(group, YEAR)
     assert comparison.peers_with_results == 4
     assert not comparison.enough and comparison.medians == {}
@@ -669,10 +668,16 @@ def test_private_results_never_count_as_peers(peer_setup):
 def test_unpublished_and_later_results_do_not_count(peer_setup):
     _own, peers, group = peer_setup
     for peer in peers[:4]:
-        published(peer, score=2, sharing=REGION, per_capital=0)
-    published(peers[4], sharing=REGION, status=Status.CLOSED, per_capital=0)
-    published(peers[5], sharing=PUBLIC, status=Status.OPEN, per_capital=0)
-    published(peers[6], sharing=REGION, year=YEAR + 1, per_capital=0)
+        PublishedAssessmentFactory(organisation=peer, score=2, sharing_level=REGION, per_capital=0)
+    PublishedAssessmentFactory(
+        organisation=peers[4], sharing_level=REGION, status=Status.CLOSED, per_capital=0
+    )
+    PublishedAssessmentFactory(
+        organisation=peers[5], sharing_level=PUBLIC, status=Status.OPEN, per_capital=0
+    )
+    PublishedAssessmentFactory(
+        organisation=peers[6], sharing_level=REGION, year=YEAR + 1, per_capital=0
+    )
     assert selectors.peer_comparison(group, YEAR).peers_with_results == 4
     assert selectors.peer_comparison(group, YEAR + 1).peers_with_results == 5
 
@@ -680,9 +685,16 @@ def test_unpublished_and_later_results_do_not_count(peer_setup):
 def test_each_peer_counts_once_with_its_latest_result(peer_setup):
     _own, peers, group = peer_setup
     for peer in peers[:5]:
-        published(peer, score=0, sharing=REGION, year=YEAR - 1, per_capital=1)
-        published(
-            peer, score=4, sharing=REGION, year=YEAR, purpose=Purpose.FOLLOW_UP, per_capital=1
+        PublishedAssessmentFactory(
+            organisation=peer, score=0, sharing_level=REGION, year=YEAR - 1, per_capital=1
+        )
+        PublishedAssessmentFactory(
+            organisation=peer,
+            score=4,
+            sharing_level=REGION,
+            year=YEAR,
+            purpose=Purpose.FOLLOW_UP,
+            per_capital=1,
         )
     comparison = selectors.peer_comparison(group, YEAR)
     assert comparison.peers_with_results == 5
@@ -706,14 +718,16 @@ def test_peer_groups_leave_out_former_members(peer_setup):
 
 
 def test_regional_overview_shows_what_members_shared_and_missing_otherwise(framework, staff):
-    shared, public, private, draft, closed, outsider = municipalities(6)
-    body = body_with_members("test-region", [shared, public, private, draft, closed])
-    published(shared, score=1, sharing=REGION, per_capital=1)
-    published(public, score=3, sharing=PUBLIC, per_capital=1)
-    published(private, score=4, sharing=PRIVATE, per_capital=1)
-    published(draft, sharing=REGION, status=Status.DRAFT)
-    published(closed, sharing=REGION, status=Status.CLOSED, per_capital=0)
-    published(outsider, score=4, sharing=REGION, per_capital=1)
+    shared, public, private, draft, closed, outsider = stockholm_municipalities(6)
+    body = RegionalBodyFactory(slug="test-region", members=[shared, public, private, draft, closed])
+    PublishedAssessmentFactory(organisation=shared, score=1, sharing_level=REGION, per_capital=1)
+    PublishedAssessmentFactory(organisation=public, score=3, sharing_level=PUBLIC, per_capital=1)
+    PublishedAssessmentFactory(organisation=private, score=4, sharing_level=PRIVATE, per_capital=1)
+    PublishedAssessmentFactory(organisation=draft, sharing_level=REGION, status=Status.DRAFT)
+    PublishedAssessmentFactory(
+        organisation=closed, sharing_level=REGION, status=Status.CLOSED, per_capital=0
+    )
+    PublishedAssessmentFactory(organisation=outsider, score=4, sharing_level=REGION, per_capital=1)
 
     overview = selectors.regional_overview(body=body)
     rows = {r["org"]: r for r in overview.rows}
@@ -736,15 +750,17 @@ def test_regional_overview_shows_what_members_shared_and_missing_otherwise(frame
 def test_regional_overview_leaves_out_former_and_future_members(framework, staff):
     import datetime
 
-    current, former, future = municipalities(3)
-    body = body_with_members("test-region", [current, former, future])
-    other = body_with_members("test-other", [former, future])  # still current elsewhere
+    current, former, future = stockholm_municipalities(3)
+    body = RegionalBodyFactory(slug="test-region", members=[current, former, future])
+    other = RegionalBodyFactory(
+        slug="test-other", members=[former, future]
+    )  # still current elsewhere
     Membership.objects.filter(body=body, member=former).update(
         start_date=datetime.date(2010, 1, 1), end_date=datetime.date(2020, 1, 1)
     )
     Membership.objects.filter(body=body, member=future).update(start_date=datetime.date(2090, 1, 1))
     for org in (current, former, future):
-        published(org, sharing=REGION, per_capital=0)
+        PublishedAssessmentFactory(organisation=org, sharing_level=REGION, per_capital=0)
     assert other.member_links.count() == 2
 
     overview = selectors.regional_overview(body=body)
@@ -762,11 +778,11 @@ def _overview_queries(body) -> tuple[int, object]:
 def test_regional_overview_query_count_does_not_grow_with_members(
     framework, staff, django_assert_max_num_queries
 ):
-    members = municipalities(20)
+    members = stockholm_municipalities(20)
     for org in members:
-        published(org, score=2, sharing=REGION, per_capital=1)
-    small = body_with_members("test-small", members[:5])
-    large = body_with_members("test-large", members)
+        PublishedAssessmentFactory(organisation=org, score=2, sharing_level=REGION, per_capital=1)
+    small = RegionalBodyFactory(slug="test-small", members=members[:5])
+    large = RegionalBodyFactory(slug="test-large", members=members)
 
     with django_assert_max_num_queries(3):
         selectors.regional_overview(body=small)

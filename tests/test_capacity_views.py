@@ -7,29 +7,13 @@ import io
 import re
 
 import pytest
-from capacity_helpers import (
-    CAPITAL_KEYS,
-    TEST_VERSION,
-    YEAR,
-    add_and_open,
-    answer_all,
-    body_with_members,
-    make_framework,
-    make_member,
-    municipalities,
-    new_assessment,
-    published,
-    statements_of,
-    t,
-    transition,
-)
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from kraftsamla.accounts.models import Role, User
+from kraftsamla.accounts.models import Role
 from kraftsamla.capacity import services
 from kraftsamla.capacity.models import (
     AgreedScore,
@@ -40,29 +24,49 @@ from kraftsamla.capacity.models import (
     Status,
 )
 from kraftsamla.capacity.selectors import MIN_PEERS
-from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import Organisation
+from tests.factories.accounts import UserFactory
+from tests.factories.capacity import (
+    CAPITAL_KEYS,
+    TEST_VERSION,
+    YEAR,
+    AssessmentFactory,
+    FrameworkFactory,
+    PublishedAssessmentFactory,
+    add_and_open,
+    answer_all,
+    statements_of,
+    transition,
+)
+from tests.factories.organisations import (
+    RegionalBodyFactory,
+)
+from tests.helpers import (
+    ADMIN_M,
+    ALE_EDITOR,
+    COORDINATOR,
+    EDITOR_M,
+    PRIVATE,
+    PUBLIC,
+    REGION,
+    VIEWER_M,
+    demo_user,
+    stockholm_municipalities,
+    translate,
+)
 
 pytestmark = pytest.mark.django_db
 
-PRIVATE, REGION, PUBLIC = SharingLevel.PRIVATE, SharingLevel.REGION, SharingLevel.PUBLIC
-ADMIN_M = "admin.molndal@demo.kraftsamla.se"
-EDITOR_M = "redaktor.molndal@demo.kraftsamla.se"
-VIEWER_M = "lasare.molndal@demo.kraftsamla.se"
-COORDINATOR = "samordnare@demo.kraftsamla.se"
-ALE_EDITOR = "strateg.ale@demo.kraftsamla.se"
 # Pages read a fixed number of rows, however many respondents, statements or members there are.
 RESULTS_MAX_QUERIES = 32
 REGIONAL_MAX_QUERIES = 12
 
 
-def user(email: str) -> User:
-    return User.objects.get(email=email)
-
-
 def client_for(email_or_user) -> Client:
     client = Client()
-    client.force_login(user(email_or_user) if isinstance(email_or_user, str) else email_or_user)
+    client.force_login(
+        demo_user(email_or_user) if isinstance(email_or_user, str) else email_or_user
+    )
     return client
 
 
@@ -76,14 +80,18 @@ def messages_of(response) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def framework(db):
-    return make_framework()
+    return FrameworkFactory()
 
 
 @pytest.fixture
 def open_assessment(molndal) -> Assessment:
     """Mölndal's open group assessment; the editor and the viewer answer."""
-    admin = user(ADMIN_M)
-    return add_and_open(new_assessment(molndal, admin), admin, [user(EDITOR_M), user(VIEWER_M)])
+    admin = demo_user(ADMIN_M)
+    return add_and_open(
+        AssessmentFactory(organisation=molndal, actor=admin),
+        admin,
+        [demo_user(EDITOR_M), demo_user(VIEWER_M)],
+    )
 
 
 def answer_url(assessment, key="political") -> str:
@@ -135,7 +143,7 @@ def test_an_editor_starts_a_draft_from_the_organisation_page(molndal):
     assert response.status_code == 302 and response.url == assessment.get_absolute_url()
     assert assessment.status == Status.DRAFT
     assert assessment.framework.version == TEST_VERSION
-    assert assessment.created_by == user(EDITOR_M)
+    assert assessment.created_by == demo_user(EDITOR_M)
     assert assessment.sharing_level == REGION
 
 
@@ -147,7 +155,7 @@ def test_the_create_form_rejects_bad_input_with_400(molndal):
     )
     assert response.status_code == 400
     assert "year" in response.context["form"].errors
-    published(molndal, status=Status.DRAFT)
+    PublishedAssessmentFactory(organisation=molndal, status=Status.DRAFT)
     response = client.post(
         url, {"year": YEAR, "purpose": "baseline", "mode": "group", "sharing_level": "region"}
     )
@@ -169,9 +177,15 @@ def test_a_viewer_sees_no_form_and_gets_403_on_post(molndal):
 
 
 def test_the_organisation_page_lists_what_the_user_may_see(molndal):
-    draft = published(molndal, status=Status.DRAFT, year=2030, per_capital=0)
-    region = published(molndal, sharing=REGION, year=2032, per_capital=0)
-    public = published(molndal, sharing=PUBLIC, year=2033, per_capital=0)
+    draft = PublishedAssessmentFactory(
+        organisation=molndal, status=Status.DRAFT, year=2030, per_capital=0
+    )
+    region = PublishedAssessmentFactory(
+        organisation=molndal, sharing_level=REGION, year=2032, per_capital=0
+    )
+    public = PublishedAssessmentFactory(
+        organisation=molndal, sharing_level=PUBLIC, year=2033, per_capital=0
+    )
     url = reverse("capacity:organisation", kwargs={"slug": "molndal"})
 
     def listed(email):
@@ -194,12 +208,14 @@ def action_url(name: str, assessment, **kwargs) -> str:
 
 
 def test_an_administrator_adds_a_respondent_and_moves_the_assessment(molndal):
-    assessment = published(molndal, status=Status.DRAFT)
+    assessment = PublishedAssessmentFactory(organisation=molndal, status=Status.DRAFT)
     client = client_for(ADMIN_M)
     response = client.post(action_url("transition", assessment, action="open"))
     assert response.status_code == 400  # no respondent yet
-    assert t("Add at least one respondent before opening the assessment.") in messages_of(response)
-    editor = user(EDITOR_M)
+    assert translate("Add at least one respondent before opening the assessment.") in messages_of(
+        response
+    )
+    editor = demo_user(EDITOR_M)
     response = client.post(
         action_url("respondent_add", assessment),
         {"user": editor.pk, "role_group": RoleGroup.POLITICIANS},
@@ -223,14 +239,14 @@ def test_an_administrator_adds_a_respondent_and_moves_the_assessment(molndal):
     assert assessment.status == Status.OPEN
     response = client.post(action_url("transition", assessment, action="explode"))
     assert response.status_code == 400
-    assert t("Unknown action.") in messages_of(response)
+    assert translate("Unknown action.") in messages_of(response)
 
 
 def test_a_respondent_from_another_organisation_cannot_be_added_through_the_page(molndal):
-    assessment = published(molndal, status=Status.DRAFT)
+    assessment = PublishedAssessmentFactory(organisation=molndal, status=Status.DRAFT)
     response = client_for(ADMIN_M).post(
         action_url("respondent_add", assessment),
-        {"user": user(ALE_EDITOR).pk, "role_group": "politicians"},
+        {"user": demo_user(ALE_EDITOR).pk, "role_group": "politicians"},
     )
     assert response.status_code == 400
     assert response.context["respondent_form"].errors["user"]
@@ -238,7 +254,9 @@ def test_a_respondent_from_another_organisation_cannot_be_added_through_the_page
 
 
 def test_the_sharing_is_changed_on_its_own_url(molndal):
-    assessment = published(molndal, status=Status.DRAFT, sharing=REGION)
+    assessment = PublishedAssessmentFactory(
+        organisation=molndal, status=Status.DRAFT, sharing_level=REGION
+    )
     client = client_for(ADMIN_M)
     response = client.post(action_url("sharing", assessment), {"sharing_level": PUBLIC})
     assert response.status_code == 302
@@ -247,7 +265,7 @@ def test_the_sharing_is_changed_on_its_own_url(molndal):
     response = client.post(action_url("sharing", assessment), {"sharing_level": "everyone"})
     assert response.status_code == 400
     assert response.context["sharing_form"].errors["sharing_level"] == [
-        t("Choose a valid sharing level.")
+        translate("Choose a valid sharing level.")
     ]
     assessment.refresh_from_db()
     assert assessment.sharing_level == PUBLIC
@@ -283,7 +301,10 @@ def test_each_action_is_for_managers_only(open_assessment, name, kwargs, data):
 @pytest.mark.parametrize(("name", "kwargs", "data"), ACTIONS)
 def test_each_action_is_allowed_for_an_administrator(open_assessment, name, kwargs, data):
     if name == "respondent_add":
-        data = {**data, "user": make_member(open_assessment.organisation, Role.VIEWER).pk}
+        data = {
+            **data,
+            "user": UserFactory(organisation=open_assessment.organisation, role=Role.VIEWER).pk,
+        }
     response = client_for(ADMIN_M).post(action_url(name, open_assessment, **kwargs), data)
     assert response.status_code == 302
     assert response.url == open_assessment.get_absolute_url()
@@ -298,7 +319,9 @@ def test_the_assessment_page_takes_no_post(open_assessment):
 
 def test_an_outsider_cannot_see_a_draft(molndal):
     # A hidden assessment answers as a missing one does: its existence is private.
-    assessment = published(molndal, status=Status.DRAFT, sharing=PUBLIC)
+    assessment = PublishedAssessmentFactory(
+        organisation=molndal, status=Status.DRAFT, sharing_level=PUBLIC
+    )
     missing = reverse("capacity:assessment", kwargs={"pk": 999999})
     for client in (client_for(ALE_EDITOR), client_for(COORDINATOR)):
         for url in (
@@ -393,14 +416,14 @@ def test_the_answer_page_is_for_respondents_only(open_assessment):
 
 
 def test_a_closed_assessment_is_read_only_on_the_answer_page(open_assessment):
-    transition(open_assessment, user(ADMIN_M), "close")
+    transition(open_assessment, demo_user(ADMIN_M), "close")
     client = client_for(EDITOR_M)
     response = client.get(answer_url(open_assessment))
     assert response.status_code == 200 and response.context["readonly"]
     first = statements_of(open_assessment.framework)[0]
     response = client.post(answer_url(open_assessment), {f"s{first.pk}-score": "2"}, follow=True)
     assert response.redirect_chain[-1][0] == open_assessment.get_absolute_url()
-    assert t("The assessment is not open for answers.") in messages_of(response)
+    assert translate("The assessment is not open for answers.") in messages_of(response)
     assert not Answer.objects.filter(respondent__assessment=open_assessment).exists()
 
 
@@ -415,7 +438,7 @@ def test_autosave_answers_in_json(open_assessment):
         {"statement": first.pk, "score": "2", "evidence": "Protokoll"},
     )
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "message": t("Saved")}
+    assert response.json() == {"ok": True, "message": translate("Saved")}
     answer = Answer.objects.get(respondent__assessment=open_assessment)
     assert (answer.score, answer.evidence) == (2, "Protokoll")
     response = client.post(
@@ -438,7 +461,7 @@ def test_autosave_rejects_a_score_off_the_scale_with_400(open_assessment, score)
 
 
 def test_autosave_rejects_other_statements_and_people(open_assessment):
-    other = make_framework("test-fixture-b", make_current=False)
+    other = FrameworkFactory(version="test-fixture-b", make_current=False)
     foreign = statements_of(other)[0]
     first = statements_of(open_assessment.framework)[0]
     url = autosave_url(open_assessment)
@@ -456,7 +479,7 @@ def test_autosave_rejects_other_statements_and_people(open_assessment):
 
 
 def test_autosave_on_a_closed_assessment_is_400(open_assessment):
-    transition(open_assessment, user(ADMIN_M), "close")
+    transition(open_assessment, demo_user(ADMIN_M), "close")
     first = statements_of(open_assessment.framework)[0]
     response = client_for(EDITOR_M).post(
         autosave_url(open_assessment), {"statement": first.pk, "score": "2"}
@@ -479,8 +502,8 @@ def test_marking_done(open_assessment):
 
 @pytest.fixture
 def answered(open_assessment) -> Assessment:
-    answer_all(open_assessment, user(EDITOR_M), 4)
-    answer_all(open_assessment, user(VIEWER_M), {"political": 0, "financial": 2, "real": None})
+    answer_all(open_assessment, demo_user(EDITOR_M), 4)
+    answer_all(open_assessment, demo_user(VIEWER_M), {"political": 0, "financial": 2, "real": None})
     return open_assessment
 
 
@@ -489,13 +512,13 @@ def test_the_results_page_shows_the_formula_and_the_profile_table(answered):
     assert response.status_code == 200
     page = html(response)
     assert '<details class="formula">' in page
-    formula = t(
+    formula = translate(
         "A capital's score is the mean of its statements' values, divided by 4 and "
         "multiplied by 100. The share answered is the number of statements with a value "
         "divided by the capital's statements."
     )
     assert formula.replace("'", "&#x27;") in page
-    peers_rule = t(
+    peers_rule = translate(
         "Peer medians use each peer's latest published assessment that is shared beyond the "
         "organisation, and are shown only when at least %(min_peers)s peers have one."
     ) % {"min_peers": MIN_PEERS}
@@ -521,13 +544,15 @@ def test_a_viewer_sees_details_but_not_who_differs(answered):
 
 
 def test_results_of_a_published_shared_assessment_for_outsiders(molndal):
-    region = published(molndal, sharing=REGION, per_capital=0)
+    region = PublishedAssessmentFactory(organisation=molndal, sharing_level=REGION, per_capital=0)
     response = client_for(COORDINATOR).get(results_url(region))
     assert response.status_code == 200
     assert "details" not in response.context and "notes" not in response.context
     assert client_for(ALE_EDITOR).get(results_url(region)).status_code == 404
     assert Client().get(results_url(region)).status_code == 404
-    public = published(molndal, sharing=PUBLIC, year=YEAR + 1, per_capital=0)
+    public = PublishedAssessmentFactory(
+        organisation=molndal, sharing_level=PUBLIC, year=YEAR + 1, per_capital=0
+    )
     assert Client().get(results_url(public)).status_code == 200
 
 
@@ -535,28 +560,28 @@ def test_results_of_a_published_shared_assessment_for_outsiders(molndal):
 def test_peers():
     """Linköping's results page compared with a test body of Linköping and seven peers."""
     linkoping = Organisation.objects.get(slug="linkoping")
-    peers = municipalities(7)
-    body_with_members("test-peers", [linkoping, *peers])
+    peers = stockholm_municipalities(7)
+    RegionalBodyFactory(slug="test-peers", members=[linkoping, *peers])
     return linkoping, peers
 
 
 def test_the_results_page_says_too_few_to_compare(test_peers):
     linkoping, peers = test_peers
     for peer in peers[:4]:
-        published(peer, score=2, sharing=REGION, per_capital=1)
+        PublishedAssessmentFactory(organisation=peer, score=2, sharing_level=REGION, per_capital=1)
     for peer in peers[4:]:
-        published(peer, score=2, sharing=PRIVATE, per_capital=1)
-    own = published(linkoping, score=3)
+        PublishedAssessmentFactory(organisation=peer, score=2, sharing_level=PRIVATE, per_capital=1)
+    own = PublishedAssessmentFactory(organisation=linkoping, score=3)
     response = Client().get(results_url(own) + "?peers=body:test-peers")
     assert response.status_code == 404  # REGION-shared: hidden from anonymous visitors
-    response = client_for(make_member(linkoping, Role.VIEWER)).get(
+    response = client_for(UserFactory(organisation=linkoping, role=Role.VIEWER)).get(
         results_url(own) + "?peers=body:test-peers"
     )
     assert response.status_code == 200
     comparison = response.context["comparison"]
     assert comparison.group.key == "body:test-peers"
     assert comparison.peers_with_results == 4 and not comparison.enough
-    too_few = t(
+    too_few = translate(
         "Too few to compare: %(n)s peers in this group have shared results, and at "
         "least %(min)s are needed so that no single municipality can be recognised."
     )
@@ -567,9 +592,11 @@ def test_the_results_page_says_too_few_to_compare(test_peers):
 def test_the_results_page_shows_peer_medians_from_five_peers(test_peers):
     linkoping, peers = test_peers
     for peer, level in zip(peers[:5], [0, 1, 2, 3, 4], strict=True):
-        published(peer, score=level, sharing=REGION, per_capital=1)
-    own = published(linkoping, score=3)
-    response = client_for(make_member(linkoping, Role.VIEWER)).get(
+        PublishedAssessmentFactory(
+            organisation=peer, score=level, sharing_level=REGION, per_capital=1
+        )
+    own = PublishedAssessmentFactory(organisation=linkoping, score=3)
+    response = client_for(UserFactory(organisation=linkoping, role=Role.VIEWER)).get(
         results_url(own) + "?peers=body:test-peers"
     )
     assert response.context["comparison"].enough
@@ -603,8 +630,8 @@ def test_the_results_page_reads_a_bounded_number_of_queries(
     answered, molndal, django_assert_max_num_queries
 ):
     before = _results_queries(answered)
-    admin = user(ADMIN_M)
-    more = [make_member(molndal, Role.VIEWER) for _ in range(4)]
+    admin = demo_user(ADMIN_M)
+    more = [UserFactory(organisation=molndal, role=Role.VIEWER) for _ in range(4)]
     for person in more:
         services.respondent_add(
             actor=admin, assessment=answered, user=person, role_group=RoleGroup.OPERATIONAL
@@ -613,7 +640,9 @@ def test_the_results_page_reads_a_bounded_number_of_queries(
     for st in statements_of(answered.framework)[:4]:
         services.agreed_score_save(actor=admin, assessment=answered, statement=st, score=2)
     # A previous assessment to compare with.
-    published(molndal, sharing=REGION, year=YEAR - 1, per_capital=1)
+    PublishedAssessmentFactory(
+        organisation=molndal, sharing_level=REGION, year=YEAR - 1, per_capital=1
+    )
     client = client_for(ADMIN_M)
     with django_assert_max_num_queries(RESULTS_MAX_QUERIES):
         assert client.get(results_url(answered)).status_code == 200
@@ -640,7 +669,7 @@ def test_an_agreed_score_is_saved_from_the_results_page(answered):
 def test_a_concurrent_agreed_score_edit_shows_the_other_value(answered):
     st = statements_of(answered.framework)[0]
     url = reverse("capacity:agreed", kwargs={"pk": answered.pk, "statement_id": st.pk})
-    services.agreed_score_save(actor=user(ADMIN_M), assessment=answered, statement=st, score=1)
+    services.agreed_score_save(actor=demo_user(ADMIN_M), assessment=answered, statement=st, score=1)
     admin, editor = client_for(ADMIN_M), client_for(EDITOR_M)
     # Both load the results page at version 1.
     for client in (admin, editor):
@@ -667,12 +696,18 @@ def gr_results(molndal, ale):
     """Göteborgsregionen's members in YEAR: Mölndal shares, Kungsbacka is public, Ale private."""
     kungsbacka = Organisation.objects.get(slug="kungsbacka")
     return {
-        "molndal": published(molndal, score=1, sharing=REGION, per_capital=1),
-        "kungsbacka": published(kungsbacka, score=3, sharing=PUBLIC, per_capital=1),
-        "ale": published(ale, score=4, sharing=PRIVATE, per_capital=1),
-        "lerum": published(
-            Organisation.objects.get(slug="lerum"),
-            sharing=REGION,
+        "molndal": PublishedAssessmentFactory(
+            organisation=molndal, score=1, sharing_level=REGION, per_capital=1
+        ),
+        "kungsbacka": PublishedAssessmentFactory(
+            organisation=kungsbacka, score=3, sharing_level=PUBLIC, per_capital=1
+        ),
+        "ale": PublishedAssessmentFactory(
+            organisation=ale, score=4, sharing_level=PRIVATE, per_capital=1
+        ),
+        "lerum": PublishedAssessmentFactory(
+            organisation=Organisation.objects.get(slug="lerum"),
+            sharing_level=REGION,
             status=Status.CLOSED,
             per_capital=0,
         ),
@@ -702,7 +737,9 @@ def test_the_coordinator_sees_the_heatmap_with_missing_cells(gr_results):
 
 
 def test_the_regional_page_is_for_the_bodys_people(gr_results, gr):
-    assert client_for(make_member(gr, Role.VIEWER)).get(REGIONAL).status_code == 200
+    page = client_for(UserFactory(organisation=gr, role=Role.VIEWER)).get(REGIONAL)
+    assert page.status_code == 200
+    assert translate("Members × capitals") in page.content.decode()
     for email in (ADMIN_M, ALE_EDITOR):
         assert client_for(email).get(REGIONAL).status_code == 403
         assert client_for(email).get(REGIONAL + "?format=csv").status_code == 403
@@ -736,7 +773,14 @@ def test_the_regional_xlsx_export(gr_results):
 
 
 def test_the_regional_page_filters_by_year(gr_results, molndal):
-    published(molndal, score=4, sharing=REGION, year=YEAR + 1, purpose="follow_up", per_capital=1)
+    PublishedAssessmentFactory(
+        organisation=molndal,
+        score=4,
+        sharing_level=REGION,
+        year=YEAR + 1,
+        purpose="follow_up",
+        per_capital=1,
+    )
     client = client_for(COORDINATOR)
     latest = client.get(REGIONAL).context["overview"]
     assert latest.year == YEAR + 1 and latest.with_results == 1

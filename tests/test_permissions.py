@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from kraftsamla.accounts.models import Role
 from kraftsamla.core import access
-from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations import selectors
 from kraftsamla.organisations.models import (
     ClimateProfile,
@@ -19,25 +18,24 @@ from kraftsamla.organisations.models import (
     Organisation,
     OrganisationKind,
 )
+from tests.factories.accounts import UserFactory
+from tests.factories.organisations import (
+    RegionalBodyFactory,
+)
+from tests.helpers import (
+    PRIVATE,
+    PUBLIC,
+    REGION,
+    org_by_slug,
+)
 
 pytestmark = pytest.mark.django_db
 
-PRIVATE, REGION, PUBLIC = SharingLevel.PRIVATE, SharingLevel.REGION, SharingLevel.PUBLIC
-
 
 @pytest.fixture
-def linkoping(db):
-    return org("linkoping")
-
-
-@pytest.fixture
-def coordinator(make_user, gr):
+def coordinator(gr):
     """An administrator of Göteborgsregionen: a regional coordinator."""
-    return make_user(gr, Role.ADMIN)
-
-
-def org(slug: str) -> Organisation:
-    return Organisation.objects.get(slug=slug)
+    return UserFactory(organisation=gr, role=Role.ADMIN)
 
 
 def profile(organisation: Organisation, level: str) -> ClimateProfile:
@@ -67,22 +65,18 @@ def sees_shared(user, owner: Organisation | None, level: str) -> bool:
     )
 
 
-def body(slug: str, kind=OrganisationKind.REGIONAL_BODY) -> Organisation:
-    return Organisation.objects.create(name=f"Body {slug}", slug=slug, kind=kind)
-
-
 # --- Access: staff and roles --------------------------------------------------------------
 
 
-def test_platform_staff_is_active_staff_only(staff, make_user, anonymous):
+def test_platform_staff_is_active_staff_only(staff, anonymous):
     assert access.access_of(staff).is_staff
-    assert not access.access_of(make_user()).is_staff
+    assert not access.access_of(UserFactory()).is_staff
     assert not access.access_of(anonymous).is_staff
-    assert not access.access_of(make_user(is_staff=True, is_active=False)).is_staff
+    assert not access.access_of(UserFactory(is_staff=True, is_active=False)).is_staff
 
 
-def test_role_in_returns_the_users_role_only_for_that_organisation(make_user, molndal, ale):
-    editor = make_user(molndal, Role.EDITOR)
+def test_role_in_returns_the_users_role_only_for_that_organisation(molndal, ale):
+    editor = UserFactory(organisation=molndal, role=Role.EDITOR)
     assert access.access_of(editor).role_in(molndal) == Role.EDITOR
     assert access.access_of(editor).role_in(ale) is None
     assert access.access_of(editor).role_in(None) is None
@@ -95,9 +89,9 @@ def test_role_in_for_anonymous_is_none(anonymous, molndal):
 # --- organisations.organisation.view ------------------------------------------------------
 
 
-def test_everyone_can_view_organisations_reference_facts(anonymous, make_user, molndal, gr):
+def test_everyone_can_view_organisations_reference_facts(anonymous, molndal, gr):
     assert allows(anonymous, "organisations.organisation.view", molndal)
-    assert allows(make_user(), "organisations.organisation.view", gr)
+    assert allows(UserFactory(), "organisations.organisation.view", gr)
 
 
 # --- organisations.organisation.change / climateprofile.change ----------------------------
@@ -106,16 +100,14 @@ def test_everyone_can_view_organisations_reference_facts(anonymous, make_user, m
 @pytest.mark.parametrize(
     ("role", "allowed"), [(Role.ADMIN, True), (Role.EDITOR, True), (Role.VIEWER, False)]
 )
-def test_admins_and_editors_edit_their_organisation_viewers_do_not(
-    make_user, molndal, role, allowed
-):
-    user = make_user(molndal, role)
+def test_admins_and_editors_edit_their_organisation_viewers_do_not(molndal, role, allowed):
+    user = UserFactory(organisation=molndal, role=role)
     assert allows(user, "organisations.organisation.change", molndal) is allowed
     assert edits_profile(user, molndal) is allowed
 
 
-def test_an_editor_of_one_municipality_cannot_edit_another(make_user, molndal, ale):
-    ale_editor = make_user(ale, Role.EDITOR)
+def test_an_editor_of_one_municipality_cannot_edit_another(molndal, ale):
+    ale_editor = UserFactory(organisation=ale, role=Role.EDITOR)
     assert allows(ale_editor, "organisations.organisation.change", ale)
     assert not allows(ale_editor, "organisations.organisation.change", molndal)
     assert not edits_profile(ale_editor, molndal)
@@ -134,8 +126,8 @@ def test_staff_can_edit_any_organisation_anonymous_none(staff, anonymous, molnda
     assert not edits_profile(anonymous, molndal)
 
 
-def test_a_user_without_any_role_cannot_edit(make_user, molndal):
-    assert not allows(make_user(), "organisations.organisation.change", molndal)
+def test_a_user_without_any_role_cannot_edit(molndal):
+    assert not allows(UserFactory(), "organisations.organisation.change", molndal)
 
 
 # --- accounts.people.manage / view, organisations.organisation.view_audit_log -------------
@@ -150,16 +142,16 @@ def test_a_user_without_any_role_cannot_edit(make_user, molndal):
     ],
 )
 def test_only_admins_manage_people_and_read_the_audit_log(
-    make_user, molndal, role, manage, view_people, audit
+    molndal, role, manage, view_people, audit
 ):
-    user = make_user(molndal, role)
+    user = UserFactory(organisation=molndal, role=role)
     assert allows(user, "accounts.people.manage", molndal) is manage
     assert allows(user, "accounts.people.view", molndal) is view_people
     assert allows(user, "organisations.organisation.view_audit_log", molndal) is audit
 
 
-def test_an_admin_of_one_organisation_has_no_say_in_another(make_user, molndal, ale):
-    admin = make_user(molndal, Role.ADMIN)
+def test_an_admin_of_one_organisation_has_no_say_in_another(molndal, ale):
+    admin = UserFactory(organisation=molndal, role=Role.ADMIN)
     assert not allows(admin, "accounts.people.manage", ale)
     assert not allows(admin, "accounts.people.view", ale)
     assert not allows(admin, "organisations.organisation.view_audit_log", ale)
@@ -178,8 +170,8 @@ def test_anonymous_sees_no_people_and_no_audit_log(anonymous, molndal):
     assert not allows(anonymous, "organisations.organisation.view_audit_log", molndal)
 
 
-def test_inactive_staff_loses_everything(make_user, molndal):
-    former = make_user(is_staff=True, is_active=False)
+def test_inactive_staff_loses_everything(molndal):
+    former = UserFactory(is_staff=True, is_active=False)
     assert not allows(former, "organisations.organisation.change", molndal)
     assert not allows(former, "accounts.people.manage", molndal)
     assert not allows(former, "organisations.organisation.view_audit_log", molndal)
@@ -189,15 +181,15 @@ def test_inactive_staff_loses_everything(make_user, molndal):
 # --- organisations.climateprofile.view (owned and shared) ---------------------------------
 
 
-def test_public_data_is_seen_by_everyone(anonymous, make_user, molndal):
+def test_public_data_is_seen_by_everyone(anonymous, molndal):
     assert sees_shared(anonymous, molndal, PUBLIC)
-    assert sees_shared(make_user(), molndal, PUBLIC)
+    assert sees_shared(UserFactory(), molndal, PUBLIC)
 
 
-def test_private_data_is_seen_only_by_the_organisations_people(make_user, anonymous, molndal, ale):
-    assert sees_shared(make_user(molndal, Role.VIEWER), molndal, PRIVATE)
-    assert not sees_shared(make_user(ale, Role.ADMIN), molndal, PRIVATE)
-    assert not sees_shared(make_user(), molndal, PRIVATE)
+def test_private_data_is_seen_only_by_the_organisations_people(anonymous, molndal, ale):
+    assert sees_shared(UserFactory(organisation=molndal, role=Role.VIEWER), molndal, PRIVATE)
+    assert not sees_shared(UserFactory(organisation=ale, role=Role.ADMIN), molndal, PRIVATE)
+    assert not sees_shared(UserFactory(), molndal, PRIVATE)
     assert not sees_shared(anonymous, molndal, PRIVATE)
 
 
@@ -231,50 +223,50 @@ def test_a_coordinator_does_not_see_a_non_members_region_profile(coordinator, li
     assert not allows(coordinator, "organisations.climateprofile.view", linkoping_profile)
 
 
-def test_a_national_programme_participant_sees_participants_region_profiles(make_user, linkoping):
-    vc = org("viable-cities-klimatneutrala-stader-2030")
-    vc_viewer = make_user(vc, Role.VIEWER)
+def test_a_national_programme_participant_sees_participants_region_profiles(linkoping):
+    vc = org_by_slug("viable-cities-klimatneutrala-stader-2030")
+    vc_viewer = UserFactory(organisation=vc, role=Role.VIEWER)
     assert allows(vc_viewer, "organisations.climateprofile.view", profile(linkoping, REGION))
     assert not allows(vc_viewer, "organisations.climateprofile.view", profile(linkoping, PRIVATE))
 
 
-def test_a_members_people_do_not_see_other_members_region_profiles(make_user, ale, molndal):
+def test_a_members_people_do_not_see_other_members_region_profiles(ale, molndal):
     """Sharing with the region means the coordinating body, not every fellow member."""
-    ale_editor = make_user(ale, Role.EDITOR)
+    ale_editor = UserFactory(organisation=ale, role=Role.EDITOR)
     assert not sees_shared(ale_editor, molndal, REGION)
 
 
-def test_a_partner_of_a_body_does_not_see_its_members_region_data(make_user, molndal):
-    chalmers_viewer = make_user(org("chalmers-demo"), Role.VIEWER)
+def test_a_partner_of_a_body_does_not_see_its_members_region_data(molndal):
+    chalmers_viewer = UserFactory(organisation=org_by_slug("chalmers-demo"), role=Role.VIEWER)
     assert not sees_shared(chalmers_viewer, molndal, REGION)
 
 
 def test_a_coordinator_does_not_see_a_partners_region_data(coordinator):
     """Partners are linked to a body but are not members: nothing is shared with it."""
-    chalmers = org("chalmers-demo")
+    chalmers = org_by_slug("chalmers-demo")
     assert Membership.objects.filter(
         member=chalmers, body__slug="goteborgsregionen", role=MembershipRole.PARTNER
     ).exists()
     assert not sees_shared(coordinator, chalmers, REGION)
 
 
-def test_a_twin_city_link_does_not_share_region_data(make_user, linkoping):
+def test_a_twin_city_link_does_not_share_region_data(linkoping):
     """Linköping is not a coordinating body, so its twin city's data stays private to it."""
-    mjolby = org("mjolby")
-    linkoping_user = make_user(linkoping, Role.ADMIN)
+    mjolby = org_by_slug("mjolby")
+    linkoping_user = UserFactory(organisation=linkoping, role=Role.ADMIN)
     assert Membership.objects.filter(member=mjolby, body=linkoping).exists()
     assert not sees_shared(linkoping_user, mjolby, REGION)
 
 
-def test_a_member_link_to_a_non_coordinating_body_shares_nothing(make_user, ale):
-    company = body("bolaget", kind=OrganisationKind.COMPANY)
+def test_a_member_link_to_a_non_coordinating_body_shares_nothing(ale):
+    company = RegionalBodyFactory(slug="bolaget", kind=OrganisationKind.COMPANY)
     Membership.objects.create(member=ale, body=company, role=MembershipRole.MEMBER)
-    assert not sees_shared(make_user(company, Role.ADMIN), ale, REGION)
+    assert not sees_shared(UserFactory(organisation=company, role=Role.ADMIN), ale, REGION)
 
 
-def test_ended_memberships_grant_nothing(make_user, ale):
+def test_ended_memberships_grant_nothing(ale):
     today = timezone.localdate()
-    ended = body("nedlagt-forbund")
+    ended = RegionalBodyFactory(slug="nedlagt-forbund")
     Membership.objects.create(
         member=ale,
         body=ended,
@@ -282,7 +274,7 @@ def test_ended_memberships_grant_nothing(make_user, ale):
         start_date=today - datetime.timedelta(days=400),
         end_date=today - datetime.timedelta(days=1),
     )
-    current = body("aktivt-forbund")
+    current = RegionalBodyFactory(slug="aktivt-forbund")
     Membership.objects.create(
         member=ale,
         body=current,
@@ -292,38 +284,44 @@ def test_ended_memberships_grant_nothing(make_user, ale):
     )
     ale_profile = profile(ale, REGION)
     assert not allows(
-        make_user(ended, Role.ADMIN), "organisations.climateprofile.view", ale_profile
+        UserFactory(organisation=ended, role=Role.ADMIN),
+        "organisations.climateprofile.view",
+        ale_profile,
     )
     # A membership that ends today is still current.
-    assert allows(make_user(current, Role.ADMIN), "organisations.climateprofile.view", ale_profile)
+    assert allows(
+        UserFactory(organisation=current, role=Role.ADMIN),
+        "organisations.climateprofile.view",
+        ale_profile,
+    )
 
 
-def test_future_memberships_grant_nothing_yet(make_user, ale):
+def test_future_memberships_grant_nothing_yet(ale):
     today = timezone.localdate()
-    future = body("framtida-forbund", kind=OrganisationKind.REGION)
+    future = RegionalBodyFactory(slug="framtida-forbund", kind=OrganisationKind.REGION)
     Membership.objects.create(
         member=ale,
         body=future,
         role=MembershipRole.PARTICIPANT,
         start_date=today + datetime.timedelta(days=1),
     )
-    started = body("startat-forbund", kind=OrganisationKind.REGION)
+    started = RegionalBodyFactory(slug="startat-forbund", kind=OrganisationKind.REGION)
     Membership.objects.create(
         member=ale,
         body=started,
         role=MembershipRole.PARTICIPANT,
         start_date=today,
     )
-    assert not sees_shared(make_user(future, Role.VIEWER), ale, REGION)
-    assert sees_shared(make_user(started, Role.VIEWER), ale, REGION)
+    assert not sees_shared(UserFactory(organisation=future, role=Role.VIEWER), ale, REGION)
+    assert sees_shared(UserFactory(organisation=started, role=Role.VIEWER), ale, REGION)
 
 
 # --- accounts.apitoken.create -------------------------------------------------------------
 
 
-def test_only_active_signed_in_users_use_api_tokens(make_user, anonymous):
-    assert allows(make_user(), "accounts.apitoken.create")
-    assert not allows(make_user(is_active=False), "accounts.apitoken.create")
+def test_only_active_signed_in_users_use_api_tokens(anonymous):
+    assert allows(UserFactory(), "accounts.apitoken.create")
+    assert not allows(UserFactory(is_active=False), "accounts.apitoken.create")
     assert not allows(anonymous, "accounts.apitoken.create")
 
 
@@ -339,7 +337,7 @@ def visible_slugs(user) -> set[str]:
 def profiles(linkoping, molndal, ale):
     """Demo profiles (Mölndal and Lerum REGION, Ale PRIVATE, Kungsbacka PUBLIC) plus two more."""
     profile(linkoping, REGION)
-    profile(org("stockholm"), PRIVATE)
+    profile(org_by_slug("stockholm"), PRIVATE)
     return ClimateProfile.objects.all()
 
 
@@ -357,12 +355,12 @@ def test_visible_profiles_for_a_coordinator(profiles, coordinator):
     assert visible_slugs(coordinator) == {"kungsbacka", "molndal", "lerum"}
 
 
-def test_visible_profiles_for_a_municipality_viewer(profiles, make_user, ale):
-    assert visible_slugs(make_user(ale, Role.VIEWER)) == {"kungsbacka", "ale"}
+def test_visible_profiles_for_a_municipality_viewer(profiles, ale):
+    assert visible_slugs(UserFactory(organisation=ale, role=Role.VIEWER)) == {"kungsbacka", "ale"}
 
 
-def test_visible_profiles_ignore_ended_memberships(profiles, make_user, ale):
-    ended = body("gammalt-forbund")
+def test_visible_profiles_ignore_ended_memberships(profiles, ale):
+    ended = RegionalBodyFactory(slug="gammalt-forbund")
     Membership.objects.create(
         member=ale,
         body=ended,
@@ -370,22 +368,22 @@ def test_visible_profiles_ignore_ended_memberships(profiles, make_user, ale):
         end_date=timezone.localdate() - datetime.timedelta(days=1),
     )
     profile(ale, REGION)
-    assert visible_slugs(make_user(ended, Role.ADMIN)) == {"kungsbacka"}
+    assert visible_slugs(UserFactory(organisation=ended, role=Role.ADMIN)) == {"kungsbacka"}
 
 
 def test_the_database_filter_agrees_with_the_python_rule(
-    profiles, make_user, staff, anonymous, coordinator, linkoping, ale
+    profiles, staff, anonymous, coordinator, linkoping, ale
 ):
-    vc = org("viable-cities-klimatneutrala-stader-2030")
+    vc = org_by_slug("viable-cities-klimatneutrala-stader-2030")
     users = [
         anonymous,
         staff,
         coordinator,
-        make_user(),
-        make_user(ale, Role.EDITOR),
-        make_user(linkoping, Role.VIEWER),
-        make_user(vc, Role.VIEWER),
-        make_user(org("chalmers-demo"), Role.VIEWER),
+        UserFactory(),
+        UserFactory(organisation=ale, role=Role.EDITOR),
+        UserFactory(organisation=linkoping, role=Role.VIEWER),
+        UserFactory(organisation=vc, role=Role.VIEWER),
+        UserFactory(organisation=org_by_slug("chalmers-demo"), role=Role.VIEWER),
     ]
     everything = list(ClimateProfile.objects.select_related("organisation"))
     for user in users:
@@ -413,42 +411,48 @@ def test_climate_profile_for_respects_sharing(coordinator, anonymous, molndal, a
     assert selectors.climate_profile_for(coordinator, molndal) is not None
     assert selectors.climate_profile_for(coordinator, ale) is None
     assert selectors.climate_profile_for(anonymous, molndal) is None
-    assert selectors.climate_profile_for(anonymous, org("kungsbacka")) is not None
+    assert selectors.climate_profile_for(anonymous, org_by_slug("kungsbacka")) is not None
 
 
 # --- organisations.membership, accounts.account, accounts.apitoken.revoke, accounts.user ----
 
 
-def test_a_bodys_editors_create_memberships_its_viewers_do_not(make_user, gr, molndal):
-    assert allows(make_user(gr, Role.EDITOR), "organisations.membership.create", gr)
-    assert not allows(make_user(gr, Role.VIEWER), "organisations.membership.create", gr)
-    assert not allows(make_user(molndal, Role.ADMIN), "organisations.membership.create", gr)
+def test_a_bodys_editors_create_memberships_its_viewers_do_not(gr, molndal):
+    assert allows(
+        UserFactory(organisation=gr, role=Role.EDITOR), "organisations.membership.create", gr
+    )
+    assert not allows(
+        UserFactory(organisation=gr, role=Role.VIEWER), "organisations.membership.create", gr
+    )
+    assert not allows(
+        UserFactory(organisation=molndal, role=Role.ADMIN), "organisations.membership.create", gr
+    )
 
 
 def test_memberships_are_public_facts(anonymous, gr):
     assert allows(anonymous, "organisations.membership.view", gr)
 
 
-def test_only_logged_in_people_have_an_account_page(make_user, anonymous):
+def test_only_logged_in_people_have_an_account_page(anonymous):
     for action in ("view", "change"):
-        assert allows(make_user(), f"accounts.account.{action}")
+        assert allows(UserFactory(), f"accounts.account.{action}")
         assert not allows(anonymous, f"accounts.account.{action}")
 
 
-def test_a_token_is_revoked_by_its_owner_or_staff(make_user, staff):
+def test_a_token_is_revoked_by_its_owner_or_staff(staff):
     from kraftsamla.accounts.models import ApiToken
 
-    owner = make_user()
+    owner = UserFactory()
     token = ApiToken(user=owner, key_hash="x", prefix="x")
     assert allows(owner, "accounts.apitoken.revoke", token)
     assert allows(staff, "accounts.apitoken.revoke", token)
-    assert not allows(make_user(), "accounts.apitoken.revoke", token)
+    assert not allows(UserFactory(), "accounts.apitoken.revoke", token)
 
 
-def test_only_staff_edit_accounts_in_the_admin(make_user, staff):
-    user = make_user()
+def test_only_staff_edit_accounts_in_the_admin(staff):
+    user = UserFactory()
     assert allows(staff, "accounts.user.change_in_admin", user)
-    assert not allows(make_user(is_superuser=True), "accounts.user.change_in_admin", user)
+    assert not allows(UserFactory(is_superuser=True), "accounts.user.change_in_admin", user)
 
 
 # --- kraftsamla/core/access.py itself -------------------------------------------------------
@@ -470,18 +474,20 @@ CONDITIONS = {
 
 @pytest.mark.parametrize("name", sorted(CONDITIONS))
 def test_each_conditions_check_and_filter_agree(
-    name, profiles, make_user, staff, anonymous, coordinator, linkoping, ale
+    name, profiles, staff, anonymous, coordinator, linkoping, ale
 ):
     condition = CONDITIONS[name]
     users = [
         anonymous,
         staff,
         coordinator,
-        make_user(),
-        make_user(ale, Role.EDITOR),
-        make_user(linkoping, Role.VIEWER),
-        make_user(org("viable-cities-klimatneutrala-stader-2030"), Role.VIEWER),
-        make_user(is_staff=True, is_active=False),
+        UserFactory(),
+        UserFactory(organisation=ale, role=Role.EDITOR),
+        UserFactory(organisation=linkoping, role=Role.VIEWER),
+        UserFactory(
+            organisation=org_by_slug("viable-cities-klimatneutrala-stader-2030"), role=Role.VIEWER
+        ),
+        UserFactory(is_staff=True, is_active=False),
     ]
     everything = list(ClimateProfile.objects.all())
     for user in users:
@@ -513,15 +519,15 @@ def test_get_visible_answers_404_for_hidden_and_missing_objects(coordinator, ale
         access.get_visible(coordinator, rule, profiles, pk=-1)
 
 
-def test_require_raises_permission_denied(make_user, molndal):
+def test_require_raises_permission_denied(molndal):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        access.require(make_user(), "organisations.organisation.change", molndal)
+        access.require(UserFactory(), "organisations.organisation.change", molndal)
 
 
-def test_access_of_a_request_is_reused_and_rebuilt_when_the_user_changes(rf, make_user, molndal):
-    first, second = make_user(molndal, Role.VIEWER), make_user()
+def test_access_of_a_request_is_reused_and_rebuilt_when_the_user_changes(rf, molndal):
+    first, second = UserFactory(organisation=molndal, role=Role.VIEWER), UserFactory()
     request = rf.get("/")
     request.user = first
     built = access.access_of(request)

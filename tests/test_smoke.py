@@ -1,13 +1,15 @@
 import pytest
 
-from kraftsamla.organisations.models import Emission, Organisation, OrganisationKind
+from kraftsamla.organisations.models import Organisation, OrganisationKind
 
 
 @pytest.mark.django_db
 def test_reference_data_is_loaded_for_the_suite():
-    assert Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).count() == 290
-    assert Organisation.objects.filter(kind=OrganisationKind.COUNTY).count() == 21
-    assert Emission.objects.count() == 26100
+    """The session loaded the shipped release (its figures: tests/test_reference_data.py)."""
+    municipalities = Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY)
+    assert municipalities.exists()
+    assert Organisation.objects.filter(kind=OrganisationKind.COUNTY).exists()
+    assert not municipalities.filter(emissions__isnull=True).exists()
 
 
 @pytest.mark.django_db

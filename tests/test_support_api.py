@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import pytest
-from support_helpers import (
+
+from kraftsamla.accounts.models import Role
+from kraftsamla.support.models import EnrolmentStatus, OfferStatus
+from tests.factories.accounts import UserFactory
+from tests.factories.capacity import (
+    StoredResultsFactory,
+)
+from tests.factories.support import (
+    RESOURCES,
+    EnrolmentFactory,
+    NeedFactory,
+    OfferFactory,
+)
+from tests.helpers import (
     ADMIN_M,
     ALE_EDITOR,
     COORDINATOR,
     PRIVATE,
     PUBLIC,
     REGION,
-    RESOURCES,
     STAFF,
     VIEWER_M,
     count_queries,
+    demo_user,
     empty_query_log,
-    enrol,
-    need,
-    offer,
-    person,
-    results,
-    stockholm,
-    user,
+    stockholm_municipalities,
 )
-
-from kraftsamla.accounts.models import Role
-from kraftsamla.support.models import EnrolmentStatus, OfferStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +37,17 @@ API = "/api/v1/support"
 
 
 def test_offers_of_a_body_are_public_with_uptake(client, gr, molndal):
-    o = offer(gr, "Klimatbudget", capitals=["financial"], form=RESOURCES, seats=1)
-    offer(gr, "Planerat", status=OfferStatus.PLANNED)
-    offer(gr, "Tredje")
-    enrol(o, molndal)
-    enrol(o, molndal, status=EnrolmentStatus.WAITING)
+    o = OfferFactory(
+        provider=gr,
+        title="Klimatbudget",
+        capitals=["financial"],
+        collaboration_form=RESOURCES,
+        seats=1,
+    )
+    OfferFactory(provider=gr, title="Planerat", status=OfferStatus.PLANNED)
+    OfferFactory(provider=gr, title="Tredje")
+    EnrolmentFactory(offer=o, organisation=molndal)
+    EnrolmentFactory(offer=o, organisation=molndal, status=EnrolmentStatus.WAITING)
 
     response = client.get(f"{API}/bodies/{gr.slug}/offers/")
     assert response.status_code == 200
@@ -58,16 +68,18 @@ def test_offers_of_a_municipality_or_unknown_body_are_not_found(client, molndal)
 
 
 def test_coverage_is_for_the_bodys_people(client, gr, molndal, ale):
-    need(molndal, "financial", RESOURCES)
-    need(ale, "financial", RESOURCES, sharing=PRIVATE)
-    offer(gr, capitals=["financial", "real"], form=RESOURCES, seats=5)
+    NeedFactory(organisation=molndal, capital="financial", collaboration_form=RESOURCES)
+    NeedFactory(
+        organisation=ale, capital="financial", collaboration_form=RESOURCES, sharing_level=PRIVATE
+    )
+    OfferFactory(provider=gr, capitals=["financial", "real"], collaboration_form=RESOURCES, seats=5)
     url = f"{API}/bodies/{gr.slug}/coverage/"
 
     anonymous = client.get(url)
     assert anonymous.status_code == 401 and "WWW-Authenticate" in anonymous
-    client.force_login(user(ADMIN_M))
+    client.force_login(demo_user(ADMIN_M))
     assert client.get(url).status_code == 403
-    client.force_login(user(COORDINATOR))
+    client.force_login(demo_user(COORDINATOR))
     response = client.get(url)
     assert response.status_code == 200
     cells = {(c["capital"], c["collaboration_form"]): c for c in response.json()}
@@ -90,9 +102,9 @@ def test_coverage_is_for_the_bodys_people(client, gr, molndal, ale):
 
 
 def test_needs_respect_sharing(client, molndal, ale):
-    outsider = stockholm(1)[0]
+    outsider = stockholm_municipalities(1)[0]
     needs = {
-        (o.slug, s): need(o, "human", sharing=s)
+        (o.slug, s): NeedFactory(organisation=o, capital="human", sharing_level=s)
         for o in (molndal, ale, outsider)
         for s in (PRIVATE, REGION, PUBLIC)
     }
@@ -107,31 +119,33 @@ def test_needs_respect_sharing(client, molndal, ale):
 
     public = {(o.slug, PUBLIC) for o in (molndal, ale, outsider)}
     assert listed() == public
-    assert listed(user(VIEWER_M)) == public | {("molndal", PRIVATE), ("molndal", REGION)}
+    assert listed(demo_user(VIEWER_M)) == public | {("molndal", PRIVATE), ("molndal", REGION)}
     # The coordinator sees what members shared with GR, never their private needs.
-    assert listed(user(COORDINATOR)) == public | {("molndal", REGION), ("ale", REGION)}
+    assert listed(demo_user(COORDINATOR)) == public | {("molndal", REGION), ("ale", REGION)}
     # Another member sees nothing of Mölndal but what is public.
-    assert listed(user(ALE_EDITOR)) == public | {("ale", PRIVATE), ("ale", REGION)}
-    assert len(listed(user(STAFF))) == 9
-    client.force_login(user(COORDINATOR))
+    assert listed(demo_user(ALE_EDITOR)) == public | {("ale", PRIVATE), ("ale", REGION)}
+    assert len(listed(demo_user(STAFF))) == 9
+    client.force_login(demo_user(COORDINATOR))
     only = client.get(f"{API}/needs/", {"organisation": "molndal"}).json()["results"]
     assert {x["organisation"] for x in only} == {"molndal"}
     assert PRIVATE not in {x["sharing_level"] for x in only}
 
 
 def test_recommendations_for_the_organisations_people(client, gr, molndal):
-    results(molndal, 2031, {"financial": 31, "political": 60})
-    need(molndal, "financial", RESOURCES)
-    best = offer(gr, "Finansieringsstöd", capitals=["financial"], form=RESOURCES)
-    offer(gr, "Politik", capitals=["political"])
-    offer(gr, "Planerat", status=OfferStatus.PLANNED)
+    StoredResultsFactory(organisation=molndal, year=2031, scores={"financial": 31, "political": 60})
+    NeedFactory(organisation=molndal, capital="financial", collaboration_form=RESOURCES)
+    best = OfferFactory(
+        provider=gr, title="Finansieringsstöd", capitals=["financial"], collaboration_form=RESOURCES
+    )
+    OfferFactory(provider=gr, title="Politik", capitals=["political"])
+    OfferFactory(provider=gr, title="Planerat", status=OfferStatus.PLANNED)
     url = f"{API}/organisations/{molndal.slug}/recommendations/"
 
     assert client.get(url).status_code == 401
     for outsider in (COORDINATOR, ALE_EDITOR):
-        client.force_login(user(outsider))
+        client.force_login(demo_user(outsider))
         assert client.get(url).status_code == 403
-    client.force_login(person(molndal, Role.VIEWER))
+    client.force_login(UserFactory(organisation=molndal, role=Role.VIEWER))
     response = client.get(url)
     assert response.status_code == 200
     data = response.json()
@@ -147,33 +161,37 @@ def test_recommendations_for_the_organisations_people(client, gr, molndal):
 def test_recommendations_query_count_does_not_grow(
     client, gr, molndal, django_assert_max_num_queries
 ):
-    client.force_login(person(molndal, Role.VIEWER))
+    client.force_login(UserFactory(organisation=molndal, role=Role.VIEWER))
     url = f"{API}/organisations/{molndal.slug}/recommendations/"
-    offer(gr, capitals=["financial"])
+    OfferFactory(provider=gr, capitals=["financial"])
     n, response = count_queries(lambda: client.get(url))
     assert len(response.json()) == 1 and n > 5
     members = list(gr.member_links.filter(role="member").select_related("member"))
     for i in range(15):
-        o = offer(gr, capitals=["financial", "human"][: 1 + i % 2])
+        o = OfferFactory(provider=gr, capitals=["financial", "human"][: 1 + i % 2])
         for link in members[: 1 + i % 5]:
-            need(link.member, "financial")
-            enrol(o, link.member)
+            NeedFactory(organisation=link.member, capital="financial")
+            EnrolmentFactory(offer=o, organisation=link.member)
     empty_query_log()
     with django_assert_max_num_queries(n):
         assert len(client.get(url).json()) == 10
 
 
 def test_coverage_query_count_does_not_grow(client, gr, django_assert_max_num_queries):
-    client.force_login(user(COORDINATOR))
+    client.force_login(demo_user(COORDINATOR))
     url = f"{API}/bodies/{gr.slug}/coverage/"
     n, response = count_queries(lambda: client.get(url))
     assert response.status_code == 200 and n > 3
     members = list(gr.member_links.filter(role="member").select_related("member"))
     for i in range(20):
-        o = offer(gr, capitals=["financial", "human", "real"][: 1 + i % 3], form=RESOURCES)
+        o = OfferFactory(
+            provider=gr,
+            capitals=["financial", "human", "real"][: 1 + i % 3],
+            collaboration_form=RESOURCES,
+        )
         for link in members[: 1 + i % 7]:
-            need(link.member, "financial", RESOURCES)
-            enrol(o, link.member)
+            NeedFactory(organisation=link.member, capital="financial", collaboration_form=RESOURCES)
+            EnrolmentFactory(offer=o, organisation=link.member)
     empty_query_log()
     with django_assert_max_num_queries(n):
         data = client.get(url).json()

@@ -5,20 +5,6 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
-from support_helpers import (
-    ADMIN_M,
-    ALE_EDITOR,
-    COORDINATOR,
-    EDITOR_M,
-    KNOWLEDGE,
-    PUBLIC,
-    REGION,
-    ROOM,
-    STAFF,
-    VIEWER_M,
-    person,
-    user,
-)
 
 from kraftsamla.accounts.models import Role
 from kraftsamla.capacity.models import (
@@ -36,6 +22,22 @@ from kraftsamla.capacity.models import (
 from kraftsamla.core.models import AuditEvent
 from kraftsamla.support import services
 from kraftsamla.support.models import Need, Offer, OfferStatus, TargetGroup
+from tests.factories.accounts import UserFactory
+from tests.factories.support import (
+    KNOWLEDGE,
+    ROOM,
+)
+from tests.helpers import (
+    ADMIN_M,
+    ALE_EDITOR,
+    COORDINATOR,
+    EDITOR_M,
+    PUBLIC,
+    REGION,
+    STAFF,
+    VIEWER_M,
+    demo_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +52,7 @@ def saved() -> tuple[int, int, int]:
 
 
 def test_import_creates_the_catalogue_as_planned_offers_citing_the_report(gr):
-    created, existing = services.starter_catalogue_import(actor=user(COORDINATOR), provider=gr)
+    created, existing = services.starter_catalogue_import(actor=demo_user(COORDINATOR), provider=gr)
     offers = list(Offer.objects.filter(provider=gr))
 
     assert 40 <= created <= 60 and existing == 0
@@ -69,7 +71,7 @@ def test_import_creates_the_catalogue_as_planned_offers_citing_the_report(gr):
 
 
 def test_importing_twice_creates_nothing_the_second_time(gr):
-    coordinator = user(COORDINATOR)
+    coordinator = demo_user(COORDINATOR)
     created, _existing = services.starter_catalogue_import(actor=coordinator, provider=gr)
     ids = set(Offer.objects.filter(provider=gr).values_list("pk", flat=True))
     assert services.starter_catalogue_import(actor=coordinator, provider=gr) == (0, created)
@@ -77,14 +79,14 @@ def test_importing_twice_creates_nothing_the_second_time(gr):
 
 
 def test_a_removed_catalogue_offer_comes_back_alone(gr):
-    coordinator = user(COORDINATOR)
+    coordinator = demo_user(COORDINATOR)
     created, _existing = services.starter_catalogue_import(actor=coordinator, provider=gr)
     Offer.objects.filter(provider=gr).order_by("pk").first().delete()
     assert services.starter_catalogue_import(actor=coordinator, provider=gr) == (1, created - 1)
 
 
 def test_imported_offers_hold_both_languages(gr):
-    services.starter_catalogue_import(actor=user(COORDINATOR), provider=gr)
+    services.starter_catalogue_import(actor=demo_user(COORDINATOR), provider=gr)
     item = services.load_catalogue()[0]
     offer = Offer.objects.get(provider=gr, catalogue_key=item["key"])
     assert offer.title == item["title"] and offer.description == item["description"]
@@ -95,18 +97,21 @@ def test_imported_offers_hold_both_languages(gr):
 
 
 def test_the_bodys_editors_and_staff_may_import(gr):
-    services.starter_catalogue_import(actor=person(gr, Role.EDITOR), provider=gr)
+    services.starter_catalogue_import(
+        actor=UserFactory(organisation=gr, role=Role.EDITOR), provider=gr
+    )
     assert Offer.objects.filter(provider=gr).exists()
     other = type(gr).objects.get(slug="viable-cities-klimatneutrala-stader-2030")
-    created, _existing = services.starter_catalogue_import(actor=user(STAFF), provider=other)
+    created, _existing = services.starter_catalogue_import(actor=demo_user(STAFF), provider=other)
     assert created > 0
 
 
 @pytest.mark.parametrize("who", ["viewer", ADMIN_M, ALE_EDITOR, "anonymous"])
 def test_others_may_not_import_and_nothing_is_created(gr, anonymous, who):
-    actor = {"viewer": lambda: person(gr, Role.VIEWER), "anonymous": lambda: anonymous}.get(
-        who, lambda: user(who)
-    )()
+    actor = {
+        "viewer": lambda: UserFactory(organisation=gr, role=Role.VIEWER),
+        "anonymous": lambda: anonymous,
+    }.get(who, lambda: demo_user(who))()
     before = saved()
     with pytest.raises(PermissionDenied):
         services.starter_catalogue_import(actor=actor, provider=gr)
@@ -116,7 +121,7 @@ def test_others_may_not_import_and_nothing_is_created(gr, anonymous, who):
 def test_a_municipality_cannot_publish_offers_even_its_admin(molndal):
     before = saved()
     with pytest.raises(PermissionDenied):
-        services.starter_catalogue_import(actor=user(ADMIN_M), provider=molndal)
+        services.starter_catalogue_import(actor=demo_user(ADMIN_M), provider=molndal)
     assert saved() == before
 
 
@@ -136,7 +141,7 @@ NEED = {
 
 @pytest.mark.parametrize("email", [ADMIN_M, EDITOR_M, STAFF])
 def test_administrators_editors_and_staff_register_needs(molndal, email):
-    n = services.need_save(actor=user(email), organisation=molndal, data=NEED)
+    n = services.need_save(actor=demo_user(email), organisation=molndal, data=NEED)
     assert (n.organisation, n.capital, n.year, n.sharing_level) == (
         molndal,
         "financial",
@@ -150,15 +155,15 @@ def test_administrators_editors_and_staff_register_needs(molndal, email):
 def test_viewers_and_outsiders_cannot_register_needs_and_nothing_is_saved(molndal, email):
     before = saved()
     with pytest.raises(PermissionDenied):
-        services.need_save(actor=user(email), organisation=molndal, data=NEED)
+        services.need_save(actor=demo_user(email), organisation=molndal, data=NEED)
     assert saved() == before
 
 
 def test_a_need_cannot_be_moved_to_or_edited_through_another_organisation(molndal, ale):
-    n = services.need_save(actor=user(EDITOR_M), organisation=molndal, data=NEED)
+    n = services.need_save(actor=demo_user(EDITOR_M), organisation=molndal, data=NEED)
     with pytest.raises(PermissionDenied):
         services.need_save(
-            actor=user(ALE_EDITOR), organisation=ale, data={"description": "x"}, need=n
+            actor=demo_user(ALE_EDITOR), organisation=ale, data={"description": "x"}, need=n
         )
     n.refresh_from_db()
     assert n.description == NEED["description"] and n.organisation == molndal
@@ -168,7 +173,9 @@ def test_an_invalid_need_is_refused_whole(molndal):
     before = saved()
     for wrong in ({"capital": "moral"}, {"year": 1999}, {"sharing_level": "everyone"}):
         with pytest.raises(ValidationError):
-            services.need_save(actor=user(EDITOR_M), organisation=molndal, data={**NEED, **wrong})
+            services.need_save(
+                actor=demo_user(EDITOR_M), organisation=molndal, data={**NEED, **wrong}
+            )
     assert saved() == before
 
 
@@ -189,10 +196,14 @@ def noted(molndal):
         sharing_level=PUBLIC,
     )
     politician = Respondent.objects.create(
-        assessment=assessment, user=person(molndal), role_group=RoleGroup.POLITICIANS
+        assessment=assessment,
+        user=UserFactory(organisation=molndal),
+        role_group=RoleGroup.POLITICIANS,
     )
     operational = Respondent.objects.create(
-        assessment=assessment, user=person(molndal), role_group=RoleGroup.OPERATIONAL
+        assessment=assessment,
+        user=UserFactory(organisation=molndal),
+        role_group=RoleGroup.OPERATIONAL,
     )
     CapitalNote.objects.create(
         respondent=politician,
@@ -209,7 +220,7 @@ def noted(molndal):
 
 def test_notes_become_needs_once_and_inherit_the_sharing(noted, molndal):
     assessment, capital, politician = noted
-    editor = user(EDITOR_M)
+    editor = demo_user(EDITOR_M)
 
     assert services.needs_from_assessment(actor=editor, assessment=assessment) == 2
     needs = {n.capital: n for n in Need.objects.filter(organisation=molndal)}
@@ -238,5 +249,5 @@ def test_notes_become_needs_once_and_inherit_the_sharing(noted, molndal):
 def test_only_the_organisations_editors_turn_notes_into_needs(noted, email):
     before = saved()
     with pytest.raises(PermissionDenied):
-        services.needs_from_assessment(actor=user(email), assessment=noted[0])
+        services.needs_from_assessment(actor=demo_user(email), assessment=noted[0])
     assert saved() == before

@@ -6,26 +6,30 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from support_helpers import (
-    KNOWLEDGE,
-    PRIVATE,
-    PUBLIC,
-    RESOURCES,
-    ROOM,
-    body,
-    count_queries,
-    empty_query_log,
-    enrol,
-    need,
-    offer,
-    person,
-    stockholm,
-)
 
 from kraftsamla.accounts.models import Role
 from kraftsamla.organisations.models import Membership, MembershipRole
 from kraftsamla.support import selectors
 from kraftsamla.support.models import EnrolmentStatus, OfferStatus, TargetGroup
+from tests.factories.accounts import UserFactory
+from tests.factories.organisations import (
+    RegionalBodyFactory,
+)
+from tests.factories.support import (
+    KNOWLEDGE,
+    RESOURCES,
+    ROOM,
+    EnrolmentFactory,
+    NeedFactory,
+    OfferFactory,
+)
+from tests.helpers import (
+    PRIVATE,
+    PUBLIC,
+    count_queries,
+    empty_query_log,
+    stockholm_municipalities,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,58 +42,92 @@ POLITICIANS, SENIOR, OPERATIONAL = (
 
 @pytest.fixture
 def grid_data(db):
-    m1, m2, m3, m4, outsider = stockholm(5)
-    b = body("grid", [m1, m2, m3, m4])
+    m1, m2, m3, m4, outsider = stockholm_municipalities(5)
+    b = RegionalBodyFactory(slug="grid", members=[m1, m2, m3, m4])
     n = {
-        "m1_fin": need(m1, "financial", RESOURCES, target_group=POLITICIANS, year=2026),
-        "m2_fin": need(m2, "financial", RESOURCES, sharing=PUBLIC, year=2026),
-        "m3_fin_private": need(m3, "financial", RESOURCES, sharing=PRIVATE, year=2026),
-        "m1_pol": need(m1, "political", KNOWLEDGE, target_group=SENIOR, year=2025),
-        "m2_human_no_form": need(m2, "human", year=2026),
-        "m3_human_private": need(m3, "human", sharing=PRIVATE, year=2026),
-        "m4_rel": need(m4, "relational", ROOM, year=2026),
-        "outsider": need(outsider, "financial", RESOURCES, sharing=PUBLIC, year=2026),
+        "m1_fin": NeedFactory(
+            organisation=m1,
+            capital="financial",
+            collaboration_form=RESOURCES,
+            target_group=POLITICIANS,
+            year=2026,
+        ),
+        "m2_fin": NeedFactory(
+            organisation=m2,
+            capital="financial",
+            collaboration_form=RESOURCES,
+            sharing_level=PUBLIC,
+            year=2026,
+        ),
+        "m3_fin_private": NeedFactory(
+            organisation=m3,
+            capital="financial",
+            collaboration_form=RESOURCES,
+            sharing_level=PRIVATE,
+            year=2026,
+        ),
+        "m1_pol": NeedFactory(
+            organisation=m1,
+            capital="political",
+            collaboration_form=KNOWLEDGE,
+            target_group=SENIOR,
+            year=2025,
+        ),
+        "m2_human_no_form": NeedFactory(organisation=m2, capital="human", year=2026),
+        "m3_human_private": NeedFactory(
+            organisation=m3, capital="human", sharing_level=PRIVATE, year=2026
+        ),
+        "m4_rel": NeedFactory(
+            organisation=m4, capital="relational", collaboration_form=ROOM, year=2026
+        ),
+        "outsider": NeedFactory(
+            organisation=outsider,
+            capital="financial",
+            collaboration_form=RESOURCES,
+            sharing_level=PUBLIC,
+            year=2026,
+        ),
     }
     o = {
-        "fin_org": offer(
-            b,
-            "Gemensam finansieringsexpert",
+        "fin_org": OfferFactory(
+            provider=b,
+            title="Gemensam finansieringsexpert",
             capitals=["financial", "organisational"],
-            form=RESOURCES,
+            collaboration_form=RESOURCES,
             target_groups=[POLITICIANS],
             seats=10,
             start_date=datetime.date(2026, 1, 1),
             end_date=datetime.date(2026, 12, 31),
         ),
-        "pol_planned": offer(
-            b,
-            "Politikerutbildning",
+        "pol_planned": OfferFactory(
+            provider=b,
+            title="Politikerutbildning",
             capitals=["political"],
-            form=KNOWLEDGE,
+            collaboration_form=KNOWLEDGE,
             status=OfferStatus.PLANNED,
             target_groups=[SENIOR],
         ),
-        "real_running": offer(
-            b,
-            "Gemensamma anläggningar",
+        "real_running": OfferFactory(
+            provider=b,
+            title="Gemensamma anläggningar",
             capitals=["real"],
-            form=ROOM,
+            collaboration_form=ROOM,
             status=OfferStatus.RUNNING,
             is_continuous=True,
         ),
-        "dyn_2025": offer(
-            b,
-            "Testbädd",
+        "dyn_2025": OfferFactory(
+            provider=b,
+            title="Testbädd",
             capitals=["dynamic"],
-            form=KNOWLEDGE,
+            collaboration_form=KNOWLEDGE,
             target_groups=[OPERATIONAL],
             start_date=datetime.date(2025, 3, 1),
             end_date=datetime.date(2025, 11, 30),
         ),
     }
-    enrol(o["fin_org"], m1)
-    enrol(o["fin_org"], m2)
-    enrol(o["fin_org"], m2, status=EnrolmentStatus.WAITING)
+    EnrolmentFactory(offer=o["fin_org"], organisation=m1)
+    EnrolmentFactory(offer=o["fin_org"], organisation=m2)
+    EnrolmentFactory(offer=o["fin_org"], organisation=m2, status=EnrolmentStatus.WAITING)
     return {"body": b, "members": (m1, m2, m3, m4), "needs": n, "offers": o}
 
 
@@ -185,7 +223,9 @@ def test_year_filter_keeps_needs_of_the_year_and_offers_running_in_it(grid_data)
 def test_former_members_needs_do_not_count_even_when_they_are_members_elsewhere(grid_data):
     """An ended membership leaves the grid, whatever other bodies the municipality belongs to."""
     b = grid_data["body"]
-    former = stockholm(1, exclude=[*grid_data["members"], *stockholm(5)])[0]
+    former = stockholm_municipalities(
+        1, exclude=[*grid_data["members"], *stockholm_municipalities(5)]
+    )[0]
     Membership.objects.create(
         member=former,
         body=b,
@@ -193,8 +233,8 @@ def test_former_members_needs_do_not_count_even_when_they_are_members_elsewhere(
         start_date=datetime.date(2015, 1, 1),
         end_date=datetime.date(2020, 1, 1),
     )
-    body("elsewhere", [former])
-    need(former, "real", ROOM, year=2026)
+    RegionalBodyFactory(slug="elsewhere", members=[former])
+    NeedFactory(organisation=former, capital="real", collaboration_form=ROOM, year=2026)
 
     grid = selectors.coverage_grid(body=b)
     assert grid.member_count == 4
@@ -207,25 +247,33 @@ def _bulk(b, members, n_offers):
     forms = [KNOWLEDGE, RESOURCES, ROOM]
     for i, m in enumerate(members):
         for j in range(3):
-            need(m, capitals[(i + j) % 6], forms[j] if j else "", year=2026)
+            NeedFactory(
+                organisation=m,
+                capital=capitals[(i + j) % 6],
+                collaboration_form=forms[j] if j else "",
+                year=2026,
+            )
     for i in range(n_offers):
-        o = offer(
-            b,
-            f"Erbjudande {i}",
+        o = OfferFactory(
+            provider=b,
+            title=f"Erbjudande {i}",
             capitals=[capitals[i % 6], capitals[(i + 2) % 6]],
-            form=forms[i % 3],
+            collaboration_form=forms[i % 3],
             seats=5 if i % 2 else None,
         )
         for m in members[: 1 + i % 3]:
-            enrol(o, m)
+            EnrolmentFactory(offer=o, organisation=m)
 
 
 def test_grid_and_page_use_the_same_number_of_queries_whatever_the_size(
     client, django_assert_max_num_queries
 ):
-    municipalities = stockholm(16)
+    municipalities = stockholm_municipalities(16)
     small_members, large_members = municipalities[:2], municipalities[2:]
-    small, large = body("cov-small", small_members), body("cov-large", large_members)
+    small, large = (
+        RegionalBodyFactory(slug="cov-small", members=small_members),
+        RegionalBodyFactory(slug="cov-large", members=large_members),
+    )
     _bulk(small, small_members, 2)
     _bulk(large, large_members, 25)
 
@@ -246,7 +294,7 @@ def test_grid_and_page_use_the_same_number_of_queries_whatever_the_size(
     def page(b):
         """Log in as the body's editor; return the drill-down page's address."""
         url = reverse("support:coverage", args=[b.slug])
-        client.force_login(person(b, Role.EDITOR))
+        client.force_login(UserFactory(organisation=b, role=Role.EDITOR))
         client.get(url)  # the session is read once first
         return url
 

@@ -10,10 +10,24 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import TaskResultStatus
-from support_helpers import RESOURCES, body, need, offer, person, results, stockholm
 
 from kraftsamla.support import selectors, tasks
 from kraftsamla.support.models import DigestSubscription, Offer, OfferStatus
+from tests.factories.accounts import UserFactory
+from tests.factories.capacity import (
+    StoredResultsFactory,
+)
+from tests.factories.organisations import (
+    RegionalBodyFactory,
+)
+from tests.factories.support import (
+    RESOURCES,
+    NeedFactory,
+    OfferFactory,
+)
+from tests.helpers import (
+    stockholm_municipalities,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,33 +35,55 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def digest(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    m1, m2 = stockholm(2)
-    b = body("digest", [m1, m2])
+    m1, m2 = stockholm_municipalities(2)
+    b = RegionalBodyFactory(slug="digest", members=[m1, m2])
     # Weak: financial (30 < 50); a need in human; dynamic is strong and not needed.
-    results(m1, 2031, {"financial": 30, "dynamic": 80, "human": 70})
-    need(m1, "human")
+    StoredResultsFactory(
+        organisation=m1, year=2031, scores={"financial": 30, "dynamic": 80, "human": 70}
+    )
+    NeedFactory(organisation=m1, capital="human")
     o = {
-        "weak": offer(b, "Finansiering tillsammans", capitals=["financial"], form=RESOURCES),
-        "needed": offer(
-            b, "Kompetens för chefer", capitals=["human", "dynamic"], status=OfferStatus.RUNNING
+        "weak": OfferFactory(
+            provider=b,
+            title="Finansiering tillsammans",
+            capitals=["financial"],
+            collaboration_form=RESOURCES,
         ),
-        "strong": offer(b, "Testbädd", capitals=["dynamic"]),
-        "planned": offer(
-            b, "Planerad finansiering", capitals=["financial"], status=OfferStatus.PLANNED
+        "needed": OfferFactory(
+            provider=b,
+            title="Kompetens för chefer",
+            capitals=["human", "dynamic"],
+            status=OfferStatus.RUNNING,
         ),
-        "closed": offer(
-            b, "Avslutad finansiering", capitals=["financial"], status=OfferStatus.CLOSED
+        "strong": OfferFactory(provider=b, title="Testbädd", capitals=["dynamic"]),
+        "planned": OfferFactory(
+            provider=b,
+            title="Planerad finansiering",
+            capitals=["financial"],
+            status=OfferStatus.PLANNED,
         ),
-        "old": offer(b, "Gammal finansiering", capitals=["financial"]),
-        "not_for_us": offer(b, "Bara för grannen", capitals=["financial"], open_to=[m2]),
-        "elsewhere": offer(
-            body("other", stockholm(2, exclude=[m1, m2])), "Annat förbund", capitals=["financial"]
+        "closed": OfferFactory(
+            provider=b,
+            title="Avslutad finansiering",
+            capitals=["financial"],
+            status=OfferStatus.CLOSED,
+        ),
+        "old": OfferFactory(provider=b, title="Gammal finansiering", capitals=["financial"]),
+        "not_for_us": OfferFactory(
+            provider=b, title="Bara för grannen", capitals=["financial"], open_to=[m2]
+        ),
+        "elsewhere": OfferFactory(
+            provider=RegionalBodyFactory(
+                slug="other", members=stockholm_municipalities(2, exclude=[m1, m2])
+            ),
+            title="Annat förbund",
+            capitals=["financial"],
         ),
     }
     Offer.objects.filter(pk=o["old"].pk).update(
         created_at=timezone.now() - datetime.timedelta(days=30)
     )
-    subscriber = person(m1, email="prenumerant@test.example", language="en")
+    subscriber = UserFactory(organisation=m1, email="prenumerant@test.example", language="en")
     sub = DigestSubscription.objects.create(user=subscriber, organisation=m1)
     return {"org": m1, "neighbour": m2, "body": b, "offers": o, "sub": sub}
 
@@ -66,7 +102,9 @@ def test_digest_content_lists_new_available_relevant_offers_only(digest):
 def test_without_assessment_or_needs_every_new_available_offer_counts(digest):
     since = timezone.now() - datetime.timedelta(days=7)
     content = selectors.digest_content(
-        user=person(digest["neighbour"]), organisation=digest["neighbour"], since=since
+        user=UserFactory(organisation=digest["neighbour"]),
+        organisation=digest["neighbour"],
+        since=since,
     )
     o = digest["offers"]
     assert content["offers"] == [o["not_for_us"], o["weak"], o["needed"], o["strong"]]
@@ -124,9 +162,11 @@ def test_an_inactive_subscription_or_user_sends_nothing(digest):
 
 def test_the_command_enqueues_one_digest_per_active_subscription(digest, monkeypatch):
     neighbour = digest["neighbour"]
-    DigestSubscription.objects.create(user=person(neighbour), organisation=neighbour)
     DigestSubscription.objects.create(
-        user=person(neighbour), organisation=neighbour, is_active=False
+        user=UserFactory(organisation=neighbour), organisation=neighbour
+    )
+    DigestSubscription.objects.create(
+        user=UserFactory(organisation=neighbour), organisation=neighbour, is_active=False
     )
     enqueued = []
     monkeypatch.setattr(
@@ -144,10 +184,11 @@ def test_the_command_enqueues_one_digest_per_active_subscription(digest, monkeyp
 def test_the_command_sends_the_emails_with_the_immediate_backend(digest):
     neighbour = digest["neighbour"]
     DigestSubscription.objects.create(
-        user=person(neighbour, email="granne@test.example"), organisation=neighbour
+        user=UserFactory(organisation=neighbour, email="granne@test.example"),
+        organisation=neighbour,
     )
     DigestSubscription.objects.create(
-        user=person(neighbour, email="vilande@test.example"),
+        user=UserFactory(organisation=neighbour, email="vilande@test.example"),
         organisation=neighbour,
         is_active=False,
     )

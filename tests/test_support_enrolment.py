@@ -7,24 +7,28 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-from support_helpers import (
-    ADMIN_M,
-    ALE_EDITOR,
-    STAFF,
-    VIEWER_M,
-    body,
-    enrol,
-    offer,
-    person,
-    stockholm,
-    user,
-)
 
 from kraftsamla.accounts.models import Role
 from kraftsamla.core import access
 from kraftsamla.core.models import AuditEvent
 from kraftsamla.support import services
 from kraftsamla.support.models import Enrolment, EnrolmentStatus, OfferStatus, Rating
+from tests.factories.accounts import UserFactory
+from tests.factories.organisations import (
+    RegionalBodyFactory,
+)
+from tests.factories.support import (
+    EnrolmentFactory,
+    OfferFactory,
+)
+from tests.helpers import (
+    ADMIN_M,
+    ALE_EDITOR,
+    STAFF,
+    VIEWER_M,
+    demo_user,
+    stockholm_municipalities,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,16 +50,11 @@ def nothing_saved(before_enrolments: int, before_events: int) -> bool:
     )
 
 
-@pytest.fixture
-def admin_m(db):
-    return user(ADMIN_M)
-
-
 def test_beyond_the_seats_people_wait_and_a_cancelled_seat_goes_to_the_first_in_line(
     gr, molndal, admin_m
 ):
-    o = offer(gr, seats=2)
-    p1, p2, p3, p4 = (person(molndal) for _ in range(4))
+    o = OfferFactory(provider=gr, seats=2)
+    p1, p2, p3, p4 = (UserFactory(organisation=molndal) for _ in range(4))
     e = [
         services.enrolment_create(actor=admin_m, offer=o, organisation=molndal, participant=p)
         for p in (p1, p2, p3, p4)
@@ -74,7 +73,7 @@ def test_beyond_the_seats_people_wait_and_a_cancelled_seat_goes_to_the_first_in_
         p4.email: CANCELLED,
     }
     # Full again: the next one waits.
-    p5 = person(molndal)
+    p5 = UserFactory(organisation=molndal)
     assert (
         services.enrolment_create(
             actor=admin_m, offer=o, organisation=molndal, participant=p5
@@ -86,10 +85,13 @@ def test_beyond_the_seats_people_wait_and_a_cancelled_seat_goes_to_the_first_in_
 def test_a_promotion_from_the_waiting_list_is_audited_for_the_promoted_enrolment(
     gr, molndal, admin_m
 ):
-    o = offer(gr, seats=1)
+    o = OfferFactory(provider=gr, seats=1)
     seat, waiting = (
         services.enrolment_create(
-            actor=admin_m, offer=o, organisation=molndal, participant=person(molndal)
+            actor=admin_m,
+            offer=o,
+            organisation=molndal,
+            participant=UserFactory(organisation=molndal),
         )
         for _ in range(2)
     )
@@ -109,8 +111,8 @@ def test_a_promotion_from_the_waiting_list_is_audited_for_the_promoted_enrolment
 
 
 def test_the_system_actor_enrols_and_cancels_for_loaders(gr, molndal):
-    o = offer(gr, seats=1)
-    participant = person(molndal)
+    o = OfferFactory(provider=gr, seats=1)
+    participant = UserFactory(organisation=molndal)
     e = services.enrolment_create(
         actor=access.SYSTEM, offer=o, organisation=molndal, participant=participant
     )
@@ -124,8 +126,8 @@ def test_the_system_actor_enrols_and_cancels_for_loaders(gr, molndal):
 def test_someone_who_enrols_again_after_cancelling_queues_behind_those_already_waiting(
     gr, molndal, admin_m
 ):
-    o = offer(gr, seats=1)
-    first, early, later = (person(molndal) for _ in range(3))
+    o = OfferFactory(provider=gr, seats=1)
+    first, early, later = (UserFactory(organisation=molndal) for _ in range(3))
     seat = services.enrolment_create(
         actor=admin_m, offer=o, organisation=molndal, participant=first
     )
@@ -148,19 +150,22 @@ def test_someone_who_enrols_again_after_cancelling_queues_behind_those_already_w
 
 
 def test_without_a_seat_limit_everyone_is_enrolled(gr, molndal, admin_m):
-    o = offer(gr, seats=None)
+    o = OfferFactory(provider=gr, seats=None)
     for _ in range(5):
         assert (
             services.enrolment_create(
-                actor=admin_m, offer=o, organisation=molndal, participant=person(molndal)
+                actor=admin_m,
+                offer=o,
+                organisation=molndal,
+                participant=UserFactory(organisation=molndal),
             ).status
             == ENROLLED
         )
 
 
 def test_the_same_person_cannot_enrol_twice(gr, molndal, admin_m):
-    o = offer(gr, seats=1)
-    p, other = person(molndal), person(molndal)
+    o = OfferFactory(provider=gr, seats=1)
+    p, other = UserFactory(organisation=molndal), UserFactory(organisation=molndal)
     services.enrolment_create(actor=admin_m, offer=o, organisation=molndal, participant=p)
     services.enrolment_create(actor=admin_m, offer=o, organisation=molndal, participant=other)
     counts = Enrolment.objects.count(), AuditEvent.objects.count()
@@ -174,27 +179,28 @@ def test_the_same_person_cannot_enrol_twice(gr, molndal, admin_m):
 
 
 def test_the_participant_must_belong_to_the_organisation(gr, molndal, ale, admin_m):
-    o = offer(gr)
+    o = OfferFactory(provider=gr)
     counts = Enrolment.objects.count(), AuditEvent.objects.count()
     with pytest.raises(ValidationError) as exc:
         services.enrolment_create(
-            actor=admin_m, offer=o, organisation=molndal, participant=user(ALE_EDITOR)
+            actor=admin_m, offer=o, organisation=molndal, participant=demo_user(ALE_EDITOR)
         )
     assert "participant" in exc.value.message_dict
     assert nothing_saved(*counts)
 
 
 def test_only_the_organisations_people_enrol_and_only_editors_enrol_colleagues(gr, molndal):
-    o = offer(gr)
-    viewer = user(VIEWER_M)
+    o = OfferFactory(provider=gr)
+    viewer = demo_user(VIEWER_M)
+    colleague = UserFactory(organisation=molndal)
     counts = Enrolment.objects.count(), AuditEvent.objects.count()
     with pytest.raises(PermissionDenied):
         services.enrolment_create(
-            actor=user(ALE_EDITOR), offer=o, organisation=molndal, participant=viewer
+            actor=demo_user(ALE_EDITOR), offer=o, organisation=molndal, participant=viewer
         )
     with pytest.raises(PermissionDenied):
         services.enrolment_create(
-            actor=viewer, offer=o, organisation=molndal, participant=person(molndal)
+            actor=viewer, offer=o, organisation=molndal, participant=colleague
         )
     assert nothing_saved(*counts)
     # A viewer enrols themselves; platform staff enrol anyone of the organisation.
@@ -205,15 +211,20 @@ def test_only_the_organisations_people_enrol_and_only_editors_enrol_colleagues(g
         == ENROLLED
     )
     services.enrolment_create(
-        actor=user(STAFF), offer=o, organisation=molndal, participant=person(molndal)
+        actor=demo_user(STAFF),
+        offer=o,
+        organisation=molndal,
+        participant=UserFactory(organisation=molndal),
     )
     assert Enrolment.objects.filter(offer=o).count() == 2
 
 
 def test_an_offer_not_open_to_the_municipality_is_refused(gr, molndal, ale, admin_m):
-    only_ale = offer(gr, open_to=[ale])
-    for_molndal = offer(gr, open_to=[molndal])
-    elsewhere = offer(body("elsewhere", stockholm(2)))
+    only_ale = OfferFactory(provider=gr, open_to=[ale])
+    for_molndal = OfferFactory(provider=gr, open_to=[molndal])
+    elsewhere = OfferFactory(
+        provider=RegionalBodyFactory(slug="elsewhere", members=stockholm_municipalities(2))
+    )
     counts = Enrolment.objects.count(), AuditEvent.objects.count()
     for o in (only_ale, elsewhere):
         with pytest.raises(ValidationError) as exc:
@@ -232,7 +243,7 @@ def test_an_offer_not_open_to_the_municipality_is_refused(gr, molndal, ale, admi
 
 @pytest.mark.parametrize("status", [OfferStatus.PLANNED, OfferStatus.CLOSED])
 def test_a_planned_or_closed_offer_refuses_enrolment(gr, molndal, admin_m, status):
-    o = offer(gr, status=status)
+    o = OfferFactory(provider=gr, status=status)
     counts = Enrolment.objects.count(), AuditEvent.objects.count()
     with pytest.raises(ValidationError) as exc:
         services.enrolment_create(actor=admin_m, offer=o, organisation=molndal, participant=admin_m)
@@ -241,7 +252,7 @@ def test_a_planned_or_closed_offer_refuses_enrolment(gr, molndal, admin_m, statu
 
 
 def test_a_running_offer_takes_enrolments(gr, molndal, admin_m):
-    o = offer(gr, status=OfferStatus.RUNNING)
+    o = OfferFactory(provider=gr, status=OfferStatus.RUNNING)
     assert (
         services.enrolment_create(
             actor=admin_m, offer=o, organisation=molndal, participant=admin_m
@@ -251,11 +262,11 @@ def test_a_running_offer_takes_enrolments(gr, molndal, admin_m):
 
 
 def test_only_the_participant_or_the_organisations_editors_cancel(gr, molndal):
-    o = offer(gr)
-    viewer = user(VIEWER_M)
-    e = enrol(o, molndal, viewer)
-    colleague = person(molndal, Role.VIEWER)
-    for actor in (colleague, user(ALE_EDITOR)):
+    o = OfferFactory(provider=gr)
+    viewer = demo_user(VIEWER_M)
+    e = EnrolmentFactory(offer=o, organisation=molndal, participant=viewer)
+    colleague = UserFactory(organisation=molndal, role=Role.VIEWER)
+    for actor in (colleague, demo_user(ALE_EDITOR)):
         with pytest.raises(PermissionDenied):
             services.enrolment_cancel(actor=actor, enrolment=e)
     assert Enrolment.objects.get(pk=e.pk).status == ENROLLED
@@ -269,12 +280,12 @@ def test_only_the_participant_or_the_organisations_editors_cancel(gr, molndal):
 @pytest.fixture
 def ended(gr, molndal):
     """A closed offer Mölndal's viewer took part in."""
-    o = offer(gr, status=OfferStatus.CLOSED)
-    return enrol(o, molndal, user(VIEWER_M))
+    o = OfferFactory(provider=gr, status=OfferStatus.CLOSED)
+    return EnrolmentFactory(offer=o, organisation=molndal, participant=demo_user(VIEWER_M))
 
 
 def test_the_participant_rates_after_the_offer_ended_and_can_change_it(ended):
-    viewer = user(VIEWER_M)
+    viewer = demo_user(VIEWER_M)
     rating = services.rating_save(actor=viewer, enrolment=ended, score=4, comment="Bra.")
     assert (rating.score, rating.comment) == (4, "Bra.")
     services.rating_save(actor=viewer, enrolment=ended, score=5)
@@ -283,19 +294,23 @@ def test_the_participant_rates_after_the_offer_ended_and_can_change_it(ended):
 
 
 def test_an_offer_whose_end_date_passed_can_be_rated_while_still_running(gr, molndal):
-    viewer = user(VIEWER_M)
+    viewer = demo_user(VIEWER_M)
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    o = offer(
-        gr,
+    o = OfferFactory(
+        provider=gr,
         status=OfferStatus.RUNNING,
         start_date=yesterday - datetime.timedelta(days=30),
         end_date=yesterday,
     )
-    assert services.rating_save(actor=viewer, enrolment=enrol(o, molndal, viewer), score=3)
+    assert services.rating_save(
+        actor=viewer,
+        enrolment=EnrolmentFactory(offer=o, organisation=molndal, participant=viewer),
+        score=3,
+    )
 
 
 def test_only_the_participant_may_rate(ended):
-    for actor in (user(ADMIN_M), user(STAFF), user(ALE_EDITOR)):
+    for actor in (demo_user(ADMIN_M), demo_user(STAFF), demo_user(ALE_EDITOR)):
         with pytest.raises(PermissionDenied):
             services.rating_save(actor=actor, enrolment=ended, score=4)
     assert not Rating.objects.exists()
@@ -306,20 +321,24 @@ def test_only_those_who_took_part_may_rate(ended, status):
     Enrolment.objects.filter(pk=ended.pk).update(status=status)
     ended.refresh_from_db()
     with pytest.raises(ValidationError) as exc:
-        services.rating_save(actor=user(VIEWER_M), enrolment=ended, score=4)
+        services.rating_save(actor=demo_user(VIEWER_M), enrolment=ended, score=4)
     assert exc.value.code == "not_participant"
     assert not Rating.objects.exists()
 
 
 def test_an_offer_is_rated_only_after_it_ended(gr, molndal):
-    viewer = user(VIEWER_M)
+    viewer = demo_user(VIEWER_M)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     for o in (
-        offer(gr, status=OfferStatus.OPEN),
-        offer(gr, status=OfferStatus.RUNNING, end_date=tomorrow),
+        OfferFactory(provider=gr, status=OfferStatus.OPEN),
+        OfferFactory(provider=gr, status=OfferStatus.RUNNING, end_date=tomorrow),
     ):
         with pytest.raises(ValidationError) as exc:
-            services.rating_save(actor=viewer, enrolment=enrol(o, molndal, viewer), score=4)
+            services.rating_save(
+                actor=viewer,
+                enrolment=EnrolmentFactory(offer=o, organisation=molndal, participant=viewer),
+                score=4,
+            )
         assert exc.value.code == "not_ended"
     assert not Rating.objects.exists()
 
@@ -327,11 +346,13 @@ def test_an_offer_is_rated_only_after_it_ended(gr, molndal):
 @pytest.mark.parametrize("score", [0, 6, -1, "4", 4.5, True, None])
 def test_the_score_is_a_whole_number_from_1_to_5(ended, score):
     with pytest.raises(ValidationError) as exc:
-        services.rating_save(actor=user(VIEWER_M), enrolment=ended, score=score)
+        services.rating_save(actor=demo_user(VIEWER_M), enrolment=ended, score=score)
     assert "score" in exc.value.message_dict
     assert not Rating.objects.exists()
 
 
 @pytest.mark.parametrize("score", [1, 5])
 def test_both_ends_of_the_scale_are_accepted(ended, score):
-    assert services.rating_save(actor=user(VIEWER_M), enrolment=ended, score=score).score == score
+    assert (
+        services.rating_save(actor=demo_user(VIEWER_M), enrolment=ended, score=score).score == score
+    )

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from support_helpers import (
+
+from kraftsamla.accounts.models import Role
+from kraftsamla.core import access
+from kraftsamla.core.models import AuditEvent
+from kraftsamla.organisations.models import Organisation
+from kraftsamla.support import services
+from kraftsamla.support.models import Need, Offer
+from tests.factories.accounts import UserFactory
+from tests.factories.support import (
+    EnrolmentFactory,
+    NeedFactory,
+    OfferFactory,
+)
+from tests.helpers import (
     ADMIN_M,
     ALE_EDITOR,
     COORDINATOR,
@@ -15,20 +28,9 @@ from support_helpers import (
     REGION,
     STAFF,
     VIEWER_M,
-    enrol,
-    need,
-    offer,
-    person,
-    stockholm,
-    user,
+    demo_user,
+    stockholm_municipalities,
 )
-
-from kraftsamla.accounts.models import Role
-from kraftsamla.core import access
-from kraftsamla.core.models import AuditEvent
-from kraftsamla.organisations.models import Organisation
-from kraftsamla.support import services
-from kraftsamla.support.models import Need, Offer
 
 pytestmark = pytest.mark.django_db
 
@@ -48,17 +50,17 @@ WHO = [
 
 @pytest.fixture
 def people(gr, anonymous):
-    inactive_staff = person(None, is_staff=True, is_active=False)
+    inactive_staff = UserFactory(organisation=None, is_staff=True, is_active=False)
     return {
-        "staff": user(STAFF),
-        "coordinator": user(COORDINATOR),
-        "gr_editor": person(gr, Role.EDITOR),
-        "gr_viewer": person(gr, Role.VIEWER),
-        "admin_m": user(ADMIN_M),
-        "editor_m": user(EDITOR_M),
-        "viewer_m": user(VIEWER_M),
-        "ale_editor": user(ALE_EDITOR),
-        "partner": user(PARTNER),
+        "staff": demo_user(STAFF),
+        "coordinator": demo_user(COORDINATOR),
+        "gr_editor": UserFactory(organisation=gr, role=Role.EDITOR),
+        "gr_viewer": UserFactory(organisation=gr, role=Role.VIEWER),
+        "admin_m": demo_user(ADMIN_M),
+        "editor_m": demo_user(EDITOR_M),
+        "viewer_m": demo_user(VIEWER_M),
+        "ale_editor": demo_user(ALE_EDITOR),
+        "partner": demo_user(PARTNER),
         "anonymous": anonymous,
         "inactive_staff": inactive_staff,
     }
@@ -80,7 +82,7 @@ def test_can_manage_offers_the_bodys_admins_and_editors_and_staff(people, gr, mo
 
 
 def test_can_view_offer_everyone(people, gr):
-    o = offer(gr)
+    o = OfferFactory(provider=gr)
     assert allowed(people, "support.offer.view", o) == {*WHO, "inactive_staff"}
 
 
@@ -94,30 +96,47 @@ def test_can_register_need_the_organisations_admins_and_editors_and_staff(people
 
 
 def test_can_view_need_follows_the_sharing_level(people, molndal):
-    outsider = stockholm(1)[0]
+    outsider = stockholm_municipalities(1)[0]
     own = {"staff", "admin_m", "editor_m", "viewer_m"}
-    assert allowed(people, "support.need.view", need(molndal, "human", sharing=PRIVATE)) == own
+    assert (
+        allowed(
+            people,
+            "support.need.view",
+            NeedFactory(organisation=molndal, capital="human", sharing_level=PRIVATE),
+        )
+        == own
+    )
     # Shared with the region: also GR's people, but not other members' people.
-    assert allowed(people, "support.need.view", need(molndal, "human", sharing=REGION)) == {
+    assert allowed(
+        people,
+        "support.need.view",
+        NeedFactory(organisation=molndal, capital="human", sharing_level=REGION),
+    ) == {
         *own,
         "coordinator",
         "gr_editor",
         "gr_viewer",
     }
-    assert allowed(people, "support.need.view", need(molndal, "human", sharing=PUBLIC)) == {
+    assert allowed(
+        people,
+        "support.need.view",
+        NeedFactory(organisation=molndal, capital="human", sharing_level=PUBLIC),
+    ) == {
         *WHO,
         "inactive_staff",
     }
     # Shared with its own regions only: GR sees nothing of a non-member.
-    assert allowed(people, "support.need.view", need(outsider, "human", sharing=REGION)) == {
-        "staff"
-    }
+    assert allowed(
+        people,
+        "support.need.view",
+        NeedFactory(organisation=outsider, capital="human", sharing_level=REGION),
+    ) == {"staff"}
 
 
 def test_visible_need_filter_agrees_with_can_view_need(people, molndal, ale):
-    outsider = stockholm(1)[0]
+    outsider = stockholm_municipalities(1)[0]
     needs = [
-        need(o, "human", sharing=s)
+        NeedFactory(organisation=o, capital="human", sharing_level=s)
         for o in (molndal, ale, outsider)
         for s in (PRIVATE, REGION, PUBLIC)
     ]
@@ -176,7 +195,9 @@ def test_can_view_recommendations_the_organisations_people_and_staff(people, mol
 
 
 def test_enrolment_view_the_organisations_people_and_the_providers_editors(people, gr, molndal):
-    e = enrol(offer(gr), molndal, people["viewer_m"])
+    e = EnrolmentFactory(
+        offer=OfferFactory(provider=gr), organisation=molndal, participant=people["viewer_m"]
+    )
     assert allowed(people, "support.enrolment.view", e) == {
         "staff",
         "coordinator",
@@ -188,7 +209,9 @@ def test_enrolment_view_the_organisations_people_and_the_providers_editors(peopl
 
 
 def test_enrolment_cancel_the_participant_and_the_organisations_editors(people, gr, molndal):
-    e = enrol(offer(gr), molndal, people["viewer_m"])
+    e = EnrolmentFactory(
+        offer=OfferFactory(provider=gr), organisation=molndal, participant=people["viewer_m"]
+    )
     assert allowed(people, "support.enrolment.cancel", e) == {
         "staff",
         "admin_m",
@@ -198,7 +221,9 @@ def test_enrolment_cancel_the_participant_and_the_organisations_editors(people, 
 
 
 def test_enrolment_rate_only_the_participant(people, gr, molndal):
-    e = enrol(offer(gr), molndal, people["editor_m"])
+    e = EnrolmentFactory(
+        offer=OfferFactory(provider=gr), organisation=molndal, participant=people["editor_m"]
+    )
     assert allowed(people, "support.enrolment.rate", e) == {"editor_m"}
 
 
@@ -225,11 +250,11 @@ OFFER = {
 
 
 def test_the_bodys_editor_publishes_an_offer_and_opens_it_to_some_members(gr, molndal, ale):
-    editor = person(gr, Role.EDITOR)
+    editor = UserFactory(organisation=gr, role=Role.EDITOR)
     o = services.offer_save(actor=editor, provider=gr, data=OFFER, open_to=[molndal, ale])
     assert (o.provider, o.created_by, set(o.open_to.all())) == (gr, editor, {molndal, ale})
     services.offer_save(
-        actor=user(COORDINATOR),
+        actor=demo_user(COORDINATOR),
         provider=gr,
         offer=o,
         data={**OFFER, "title": "Ändrad", "is_continuous": True, "end_date": None},
@@ -240,7 +265,9 @@ def test_the_bodys_editor_publishes_an_offer_and_opens_it_to_some_members(gr, mo
 
 @pytest.mark.parametrize("email", [ADMIN_M, ALE_EDITOR, "gr_viewer"])
 def test_others_cannot_publish_offers_and_nothing_is_saved(gr, email):
-    actor = person(gr, Role.VIEWER) if email == "gr_viewer" else user(email)
+    actor = (
+        UserFactory(organisation=gr, role=Role.VIEWER) if email == "gr_viewer" else demo_user(email)
+    )
     before = Offer.objects.count(), AuditEvent.objects.count()
     with pytest.raises(PermissionDenied):
         services.offer_save(actor=actor, provider=gr, data=OFFER)
@@ -249,18 +276,18 @@ def test_others_cannot_publish_offers_and_nothing_is_saved(gr, email):
 
 def test_an_offer_is_edited_only_through_its_own_body(gr):
     vc = Organisation.objects.get(slug="viable-cities-klimatneutrala-stader-2030")
-    o = offer(gr, "GR:s erbjudande")
+    o = OfferFactory(provider=gr, title="GR:s erbjudande")
     with pytest.raises(PermissionDenied):
         services.offer_save(
-            actor=user(STAFF), provider=vc, offer=o, data={**OFFER, "title": "Kapad"}
+            actor=demo_user(STAFF), provider=vc, offer=o, data={**OFFER, "title": "Kapad"}
         )
     o.refresh_from_db()
     assert o.title == "GR:s erbjudande"
 
 
 def test_an_offer_opened_to_a_non_member_or_without_capitals_is_refused_whole(gr, molndal):
-    coordinator = user(COORDINATOR)
-    outsider = stockholm(1)[0]
+    coordinator = demo_user(COORDINATOR)
+    outsider = stockholm_municipalities(1)[0]
     before = Offer.objects.count(), AuditEvent.objects.count()
     with pytest.raises(ValidationError) as exc:
         services.offer_save(actor=coordinator, provider=gr, data=OFFER, open_to=[molndal, outsider])

@@ -19,29 +19,35 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import translation
-from support_helpers import (
-    KNOWLEDGE,
-    PRIVATE,
-    PUBLIC,
-    RESOURCES,
-    ROOM,
-    body,
-    count_queries,
-    empty_query_log,
-    need,
-    offer,
-    person,
-    population_class_peers,
-    rate,
-    results,
-    stockholm,
-)
 
 from kraftsamla.accounts.models import Role
 from kraftsamla.capacity.models import Respondent, RoleGroup
 from kraftsamla.organisations.models import Membership, MembershipRole, Organisation
 from kraftsamla.support import selectors
 from kraftsamla.support.models import OfferStatus, TargetGroup
+from tests.factories.accounts import UserFactory
+from tests.factories.capacity import (
+    StoredResultsFactory,
+)
+from tests.factories.organisations import (
+    RegionalBodyFactory,
+)
+from tests.factories.support import (
+    KNOWLEDGE,
+    RESOURCES,
+    ROOM,
+    NeedFactory,
+    OfferFactory,
+    RatingFactory,
+)
+from tests.helpers import (
+    PRIVATE,
+    PUBLIC,
+    count_queries,
+    empty_query_log,
+    population_class_peers,
+    stockholm_municipalities,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,23 +72,29 @@ def gr_member(slug_prefix: str) -> Organisation:
 @pytest.fixture
 def scenario(molndal, ale, gr):
     """Mölndal with a 2031 result, its own needs, GR members' shared needs and rated offers."""
-    assessment = results(molndal, 2031, MOLNDAL_SCORES)
-    politician = person(molndal, Role.EDITOR)
+    assessment = StoredResultsFactory(organisation=molndal, year=2031, scores=MOLNDAL_SCORES)
+    politician = UserFactory(organisation=molndal, role=Role.EDITOR)
     Respondent.objects.create(
         assessment=assessment, user=politician, role_group=RoleGroup.POLITICIANS
     )
     # Mölndal's own needs: financial in the resource base (shared), human privately.
-    need(molndal, "financial", RESOURCES)
-    need(molndal, "human", KNOWLEDGE, sharing=PRIVATE)
+    NeedFactory(organisation=molndal, capital="financial", collaboration_form=RESOURCES)
+    NeedFactory(
+        organisation=molndal, capital="human", collaboration_form=KNOWLEDGE, sharing_level=PRIVATE
+    )
     # Five more members share a financial need: 6 of 13 in all.
     for prefix in GR_SHARERS:
-        need(gr_member(prefix), "financial", sharing=PUBLIC if prefix == "lerum" else "region")
-    need(ale, "political", ROOM)
+        NeedFactory(
+            organisation=gr_member(prefix),
+            capital="financial",
+            sharing_level=PUBLIC if prefix == "lerum" else "region",
+        )
+    NeedFactory(organisation=ale, capital="political", collaboration_form=ROOM)
     # Not counted: a private need, a non-member's public need, an ex-member's shared need.
-    need(gr_member("tjorn"), "financial", sharing=PRIVATE)
-    need(gr_member("tjorn"), "political", sharing=PRIVATE)
-    outsider, ex_member = stockholm(2)
-    need(outsider, "financial", sharing=PUBLIC)
+    NeedFactory(organisation=gr_member("tjorn"), capital="financial", sharing_level=PRIVATE)
+    NeedFactory(organisation=gr_member("tjorn"), capital="political", sharing_level=PRIVATE)
+    outsider, ex_member = stockholm_municipalities(2)
+    NeedFactory(organisation=outsider, capital="financial", sharing_level=PUBLIC)
     Membership.objects.create(
         member=ex_member,
         body=gr,
@@ -90,49 +102,61 @@ def scenario(molndal, ale, gr):
         start_date=datetime.date(2010, 1, 1),
         end_date=datetime.date(2020, 1, 1),
     )
-    need(ex_member, "financial")
-    need(ex_member, "political")
+    NeedFactory(organisation=ex_member, capital="financial")
+    NeedFactory(organisation=ex_member, capital="political")
 
-    a = offer(
-        gr,
-        "A Finansieringsstöd",
+    a = OfferFactory(
+        provider=gr,
+        title="A Finansieringsstöd",
         capitals=["financial"],
-        form=RESOURCES,
+        collaboration_form=RESOURCES,
         target_groups=[TargetGroup.POLITICIANS],
     )
-    b = offer(
-        gr,
-        "B Politisk utbildning",
+    b = OfferFactory(
+        provider=gr,
+        title="B Politisk utbildning",
         capitals=["political"],
-        form=KNOWLEDGE,
+        collaboration_form=KNOWLEDGE,
         target_groups=[TargetGroup.SENIOR_MANAGERS],
     )
-    c = offer(gr, "C Gemensamma anläggningar", capitals=["real", "human"], form=ROOM)
-    d = offer(
-        gr,
-        "D Testa nya arbetssätt",
+    c = OfferFactory(
+        provider=gr,
+        title="C Gemensamma anläggningar",
+        capitals=["real", "human"],
+        collaboration_form=ROOM,
+    )
+    d = OfferFactory(
+        provider=gr,
+        title="D Testa nya arbetssätt",
         capitals=["dynamic"],
         status=OfferStatus.RUNNING,
         open_to=[molndal],
     )
     # Never recommended to Mölndal: planned, closed, open only to Ale, another body's offer.
-    offer(gr, "E Planerat", capitals=["financial"], status=OfferStatus.PLANNED)
-    offer(gr, "F Avslutat", capitals=["financial"], status=OfferStatus.CLOSED)
-    offer(gr, "G Bara för Ale", capitals=["financial"], open_to=[ale])
-    offer(body("other-body", stockholm(3)), "H Annat förbund", capitals=["financial"])
+    OfferFactory(
+        provider=gr, title="E Planerat", capitals=["financial"], status=OfferStatus.PLANNED
+    )
+    OfferFactory(provider=gr, title="F Avslutat", capitals=["financial"], status=OfferStatus.CLOSED)
+    OfferFactory(provider=gr, title="G Bara för Ale", capitals=["financial"], open_to=[ale])
+    OfferFactory(
+        provider=RegionalBodyFactory(slug="other-body", members=stockholm_municipalities(3)),
+        title="H Annat förbund",
+        capitals=["financial"],
+    )
 
     similar = population_class_peers(molndal, 3)
+    # The similar municipalities took part in earlier rounds (history: not members of GR today).
     assert ale.population_class != molndal.population_class
     # B: two similar municipalities (5, 4) decide; Ale's 1 is left out of the similar pool.
-    rate(b, similar[0], 5)
-    rate(b, similar[1], 4)
-    rate(b, ale, 1)
+    RatingFactory(offer=b, organisation=similar[0], score=5, history=True)
+    RatingFactory(offer=b, organisation=similar[1], score=4, history=True)
+    RatingFactory(offer=b, organisation=ale, score=1)
     # C: only one similar rating, so all participants count: (2 + 3 + 1) / 3 = 2.0.
-    rate(c, similar[2], 2)
-    rate(c, ale, 3)
-    rate(c, ale, 1)
+    RatingFactory(offer=c, organisation=similar[2], score=2, history=True)
+    RatingFactory(offer=c, organisation=ale, score=3)
+    RatingFactory(offer=c, organisation=ale, score=1)
     # D: a single rating is below MIN_RATINGS and gives nothing.
-    rate(d, similar[0], 5)
+    RatingFactory(offer=d, organisation=similar[0], score=5, history=True)
     return {"user": politician, "offers": (a, b, c, d)}
 
 
@@ -170,7 +194,7 @@ def test_points_order_and_reasons_are_the_hand_computed_ones(scenario, molndal):
 
 
 def test_without_role_in_assessments_the_target_group_points_are_not_given(scenario, molndal):
-    colleague = person(molndal, Role.VIEWER)
+    colleague = UserFactory(organisation=molndal, role=Role.VIEWER)
     ranked, info = selectors.offers_recommended(organisation=molndal, user=colleague)
     assert info["groups"] == set()
     assert ranked[0].offer == scenario["offers"][0]
@@ -185,17 +209,26 @@ def test_limit_keeps_the_best(scenario, molndal):
 
 
 def test_without_assessment_only_needs_and_ratings_count(db):
-    m1, m2, m3, m4 = stockholm(4)
-    b = body("no-assessment", [m1, m2, m3, m4])
-    need(m1, "human", KNOWLEDGE)
-    need(m2, "human", sharing=PRIVATE)
-    need(m3, "organisational")
-    o1 = offer(b, "Människor", capitals=["human"], form=KNOWLEDGE)
-    o2 = offer(b, "Organisation", capitals=["organisational", "real"], form=ROOM)
-    rate(o2, m2, 5)
-    rate(o2, m3, 5)
+    m1, m2, m3, m4 = stockholm_municipalities(4)
+    b = RegionalBodyFactory(slug="no-assessment", members=[m1, m2, m3, m4])
+    NeedFactory(organisation=m1, capital="human", collaboration_form=KNOWLEDGE)
+    NeedFactory(organisation=m2, capital="human", sharing_level=PRIVATE)
+    NeedFactory(organisation=m3, capital="organisational")
+    o1 = OfferFactory(
+        provider=b, title="Människor", capitals=["human"], collaboration_form=KNOWLEDGE
+    )
+    o2 = OfferFactory(
+        provider=b,
+        title="Organisation",
+        capitals=["organisational", "real"],
+        collaboration_form=ROOM,
+    )
+    RatingFactory(offer=o2, organisation=m2, score=5)
+    RatingFactory(offer=o2, organisation=m3, score=5)
     with translation.override("en"):
-        ranked, info = selectors.offers_recommended(organisation=m1, user=person(m1))
+        ranked, info = selectors.offers_recommended(
+            organisation=m1, user=UserFactory(organisation=m1)
+        )
         reasons = [[str(r) for r in rec.reasons] for rec in ranked]
     assert info["assessment"] is None
     # Människor: 25 + 5 + 10 × 1/4 = 32.5; Organisation: 10 × 1/4 + (5 − 3) × 5 = 12.5
@@ -211,8 +244,8 @@ def test_without_assessment_only_needs_and_ratings_count(db):
 
 def test_a_former_member_gets_no_recommendations_from_the_body(db):
     """An ended membership no longer gives the body's offers, though the body has other members."""
-    current, former = stockholm(2)
-    b = body("former", [current])
+    current, former = stockholm_municipalities(2)
+    b = RegionalBodyFactory(slug="former", members=[current])
     Membership.objects.create(
         member=former,
         body=b,
@@ -220,39 +253,56 @@ def test_a_former_member_gets_no_recommendations_from_the_body(db):
         start_date=datetime.date(2015, 1, 1),
         end_date=datetime.date(2020, 1, 1),
     )
-    offer(b, "Bara för medlemmar")
+    OfferFactory(provider=b, title="Bara för medlemmar")
     assert selectors.bodies_for(former) == []
-    ranked, _info = selectors.offers_recommended(organisation=former, user=person(former))
+    ranked, _info = selectors.offers_recommended(
+        organisation=former, user=UserFactory(organisation=former)
+    )
     assert ranked == []
-    assert len(selectors.offers_recommended(organisation=current, user=person(current))[0]) == 1
+    assert (
+        len(
+            selectors.offers_recommended(
+                organisation=current, user=UserFactory(organisation=current)
+            )[0]
+        )
+        == 1
+    )
 
 
 def _data(b: Organisation, members: list[Organisation], n: int) -> None:
     capitals = ["political", "financial", "human", "real", "dynamic"]
     for i in range(n):
-        o = offer(
-            b,
-            f"Offer {i}",
+        o = OfferFactory(
+            provider=b,
+            title=f"Offer {i}",
             capitals=[capitals[i % 5], capitals[(i + 1) % 5]],
             target_groups=[TargetGroup.STRATEGIC],
         )
         for m in members[: 2 + i % 3]:
-            need(m, capitals[i % 5], KNOWLEDGE)
-            rate(o, m, 1 + i % 5)
+            NeedFactory(organisation=m, capital=capitals[i % 5], collaboration_form=KNOWLEDGE)
+            RatingFactory(offer=o, organisation=m, score=1 + i % 5)
 
 
 def test_query_count_does_not_grow_with_members_needs_and_offers(
     client, django_assert_max_num_queries
 ):
-    municipalities = stockholm(15)
+    municipalities = stockholm_municipalities(15)
     small_members, large_members = municipalities[:3], municipalities[3:]
-    small, large = body("q-small", small_members), body("q-large", large_members)
+    small, large = (
+        RegionalBodyFactory(slug="q-small", members=small_members),
+        RegionalBodyFactory(slug="q-large", members=large_members),
+    )
     _data(small, small_members, 2)
     _data(large, large_members, 12)
     small_org, large_org = small_members[0], large_members[0]
     for org in (small_org, large_org):
-        results(org, 2031, {"political": 40, "financial": 70, "human": 20})
-    small_user, large_user = person(small_org, Role.EDITOR), person(large_org, Role.EDITOR)
+        StoredResultsFactory(
+            organisation=org, year=2031, scores={"political": 40, "financial": 70, "human": 20}
+        )
+    small_user, large_user = (
+        UserFactory(organisation=small_org, role=Role.EDITOR),
+        UserFactory(organisation=large_org, role=Role.EDITOR),
+    )
 
     n, (ranked, _info) = count_queries(
         lambda: selectors.offers_recommended(organisation=small_org, user=small_user)

@@ -11,23 +11,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 from openpyxl import load_workbook
-from support_helpers import (
-    ADMIN_M,
-    ALE_EDITOR,
-    COORDINATOR,
-    EDITOR_M,
-    KNOWLEDGE,
-    PRIVATE,
-    RESOURCES,
-    VIEWER_M,
-    enrol,
-    need,
-    offer,
-    person,
-    results,
-    t,
-    user,
-)
 
 from kraftsamla.accounts.models import Role
 from kraftsamla.capacity.models import Assessment, Respondent, RoleGroup
@@ -42,12 +25,33 @@ from kraftsamla.support.models import (
     Rating,
     TargetGroup,
 )
+from tests.factories.accounts import UserFactory
+from tests.factories.capacity import (
+    StoredResultsFactory,
+)
+from tests.factories.support import (
+    KNOWLEDGE,
+    RESOURCES,
+    EnrolmentFactory,
+    NeedFactory,
+    OfferFactory,
+)
+from tests.helpers import (
+    ADMIN_M,
+    ALE_EDITOR,
+    COORDINATOR,
+    EDITOR_M,
+    PRIVATE,
+    VIEWER_M,
+    demo_user,
+    translate,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def login(client, email_or_user):
-    u = user(email_or_user) if isinstance(email_or_user, str) else email_or_user
+    u = demo_user(email_or_user) if isinstance(email_or_user, str) else email_or_user
     client.force_login(u)
     return u
 
@@ -75,18 +79,23 @@ def xlsx_rows(response) -> list[tuple]:
 
 @pytest.fixture
 def gr_offers(gr, molndal):
-    o1 = offer(
-        gr,
-        "Klimatbudget i praktiken",
+    o1 = OfferFactory(
+        provider=gr,
+        title="Klimatbudget i praktiken",
         capitals=["financial", "political"],
-        form=RESOURCES,
+        collaboration_form=RESOURCES,
         seats=2,
         source_ref="Rapporten, kap. 4",
     )
-    o2 = offer(gr, "Nätverk för strateger", capitals=["relational"], status=OfferStatus.PLANNED)
-    enrol(o1, molndal)
-    enrol(o1, molndal)
-    enrol(o1, molndal, status=EnrolmentStatus.WAITING)
+    o2 = OfferFactory(
+        provider=gr,
+        title="Nätverk för strateger",
+        capitals=["relational"],
+        status=OfferStatus.PLANNED,
+    )
+    EnrolmentFactory(offer=o1, organisation=molndal)
+    EnrolmentFactory(offer=o1, organisation=molndal)
+    EnrolmentFactory(offer=o1, organisation=molndal, status=EnrolmentStatus.WAITING)
     return o1, o2
 
 
@@ -98,12 +107,12 @@ def test_offer_list_is_public_and_exports_csv_and_xlsx(client, gr, gr_offers):
     assert o1.title in page.content.decode() and o2.title in page.content.decode()
 
     rows = csv_rows(client.get(url, {"format": "csv"}))
-    assert rows[0][0] == t("Title") and len(rows) == 3
+    assert rows[0][0] == translate("Title") and len(rows) == 3
     by_title = {r[0]: r for r in rows[1:]}
     assert by_title[o1.title][6:9] == ["2", "2", "1"]  # seats, enrolled, waiting
     assert by_title[o1.title][-1] == "Rapporten, kap. 4"
     sheet = xlsx_rows(client.get(url, {"format": "xlsx"}))
-    assert sheet[0][0] == t("Title") and {r[0] for r in sheet[1:]} == {o1.title, o2.title}
+    assert sheet[0][0] == translate("Title") and {r[0] for r in sheet[1:]} == {o1.title, o2.title}
 
 
 def test_offer_list_of_a_municipality_is_not_found(client, molndal):
@@ -118,7 +127,7 @@ def test_offer_page_is_public(client, gr_offers):
 
 
 def test_the_bodys_editor_creates_and_edits_an_offer(client, gr):
-    editor = login(client, person(gr, Role.EDITOR))
+    editor = login(client, UserFactory(organisation=gr, role=Role.EDITOR))
     data = {
         "title": "Ny utbildning",
         "description": "Om kapitalen.",
@@ -162,7 +171,7 @@ def test_an_offer_for_anyone_needs_no_target_group(client, gr):
 
 @pytest.mark.parametrize("email", [ADMIN_M, "gr_viewer"])
 def test_only_the_bodys_admins_and_editors_manage_offers(client, gr, gr_offers, email):
-    login(client, person(gr, Role.VIEWER) if email == "gr_viewer" else email)
+    login(client, UserFactory(organisation=gr, role=Role.VIEWER) if email == "gr_viewer" else email)
     o = gr_offers[0]
     urls = [
         reverse("support:offer_new", args=[gr.slug]),
@@ -195,7 +204,7 @@ def test_import_button_imports_the_catalogue_once(client, gr):
     assert first.status_code == 302
     created = Offer.objects.filter(provider=gr).count()
     assert messages_of(client, first) == [
-        t(
+        translate(
             "Starter catalogue: %(created)d offers imported as planned, %(existing)d were "
             "already there. Edit them and open them when ready."
         )
@@ -211,10 +220,31 @@ def test_import_button_imports_the_catalogue_once(client, gr):
 
 @pytest.fixture
 def coverage_data(gr, molndal, ale, gr_offers):
-    need(molndal, "financial", RESOURCES, description="Mölndal behöver budgetstöd.")
-    need(ale, "financial", RESOURCES, description="Ale behöver budgetstöd.")
-    need(ale, "financial", RESOURCES, sharing=PRIVATE, description="Hemligt behov.")
-    need(ale, "real", KNOWLEDGE, description="Ale vill veta mer om anläggningar.")
+    NeedFactory(
+        organisation=molndal,
+        capital="financial",
+        collaboration_form=RESOURCES,
+        description="Mölndal behöver budgetstöd.",
+    )
+    NeedFactory(
+        organisation=ale,
+        capital="financial",
+        collaboration_form=RESOURCES,
+        description="Ale behöver budgetstöd.",
+    )
+    NeedFactory(
+        organisation=ale,
+        capital="financial",
+        collaboration_form=RESOURCES,
+        sharing_level=PRIVATE,
+        description="Hemligt behov.",
+    )
+    NeedFactory(
+        organisation=ale,
+        capital="real",
+        collaboration_form=KNOWLEDGE,
+        description="Ale vill veta mer om anläggningar.",
+    )
     return (*gr_offers, ale, molndal)
 
 
@@ -238,7 +268,12 @@ def test_coverage_page_shows_the_grid_and_drills_down_into_a_cell(client, gr, co
 
 
 def test_coverage_filter_by_target_group(client, gr, molndal):
-    need(molndal, "human", KNOWLEDGE, target_group=TargetGroup.POLITICIANS)
+    NeedFactory(
+        organisation=molndal,
+        capital="human",
+        collaboration_form=KNOWLEDGE,
+        target_group=TargetGroup.POLITICIANS,
+    )
     login(client, COORDINATOR)
     url = reverse("support:coverage", args=[gr.slug])
     politicians = client.get(url, {"target_group": TargetGroup.POLITICIANS})
@@ -252,9 +287,13 @@ def test_coverage_exports_every_cell_as_csv_and_xlsx(client, gr, coverage_data):
     url = reverse("support:coverage", args=[gr.slug])
     rows = csv_rows(client.get(url, {"format": "csv"}))
     assert len(rows) == 1 + 21
-    assert rows[0][:3] == [t("Capital"), t("Collaboration form"), t("Shared needs")]
+    assert rows[0][:3] == [
+        translate("Capital"),
+        translate("Collaboration form"),
+        translate("Shared needs"),
+    ]
     by_cell = {(r[0], r[1]): r for r in rows[1:]}
-    financial = by_cell[(t("Financial capital"), t("A larger resource base"))]
+    financial = by_cell[(translate("Financial capital"), translate("A larger resource base"))]
     ale, molndal = coverage_data[2], coverage_data[3]
     assert financial[2:9] == [
         "2",
@@ -266,11 +305,13 @@ def test_coverage_exports_every_cell_as_csv_and_xlsx(client, gr, coverage_data):
         "",
     ]
     assert financial[9] == coverage_data[0].title
-    assert by_cell[(t("Real capital"), t("A larger knowledge base"))][8] == t("gap")
-    assert by_cell[(t("Relational capital"), t("A larger knowledge base"))][8] == t(
-        "offer without need"
-    )
-    assert by_cell[(t("Human capital"), t("More room for action"))][2:9] == [
+    assert by_cell[(translate("Real capital"), translate("A larger knowledge base"))][
+        8
+    ] == translate("gap")
+    assert by_cell[(translate("Relational capital"), translate("A larger knowledge base"))][
+        8
+    ] == translate("offer without need")
+    assert by_cell[(translate("Human capital"), translate("More room for action"))][2:9] == [
         "0",
         "",
         "0",
@@ -280,7 +321,7 @@ def test_coverage_exports_every_cell_as_csv_and_xlsx(client, gr, coverage_data):
         "",
     ]
     sheet = xlsx_rows(client.get(url, {"format": "xlsx"}))
-    assert len(sheet) == 1 + 21 and sheet[0][0] == t("Capital")
+    assert len(sheet) == 1 + 21 and sheet[0][0] == translate("Capital")
 
 
 @pytest.mark.parametrize("email", [ADMIN_M, ALE_EDITOR])
@@ -295,7 +336,9 @@ def test_a_municipality_user_cannot_see_the_coverage_grid_or_uptake(client, gr, 
 
 
 def test_uptake_lists_members_that_took_part_in_nothing(client, gr, molndal, ale, gr_offers):
-    enrol(gr_offers[0], ale, status=EnrolmentStatus.WAITING)  # waiting is not taking part
+    EnrolmentFactory(
+        offer=gr_offers[0], organisation=ale, status=EnrolmentStatus.WAITING
+    )  # waiting is not taking part
     login(client, COORDINATOR)
     response = client.get(reverse("support:uptake", args=[gr.slug]))
     assert response.status_code == 200
@@ -304,7 +347,7 @@ def test_uptake_lists_members_that_took_part_in_nothing(client, gr, molndal, ale
     none = {m.slug for m in response.context["none"]}
     assert "molndal" not in none and "ale" in none and len(none) == 12
     html = response.content.decode()
-    tail = html.split(escape(t("Members that have taken part in nothing")))[1]
+    tail = html.split(escape(translate("Members that have taken part in nothing")))[1]
     assert ale.display_name in tail and molndal.display_name not in tail
 
 
@@ -312,23 +355,25 @@ def test_uptake_lists_members_that_took_part_in_nothing(client, gr, molndal, ale
 
 
 def test_organisation_page_ranks_offers_with_the_reasons(client, gr, molndal):
-    results(molndal, 2031, {"political": 60, "financial": 31, "human": 70})
+    StoredResultsFactory(
+        organisation=molndal, year=2031, scores={"political": 60, "financial": 31, "human": 70}
+    )
     editor = login(client, EDITOR_M)
     Respondent.objects.create(
-        assessment=results(molndal, 2032, {"financial": 31}),
+        assessment=StoredResultsFactory(organisation=molndal, year=2032, scores={"financial": 31}),
         user=editor,
         role_group=RoleGroup.POLITICIANS,
     )
-    need(molndal, "financial", RESOURCES)
-    best = offer(
-        gr,
-        "Finansieringsstöd",
+    NeedFactory(organisation=molndal, capital="financial", collaboration_form=RESOURCES)
+    best = OfferFactory(
+        provider=gr,
+        title="Finansieringsstöd",
         capitals=["financial"],
-        form=RESOURCES,
+        collaboration_form=RESOURCES,
         target_groups=[TargetGroup.POLITICIANS],
     )
-    other = offer(gr, "Politisk utbildning", capitals=["political"])
-    offer(gr, "Planerat", capitals=["financial"], status=OfferStatus.PLANNED)
+    other = OfferFactory(provider=gr, title="Politisk utbildning", capitals=["political"])
+    OfferFactory(provider=gr, title="Planerat", capitals=["financial"], status=OfferStatus.PLANNED)
 
     response = client.get(reverse("support:organisation", args=[molndal.slug]))
     assert response.status_code == 200
@@ -341,8 +386,8 @@ def test_organisation_page_ranks_offers_with_the_reasons(client, gr, molndal):
     assert [r.reasons for r in expected] == [r.reasons for r in ranked]
     for reason in expected[0].reasons:
         assert escape(reason) in html
-    assert escape(t(", lowest among your capitals")) in html
-    assert escape(t("it is meant for people in your role")) in html
+    assert escape(translate(", lowest among your capitals")) in html
+    assert escape(translate("it is meant for people in your role")) in html
 
 
 @pytest.mark.parametrize("email", [COORDINATOR, ALE_EDITOR])
@@ -365,7 +410,7 @@ def test_an_editor_registers_a_need_on_the_page(client, molndal):
     }
     response = client.post(url, data)
     assert response.status_code == 302
-    assert messages_of(client, response) == [t("The need was registered.")]
+    assert messages_of(client, response) == [translate("The need was registered.")]
     n = Need.objects.get(organisation=molndal)
     assert (n.capital, n.collaboration_form, n.sharing_level) == ("human", "", PRIVATE)
     invalid = client.post(url, {**data, "year": "1800"})
@@ -404,7 +449,7 @@ def test_an_editor_turns_an_assessments_notes_into_needs_on_the_page(client, mol
     assert response.status_code == 302
     n = Need.objects.filter(organisation=molndal).count()
     assert messages_of(client, response) == [
-        t("%(n)d needs were created from the assessment's notes.") % {"n": n}
+        translate("%(n)d needs were created from the assessment's notes.") % {"n": n}
     ]
     client.post(url, {"assessment": assessment.pk})
     assert Need.objects.filter(organisation=molndal).count() == n
@@ -426,7 +471,7 @@ def test_subscribing_to_the_digest_on_the_page(client, molndal):
     viewer = login(client, VIEWER_M)
     url = reverse("support:digest", args=[molndal.slug])
     response = client.post(url, {"active": "1"})
-    assert messages_of(client, response) == [t("Your digest setting was saved.")]
+    assert messages_of(client, response) == [translate("Your digest setting was saved.")]
     assert DigestSubscription.objects.get(user=viewer).is_active
     client.post(url, {"active": "0"})
     assert not DigestSubscription.objects.get(user=viewer).is_active
@@ -445,41 +490,43 @@ def test_outsiders_cannot_subscribe_to_a_municipalitys_digest(client, molndal, e
 
 
 def test_enrol_wait_and_cancel_with_messages(client, gr, molndal):
-    o = offer(gr, seats=1)
-    viewer = user(VIEWER_M)
+    o = OfferFactory(provider=gr, seats=1)
+    viewer = demo_user(VIEWER_M)
     login(client, ADMIN_M)
     enrol_url = reverse("support:enrol", args=[o.pk, molndal.slug])
     first = client.post(enrol_url, {"participant": viewer.pk})
     assert first.status_code == 302 and first["Location"] == o.get_absolute_url()
-    assert messages_of(client, first) == [t("%(who)s is enrolled.") % {"who": viewer}]
-    colleague = person(molndal)
+    assert messages_of(client, first) == [translate("%(who)s is enrolled.") % {"who": viewer}]
+    colleague = UserFactory(organisation=molndal)
     second = client.post(enrol_url, {"participant": colleague.pk})
     assert messages_of(client, second) == [
-        t("The offer is full: %(who)s is on the waiting list.") % {"who": colleague}
+        translate("The offer is full: %(who)s is on the waiting list.") % {"who": colleague}
     ]
     again = client.post(enrol_url, {"participant": viewer.pk})
-    assert messages_of(client, again) == [t("This person is already enrolled or waiting.")]
-    outsider = client.post(enrol_url, {"participant": user(ALE_EDITOR).pk})
-    assert messages_of(client, outsider) == [t("Choose a participant from your organisation.")]
+    assert messages_of(client, again) == [translate("This person is already enrolled or waiting.")]
+    outsider = client.post(enrol_url, {"participant": demo_user(ALE_EDITOR).pk})
+    assert messages_of(client, outsider) == [
+        translate("Choose a participant from your organisation.")
+    ]
 
     seat = Enrolment.objects.get(offer=o, participant=viewer)
     cancelled = client.post(reverse("support:cancel", args=[seat.pk]))
     assert messages_of(client, cancelled) == [
-        t("The enrolment was cancelled."),
-        t("%(who)s got the seat from the waiting list.") % {"who": colleague},
+        translate("The enrolment was cancelled."),
+        translate("%(who)s got the seat from the waiting list.") % {"who": colleague},
     ]
     assert Enrolment.objects.get(offer=o, participant=colleague).status == EnrolmentStatus.ENROLLED
 
 
 def test_a_viewer_enrols_themselves_from_the_offer_page(client, gr, molndal):
-    o = offer(gr)
+    o = OfferFactory(provider=gr)
     viewer = login(client, VIEWER_M)
     page = client.get(o.get_absolute_url())
     ((org, _form, can_others),) = page.context["enrol_forms"]
     assert org == molndal and can_others is False
     client.post(reverse("support:enrol", args=[o.pk, molndal.slug]), {"participant": viewer.pk})
     assert Enrolment.objects.get(offer=o).participant == viewer
-    colleague = person(molndal)
+    colleague = UserFactory(organisation=molndal)
     response = client.post(
         reverse("support:enrol", args=[o.pk, molndal.slug]), {"participant": colleague.pk}
     )
@@ -488,51 +535,57 @@ def test_a_viewer_enrols_themselves_from_the_offer_page(client, gr, molndal):
 
 
 def test_a_planned_offer_refuses_enrolment_with_a_message(client, gr, molndal):
-    o = offer(gr, status=OfferStatus.PLANNED)
+    o = OfferFactory(provider=gr, status=OfferStatus.PLANNED)
     viewer = login(client, VIEWER_M)
     assert client.get(o.get_absolute_url()).context["enrol_forms"] == []
     response = client.post(
         reverse("support:enrol", args=[o.pk, molndal.slug]), {"participant": viewer.pk}
     )
-    assert messages_of(client, response) == [t("The offer is not open for enrolment.")]
+    assert messages_of(client, response) == [translate("The offer is not open for enrolment.")]
     assert not Enrolment.objects.exists()
 
 
 def test_cancelling_someone_elses_enrolment_is_forbidden(client, gr, molndal):
-    e = enrol(offer(gr), molndal, user(VIEWER_M))
+    e = EnrolmentFactory(
+        offer=OfferFactory(provider=gr), organisation=molndal, participant=demo_user(VIEWER_M)
+    )
     login(client, ALE_EDITOR)
     assert client.post(reverse("support:cancel", args=[e.pk])).status_code == 403
     assert Enrolment.objects.get(pk=e.pk).status == EnrolmentStatus.ENROLLED
 
 
 def test_rating_after_the_offer_ended(client, gr, molndal):
-    o = offer(
-        gr,
+    o = OfferFactory(
+        provider=gr,
         status=OfferStatus.RUNNING,
         start_date=datetime.date(2020, 1, 1),
         end_date=datetime.date(2030, 1, 1),
     )
     viewer = login(client, VIEWER_M)
-    e = enrol(o, molndal, viewer)
+    e = EnrolmentFactory(offer=o, organisation=molndal, participant=viewer)
     rate_url = reverse("support:rate", args=[e.pk])
     assert client.get(o.get_absolute_url()).context["rating_form"] is None
     early = client.post(rate_url, {"score": "4"})
-    assert messages_of(client, early) == [t("You can rate the offer when it has ended.")]
+    assert messages_of(client, early) == [translate("You can rate the offer when it has ended.")]
 
     Offer.objects.filter(pk=o.pk).update(status=OfferStatus.CLOSED)
     assert client.get(o.get_absolute_url()).context["rating_form"] is not None
     assert messages_of(client, client.post(rate_url, {"score": "9"})) == [
-        t("Give a rating from 1 to 5.")
+        translate("Give a rating from 1 to 5.")
     ]
     assert not Rating.objects.exists()
     done = client.post(rate_url, {"score": "4", "comment": "Nyttigt."})
     assert done.status_code == 302
-    assert messages_of(client, done) == [t("Thank you for your rating.")]
+    assert messages_of(client, done) == [translate("Thank you for your rating.")]
     assert (e.rating.score, e.rating.comment) == (4, "Nyttigt.")
 
 
 def test_someone_else_cannot_rate(client, gr, molndal):
-    e = enrol(offer(gr, status=OfferStatus.CLOSED), molndal, user(VIEWER_M))
+    e = EnrolmentFactory(
+        offer=OfferFactory(provider=gr, status=OfferStatus.CLOSED),
+        organisation=molndal,
+        participant=demo_user(VIEWER_M),
+    )
     login(client, ADMIN_M)
     assert client.post(reverse("support:rate", args=[e.pk]), {"score": "5"}).status_code == 403
     assert not Rating.objects.exists()
@@ -547,10 +600,12 @@ def test_managers_see_participants_and_the_effect_on_the_offer_page(client, gr, 
     response = client.get(o.get_absolute_url())
     assert len(response.context["enrolments"]) == 3
     assert [r.capital for r in response.context["effect"]] == ["financial", "political"]
-    assert escape(t("Effect: an indication, not proof")) in response.content.decode()
+    assert escape(translate("Effect: an indication, not proof")) in response.content.decode()
 
 
 def test_index_and_ranking_help_are_public(client, gr, gr_offers):
     index = client.get(reverse("support:index"))
     assert index.status_code == 200 and gr in index.context["bodies"]
-    assert client.get(reverse("support:ranking")).status_code == 200
+    ranking = client.get(reverse("support:ranking"))
+    assert ranking.status_code == 200
+    assert translate("How recommendations are ranked") in ranking.content.decode()

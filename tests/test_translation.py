@@ -7,13 +7,11 @@ import pickle
 from types import SimpleNamespace
 
 import pytest
-from capacity_helpers import make_framework
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
-from support_helpers import COORDINATOR, t, user
 
 from kraftsamla.capacity.models import Capital
 from kraftsamla.core.translation import (
@@ -23,6 +21,14 @@ from kraftsamla.core.translation import (
 )
 from kraftsamla.support import services
 from kraftsamla.support.models import Offer
+from tests.factories.capacity import (
+    FrameworkFactory,
+)
+from tests.helpers import (
+    COORDINATOR,
+    demo_user,
+    translate,
+)
 
 BOTH = {"sv": "Politiskt kapital", "en": "Political capital"}
 
@@ -65,7 +71,7 @@ def test_text_equals_its_dict_and_is_immutable_and_picklable():
 
 @pytest.mark.django_db
 def test_field_stores_both_languages_and_reads_in_the_active_one():
-    framework = make_framework("translation-test", make_current=False)
+    framework = FrameworkFactory(version="translation-test", make_current=False)
     capital = Capital.objects.get(framework=framework, key="political")
     assert (
         Capital.objects.filter(framework=framework, name__en="Capital political").get() == capital
@@ -90,15 +96,15 @@ def test_field_requires_swedish_and_limits_each_language_in_the_active_language(
         field.clean({"sv": "", "en": "Only English"}, None)
     with translation.override(language):
         assert info.value.messages == [
-            t("%(language)s: this field is required.", language)
-            % {"language": t("Swedish", language)}
+            translate("%(language)s: this field is required.", language)
+            % {"language": translate("Swedish", language)}
         ]
     with translation.override(language), pytest.raises(ValidationError) as info:
         field.clean({"sv": "Namn", "en": "x" * 101}, None)
     with translation.override(language):
-        expected = t(
+        expected = translate(
             "%(language)s: at most %(limit_value)d characters (it has %(show_value)d).", language
-        ) % {"language": t("English", language), "limit_value": 100, "show_value": 101}
+        ) % {"language": translate("English", language), "limit_value": 100, "show_value": 101}
         assert info.value.messages == [expected]
     # A blank field may be empty in both languages.
     blank = type(field)(blank=True, max_length=10)
@@ -113,8 +119,8 @@ def test_form_field_renders_a_labelled_input_per_language():
     html = str(TitleForm(initial={"title": TranslatedText(BOTH)})["title"])
     assert 'name="title"' in html and 'name="title_en"' in html
     assert 'id="id_title_sv"' in html and 'id="id_title_en"' in html
-    assert f'<label for="id_title_sv">{t("Swedish")}</label>' in html
-    assert f'<label for="id_title_en">{t("English")}</label>' in html
+    assert f'<label for="id_title_sv">{translate("Swedish")}</label>' in html
+    assert f'<label for="id_title_en">{translate("English")}</label>' in html
     assert f'value="{BOTH["sv"]}"' in html and f'value="{BOTH["en"]}"' in html
 
 
@@ -126,7 +132,7 @@ def test_form_field_round_trip_and_errors():
         form = TitleForm({"title": "", "title_en": "Hello"})
         assert not form.is_valid()
         assert form.errors["title"] == [
-            t("%(language)s: this field is required.") % {"language": t("Swedish")}
+            translate("%(language)s: this field is required.") % {"language": translate("Swedish")}
         ]
         assert not TitleForm({"title": "Hej", "title_en": "x" * 21}).is_valid()
     unchanged = TitleForm({"title": BOTH["sv"], "title_en": BOTH["en"]}, initial={"title": BOTH})
@@ -223,7 +229,7 @@ def test_offer_migration_makes_catalogue_offers_bilingual_and_keeps_typed_text_s
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_the_catalogue_shows_in_the_visitors_language_whoever_imported_it(client, gr, language):
-    coordinator = user(COORDINATOR)
+    coordinator = demo_user(COORDINATOR)
     client.force_login(coordinator)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en" if language == "sv" else "sv"
     assert client.post(reverse("support:import", args=[gr.slug])).status_code == 302
@@ -239,7 +245,7 @@ def test_the_catalogue_shows_in_the_visitors_language_whoever_imported_it(client
 
 @pytest.mark.django_db
 def test_the_framework_page_shows_level_descriptors_in_the_visitors_language(client):
-    make_framework("translation-page", make_current=True)
+    FrameworkFactory(version="translation-page", make_current=True)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("capacity:framework")).content.decode()
     assert "political-1 level 3" in page and "political-1 level 3 (sv)" not in page
@@ -251,7 +257,7 @@ def test_the_framework_page_shows_level_descriptors_in_the_visitors_language(cli
 
 @pytest.mark.django_db
 def test_the_api_gives_framework_texts_in_both_languages(client):
-    make_framework("translation-api", make_current=True)
+    FrameworkFactory(version="translation-api", make_current=True)
     detail = client.get("/api/v1/capacity/frameworks/translation-api/").json()
     assert detail["title"] == {"sv": "Test framework (sv)", "en": "Test framework"}
     political = detail["capitals"][0]
@@ -261,11 +267,11 @@ def test_the_api_gives_framework_texts_in_both_languages(client):
 
 @pytest.mark.django_db
 def test_offer_form_and_admin_edit_both_languages(client, gr, django_user_model):
-    services.starter_catalogue_import(actor=user(COORDINATOR), provider=gr)
+    services.starter_catalogue_import(actor=demo_user(COORDINATOR), provider=gr)
     offer = Offer.objects.filter(provider=gr).first()
-    client.force_login(user(COORDINATOR))
+    client.force_login(demo_user(COORDINATOR))
     page = client.get(reverse("support:offer_edit", args=[gr.slug, offer.pk])).content.decode()
-    assert f"<legend>{t('Title')}" in page
+    assert f"<legend>{translate('Title')}" in page
     assert 'id="id_title_sv"' in page and 'id="id_title_en"' in page
     assert f'value="{offer.title.en}"' in page and f'value="{offer.title.sv}"' in page
 
@@ -276,7 +282,7 @@ def test_offer_form_and_admin_edit_both_languages(client, gr, django_user_model)
     page = client.get(reverse("admin:support_offer_change", args=[offer.pk])).content.decode()
     assert 'name="title"' in page and 'name="title_en"' in page and offer.title.en in page
     capital = Capital.objects.filter(
-        framework=make_framework("translation-admin", make_current=False)
+        framework=FrameworkFactory(version="translation-admin", make_current=False)
     ).first()
     page = client.get(reverse("admin:capacity_capital_change", args=[capital.pk])).content.decode()
     assert 'name="name_en"' in page and 'name="statements-0-text_en"' in page

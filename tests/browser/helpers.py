@@ -1,4 +1,4 @@
-"""Helpers for the browser tests: the axe check, translated texts and logging in."""
+"""Helpers for the browser tests: the axe check and logging in."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 
-DEMO_PASSWORD = "kraftsamla-demo"
-ADMIN_MOLNDAL = "admin.molndal@demo.kraftsamla.se"
-EDITOR_MOLNDAL = "redaktor.molndal@demo.kraftsamla.se"
+from kraftsamla.organisations.demo import DEMO_PASSWORD
+
 # Set KRAFTSAMLA_SCREENSHOT_DIR=/tmp/shots to keep a full-page screenshot of every scanned page.
 SCREENSHOT_DIR = os.environ.get("KRAFTSAMLA_SCREENSHOT_DIR")
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -39,12 +37,6 @@ def assert_accessible(page, label: str = "") -> None:
             for node in v["nodes"][:10]:
                 lines.append(f"    target {node['target']}: {node.get('failureSummary', '')}")
         pytest.fail("\n".join(lines), pytrace=False)
-
-
-def t(message: str, language: str = "sv") -> str:
-    """The text the server shows for `message` in `language` (English until it is translated)."""
-    with translation.override(language):
-        return translation.gettext(message)
 
 
 def login(page, email: str, password: str = DEMO_PASSWORD) -> None:

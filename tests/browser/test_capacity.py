@@ -2,7 +2,7 @@
 and the results page, each scanned with axe.
 
 The live server's database is flushed after every test, so each test builds its own small
-framework and assessments (tests/capacity_helpers.py) on top of the reference and demo data.
+framework and assessments (tests/factories/capacity.py) on top of the reference and demo data.
 """
 
 from __future__ import annotations
@@ -11,15 +11,6 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from capacity_helpers import (
-    CAPITAL_KEYS,
-    add_and_open,
-    answer_all,
-    make_framework,
-    new_assessment,
-    published,
-    statements_of,
-)
 from playwright.sync_api import expect
 
 from kraftsamla.accounts.models import User
@@ -27,12 +18,25 @@ from kraftsamla.capacity import services
 from kraftsamla.capacity.models import Answer, CapitalNote
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import Organisation
+from tests.factories.capacity import (
+    CAPITAL_KEYS,
+    AssessmentFactory,
+    FrameworkFactory,
+    PublishedAssessmentFactory,
+    add_and_open,
+    answer_all,
+    statements_of,
+)
+from tests.helpers import (
+    ADMIN_M,
+    COORDINATOR,
+    EDITOR_M,
+    translate,
+)
 
-from .helpers import ADMIN_MOLNDAL, EDITOR_MOLNDAL, assert_accessible, login, t
+from .helpers import assert_accessible, login
 
 pytestmark = pytest.mark.browser
-
-COORDINATOR = "samordnare@demo.kraftsamla.se"
 
 
 def tab_to(page, selector: str, limit: int = 40) -> None:
@@ -86,18 +90,20 @@ def expected_score(capital_index: int, statement_index: int) -> int | None:
 
 
 def test_a_respondent_answers_every_capital_with_the_keyboard_only(new_page):
-    framework = make_framework()
-    admin = User.objects.get(email=ADMIN_MOLNDAL)
-    editor = User.objects.get(email=EDITOR_MOLNDAL)
+    framework = FrameworkFactory()
+    admin = User.objects.get(email=ADMIN_M)
+    editor = User.objects.get(email=EDITOR_M)
     assessment = add_and_open(
-        new_assessment(Organisation.objects.get(slug="molndal"), admin), admin, [editor]
+        AssessmentFactory(organisation=Organisation.objects.get(slug="molndal"), actor=admin),
+        admin,
+        [editor],
     )
     by_capital: dict[str, list] = {}
     for st in statements_of(framework):
         by_capital.setdefault(st.capital.key, []).append(st)
 
     page = new_page()
-    login(page, EDITOR_MOLNDAL)
+    login(page, EDITOR_M)
     page.goto(f"/kapacitet/bedomning/{assessment.pk}/svara/political/")
     expect(page.locator("h1")).to_contain_text("Capital political")
     assert_accessible(page, "capacity-answer")
@@ -108,7 +114,9 @@ def test_a_respondent_answers_every_capital_with_the_keyboard_only(new_page):
         for s_index, st in enumerate(by_capital[key]):
             tab_to(page, f"input[name='s{st.pk}-score']")
             choose(page, expected_score(c_index, s_index))
-            expect(page.locator(f"#s{st.pk}-fieldset .save-status")).to_have_text(t("Saved"))
+            expect(page.locator(f"#s{st.pk}-fieldset .save-status")).to_have_text(
+                translate("Saved")
+            )
         if c_index == 0:
             tab_to(page, "#strengthen")
             page.keyboard.type("Tydligare politiska uppdrag")
@@ -145,13 +153,19 @@ def test_a_respondent_answers_every_capital_with_the_keyboard_only(new_page):
 
 
 def test_the_coordinator_sees_the_regional_heatmap(new_page):
-    make_framework()
+    FrameworkFactory()
     orgs = {
         o.slug: o for o in Organisation.objects.filter(slug__in=["molndal", "kungsbacka", "ale"])
     }
-    published(orgs["molndal"], score=1, sharing=SharingLevel.REGION, per_capital=1)
-    published(orgs["kungsbacka"], score=3, sharing=SharingLevel.PUBLIC, per_capital=1)
-    published(orgs["ale"], score=4, sharing=SharingLevel.PRIVATE, per_capital=1)
+    PublishedAssessmentFactory(
+        organisation=orgs["molndal"], score=1, sharing_level=SharingLevel.REGION, per_capital=1
+    )
+    PublishedAssessmentFactory(
+        organisation=orgs["kungsbacka"], score=3, sharing_level=SharingLevel.PUBLIC, per_capital=1
+    )
+    PublishedAssessmentFactory(
+        organisation=orgs["ale"], score=4, sharing_level=SharingLevel.PRIVATE, per_capital=1
+    )
 
     page = new_page()
     login(page, COORDINATOR)
@@ -173,12 +187,14 @@ def test_the_coordinator_sees_the_regional_heatmap(new_page):
 
 
 def test_the_results_page_is_accessible(new_page):
-    framework = make_framework()
-    admin = User.objects.get(email=ADMIN_MOLNDAL)
-    editor = User.objects.get(email=EDITOR_MOLNDAL)
+    framework = FrameworkFactory()
+    admin = User.objects.get(email=ADMIN_M)
+    editor = User.objects.get(email=EDITOR_M)
     viewer = User.objects.get(email="lasare.molndal@demo.kraftsamla.se")
     assessment = add_and_open(
-        new_assessment(Organisation.objects.get(slug="molndal"), admin), admin, [editor, viewer]
+        AssessmentFactory(organisation=Organisation.objects.get(slug="molndal"), actor=admin),
+        admin,
+        [editor, viewer],
     )
     answer_all(assessment, editor, 4)
     answer_all(assessment, viewer, {"political": 0, "human": 2, "financial": None})
@@ -198,7 +214,7 @@ def test_the_results_page_is_accessible(new_page):
     )
 
     page = new_page()
-    login(page, ADMIN_MOLNDAL)
+    login(page, ADMIN_M)
     page.goto(f"/kapacitet/bedomning/{assessment.pk}/resultat/")
     expect(page.locator("#profile-table tbody tr")).to_have_count(7)
     expect(page.locator("details.formula")).to_have_count(1)

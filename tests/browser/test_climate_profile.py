@@ -5,16 +5,21 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import EDITOR_MOLNDAL, assert_accessible, login, t
+from tests.helpers import (
+    EDITOR_M,
+    translate,
+)
+
+from .helpers import assert_accessible, login
 
 pytestmark = pytest.mark.browser
 
 
 def test_editor_edits_climate_profile_with_error_summary(page):
-    login(page, EDITOR_MOLNDAL)
+    login(page, EDITOR_M)
     page.goto("/organisationer/molndal/")
     edit = page.locator("#climate-profile a.button")
-    expect(edit).to_have_text(t("Edit climate profile"))
+    expect(edit).to_have_text(translate("Edit climate profile"))
     with page.expect_navigation():
         edit.click()
     assert page.url.endswith("/organisationer/molndal/klimatprofil/")
@@ -29,7 +34,7 @@ def test_editor_edits_climate_profile_with_error_summary(page):
     expect(summary).to_be_visible()
     expect(summary).to_have_attribute("role", "alert")
     expect(summary).to_be_focused()
-    message = t("Give a year between 2020 and 2100.")
+    message = translate("Give a year between 2020 and 2100.")
     summary_link = summary.locator("a[href='#id_target_year']")
     expect(summary_link).to_contain_text(message)
 
@@ -63,6 +68,6 @@ def test_editor_edits_climate_profile_with_error_summary(page):
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
     assert page.url.endswith("/organisationer/molndal/#climate-profile")
-    expect(page.locator(".messages")).to_contain_text(t("The climate profile was saved."))
+    expect(page.locator(".messages")).to_contain_text(translate("The climate profile was saved."))
     expect(page.locator("#climate-profile")).to_contain_text("2035")
     assert_accessible(page, "profile-saved")

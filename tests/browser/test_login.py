@@ -7,7 +7,13 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import ADMIN_MOLNDAL, DEMO_PASSWORD, assert_accessible, t
+from kraftsamla.organisations.demo import DEMO_PASSWORD
+from tests.helpers import (
+    ADMIN_M,
+    translate,
+)
+
+from .helpers import assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +39,7 @@ def test_login_with_the_keyboard_only(page):
     assert_accessible(page, "login")
     # The e-mail field has focus on arrival; Tab moves to the password; Enter submits.
     assert focused_id(page) == "id_email"
-    page.keyboard.type(ADMIN_MOLNDAL)
+    page.keyboard.type(ADMIN_M)
     page.keyboard.press("Tab")
     assert focused_id(page) == "id_password"
     page.keyboard.type(DEMO_PASSWORD)
@@ -42,25 +48,25 @@ def test_login_with_the_keyboard_only(page):
     assert urlsplit(page.url).path == "/"
     header = page.locator("header")
     expect(header.get_by_role("link", name="Anna")).to_have_attribute("href", "/konto/")
-    expect(header.get_by_role("button", name=t("Log out"))).to_be_visible()
-    expect(header.get_by_role("link", name=t("Log in"))).to_have_count(0)
+    expect(header.get_by_role("button", name=translate("Log out"))).to_be_visible()
+    expect(header.get_by_role("link", name=translate("Log in"))).to_have_count(0)
     assert_accessible(page, "home-logged-in")
 
 
 def test_wrong_password_and_missing_password_show_errors(page):
     page.goto("/konto/logga-in/")
-    page.keyboard.type(ADMIN_MOLNDAL)
+    page.keyboard.type(ADMIN_M)
     page.keyboard.press("Tab")
     page.keyboard.type("not-the-password")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     summary = page.locator("#error-summary")
     expect(summary).to_have_attribute("role", "alert")
-    expect(summary).to_contain_text(t("The e-mail address or the password is wrong."))
+    expect(summary).to_contain_text(translate("The e-mail address or the password is wrong."))
     # site.js moves focus to the summary so that it is read first.
     expect(summary).to_be_focused()
     # The e-mail address is kept; the password is not.
-    expect(page.locator("#id_email")).to_have_value(ADMIN_MOLNDAL)
+    expect(page.locator("#id_email")).to_have_value(ADMIN_M)
     expect(page.locator("#id_password")).to_have_value("")
     assert_accessible(page, "login-wrong-password")
 
@@ -72,7 +78,7 @@ def test_wrong_password_and_missing_password_show_errors(page):
     expect(password).to_have_attribute("aria-invalid", "true")
     described_by = password.get_attribute("aria-describedby") or ""
     assert "id_password-errors" in described_by.split()
-    expect(page.locator("#id_password-errors")).to_have_text(t("This field is required."))
+    expect(page.locator("#id_password-errors")).to_have_text(translate("This field is required."))
     expect(page.locator("#id_email")).not_to_have_attribute("aria-invalid", "true")
     summary_link = page.locator("#error-summary a[href='#id_password']")
     expect(summary_link).to_be_visible()

@@ -7,7 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import assert_accessible, t
+from tests.helpers import (
+    translate,
+)
+
+from .helpers import assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +29,7 @@ def test_molndal_shows_chart_and_table_and_switches_to_per_inhabitant(page):
     page.goto("/organisationer/molndal/")
     expect(page.locator("h1")).to_contain_text("Mölndal")
 
-    chart = page.get_by_role("img", name=re.compile(t("Emissions by sector")))
+    chart = page.get_by_role("img", name=re.compile(translate("Emissions by sector")))
     expect(chart).to_have_count(1)
     assert chart.evaluate("el => el.tagName.toLowerCase()") == "svg"
     # The accessible name comes from the SVG's <title> and <desc>.
@@ -39,7 +43,7 @@ def test_molndal_shows_chart_and_table_and_switches_to_per_inhabitant(page):
     table = page.locator("#emissions-table")
     expect(table.locator("caption")).to_be_visible()
     total_row = table.locator("tfoot tr").first
-    expect(total_row.locator("th[scope=row]")).to_have_text(t("Total"))
+    expect(total_row.locator("th[scope=row]")).to_have_text(translate("Total"))
     years = table.locator("thead th.num").all_inner_texts()
     assert years[0] == "1990" and len(years) >= 5
     totals = total_row.locator("td").all_inner_texts()
@@ -49,16 +53,16 @@ def test_molndal_shows_chart_and_table_and_switches_to_per_inhabitant(page):
     assert_accessible(page, "molndal")
 
     with page.expect_navigation():
-        page.get_by_role("link", name=t("Show per inhabitant")).click()
+        page.get_by_role("link", name=translate("Show per inhabitant")).click()
     assert "per=capita" in page.url
-    per_capita_chart = page.get_by_role("img", name=re.compile(t("per inhabitant")))
+    per_capita_chart = page.get_by_role("img", name=re.compile(translate("per inhabitant")))
     expect(per_capita_chart).to_have_count(1)
     # The axis now counts a few tonnes per person, not hundreds of thousands.
     assert 0 < axis_max(per_capita_chart) < 100
-    expect(page.get_by_role("link", name=t("Show total emissions"))).to_be_visible()
+    expect(page.get_by_role("link", name=translate("Show total emissions"))).to_be_visible()
     assert_accessible(page, "molndal-per-capita")
 
     with page.expect_navigation():
-        page.get_by_role("link", name=t("Show total emissions")).click()
+        page.get_by_role("link", name=translate("Show total emissions")).click()
     assert "per=capita" not in page.url
-    expect(page.get_by_role("link", name=t("Show per inhabitant"))).to_be_visible()
+    expect(page.get_by_role("link", name=translate("Show per inhabitant"))).to_be_visible()

@@ -7,11 +7,15 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import ADMIN_MOLNDAL, assert_accessible, login, t
+from tests.helpers import (
+    ADMIN_M,
+    COORDINATOR,
+    translate,
+)
+
+from .helpers import assert_accessible, login
 
 pytestmark = pytest.mark.browser
-
-COORDINATOR = "samordnare@demo.kraftsamla.se"
 
 
 @pytest.fixture
@@ -60,7 +64,7 @@ def test_coordinator_sees_gaps_and_drills_into_a_cell(support_data, page):
     gap_cells = table.locator("td.gap")
     expect(gap_cells).to_have_count(len(gaps))
     # A gap is marked in words, not only by its colour.
-    expect(gap_cells.first.locator(".flag")).to_have_text(t("Gap"))
+    expect(gap_cells.first.locator(".flag")).to_have_text(translate("Gap"))
     assert_accessible(page, "support-coverage")
 
     focus = f"cell={cell.capital}:{cell.collaboration_form}"
@@ -91,11 +95,11 @@ def test_member_sees_ranked_recommendations_with_reasons(support_data, page):
 
     molndal = Organisation.objects.get(slug="molndal")
     ranked, _info = selectors.offers_recommended(
-        organisation=molndal, user=User.objects.get(email=ADMIN_MOLNDAL)
+        organisation=molndal, user=User.objects.get(email=ADMIN_M)
     )
     assert len(ranked) >= 2
 
-    login(page, ADMIN_MOLNDAL)
+    login(page, ADMIN_M)
     page.goto("/stod/organisation/molndal/")
     expect(page.locator("h1")).to_contain_text("Mölndal")
     items = page.locator("ol.recommendations > li")
@@ -106,7 +110,7 @@ def test_member_sees_ranked_recommendations_with_reasons(support_data, page):
         expect(item.locator("a").first).to_have_attribute("href", rec.offer.get_absolute_url())
         expect(item.locator("a").first).to_have_text(rec.offer.title)
         if rec.reasons:
-            expect(item.locator("p")).to_contain_text(t("Why:"))
+            expect(item.locator("p")).to_contain_text(translate("Why:"))
             expect(item.locator("p")).to_contain_text(str(rec.reasons[0]))
     assert any(rec.reasons for rec in ranked)
     scores = [rec.score for rec in ranked]
@@ -141,7 +145,7 @@ def _enrol_from_offer_page(page, offer) -> None:
     expect(page.locator("form[action*='/anmal/']")).to_have_count(2)
     ids = page.locator("[id]").evaluate_all("els => els.map(e => e.id)")
     assert len(ids) == len(set(ids)), "duplicate ids on the offer page"
-    button = page.get_by_role("button", name=t("Enrol from %(org)s") % {"org": "Mölndal"})
+    button = page.get_by_role("button", name=translate("Enrol from %(org)s") % {"org": "Mölndal"})
     expect(button).to_have_count(1)
     assert_accessible(page, f"support-offer-{offer.pk}")
     with page.expect_navigation():
@@ -154,14 +158,14 @@ def test_enrol_in_open_offer_and_on_waiting_list_when_full(support_data, page):
     from kraftsamla.organisations.models import Organisation
     from kraftsamla.support.models import Enrolment, EnrolmentStatus
 
-    admin = User.objects.get(email=ADMIN_MOLNDAL)
+    admin = User.objects.get(email=ADMIN_M)
     # A second member municipality, so the page has two enrolment forms.
     OrganisationRole.objects.get_or_create(
         user=admin,
         organisation=Organisation.objects.get(slug="ale"),
         defaults={"role": Role.VIEWER},
     )
-    candidates = _open_offers_for(ADMIN_MOLNDAL, "goteborgsregionen")
+    candidates = _open_offers_for(ADMIN_M, "goteborgsregionen")
     free = next(o for o in candidates if _enrolled(o) < o.seats)
     full = next(o for o in candidates if o.pk != free.pk)
     # Make the second offer full, so the enrolment goes to the waiting list.
@@ -178,18 +182,18 @@ def test_enrol_in_open_offer_and_on_waiting_list_when_full(support_data, page):
         )
     assert _enrolled(full) >= full.seats
 
-    login(page, ADMIN_MOLNDAL)
+    login(page, ADMIN_M)
     _enrol_from_offer_page(page, free)
     messages = page.locator(".messages")
-    expect(messages).to_contain_text(t("%(who)s is enrolled.") % {"who": str(admin)})
-    expect(page.locator("p.notice")).to_have_text(t("You are enrolled."))
+    expect(messages).to_contain_text(translate("%(who)s is enrolled.") % {"who": str(admin)})
+    expect(page.locator("p.notice")).to_have_text(translate("You are enrolled."))
     assert Enrolment.objects.get(offer=free, participant=admin).status == EnrolmentStatus.ENROLLED
     assert_accessible(page, "support-offer-enrolled")
 
     _enrol_from_offer_page(page, full)
     expect(messages).to_contain_text(
-        t("The offer is full: %(who)s is on the waiting list.") % {"who": str(admin)}
+        translate("The offer is full: %(who)s is on the waiting list.") % {"who": str(admin)}
     )
-    expect(page.locator("p.notice")).to_have_text(t("You are on the waiting list."))
+    expect(page.locator("p.notice")).to_have_text(translate("You are on the waiting list."))
     assert Enrolment.objects.get(offer=full, participant=admin).status == EnrolmentStatus.WAITING
     assert_accessible(page, "support-offer-waiting")

@@ -19,6 +19,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Organisation
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Testorganisation {n}")
     slug = factory.Sequence(lambda n: f"testorganisation-{n}")
