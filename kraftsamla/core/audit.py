@@ -11,6 +11,7 @@ from django.forms.models import model_to_dict
 
 from kraftsamla.core.models import AuditAction, AuditEvent
 from kraftsamla.core.translation import TranslatedText
+from kraftsamla.core.versions import bump_for_event
 
 
 def _jsonable(value: Any) -> Any:
@@ -54,12 +55,15 @@ def audit_record(
     if actor is None:
         raise ValueError("audit_record needs an actor; loaders and commands pass SYSTEM.")
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    object_type = object_type or (obj._meta.label_lower if obj is not None else "")
+    # Every write is audited, so this is where cached pages learn that data changed.
+    bump_for_event(object_type, getattr(organisation, "pk", organisation))
     return AuditEvent.objects.create(
         actor=actor if is_user else None,
         actor_label=(actor.email if is_user else "system"),
         organisation=organisation,
         action=action,
-        object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
+        object_type=object_type,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         object_repr=(object_repr or (str(obj) if obj is not None else ""))[:300],
         before=before,
