@@ -159,6 +159,8 @@ def _detail_page(
             "can_manage": can_manage,
             "respondents": selectors.respondents_of(assessment) if can_manage else [],
             "pending_invitations": selectors.invitations_pending(assessment) if can_manage else [],
+            "can_resend_invitations": can_manage
+            and access.allows(request, "accounts.people.manage", assessment.organisation),
             "respondent": respondent,
             "progress": selectors.progress_of(respondent, capitals) if respondent else None,
             "capitals": capitals,
@@ -183,7 +185,7 @@ def _allowed_transitions(assessment: Assessment) -> list[tuple[str, str]]:
     ]
 
 
-@checks("capacity.assessment.view", "capacity.assessment.manage")
+@checks("capacity.assessment.view", "capacity.assessment.manage", "accounts.people.manage")
 @login_required
 @require_GET
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -197,7 +199,7 @@ def _managed_assessment(request: HttpRequest, pk: int) -> Assessment:
     return assessment
 
 
-@checks("capacity.assessment.view", "capacity.assessment.manage")
+@checks("capacity.assessment.view", "capacity.assessment.manage", "accounts.people.manage")
 @login_required
 @require_POST
 def respondent_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -213,7 +215,7 @@ def respondent_add(request: HttpRequest, pk: int) -> HttpResponse:
     return response or _detail_page(request, assessment, respondent_form=form)
 
 
-@checks("capacity.assessment.view", "capacity.assessment.manage")
+@checks("capacity.assessment.view", "capacity.assessment.manage", "accounts.people.manage")
 @login_required
 @require_POST
 def respondent_invite(request: HttpRequest, pk: int) -> HttpResponse:
@@ -243,7 +245,7 @@ def respondent_invite(request: HttpRequest, pk: int) -> HttpResponse:
     return response or _detail_page(request, assessment, invite_form=form)
 
 
-@checks("capacity.assessment.view", "capacity.assessment.manage")
+@checks("capacity.assessment.view", "capacity.assessment.manage", "accounts.people.manage")
 @login_required
 @require_POST
 def assessment_sharing(request: HttpRequest, pk: int) -> HttpResponse:
@@ -261,7 +263,7 @@ def assessment_sharing(request: HttpRequest, pk: int) -> HttpResponse:
     return response or _detail_page(request, assessment, sharing_form=form)
 
 
-@checks("capacity.assessment.view", "capacity.assessment.manage")
+@checks("capacity.assessment.view", "capacity.assessment.manage", "accounts.people.manage")
 @login_required
 @require_POST
 def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
