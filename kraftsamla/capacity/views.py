@@ -41,6 +41,7 @@ from kraftsamla.core import access, charts
 from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
+from kraftsamla.core.limits import EVIDENCE_MAX, NOTE_MAX
 from kraftsamla.core.translation import translated
 from kraftsamla.organisations.models import Organisation
 
@@ -389,6 +390,8 @@ def _answer_context(
         "form_choices": collaboration_form_choices(),
         "progress": selectors.progress_of(respondent, capitals),
         "readonly": not access.allows(request, "capacity.assessment.answer", assessment),
+        "evidence_max": EVIDENCE_MAX,
+        "note_max": NOTE_MAX,
     }
 
 
