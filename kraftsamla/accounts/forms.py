@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.accounts.models import Role
+from kraftsamla.core.forms import SubmitOnceMixin
 
 
 class LoginForm(forms.Form):
@@ -44,7 +45,7 @@ class NextForm(forms.Form):
         return self.cleaned_data["next"] if self.is_valid() else ""
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(SubmitOnceMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
 

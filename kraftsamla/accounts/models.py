@@ -104,6 +104,14 @@ class OrganisationRole(models.Model):
         return f"{self.user} – {self.organisation} ({self.get_role_display()})"
 
 
+class EmailStatus(models.TextChoices):
+    """Where an invitation's e-mail is: queued, delivered to the mail server, or given up."""
+
+    PENDING = "pending", _("E-mail pending")
+    SENT = "sent", _("E-mail sent")
+    FAILED = "failed", _("E-mail could not be sent")
+
+
 class Invitation(models.Model):
     """An invitation, sent by e-mail, to join an organisation with a role."""
 
@@ -134,6 +142,14 @@ class Invitation(models.Model):
     # Set for invitations that add a duty (e.g. answering an assessment) to a role: accepting
     # then never changes a role the person already has in the organisation.
     keep_existing_role = models.BooleanField(_("keep an existing role"), default=False)
+    # An extra paragraph for the e-mail (in the inviter's language), repeated on re-sending.
+    note = models.CharField(_("note in the e-mail"), max_length=500, blank=True)
+    # Delivery of the e-mail, kept by the sending task (accounts/tasks.py).
+    email_status = models.CharField(
+        _("e-mail"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(_("sending attempts"), default=0)
+    email_error = models.CharField(_("last sending error"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -8,14 +8,20 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kraftsamla.accounts.models import ApiToken, Invitation, OrganisationRole, User
+from kraftsamla.accounts.models import (
+    ApiToken,
+    EmailStatus,
+    Invitation,
+    OrganisationRole,
+    User,
+)
 from kraftsamla.accounts.signals import invitation_accepted
+from kraftsamla.accounts.tasks import send_invitation_email
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction
@@ -95,6 +101,7 @@ def invitation_send(
         token_hash=token_hash(token),
         invited_by=actor,
         expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
+        note=note,
     )
     # The one-open-invitation constraint is checked above and, for races, by the database.
     invitation.full_clean(exclude=["token_hash"], validate_constraints=False)
@@ -113,15 +120,71 @@ def invitation_send(
         organisation=organisation,
         after=snapshot(invitation, ["email", "role", "expires_at"]),
     )
-    link = accept_url_builder(token)
-    context = {"invitation": invitation, "link": link, "inviter": actor, "note": note}
+    _invitation_email_enqueue(invitation, token, inviter=actor, link=accept_url_builder(token))
+    return invitation, token
+
+
+def _invitation_email_enqueue(invitation: Invitation, token: str, *, inviter, link: str) -> None:
+    """Queue the invitation's e-mail, once the transaction has committed.
+
+    The sending task retries and records on the invitation whether the e-mail went out,
+    so a mail server that is down never breaks the request that invited.
+    """
+    context = {"invitation": invitation, "link": link, "inviter": inviter, "note": invitation.note}
     # Send in the inviter's current language; the e-mail says both languages' key line.
     with translation.override(translation.get_language() or "sv"):
-        subject = _("You are invited to %(org)s in Kraftsamla") % {"org": organisation.name}
+        subject = _("You are invited to %(org)s in Kraftsamla") % {
+            "org": invitation.organisation.name
+        }
         body = render_to_string("accounts/email/invitation.txt", context)
-    # Sent after commit so a rolled-back invitation never reaches anyone.
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
-    return invitation, token
+    # Queued after commit so a rolled-back invitation never reaches anyone.
+    transaction.on_commit(
+        lambda: send_invitation_email.enqueue(invitation.pk, invitation.token_hash, subject, body)
+    )
+
+
+@transaction.atomic
+def invitation_resend(*, actor, invitation: Invitation, accept_url_builder) -> str:
+    """Send an open invitation again with a new link (the old one stops working).
+
+    The same invitation row gets a new token, a new expiry date and a fresh e-mail
+    status, so the one-open-invitation rule holds. Returns the new raw token.
+    """
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("organisation")
+        .filter(pk=invitation.pk)
+        .first()
+    )
+    if invitation is None:
+        raise ValidationError(_("This invitation is not valid any more."), code="invalid")
+    access.require(
+        actor,
+        "accounts.people.manage",
+        invitation.organisation,
+        _("Only the organisation's administrators may invite people."),
+    )
+    if invitation.accepted_at is not None:
+        raise ValidationError(_("This invitation is not valid any more."), code="invalid")
+    fields = ["expires_at", "email_status", "email_attempts", "email_error"]
+    before = snapshot(invitation, fields)
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = token_hash(token)
+    invitation.expires_at = timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS)
+    invitation.email_status = EmailStatus.PENDING
+    invitation.email_attempts = 0
+    invitation.email_error = ""
+    invitation.save(update_fields=["token_hash", *fields])
+    audit_record(
+        actor=actor,
+        action=AuditAction.INVITE,
+        obj=invitation,
+        organisation=invitation.organisation,
+        before=before,
+        after=snapshot(invitation, fields),
+    )
+    _invitation_email_enqueue(invitation, token, inviter=actor, link=accept_url_builder(token))
+    return token
 
 
 def invitation_get_open(token: str) -> Invitation | None:

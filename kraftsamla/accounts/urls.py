@@ -27,4 +27,9 @@ account_patterns = [
 urlpatterns = [
     path("konto/", include(account_patterns)),
     path("organisationer/<slug:slug>/personer/", views.people, name="people"),
+    path(
+        "organisationer/<slug:slug>/personer/inbjudningar/<int:pk>/skicka-igen/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
 ]

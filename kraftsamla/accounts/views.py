@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from kraftsamla.accounts import selectors, services, throttle
 from kraftsamla.accounts.forms import AcceptInvitationForm, InvitationForm, LoginForm, NextForm
+from kraftsamla.accounts.models import Invitation
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.forms import form_status, submit_form
@@ -113,9 +114,7 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
                 organisation=org,
                 email=data["email"],
                 role=data["role"],
-                accept_url_builder=lambda token: request.build_absolute_uri(
-                    reverse("accounts:accept_invitation", kwargs={"token": token})
-                ),
+                accept_url_builder=_accept_url_builder(request),
             ),
             redirect_to=reverse("accounts:people", kwargs={"slug": org.slug}),
             message=lambda _result: (
@@ -126,6 +125,43 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
             return response
     context = {"org": org, "form": form, "can_manage": can_manage, **selectors.people_of(org)}
     return render(request, "accounts/people.html", context, status=form_status(form))
+
+
+def _accept_url_builder(request: HttpRequest):
+    """Return a function from an invitation's token to the absolute link in its e-mail."""
+    return lambda token: request.build_absolute_uri(
+        reverse("accounts:accept_invitation", kwargs={"token": token})
+    )
+
+
+@checks("accounts.people.manage")
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Send an open invitation again with a new link; back to the page that asked."""
+    org = access.get_visible(
+        request, "organisations.organisation.view", Organisation.objects.all(), slug=slug
+    )
+    access.require(request, "accounts.people.manage", org)
+    invitation = get_object_or_404(Invitation, pk=pk, organisation=org)
+    back = _next_url(request) or reverse("accounts:people", kwargs={"slug": org.slug})
+    form = NextForm(request.POST)
+    response = submit_form(
+        request,
+        form,
+        lambda _data: services.invitation_resend(
+            actor=request.user,
+            invitation=invitation,
+            accept_url_builder=_accept_url_builder(request),
+        ),
+        redirect_to=back,
+        message=_("The invitation to %(email)s was sent again.") % {"email": invitation.email},
+    )
+    if response is None:
+        for error in form.non_field_errors():
+            messages.error(request, error)
+        response = redirect(back)
+    return response
 
 
 @checks(PUBLIC)

@@ -17,6 +17,7 @@ from kraftsamla.capacity import selectors, services
 from kraftsamla.capacity.models import Assessment, Capital, Framework, Statement
 from kraftsamla.core.access import PUBLIC
 from kraftsamla.core.api import TranslatedTextField
+from kraftsamla.core.limits import EVIDENCE_MAX
 
 
 class StatementSerializer(serializers.ModelSerializer):
@@ -131,7 +132,9 @@ class AnswerInSerializer(serializers.Serializer):
     statement = serializers.CharField(help_text="Statement key, e.g. political-1.")
     score = serializers.IntegerField(allow_null=True, required=False)
     dont_know = serializers.BooleanField(default=False)
-    evidence = serializers.CharField(allow_blank=True, required=False, default="")
+    evidence = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=EVIDENCE_MAX
+    )
     framework_version = serializers.CharField(required=False)
 
 

@@ -17,11 +17,13 @@ from kraftsamla.capacity.models import (
     Statement,
 )
 from kraftsamla.capacity.services import TRANSITIONS, AnswerInput
+from kraftsamla.core.forms import SubmitOnceMixin
+from kraftsamla.core.limits import EVIDENCE_MAX, NOTE_MAX
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import PopulationClass
 
 
-class AssessmentCreateForm(forms.Form):
+class AssessmentCreateForm(SubmitOnceMixin, forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
     purpose_note = forms.CharField(
@@ -48,7 +50,7 @@ class AssessmentCreateForm(forms.Form):
         self.fields["year"].initial = timezone.localdate().year
 
 
-class RespondentForm(forms.Form):
+class RespondentForm(SubmitOnceMixin, forms.Form):
     user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none())
     role_group = forms.ChoiceField(label=_("Role group"), choices=RoleGroup.choices)
 
@@ -61,7 +63,7 @@ class RespondentForm(forms.Form):
         self.fields["user"].label_from_instance = lambda u: f"{u.full_name or u.email} ({u.email})"
 
 
-class RespondentInviteForm(forms.Form):
+class RespondentInviteForm(SubmitOnceMixin, forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"),
         help_text=_("A person without an account gets an invitation by e-mail."),
@@ -130,7 +132,7 @@ class CapitalAnswersForm(forms.Form):
     left unanswered may be answered later.
     """
 
-    strengthen = forms.CharField(required=False)
+    strengthen = forms.CharField(required=False, max_length=NOTE_MAX)
     collaboration_form = forms.ChoiceField(
         required=False,
         choices=lambda: collaboration_form_choices(),
@@ -144,7 +146,7 @@ class CapitalAnswersForm(forms.Form):
         for statement in self.statements:
             score_name, evidence_name = answer_field_names(statement.pk)
             self.fields[score_name] = score_field(required=False)
-            self.fields[evidence_name] = forms.CharField(required=False)
+            self.fields[evidence_name] = forms.CharField(required=False, max_length=EVIDENCE_MAX)
 
     def answers(self) -> list[AnswerInput]:
         """Return the answered statements of the valid form."""
@@ -179,7 +181,7 @@ class AutosaveForm(forms.Form):
         },
     )
     score = score_field(required=True)
-    evidence = forms.CharField(required=False)
+    evidence = forms.CharField(required=False, max_length=EVIDENCE_MAX)
 
 
 class AgreedScoreForm(forms.Form):
@@ -189,6 +191,7 @@ class AgreedScoreForm(forms.Form):
     rationale = forms.CharField(
         label=_("Why (what the group agreed)"),
         required=False,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -11,6 +11,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kraftsamla.core.limits import (
+    CONTENT_MAX,
+    EVIDENCE_MAX,
+    NOTE_MAX,
+    TITLE_MAX,
+    text_limit,
+)
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.core.translation import TranslatedField, TranslatedText, translated
 
@@ -46,8 +53,8 @@ class Framework(models.Model):
     """One version of the transition-capacity framework."""
 
     version = models.CharField(_("version"), max_length=20, unique=True)
-    title = TranslatedField(_("title"), max_length=200)
-    overall = TranslatedField(_("about transition capacity"))
+    title = TranslatedField(_("title"), max_length=TITLE_MAX)
+    overall = TranslatedField(_("about transition capacity"), max_length=CONTENT_MAX)
     source = models.CharField(_("source"), max_length=300)
     building_steps = models.JSONField(
         _("building order"),
@@ -56,7 +63,9 @@ class Framework(models.Model):
             '[["political"], ["financial"], ["relational", "human"], …].'
         ),
     )
-    building_order = TranslatedField(_("why this order"), blank=True, default=dict)
+    building_order = TranslatedField(
+        _("why this order"), blank=True, default=dict, max_length=CONTENT_MAX
+    )
     scale = models.JSONField(_("scale"), help_text=_("Labels and descriptions of levels 0–4."))
     collaboration_forms = models.JSONField(_("collaboration forms"), default=list)
     is_current = models.BooleanField(
@@ -92,8 +101,8 @@ class Capital(models.Model):
     key = models.CharField(_("capital"), max_length=20, choices=CapitalKey.choices)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     name = TranslatedField(_("name"), max_length=100)
-    definition = TranslatedField(_("definition"))
-    question = TranslatedField(_("guiding question"))
+    definition = TranslatedField(_("definition"), max_length=CONTENT_MAX)
+    question = TranslatedField(_("guiding question"), max_length=CONTENT_MAX)
 
     class Meta:
         ordering = ["framework", "order"]
@@ -120,7 +129,7 @@ class Statement(models.Model):
         ),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    text = TranslatedField(_("statement"))
+    text = TranslatedField(_("statement"), max_length=CONTENT_MAX)
     levels = models.JSONField(
         _("level descriptors"), help_text=_('{"0": {"sv": "…", "en": "…"}, …, "4": {…}}')
     )
@@ -269,7 +278,7 @@ class Answer(models.Model):
     )
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     dont_know = models.BooleanField(_("don't know"), default=False)
-    evidence = models.TextField(_("evidence or comment"), blank=True)
+    evidence = models.TextField(_("evidence or comment"), blank=True, **text_limit(EVIDENCE_MAX))
     updated_at = models.DateTimeField(_("saved"), auto_now=True)
 
     class Meta:
@@ -301,7 +310,9 @@ class CapitalNote(models.Model):
     capital = models.ForeignKey(
         Capital, verbose_name=_("capital"), on_delete=models.PROTECT, related_name="notes"
     )
-    strengthen = models.TextField(_("what would strengthen this capital"), blank=True)
+    strengthen = models.TextField(
+        _("what would strengthen this capital"), blank=True, **text_limit(NOTE_MAX)
+    )
     collaboration_form = models.CharField(
         _("collaboration form that would help"),
         max_length=20,
@@ -334,7 +345,7 @@ class AgreedScore(models.Model):
         Statement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="+"
     )
     score = models.PositiveSmallIntegerField(_("agreed score"))
-    rationale = models.TextField(_("why"), blank=True)
+    rationale = models.TextField(_("why"), blank=True, **text_limit(NOTE_MAX))
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -545,6 +545,7 @@ def agreed_score_save(
     else:
         current.version += 1
     current.score, current.rationale, current.updated_by = score, rationale, actor
+    current.full_clean(validate_constraints=False)
     current.save()
     audit_record(
         actor=actor,

@@ -41,6 +41,7 @@ from kraftsamla.core import access, charts
 from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
+from kraftsamla.core.limits import EVIDENCE_MAX, NOTE_MAX
 from kraftsamla.core.translation import translated
 from kraftsamla.organisations.models import Organisation
 
@@ -159,6 +160,8 @@ def _detail_page(
             "can_manage": can_manage,
             "respondents": selectors.respondents_of(assessment) if can_manage else [],
             "pending_invitations": selectors.invitations_pending(assessment) if can_manage else [],
+            "can_resend_invitations": can_manage
+            and access.allows(request, "accounts.people.manage", assessment.organisation),
             "respondent": respondent,
             "progress": selectors.progress_of(respondent, capitals) if respondent else None,
             "capitals": capitals,
@@ -183,7 +186,7 @@ def _allowed_transitions(assessment: Assessment) -> list[tuple[str, str]]:
     ]
 
 
-@checks("capacity.assessment.view", "capacity.assessment.manage")
+@checks("capacity.assessment.view", "capacity.assessment.manage", "accounts.people.manage")
 @login_required
 @require_GET
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -197,7 +200,7 @@ def _managed_assessment(request: HttpRequest, pk: int) -> Assessment:
     return assessment
 
 
-@checks("capacity.assessment.view", "capacity.assessment.manage")
+@checks("capacity.assessment.view", "capacity.assessment.manage", "accounts.people.manage")
 @login_required
 @require_POST
 def respondent_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -213,7 +216,7 @@ def respondent_add(request: HttpRequest, pk: int) -> HttpResponse:
     return response or _detail_page(request, assessment, respondent_form=form)
 
 
-@checks("capacity.assessment.view", "capacity.assessment.manage")
+@checks("capacity.assessment.view", "capacity.assessment.manage", "accounts.people.manage")
 @login_required
 @require_POST
 def respondent_invite(request: HttpRequest, pk: int) -> HttpResponse:
@@ -243,7 +246,7 @@ def respondent_invite(request: HttpRequest, pk: int) -> HttpResponse:
     return response or _detail_page(request, assessment, invite_form=form)
 
 
-@checks("capacity.assessment.view", "capacity.assessment.manage")
+@checks("capacity.assessment.view", "capacity.assessment.manage", "accounts.people.manage")
 @login_required
 @require_POST
 def assessment_sharing(request: HttpRequest, pk: int) -> HttpResponse:
@@ -261,7 +264,7 @@ def assessment_sharing(request: HttpRequest, pk: int) -> HttpResponse:
     return response or _detail_page(request, assessment, sharing_form=form)
 
 
-@checks("capacity.assessment.view", "capacity.assessment.manage")
+@checks("capacity.assessment.view", "capacity.assessment.manage", "accounts.people.manage")
 @login_required
 @require_POST
 def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -387,6 +390,8 @@ def _answer_context(
         "form_choices": collaboration_form_choices(),
         "progress": selectors.progress_of(respondent, capitals),
         "readonly": not access.allows(request, "capacity.assessment.answer", assessment),
+        "evidence_max": EVIDENCE_MAX,
+        "note_max": NOTE_MAX,
     }
 
 

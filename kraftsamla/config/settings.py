@@ -196,6 +196,15 @@ CONTENT_SECURITY_POLICY = {
 LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("DJANGO_LOGIN_FAILURE_WINDOW", "900"))
 INVITATION_VALID_DAYS = 14
+# Invitation e-mails are sent by a task (accounts/tasks.py) that tries this many times,
+# waiting INVITATION_EMAIL_BACKOFF seconds before the second try and twice as long each
+# time after that.
+INVITATION_EMAIL_ATTEMPTS = 3
+INVITATION_EMAIL_BACKOFF = float(os.environ.get("KRAFTSAMLA_INVITATION_EMAIL_BACKOFF", "0.5"))
+
+# The largest request body read into memory: a page's text fields at their limits
+# (kraftsamla/core/limits.py), percent-encoded, fit with room to spare.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
 # Background tasks: the immediate backend runs a task when it is enqueued (no
 # worker needed); `manage.py send_digests`, run weekly by cron or a systemd

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,34 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from kraftsamla.core.services import form_submission_once
+
+SUBMISSION_TOKEN = "submission_token"
+
+
+def _new_submission_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SubmitOnceMixin(forms.Form):
+    """A form that is saved once: each rendering carries a new one-time token.
+
+    `submit_form` saves a form with a token once per person; sending the same
+    rendering again (a double click, a reload after posting) leads to the first
+    submission's result instead. A post without a token is saved as usual.
+    """
+
+    submission_token = forms.CharField(
+        required=False, max_length=64, widget=forms.HiddenInput, initial=_new_submission_token
+    )
+
+
+def _submission_token(request: HttpRequest, form: forms.BaseForm) -> str:
+    if not isinstance(form, SubmitOnceMixin) or not request.user.is_authenticated:
+        return ""
+    return form.cleaned_data.get(SUBMISSION_TOKEN) or ""
 
 
 def add_service_error(form: forms.Form, exc: ValidationError) -> None:
@@ -31,21 +60,42 @@ def submit_form(
 ) -> HttpResponse | None:
     """Validate `form`, call `save(cleaned_data)` and redirect; None when it has errors.
 
+    `cleaned_data` is given without the submission token of a `SubmitOnceMixin` form.
+
     A ValidationError from the service is shown at the field that caused it, so
     the view renders the same form again (with status 400, see `form_status`).
-    `redirect_to` and `message` may be callables that get the saved result.
+    `redirect_to` and `message` may be callables that get the saved result. A
+    `SubmitOnceMixin` form sent again leads to its first result and saves nothing.
     """
     if not form.is_valid():
         return None
+
+    def target(result: Any) -> str:
+        return redirect_to(result) if callable(redirect_to) else redirect_to
+
+    token = _submission_token(request, form)
+    data = {name: value for name, value in form.cleaned_data.items() if name != SUBMISSION_TOKEN}
     try:
-        result = save(form.cleaned_data)
+        if token:
+            saved, result, url = form_submission_once(
+                user=request.user,
+                token=token,
+                save=lambda: save(data),
+                result_url=target,
+            )
+        else:
+            saved, result = True, save(data)
+            url = target(result)
     except ValidationError as exc:
         add_service_error(form, exc)
         return None
+    if not saved:
+        messages.info(request, _("This form had already been sent: it was saved only once."))
+        return redirect(url)
     text = message(result) if callable(message) else message
     if text:
         messages.success(request, text)
-    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+    return redirect(url)
 
 
 def form_status(*forms_: forms.BaseForm | None) -> int:

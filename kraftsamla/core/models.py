@@ -81,3 +81,32 @@ class AuditEvent(models.Model):
         after = self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class FormSubmission(models.Model):
+    """A form's one-time submission token, stored when first used.
+
+    A form rendered with a token (see `kraftsamla.core.forms.SubmitOnceMixin`) is saved
+    once per person and token: sending it again (a double click, a reload) leads to
+    `result_url`, the page of what the first submission created, and saves nothing.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    token = models.CharField(_("token"), max_length=64)
+    result_url = models.CharField(_("result page"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="one_submission_per_token"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.token}"

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import datetime
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
-from kraftsamla.core.models import AuditAction
+from kraftsamla.core.models import AuditAction, FormSubmission
 
 ModelT = TypeVar("ModelT", bound=models.Model)
+ResultT = TypeVar("ResultT")
+
+# How long a form's submission token is remembered (a double click is seconds apart).
+SUBMISSION_KEPT = datetime.timedelta(days=2)
 
 
 def model_save_audited(
@@ -57,9 +64,11 @@ def model_upsert_audited(
 ) -> ModelT:
     """Create or update the one row matching `lookup` with `values`; audit before/after.
 
-    Call inside the service's transaction, after asking the policy.
+    Call inside the service's transaction, after asking the policy. The values are
+    validated by their model fields (length limits, choices) before anything is written.
     """
     fields = list(values)
+    _validate_values(model, values)
     existing = model.objects.select_for_update().filter(**lookup).first()
     before = snapshot(existing, fields) if existing is not None else None
     obj, created = model.objects.update_or_create(**lookup, defaults=dict(values))
@@ -73,6 +82,48 @@ def model_upsert_audited(
         after=snapshot(obj, fields),
     )
     return obj
+
+
+def _validate_values(model: type[models.Model], values: Mapping[str, Any]) -> None:
+    """Raise a ValidationError keyed by field for values their model field refuses."""
+    errors = {}
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        if field.is_relation:
+            continue
+        try:
+            field.clean(value, None)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def form_submission_once(
+    *, user, token: str, save: Callable[[], ResultT], result_url: Callable[[ResultT], str]
+) -> tuple[bool, ResultT | None, str]:
+    """Run `save` once per (user, token): a second submission of the same form saves nothing.
+
+    Returns (saved, result, url): on the first submission `save()`'s result and
+    `result_url(result)`; on a repeated one (False, None, the first one's page). The
+    token is claimed in the same transaction as the save, so a refused save (a
+    ValidationError) leaves the token free for the corrected form. Concurrent
+    submissions wait on the unique (user, token) row.
+    """
+    try:
+        with transaction.atomic():
+            claim = FormSubmission.objects.create(user=user, token=token)
+    except IntegrityError:
+        earlier = FormSubmission.objects.get(user=user, token=token)
+        return False, None, earlier.result_url
+    result = save()
+    claim.result_url = result_url(result)
+    claim.save(update_fields=["result_url"])
+    FormSubmission.objects.filter(
+        user=user, created_at__lt=timezone.now() - SUBMISSION_KEPT
+    ).delete()
+    return True, result, claim.result_url
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kraftsamla.core.limits import DESCRIPTION_MAX, text_limit
 from kraftsamla.core.models import SharingLevel
 
 
@@ -130,7 +131,7 @@ class Organisation(models.Model):
         related_name="organisations",
     )
     website = models.URLField(_("website"), blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **text_limit(DESCRIPTION_MAX))
     is_demo = models.BooleanField(
         _("demo data"), default=False, help_text=_("Invented for demonstration.")
     )
@@ -444,7 +445,9 @@ class ClimateProfile(models.Model):
         validators=[MinValueValidator(2020), MaxValueValidator(2100)],
     )
     strategy_url = models.URLField(_("link to climate strategy"), blank=True)
-    summary = models.TextField(_("summary of current climate work"), blank=True)
+    summary = models.TextField(
+        _("summary of current climate work"), blank=True, **text_limit(DESCRIPTION_MAX)
+    )
     sharing_level = models.CharField(
         _("sharing"),
         max_length=16,

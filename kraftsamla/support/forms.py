@@ -6,8 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.accounts.models import User
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
+from kraftsamla.core.forms import SubmitOnceMixin
+from kraftsamla.core.limits import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX
 from kraftsamla.core.models import SharingLevel
-from kraftsamla.core.translation import TranslatedFormField
+from kraftsamla.core.translation import TranslatedFormField, TranslatedWidget
 from kraftsamla.support import selectors
 from kraftsamla.support.models import OfferFormat, OfferStatus, Priority, TargetGroup
 
@@ -15,10 +17,14 @@ CHOOSE_PARTICIPANT = _("Choose a participant from your organisation.")
 GIVE_RATING = _("Give a rating from 1 to 5.")
 
 
-class OfferForm(forms.Form):
+class OfferForm(SubmitOnceMixin, forms.Form):
     # The Swedish text is required, the English one optional (see core/translation.py).
-    title = TranslatedFormField(label=_("Title"), max_length=200)
-    description = TranslatedFormField(label=_("Description"))
+    title = TranslatedFormField(label=_("Title"), max_length=TITLE_MAX)
+    description = TranslatedFormField(
+        label=_("Description"),
+        max_length=DESCRIPTION_MAX,
+        widget=TranslatedWidget(multiline=True),
+    )
     capitals = forms.MultipleChoiceField(
         label=_("Capitals it strengthens"),
         choices=CapitalKey.choices,
@@ -63,7 +69,7 @@ class OfferForm(forms.Form):
         return cleaned
 
 
-class NeedForm(forms.Form):
+class NeedForm(SubmitOnceMixin, forms.Form):
     capital = forms.ChoiceField(label=_("Capital"), choices=CapitalKey.choices)
     collaboration_form = forms.ChoiceField(
         label=_("Preferred collaboration form"),
@@ -71,7 +77,9 @@ class NeedForm(forms.Form):
         choices=[("", _("No preference")), *CollaborationForm.choices],
     )
     description = forms.CharField(
-        label=_("What do you need?"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What do you need?"),
+        max_length=DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     priority = forms.TypedChoiceField(
         label=_("Priority"), coerce=int, choices=Priority.choices, initial=Priority.MEDIUM
@@ -92,7 +100,7 @@ class NeedForm(forms.Form):
         self.fields["year"].initial = timezone.localdate().year
 
 
-class EnrolForm(forms.Form):
+class EnrolForm(SubmitOnceMixin, forms.Form):
     participant = forms.ModelChoiceField(
         label=_("Participant"),
         queryset=User.objects.none(),
@@ -119,7 +127,10 @@ class RatingForm(forms.Form):
         error_messages={"required": GIVE_RATING, "invalid_choice": GIVE_RATING},
     )
     comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Comment"),
+        required=False,
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
+from kraftsamla.core.limits import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX, text_limit
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.core.translation import TranslatedField
 
@@ -63,8 +64,8 @@ class Offer(models.Model):
     )
     # Typed-in offers hold the text the provider wrote in the Swedish slot (English optional);
     # offers from the starter catalogue hold both languages.
-    title = TranslatedField(_("title"), max_length=200)
-    description = TranslatedField(_("description"))
+    title = TranslatedField(_("title"), max_length=TITLE_MAX)
+    description = TranslatedField(_("description"), max_length=DESCRIPTION_MAX)
     capitals = models.JSONField(_("capitals it strengthens"), default=list)
     collaboration_form = models.CharField(
         _("collaboration form"), max_length=20, choices=CollaborationForm.choices
@@ -169,7 +170,7 @@ class Need(models.Model):
         choices=CollaborationForm.choices,
         blank=True,
     )
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"), **text_limit(DESCRIPTION_MAX))
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.MEDIUM
     )
@@ -268,7 +269,7 @@ class Rating(models.Model):
         Enrolment, verbose_name=_("enrolment"), on_delete=models.CASCADE, related_name="rating"
     )
     score = models.PositiveSmallIntegerField(_("usefulness (1–5)"))
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, **text_limit(COMMENT_MAX))
     created_at = models.DateTimeField(_("rated"), auto_now_add=True)
 
     class Meta:
