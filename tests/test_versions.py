@@ -80,6 +80,9 @@ def test_viewers_with_the_same_scope_share_a_block_and_others_do_not(molndal, al
     )
 
 
+TEST_PAGE = caching.declare("tests.page", depends_on=("support",))
+
+
 def test_cached_block_is_rebuilt_after_a_write(django_capture_on_commit_callbacks):
     calls = []
 
@@ -88,12 +91,12 @@ def test_cached_block_is_rebuilt_after_a_write(django_capture_on_commit_callback
         return f"<p>{len(calls)}</p>"
 
     request = _request(AnonymousUser())
-    first = caching.cached_block(request, "t", depends_on=["support"], build=build)
-    again = caching.cached_block(request, "t", depends_on=["support"], build=build)
+    first = caching.cached_block(request, TEST_PAGE, build=build)
+    again = caching.cached_block(request, TEST_PAGE, build=build)
     assert first == again == "<p>1</p>"
     with django_capture_on_commit_callbacks(execute=True):
         versions.bump("support")
-    assert caching.cached_block(request, "t", depends_on=["support"], build=build) == "<p>2</p>"
+    assert caching.cached_block(request, TEST_PAGE, build=build) == "<p>2</p>"
 
 
 def test_not_modified_answers_304_only_for_the_current_etag(django_capture_on_commit_callbacks):
@@ -107,11 +110,33 @@ def test_not_modified_answers_304_only_for_the_current_etag(django_capture_on_co
         request._messages = FallbackStorage(request)
         return request
 
-    etag, response = caching.not_modified(request_with(), "t", depends_on=["support"])
+    etag, response = caching.not_modified(request_with(), TEST_PAGE)
     assert response is None
-    _etag, response = caching.not_modified(request_with(etag), "t", depends_on=["support"])
+    _etag, response = caching.not_modified(request_with(etag), TEST_PAGE)
     assert response is not None and response.status_code == 304
     with django_capture_on_commit_callbacks(execute=True):
         versions.bump("support")
-    _etag, response = caching.not_modified(request_with(etag), "t", depends_on=["support"])
+    _etag, response = caching.not_modified(request_with(etag), TEST_PAGE)
     assert response is None
+
+
+@pytest.mark.parametrize(
+    "page, scope",
+    [(page, scope) for page in caching.DECLARED.values() for scope in page.depends_on],
+    ids=lambda value: getattr(value, "name", value),
+)
+def test_every_declared_page_changes_with_each_scope_it_depends_on(
+    page, scope, django_capture_on_commit_callbacks
+):
+    """Generated from the declarations: a write in any scope a page names changes its key."""
+    request = _request(AnonymousUser())
+    before = caching.block_key(request, page)
+    app, _sep, rest = scope.partition(":org:")
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_record(
+            actor=SYSTEM,
+            action=AuditAction.UPDATE,
+            object_type=f"{app}.anything",
+            organisation=int(rest) if rest else None,
+        )
+    assert caching.block_key(request, page) != before

@@ -7,19 +7,25 @@ organisations their bodies coordinate). Two people with the same scope see the
 same block, so they may share an entry; nothing user-specific (names, messages,
 CSRF tokens) may go into a cached block.
 
-Pages that use these declare their dependencies where they call them, e.g.
+A page declares once, at module level, which data scopes it depends on:
 
-    html = cached_block(request, "capacity.heatmap", depends_on=HEATMAP_DEPENDS_ON,
-                        parts=(body.pk, year), build=lambda: render_heatmap(...))
+    HEATMAP = declare("capacity.heatmap", depends_on=("capacity", "organisations"))
 
-and a test walks the declarations to prove that every service feeding a page
-changes what it shows at once.
+and then, after its permission check,
+
+    etag, response = not_modified(request, HEATMAP, parts=(body.pk,))
+    html = cached_block(request, HEATMAP, parts=(body.pk, year), build=render_heatmap)
+
+A scope is an app label (any audited write in that app changes it) or
+"<app>:org:<id>" (writes for one organisation). `tests/test_versions.py` walks
+the declarations to prove that a write in each scope changes what the page shows.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -37,6 +43,25 @@ _PREFIX = "kraftsamla:block:"
 BLOCK_TIMEOUT = getattr(settings, "KRAFTSAMLA_BLOCK_TIMEOUT", 24 * 3600)
 
 
+@dataclass(frozen=True)
+class CachedPage:
+    """A cached page or block and the data scopes its content depends on."""
+
+    name: str
+    depends_on: tuple[str, ...]
+
+
+DECLARED: dict[str, CachedPage] = {}
+
+
+def declare(name: str, *, depends_on: Sequence[str]) -> CachedPage:
+    """Declare a cached page or block and what it depends on (once, at import time)."""
+    page = CachedPage(name, tuple(depends_on))
+    if DECLARED.setdefault(name, page) != page:
+        raise ValueError(f"{name} is declared twice with different dependencies.")
+    return page
+
+
 def viewer_scope(who) -> str:
     """Return a key for what decides which shared data `who` may see."""
     access = access_of(who)
@@ -48,17 +73,17 @@ def viewer_scope(who) -> str:
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
-def block_key(request, name: str, depends_on: Sequence[str], parts: Sequence = ()) -> str:
+def block_key(request, page: CachedPage, parts: Sequence = ()) -> str:
     """Return the cache key of a block for this viewer, language and data versions."""
     language = translation.get_language() or settings.LANGUAGE_CODE
-    return _PREFIX + name + ":" + fingerprint(depends_on, language, viewer_scope(request), *parts)
+    material = fingerprint(page.depends_on, language, viewer_scope(request), *parts)
+    return f"{_PREFIX}{page.name}:{material}"
 
 
 def cached_block(
     request: HttpRequest,
-    name: str,
+    page: CachedPage,
     *,
-    depends_on: Sequence[str],
     build: Callable[[], str],
     parts: Sequence = (),
 ) -> SafeString:
@@ -66,7 +91,7 @@ def cached_block(
 
     Call only after the permission check: the cache never decides who may see what.
     """
-    key = block_key(request, name, depends_on, parts)
+    key = block_key(request, page, parts)
     html = cache.get(key)
     if html is None:
         html = str(build())
@@ -82,14 +107,14 @@ def _has_pending_messages(request: HttpRequest) -> bool:
 
 
 def not_modified(
-    request: HttpRequest, name: str, *, depends_on: Sequence[str], parts: Sequence = ()
+    request: HttpRequest, page: CachedPage, *, parts: Sequence = ()
 ) -> tuple[str, HttpResponse | None]:
     """Return the page's ETag, and a 304 response when the client already has it.
 
     Call after the permission check, so that someone who lost access gets a 404
     rather than a 304. Set the returned ETag on the full response (`with_etag`).
     """
-    etag = '"' + block_key(request, name, depends_on, (*parts, request.get_full_path()))[-32:] + '"'
+    etag = '"' + block_key(request, page, (*parts, request.get_full_path()))[-32:] + '"'
     if request.method not in ("GET", "HEAD") or _has_pending_messages(request):
         return etag, None
     sent = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
