@@ -18,3 +18,17 @@
 document.addEventListener("click", function (event) {
   if (event.target && event.target.matches("[data-print]")) { window.print(); }
 });
+// Wide tables: say "scroll sideways" above a table region only while it is too wide to show.
+(function () {
+  "use strict";
+  function markScrollable() {
+    document.querySelectorAll(".table-scroll").forEach(function (region) {
+      var scrollable = region.scrollWidth > region.clientWidth + 1;
+      var hint = region.previousElementSibling;
+      region.classList.toggle("is-scrollable", scrollable);
+      if (hint && hint.classList.contains("scroll-hint")) { hint.hidden = !scrollable; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", markScrollable);
+  window.addEventListener("resize", markScrollable);
+})();
