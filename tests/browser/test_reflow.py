@@ -142,25 +142,25 @@ A4_LANDSCAPE_CONTENT_PX = round((297 - 2 * 12) / 25.4 * 96)
 
 
 def _print_problems(page, path: str) -> list[str]:
-    """Lay the page out as printed on A4 (portrait, or landscape where the page declares it)
-    and list the tables and charts wider than the printable width."""
+    """Lay the page out as printed on A4 and list the tables and charts wider than the
+    printable width: A4 portrait, or landscape inside an element that declares it."""
     page.goto(path)
     page.emulate_media(media="print")
-    landscape = page.locator(".print-landscape").count() > 0
-    if landscape:
-        # The page declares landscape for its wide table (print.css: @page wide).
-        assert page.locator(".print-landscape").first.evaluate(
-            "el => getComputedStyle(el).page"
-        ) == "wide"
-    width = A4_LANDSCAPE_CONTENT_PX if landscape else A4_PORTRAIT_CONTENT_PX
-    page.set_viewport_size({"width": width, "height": 1100})
-    too_wide = page.evaluate(
-        """(width) => [...document.querySelectorAll('main table, main .table-scroll, main svg')]
-            .filter(el => el.scrollWidth > width + 1 || el.getBoundingClientRect().right > width + 1)
-            .map(el => `${el.tagName} ${el.id} ${Math.round(el.getBoundingClientRect().right)}`
-                + `/${el.scrollWidth} > ${width}`)""",
-        width,
-    )
+    for region in page.locator(".print-landscape").all():
+        # print.css: .print-landscape { page: wide } and @page wide { size: A4 landscape }.
+        assert region.evaluate("el => getComputedStyle(el).page") == "wide"
+    too_wide = []
+    for landscape, width in [(False, A4_PORTRAIT_CONTENT_PX), (True, A4_LANDSCAPE_CONTENT_PX)]:
+        page.set_viewport_size({"width": width, "height": 1100})
+        too_wide += page.evaluate(
+            """([landscape, width]) => [...document.querySelectorAll('main table, main svg')]
+                .filter(el => !!el.closest('.print-landscape') === landscape)
+                .filter(el => el.getBoundingClientRect().right > width + 1
+                    || el.scrollWidth > width + 1)
+                .map(el => `${el.tagName} ${el.id} ${Math.round(el.getBoundingClientRect().right)}`
+                    + ` > ${width}`)""",
+            [landscape, width],
+        )
     # Headless Chromium prints the same layout to a PDF.
     assert page.pdf(format="A4", prefer_css_page_size=True)[:4] == b"%PDF"
     page.emulate_media(media="screen")
