@@ -131,7 +131,8 @@ def _scrolling_boxes(page) -> list[str]:
     return page.evaluate(
         """() => [...document.querySelectorAll('.table-scroll')]
             .filter(box => box.scrollWidth > box.clientWidth + 1)
-            .map(box => box.outerHTML.slice(0, 120) + ` (${box.scrollWidth} > ${box.clientWidth})`)"""
+            .map(box => `${box.id || box.getAttribute('aria-labelledby')}`
+                + ` (${box.scrollWidth} > ${box.clientWidth})`)"""
     )
 
 

@@ -32,3 +32,10 @@ document.addEventListener("click", function (event) {
   document.addEventListener("DOMContentLoaded", markScrollable);
   window.addEventListener("resize", markScrollable);
 })();
+// The map's search: after a search the first municipality found gets the focus on the map
+// (it is marked there and listed below, with or without JavaScript).
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  var found = document.querySelector("svg.map a.is-match");
+  if (found && !document.getElementById("error-summary")) { found.focus(); }
+});
