@@ -33,6 +33,7 @@ from kraftsamla.organisations.models import (
     Organisation,
     OrganisationKind,
 )
+from kraftsamla.organisations.reference import MAP_HEIGHT, MAP_WIDTH
 from tests.factories.accounts import UserFactory
 from tests.helpers import (
     county_count,
@@ -466,6 +467,64 @@ def test_map_page_coloured_by_emissions(client, molndal):
         t=Sum("tonnes_co2e")
     )["t"]
     assert f'aria-label="Mölndal: {format_number(total / molndal.population, 1)} ' in svg
+
+
+def map_list_links(html: str) -> list[str]:
+    section = re.search(r'<section[^>]*class="map-list".*?</section>', html, re.S).group(0)
+    return re.findall(r'<a href="([^"]+)"', section)
+
+
+def map_view_box(html: str) -> list[float]:
+    return [float(n) for n in re.search(r'<svg[^>]*viewBox="([^"]+)"', html).group(1).split()]
+
+
+def test_map_zooms_to_a_county(client, molndal):
+    whole = map_view_box(client.get(MAP_URL).content.decode())
+    response = client.get(MAP_URL, {"county": molndal.county.code})
+    assert response.status_code == 200
+    html = response.content.decode()
+    x, y, width, height = map_view_box(html)
+    # The county's box (with a small margin) is much smaller than Sweden's.
+    assert width * height < whole[2] * whole[3] / 10
+    # Mölndal's outline lies inside the box.
+    path_numbers = [float(n) for n in re.findall(r"[\d.]+", molndal.boundary.svg_path)]
+    assert x <= min(path_numbers[0::2]) and max(path_numbers[0::2]) <= x + width
+    assert y <= min(path_numbers[1::2]) and max(path_numbers[1::2]) <= y + height
+    # Only the county's municipalities are links (on the map and in the list); the others
+    # stay as context, out of the Tab order.
+    svg = map_svg(html)
+    in_county = municipality_count(county=molndal.county)
+    assert svg.count("<a href=") == in_county
+    assert svg.count('class="context"') == municipality_count() - in_county
+    assert f'<option value="{molndal.county.code}" selected>' in html
+    assert len(map_list_links(html)) == in_county
+
+
+@pytest.mark.parametrize("county", ["99", "stockholm", "0" * 500])
+def test_map_reports_an_unknown_county_at_its_field(client, county):
+    response = client.get(MAP_URL, {"county": county})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["county"]
+    html = response.content.decode()
+    assert 'id="error-summary"' in html
+    assert 'href="#id_county"' in html
+    # The whole map still shows.
+    assert map_view_box(html)[2:] == [MAP_WIDTH, MAP_HEIGHT]
+    assert map_svg(html).count("<a href=") == municipality_count()
+
+
+def test_map_search_marks_and_lists_the_matches(client):
+    html = client.get(MAP_URL, {"q": "mölndal"}).content.decode()
+    assert html.count('class="is-match"') == 1
+    assert re.search(r'<a href="/organisationer/molndal/" class="is-match"', html)
+    assert map_list_links(html) == ["/organisationer/molndal/"]
+    status = re.search(r'<p role="status" class="map-status">(.*?)</p>', html).group(1)
+    assert "1 " in status and "mölndal" in status
+    # Nothing found: said so, and the whole map still shows.
+    html = client.get(MAP_URL, {"q": "Atlantis"}).content.decode()
+    assert "is-match" not in html and "Atlantis" in html
+    assert map_svg(html).count("<a href=") == municipality_count()
 
 
 # --- climate profile edit ----------------------------------------------------------------

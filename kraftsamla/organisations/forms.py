@@ -93,3 +93,31 @@ class ClimateProfileForm(forms.ModelForm):
         if value is not None and not 2020 <= value <= 2100:
             raise forms.ValidationError(_("Give a year between 2020 and 2100."))
         return value
+
+
+class MapForm(forms.Form):
+    """The map's search, county zoom and colouring (GET parameters; they work without JS)."""
+
+    q = forms.CharField(
+        label=_("Find a municipality"),
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput(attrs={"list": "municipality-names", "autocomplete": "off"}),
+    )
+    county = forms.ChoiceField(label=_("Zoom to a county"), required=False)
+    metric = forms.ChoiceField(
+        label=_("Map"),
+        required=False,
+        choices=[
+            ("", _("Show the plain map")),
+            ("emissions", _("Colour by emissions per inhabitant")),
+        ],
+    )
+
+    def __init__(self, *args, county_choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = [("", _("All of Sweden")), *county_choices]
+        for name in ("county", "metric"):
+            self.fields[name].error_messages["invalid_choice"] = _(
+                "“%(value)s” is not one of the available choices."
+            )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -203,7 +204,7 @@ def climate_profiles_visible(user) -> QuerySet[ClimateProfile]:
 
 def map_features() -> list[dict]:
     """Return every municipality's SVG path with what the map needs, in one query."""
-    rows = Boundary.objects.select_related("organisation").order_by("organisation__name")
+    rows = Boundary.objects.select_related("organisation__county").order_by("organisation__name")
     # Build each link once here: reverse() per feature in the template dominated render time.
     prefix = reverse("organisations:detail", kwargs={"slug": "x"})[:-2]
     return [
@@ -214,6 +215,8 @@ def map_features() -> list[dict]:
             "fill": None,
             "name": b.organisation.display_name,
             "code": b.organisation.code,
+            "county_code": b.organisation.county.code if b.organisation.county else "",
+            "county_name": b.organisation.county.name if b.organisation.county else "",
             "population": b.organisation.population,
             "path": b.svg_path,
             "cx": b.centroid_x,
@@ -221,6 +224,37 @@ def map_features() -> list[dict]:
         }
         for b in rows
     ]
+
+
+def map_county_choices(features: list[dict]) -> list[tuple[str, str]]:
+    """The counties of the map's municipalities as (code, name), by name."""
+    counties = {f["county_code"]: f["county_name"] for f in features if f["county_code"]}
+    return sorted(counties.items(), key=lambda item: item[1])
+
+
+_PATH_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def map_bounds(features: list[dict], margin: float = 0.04) -> tuple[float, float, float, float]:
+    """The bounding box (x, y, width, height) of the features' SVG paths, with a margin.
+
+    The paths hold absolute "x,y" pairs only (reference.boundaries_to_svg), so every second
+    number is an x and every other a y.
+    """
+    xs: list[float] = []
+    ys: list[float] = []
+    for feature in features:
+        numbers = [float(n) for n in _PATH_NUMBER.findall(feature["path"])]
+        xs += numbers[0::2]
+        ys += numbers[1::2]
+    min_x, max_x, min_y, max_y = min(xs), max(xs), min(ys), max(ys)
+    pad = max(max_x - min_x, max_y - min_y) * margin
+    return (
+        round(min_x - pad, 1),
+        round(min_y - pad, 1),
+        round(max_x - min_x + 2 * pad, 1),
+        round(max_y - min_y + 2 * pad, 1),
+    )
 
 
 def emissions_per_inhabitant_latest() -> dict[str, float]:

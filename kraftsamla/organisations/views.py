@@ -14,7 +14,12 @@ from kraftsamla.core.access import checks
 from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import submit_form
 from kraftsamla.organisations import selectors, services
-from kraftsamla.organisations.forms import FILTER_FIELDS, ClimateProfileForm, OrganisationFilterForm
+from kraftsamla.organisations.forms import (
+    FILTER_FIELDS,
+    ClimateProfileForm,
+    MapForm,
+    OrganisationFilterForm,
+)
 from kraftsamla.organisations.models import ClimateProfile, Organisation
 from kraftsamla.organisations.reference import MAP_HEIGHT, MAP_WIDTH
 
@@ -133,38 +138,60 @@ def climate_profile_edit(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "organisations/profile_form.html", context)
 
 
+# Emission classes of the map (tonnes CO2e per inhabitant): fixed, readable and stable
+# between years.
+EMISSION_CLASSES = [
+    (0, 3, "#e6f0f7"),
+    (3, 5, "#a9cbe3"),
+    (5, 8, "#5e9cc8"),
+    (8, 15, "#2c6ea3"),
+    (15, 10_000, "#123f66"),
+]
+
+
+def _colour_by_emissions(features: list[dict]) -> None:
+    values = selectors.emissions_per_inhabitant_latest()
+    for f in features:
+        v = values.get(f["code"])
+        f["value"] = v
+        f["fill"] = next(
+            (c for lo, hi, c in EMISSION_CLASSES if v is not None and lo <= v < hi), "#dddddd"
+        )
+
+
 @checks("organisations.organisation.view")
 def municipality_map(request: HttpRequest) -> HttpResponse:
+    """The map: search marks and focuses a municipality, a county choice zooms the map in.
+
+    Both are GET parameters, so they work without JavaScript; an invalid one is reported at
+    its field and the rest of the map still shows.
+    """
     access.require(request, "organisations.organisation.view")
     features = selectors.map_features()
-    metric = request.GET.get("metric", "")
-    legend = []
+    form = MapForm(request.GET, county_choices=selectors.map_county_choices(features))
+    form.is_valid()
+    choices = getattr(form, "cleaned_data", {})
+    metric, county, query = choices.get("metric"), choices.get("county"), choices.get("q")
     if metric == "emissions":
-        values = selectors.emissions_per_inhabitant_latest()
-        # Quantile-free fixed classes: readable and stable between years.
-        bounds = [
-            (0, 3, "#e6f0f7"),
-            (3, 5, "#a9cbe3"),
-            (5, 8, "#5e9cc8"),
-            (8, 15, "#2c6ea3"),
-            (15, 10_000, "#123f66"),
-        ]
-        for f in features:
-            v = values.get(f["code"])
-            f["value"] = v
-            f["fill"] = next(
-                (c for lo, hi, c in bounds if v is not None and lo <= v < hi), "#dddddd"
-            )
-        legend = [(lo, hi, c) for lo, hi, c in bounds]
+        _colour_by_emissions(features)
+    shown = [f for f in features if not county or f["county_code"] == county]
+    view_box = selectors.map_bounds(shown) if county else (0, 0, MAP_WIDTH, MAP_HEIGHT)
+    for f in features:
+        f["shown"] = not county or f["county_code"] == county
+        f["match"] = bool(query) and query.casefold() in f["name"].casefold()
+    listed = [f for f in shown if not query or f["match"]]
     return render(
         request,
         "organisations/map.html",
         {
+            "form": form,
             "features": features,
-            "width": MAP_WIDTH,
-            "height": MAP_HEIGHT,
+            "listed": listed,
+            "view_box": " ".join(f"{n:g}" for n in view_box),
             "metric": metric,
-            "legend": legend,
+            "county_name": dict(form.fields["county"].choices).get(county) if county else "",
+            "query": query,
+            "legend": EMISSION_CLASSES if metric == "emissions" else [],
             "year": selectors.emission_year_latest() if metric == "emissions" else None,
         },
     )

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import municipality_count
+from tests.helpers import municipality_count, translate
 
 from .helpers import assert_accessible
 
@@ -54,16 +54,50 @@ def test_emission_colours_keyboard_and_the_list_alternative(page):
         page.keyboard.press("Enter")
     assert page.url.endswith("/organisationer/kiruna/")
 
-    # The list below the map holds the same links.
+    # The list below the map holds the same links, always shown, with a link to it at the top.
     page.go_back()
-    details = page.locator("section details")
-    expect(details).not_to_have_attribute("open", "")
-    details.locator("summary").focus()
-    page.keyboard.press("Enter")
-    expect(details).to_have_attribute("open", "")
-    expect(details.locator("ul li a")).to_have_count(municipality_count())
-    molndal = details.get_by_role("link", name="Mölndal", exact=True)
+    page.get_by_role("link", name=translate("Go to the list of municipalities")).click()
+    expect(page.locator("#map-list-heading")).to_be_focused()
+    items = page.locator("section.map-list ul li a")
+    expect(items).to_have_count(municipality_count())
+    molndal = items.get_by_text("Mölndal", exact=True)
     expect(molndal).to_be_visible()
     with page.expect_navigation():
         molndal.click()
     assert page.url.endswith("/organisationer/molndal/")
+
+
+def test_search_marks_and_focuses_the_municipality(page):
+    """WCAG 2.5.8: most areas are smaller than 24 px, so the search reaches any of them."""
+    page.goto("/organisationer/karta/")
+    search = page.get_by_role("combobox", name=translate("Find a municipality"))
+    # The names to choose from come with the field (a datalist).
+    assert page.locator("datalist#municipality-names option").count() == municipality_count()
+    search.fill("Mölndal")
+    with page.expect_navigation():
+        search.press("Enter")
+    link = page.locator("svg.map a[href$='/organisationer/molndal/']")
+    expect(link).to_have_class("is-match")
+    expect(link).to_be_focused()
+    expect(page.locator("section.map-list ul li a")).to_have_count(1)
+    assert_accessible(page, "map-search")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/organisationer/molndal/")
+
+
+def test_zoom_to_a_county(page):
+    page.goto("/organisationer/karta/")
+    page.get_by_label(translate("Zoom to a county")).select_option(label="Hallands län")
+    with page.expect_navigation():
+        page.get_by_role("button", name=translate("Show on the map")).click()
+    assert "county=13" in page.url
+    links = page.locator("svg.map a")
+    expect(links).to_have_count(municipality_count(county__code="13"))
+    # Zoomed in, the county's smallest municipality is at least 24 px in both directions.
+    smallest = min(
+        (box["width"], box["height"])
+        for box in (path.bounding_box() for path in links.locator("path").all())
+    )
+    assert min(smallest) >= 24, smallest
+    assert_accessible(page, "map-county")

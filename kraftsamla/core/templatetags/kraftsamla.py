@@ -52,3 +52,37 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+class ScrollRegionNode(template.Node):
+    def __init__(self, nodelist, options: dict):
+        self.nodelist = nodelist
+        self.options = options
+
+    def render(self, context):
+        values = {name: value.resolve(context) for name, value in self.options.items()}
+        with context.push(table=self.nodelist.render(context), **values):
+            return template.loader.get_template("includes/table_scroll.html").render(
+                context.flatten()
+            )
+
+
+@register.tag
+def scrollregion(parser, token):
+    """Wrap a wide table in its own keyboard-scrollable, named region (WCAG 1.4.10).
+
+    {% scrollregion labelledby="heading-id" %}<table>…</table>{% endscrollregion %}
+    Options: labelledby (id of the visible name) or label (text), sticky=False to keep the
+    first column from sticking, print_landscape=True to print the page in landscape.
+    """
+    options = {}
+    for bit in token.split_contents()[1:]:
+        name, _, value = bit.partition("=")
+        if name not in {"labelledby", "label", "sticky", "print_landscape"} or not value:
+            raise template.TemplateSyntaxError(f"scrollregion: unknown option {bit!r}")
+        options[name] = parser.compile_filter(value)
+    if not {"labelledby", "label"} & options.keys():
+        raise template.TemplateSyntaxError("scrollregion needs labelledby or label")
+    nodelist = parser.parse(("endscrollregion",))
+    parser.delete_first_token()
+    return ScrollRegionNode(nodelist, options)
