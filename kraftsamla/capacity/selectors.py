@@ -112,6 +112,24 @@ def progress_of(respondent: Respondent, capitals: list[Capital]) -> dict[str, tu
     }
 
 
+def statement_next_unanswered(
+    respondent: Respondent, capitals: list[Capital], start_key: str = ""
+) -> Statement | None:
+    """Return the first statement the respondent has not answered, in the framework's order
+    from the capital `start_key` on and then from the first capital (None when all are)."""
+    answered = set(
+        Answer.objects.filter(respondent=respondent).values_list("statement_id", flat=True)
+    )
+    keys = [c.key for c in capitals]
+    start = keys.index(start_key) if start_key in keys else 0
+    for capital in capitals[start:] + capitals[:start]:
+        for statement in capital.statements.all():
+            if statement.pk not in answered:
+                statement.capital = capital
+                return statement
+    return None
+
+
 def assessment_capital_results(assessment: Assessment) -> dict[str, scoring.CapitalResult]:
     """Compute the per-capital results of one assessment in three queries."""
     statements = list(
