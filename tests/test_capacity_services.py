@@ -249,6 +249,27 @@ def test_saving_again_updates_the_one_answer_and_audits_before_and_after(open_as
     assert event.before["score"] == 1 and event.after["score"] == 3
 
 
+def test_an_older_sequence_does_not_overwrite_a_newer_answer(open_assessment, editor_m):
+    """Saves that finish out of order: the one chosen last is kept, whatever arrives last."""
+    st = statements_of(open_assessment.framework)[0]
+    save = dict(actor=editor_m, assessment=open_assessment, statement=st)
+    services.answer_save(**save, score=None, dont_know=True, evidence="Vet ej", sequence=20)
+    stored = services.answer_save(**save, score=4, evidence="Mellanläge", sequence=19)
+    assert (stored.score, stored.dont_know, stored.evidence) == (None, True, "Vet ej")
+    assert stored.client_sequence == 20
+    again = services.answer_save(**save, score=1, sequence=20)  # the same save twice
+    assert again.dont_know and again.client_sequence == 20
+    answer = Answer.objects.get(respondent__assessment=open_assessment)
+    assert (answer.score, answer.dont_know, answer.client_sequence) == (None, True, 20)
+    assert len(audit_events(answer)) == 1  # refused saves are not audited
+    newer = services.answer_save(**save, score=2, sequence=21)
+    assert (newer.score, newer.client_sequence) == (2, 21)
+    # A save without a sequence (the Save button, the API) applies and keeps the number.
+    plain = services.answer_save(**save, score=3)
+    assert (plain.score, plain.client_sequence) == (3, 21)
+    assert services.answer_save(**save, score=0, sequence=21).score == 3
+
+
 @pytest.mark.parametrize("state", [Status.DRAFT, Status.CLOSED, Status.PUBLISHED])
 def test_answering_an_assessment_that_is_not_open_is_rejected(state, draft, admin_m, editor_m):
     services.respondent_add(

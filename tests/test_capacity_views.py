@@ -438,15 +438,84 @@ def test_autosave_answers_in_json(open_assessment):
         {"statement": first.pk, "score": "2", "evidence": "Protokoll"},
     )
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "message": translate("Saved")}
+    assert response.json() == {
+        "ok": True,
+        "applied": True,
+        "score": "2",
+        "evidence": "Protokoll",
+        "sequence": None,
+        "message": translate("Saved: %(value)s") % {"value": "2"},
+    }
     answer = Answer.objects.get(respondent__assessment=open_assessment)
     assert (answer.score, answer.evidence) == (2, "Protokoll")
     response = client.post(
         autosave_url(open_assessment), {"statement": first.pk, "score": "dont_know"}
     )
     assert response.status_code == 200
+    assert response.json()["message"] == "Sparat: Vet inte"
     answer.refresh_from_db()
     assert answer.dont_know and answer.score is None
+
+
+def test_autosave_keeps_the_latest_choice_when_replies_arrive_out_of_order(open_assessment):
+    """The page numbers its saves; a save numbered before the stored one changes nothing,
+    and the reply says what is stored so the page can show it."""
+    first = statements_of(open_assessment.framework)[0]
+    client = client_for(EDITOR_M)
+    url = autosave_url(open_assessment)
+    latest = client.post(url, {"statement": first.pk, "score": "dont_know", "sequence": 1002})
+    assert latest.json()["applied"] is True and latest.json()["sequence"] == 1002
+    late = client.post(url, {"statement": first.pk, "score": "4", "sequence": 1001})
+    assert late.status_code == 200
+    assert late.json() | {"message": ""} == {
+        "ok": True,
+        "applied": False,
+        "score": "dont_know",
+        "evidence": "",
+        "sequence": 1002,
+        "message": "",
+    }
+    assert late.json()["message"] == "Sparat: Vet inte"
+    answer = Answer.objects.get(respondent__assessment=open_assessment)
+    assert answer.dont_know and answer.client_sequence == 1002
+    newer = client.post(url, {"statement": first.pk, "score": "3", "sequence": 1003})
+    assert newer.json()["applied"] is True and newer.json()["message"] == "Sparat: 3"
+
+
+@pytest.mark.parametrize("sequence", ["-1", "x", str(2**53 + 1)])
+def test_autosave_rejects_a_bad_sequence(open_assessment, sequence):
+    first = statements_of(open_assessment.framework)[0]
+    response = client_for(EDITOR_M).post(
+        autosave_url(open_assessment), {"statement": first.pk, "score": "2", "sequence": sequence}
+    )
+    assert response.status_code == 400
+    assert not Answer.objects.filter(respondent__assessment=open_assessment).exists()
+
+
+def test_the_answer_page_links_to_the_next_unanswered_statement(open_assessment):
+    statements = statements_of(open_assessment.framework)
+    political = [st for st in statements if st.capital.key == "political"]
+    second = [st for st in statements if st.capital.key == CAPITAL_KEYS[1]]
+    editor = demo_user(EDITOR_M)
+    client = client_for(editor)
+    response = client.get(answer_url(open_assessment))
+    first_url = answer_url(open_assessment) + f"#s{political[0].pk}-fieldset"
+    assert f'<a href="{first_url}">' in html(response)
+    assert f'id="s{political[0].pk}-fieldset"' in html(response)
+    # With the capital answered, the link goes on to the next capital's first statement.
+    for statement in political:
+        services.answer_save(actor=editor, assessment=open_assessment, statement=statement, score=2)
+    response = client.get(answer_url(open_assessment))
+    assert response.context["next_unanswered"] == (
+        answer_url(open_assessment, CAPITAL_KEYS[1]) + f"#s{second[0].pk}-fieldset"
+    )
+    # Another page starts from its own capital.
+    response = client.get(answer_url(open_assessment, CAPITAL_KEYS[-1]))
+    assert response.context["next_unanswered"].startswith(answer_url(open_assessment, "real"))
+    answer_all(open_assessment, editor, 3)
+    response = client.get(answer_url(open_assessment))
+    assert response.context["next_unanswered"] == ""
+    assert translate("You have answered every statement.") in html(response)
 
 
 @pytest.mark.parametrize("score", ["5", "-1", "x", ""])

@@ -12,3 +12,18 @@ class CapacityConfig(AppConfig):
             policies,  # noqa: F401 - registers the rules
             receivers,  # noqa: F401 - connects the hooks
         )
+        from kraftsamla.capacity.start import answers_section, follow_up_section
+        from kraftsamla.core.start import register_start_section
+
+        register_start_section(
+            key="capacity.answers",
+            template="capacity/start_answers.html",
+            context=answers_section,
+            order=10,
+        )
+        register_start_section(
+            key="capacity.follow_up",
+            template="capacity/start_follow_up.html",
+            context=follow_up_section,
+            order=40,
+        )

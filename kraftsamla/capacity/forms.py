@@ -170,6 +170,9 @@ class CapitalAnswersForm(forms.Form):
         return errors
 
 
+SEQUENCE_MAX = 2**53  # the largest integer JavaScript counts exactly
+
+
 class AutosaveForm(forms.Form):
     """One answer sent by the answer page's script."""
 
@@ -182,6 +185,8 @@ class AutosaveForm(forms.Form):
     )
     score = score_field(required=True)
     evidence = forms.CharField(required=False, max_length=EVIDENCE_MAX)
+    # Grows with every choice on the page (a millisecond timestamp): the last choice wins.
+    sequence = forms.IntegerField(required=False, min_value=0, max_value=SEQUENCE_MAX)
 
 
 class AgreedScoreForm(forms.Form):

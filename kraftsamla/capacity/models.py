@@ -230,6 +230,13 @@ class Assessment(models.Model):
 
         return reverse("capacity:assessment", kwargs={"pk": self.pk})
 
+    def statement_url(self, capital_key: str, statement_id: int) -> str:
+        """Return the address of a statement on its capital's answer page."""
+        from django.urls import reverse
+
+        page = reverse("capacity:answer", kwargs={"pk": self.pk, "capital_key": capital_key})
+        return f"{page}#s{statement_id}-fieldset"
+
     @property
     def is_editable(self) -> bool:
         return self.status in (Status.DRAFT, Status.OPEN)
@@ -279,6 +286,8 @@ class Answer(models.Model):
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     dont_know = models.BooleanField(_("don't know"), default=False)
     evidence = models.TextField(_("evidence or comment"), blank=True, **text_limit(EVIDENCE_MAX))
+    # The answer page's sequence number of the save that is stored: an older one is refused.
+    client_sequence = models.BigIntegerField(_("client sequence"), null=True, blank=True)
     updated_at = models.DateTimeField(_("saved"), auto_now=True)
 
     class Meta:

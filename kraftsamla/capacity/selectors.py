@@ -112,6 +112,24 @@ def progress_of(respondent: Respondent, capitals: list[Capital]) -> dict[str, tu
     }
 
 
+def statement_next_unanswered(
+    respondent: Respondent, capitals: list[Capital], start_key: str = ""
+) -> Statement | None:
+    """Return the first statement the respondent has not answered, in the framework's order
+    from the capital `start_key` on and then from the first capital (None when all are)."""
+    answered = set(
+        Answer.objects.filter(respondent=respondent).values_list("statement_id", flat=True)
+    )
+    keys = [c.key for c in capitals]
+    start = keys.index(start_key) if start_key in keys else 0
+    for capital in capitals[start:] + capitals[:start]:
+        for statement in capital.statements.all():
+            if statement.pk not in answered:
+                statement.capital = capital
+                return statement
+    return None
+
+
 def assessment_capital_results(assessment: Assessment) -> dict[str, scoring.CapitalResult]:
     """Compute the per-capital results of one assessment in three queries."""
     statements = list(
@@ -447,4 +465,109 @@ def needs_from_notes(assessment: Assessment) -> list[dict]:
             "role_group": n.respondent.get_role_group_display(),
         }
         for n in notes
+    ]
+
+
+# --- The personal start page -------------------------------------------------------
+
+
+@dataclass
+class AnswerProgress:
+    """An open assessment waiting for the person's answers, and how far they have come."""
+
+    assessment: Assessment
+    answered: int
+    total: int
+    next_url: str
+
+
+def assessments_to_answer(who) -> list[AnswerProgress]:
+    """Return the open assessments the person answers and has not marked done, in 4 queries."""
+    user = access.access_of(who).user
+    assessments = list(
+        access.scope(who, "capacity.assessment.answer", Assessment.objects.all())
+        .filter(respondents__user=user, respondents__submitted_at__isnull=True)
+        .select_related("organisation")
+        .order_by("organisation__name", "-year")
+    )
+    if not assessments:
+        return []
+    answered: dict[int, set[int]] = defaultdict(set)
+    for assessment_id, statement_id in Answer.objects.filter(
+        respondent__user=user, respondent__assessment__in=assessments
+    ).values_list("respondent__assessment_id", "statement_id"):
+        answered[assessment_id].add(statement_id)
+    statements: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for statement_id, framework_id, capital_key in (
+        Statement.objects.filter(capital__framework_id__in={a.framework_id for a in assessments})
+        .order_by("capital__order", "order")
+        .values_list("id", "capital__framework_id", "capital__key")
+    ):
+        statements[framework_id].append((statement_id, capital_key))
+    progress = []
+    for assessment in assessments:
+        done = answered[assessment.pk]
+        ordered = statements[assessment.framework_id]
+        first_open = next(((pk, key) for pk, key in ordered if pk not in done), None)
+        progress.append(
+            AnswerProgress(
+                assessment=assessment,
+                answered=sum(1 for pk, _key in ordered if pk in done),
+                total=len(ordered),
+                next_url=assessment.statement_url(first_open[1], first_open[0])
+                if first_open
+                else assessment.get_absolute_url(),
+            )
+        )
+    return progress
+
+
+@dataclass
+class BodyFollowUp:
+    """A coordinating body's members in force and those without a shared, published
+    assessment of the year."""
+
+    body: Organisation
+    year: int
+    member_count: int
+    without: list[Organisation]
+
+
+def bodies_follow_up(who, year: int) -> list[BodyFollowUp]:
+    """Return, for the bodies the person works in, the members that have not published (and
+    shared with the body) an assessment of `year`, in a fixed number of queries."""
+    own = access.access_of(who).organisation_ids()
+    bodies = list(
+        access.scope(
+            who, "capacity.regional_overview.view", Organisation.objects.filter(pk__in=own)
+        ).order_by("name")
+    )
+    if not bodies:
+        return []
+    members: dict[int, list[Organisation]] = defaultdict(list)
+    for membership in (
+        Membership.objects.in_force()
+        .filter(body__in=bodies)
+        .select_related("member")
+        .order_by("member__name")
+    ):
+        members[membership.body_id].append(membership.member)
+    member_ids = {m.pk for body_members in members.values() for m in body_members}
+    published = set(
+        access.scope(
+            who,
+            "capacity.assessment.view",
+            Assessment.objects.filter(
+                organisation_id__in=member_ids, year=year, status=Status.PUBLISHED
+            ),
+        ).values_list("organisation_id", flat=True)
+    )
+    return [
+        BodyFollowUp(
+            body=body,
+            year=year,
+            member_count=len(members[body.pk]),
+            without=[m for m in members[body.pk] if m.pk not in published],
+        )
+        for body in bodies
     ]

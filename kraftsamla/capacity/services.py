@@ -376,8 +376,16 @@ def answer_save(
     dont_know: bool = False,
     evidence: str = "",
     framework_version: str | None = None,
+    sequence: int | None = None,
 ) -> Answer:
-    """Save one answer. `score` None with dont_know=True means "don't know"."""
+    """Save one answer and return the answer as stored.
+
+    `score` None with dont_know=True means "don't know". `sequence` is the answer page's
+    number for this save (growing with every choice): the last choice wins, so a save whose
+    sequence is not newer than the stored one changes nothing and the stored answer is
+    returned (its `client_sequence` then differs from `sequence`). Saves without a sequence
+    (the page's Save buttons, the API) always apply and keep the stored sequence.
+    """
     assessment = (
         Assessment.objects.select_for_update()
         .select_related("framework", "organisation")
@@ -393,12 +401,18 @@ def answer_save(
     else:
         _check_score(score)
     values = {"score": score, "dont_know": dont_know, "evidence": evidence}
+    # The row (and the assessment above) stays locked until the transaction ends, so the
+    # compare and the write below are one step for concurrent saves of the same answer.
     answer, created = Answer.objects.select_for_update().get_or_create(
         respondent=respondent, statement=statement, defaults=values
     )
+    if not created and _is_outdated(sequence, answer.client_sequence):
+        return answer
     before = None if created else snapshot(answer, list(values))
     for name, value in values.items():
         setattr(answer, name, value)
+    if sequence is not None:
+        answer.client_sequence = sequence
     answer.full_clean()
     answer.save()
     audit_record(
@@ -411,6 +425,11 @@ def answer_save(
         after=values,
     )
     return answer
+
+
+def _is_outdated(sequence: int | None, stored: int | None) -> bool:
+    """Whether the save numbered `sequence` was chosen before the stored one (or is it)."""
+    return sequence is not None and stored is not None and sequence <= stored
 
 
 class AnswerInput(NamedTuple):

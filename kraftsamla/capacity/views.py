@@ -30,10 +30,12 @@ from kraftsamla.capacity.forms import (
 from kraftsamla.capacity.models import (
     SCALE_MAX,
     SCALE_MIN,
+    Answer,
     Assessment,
     Capital,
     CapitalKey,
     Mode,
+    Respondent,
     Statement,
     Status,
 )
@@ -389,10 +391,21 @@ def _answer_context(
         "collaboration_form": values.get("collaboration_form", ""),
         "form_choices": collaboration_form_choices(),
         "progress": selectors.progress_of(respondent, capitals),
+        "next_unanswered": _next_unanswered_url(assessment, respondent, capitals, capital),
         "readonly": not access.allows(request, "capacity.assessment.answer", assessment),
         "evidence_max": EVIDENCE_MAX,
         "note_max": NOTE_MAX,
     }
+
+
+def _next_unanswered_url(
+    assessment: Assessment, respondent: Respondent, capitals: list[Capital], capital: Capital
+) -> str:
+    """Return the address of the next statement to answer from this page on ("" if none)."""
+    statement = selectors.statement_next_unanswered(respondent, capitals, capital.key)
+    if statement is None:
+        return ""
+    return assessment.statement_url(statement.capital.key, statement.pk)
 
 
 def _saved_values(answers: dict, capital: Capital) -> dict[str, str]:
@@ -420,20 +433,38 @@ def answer_autosave(request: HttpRequest, pk: int) -> JsonResponse:
     if not form.is_valid():
         return JsonResponse({"ok": False, "error": _error_text(form.errors)}, status=400)
     score, dont_know = score_value(form.cleaned_data["score"])
+    sequence = form.cleaned_data["sequence"]
     try:
-        services.answer_save(
+        answer = services.answer_save(
             actor=request.user,
             assessment=assessment,
             statement=form.cleaned_data["statement"],
             score=score,
             dont_know=dont_know,
             evidence=form.cleaned_data["evidence"],
+            sequence=sequence,
         )
     except PermissionDenied as exc:
         return JsonResponse({"ok": False, "error": str(exc)}, status=403)
     except ValidationError as exc:
         return JsonResponse({"ok": False, "error": " ".join(exc.messages)}, status=400)
-    return JsonResponse({"ok": True, "message": _("Saved")})
+    return JsonResponse(
+        _stored_answer(answer, applied=sequence is None or answer.client_sequence == sequence)
+    )
+
+
+def _stored_answer(answer: Answer, *, applied: bool) -> dict:
+    """Describe the answer as stored, for the page to show (and to correct a refused save)."""
+    stored = DONT_KNOW if answer.dont_know else str(answer.score)
+    shown = _("Don't know") if answer.dont_know else str(answer.score)
+    return {
+        "ok": True,
+        "applied": applied,
+        "score": stored,
+        "evidence": answer.evidence,
+        "sequence": answer.client_sequence,
+        "message": _("Saved: %(value)s") % {"value": shown},
+    }
 
 
 def _error_text(errors: dict) -> str:

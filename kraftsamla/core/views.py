@@ -7,10 +7,18 @@ from django.views.decorators.cache import never_cache
 
 from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.home import home_context
+from kraftsamla.core.start import start_sections
 
 
 @checks(PUBLIC)
 def home(request):
+    """The platform's front page; a logged-in person gets their personal start page here.
+
+    The start page's sections come from the apps (core/start.py) and each reads only what
+    the policy lets the person see, so the page itself declares nothing private.
+    """
+    if request.user.is_authenticated:
+        return render(request, "core/start.html", {"sections": start_sections(request)})
     return render(request, "core/home.html", home_context(request))
 
 

@@ -705,3 +705,63 @@ def digest_content(*, user, organisation: Organisation, since: datetime.datetime
     )
     relevant = [o for o in offers if not focus or focus & set(o.capitals)]
     return {"offers": relevant, "weak": sorted(weak), "needs": sorted(needs)}
+
+
+# --- The personal start page -------------------------------------------------------
+
+# Recommendations are ranked per organisation; a person sees those of at most this many.
+START_ORGANISATIONS = 3
+
+
+def offers_recommended_for_person(who, limit: int = 3) -> list[tuple[Organisation, list]]:
+    """Return the top `limit` recommended offers per organisation of the person, leaving out
+    offers they have already enrolled in (a fixed number of queries per organisation)."""
+    person = access.access_of(who)
+    organisations = list(
+        access.scope(
+            who,
+            "support.recommendation.view",
+            Organisation.objects.filter(pk__in=person.organisation_ids()).exclude(
+                kind__in=COORDINATING_KINDS
+            ),
+        ).order_by("name")[:START_ORGANISATIONS]
+    )
+    if not organisations:
+        return []
+    taken = set(
+        Enrolment.objects.filter(participant=person.user)
+        .exclude(status=EnrolmentStatus.CANCELLED)
+        .values_list("offer_id", flat=True)
+    )
+    result = []
+    for organisation in organisations:
+        ranked, _info = offers_recommended(
+            organisation=organisation, user=person.user, limit=limit + len(taken)
+        )
+        fresh = [rec for rec in ranked if rec.offer.pk not in taken][:limit]
+        if fresh:
+            result.append((organisation, fresh))
+    return result
+
+
+def enrolments_of_person(who, limit: int = 10) -> list[Enrolment]:
+    """Return the person's own enrolments that are not cancelled, newest first."""
+    person = access.access_of(who)
+    return list(
+        access.scope(
+            who,
+            "support.enrolment.view",
+            Enrolment.objects.filter(participant_id=person.user_id).exclude(
+                status=EnrolmentStatus.CANCELLED
+            ),
+        )
+        .select_related("offer", "offer__provider", "organisation")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def bodies_gaps(who) -> list[tuple[Organisation, int]]:
+    """Return (body, number of gaps in its coverage grid) for the bodies the person works in."""
+    own = access.access_of(who).organisation_ids()
+    bodies = access.scope(who, "support.overview.view", Organisation.objects.filter(pk__in=own))
+    return [(body, len(coverage_grid(body=body).gaps)) for body in bodies.order_by("name")]

@@ -31,7 +31,6 @@ from tests.helpers import (
     ADMIN_M,
     COORDINATOR,
     EDITOR_M,
-    translate,
 )
 
 from .helpers import assert_accessible, login
@@ -113,9 +112,10 @@ def test_a_respondent_answers_every_capital_with_the_keyboard_only(new_page):
         skip_to_main(page)
         for s_index, st in enumerate(by_capital[key]):
             tab_to(page, f"input[name='s{st.pk}-score']")
-            choose(page, expected_score(c_index, s_index))
+            score = expected_score(c_index, s_index)
+            choose(page, score)
             expect(page.locator(f"#s{st.pk}-fieldset .save-status")).to_have_text(
-                translate("Saved")
+                "Sparat: " + ("Vet inte" if score is None else str(score))
             )
         if c_index == 0:
             tab_to(page, "#strengthen")
@@ -150,6 +150,68 @@ def test_a_respondent_answers_every_capital_with_the_keyboard_only(new_page):
     assert note.capital.key == "political"
     assert note.strengthen == "Tydligare politiska uppdrag"
     assert note.collaboration_form == "knowledge_base"
+
+
+LEVEL_TEXT = {"dont_know": "Vet inte"}
+
+
+def test_quick_arrow_keys_store_exactly_the_last_choice(new_page):
+    """Arrow keys choose a radio on every press: the page saves once the choice settles, the
+    server keeps only the newest save, and the status shows what is stored. After a reload
+    exactly the last choice of every statement is checked."""
+    framework = FrameworkFactory(per_capital=4)
+    admin = User.objects.get(email=ADMIN_M)
+    editor = User.objects.get(email=EDITOR_M)
+    assessment = add_and_open(
+        AssessmentFactory(organisation=Organisation.objects.get(slug="molndal"), actor=admin),
+        admin,
+        [editor],
+    )
+    statements = [st for st in statements_of(framework) if st.capital.key == "political"]
+    page = new_page()
+    login(page, EDITOR_M)
+    page.goto(f"/kapacitet/bedomning/{assessment.pk}/svara/political/")
+    # Per statement: Space chooses level 0, each arrow the next or previous level (wrapping
+    # through "don't know"); a number is a pause in ms, long enough for a save to leave.
+    right, left = "ArrowRight", "ArrowLeft"
+    moves = [
+        [right] * 3 + [left] + [right] * 3,
+        [right] * 2 + [400] + [right, left] * 3 + [right],
+        [left, left, 400, left, left, right, right],
+        [400, right, right, 400, left, left],
+    ]
+    expected = {
+        statements[0].pk: "dont_know",
+        statements[1].pk: "3",
+        statements[2].pk: "4",
+        statements[3].pk: "0",
+    }
+    for statement, keys in zip(statements, moves, strict=True):
+        page.locator(f"#s{statement.pk}-0").focus()
+        page.keyboard.press("Space")
+        for key in keys:
+            if isinstance(key, int):
+                page.wait_for_timeout(key)
+            else:
+                page.keyboard.press(key)
+                page.wait_for_timeout(30)
+        checked = page.locator(f"#s{statement.pk}-fieldset input:checked")
+        expect(checked).to_have_attribute("value", expected[statement.pk])
+    for statement in statements:
+        value = expected[statement.pk]
+        expect(page.locator(f"#s{statement.pk}-fieldset .save-status")).to_have_text(
+            f"Sparat: {LEVEL_TEXT.get(value, value)}"
+        )
+    page.reload()
+    for statement in statements:
+        expect(page.locator(f"#s{statement.pk}-fieldset input:checked")).to_have_attribute(
+            "value", expected[statement.pk]
+        )
+    stored = {
+        answer.statement_id: "dont_know" if answer.dont_know else str(answer.score)
+        for answer in Answer.objects.filter(respondent__assessment=assessment)
+    }
+    assert stored == expected
 
 
 def test_the_coordinator_sees_the_regional_heatmap(new_page):
