@@ -498,7 +498,9 @@ def _point_problem(point) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return _("the coordinate %(value)s is not a number.") % {"value": json.dumps(value)}
         if not math.isfinite(value):
-            return _("the coordinate %(value)s is not a finite number.") % {"value": value}
+            return _("the coordinate %(value)s is not a finite number.") % {
+                "value": json.dumps(value)
+            }
     x, y = _project(lon, lat)
     if not (MAP_MIN_X <= x <= MAP_MAX_X and MAP_MIN_Y <= y <= MAP_MAX_Y):
         return _("%(lon)s, %(lat)s lies outside the map of Sweden.") % {"lon": lon, "lat": lat}
