@@ -29,7 +29,7 @@ from kraftsamla.organisations.reference import (
     ReferenceDataError,
     reference_data_load,
 )
-from tests.helpers import municipality_count
+from tests.helpers import municipality_count, translate
 
 pytestmark = pytest.mark.django_db
 
@@ -579,8 +579,9 @@ def test_a_broken_coordinate_is_reported_with_its_municipality(broken_dir, value
     errors = load_errors(broken_dir)
     error = find_error(errors, "municipalities.geojson", number, "geometry")
     assert MOLNDAL in error.message
-    assert "point 1" in error.message
     assert says in error.message
+    where = translate("polygon %(polygon)d, ring %(ring)d, point %(point)d: %(problem)s")
+    assert where.split("%")[0] in error.message  # the message names the polygon first
     assert len(errors) == 1
 
 
@@ -591,7 +592,13 @@ def test_a_ring_with_too_few_points_is_rejected(broken_dir):
     path.write_text(json.dumps(doc), encoding="utf-8")
     errors = load_errors(broken_dir)
     error = find_error(errors, "municipalities.geojson", 1, "geometry")
-    assert "four points" in error.message
+    assert error.message == translate("Municipality %(code)s: %(problem)s") % {
+        "code": doc["features"][0]["properties"]["municipality_code"],
+        "problem": translate(
+            "polygon %(polygon)d, ring %(ring)d: a ring needs at least four points."
+        )
+        % {"polygon": 1, "ring": 1},
+    }
 
 
 @pytest.mark.parametrize(

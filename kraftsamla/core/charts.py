@@ -72,7 +72,7 @@ class Frame:
 # Wide: shown from 48rem up (at least ~720 px for the figure, so 13 units ≥ 12 px).
 # Narrow: a 360-unit viewBox in a ~358 px phone column keeps 14 units ≈ 14 px.
 STACKED_WIDE = Frame(720, 380, 78, 12, 34, 40, font=13, ticks=4, legend_columns=2)
-STACKED_NARROW = Frame(360, 320, 64, 8, 30, 36, font=14, ticks=2)
+STACKED_NARROW = Frame(360, 330, 64, 8, 30, 48, font=14, ticks=2)
 
 
 @dataclass
@@ -186,50 +186,69 @@ def stacked_bars(
     `positions` (e.g. the years) place each bar in proportion to its value, so a
     time axis keeps its gaps; without them the bars are spaced evenly.
     """
-    positions = list(positions) if positions is not None else list(range(len(categories)))
-
-    def draw(variant_id: str, narrow: bool) -> str:
-        frame = STACKED_NARROW if narrow else STACKED_WIDE
-        return _stacked_svg(
-            variant_id, title, description, categories, positions, series, unit, decimals, frame
-        )
-
-    return responsive(chart_id, draw)
-
-
-def _stacked_svg(
-    chart_id, title, description, categories, positions, series, unit, decimals, frame: Frame
-) -> str:
-    totals = [sum((s.values[i] or 0) for s in series) for i in range(len(categories))]
-    y_max = nice_max(max(totals, default=0))
-    legend_rows = math.ceil(len(series) / frame.legend_columns)
-    total_height = frame.height + 24 * legend_rows
-    slot, x_of = _time_scale(positions, frame)
-    bar_width = slot * 0.7
-    parts = [_svg_open(chart_id, title, description, frame, total_height)]
-    parts += _value_axis(y_max, unit, decimals, frame)
-    for category, position, index in zip(
-        categories, positions, range(len(categories)), strict=True
-    ):
-        parts += _stack(
-            category,
-            [(s, s.values[index]) for s in series],
-            x_of(position),
-            bar_width,
-            y_max,
-            unit,
-            decimals,
-            frame,
-        )
-    base = frame.top + frame.plot_height
-    parts.append(
-        f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{base}" y2="{base}" '
-        f'class="axis" stroke="{INK}"/>'
+    chart = _StackedChart(
+        title=title,
+        description=description,
+        categories=list(categories),
+        positions=list(positions) if positions is not None else list(range(len(categories))),
+        series=list(series),
+        unit=unit,
+        decimals=decimals,
     )
-    parts += _category_ticks(categories, [x_of(p) for p in positions], frame)
-    parts += _legend(series, frame)
-    parts.append(SVG_CLOSE)
-    return "".join(parts)
+    return responsive(chart_id, lambda variant_id, narrow: chart.svg(variant_id, narrow=narrow))
+
+
+@dataclass
+class _StackedChart:
+    """What a stacked bar chart shows; `svg` draws one variant of it."""
+
+    title: str
+    description: str
+    categories: list[str]
+    positions: list[float]
+    series: list[Series]
+    unit: str
+    decimals: int
+
+    def svg(self, chart_id: str, *, narrow: bool) -> str:
+        frame = STACKED_NARROW if narrow else STACKED_WIDE
+        totals = [sum((s.values[i] or 0) for s in self.series) for i in range(len(self.categories))]
+        y_max = nice_max(max(totals, default=0))
+        legend_rows = math.ceil(len(self.series) / frame.legend_columns)
+        height = frame.height + 24 * legend_rows
+        slot, x_of = _time_scale(self.positions, frame)
+        centres = [x_of(position) for position in self.positions]
+        parts = [_svg_open(chart_id, self.title, self.description, frame, height)]
+        parts += _value_axis(y_max, self.unit, frame)
+        for index, (category, centre) in enumerate(zip(self.categories, centres, strict=True)):
+            segments = [(s, s.values[index]) for s in self.series]
+            parts += self.stack(category, segments, centre, slot * 0.7, y_max, frame)
+        base = frame.top + frame.plot_height
+        parts.append(
+            f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{base}" y2="{base}" '
+            f'class="axis" stroke="{INK}"/>'
+        )
+        parts += _category_ticks(self.categories, centres, frame)
+        parts += _legend(self.series, frame)
+        parts.append(SVG_CLOSE)
+        return "".join(parts)
+
+    def stack(self, category, segments, x_centre, bar_width, y_max, frame) -> list[str]:
+        """Return one bar's segments, bottom up, each with its value as a tooltip."""
+        parts = []
+        y_cursor = frame.top + frame.plot_height
+        x = x_centre - bar_width / 2
+        for s, value in segments:
+            if not value or value <= 0:
+                continue
+            height = frame.plot_height * value / y_max
+            y_cursor -= height
+            tooltip = f"{category}, {s.label}: {format_number(value, self.decimals)} {self.unit}"
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y_cursor:.1f}" width="{bar_width:.1f}" '
+                f'height="{height:.1f}" fill="{s.colour}"><title>{escape(tooltip)}</title></rect>'
+            )
+        return parts
 
 
 def _time_scale(positions: Sequence[float], frame: Frame):
@@ -243,7 +262,7 @@ def _time_scale(positions: Sequence[float], frame: Frame):
     return slot, x_of
 
 
-def _value_axis(y_max: float, unit: str, decimals: int, frame: Frame) -> list[str]:
+def _value_axis(y_max: float, unit: str, frame: Frame) -> list[str]:
     """Return the gridlines, their labels and the unit above the axis."""
     parts = []
     for step in range(frame.ticks + 1):
@@ -253,29 +272,16 @@ def _value_axis(y_max: float, unit: str, decimals: int, frame: Frame) -> list[st
             f'<line x1="{frame.left}" x2="{frame.width - frame.right}" '
             f'y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
         )
-        label = format_number(value, decimals if y_max < 10 else 0)
+        label = format_number(value, _decimals_needed(value))
         parts.append(_text(frame.left - 6, y + frame.font / 3, label, anchor="end"))
     parts.append(_text(4, frame.top - frame.font, unit, css_class="axis-label"))
     return parts
 
 
-def _stack(category, values, x_centre, bar_width, y_max, unit, decimals, frame) -> list[str]:
-    """Return one bar's segments, bottom up, each with its value as a tooltip."""
-    parts = []
-    y_cursor = frame.top + frame.plot_height
-    x = x_centre - bar_width / 2
-    for s, value in values:
-        if not value or value <= 0:
-            continue
-        height = frame.plot_height * value / y_max
-        y_cursor -= height
-        parts.append(
-            f'<rect x="{x:.1f}" y="{y_cursor:.1f}" width="{bar_width:.1f}" '
-            f'height="{height:.1f}" fill="{s.colour}"><title>{escape(category)}, '
-            f"{escape(s.label)}: {escape(format_number(value, decimals))} {escape(unit)}"
-            "</title></rect>"
-        )
-    return parts
+def _decimals_needed(value: float) -> int:
+    """Return how many decimals (at most two) show a tick value exactly: 2,5 but 10."""
+    text = f"{value:.2f}".rstrip("0")
+    return len(text.split(".")[1])
 
 
 def _category_ticks(categories, centres: list[float], frame: Frame) -> list[str]:
@@ -289,13 +295,17 @@ def _category_ticks(categories, centres: list[float], frame: Frame) -> list[str]
         f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{base}" y2="{base + 4}" class="axis" stroke="{INK}"/>'
         for x in centres
     ]
-    shown: list[int] = []
-    gap = frame.font * 0.6
+    widths = [text_width(category, frame.font) for category in categories]
+    # Under its bar, but the outermost labels stay inside the drawing.
+    label_x = [
+        min(max(x, width / 2 + 2), frame.width - width / 2 - 2)
+        for x, width in zip(centres, widths, strict=True)
+    ]
 
     def fits(i: int, j: int) -> bool:
-        half = (text_width(categories[i], frame.font) + text_width(categories[j], frame.font)) / 2
-        return abs(centres[i] - centres[j]) >= half + gap
+        return abs(label_x[i] - label_x[j]) >= (widths[i] + widths[j]) / 2 + frame.font * 0.6
 
+    shown: list[int] = []
     for index in range(len(categories)):
         if not shown or fits(shown[-1], index):
             shown.append(index)
@@ -306,7 +316,7 @@ def _category_ticks(categories, centres: list[float], frame: Frame) -> list[str]
         shown.append(last)
     for index in shown:
         parts.append(
-            _text(centres[index], base + frame.font + 6, categories[index], anchor="middle")
+            _text(label_x[index], base + frame.font + 6, categories[index], anchor="middle")
         )
     return parts
 
