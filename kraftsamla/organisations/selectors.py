@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from kraftsamla.core import access
@@ -22,6 +23,7 @@ from kraftsamla.organisations.models import (
     Membership,
     Organisation,
     OrganisationKind,
+    PopulationFigure,
 )
 
 
@@ -111,8 +113,11 @@ class EmissionTable:
     values: dict[str, dict[int, float]]  # sector -> year -> tonnes
     totals: dict[int, float]
     per_inhabitant: dict[int, float | None]
-    population: int | None
+    population: int | None  # the latest figure (December 2025), the fallback for any year
     release: DataRelease | None
+    population_by_year: dict[int, int | None] = field(default_factory=dict)
+    # Years with emissions but no population figure of their own: divided by `population`.
+    population_fallback_years: list[int] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -150,8 +155,10 @@ def emission_table(organisation: Organisation) -> EmissionTable:
         totals[year] += tonnes
         release_ids.add(release_id)
     sectors = [(s.value, s.label) for s in EmissionSector if s.value in values]
-    population = organisation.population
-    per_inhabitant = {y: (totals[y] / population if population else None) for y in years}
+    population_by_year, fallback_years = _population_for_years(organisation, years)
+    per_inhabitant = {
+        y: (totals[y] / population_by_year[y] if population_by_year[y] else None) for y in years
+    }
     release = DataRelease.objects.filter(pk__in=release_ids).first() if release_ids else None
     return EmissionTable(
         years=years,
@@ -159,9 +166,28 @@ def emission_table(organisation: Organisation) -> EmissionTable:
         values=dict(values),
         totals=dict(totals),
         per_inhabitant=per_inhabitant,
-        population=population,
+        population=organisation.population,
         release=release,
+        population_by_year=population_by_year,
+        population_fallback_years=fallback_years,
     )
+
+
+def _population_for_years(
+    organisation: Organisation, years: list[int]
+) -> tuple[dict[int, int | None], list[int]]:
+    """Return each year's 31 December population and the years that fell back to the latest.
+
+    A year without its own figure uses the organisation's latest population.
+    """
+    figures = dict(
+        PopulationFigure.objects.filter(municipality=organisation, year__in=years).values_list(
+            "year", "population"
+        )
+    )
+    fallback = [y for y in years if y not in figures and organisation.population]
+    by_year = {y: figures.get(y, organisation.population) for y in years}
+    return by_year, fallback
 
 
 def emission_series_for_api(organisation: Organisation) -> list[dict]:
@@ -258,17 +284,26 @@ def map_bounds(features: list[dict], margin: float = 0.04) -> tuple[float, float
 
 
 def emissions_per_inhabitant_latest() -> dict[str, float]:
-    """Return {municipality code: tonnes CO2e per inhabitant} for the latest year."""
+    """Return {municipality code: tonnes CO2e per inhabitant} for the latest year.
+
+    Divides by the same year's population, or the latest population where that year has none.
+    """
     latest = Emission.objects.order_by("-year").values_list("year", flat=True).first()
     if latest is None:
         return {}
+    same_year = PopulationFigure.objects.filter(
+        municipality=OuterRef("municipality"), year=latest
+    ).values("population")
+    rows = (
+        Emission.objects.filter(year=latest)
+        .annotate(divisor=Coalesce(Subquery(same_year), F("municipality__population")))
+        .values_list("municipality__code", "divisor", "tonnes_co2e")
+    )
     totals = defaultdict(float)
     population = {}
-    for code, pop, tonnes in Emission.objects.filter(year=latest).values_list(
-        "municipality__code", "municipality__population", "tonnes_co2e"
-    ):
+    for code, divisor, tonnes in rows:
         totals[code] += tonnes
-        population[code] = pop
+        population[code] = divisor
     return {c: totals[c] / population[c] for c in totals if population.get(c)}
 
 

@@ -208,11 +208,15 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _emissions_chart(org: Organisation, table: selectors.EmissionTable, per_capita: bool):
     """Return the stacked bar chart of a municipality's emissions by sector and year."""
-    divisor = org.population if per_capita else 1
+    # Per inhabitant: each year's emissions divided by that year's population.
+    divisors = [(table.population_by_year.get(year) if per_capita else 1) for year in table.years]
     series = [
         charts.Series(
             label=label,
-            values=[(v / divisor if v is not None else None) for v in values],
+            values=[
+                (value / divisor if value is not None and divisor else None)
+                for value, divisor in zip(values, divisors, strict=True)
+            ],
             colour=charts.PALETTE[i % len(charts.PALETTE)],
         )
         for i, (label, values) in enumerate(table.rows())
@@ -238,6 +242,7 @@ def _emissions_chart(org: Organisation, table: selectors.EmissionTable, per_capi
         title=_("Emissions by sector") + (" " + _("per inhabitant") if per_capita else ""),
         description=description,
         categories=[str(y) for y in table.years],
+        positions=table.years,
         series=series,
         unit=_("tonnes CO₂e per inhabitant") if per_capita else _("tonnes CO₂e"),
         decimals=2 if per_capita else 0,

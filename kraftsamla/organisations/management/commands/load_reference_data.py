@@ -1,4 +1,4 @@
-"""Load or refresh municipalities, counties, emissions and boundaries."""
+"""Load or refresh municipalities, counties, population, emissions and boundaries."""
 
 from pathlib import Path
 
@@ -16,7 +16,8 @@ class Command(BaseCommand):
             "--dir",
             type=Path,
             default=DATA_DIR,
-            help="Folder with counties.csv, municipalities.csv, emissions_by_sector.csv "
+            help="Folder with counties.csv, municipalities.csv, emissions_by_sector.csv, "
+            "population_by_year.csv "
             "and municipalities.geojson (default: the files shipped with Kraftsamla).",
         )
 
