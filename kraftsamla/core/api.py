@@ -8,11 +8,13 @@ its policy.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kraftsamla.core.translation import translated
@@ -23,6 +25,12 @@ class InvalidFilter(exceptions.ValidationError):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        message = _("The request is too large.")
+        return Response(
+            {"error": {"code": "too_large", "message": message}},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
