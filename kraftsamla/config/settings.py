@@ -242,7 +242,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kraftsamla.core.api_schema.ApiSchema",
     "DEFAULT_PAGINATION_CLASS": "kraftsamla.core.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "kraftsamla.core.api.exception_handler",

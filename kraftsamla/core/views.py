@@ -63,9 +63,7 @@ def error_403(request, exception=None):
 @checks(PUBLIC)
 def error_404(request, exception=None):
     message = _("Page not found")
-    return _api_error(request, 404, "not_found", message) or render(
-        request, "404.html", status=404
-    )
+    return _api_error(request, 404, "not_found", message) or render(request, "404.html", status=404)
 
 
 @checks(PUBLIC)
