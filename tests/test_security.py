@@ -1,4 +1,4 @@
-"""Hardening: the admin's login, parallel guessing, resets, caching, deployment checks, API errors."""
+"""Hardening: admin login, parallel guessing, resets, caching, deploy checks, API errors."""
 
 from __future__ import annotations
 

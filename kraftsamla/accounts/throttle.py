@@ -15,6 +15,7 @@ colleagues share an office address).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 
@@ -48,10 +49,8 @@ def _count(key: str, window: int) -> int:
 
 
 def _uncount(key: str) -> None:
-    try:
+    with contextlib.suppress(ValueError):  # the window has already passed
         cache.decr(key)
-    except ValueError:
-        pass
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.views import defaults
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from kraftsamla.core.access import PUBLIC, checks
