@@ -209,11 +209,19 @@ def test_rate_limit_applies_with_a_changed_case_address(client, user):
     assert response.status_code == 429
 
 
-def test_rate_limit_per_address_holds_from_another_client(client, user):
-    fail_logins(client, user.email, settings.LOGIN_FAILURE_LIMIT, REMOTE_ADDR="10.0.0.1")
-    other = Client(REMOTE_ADDR="10.0.0.2")
-    response = other.post(LOGIN, {"email": user.email, "password": PASSWORD})
+def test_an_attackers_failures_do_not_lock_the_owner_out_on_another_client(client, user):
+    attacker = Client(REMOTE_ADDR="10.0.0.1")
+    fail_logins(attacker, user.email, settings.LOGIN_FAILURE_LIMIT, REMOTE_ADDR="10.0.0.1")
+    # The attacker's client is locked out of this account, even with the right password ...
+    response = attacker.post(
+        LOGIN, {"email": user.email, "password": PASSWORD}, REMOTE_ADDR="10.0.0.1"
+    )
     assert response.status_code == 429
+    # ... but the owner, on their own client, logs in at once.
+    owner = Client(REMOTE_ADDR="10.0.0.2")
+    response = owner.post(LOGIN, {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert logged_in_user_id(owner) == str(user.pk)
 
 
 def test_colleagues_behind_one_address_are_not_locked_out_by_a_few_failures(client):

@@ -108,7 +108,9 @@ def test_page_size_is_honoured_and_capped_at_500(client):
     )
     total = Organisation.objects.count()
     assert total > 500
-    data = client.get(LIST, {"page_size": 100000}).json()
+    # More than the documented maximum is refused, not quietly capped.
+    assert_error(client.get(LIST, {"page_size": 100000}), 400, "invalid_filter")
+    data = client.get(LIST, {"page_size": 500}).json()
     assert data["count"] == total
     assert len(data["results"]) == 500
     assert data["next"] and "page=2" in data["next"]
@@ -116,11 +118,11 @@ def test_page_size_is_honoured_and_capped_at_500(client):
     assert len(second["results"]) == total - 500
 
 
-def test_invalid_page_size_falls_back_to_the_default(client):
-    for bad in ("abc", "0", "-3"):
-        response = client.get(LIST, {"page_size": bad})
-        assert response.status_code == 200
-        assert len(response.json()["results"]) == 50
+def test_invalid_page_size_is_refused_as_documented(client):
+    for bad in ("abc", "0", "-3", "null", ""):
+        error = assert_error(client.get(LIST, {"page_size": bad}), 400, "invalid_filter")
+        assert "page_size" in error["fields"]
+    assert len(client.get(LIST).json()["results"]) == 50
 
 
 def test_page_size_of_500_returns_all_municipalities_on_one_page(client):
@@ -136,10 +138,15 @@ def test_last_page_has_no_next(client):
     assert data["previous"]
 
 
-@pytest.mark.parametrize("page", ["999", "0", "abc", "-1"])
-def test_bad_page_is_404_with_error_body_not_500(client, page):
-    response = client.get(LIST, {"kind": "municipality", "page": page})
+def test_page_past_the_end_is_404_with_error_body_not_500(client):
+    response = client.get(LIST, {"kind": "municipality", "page": "999"})
     assert_error(response, 404, "not_found")
+
+
+@pytest.mark.parametrize("page", ["0", "abc", "-1", ""])
+def test_bad_page_number_is_400_with_error_body_not_500(client, page):
+    response = client.get(LIST, {"kind": "municipality", "page": page})
+    assert "page" in assert_error(response, 400, "invalid_filter")["fields"]
 
 
 # --- List: filters ----------------------------------------------------------------

@@ -19,12 +19,21 @@ class LoginForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, request=None, *args, **kwargs):
+    def __init__(self, request=None, *args, refusal: str = "", **kwargs):
+        """`refusal`: the rate limit's message; the password is then not checked at all."""
         self.request = request
         self.user = None
+        self.refusal = refusal
         super().__init__(*args, **kwargs)
 
+    @staticmethod
+    def submitted_email(data) -> str:
+        """The address as typed, normalised: the rate limit counts it before any check."""
+        return str(data.get("email") or "").strip().lower()
+
     def clean(self):
+        if self.refusal:
+            raise forms.ValidationError(self.refusal, code="throttled")
         email = self.cleaned_data.get("email")
         password = self.cleaned_data.get("password")
         if email and password:

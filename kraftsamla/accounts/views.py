@@ -31,23 +31,23 @@ def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request)
     status = 200
     if request.method == "POST":
-        form = LoginForm(request, data=request.POST)
-        email = (form.data.get("email") or "").strip().lower()
-        ip = throttle.client_ip(request)
-        if throttle.is_locked(email, ip):
+        attempt = throttle.login_attempt(
+            LoginForm.submitted_email(request.POST), throttle.client_ip(request)
+        )
+        refusal = (
+            ""
+            if attempt.allowed
+            else _("Too many failed attempts. Wait 15 minutes or reset your password.")
+        )
+        form = LoginForm(request, data=request.POST, refusal=refusal)
+        if refusal:
             form.is_valid()
-            form.errors.clear()
-            form.add_error(
-                None,
-                _("Too many failed attempts. Wait 15 minutes or reset your password."),
-            )
             status = 429
         elif form.is_valid():
-            throttle.reset(email, ip)
+            attempt.succeeded()
             login(request, form.user)
             return redirect(next_url or reverse("core:home"))
         else:
-            throttle.record_failure(email, ip)
             status = 400
     else:
         form = LoginForm(request)
@@ -254,14 +254,26 @@ password_change = _for_logged_in(PasswordChangeView.as_view())
 password_change_done = _for_logged_in(
     auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html")
 )
-password_reset = checks(PUBLIC)(
-    auth_views.PasswordResetView.as_view(
-        template_name="accounts/password_reset.html",
-        email_template_name="accounts/email/password_reset.txt",
-        subject_template_name="accounts/email/password_reset_subject.txt",
-        success_url=reverse_lazy("accounts:password_reset_done"),
-    )
-)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Mail a reset link, a few times an hour per address and per client at most."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        if throttle.password_reset_allowed(
+            form.cleaned_data["email"], throttle.client_ip(self.request)
+        ):
+            return super().form_valid(form)
+        form.add_error(None, _("Too many requests for a new password. Wait an hour and try again."))
+        return self.render_to_response(self.get_context_data(form=form), status=429)
+
+
+password_reset = checks(PUBLIC)(PasswordResetView.as_view())
 password_reset_done = checks(PUBLIC)(
     auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
 )

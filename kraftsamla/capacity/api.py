@@ -7,7 +7,7 @@ scoped, and a hidden assessment answers 404 as a missing one does.
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework import permissions as drf_permissions
 from rest_framework.response import Response
@@ -167,6 +167,12 @@ class AssessmentList(generics.ListAPIView):
 
     access_rules = ("capacity.assessment.view",)
     serializer_class = AssessmentSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("organisation", str, description="Slug of the organisation.")]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         qs = selectors.assessments_visible(self.request)

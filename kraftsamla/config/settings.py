@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kraftsamla.core.middleware.PrivateNoStoreMiddleware",
     "kraftsamla.core.access.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -124,16 +125,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-CACHES = {
-    "default": {
-        # The database cache is shared by all server processes, so the login
-        # rate limit holds behind several gunicorn workers.
-        "BACKEND": os.environ.get(
-            "DJANGO_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"
-        ),
-        "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", "kraftsamla_cache"),
+CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    # Production: Redis, shared by all server processes; its atomic increments
+    # make the login rate limit hold against parallel requests.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
-}
+else:
+    # The demo: the database cache, shared by all processes without another server;
+    # its increments are not atomic, so use Redis in production.
+    CACHES = {
+        "default": {
+            "BACKEND": os.environ.get(
+                "DJANGO_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"
+            ),
+            "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", "kraftsamla_cache"),
+        }
+    }
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
@@ -178,6 +187,20 @@ SECURE_PROXY_SSL_HEADER = (
 )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS only: redirect plain HTTP (behind a proxy, X-Forwarded-Proto tells) and ask
+# browsers to remember it with HSTS. Off by default so the demo runs on plain HTTP.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", False)
+# The health check is asked over plain HTTP by load balancers on the local network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [
+    # security.W021 (HSTS preload off): putting a domain on the browsers' preload list
+    # binds every subdomain of it and is slow to undo, so it is the domain owner's
+    # decision, made with DJANGO_HSTS_PRELOAD=1, not a default of the application.
+    "security.W021",
+]
 
 # Every asset is served by the app itself: the policy forbids third-party origins.
 CONTENT_SECURITY_POLICY = {
@@ -191,10 +214,14 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login throttling: this many failures per e-mail address or client address
-# within the window lock further attempts until the window has passed.
+# Login throttling (kraftsamla/accounts/throttle.py): this many attempts per
+# (e-mail address, client) within the window lock that client out of that account
+# until the window has passed; a client gets four times as many over all accounts.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("DJANGO_LOGIN_FAILURE_WINDOW", "900"))
+# Password-reset mails: this many per address (four times as many per client) an hour.
+PASSWORD_RESET_LIMIT = int(os.environ.get("DJANGO_PASSWORD_RESET_LIMIT", "3"))
+PASSWORD_RESET_WINDOW_SECONDS = 3600
 INVITATION_VALID_DAYS = 14
 # Invitation e-mails are sent by a task (accounts/tasks.py) that tries this many times,
 # waiting INVITATION_EMAIL_BACKOFF seconds before the second try and twice as long each
@@ -224,7 +251,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kraftsamla.core.api_schema.ApiSchema",
     "DEFAULT_PAGINATION_CLASS": "kraftsamla.core.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "kraftsamla.core.api.exception_handler",
@@ -241,6 +268,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The organisation list's filter choices come from the database, so generating
+    # the document in `manage.py check` would fail before `migrate`; the test suite
+    # generates and validates it instead (tests/test_openapi.py, warnings fail).
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    # One name per choice set, so generated clients get stable type names.
+    "ENUM_NAME_OVERRIDES": {
+        "CapitalEnum": "kraftsamla.capacity.models.CapitalKey",
+        "AssessmentStatusEnum": "kraftsamla.capacity.models.Status",
+        "OfferStatusEnum": "kraftsamla.support.models.OfferStatus",
+    },
 }
 
 LOGGING = {

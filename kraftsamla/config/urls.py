@@ -1,13 +1,25 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.views import redirect_to_login
+from django.urls import include, path, reverse
 from django.views.i18n import JavaScriptCatalog, set_language
 
 from kraftsamla.core import views as core_views
 from kraftsamla.core.access import PUBLIC, checks
 
+handler400 = "kraftsamla.core.views.error_400"
 handler403 = "kraftsamla.core.views.error_403"
 handler404 = "kraftsamla.core.views.error_404"
 handler500 = "kraftsamla.core.views.error_500"
+
+
+def admin_login(request, extra_context=None):
+    """Staff log in to the admin through the app's login page and its rate limit."""
+    return redirect_to_login(
+        request.GET.get("next") or reverse("admin:index"), reverse("accounts:login")
+    )
+
+
+admin.site.login = admin_login
 
 urlpatterns = [
     path("", include("kraftsamla.core.urls")),

@@ -8,11 +8,13 @@ its policy.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kraftsamla.core.translation import translated
@@ -23,6 +25,12 @@ class InvalidFilter(exceptions.ValidationError):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        message = _("The request is too large.")
+        return Response(
+            {"error": {"code": "too_large", "message": message}},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -55,11 +63,51 @@ from rest_framework.pagination import PageNumberPagination  # noqa: E402
 
 
 class Pagination(PageNumberPagination):
-    """Page-number pagination with a total `count`; clients may ask for up to 500 a page."""
+    """Page-number pagination with a total `count`; clients may ask for 1 to 500 a page.
+
+    A `page` or `page_size` that is not a whole number in range answers 400 (it is
+    not quietly replaced by the default); a page past the end answers 404.
+    """
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        return self._whole_number(
+            request, self.page_size_query_param, self.page_size, self.max_page_size
+        )
+
+    def get_page_number(self, request, paginator):
+        return self._whole_number(request, self.page_query_param, 1, None)
+
+    @staticmethod
+    def _whole_number(request, name: str, default: int, maximum: int | None) -> int:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return default
+        try:
+            number = int(raw)
+        except ValueError:
+            number = 0
+        if number < 1 or (maximum is not None and number > maximum):
+            message = (
+                _("Give a whole number from 1 to %(maximum)s.") % {"maximum": maximum}
+                if maximum
+                else _("Give a whole number from 1 up.")
+            )
+            raise InvalidFilter({name: [message]})
+        return number
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.page_query_param: {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
 
 
 @extend_schema_field(

@@ -3,6 +3,8 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from kraftsamla.core.access import PUBLIC, checks
@@ -40,16 +42,41 @@ def accessibility(request):
     return render(request, "core/accessibility.html")
 
 
+API_PREFIX = "/api/"
+
+
+def _api_error(request, status: int, code: str, message: str) -> JsonResponse | None:
+    """The API's error shape for a request under /api/ (see core/api.py), else None."""
+    if not request.path.startswith(API_PREFIX):
+        return None
+    return JsonResponse({"error": {"code": code, "message": str(message)}}, status=status)
+
+
+@checks(PUBLIC)
+def error_400(request, exception=None):
+    message = _("The request could not be read.")
+    return _api_error(request, 400, "bad_request", message) or defaults.bad_request(
+        request, exception
+    )
+
+
 @checks(PUBLIC)
 def error_403(request, exception=None):
-    return render(request, "403.html", status=403)
+    message = _("You do not have access to this page")
+    return _api_error(request, 403, "permission_denied", message) or render(
+        request, "403.html", status=403
+    )
 
 
 @checks(PUBLIC)
 def error_404(request, exception=None):
-    return render(request, "404.html", status=404)
+    message = _("Page not found")
+    return _api_error(request, 404, "not_found", message) or render(request, "404.html", status=404)
 
 
 @checks(PUBLIC)
 def error_500(request):
-    return render(request, "500.html", status=500)
+    message = _("Something went wrong")
+    return _api_error(request, 500, "server_error", message) or render(
+        request, "500.html", status=500
+    )

@@ -1,15 +1,15 @@
 """API endpoints for organisations: the list with the page's filters, and one organisation."""
 
+from django import forms
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import generics
 
 from kraftsamla.core import access
 from kraftsamla.core.api import InvalidFilter, IsAllowed
+from kraftsamla.core.api_schema import ApiSchema
 from kraftsamla.organisations import selectors
 from kraftsamla.organisations.forms import FILTER_FIELDS, OrganisationFilterForm
-from kraftsamla.organisations.models import OrganisationKind, PopulationClass
 from kraftsamla.organisations.serializers import (
     OrganisationDetailSerializer,
     OrganisationListSerializer,
@@ -17,24 +17,44 @@ from kraftsamla.organisations.serializers import (
 
 CONTROL_PARAMS = {"page", "page_size", "format"}
 
-FILTER_PARAMETERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="Search in name, short name or code."),
-    OpenApiParameter("kind", OpenApiTypes.STR, enum=OrganisationKind.values),
-    OpenApiParameter("county", OpenApiTypes.STR, description="Two-digit county code, e.g. 14."),
-    OpenApiParameter("population_class", OpenApiTypes.STR, enum=PopulationClass.values),
-    OpenApiParameter("fa_region", OpenApiTypes.STR, description="FA region code."),
-    OpenApiParameter(
-        "member_of", OpenApiTypes.STR, description="Slug of a body, e.g. goteborgsregionen."
-    ),
-    OpenApiParameter("code", OpenApiTypes.STR, description="Official code (2 or 4 digits)."),
-    OpenApiParameter("page_size", OpenApiTypes.INT, description="Results per page (max 500)."),
-]
+DESCRIPTIONS = {
+    "q": "Search in name, short name or code.",
+    "county": "Two-digit county code, e.g. 14.",
+    "fa_region": "FA region code.",
+    "member_of": "Slug of a body, e.g. goteborgsregionen.",
+    "code": "Official code (2 or 4 digits).",
+}
+
+
+class OrganisationListSchema(ApiSchema):
+    """The filters as the page's form accepts them: the same choices, length and pattern.
+
+    An empty value means "no filter", as on the page.
+    """
+
+    def get_override_parameters(self):
+        form = OrganisationFilterForm()
+        parameters = []
+        for name in FILTER_FIELDS:
+            field = form.fields[name]
+            schema = {"type": "string"}
+            if isinstance(field, forms.ChoiceField):
+                schema["enum"] = [str(value) for value, _label in field.choices]
+            if isinstance(field, forms.RegexField):
+                schema["pattern"] = f"^$|{field.regex.pattern}"
+            if getattr(field, "max_length", None):
+                schema["maxLength"] = field.max_length
+            parameters.append(
+                OpenApiParameter(name, schema, description=DESCRIPTIONS.get(name, ""))
+            )
+        return parameters
 
 
 class OrganisationList(generics.ListAPIView):
     """List organisations with the same filters as the organisation page."""
 
     serializer_class = OrganisationListSerializer
+    schema = OrganisationListSchema()
     permission_classes = [IsAllowed]
     access_rules = ("organisations.organisation.view",)
 
@@ -59,10 +79,6 @@ class OrganisationList(generics.ListAPIView):
             "organisations.organisation.view",
             selectors.organisation_list(**form.filters()),
         )
-
-    @extend_schema(parameters=FILTER_PARAMETERS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class OrganisationDetail(generics.RetrieveAPIView):

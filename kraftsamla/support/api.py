@@ -96,6 +96,12 @@ class NeedList(generics.ListAPIView):
     access_rules = ("support.need.view",)
     serializer_class = NeedSerializer
 
+    @extend_schema(
+        parameters=[OpenApiParameter("organisation", str, description="Slug of the organisation.")]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         needs = selectors.needs_visible(self.request).order_by(
             "organisation__name", "priority", "id"
