@@ -118,7 +118,7 @@ def parse_csv(response) -> list[list[str]]:
     assert "attachment" in response["Content-Disposition"]
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff"), "Excel needs the BOM to read å, ä, ö"
-    return list(csv.reader(io.StringIO(text[1:])))
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
 
 
 def parse_xlsx(response):

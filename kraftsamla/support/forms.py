@@ -1,5 +1,7 @@
 """Forms for offers, needs, enrolments, ratings, the digest setting and the grid filter."""
 
+from collections.abc import Sequence
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +56,20 @@ class OfferForm(forms.Form):
     open_to_all_members = forms.BooleanField(
         label=_("Open to all members"), required=False, initial=True
     )
+
+    @staticmethod
+    def initial_from_query(query) -> dict:
+        """Prefill a new offer from a coverage-grid link (`?capitals=…&collaboration_form=…`).
+
+        Unknown values are dropped: the prefill is only a suggestion.
+        """
+        return {
+            "capitals": [key for key in query.getlist("capitals") if key in CapitalKey.values],
+            "collaboration_form": next(
+                (key for key in query.getlist("collaboration_form") if key in CollaborationForm.values),
+                None,
+            ),
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -129,7 +145,12 @@ class GridFilterForm(forms.Form):
         required=False,
         choices=[("", _("All target groups")), *TargetGroup.choices],
     )
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, years: Sequence[int], **kwargs):
+        """`years`: the years with data (see selectors.coverage_years); others are errors."""
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("All years")), *((y, str(y)) for y in years)]
 
 
 class NeedsFromAssessmentForm(forms.Form):

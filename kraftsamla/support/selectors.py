@@ -212,6 +212,20 @@ class Cell:
         return None if any(v is None for v in values) else sum(values)
 
     @property
+    def seat_count(self) -> int | None:
+        """Total seats of available offers, or None when none is open or one has no limit."""
+        return self.seats if self.available_offers else None
+
+    @property
+    def has_unlimited_offer(self) -> bool:
+        return any(o.seats is None for o in self.available_offers)
+
+    @property
+    def only_closed_offers(self) -> bool:
+        """The cell has offers, but none of them is open for enrolment."""
+        return bool(self.offers) and not self.available_offers
+
+    @property
     def uptake(self) -> int:
         return sum(getattr(o, "enrolled", 0) for o in self.offers)
 
@@ -221,7 +235,8 @@ class Cell:
 
     @property
     def is_unused(self) -> bool:
-        return bool(self.offers) and not self.needs
+        """An open offer that no member has asked for (closed offers do not count)."""
+        return bool(self.available_offers) and not self.needs
 
 
 @dataclass
@@ -249,6 +264,19 @@ class CoverageGrid:
     @property
     def unused(self) -> list[Cell]:
         return [c for c in self.cells.values() if c.is_unused]
+
+
+def coverage_years(body: Organisation) -> list[int]:
+    """Years with data in the body's grid: members' shared needs and its offers' dates."""
+    members = [m.pk for m in body_members(body)]
+    years = set(
+        Need.objects.filter(organisation_id__in=members, sharing_level__in=SHARED)
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    for start, end in Offer.objects.filter(provider=body).values_list("start_date", "end_date"):
+        years.update(date.year for date in (start, end) if date is not None)
+    return sorted(years, reverse=True)
 
 
 def coverage_grid(
