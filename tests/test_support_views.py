@@ -308,15 +308,17 @@ def test_coverage_exports_every_cell_as_csv_and_xlsx(client, gr, coverage_data):
     assert by_cell[(translate("Real capital"), translate("A larger knowledge base"))][
         8
     ] == translate("gap")
+    # The relational offer is only planned: not an open "offer without need".
     assert by_cell[(translate("Relational capital"), translate("A larger knowledge base"))][
         8
-    ] == translate("offer without need")
+    ] == translate("only closed offers")
+    # No open offer: no seat count (not "0 seats").
     assert by_cell[(translate("Human capital"), translate("More room for action"))][2:9] == [
         "0",
         "",
         "0",
         "0",
-        "0",
+        "",
         "0",
         "",
     ]
