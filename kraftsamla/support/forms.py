@@ -112,15 +112,20 @@ class EnrolForm(forms.Form):
     participant = forms.ModelChoiceField(
         label=_("Participant"),
         queryset=User.objects.none(),
+        empty_label=None,
         error_messages={"required": CHOOSE_PARTICIPANT, "invalid_choice": CHOOSE_PARTICIPANT},
     )
 
-    def __init__(self, *args, organisation=None, **kwargs):
+    def __init__(self, *args, organisation=None, offer=None, **kwargs):
+        """`offer`: leave out the people already enrolled in it or waiting (for the page)."""
         super().__init__(*args, **kwargs)
         if organisation is not None:
-            self.fields["participant"].queryset = User.objects.filter(
+            people = User.objects.filter(
                 organisation_roles__organisation=organisation, is_active=True
             ).order_by("full_name", "email")
+            if offer is not None:
+                people = people.exclude(pk__in=selectors.participants_of(offer))
+            self.fields["participant"].queryset = people
         self.fields["participant"].label_from_instance = lambda person: (
             f"{person.full_name or person.email} ({person.email})"
         )

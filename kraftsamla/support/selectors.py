@@ -116,6 +116,15 @@ def organisations_to_enrol(user, offer: Offer) -> list[Organisation]:
     return [org for org in organisations_of(user) if offer_is_open_to(offer, org)]
 
 
+def participants_of(offer: Offer) -> QuerySet:
+    """Return the ids of the people enrolled in the offer or waiting for a seat."""
+    return (
+        Enrolment.objects.filter(offer=offer)
+        .exclude(status=EnrolmentStatus.CANCELLED)
+        .values("participant_id")
+    )
+
+
 def enrolments_visible(who, offer: Offer) -> list[Enrolment]:
     """Return the offer's enrolments that `who` may see (their organisation's; all for managers)."""
     return list(

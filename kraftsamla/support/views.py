@@ -79,7 +79,7 @@ def _offers_export(body: Organisation, offers, fmt: str) -> HttpResponse:
             (_("Waiting"), lambda offer: offer.waiting),
             (_("Starts"), lambda offer: offer.start_date),
             (_("Ends"), lambda offer: offer.end_date),
-            (_("Source"), lambda offer: offer.source_ref),
+            (_("Source"), lambda offer: offer.source_display),
         ],
         fmt=fmt,
         filename=f"kraftsamla-erbjudanden-{body.slug}",
@@ -160,18 +160,20 @@ def _enrol_forms(request: HttpRequest, offer: Offer) -> list[tuple[Organisation,
     """
     if not offer.is_available:
         return []
-    return [
-        (
-            organisation,
-            EnrolForm(
-                organisation=organisation,
-                initial={"participant": request.user.pk},
-                auto_id=f"id_{organisation.slug}_%s",
-            ),
-            access.allows(request, "support.enrolment.create_for_others", organisation),
+    forms = []
+    for organisation in selectors.organisations_to_enrol(request.user, offer):
+        form = EnrolForm(
+            organisation=organisation,
+            offer=offer,
+            initial={"participant": request.user.pk},
+            auto_id=f"id_{organisation.slug}_%s",
         )
-        for organisation in selectors.organisations_to_enrol(request.user, offer)
-    ]
+        can_others = access.allows(request, "support.enrolment.create_for_others", organisation)
+        people = form.fields["participant"].queryset
+        # No form when nobody is left to enrol: not oneself, nor (for managers) a colleague.
+        if people.filter(pk=request.user.pk).exists() or (can_others and people.exists()):
+            forms.append((organisation, form, can_others))
+    return forms
 
 
 def _rating_form(offer: Offer, mine: Enrolment | None) -> RatingForm | None:
