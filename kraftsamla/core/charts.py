@@ -55,7 +55,9 @@ def format_number(value: float, decimals: int = 0) -> str:
 
     Swedish writes 1 234,5; English 1 234.5 (SI style, which both languages accept).
     """
-    text = f"{round_half_up(value, decimals):,.{decimals}f}".replace(",", "\u202f").replace("-", "\u2212")
+    text = f"{round_half_up(value, decimals):,.{decimals}f}".replace(",", "\u202f").replace(
+        "-", "\u2212"
+    )
     if (translation.get_language() or "sv").startswith("sv"):
         text = text.replace(".", ",")
     return text

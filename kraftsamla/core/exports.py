@@ -204,6 +204,12 @@ def export_response(
     """
     if fmt == XLSX:
         return _xlsx_response(
-            rows, headers, filename=filename, sheet=str(sheet), source=source, notes=notes, demo=demo
+            rows,
+            headers,
+            filename=filename,
+            sheet=str(sheet),
+            source=source,
+            notes=notes,
+            demo=demo,
         )
     return _csv_response(rows, headers, fmt=fmt, filename=filename)

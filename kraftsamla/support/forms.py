@@ -66,7 +66,11 @@ class OfferForm(forms.Form):
         return {
             "capitals": [key for key in query.getlist("capitals") if key in CapitalKey.values],
             "collaboration_form": next(
-                (key for key in query.getlist("collaboration_form") if key in CollaborationForm.values),
+                (
+                    key
+                    for key in query.getlist("collaboration_form")
+                    if key in CollaborationForm.values
+                ),
                 None,
             ),
         }

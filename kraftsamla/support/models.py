@@ -80,8 +80,7 @@ def _source_term(term: str) -> str:
 def source_reference_display(reference: str) -> str:
     """Render a catalogue source reference in the active language; other text unchanged."""
     return "; ".join(
-        ", ".join(_source_term(term) for term in part.split(", "))
-        for part in reference.split("; ")
+        ", ".join(_source_term(term) for term in part.split(", ")) for part in reference.split("; ")
     )
 
 

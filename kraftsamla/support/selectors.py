@@ -25,10 +25,12 @@ from kraftsamla.capacity.models import (
     CollaborationForm,
     Framework,
     Respondent,
+    YOUR_CAPITAL,
     Status,
 )
 from kraftsamla.capacity.scoring import LOW_SCORE
 from kraftsamla.core import access
+from kraftsamla.core.charts import format_number
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import (
     COORDINATING_KINDS,
@@ -513,9 +515,9 @@ def _weakness_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[st
     if not scored:
         return 0.0, []
     capital, value = min(scored, key=lambda pair: pair[1])
-    reason = _("your %(capital)s scored %(score)s/100") % {
-        "capital": str(dict(CapitalKey.choices).get(capital, capital)).lower(),
-        "score": round(value),
+    reason = _("%(your_capital)s scored %(score)s/100") % {
+        "your_capital": YOUR_CAPITAL[CapitalKey(capital)],
+        "score": format_number(value),
     }
     if capital == facts.lowest_capital:
         reason += _(", lowest among your capitals")
@@ -567,7 +569,7 @@ def _rating_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]
     if len(pool) < RANKING.min_ratings:
         return 0.0, []
     mean = statistics.mean(pool)
-    reason = _("%(who)s rated it %(mean)s/5") % {"who": who, "mean": f"{mean:.1f}"}
+    reason = _("%(who)s rated it %(mean)s/5") % {"who": who, "mean": format_number(mean, 1)}
     return (mean - RANKING.neutral_rating) * RANKING.rating, [reason]
 
 
