@@ -362,7 +362,7 @@ def test_the_answer_page_saves_answers_per_statement_and_the_capital_note(open_a
         },
     )
     assert response.status_code == 302
-    assert response.url == answer_url(open_assessment, "organisational")
+    assert response.url == answer_url(open_assessment, "financial")
     answers = {
         a.statement_id: a
         for a in Answer.objects.filter(

@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.text import capfirst
 
 from kraftsamla.accounts.models import Role
 from kraftsamla.core.charts import format_number
@@ -635,7 +636,10 @@ def test_an_admin_reads_the_audit_log(client, molndal, edited):
     assert response.status_code == 200
     html = response.content.decode()
     assert "redaktor@molndal.example" in html
-    assert "<code>summary</code>" in html
+    # The field's name in the reader's language, not the model's field name.
+    summary = str(ClimateProfile._meta.get_field("summary").verbose_name)
+    assert f"<li>{capfirst(summary)}: – → Loggad ändring.</li>" in html
+    assert "<code>summary</code>" not in html
     assert "Loggad ändring." in html
 
 

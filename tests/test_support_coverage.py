@@ -172,11 +172,11 @@ def test_counts_shared_needs_only_and_finds_gaps_and_unused_offers(grid_data):
     rows = list(grid.rows())
     assert [r[0] for r in rows] == [
         "political",
-        "organisational",
-        "human",
-        "relational",
-        "dynamic",
         "financial",
+        "relational",
+        "human",
+        "dynamic",
+        "organisational",
         "real",
     ]
     assert rows[2][3] == [n["m2_human_no_form"]]

@@ -19,13 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kraftsamla.capacity.models import (
+    YOUR_CAPITAL,
     Assessment,
     AssessmentResult,
     CapitalKey,
     CollaborationForm,
     Framework,
     Respondent,
-    YOUR_CAPITAL,
     Status,
 )
 from kraftsamla.capacity.scoring import LOW_SCORE
