@@ -116,7 +116,9 @@ def _field_label(model, name: str) -> str:
 
 
 def _value_label(model, name: str, value):
-    """The label of a choice value (or of each value in a list); other values unchanged."""
+    """The label of a choice value (or of each value in a list); empty text as None."""
+    if value == "":
+        return None
     field = _model_field(model, name)
     choices = dict(getattr(field, "flatchoices", None) or ())
     base = getattr(field, "base_field", None)
