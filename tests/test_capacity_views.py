@@ -362,7 +362,7 @@ def test_the_answer_page_saves_answers_per_statement_and_the_capital_note(open_a
         },
     )
     assert response.status_code == 302
-    assert response.url == answer_url(open_assessment, "organisational")
+    assert response.url == answer_url(open_assessment, "financial")
     answers = {
         a.statement_id: a
         for a in Answer.objects.filter(
@@ -822,10 +822,10 @@ def test_the_regional_csv_export(gr_results):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 1 + 13 and len(rows[0]) == 3 + 7
     by_name = {r[0]: r for r in rows[1:]}
-    assert by_name["Mölndals kommun"][2:] == [str(YEAR)] + ["25.0"] * 7
+    assert by_name["Mölndals kommun"][2:] == [str(YEAR)] + ["25,0"] * 7
     assert by_name["Ale kommun"][2:] == [""] * 8
 
 

@@ -16,6 +16,8 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.text import capfirst
+from django.utils.translation import override
 
 from kraftsamla.accounts.models import Role
 from kraftsamla.core.charts import format_number
@@ -120,7 +122,7 @@ def parse_csv(response) -> list[list[str]]:
     assert "attachment" in response["Content-Disposition"]
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff"), "Excel needs the BOM to read å, ä, ö"
-    return list(csv.reader(io.StringIO(text[1:])))
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
 
 
 def parse_xlsx(response):
@@ -700,7 +702,12 @@ def test_an_admin_reads_the_audit_log(client, molndal, edited):
     assert response.status_code == 200
     html = response.content.decode()
     assert "redaktor@molndal.example" in html
-    assert "<code>summary</code>" in html
+    # The field's name in the reader's language, not the model's field name.
+    with override("sv"):
+        summary = str(ClimateProfile._meta.get_field("summary").verbose_name)
+    assert re.search(rf"<li>{re.escape(capfirst(summary))}: [^<]* → Loggad ändring.</li>", html)
+    assert "<li>Roll: – → Redaktör</li>" in html
+    assert "<code>summary</code>" not in html
     assert "Loggad ändring." in html
 
 

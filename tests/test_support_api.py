@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kraftsamla.accounts.models import Role
-from kraftsamla.support.models import EnrolmentStatus, OfferStatus
+from kraftsamla.support.models import EnrolmentStatus, Need, OfferStatus
 from tests.factories.accounts import UserFactory
 from tests.factories.capacity import (
     StoredResultsFactory,
@@ -97,8 +97,11 @@ def test_coverage_is_for_the_bodys_people(client, gr, molndal, ale):
         "unused": False,
     }
     assert cells[("real", RESOURCES)]["unused"] is True
-    filtered = client.get(url, {"year": "2019", "target_group": "politicians"}).json()
-    assert all(c["needs"] == 0 for c in filtered)
+    year_with_data = str(Need.objects.filter(organisation=molndal).get().year)
+    filtered = client.get(url, {"year": year_with_data, "target_group": "politicians"}).json()
+    assert sum(c["needs"] for c in filtered) == 1
+    no_data = client.get(url, {"year": "2019"})
+    assert no_data.status_code == 400 and "year" in str(no_data.json())
 
 
 def test_needs_respect_sharing(client, molndal, ale):

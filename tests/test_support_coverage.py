@@ -172,14 +172,14 @@ def test_counts_shared_needs_only_and_finds_gaps_and_unused_offers(grid_data):
     rows = list(grid.rows())
     assert [r[0] for r in rows] == [
         "political",
-        "organisational",
-        "human",
-        "relational",
-        "dynamic",
         "financial",
+        "relational",
+        "human",
+        "dynamic",
+        "organisational",
         "real",
     ]
-    assert rows[2][3] == [n["m2_human_no_form"]]
+    assert rows[3][3] == [n["m2_human_no_form"]]
 
 
 def test_target_group_filter_keeps_needs_and_offers_for_the_group_or_for_anyone(grid_data):

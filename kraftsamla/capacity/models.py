@@ -25,13 +25,32 @@ SCALE_MIN, SCALE_MAX = 0, 4
 
 
 class CapitalKey(models.TextChoices):
+    """The seven capitals: the one source of their names and order on every page and export.
+
+    The order is the framework's (framework_v1.json), which follows the report's building
+    order; tests/test_words_numbers.py checks that the framework's names agree.
+    """
+
     POLITICAL = "political", _("Political capital")
-    ORGANISATIONAL = "organisational", _("Organisational capital")
-    HUMAN = "human", _("Human capital")
-    RELATIONAL = "relational", _("Relational capital")
-    DYNAMIC = "dynamic", _("Dynamic capital")
     FINANCIAL = "financial", _("Financial capital")
+    RELATIONAL = "relational", _("Relational capital")
+    HUMAN = "human", _("Human capital")
+    DYNAMIC = "dynamic", _("Dynamic capital")
+    ORGANISATIONAL = "organisational", _("Organisational capital")
     REAL = "real", _("Real capital")
+
+
+# "Your … capital" for sentences: Swedish puts the adjective in the definite form after
+# "ert" ("ert politiska kapital"), so each capital has its own phrase.
+YOUR_CAPITAL = {
+    CapitalKey.POLITICAL: _("your political capital"),
+    CapitalKey.FINANCIAL: _("your financial capital"),
+    CapitalKey.RELATIONAL: _("your relational capital"),
+    CapitalKey.HUMAN: _("your human capital"),
+    CapitalKey.DYNAMIC: _("your dynamic capital"),
+    CapitalKey.ORGANISATIONAL: _("your organisational capital"),
+    CapitalKey.REAL: _("your real capital"),
+}
 
 
 class CollaborationForm(models.TextChoices):

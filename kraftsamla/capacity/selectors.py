@@ -305,11 +305,16 @@ class RegionalOverview:
         return out
 
     def shared_needs(self) -> list[dict]:
-        """Return capitals ordered by how many members are weak in them."""
+        """Return the capitals where some member is weak, the most shared need first."""
         return sorted(
-            [d for d in self.distribution() if d["n"]],
+            [d for d in self.distribution() if d["weak"]],
             key=lambda d: (-d["weak"], d["median"] if d["median"] is not None else 100),
         )
+
+
+def assessments_include_demo(assessment_ids) -> bool:
+    """Whether any of these assessments is demo data (for the export's demo marker)."""
+    return Assessment.objects.filter(pk__in=list(assessment_ids), is_demo=True).exists()
 
 
 def regional_overview(

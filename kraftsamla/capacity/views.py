@@ -698,6 +698,11 @@ def _regional_export(
         fmt=fmt,
         filename=f"kraftsamla-kapacitet-{body.slug}",
         sheet=_("Capacity"),
+        source=body.name,
+        notes=[_("A member without shared results for the year has empty cells.")],
+        demo=selectors.assessments_include_demo(
+            row["assessment_id"] for row in overview.rows if row["assessment_id"]
+        ),
     )
 
 

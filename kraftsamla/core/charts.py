@@ -18,6 +18,8 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from kraftsamla.core.numbers import round_half_up
+
 # Nine colours that each reach at least 3:1 contrast against white (WCAG 1.4.11)
 # and stay apart for the common colour-vision deficiencies.
 PALETTE = [
@@ -99,7 +101,9 @@ def format_number(value: float, decimals: int = 0) -> str:
 
     Swedish writes 1 234,5; English 1 234.5 (SI style, which both languages accept).
     """
-    text = f"{value:,.{decimals}f}".replace(",", "\u202f").replace("-", "\u2212")
+    text = f"{round_half_up(value, decimals):,.{decimals}f}".replace(",", "\u202f").replace(
+        "-", "\u2212"
+    )
     if (translation.get_language() or "sv").startswith("sv"):
         text = text.replace(".", ",")
     return text

@@ -1,8 +1,11 @@
 """Hold what every domain shares: sharing levels, roles and the audit log."""
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -81,6 +84,51 @@ class AuditEvent(models.Model):
         after = self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+    def changes_display(self) -> list[tuple[str, object, object]]:
+        """Return changed_fields() in the reader's words: field names as the model's
+        verbose names and choice values as their labels, in the active language."""
+        try:
+            model = apps.get_model(self.object_type)
+        except (LookupError, ValueError):
+            model = None
+        return [
+            (
+                _field_label(model, name),
+                _value_label(model, name, before),
+                _value_label(model, name, after),
+            )
+            for name, before, after in self.changed_fields()
+        ]
+
+
+def _model_field(model, name: str):
+    try:
+        return model._meta.get_field(name) if model is not None else None
+    except FieldDoesNotExist:
+        return None
+
+
+def _field_label(model, name: str) -> str:
+    field = _model_field(model, name)
+    verbose_name = getattr(field, "verbose_name", None)
+    return capfirst(str(verbose_name)) if verbose_name else name
+
+
+def _value_label(model, name: str, value):
+    """The label of a choice value (or of each value in a list); empty text as None."""
+    if value == "":
+        return None
+    field = _model_field(model, name)
+    choices = dict(getattr(field, "flatchoices", None) or ())
+    base = getattr(field, "base_field", None)
+    if base is not None:
+        choices |= dict(getattr(base, "flatchoices", None) or ())
+    if not choices or value is None:
+        return value
+    if isinstance(value, list):
+        return ", ".join(str(choices.get(item, item)) for item in value)
+    return str(choices.get(value, value))
 
 
 class FormSubmission(models.Model):

@@ -56,6 +56,9 @@ def _organisations_export(request: HttpRequest, organisations, fmt: str) -> Http
         fmt=fmt,
         filename="kraftsamla-organisationer",
         sheet=_("Organisations"),
+        source=_("Kraftsamla's organisation register"),
+        notes=[_("Population is empty where no figure is loaded.")],
+        demo=any(org.is_demo for org in organisations),
     )
 
 

@@ -144,7 +144,7 @@ class Coverage(APIView):
     def get(self, request, slug: str):
         body = selectors.coordinating_body_get(slug)
         access.require(request, "support.overview.view", body)
-        form = GridFilterForm(request.query_params)
+        form = GridFilterForm(request.query_params, years=selectors.coverage_years(body))
         if not form.is_valid():
             raise InvalidFilter(
                 {name: [str(message) for message in errors] for name, errors in form.errors.items()}

@@ -1,5 +1,7 @@
 """Forms for offers, needs, enrolments, ratings, the digest setting and the grid filter."""
 
+from collections.abc import Sequence
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +63,24 @@ class OfferForm(SubmitOnceMixin, forms.Form):
         label=_("Open to all members"), required=False, initial=True
     )
 
+    @staticmethod
+    def initial_from_query(query) -> dict:
+        """Prefill a new offer from a coverage-grid link (`?capitals=…&collaboration_form=…`).
+
+        Unknown values are dropped: the prefill is only a suggestion.
+        """
+        return {
+            "capitals": [key for key in query.getlist("capitals") if key in CapitalKey.values],
+            "collaboration_form": next(
+                (
+                    key
+                    for key in query.getlist("collaboration_form")
+                    if key in CollaborationForm.values
+                ),
+                None,
+            ),
+        }
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
@@ -104,15 +124,20 @@ class EnrolForm(SubmitOnceMixin, forms.Form):
     participant = forms.ModelChoiceField(
         label=_("Participant"),
         queryset=User.objects.none(),
+        empty_label=None,
         error_messages={"required": CHOOSE_PARTICIPANT, "invalid_choice": CHOOSE_PARTICIPANT},
     )
 
-    def __init__(self, *args, organisation=None, **kwargs):
+    def __init__(self, *args, organisation=None, offer=None, **kwargs):
+        """`offer`: leave out the people already enrolled in it or waiting (for the page)."""
         super().__init__(*args, **kwargs)
         if organisation is not None:
-            self.fields["participant"].queryset = User.objects.filter(
+            people = User.objects.filter(
                 organisation_roles__organisation=organisation, is_active=True
             ).order_by("full_name", "email")
+            if offer is not None:
+                people = people.exclude(pk__in=selectors.participants_of(offer))
+            self.fields["participant"].queryset = people
         self.fields["participant"].label_from_instance = lambda person: (
             f"{person.full_name or person.email} ({person.email})"
         )
@@ -140,7 +165,12 @@ class GridFilterForm(forms.Form):
         required=False,
         choices=[("", _("All target groups")), *TargetGroup.choices],
     )
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, years: Sequence[int], **kwargs):
+        """`years`: the years with data (see selectors.coverage_years); others are errors."""
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("All years")), *((y, str(y)) for y in years)]
 
 
 class NeedsFromAssessmentForm(forms.Form):

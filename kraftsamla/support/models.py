@@ -1,5 +1,7 @@
 """Structure regional support: offers by capital × collaboration form, needs, uptake, ratings."""
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -51,6 +53,36 @@ class OfferStatus(models.TextChoices):
 
 # Offers a municipality can still take part in.
 AVAILABLE_STATUSES = (OfferStatus.OPEN, OfferStatus.RUNNING)
+
+
+# The starter catalogue cites the report in English ("appendix 2, human capital, knowledge
+# base; ch. 4.4"); these are the words of such a reference, shown in the active language.
+SOURCE_TERMS = {
+    "overall transition capacity": _("overall transition capacity"),
+    "knowledge base": _("knowledge base"),
+    "resource base": _("resource base"),
+    "room for action": _("room for action"),
+    **{f"{key.value} capital": key.label for key in CapitalKey},
+}
+SOURCE_APPENDIX = re.compile(r"^appendix (\d+)$")
+SOURCE_CHAPTER = re.compile(r"^ch\. ([\d.]+)$")
+
+
+def _source_term(term: str) -> str:
+    if match := SOURCE_APPENDIX.match(term):
+        return _("appendix %(number)s") % {"number": match[1]}
+    if match := SOURCE_CHAPTER.match(term):
+        return _("ch. %(number)s") % {"number": match[1]}
+    if term in SOURCE_TERMS:
+        return str(SOURCE_TERMS[term]).lower()
+    return term
+
+
+def source_reference_display(reference: str) -> str:
+    """Render a catalogue source reference in the active language; other text unchanged."""
+    return "; ".join(
+        ", ".join(_source_term(term) for term in part.split(", ")) for part in reference.split("; ")
+    )
 
 
 class Offer(models.Model):
@@ -134,6 +166,10 @@ class Offer(models.Model):
         from django.urls import reverse
 
         return reverse("support:offer", kwargs={"pk": self.pk})
+
+    @property
+    def source_display(self) -> str:
+        return source_reference_display(self.source_ref)
 
     def capital_labels(self) -> list[str]:
         labels = dict(CapitalKey.choices)

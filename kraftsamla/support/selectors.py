@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kraftsamla.capacity.models import (
+    YOUR_CAPITAL,
     Assessment,
     AssessmentResult,
     CapitalKey,
@@ -29,6 +30,7 @@ from kraftsamla.capacity.models import (
 )
 from kraftsamla.capacity.scoring import LOW_SCORE
 from kraftsamla.core import access
+from kraftsamla.core.charts import format_number
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import (
     COORDINATING_KINDS,
@@ -114,6 +116,15 @@ def offer_has_ended(offer: Offer) -> bool:
 def organisations_to_enrol(user, offer: Offer) -> list[Organisation]:
     """Return the user's organisations that the offer is open to."""
     return [org for org in organisations_of(user) if offer_is_open_to(offer, org)]
+
+
+def participants_of(offer: Offer) -> QuerySet:
+    """Return the ids of the people enrolled in the offer or waiting for a seat."""
+    return (
+        Enrolment.objects.filter(offer=offer)
+        .exclude(status=EnrolmentStatus.CANCELLED)
+        .values("participant_id")
+    )
 
 
 def enrolments_visible(who, offer: Offer) -> list[Enrolment]:
@@ -212,6 +223,20 @@ class Cell:
         return None if any(v is None for v in values) else sum(values)
 
     @property
+    def seat_count(self) -> int | None:
+        """Total seats of available offers, or None when none is open or one has no limit."""
+        return self.seats if self.available_offers else None
+
+    @property
+    def has_unlimited_offer(self) -> bool:
+        return any(o.seats is None for o in self.available_offers)
+
+    @property
+    def only_closed_offers(self) -> bool:
+        """The cell has offers, but none of them is open for enrolment."""
+        return bool(self.offers) and not self.available_offers
+
+    @property
     def uptake(self) -> int:
         return sum(getattr(o, "enrolled", 0) for o in self.offers)
 
@@ -221,7 +246,8 @@ class Cell:
 
     @property
     def is_unused(self) -> bool:
-        return bool(self.offers) and not self.needs
+        """An open offer that no member has asked for (closed offers do not count)."""
+        return bool(self.available_offers) and not self.needs
 
 
 @dataclass
@@ -249,6 +275,19 @@ class CoverageGrid:
     @property
     def unused(self) -> list[Cell]:
         return [c for c in self.cells.values() if c.is_unused]
+
+
+def coverage_years(body: Organisation) -> list[int]:
+    """Years with data in the body's grid: members' shared needs and its offers' dates."""
+    members = [m.pk for m in body_members(body)]
+    years = set(
+        Need.objects.filter(organisation_id__in=members, sharing_level__in=SHARED)
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    for start, end in Offer.objects.filter(provider=body).values_list("start_date", "end_date"):
+        years.update(date.year for date in (start, end) if date is not None)
+    return sorted(years, reverse=True)
 
 
 def coverage_grid(
@@ -476,9 +515,9 @@ def _weakness_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[st
     if not scored:
         return 0.0, []
     capital, value = min(scored, key=lambda pair: pair[1])
-    reason = _("your %(capital)s scored %(score)s/100") % {
-        "capital": str(dict(CapitalKey.choices).get(capital, capital)).lower(),
-        "score": round(value),
+    reason = _("%(your_capital)s scored %(score)s/100") % {
+        "your_capital": YOUR_CAPITAL[CapitalKey(capital)],
+        "score": format_number(value),
     }
     if capital == facts.lowest_capital:
         reason += _(", lowest among your capitals")
@@ -530,7 +569,7 @@ def _rating_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]
     if len(pool) < RANKING.min_ratings:
         return 0.0, []
     mean = statistics.mean(pool)
-    reason = _("%(who)s rated it %(mean)s/5") % {"who": who, "mean": f"{mean:.1f}"}
+    reason = _("%(who)s rated it %(mean)s/5") % {"who": who, "mean": format_number(mean, 1)}
     return (mean - RANKING.neutral_rating) * RANKING.rating, [reason]
 
 

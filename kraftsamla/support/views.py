@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
@@ -53,6 +54,15 @@ def ranking_help(request: HttpRequest) -> HttpResponse:
 
 # --- Offers ------------------------------------------------------------------------------
 
+SEATS_NOTE = gettext_lazy(
+    "Seats is the total of the cell's open offers; it is empty where no offer is open "
+    "or an open offer has no limit on the number of seats."
+)
+UPTAKE_EXPLANATION = gettext_lazy(
+    "Uptake is the number of organisations enrolled in the cell's offers (not counting "
+    "the waiting list)."
+)
+
 
 def _offers_export(body: Organisation, offers, fmt: str) -> HttpResponse:
     return export_table(
@@ -69,11 +79,14 @@ def _offers_export(body: Organisation, offers, fmt: str) -> HttpResponse:
             (_("Waiting"), lambda offer: offer.waiting),
             (_("Starts"), lambda offer: offer.start_date),
             (_("Ends"), lambda offer: offer.end_date),
-            (_("Source"), lambda offer: offer.source_ref),
+            (_("Source"), lambda offer: offer.source_display),
         ],
         fmt=fmt,
         filename=f"kraftsamla-erbjudanden-{body.slug}",
         sheet=_("Offers"),
+        source=body.name,
+        notes=[_("Seats is empty for an offer with no limit on the number of seats.")],
+        demo=any(offer.is_demo for offer in offers),
     )
 
 
@@ -115,7 +128,10 @@ def offer_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpRe
     body = selectors.coordinating_body_get(slug)
     access.require(request, "support.offer.manage", body)
     offer = get_object_or_404(Offer, pk=pk, provider=body) if pk else None
-    initial = {name: getattr(offer, name) for name in services.OFFER_FIELDS} if offer else {}
+    if offer:
+        initial = {name: getattr(offer, name) for name in services.OFFER_FIELDS}
+    else:
+        initial = OfferForm.initial_from_query(request.GET)
     form = OfferForm(request.POST or None, initial=initial)
     if request.method == "POST":
         response = submit_form(
@@ -144,18 +160,20 @@ def _enrol_forms(request: HttpRequest, offer: Offer) -> list[tuple[Organisation,
     """
     if not offer.is_available:
         return []
-    return [
-        (
-            organisation,
-            EnrolForm(
-                organisation=organisation,
-                initial={"participant": request.user.pk},
-                auto_id=f"id_{organisation.slug}_%s",
-            ),
-            access.allows(request, "support.enrolment.create_for_others", organisation),
+    forms = []
+    for organisation in selectors.organisations_to_enrol(request.user, offer):
+        form = EnrolForm(
+            organisation=organisation,
+            offer=offer,
+            initial={"participant": request.user.pk},
+            auto_id=f"id_{organisation.slug}_%s",
         )
-        for organisation in selectors.organisations_to_enrol(request.user, offer)
-    ]
+        can_others = access.allows(request, "support.enrolment.create_for_others", organisation)
+        people = form.fields["participant"].queryset
+        # No form when nobody is left to enrol: not oneself, nor (for managers) a colleague.
+        if people.filter(pk=request.user.pk).exists() or (can_others and people.exists()):
+            forms.append((organisation, form, can_others))
+    return forms
 
 
 def _rating_form(offer: Offer, mine: Enrolment | None) -> RatingForm | None:
@@ -320,7 +338,7 @@ def _coverage_export(body: Organisation, grid: selectors.CoverageGrid, fmt: str)
             (_("Municipalities with the need"), lambda item: ", ".join(item[1].municipalities)),
             (_("Offers"), lambda item: len(item[1].offers)),
             (_("Open offers"), lambda item: len(item[1].available_offers)),
-            (_("Seats"), lambda item: _no_limit(item[1].seats)),
+            (_("Seats"), lambda item: item[1].seat_count),
             (_("Uptake"), lambda item: item[1].uptake),
             (_("Finding"), lambda item: _finding(item[1])),
             (_("Offer titles"), lambda item: "; ".join(o.title for o in item[1].offers)),
@@ -328,15 +346,18 @@ def _coverage_export(body: Organisation, grid: selectors.CoverageGrid, fmt: str)
         fmt=fmt,
         filename=f"kraftsamla-erbjudandestruktur-{body.slug}",
         sheet=_("Offer structure"),
+        source=body.name,
+        notes=[SEATS_NOTE, UPTAKE_EXPLANATION],
+        demo=any(offer.is_demo for _label, cell in cells for offer in cell.offers),
     )
 
 
-def _no_limit(seats: int | None):
-    return seats if seats is not None else _("no limit")
-
-
 def _finding(cell: selectors.Cell) -> str:
-    return _("gap") if cell.is_gap else (_("offer without need") if cell.is_unused else "")
+    if cell.is_gap:
+        return _("gap")
+    if cell.is_unused:
+        return _("offer without need")
+    return _("only closed offers") if cell.only_closed_offers else ""
 
 
 def _focus_cell(grid: selectors.CoverageGrid, focus: str) -> selectors.Cell | None:
@@ -353,8 +374,11 @@ def _focus_cell(grid: selectors.CoverageGrid, focus: str) -> selectors.Cell | No
 def coverage(request: HttpRequest, slug: str) -> HttpResponse:
     body = selectors.coordinating_body_get(slug)
     access.require(request, "support.overview.view", body)
-    form = GridFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    form = GridFilterForm(request.GET or None, years=selectors.coverage_years(body))
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # An invalid filter is reported at its field; the valid ones apply.
+        filters = form.cleaned_data
     grid = selectors.coverage_grid(
         body=body, target_group=filters.get("target_group") or "", year=filters.get("year")
     )
@@ -371,6 +395,7 @@ def coverage(request: HttpRequest, slug: str) -> HttpResponse:
             "focus_cell": _focus_cell(grid, request.GET.get("cell", "")),
             "query": page_query(request, "cell"),
             "can_manage": access.allows(request, "support.offer.manage", body),
+            "uptake_explanation": UPTAKE_EXPLANATION,
         },
     )
 

@@ -244,7 +244,7 @@ def test_the_coordinator_sees_the_regional_heatmap(new_page):
     ale_row = rows.filter(has_text=re.compile(r"^\s*Ale"))
     expect(ale_row.locator("td.missing")).to_have_count(7)
     expect(heatmap.locator("td.missing")).to_have_count(11 * 7)
-    expect(page.get_by_role("link", name="CSV")).to_be_visible()
+    expect(page.get_by_role("link", name="CSV för Excel")).to_be_visible()
     assert_accessible(page, "capacity-regional")
 
 
