@@ -3,6 +3,7 @@
 
 python3 dev.py demo    install, create the SQLite database, load reference and
                        demo data, print demo logins, serve http://127.0.0.1:8000
+                       and run the background worker (e-mails)
 python3 dev.py test    install, then run the linter and the whole test suite
                        (set DATABASE_URL to run it on PostgreSQL)
 """
@@ -61,7 +62,15 @@ def demo() -> None:
     run(*manage, "load_framework", env=env)
     run(*manage, "load_demo_data", env=env)
     print("\nKraftsamla runs at http://127.0.0.1:8000 (stop with Ctrl+C).\n", flush=True)
-    os.execve(str(PY), [*manage, "runserver", "127.0.0.1:8000"], env)
+    # The background worker sends e-mails (printed to this console in the demo).
+    worker = subprocess.Popen([*manage, "db_worker", "--interval", "2"], cwd=ROOT, env=env)
+    try:
+        subprocess.run([*manage, "runserver", "127.0.0.1:8000"], cwd=ROOT, env=env, check=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
 
 
 def test(extra: list[str]) -> None:

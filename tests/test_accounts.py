@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 
 from kraftsamla.accounts import services, throttle
@@ -482,13 +482,7 @@ def test_logged_in_invitee_with_the_same_address_accepts_with_one_click(
     client, admin, molndal, ale
 ):
     colleague = UserFactory(organisation=ale, role=Role.VIEWER, email="kollega@test.example")
-    _, token = services.invitation_create(
-        actor=admin,
-        organisation=molndal,
-        email="Kollega@test.example",
-        role=Role.VIEWER,
-        accept_url_builder=lambda t: f"http://testserver/konto/inbjudan/{t}/",
-    )
+    _, token = _invitation(admin, molndal, email="Kollega@test.example")
     client.force_login(colleague)
     page = client.get(f"/konto/inbjudan/{token}/")
     assert page.status_code == 200
@@ -589,13 +583,16 @@ def test_an_expired_invitation_can_be_sent_again(
 
 
 def _invitation(admin, organisation, email="gast@test.example", role=Role.VIEWER):
-    return services.invitation_create(
-        actor=admin,
-        organisation=organisation,
-        email=email,
-        role=role,
-        accept_url_builder=lambda t: f"http://testserver/konto/inbjudan/{t}/",
-    )
+    """Invite through the service, send the e-mail (on commit) and read the token from it."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        invitation = services.invitation_create(
+            actor=admin,
+            organisation=organisation,
+            email=email,
+            role=role,
+            accept_url_builder=lambda t: f"http://testserver/konto/inbjudan/{t}/",
+        )
+    return invitation, link_in(mail.outbox[-1]).rstrip("/").rsplit("/", 1)[-1]
 
 
 def test_expired_invitation_shows_the_not_valid_page(client, admin, molndal):

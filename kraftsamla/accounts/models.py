@@ -1,5 +1,7 @@
 """Store people, their roles in organisations and invitations."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
@@ -10,6 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.core.models import Role
+
+
+def token_hash(token: str) -> str:
+    """Return the stored form of a secret token (invitations and API tokens)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
 
 __all__ = ["ApiToken", "Invitation", "OrganisationRole", "Role", "User", "UserManager"]
 

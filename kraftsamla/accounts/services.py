@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -19,28 +17,23 @@ from kraftsamla.accounts.models import (
     Invitation,
     OrganisationRole,
     User,
+    token_hash,
 )
 from kraftsamla.accounts.signals import invitation_accepted
-from kraftsamla.accounts.tasks import send_invitation_email
+from kraftsamla.accounts.tasks import TOKEN_PLACEHOLDER, send_invitation_email
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction
 
 
-def token_hash(token: str) -> str:
-    """Return the stored form of a secret token (invitations and API tokens)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def invitation_create(
     *, actor, organisation, email: str, role: str, accept_url_builder
-) -> tuple[Invitation, str]:
-    """Invite `email` to `organisation` with `role` and send the e-mail.
+) -> Invitation:
+    """Invite `email` to `organisation` with `role` and queue the e-mail.
 
     Only the organisation's administrators (and staff) may invite.
     `accept_url_builder(token)` returns the absolute link for the e-mail.
-    Returns the invitation and the raw token (shown nowhere else).
     """
     access.require(
         actor,
@@ -67,7 +60,7 @@ def invitation_send(
     accept_url_builder,
     keep_existing_role: bool = False,
     note: str = "",
-) -> tuple[Invitation, str]:
+) -> Invitation:
     """Create, audit and e-mail an invitation; the caller has asked its own rule first.
 
     Other apps use it for invitations that come with a duty of theirs (e.g. capacity's
@@ -92,13 +85,13 @@ def invitation_send(
             {"email": _("An invitation to this address is already waiting to be accepted.")},
             code="duplicate",
         )
-    token = secrets.token_urlsafe(32)
     invitation = Invitation(
         organisation=organisation,
         keep_existing_role=keep_existing_role,
         email=email,
         role=role,
-        token_hash=token_hash(token),
+        # A hash of a token nobody has: the e-mail task makes the link's token.
+        token_hash=token_hash(secrets.token_urlsafe(32)),
         invited_by=actor,
         expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
         note=note,
@@ -120,35 +113,33 @@ def invitation_send(
         organisation=organisation,
         after=snapshot(invitation, ["email", "role", "expires_at"]),
     )
-    _invitation_email_enqueue(invitation, token, inviter=actor, link=accept_url_builder(token))
-    return invitation, token
+    _invitation_email_enqueue(invitation, inviter=actor, accept_url_builder=accept_url_builder)
+    return invitation
 
 
-def _invitation_email_enqueue(invitation: Invitation, token: str, *, inviter, link: str) -> None:
+def _invitation_email_enqueue(invitation: Invitation, *, inviter, accept_url_builder) -> None:
     """Queue the invitation's e-mail, once the transaction has committed.
 
-    The sending task retries and records on the invitation whether the e-mail went out,
-    so a mail server that is down never breaks the request that invited.
+    The task makes the link's token itself, so the raw token is never stored, not even
+    in the task queue. It retries and records on the invitation whether the e-mail went
+    out, so a mail server that is down never breaks the request that invited.
     """
-    context = {"invitation": invitation, "link": link, "inviter": inviter, "note": invitation.note}
-    # Send in the inviter's current language; the e-mail says both languages' key line.
-    with translation.override(translation.get_language() or "sv"):
-        subject = _("You are invited to %(org)s in Kraftsamla") % {
-            "org": invitation.organisation.name
-        }
-        body = render_to_string("accounts/email/invitation.txt", context)
+    link_template = accept_url_builder(TOKEN_PLACEHOLDER)
+    # The e-mail is written in the inviter's current language.
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    inviter_name = str(inviter)
     # Queued after commit so a rolled-back invitation never reaches anyone.
     transaction.on_commit(
-        lambda: send_invitation_email.enqueue(invitation.pk, invitation.token_hash, subject, body)
+        lambda: send_invitation_email.enqueue(invitation.pk, link_template, language, inviter_name)
     )
 
 
 @transaction.atomic
-def invitation_resend(*, actor, invitation: Invitation, accept_url_builder) -> str:
+def invitation_resend(*, actor, invitation: Invitation, accept_url_builder) -> Invitation:
     """Send an open invitation again with a new link (the old one stops working).
 
-    The same invitation row gets a new token, a new expiry date and a fresh e-mail
-    status, so the one-open-invitation rule holds. Returns the new raw token.
+    The same invitation row gets a new token (made by the e-mail task), a new expiry
+    date and a fresh e-mail status, so the one-open-invitation rule holds.
     """
     invitation = (
         Invitation.objects.select_for_update()
@@ -168,8 +159,8 @@ def invitation_resend(*, actor, invitation: Invitation, accept_url_builder) -> s
         raise ValidationError(_("This invitation is not valid any more."), code="invalid")
     fields = ["expires_at", "email_status", "email_attempts", "email_error"]
     before = snapshot(invitation, fields)
-    token = secrets.token_urlsafe(32)
-    invitation.token_hash = token_hash(token)
+    # The old link stops working now; the e-mail task makes the new one.
+    invitation.token_hash = token_hash(secrets.token_urlsafe(32))
     invitation.expires_at = timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS)
     invitation.email_status = EmailStatus.PENDING
     invitation.email_attempts = 0
@@ -183,8 +174,8 @@ def invitation_resend(*, actor, invitation: Invitation, accept_url_builder) -> s
         before=before,
         after=snapshot(invitation, fields),
     )
-    _invitation_email_enqueue(invitation, token, inviter=actor, link=accept_url_builder(token))
-    return token
+    _invitation_email_enqueue(invitation, inviter=actor, accept_url_builder=accept_url_builder)
+    return invitation
 
 
 def invitation_get_open(token: str) -> Invitation | None:

@@ -269,7 +269,7 @@ def respondent_invite(
     if assessment.mode == Mode.INDIVIDUAL and assessment.respondents.exists():
         raise ValidationError({"email": _("An assessment made alone has exactly one respondent.")})
     # The assessment rule was asked above; the invitation only adds the viewer role.
-    invitation, _token = invitation_send(
+    invitation = invitation_send(
         actor=actor,
         organisation=assessment.organisation,
         email=email,

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     # Domain apps in dependency order: each imports only the ones above it, and
     # `load_demo_data` asks their demo.py modules in this order.
     "kraftsamla.core",
@@ -233,14 +235,14 @@ INVITATION_EMAIL_BACKOFF = float(os.environ.get("KRAFTSAMLA_INVITATION_EMAIL_BAC
 # (kraftsamla/core/limits.py), percent-encoded, fit with room to spare.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
-# Background tasks: the immediate backend runs a task when it is enqueued (no
-# worker needed); `manage.py send_digests`, run weekly by cron or a systemd
-# timer, enqueues the digest e-mails.
+# Background tasks (e-mails: invitations, weekly digests) are stored in the database
+# and run by a worker process, `manage.py db_worker` (django-tasks-db), so a slow or
+# failing mail server never holds up a request. `python3 dev.py demo` starts one next to
+# the web server. DJANGO_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend
+# runs tasks at once instead (the tests do, apart from the worker's own test).
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "DJANGO_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
-        )
+        "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
     }
 }
 
