@@ -145,6 +145,23 @@ def test_every_view_declares_its_access_rules():
     assert undeclared_views() == []
 
 
+def _declared_rules(callback) -> tuple[str, ...]:
+    view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    return tuple(getattr(view_class, "access_rules", ()) or getattr(callback, "access_rules", ()))
+
+
+def test_every_declared_rule_is_a_registered_policy_rule():
+    known = access.registered_rules() | {access.PUBLIC}
+    unknown = [
+        f"{route}: {rule}"
+        for route, callback in _patterns(get_resolver())
+        if not route.startswith(SKIPPED_PREFIXES)
+        for rule in _declared_rules(callback)
+        if rule not in known
+    ]
+    assert unknown == []
+
+
 def _throwaway_view(rules, *, asks: bool):
     @checks(*rules)
     def view(request):

@@ -371,24 +371,6 @@ class SharedWith(Condition):
         return q
 
 
-class Test(Condition):
-    """An object-only check for rules that no queryset filter needs (e.g. a kind of body).
-
-    Asking `scope` with a rule that contains a Test is an error, so a filter
-    can never silently differ from the check.
-    """
-
-    def __init__(self, predicate: Callable[[Access, Any], bool], label: str = "") -> None:
-        self.predicate = predicate
-        self.label = label or getattr(predicate, "__name__", "test")
-
-    def check(self, access, obj) -> bool:
-        return bool(self.predicate(access, obj))
-
-    def q(self, access) -> Q:
-        raise ImproperlyConfigured(f"The condition {self.label!r} cannot filter a queryset.")
-
-
 def owned_and_shared(owner: str = "organisation", level: str = "sharing_level") -> Condition:
     """Return the rule for an organisation's own data with a sharing level.
 
@@ -404,17 +386,14 @@ def owned_and_shared(owner: str = "organisation", level: str = "sharing_level") 
 class Policy:
     """The rules for one kind of object: `rules` maps an action to a Condition.
 
-    A subclass may also define `allows_<action>(access, obj)` for a rule that
-    needs more than a Condition; `scope` then refuses that action.
+    Every rule is a Condition, so the object check and the queryset filter of an
+    action always come from the same definition.
     """
 
     name: str = ""  # e.g. "capacity.assessment"
     rules: dict[str, Condition] = {}
 
     def allows(self, access: Access, action: str, obj) -> bool:
-        method = getattr(self, f"allows_{action}", None)
-        if method is not None:
-            return bool(method(access, obj))
         return self._condition(action).check(access, obj)
 
     def scope(self, access: Access, action: str, queryset: QuerySet) -> QuerySet:
@@ -430,8 +409,7 @@ class Policy:
             raise ImproperlyConfigured(f"{self.name} has no rule {action!r}.") from None
 
     def actions(self) -> set[str]:
-        methods = {n.removeprefix("allows_") for n in dir(self) if n.startswith("allows_")}
-        return set(self.rules) | methods
+        return set(self.rules)
 
 
 _policies: dict[str, Policy] = {}
