@@ -14,14 +14,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from kraftsamla.capacity.models import CapitalKey, CollaborationForm
+from kraftsamla.capacity.models import CapitalKey
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC, checks
+from kraftsamla.core.caching import cached_block, declare, not_modified, with_etag
 from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.organisations.models import Organisation
@@ -334,7 +336,7 @@ def _coverage_export(body: Organisation, grid: selectors.CoverageGrid, fmt: str)
         columns=[
             (_("Capital"), lambda item: item[0]),
             (_("Collaboration form"), lambda item: item[1].form_label),
-            (_("Shared needs"), lambda item: len(item[1].needs)),
+            (_("Shared needs"), lambda item: item[1].need_count),
             (_("Municipalities with the need"), lambda item: ", ".join(item[1].municipalities)),
             (_("Offers"), lambda item: len(item[1].offers)),
             (_("Open offers"), lambda item: len(item[1].available_offers)),
@@ -360,13 +362,43 @@ def _finding(cell: selectors.Cell) -> str:
     return _("only closed offers") if cell.only_closed_offers else ""
 
 
-def _focus_cell(grid: selectors.CoverageGrid, focus: str) -> selectors.Cell | None:
-    """Return the cell named "capital:collaboration form" in the query, with a title."""
-    capital, _colon, form = focus.partition(":")
-    cell = grid.cells.get((capital, form))
-    if cell is not None:
-        cell.title = f"{CapitalKey(capital).label} × {CollaborationForm(form).label}"
-    return cell
+# The grid, its filter form and the drill-down: members' shared needs, the body's offers
+# and enrolments (support), the capitals (capacity) and who is a member (organisations).
+COVERAGE_PAGE = declare("support.coverage", depends_on=("support", "capacity", "organisations"))
+
+
+def _coverage_filters(request: HttpRequest, body: Organisation) -> tuple[GridFilterForm, dict]:
+    form = GridFilterForm(request.GET or None, years=selectors.coverage_years(body))
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # An invalid filter is reported at its field; the valid ones apply.
+        filters = form.cleaned_data
+    return form, {
+        "target_group": filters.get("target_group") or "",
+        "year": filters.get("year"),
+    }
+
+
+def _coverage_content(request: HttpRequest, body: Organisation, can_manage: bool) -> str:
+    """The page's content: filter form, grid and the drill-down cell (cached per query)."""
+    form, filters = _coverage_filters(request, body)
+    capital, _colon, collaboration_form = request.GET.get("cell", "").partition(":")
+    grid = selectors.coverage_grid(body=body, **filters)
+    return render_to_string(
+        "support/coverage_grid.html",
+        {
+            "body": body,
+            "grid": grid,
+            "form": form,
+            "focus_cell": selectors.coverage_cell(
+                grid=grid, capital=capital, collaboration_form=collaboration_form, **filters
+            ),
+            "query": page_query(request, "cell"),
+            "can_manage": can_manage,
+            "uptake_explanation": UPTAKE_EXPLANATION,
+        },
+        request=request,
+    )
 
 
 @checks("support.overview.view", "support.offer.manage")
@@ -374,30 +406,24 @@ def _focus_cell(grid: selectors.CoverageGrid, focus: str) -> selectors.Cell | No
 def coverage(request: HttpRequest, slug: str) -> HttpResponse:
     body = selectors.coordinating_body_get(slug)
     access.require(request, "support.overview.view", body)
-    form = GridFilterForm(request.GET or None, years=selectors.coverage_years(body))
-    filters = {}
-    if form.is_bound:
-        form.is_valid()  # An invalid filter is reported at its field; the valid ones apply.
-        filters = form.cleaned_data
-    grid = selectors.coverage_grid(
-        body=body, target_group=filters.get("target_group") or "", year=filters.get("year")
-    )
+    can_manage = access.allows(request, "support.offer.manage", body)
     fmt = export_format(request)
     if fmt:
-        return _coverage_export(body, grid, fmt)
-    return render(
+        _form, filters = _coverage_filters(request, body)
+        return _coverage_export(body, selectors.coverage_grid(body=body, **filters), fmt)
+    parts = (body.pk, can_manage, request.get_full_path())
+    # The page around the grid names the user (menu): their id keeps a 304 theirs.
+    etag, unchanged = not_modified(request, COVERAGE_PAGE, parts=(*parts, request.user.pk))
+    if unchanged:
+        return unchanged
+    content = cached_block(
         request,
-        "support/coverage.html",
-        {
-            "body": body,
-            "grid": grid,
-            "form": form,
-            "focus_cell": _focus_cell(grid, request.GET.get("cell", "")),
-            "query": page_query(request, "cell"),
-            "can_manage": access.allows(request, "support.offer.manage", body),
-            "uptake_explanation": UPTAKE_EXPLANATION,
-        },
+        COVERAGE_PAGE,
+        parts=parts,
+        build=lambda: _coverage_content(request, body, can_manage),
     )
+    response = render(request, "support/coverage.html", {"body": body, "content": content})
+    return with_etag(response, etag)
 
 
 @checks("support.overview.view")
