@@ -183,7 +183,7 @@ class Recommendations(APIView):
     def get(self, request, slug: str):
         organisation = get_object_or_404(Organisation, slug=slug)
         access.require(request, "support.recommendation.view", organisation)
-        ranked, _info = selectors.offers_recommended(organisation=organisation, user=request.user)
+        ranked, _info = selectors.offers_recommended(organisation=organisation, user=request)
         return Response(
             [
                 {

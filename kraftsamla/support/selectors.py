@@ -12,6 +12,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -30,6 +31,7 @@ from kraftsamla.capacity.models import (
 )
 from kraftsamla.capacity.scoring import LOW_SCORE
 from kraftsamla.core import access
+from kraftsamla.core.caching import BLOCK_TIMEOUT, block_key, declare
 from kraftsamla.core.charts import format_number
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import (
@@ -474,6 +476,13 @@ class RankingPoints:
 
 RANKING = RankingPoints()
 
+# The ranked offers of an organisation: its and its bodies' members' needs, the offers,
+# enrolments and ratings (support), assessments, results and respondents (capacity), and
+# memberships and population (organisations).
+RECOMMENDATIONS = declare(
+    "support.recommendations", depends_on=("support", "capacity", "organisations")
+)
+
 
 @dataclass
 class Recommendation:
@@ -522,14 +531,27 @@ class _RankingFacts:
     groups: set[str]
     ratings_all: dict[int, list[int]]
     ratings_similar: dict[int, list[int]]
+    # Members of a body sharing a need in any of a set of capitals, counted once per request
+    # for each (body, capitals) that offers have in common.
+    _sharing_counts: dict[tuple[int, frozenset[str]], int] = field(default_factory=dict)
+
+    def sharing_count(self, body_id: int, capitals: list[str]) -> int:
+        """Return how many of the body's members shared a need in one of the capitals."""
+        key = (body_id, frozenset(capitals))
+        if key not in self._sharing_counts:
+            members = self.member_ids_by_body.get(body_id, set())
+            sharing = set().union(*(self.sharing_by_capital.get(c, set()) for c in key[1]))
+            self._sharing_counts[key] = len(sharing & members)
+        return self._sharing_counts[key]
 
 
 def _offers_available(organisation: Organisation, bodies: list[Organisation]) -> list[Offer]:
+    """The open offers of the organisation's bodies that are open to it (no join, no DISTINCT)."""
+    open_to_it = Offer.open_to.through.objects.filter(organisation=organisation).values("offer_id")
     return list(
         Offer.objects.filter(provider__in=bodies, status__in=AVAILABLE_STATUSES)
-        .filter(Q(open_to_all_members=True) | Q(open_to=organisation))
+        .filter(Q(open_to_all_members=True) | Q(pk__in=open_to_it))
         .select_related("provider")
-        .distinct()
     )
 
 
@@ -571,7 +593,7 @@ def _ratings(
     ratings_similar: dict[int, list[int]] = defaultdict(list)
     own_class = organisation.population_class
     for offer_id, score, population in Rating.objects.filter(
-        enrolment__offer__in=offers
+        enrolment__offer_id__in=[offer.pk for offer in offers]
     ).values_list("enrolment__offer_id", "score", "enrolment__organisation__population"):
         ratings_all[offer_id].append(score)
         if own_class and population_class_for(population) == own_class:
@@ -580,13 +602,14 @@ def _ratings(
 
 
 def _ranking_facts(
-    organisation: Organisation, user, bodies: list[Organisation], offers: list[Offer]
+    organisation: Organisation, groups: set[str], bodies: list[Organisation], offers: list[Offer]
 ) -> tuple[Assessment | None, _RankingFacts]:
     assessment, scores = scores_latest(organisation)
     steps = _building_steps(assessment)
-    own_needs = list(Need.objects.filter(organisation=organisation))
+    own_needs = list(
+        Need.objects.filter(organisation=organisation).values_list("capital", "collaboration_form")
+    )
     member_ids_by_body, sharing_by_capital = _members_sharing_needs(bodies)
-    groups = target_groups_of(user, organisation)
     ratings_all, ratings_similar = _ratings(organisation, offers)
     facts = _RankingFacts(
         scores=scores,
@@ -597,8 +620,8 @@ def _ranking_facts(
         ),
         step_of={key: index for index, step in enumerate(steps) for key in step},
         last_step=max(len(steps) - 1, 1),
-        need_capitals={need.capital for need in own_needs},
-        need_pairs={(need.capital, need.collaboration_form) for need in own_needs},
+        need_capitals={capital for capital, _form in own_needs},
+        need_pairs=set(own_needs),
         member_ids_by_body=member_ids_by_body,
         sharing_by_capital=sharing_by_capital,
         groups=groups,
@@ -640,16 +663,14 @@ def _shared_need_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list
     members = facts.member_ids_by_body.get(offer.provider_id, set())
     if not members:
         return 0.0, []
-    sharing = (
-        set().union(*(facts.sharing_by_capital.get(c, set()) for c in offer.capitals)) & members
-    )
+    sharing = facts.sharing_count(offer.provider_id, offer.capitals)
     if not sharing:
         return 0.0, []
     reason = _("%(n)d of %(total)d member municipalities share this need") % {
-        "n": len(sharing),
+        "n": sharing,
         "total": len(members),
     }
-    return RANKING.shared_need * len(sharing) / len(members), [reason]
+    return RANKING.shared_need * sharing / len(members), [reason]
 
 
 def _target_group_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]]:
@@ -707,10 +728,31 @@ def offers_recommended(
     - ratings: (mean rating − `neutral_rating`) × `rating` points, from similar
       municipalities (same population class) when at least `min_ratings` rated it,
       otherwise from all participants
+
+    The ranking is cached per organisation, the person's target groups (the only part
+    that depends on who asks), the viewer's sharing scope, the language and the data
+    versions of support, capacity and organisations, so any write renews it.
     """
+    person = access.access_of(user)
+    groups = target_groups_of(person.user, organisation)
+    key = block_key(
+        person,
+        RECOMMENDATIONS,
+        parts=(organisation.pk, sorted(groups), limit, timezone.localdate()),
+    )
+    found = cache.get(key)
+    if found is None:
+        found = _offers_ranked(organisation, groups, limit)
+        cache.set(key, found, BLOCK_TIMEOUT)
+    return found
+
+
+def _offers_ranked(
+    organisation: Organisation, groups: set[str], limit: int
+) -> tuple[list[Recommendation], dict]:
     bodies = bodies_for(organisation)
     offers = _offers_available(organisation, bodies)
-    assessment, facts = _ranking_facts(organisation, user, bodies, offers)
+    assessment, facts = _ranking_facts(organisation, groups, bodies, offers)
     ranked = sorted(
         (_recommendation(offer, facts) for offer in offers),
         key=lambda rec: (-rec.score, rec.offer.title),

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -411,7 +412,7 @@ def coverage(request: HttpRequest, slug: str) -> HttpResponse:
     if fmt:
         _form, filters = _coverage_filters(request, body)
         return _coverage_export(body, selectors.coverage_grid(body=body, **filters), fmt)
-    parts = (body.pk, can_manage, request.get_full_path())
+    parts = (body.pk, can_manage, timezone.localdate(), request.get_full_path())
     # The page around the grid names the user (menu): their id keeps a 304 theirs.
     etag, unchanged = not_modified(request, COVERAGE_PAGE, parts=(*parts, request.user.pk))
     if unchanged:
@@ -450,7 +451,7 @@ def _organisation_page(
     """Render the page; the forms passed in are bound ones that had errors (status 400)."""
     access.require(request, "support.recommendation.view", organisation)
     can_register = access.allows(request, "support.need.create", organisation)
-    ranked, info = selectors.offers_recommended(organisation=organisation, user=request.user)
+    ranked, info = selectors.offers_recommended(organisation=organisation, user=request)
     assessment_form = assessment_form or NeedsFromAssessmentForm(organisation=organisation)
     return render(
         request,
@@ -477,11 +478,29 @@ def _organisation_url(organisation: Organisation) -> str:
     return reverse("support:organisation", kwargs={"slug": organisation.slug})
 
 
+# The page: needs and enrolments (support), ranked offers (support, capacity,
+# organisations), assessments to turn into needs (capacity), roles (accounts).
+ORGANISATION_PAGE = declare(
+    "support.organisation", depends_on=("support", "capacity", "organisations", "accounts")
+)
+
+
 @checks("support.recommendation.view", "support.need.create", "support.need.view")
 @login_required
 @require_GET
 def organisation_support(request: HttpRequest, slug: str) -> HttpResponse:
-    return _organisation_page(request, get_object_or_404(Organisation, slug=slug))
+    organisation = get_object_or_404(Organisation, slug=slug)
+    access.require(request, "support.recommendation.view", organisation)
+    # The page is the person's own (their digest subscription, their target groups, the
+    # menu with their name): their id is part of the ETag, so a 304 is never someone else's.
+    etag, unchanged = not_modified(
+        request,
+        ORGANISATION_PAGE,
+        parts=(organisation.pk, request.user.pk, timezone.localdate()),
+    )
+    if unchanged:
+        return unchanged
+    return with_etag(_organisation_page(request, organisation), etag)
 
 
 @checks("support.need.create", "support.recommendation.view")
