@@ -173,6 +173,11 @@ class Coverage(APIView):
         return with_etag(Response(cells), etag)
 
 
+RECOMMENDATIONS_API = declare(
+    "support.api.recommendations", depends_on=selectors.RECOMMENDATIONS.depends_on
+)
+
+
 class Recommendations(APIView):
     """Ranked open offers for an organisation, with reasons (for its people)."""
 
@@ -183,8 +188,14 @@ class Recommendations(APIView):
     def get(self, request, slug: str):
         organisation = get_object_or_404(Organisation, slug=slug)
         access.require(request, "support.recommendation.view", organisation)
+        # The ranking depends on the person's target groups: their id keeps a 304 theirs.
+        etag, unchanged = not_modified(
+            request, RECOMMENDATIONS_API, parts=(organisation.pk, request.user.pk)
+        )
+        if unchanged:
+            return unchanged
         ranked, _info = selectors.offers_recommended(organisation=organisation, user=request)
-        return Response(
+        response = Response(
             [
                 {
                     "offer": OfferSerializer(recommendation.offer).data
@@ -195,3 +206,4 @@ class Recommendations(APIView):
                 for recommendation in ranked
             ]
         )
+        return with_etag(response, etag)
