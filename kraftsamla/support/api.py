@@ -195,15 +195,16 @@ class Recommendations(APIView):
         if unchanged:
             return unchanged
         ranked, _info = selectors.offers_recommended(organisation=organisation, user=request)
+        # One serializer for all offers: DRF builds a serializer's fields once per instance.
+        offers = OfferSerializer([recommendation.offer for recommendation in ranked], many=True)
         response = Response(
             [
                 {
-                    "offer": OfferSerializer(recommendation.offer).data
-                    | {"enrolled": None, "waiting": None, "avg_rating": None},
+                    "offer": offer | {"enrolled": None, "waiting": None, "avg_rating": None},
                     "score": recommendation.score,
                     "reasons": [str(reason) for reason in recommendation.reasons],
                 }
-                for recommendation in ranked
+                for offer, recommendation in zip(offers.data, ranked, strict=True)
             ]
         )
         return with_etag(response, etag)

@@ -17,6 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -440,6 +442,25 @@ def uptake(request: HttpRequest, slug: str) -> HttpResponse:
 # --- An organisation's support page and its three actions --------------------------------
 
 
+# The empty need form's fields: the same for everyone but for the one-time token, which
+# is put in at each rendering (a Django form's widgets are slow to render).
+NEED_FORM_FIELDS = declare("support.need_form_fields", depends_on=())
+_TOKEN_PLACEHOLDER = "kraftsamla-submission-token-placeholder"
+
+
+def _need_fields(request: HttpRequest) -> str:
+    html = cached_block(
+        request,
+        NEED_FORM_FIELDS,
+        build=lambda: render_to_string(
+            "support/need_form_fields.html",
+            {"form": NeedForm(initial={"submission_token": _TOKEN_PLACEHOLDER})},
+        ),
+    )
+    token = NeedForm()["submission_token"].value()
+    return mark_safe(html.replace(_TOKEN_PLACEHOLDER, conditional_escape(token)))  # noqa: S308
+
+
 def _organisation_page(
     request: HttpRequest,
     organisation: Organisation,
@@ -451,6 +472,7 @@ def _organisation_page(
     """Render the page; the forms passed in are bound ones that had errors (status 400)."""
     access.require(request, "support.recommendation.view", organisation)
     can_register = access.allows(request, "support.need.create", organisation)
+    need_fields = _need_fields(request) if can_register and need_form is None else None
     ranked, info = selectors.offers_recommended(organisation=organisation, user=request)
     assessment_form = assessment_form or NeedsFromAssessmentForm(organisation=organisation)
     return render(
@@ -459,6 +481,7 @@ def _organisation_page(
         {
             "org": organisation,
             "form": need_form or NeedForm(),
+            "need_fields": need_fields,
             "assessment_form": assessment_form,
             "digest_form": digest_form,
             "can_register": can_register,
