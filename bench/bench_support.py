@@ -412,9 +412,7 @@ def check_pages(client, body, municipality_slug: str, members: int) -> str:
     ranked = api.json()
     if not ranked or not all(r["reasons"] for r in ranked):
         sys.exit("Expected recommendations, each with reasons.")
-    needs = sum(len(c.needs) for c in grid.cells.values()) + sum(
-        len(v) for v in grid.needs_without_form.values()
-    )
+    needs = grid.need_count
     return (
         f"{grid.member_count} members: {needs} shared needs in the grid, "
         f"{len(grid.gaps)} gaps, {len(grid.unused)} cells with offers but no need; "
@@ -435,6 +433,203 @@ def pages_for(body_slug: str, municipality_slug: str) -> list[tuple[str, str]]:
             f"/api/v1/support/organisations/{municipality_slug}/recommendations/",
         ),
     ]
+
+
+# --- repeat views, 304 and the first view after a change -----------------------------------
+
+
+def need_write(count: list[int]):
+    """Return a service write that changes what both pages show: a new shared need of a
+    member other than Mölndal (so Mölndal's own list of needs keeps its size).
+
+    The bench runs in autocommit, so the write's on-commit version bump happens at once.
+    """
+    from kraftsamla.core.access import SYSTEM
+    from kraftsamla.organisations.models import Membership
+    from kraftsamla.support import services
+
+    member = (
+        Membership.objects.filter(body__slug=BODY_SLUG)
+        .exclude(member__slug=MUNICIPALITY_SLUG)
+        .select_related("member")
+        .order_by("member__name")
+        .first()
+        .member
+    )
+
+    def write() -> None:
+        count[0] += 1
+        services.need_save(
+            actor=SYSTEM,
+            organisation=member,
+            data={
+                "capital": "financial",
+                "collaboration_form": "knowledge_base",
+                "description": f"Bench: a need written before a timed view ({count[0]}).",
+                "priority": 2,
+                "target_group": "",
+                "year": 2025,
+                "sharing_level": "region",
+            },
+            is_demo=True,
+        )
+
+    return write
+
+
+MODES = ("first view after a change", "repeat (cache warm)", "repeat (304)")
+
+
+class ModeResult:
+    def __init__(self, label: str, url: str, mode: str) -> None:
+        self.label, self.url, self.mode = label, url, mode
+        self.times_ms: list[float] = []
+        self.queries = 0
+
+    @property
+    def median(self) -> float:
+        import statistics
+
+        return statistics.median(self.times_ms)
+
+
+def _get(client, url: str, expected: int, **headers):
+    response = client.get(url, **headers)
+    if response.status_code != expected:
+        sys.exit(f"GET {url} answered {response.status_code}, expected {expected}")
+    return response
+
+
+def _queries(fn) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def measure_modes(client, pages, runs: int, warmup: int, write) -> tuple[float, list[ModeResult]]:
+    """Time each page as the first view after a service write, warm, and as a 304.
+
+    Per run and page: the write (not timed), the first view, a repeat, a conditional repeat
+    with the ETag just received. The trivial view is timed in the same rounds.
+    """
+    import gc
+
+    trivial_url = pages[0][1]
+    results = {
+        (label, mode): ModeResult(label, url, mode) for label, url in pages[1:] for mode in MODES
+    }
+    for _label, url in pages[1:]:
+        for _ in range(warmup):
+            write()
+            _get(client, url, 200)
+    for label, url in pages[1:]:
+        write()
+        results[(label, MODES[0])].queries = _queries(lambda url=url: _get(client, url, 200))
+        results[(label, MODES[1])].queries = _queries(lambda url=url: _get(client, url, 200))
+        etag = _get(client, url, 200)["ETag"]
+        results[(label, MODES[2])].queries = _queries(
+            lambda url=url, etag=etag: _get(client, url, 304, HTTP_IF_NONE_MATCH=etag)
+        )
+    trivial: list[float] = []
+    clock = time.perf_counter
+    gc.collect()
+    for _ in range(runs):
+        start = clock()
+        _get(client, trivial_url, 200)
+        trivial.append((clock() - start) * 1000)
+        for label, url in pages[1:]:
+            write()
+            timings = []
+            start = clock()
+            _get(client, url, 200)
+            timings.append(clock() - start)
+            start = clock()
+            etag = _get(client, url, 200)["ETag"]
+            timings.append(clock() - start)
+            start = clock()
+            _get(client, url, 304, HTTP_IF_NONE_MATCH=etag)
+            timings.append(clock() - start)
+            for mode, elapsed in zip(MODES, timings, strict=True):
+                results[(label, mode)].times_ms.append(elapsed * 1000)
+    import statistics
+
+    return statistics.median(trivial), list(results.values())
+
+
+def print_modes(baseline: float, results: list[ModeResult]) -> None:
+    width = max(len(r.label) for r in results)
+    mode_width = max(len(m) for m in MODES)
+    print(f"  trivial view median {baseline:.2f} ms")
+    print(
+        f"  {'page':<{width}}  {'view':<{mode_width}}  {'median ms':>9}  {'min ms':>7}  "
+        f"{'queries':>7}  {'× trivial':>9}"
+    )
+    for r in results:
+        print(
+            f"  {r.label:<{width}}  {r.mode:<{mode_width}}  {r.median:>9.2f}  "
+            f"{min(r.times_ms):>7.2f}  {r.queries:>7}  {r.median / baseline:>9.1f}"
+        )
+
+
+def needs_more(count: int, seed: int) -> None:
+    """Bulk-create `count` more needs spread like the first ones (for the scaling check)."""
+    from kraftsamla.capacity.models import CapitalKey, CollaborationForm
+    from kraftsamla.core.models import SharingLevel
+    from kraftsamla.organisations.models import Organisation, OrganisationKind
+    from kraftsamla.support.models import Need, Priority, TargetGroup
+
+    rng = random.Random(f"{SEED}-more-{seed}")
+    municipalities = list(Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY))
+    levels = [SharingLevel.PRIVATE, SharingLevel.PUBLIC, SharingLevel.REGION]
+    weights = [PRIVATE_SHARE, PUBLIC_SHARE, 1 - PRIVATE_SHARE - PUBLIC_SHARE]
+    Need.objects.bulk_create(
+        [
+            Need(
+                organisation=rng.choice(municipalities),
+                capital=rng.choice(CapitalKey.values),
+                collaboration_form=(
+                    rng.choice(CollaborationForm.values) if rng.random() < 0.85 else ""
+                ),
+                description=f"Bench: extra need {seed}-{n}.",
+                priority=rng.choice(Priority.values),
+                target_group=rng.choice(TargetGroup.values) if rng.random() < 0.6 else "",
+                year=rng.choice(NEED_YEARS),
+                sharing_level=rng.choices(levels, weights=weights)[0],
+                is_demo=True,
+            )
+            for n in range(count)
+        ],
+        batch_size=1000,
+    )
+
+
+def coverage_scaling(client, body_slug: str, runs: int, write) -> None:
+    """The grid's first view after a change with 1×, 2× and 4× the needs."""
+    from django.db import connection
+
+    from kraftsamla.support.models import Need
+
+    url = f"/stod/{body_slug}/tackning/"
+    first = None
+    print("Coverage grid, first view after a change, by number of needs (1×, 2×, 4×):")
+    for factor in (1, 2, 4):
+        if factor > 1:
+            needs_more(NEEDS * factor // 2, factor)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+        pages = [("trivial", "/bench-trivial/"), ("coverage grid", url)]
+        baseline, results = measure_modes(client, pages, runs, 2, write)
+        cold = results[0]
+        first = first or cold.median
+        print(
+            f"  {factor}× data ({Need.objects.count():,} needs): median {cold.median:.2f} ms, "
+            f"{cold.median / baseline:.1f}× trivial, {cold.queries} queries; "
+            f"time {cold.median / first:.2f}× the 1× figure for {factor}× the needs"
+        )
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -508,6 +703,17 @@ def run(args: argparse.Namespace, described: str) -> None:
         large = measure(client, pages, args.runs, args.warmup)
         print()
         print_table(large, large[0].median)
+
+        write = need_write([0])
+        print()
+        print(
+            "Repeat views and the first view after a change (a service write, a new shared "
+            f"need of a member, before each timed first view), {members} members:"
+        )
+        baseline, modes = measure_modes(client, pages, args.runs, args.warmup, write)
+        print_modes(baseline, modes)
+        print()
+        coverage_scaling(client, BODY_SLUG, args.runs, write)
 
         print()
         print("Query counts by number of members (the count must not depend on it):")

@@ -1,5 +1,7 @@
 """API endpoints for regional support: the pages' policies, selectors and filter form."""
 
+import json
+
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,6 +12,7 @@ from rest_framework.views import APIView
 
 from kraftsamla.core import access
 from kraftsamla.core.api import InvalidFilter
+from kraftsamla.core.caching import cached_block, declare, not_modified, with_etag
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.support import selectors
 from kraftsamla.support.forms import GridFilterForm
@@ -114,7 +117,7 @@ def _cell_data(cell: selectors.Cell) -> dict:
     return {
         "capital": cell.capital,
         "collaboration_form": cell.collaboration_form,
-        "needs": len(cell.needs),
+        "needs": cell.need_count,
         "municipalities": cell.municipalities,
         "offers": len(cell.offers),
         "open_offers": len(cell.available_offers),
@@ -123,6 +126,10 @@ def _cell_data(cell: selectors.Cell) -> dict:
         "gap": cell.is_gap,
         "unused": cell.is_unused,
     }
+
+
+# The same data as the coverage page (kraftsamla.support.views.COVERAGE_PAGE).
+COVERAGE_API = declare("support.api.coverage", depends_on=("support", "capacity", "organisations"))
 
 
 class Coverage(APIView):
@@ -149,12 +156,26 @@ class Coverage(APIView):
             raise InvalidFilter(
                 {name: [str(message) for message in errors] for name, errors in form.errors.items()}
             )
-        grid = selectors.coverage_grid(
-            body=body,
-            target_group=form.cleaned_data.get("target_group") or "",
-            year=form.cleaned_data.get("year"),
-        )
-        return Response([_cell_data(cell) for cell in grid.cells.values()])
+        filters = {
+            "target_group": form.cleaned_data.get("target_group") or "",
+            "year": form.cleaned_data.get("year"),
+        }
+        etag, unchanged = not_modified(request, COVERAGE_API, parts=(body.pk,))
+        if unchanged:
+            return unchanged
+
+        def build() -> str:
+            grid = selectors.coverage_grid(body=body, **filters)
+            return json.dumps([_cell_data(cell) for cell in grid.cells.values()])
+
+        parts = (body.pk, filters["target_group"], filters["year"])
+        cells = json.loads(cached_block(request, COVERAGE_API, parts=parts, build=build))
+        return with_etag(Response(cells), etag)
+
+
+RECOMMENDATIONS_API = declare(
+    "support.api.recommendations", depends_on=selectors.RECOMMENDATIONS.depends_on
+)
 
 
 class Recommendations(APIView):
@@ -167,15 +188,23 @@ class Recommendations(APIView):
     def get(self, request, slug: str):
         organisation = get_object_or_404(Organisation, slug=slug)
         access.require(request, "support.recommendation.view", organisation)
-        ranked, _info = selectors.offers_recommended(organisation=organisation, user=request.user)
-        return Response(
+        # The ranking depends on the person's target groups: their id keeps a 304 theirs.
+        etag, unchanged = not_modified(
+            request, RECOMMENDATIONS_API, parts=(organisation.pk, request.user.pk)
+        )
+        if unchanged:
+            return unchanged
+        ranked, _info = selectors.offers_recommended(organisation=organisation, user=request)
+        # One serializer for all offers: DRF builds a serializer's fields once per instance.
+        offers = OfferSerializer([recommendation.offer for recommendation in ranked], many=True)
+        response = Response(
             [
                 {
-                    "offer": OfferSerializer(recommendation.offer).data
-                    | {"enrolled": None, "waiting": None, "avg_rating": None},
+                    "offer": offer | {"enrolled": None, "waiting": None, "avg_rating": None},
                     "score": recommendation.score,
                     "reasons": [str(reason) for reason in recommendation.reasons],
                 }
-                for recommendation in ranked
+                for offer, recommendation in zip(offers.data, ranked, strict=True)
             ]
         )
+        return with_etag(response, etag)

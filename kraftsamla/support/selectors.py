@@ -12,6 +12,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -30,6 +31,7 @@ from kraftsamla.capacity.models import (
 )
 from kraftsamla.capacity.scoring import LOW_SCORE
 from kraftsamla.core import access
+from kraftsamla.core.caching import BLOCK_TIMEOUT, block_key, declare
 from kraftsamla.core.charts import format_number
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import (
@@ -199,10 +201,15 @@ def bodies_for(organisation: Organisation) -> list[Organisation]:
 
 @dataclass
 class Cell:
+    """One capital × collaboration form: counted needs and the offers that cover it."""
+
     capital: str
     collaboration_form: str
-    needs: list[Need] = field(default_factory=list)
+    need_count: int = 0
+    member_ids: set[int] = field(default_factory=set)
     offers: list[Offer] = field(default_factory=list)
+    # Display names of the body's members ({id: name}), shared by all cells of a grid.
+    member_names: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
     def form_label(self) -> str:
@@ -210,7 +217,7 @@ class Cell:
 
     @property
     def municipalities(self) -> list[str]:
-        return sorted({n.organisation.display_name for n in self.needs})
+        return sorted({self.member_names[pk] for pk in self.member_ids})
 
     @property
     def available_offers(self) -> list[Offer]:
@@ -242,12 +249,12 @@ class Cell:
 
     @property
     def is_gap(self) -> bool:
-        return bool(self.needs) and not self.available_offers
+        return bool(self.need_count) and not self.available_offers
 
     @property
     def is_unused(self) -> bool:
         """An open offer that no member has asked for (closed offers do not count)."""
-        return bool(self.available_offers) and not self.needs
+        return bool(self.available_offers) and not self.need_count
 
 
 @dataclass
@@ -256,7 +263,8 @@ class CoverageGrid:
     capitals: list[tuple[str, str]]
     collaboration_forms: list[tuple[str, str]]
     cells: dict[tuple[str, str], Cell]
-    needs_without_form: dict[str, list[Need]]
+    # Shared needs without a preferred collaboration form, counted per capital.
+    needs_without_form: dict[str, int]
     member_count: int
 
     def rows(self):
@@ -265,8 +273,14 @@ class CoverageGrid:
                 key,
                 label,
                 [self.cells[(key, form)] for form, _label in self.collaboration_forms],
-                self.needs_without_form.get(key, []),
+                self.needs_without_form.get(key, 0),
             )
+
+    @property
+    def need_count(self) -> int:
+        """Every shared need in the grid, with or without a preferred form."""
+        in_cells = sum(cell.need_count for cell in self.cells.values())
+        return in_cells + sum(self.needs_without_form.values())
 
     @property
     def gaps(self) -> list[Cell]:
@@ -277,11 +291,16 @@ class CoverageGrid:
         return [c for c in self.cells.values() if c.is_unused]
 
 
+def _members_in_force(body: Organisation) -> QuerySet:
+    """The ids of the body's members today, as a subquery."""
+    return Membership.objects.in_force().filter(body=body).values("member_id")
+
+
 def coverage_years(body: Organisation) -> list[int]:
     """Years with data in the body's grid: members' shared needs and its offers' dates."""
-    members = [m.pk for m in body_members(body)]
     years = set(
-        Need.objects.filter(organisation_id__in=members, sharing_level__in=SHARED)
+        Need.objects.filter(organisation_id__in=_members_in_force(body), sharing_level__in=SHARED)
+        .order_by()
         .values_list("year", flat=True)
         .distinct()
     )
@@ -290,53 +309,100 @@ def coverage_years(body: Organisation) -> list[int]:
     return sorted(years, reverse=True)
 
 
+def _grid_needs(body: Organisation, target_group: str, year: int | None) -> QuerySet[Need]:
+    """The members' needs that count in the grid: shared with the region or public."""
+    needs = Need.objects.filter(
+        organisation_id__in=_members_in_force(body), sharing_level__in=SHARED
+    )
+    if year:
+        needs = needs.filter(year=year)
+    if target_group:
+        needs = needs.filter(Q(target_group=target_group) | Q(target_group=""))
+    return needs
+
+
+def _grid_offers(body: Organisation, target_group: str, year: int | None) -> list[Offer]:
+    """The body's offers for the filters, each with `enrolled` (its uptake)."""
+    offers = list(
+        Offer.objects.filter(provider=body).only(*GRID_OFFER_FIELDS).order_by("status", "title__sv")
+    )
+    enrolled = dict(
+        Enrolment.objects.filter(offer__provider=body, status=EnrolmentStatus.ENROLLED)
+        .order_by()
+        .values_list("offer_id")
+        .annotate(n=Count("id"))
+        .values_list("offer_id", "n")
+    )
+    if year:
+        start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    kept = []
+    for offer in offers:
+        if target_group and offer.target_groups and target_group not in offer.target_groups:
+            continue
+        if year and not (
+            (offer.start_date is None or offer.start_date <= end)
+            and (offer.end_date is None or offer.end_date >= start)
+        ):
+            continue
+        offer.enrolled = enrolled.get(offer.pk, 0)
+        kept.append(offer)
+    return kept
+
+
+# What the grid, its cell detail and its export read of an offer.
+GRID_OFFER_FIELDS = (
+    "id",
+    "provider_id",
+    "title",
+    "capitals",
+    "collaboration_form",
+    "target_groups",
+    "seats",
+    "start_date",
+    "end_date",
+    "status",
+    "is_demo",
+)
+
+
 def coverage_grid(
     *, body: Organisation, target_group: str = "", year: int | None = None
 ) -> CoverageGrid:
     """Count members' shared needs and the body's offers per capital × collaboration form.
 
     Only needs members shared with the region (or made public) count. An offer
-    strengthening several capitals counts in each of them.
+    strengthening several capitals counts in each of them. The needs are counted in
+    SQL (GROUP BY capital, collaboration form, member), so the cost grows with the
+    cells and members, not with the needs; `coverage_cell` lists one cell's needs.
     """
-    members = body_members(body)
-    member_by_id = {m.pk: m for m in members}
-    # The needs' organisations are the members already loaded: attached below rather than
-    # joined, so thousands of needs do not build thousands of copies of 290 organisations.
-    needs = Need.objects.filter(organisation_id__in=list(member_by_id), sharing_level__in=SHARED)
-    if year:
-        needs = needs.filter(year=year)
-    if target_group:
-        needs = needs.filter(Q(target_group=target_group) | Q(target_group=""))
-    offers = list(offers_of(body))
-    if target_group:
-        offers = [
-            offer
-            for offer in offers
-            if not offer.target_groups or target_group in offer.target_groups
-        ]
-    if year:
-        start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-        offers = [
-            offer
-            for offer in offers
-            if (offer.start_date is None or offer.start_date <= end)
-            and (offer.end_date is None or offer.end_date >= start)
-        ]
+    member_names = {
+        pk: short_name or name
+        for pk, short_name, name in Organisation.objects.filter(
+            pk__in=_members_in_force(body)
+        ).values_list("pk", "short_name", "name")
+    }
     capitals = [(capital.value, str(capital.label)) for capital in CapitalKey]
     collaboration_forms = [(form.value, str(form.label)) for form in CollaborationForm]
     cells = {
-        (capital, form): Cell(capital=capital, collaboration_form=form)
+        (capital, form): Cell(capital=capital, collaboration_form=form, member_names=member_names)
         for capital, _label in capitals
         for form, _form_label in collaboration_forms
     }
-    without_form: dict[str, list[Need]] = defaultdict(list)
-    for need in needs:
-        need.organisation = member_by_id[need.organisation_id]
-        if need.collaboration_form:
-            cells[(need.capital, need.collaboration_form)].needs.append(need)
+    without_form: Counter[str] = Counter()
+    counted = (
+        _grid_needs(body, target_group, year)
+        .order_by()
+        .values_list("capital", "collaboration_form", "organisation_id")
+        .annotate(n=Count("id"))
+    )
+    for capital, form, member_id, count in counted:
+        if form:
+            cell = cells[(capital, form)]
+            cell.need_count += count
+            cell.member_ids.add(member_id)
         else:
-            without_form[need.capital].append(need)
-    for offer in offers:
+            without_form[capital] += count
+    for offer in _grid_offers(body, target_group, year):
         for capital in offer.capitals:
             if (capital, offer.collaboration_form) in cells:
                 cells[(capital, offer.collaboration_form)].offers.append(offer)
@@ -346,8 +412,43 @@ def coverage_grid(
         collaboration_forms=collaboration_forms,
         cells=cells,
         needs_without_form=dict(without_form),
-        member_count=len(members),
+        member_count=len(member_names),
     )
+
+
+@dataclass
+class CellDetail:
+    """One cell of the grid with its shared needs and offers listed (the drill-down)."""
+
+    capital: str
+    collaboration_form: str
+    title: str
+    needs: list[Need]
+    offers: list[Offer]
+
+
+def coverage_cell(
+    *,
+    grid: CoverageGrid,
+    capital: str,
+    collaboration_form: str,
+    target_group: str = "",
+    year: int | None = None,
+) -> CellDetail | None:
+    """Return one cell of the grid (counted with the same filters) with its shared needs listed.
+
+    None for a cell not in the grid.
+    """
+    cell = grid.cells.get((capital, collaboration_form))
+    if cell is None:
+        return None
+    needs = list(
+        _grid_needs(grid.body, target_group, year)
+        .filter(capital=capital, collaboration_form=collaboration_form)
+        .select_related("organisation")
+    )
+    title = f"{CapitalKey(capital).label} × {CollaborationForm(collaboration_form).label}"
+    return CellDetail(capital, collaboration_form, title, needs, cell.offers)
 
 
 # --- Recommendations -------------------------------------------------------------
@@ -374,6 +475,13 @@ class RankingPoints:
 
 
 RANKING = RankingPoints()
+
+# The ranked offers of an organisation: its and its bodies' members' needs, the offers,
+# enrolments and ratings (support), assessments, results and respondents (capacity), and
+# memberships and population (organisations).
+RECOMMENDATIONS = declare(
+    "support.recommendations", depends_on=("support", "capacity", "organisations")
+)
 
 
 @dataclass
@@ -423,14 +531,27 @@ class _RankingFacts:
     groups: set[str]
     ratings_all: dict[int, list[int]]
     ratings_similar: dict[int, list[int]]
+    # Members of a body sharing a need in any of a set of capitals, counted once per request
+    # for each (body, capitals) that offers have in common.
+    _sharing_counts: dict[tuple[int, frozenset[str]], int] = field(default_factory=dict)
+
+    def sharing_count(self, body_id: int, capitals: list[str]) -> int:
+        """Return how many of the body's members shared a need in one of the capitals."""
+        key = (body_id, frozenset(capitals))
+        if key not in self._sharing_counts:
+            members = self.member_ids_by_body.get(body_id, set())
+            sharing = set().union(*(self.sharing_by_capital.get(c, set()) for c in key[1]))
+            self._sharing_counts[key] = len(sharing & members)
+        return self._sharing_counts[key]
 
 
 def _offers_available(organisation: Organisation, bodies: list[Organisation]) -> list[Offer]:
+    """The open offers of the organisation's bodies that are open to it (no join, no DISTINCT)."""
+    open_to_it = Offer.open_to.through.objects.filter(organisation=organisation).values("offer_id")
     return list(
         Offer.objects.filter(provider__in=bodies, status__in=AVAILABLE_STATUSES)
-        .filter(Q(open_to_all_members=True) | Q(open_to=organisation))
+        .filter(Q(open_to_all_members=True) | Q(pk__in=open_to_it))
         .select_related("provider")
-        .distinct()
     )
 
 
@@ -472,7 +593,7 @@ def _ratings(
     ratings_similar: dict[int, list[int]] = defaultdict(list)
     own_class = organisation.population_class
     for offer_id, score, population in Rating.objects.filter(
-        enrolment__offer__in=offers
+        enrolment__offer_id__in=[offer.pk for offer in offers]
     ).values_list("enrolment__offer_id", "score", "enrolment__organisation__population"):
         ratings_all[offer_id].append(score)
         if own_class and population_class_for(population) == own_class:
@@ -481,13 +602,14 @@ def _ratings(
 
 
 def _ranking_facts(
-    organisation: Organisation, user, bodies: list[Organisation], offers: list[Offer]
+    organisation: Organisation, groups: set[str], bodies: list[Organisation], offers: list[Offer]
 ) -> tuple[Assessment | None, _RankingFacts]:
     assessment, scores = scores_latest(organisation)
     steps = _building_steps(assessment)
-    own_needs = list(Need.objects.filter(organisation=organisation))
+    own_needs = list(
+        Need.objects.filter(organisation=organisation).values_list("capital", "collaboration_form")
+    )
     member_ids_by_body, sharing_by_capital = _members_sharing_needs(bodies)
-    groups = target_groups_of(user, organisation)
     ratings_all, ratings_similar = _ratings(organisation, offers)
     facts = _RankingFacts(
         scores=scores,
@@ -498,8 +620,8 @@ def _ranking_facts(
         ),
         step_of={key: index for index, step in enumerate(steps) for key in step},
         last_step=max(len(steps) - 1, 1),
-        need_capitals={need.capital for need in own_needs},
-        need_pairs={(need.capital, need.collaboration_form) for need in own_needs},
+        need_capitals={capital for capital, _form in own_needs},
+        need_pairs=set(own_needs),
         member_ids_by_body=member_ids_by_body,
         sharing_by_capital=sharing_by_capital,
         groups=groups,
@@ -541,16 +663,14 @@ def _shared_need_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list
     members = facts.member_ids_by_body.get(offer.provider_id, set())
     if not members:
         return 0.0, []
-    sharing = (
-        set().union(*(facts.sharing_by_capital.get(c, set()) for c in offer.capitals)) & members
-    )
+    sharing = facts.sharing_count(offer.provider_id, offer.capitals)
     if not sharing:
         return 0.0, []
     reason = _("%(n)d of %(total)d member municipalities share this need") % {
-        "n": len(sharing),
+        "n": sharing,
         "total": len(members),
     }
-    return RANKING.shared_need * len(sharing) / len(members), [reason]
+    return RANKING.shared_need * sharing / len(members), [reason]
 
 
 def _target_group_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]]:
@@ -608,10 +728,31 @@ def offers_recommended(
     - ratings: (mean rating − `neutral_rating`) × `rating` points, from similar
       municipalities (same population class) when at least `min_ratings` rated it,
       otherwise from all participants
+
+    The ranking is cached per organisation, the person's target groups (the only part
+    that depends on who asks), the viewer's sharing scope, the language and the data
+    versions of support, capacity and organisations, so any write renews it.
     """
+    person = access.access_of(user)
+    groups = target_groups_of(person.user, organisation)
+    key = block_key(
+        person,
+        RECOMMENDATIONS,
+        parts=(organisation.pk, sorted(groups), limit, timezone.localdate()),
+    )
+    found = cache.get(key)
+    if found is None:
+        found = _offers_ranked(organisation, groups, limit)
+        cache.set(key, found, BLOCK_TIMEOUT)
+    return found
+
+
+def _offers_ranked(
+    organisation: Organisation, groups: set[str], limit: int
+) -> tuple[list[Recommendation], dict]:
     bodies = bodies_for(organisation)
     offers = _offers_available(organisation, bodies)
-    assessment, facts = _ranking_facts(organisation, user, bodies, offers)
+    assessment, facts = _ranking_facts(organisation, groups, bodies, offers)
     ranked = sorted(
         (_recommendation(offer, facts) for offer in offers),
         key=lambda rec: (-rec.score, rec.offer.title),

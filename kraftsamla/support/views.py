@@ -14,14 +14,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from kraftsamla.capacity.models import CapitalKey, CollaborationForm
+from kraftsamla.capacity.models import CapitalKey
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC, checks
+from kraftsamla.core.caching import cached_block, declare, not_modified, with_etag
 from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.organisations.models import Organisation
@@ -334,7 +339,7 @@ def _coverage_export(body: Organisation, grid: selectors.CoverageGrid, fmt: str)
         columns=[
             (_("Capital"), lambda item: item[0]),
             (_("Collaboration form"), lambda item: item[1].form_label),
-            (_("Shared needs"), lambda item: len(item[1].needs)),
+            (_("Shared needs"), lambda item: item[1].need_count),
             (_("Municipalities with the need"), lambda item: ", ".join(item[1].municipalities)),
             (_("Offers"), lambda item: len(item[1].offers)),
             (_("Open offers"), lambda item: len(item[1].available_offers)),
@@ -360,13 +365,43 @@ def _finding(cell: selectors.Cell) -> str:
     return _("only closed offers") if cell.only_closed_offers else ""
 
 
-def _focus_cell(grid: selectors.CoverageGrid, focus: str) -> selectors.Cell | None:
-    """Return the cell named "capital:collaboration form" in the query, with a title."""
-    capital, _colon, form = focus.partition(":")
-    cell = grid.cells.get((capital, form))
-    if cell is not None:
-        cell.title = f"{CapitalKey(capital).label} × {CollaborationForm(form).label}"
-    return cell
+# The grid, its filter form and the drill-down: members' shared needs, the body's offers
+# and enrolments (support), the capitals (capacity) and who is a member (organisations).
+COVERAGE_PAGE = declare("support.coverage", depends_on=("support", "capacity", "organisations"))
+
+
+def _coverage_filters(request: HttpRequest, body: Organisation) -> tuple[GridFilterForm, dict]:
+    form = GridFilterForm(request.GET or None, years=selectors.coverage_years(body))
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # An invalid filter is reported at its field; the valid ones apply.
+        filters = form.cleaned_data
+    return form, {
+        "target_group": filters.get("target_group") or "",
+        "year": filters.get("year"),
+    }
+
+
+def _coverage_content(request: HttpRequest, body: Organisation, can_manage: bool) -> str:
+    """The page's content: filter form, grid and the drill-down cell (cached per query)."""
+    form, filters = _coverage_filters(request, body)
+    capital, _colon, collaboration_form = request.GET.get("cell", "").partition(":")
+    grid = selectors.coverage_grid(body=body, **filters)
+    return render_to_string(
+        "support/coverage_grid.html",
+        {
+            "body": body,
+            "grid": grid,
+            "form": form,
+            "focus_cell": selectors.coverage_cell(
+                grid=grid, capital=capital, collaboration_form=collaboration_form, **filters
+            ),
+            "query": page_query(request, "cell"),
+            "can_manage": can_manage,
+            "uptake_explanation": UPTAKE_EXPLANATION,
+        },
+        request=request,
+    )
 
 
 @checks("support.overview.view", "support.offer.manage")
@@ -374,30 +409,24 @@ def _focus_cell(grid: selectors.CoverageGrid, focus: str) -> selectors.Cell | No
 def coverage(request: HttpRequest, slug: str) -> HttpResponse:
     body = selectors.coordinating_body_get(slug)
     access.require(request, "support.overview.view", body)
-    form = GridFilterForm(request.GET or None, years=selectors.coverage_years(body))
-    filters = {}
-    if form.is_bound:
-        form.is_valid()  # An invalid filter is reported at its field; the valid ones apply.
-        filters = form.cleaned_data
-    grid = selectors.coverage_grid(
-        body=body, target_group=filters.get("target_group") or "", year=filters.get("year")
-    )
+    can_manage = access.allows(request, "support.offer.manage", body)
     fmt = export_format(request)
     if fmt:
-        return _coverage_export(body, grid, fmt)
-    return render(
+        _form, filters = _coverage_filters(request, body)
+        return _coverage_export(body, selectors.coverage_grid(body=body, **filters), fmt)
+    parts = (body.pk, can_manage, timezone.localdate(), request.get_full_path())
+    # The page around the grid names the user (menu): their id keeps a 304 theirs.
+    etag, unchanged = not_modified(request, COVERAGE_PAGE, parts=(*parts, request.user.pk))
+    if unchanged:
+        return unchanged
+    content = cached_block(
         request,
-        "support/coverage.html",
-        {
-            "body": body,
-            "grid": grid,
-            "form": form,
-            "focus_cell": _focus_cell(grid, request.GET.get("cell", "")),
-            "query": page_query(request, "cell"),
-            "can_manage": access.allows(request, "support.offer.manage", body),
-            "uptake_explanation": UPTAKE_EXPLANATION,
-        },
+        COVERAGE_PAGE,
+        parts=parts,
+        build=lambda: _coverage_content(request, body, can_manage),
     )
+    response = render(request, "support/coverage.html", {"body": body, "content": content})
+    return with_etag(response, etag)
 
 
 @checks("support.overview.view")
@@ -413,6 +442,25 @@ def uptake(request: HttpRequest, slug: str) -> HttpResponse:
 # --- An organisation's support page and its three actions --------------------------------
 
 
+# The empty need form's fields: the same for everyone but for the one-time token, which
+# is put in at each rendering (a Django form's widgets are slow to render).
+NEED_FORM_FIELDS = declare("support.need_form_fields", depends_on=())
+_TOKEN_PLACEHOLDER = "kraftsamla-submission-token-placeholder"
+
+
+def _need_fields(request: HttpRequest) -> str:
+    html = cached_block(
+        request,
+        NEED_FORM_FIELDS,
+        build=lambda: render_to_string(
+            "support/need_form_fields.html",
+            {"form": NeedForm(initial={"submission_token": _TOKEN_PLACEHOLDER})},
+        ),
+    )
+    token = NeedForm()["submission_token"].value()
+    return mark_safe(html.replace(_TOKEN_PLACEHOLDER, conditional_escape(token)))  # noqa: S308
+
+
 def _organisation_page(
     request: HttpRequest,
     organisation: Organisation,
@@ -424,7 +472,8 @@ def _organisation_page(
     """Render the page; the forms passed in are bound ones that had errors (status 400)."""
     access.require(request, "support.recommendation.view", organisation)
     can_register = access.allows(request, "support.need.create", organisation)
-    ranked, info = selectors.offers_recommended(organisation=organisation, user=request.user)
+    need_fields = _need_fields(request) if can_register and need_form is None else None
+    ranked, info = selectors.offers_recommended(organisation=organisation, user=request)
     assessment_form = assessment_form or NeedsFromAssessmentForm(organisation=organisation)
     return render(
         request,
@@ -432,6 +481,7 @@ def _organisation_page(
         {
             "org": organisation,
             "form": need_form or NeedForm(),
+            "need_fields": need_fields,
             "assessment_form": assessment_form,
             "digest_form": digest_form,
             "can_register": can_register,
@@ -451,11 +501,29 @@ def _organisation_url(organisation: Organisation) -> str:
     return reverse("support:organisation", kwargs={"slug": organisation.slug})
 
 
+# The page: needs and enrolments (support), ranked offers (support, capacity,
+# organisations), assessments to turn into needs (capacity), roles (accounts).
+ORGANISATION_PAGE = declare(
+    "support.organisation", depends_on=("support", "capacity", "organisations", "accounts")
+)
+
+
 @checks("support.recommendation.view", "support.need.create", "support.need.view")
 @login_required
 @require_GET
 def organisation_support(request: HttpRequest, slug: str) -> HttpResponse:
-    return _organisation_page(request, get_object_or_404(Organisation, slug=slug))
+    organisation = get_object_or_404(Organisation, slug=slug)
+    access.require(request, "support.recommendation.view", organisation)
+    # The page is the person's own (their digest subscription, their target groups, the
+    # menu with their name): their id is part of the ETag, so a 304 is never someone else's.
+    etag, unchanged = not_modified(
+        request,
+        ORGANISATION_PAGE,
+        parts=(organisation.pk, request.user.pk, timezone.localdate()),
+    )
+    if unchanged:
+        return unchanged
+    return with_etag(_organisation_page(request, organisation), etag)
 
 
 @checks("support.need.create", "support.recommendation.view")
