@@ -31,7 +31,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from kraftsamla.core.access import access_of
@@ -76,7 +76,10 @@ def viewer_scope(who) -> str:
 def block_key(request, page: CachedPage, parts: Sequence = ()) -> str:
     """Return the cache key of a block for this viewer, language and data versions."""
     language = translation.get_language() or settings.LANGUAGE_CODE
-    material = fingerprint(page.depends_on, language, viewer_scope(request), *parts)
+    # Which memberships are in force, and so what a body's pages count, changes with the
+    # date without any write: the date is part of every key.
+    today = timezone.localdate().isoformat()
+    material = fingerprint(page.depends_on, language, today, viewer_scope(request), *parts)
     return f"{_PREFIX}{page.name}:{material}"
 
 
@@ -123,6 +126,16 @@ def not_modified(
         response["ETag"] = etag
         return etag, response
     return etag, None
+
+
+def cached_value(request, page: CachedPage, *, build: Callable[[], object], parts: Sequence = ()):
+    """Return a picklable value (e.g. JSON data or a ranking) cached like `cached_block`."""
+    key = block_key(request, page, (*parts, "value"))
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, BLOCK_TIMEOUT)
+    return value
 
 
 def with_etag(response: HttpResponse, etag: str) -> HttpResponse:
