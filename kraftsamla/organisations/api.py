@@ -120,6 +120,5 @@ class OrganisationDetail(generics.RetrieveAPIView):
             del public["climate_profile"]
             cache.set(key, public, BLOCK_TIMEOUT)
         profile = selectors.climate_profile_for(request, organisation)
-        return Response(
-            {**public, "climate_profile": ClimateProfileSerializer(profile).data if profile else None}
-        )
+        shown_profile = ClimateProfileSerializer(profile).data if profile else None
+        return Response({**public, "climate_profile": shown_profile})

@@ -273,20 +273,17 @@ def map_features() -> list[dict]:
 
 
 def _map_features_build() -> list[dict]:
-    rows = (
-        Boundary.objects.order_by("organisation__name")
-        .values(
-            "organisation__slug",
-            "organisation__name",
-            "organisation__short_name",
-            "organisation__code",
-            "organisation__population",
-            "organisation__county__code",
-            "organisation__county__name",
-            "svg_path",
-            "centroid_x",
-            "centroid_y",
-        )
+    rows = Boundary.objects.order_by("organisation__name").values(
+        "organisation__slug",
+        "organisation__name",
+        "organisation__short_name",
+        "organisation__code",
+        "organisation__population",
+        "organisation__county__code",
+        "organisation__county__name",
+        "svg_path",
+        "centroid_x",
+        "centroid_y",
     )
     # Build each link once here: reverse() per feature in the template dominated render time.
     prefix = reverse("organisations:detail", kwargs={"slug": "x"})[:-2]
