@@ -34,6 +34,11 @@ ORGANISATION_PAGE = declare("organisations.detail", depends_on=("organisations",
 MEMBERSHIPS_BLOCK = declare("organisations.detail.memberships", depends_on=("organisations",))
 EMISSIONS_BLOCK = declare("organisations.detail.emissions", depends_on=("organisations",))
 MAP = declare("organisations.map", depends_on=("organisations",))
+# The audit log lists every audited write for the organisation, whatever its app.
+AUDIT_LOG = declare(
+    "organisations.audit_log",
+    depends_on=("core", "organisations", "accounts", "capacity", "support"),
+)
 
 
 def _get_organisation(request: HttpRequest, slug: str, queryset=None) -> Organisation:
@@ -274,8 +279,12 @@ def _map_context(request: HttpRequest) -> dict:
 def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
     org = _get_organisation(request, slug)
     access.require(request, "organisations.organisation.view_audit_log", org)
+    etag, response = not_modified(request, AUDIT_LOG, parts=(org.pk,))
+    if response is not None:
+        return response
     page = Paginator(selectors.audit_events_for(org), 50).get_page(request.GET.get("page"))
-    return render(request, "organisations/audit_log.html", {"org": org, "page": page})
+    response = render(request, "organisations/audit_log.html", {"org": org, "page": page})
+    return with_etag(response, etag)
 
 
 def _emissions_chart(org: Organisation, table: selectors.EmissionTable, per_capita: bool):
