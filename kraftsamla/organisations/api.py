@@ -19,7 +19,9 @@ from kraftsamla.organisations.serializers import (
     OrganisationListSerializer,
 )
 
-# The detail's public part (facts, memberships, emissions), cached per data version.
+# The list's pages and the detail's public part (facts, memberships, emissions), cached
+# per data version.
+API_LIST = declare("organisations.api.list", depends_on=("organisations",))
 API_DETAIL = declare("organisations.api.detail", depends_on=("organisations",))
 
 CONTROL_PARAMS = {"page", "page_size", "format"}
@@ -64,6 +66,19 @@ class OrganisationList(generics.ListAPIView):
     schema = OrganisationListSchema()
     permission_classes = [IsAllowed]
     access_rules = ("organisations.organisation.view",)
+
+    def list(self, request, *args, **kwargs):
+        """Answer from the cache when the same page was asked since the last change (the
+        key holds the query string and the host, which is in the links)."""
+        access.require(request, "organisations.organisation.view")
+        key = block_key(
+            request, API_LIST, parts=(request.build_absolute_uri(), request.accepted_media_type)
+        )
+        data = cache.get(key)
+        if data is None:
+            data = super().list(request, *args, **kwargs).data
+            cache.set(key, data, BLOCK_TIMEOUT)
+        return Response(data)
 
     def get_queryset(self):
         params = self.request.query_params
