@@ -214,3 +214,9 @@ def test_responses_are_gzipped_with_random_padding(url):
     if url.startswith("/api/"):
         assert json.loads(gzip.decompress(first.content)) == plain.json()
         assert gzip.decompress(first.content) == gzip.decompress(second.content)
+
+
+def test_a_visitors_query_parameters_stay_on_their_own_cached_list():
+    Client().get("/organisationer/?kind=municipality&campaign=secret-token")
+    html = Client().get("/organisationer/?kind=municipality").content.decode()
+    assert "secret-token" not in html

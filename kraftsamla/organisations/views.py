@@ -112,7 +112,8 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
             request=request,
         )
 
-    parts = _known_parameters(request, (*FILTER_FIELDS, "page"))
+    # The whole query string: the export and page links repeat every parameter.
+    parts = (request.GET.urlencode(),)
     content = cached_block(request, ORGANISATION_LIST, parts=parts, build=build)
     return with_etag(render(request, "organisations/list.html", {"content": content}), etag)
 
