@@ -72,6 +72,18 @@ def parse_args() -> argparse.Namespace:
         ),
     )
     parser.add_argument(
+        "--cache-url",
+        help=(
+            "use this cache (e.g. redis://127.0.0.1:6379/14) as production does, with "
+            "cached_db sessions; default: local memory in the process"
+        ),
+    )
+    parser.add_argument(
+        "--logged-in-email",
+        default="admin.molndal@demo.kraftsamla.se",
+        help="demo user whose logged-in query counts are printed",
+    )
+    parser.add_argument(
         "--keep-database",
         action="store_true",
         help="do not drop the PostgreSQL database (or delete the SQLite file) at the end",
@@ -151,6 +163,7 @@ def configure_environment(args: argparse.Namespace, workdir: Path) -> str:
             # An empty static root keeps WhiteNoise from warning about a missing directory.
             "DJANGO_STATIC_ROOT": str(workdir / "static"),
             "DJANGO_CACHE_BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "DJANGO_CACHE_URL": getattr(args, "cache_url", None) or "",
             "DJANGO_ALLOWED_HOSTS": "testserver",
             "DJANGO_LOG_LEVEL": "WARNING",
         }
@@ -196,42 +209,110 @@ class Result:
         return statistics.median(self.times_ms)
 
 
-def fetch(client, url: str):
-    response = client.get(url)
-    if response.status_code != 200:
-        raise SystemExit(f"GET {url} answered {response.status_code}, expected 200")
+def fetch(client, url: str, headers: dict | None = None, expected=(200,)):
+    response = client.get(url, headers=headers or {})
+    if response.status_code not in expected:
+        raise SystemExit(f"GET {url} answered {response.status_code}, expected {expected}")
     return response
 
 
-def count_queries(client, url: str) -> tuple[int, int]:
+def count_queries(
+    client, url: str, headers: dict | None = None, expected=(200,)
+) -> tuple[int, int]:
     """Return (queries, response bytes) for one request."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
-        response = fetch(client, url)
+        response = fetch(client, url, headers, expected)
     return len(ctx.captured_queries), len(response.content)
 
 
-def measure(client, pages, runs: int, warmup: int) -> list[Result]:
-    """Time every page `runs` times, round-robin, so drift in the machine hits all alike."""
+def measure(
+    client, pages, runs: int, warmup: int, *, before_each=None, conditional: bool = False
+) -> list[Result]:
+    """Time every page `runs` times, round-robin, so drift in the machine hits all alike.
+
+    `before_each()` runs untimed before every request (e.g. a data-version bump, for the
+    first view after a change). With `conditional`, requests send the page's last ETag
+    (If-None-Match), as a browser revalidating; pages without an ETag answer 200.
+    """
     results = [Result(label, url) for label, url in pages]
+    expected = (200, 304) if conditional else (200,)
+    headers: dict[str, dict] = {}
     for r in results:
         for _ in range(warmup):
-            fetch(client, r.url)
+            response = fetch(client, r.url)
+        etag = response.get("ETag") if conditional else None
+        headers[r.url] = {"if-none-match": etag} if etag else {}
+        if conditional and not etag:
+            r.label += " (no ETag)"
         # Counting queries forces Django's debug cursor, so it is a separate, untimed request.
-        r.queries, r.bytes = count_queries(client, r.url)
+        if before_each:
+            before_each()
+        r.queries, r.bytes = count_queries(client, r.url, headers[r.url], expected)
     gc.collect()
     clock = time.perf_counter
     for _ in range(runs):
         for r in results:
+            if before_each:
+                before_each()
             start = clock()
-            response = client.get(r.url)
+            response = client.get(r.url, headers=headers[r.url])
             elapsed = clock() - start
-            if response.status_code != 200:
+            if response.status_code not in expected:
                 raise SystemExit(f"GET {r.url} answered {response.status_code}")
             r.times_ms.append(elapsed * 1000)
     return results
+
+
+def bump_organisations() -> None:
+    """Give the organisations data a new version, as any write there does (outside a
+    transaction the bump applies at once)."""
+    from kraftsamla.core.versions import bump
+
+    bump("organisations")
+
+
+def measure_modes(client, pages, runs: int, warmup: int) -> None:
+    """Print the repeat view (warm cache), the revalidation (304) and the first view after
+    a change (a version bump before each request), each with its own trivial baseline."""
+    modes = [
+        ("Repeat view, warm cache (goal: public pages ≤ 5×)", {}),
+        ("Repeat view with If-None-Match (304 where the page has an ETag)", {"conditional": True}),
+        (
+            "First view after a change: the organisations version bumped before each request "
+            "(goal: list, municipality page, map ≤ 20×; API detail ≤ 8× and ≤ 2 queries warm)",
+            {"before_each": bump_organisations},
+        ),
+    ]
+    for title, options in modes:
+        print()
+        print(title)
+        results = measure(client, pages, runs, warmup, **options)
+        print_table(results, results[0].median)
+
+
+def print_logged_in_queries(urlconf: str, email: str) -> None:
+    """Print what a logged-in request adds, with the session in the database and cached."""
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from kraftsamla.accounts.models import User
+
+    user = User.objects.get(email=email)
+    print(f"Queries of a logged-in request ({email}), by session engine:")
+    for engine in ("db", "cached_db"):
+        with override_settings(
+            ROOT_URLCONF=urlconf, SESSION_ENGINE=f"django.contrib.sessions.backends.{engine}"
+        ):
+            client = Client()
+            client.force_login(user)
+            counts = []
+            for url in (TRIVIAL, "/organisationer/", "/api/v1/organisations/molndal/"):
+                fetch(client, url)
+                counts.append(f"{url} {count_queries(client, url)[0]}")
+            print(f"  {engine:<10} " + "; ".join(counts))
 
 
 def print_table(results: list[Result], baseline: float) -> None:
@@ -268,13 +349,16 @@ def print_detail_scaling(client, groups) -> None:
     """Print the detail pages' query counts next to each organisation's number of links."""
     from kraftsamla.organisations import selectors
 
-    print("Query count of the detail pages by number of current memberships (links):")
+    print("Query count of the detail pages (first view after a change) by number of links:")
     for group, slugs in groups:
         counts = {"HTML page": set(), "API": set()}
         for slug in slugs:
             org = selectors.organisation_get(slug=slug)
             links = sum(len(v) for v in selectors.memberships_of(org).values())
+            # First views after a change: the live path, not the cached blocks.
+            bump_organisations()
             page = count_queries(client, f"/organisationer/{slug}/")[0]
+            bump_organisations()
             api = count_queries(client, f"/api/v1/organisations/{slug}/")[0]
             counts["HTML page"].add(page)
             counts["API"].add(api)
@@ -334,6 +418,9 @@ def start_run(title: str, described: str) -> None:
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
     )
     print(f"Database: {described}")
+    from django.conf import settings
+
+    print(f"Cache: {settings.CACHES['default']['BACKEND']}; sessions: {settings.SESSION_ENGINE}")
     if hasattr(os, "getloadavg"):
         print("Load average before the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     with timed("migrate"):
@@ -430,16 +517,20 @@ def run(args: argparse.Namespace, described: str) -> None:
             f"{who}, {args.warmup} warm-up + {args.runs} timed runs per page, round-robin."
         )
         print()
-        results = measure(client, PAGES, args.runs, args.warmup)
-        baseline = results[0].median
-        print_table(results, baseline)
+        measure_modes(client, PAGES, args.runs, args.warmup)
+
+        print()
+        print_logged_in_queries(urlconf, args.logged_in_email)
 
         print()
         print_detail_scaling(client, LINKED_GROUPS)
 
         print()
         scaling_runs = max(args.runs // 2, 5)
-        before = measure(client, SCALING_PAGES, scaling_runs, args.warmup)
+        # The live path (first view after a change), which is what grows with the table.
+        before = measure(
+            client, SCALING_PAGES, scaling_runs, args.warmup, before_each=bump_organisations
+        )
         n_before = Organisation.objects.count()
         Organisation.objects.bulk_create(
             [
@@ -454,7 +545,9 @@ def run(args: argparse.Namespace, described: str) -> None:
             batch_size=250,
         )
         n_after = Organisation.objects.count()
-        after = measure(client, SCALING_PAGES, scaling_runs, args.warmup)
+        after = measure(
+            client, SCALING_PAGES, scaling_runs, args.warmup, before_each=bump_organisations
+        )
         print(
             f"As the table grows: {n_before} organisations, then {n_after} after bulk-creating "
             f"{EXTRA_ORGANISATIONS} companies ({scaling_runs} timed runs each):"

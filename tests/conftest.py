@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import os
+import uuid
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import override_settings
 
 from kraftsamla.accounts.models import User
 from kraftsamla.core.demo import demo_data_load
@@ -19,13 +21,36 @@ from tests.helpers import ADMIN_M, EDITOR_M, VIEWER_M, demo_user, org_by_slug
 
 os.environ.setdefault("KRAFTSAMLA_ALLOW_INSECURE_KEY", "1")
 
+# With DJANGO_CACHE_URL (CI: redis://127.0.0.1:6379/15) the suite runs against the
+# production cache, Redis, under a key prefix of its own; otherwise local memory.
+CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    TEST_CACHES = {
+        "default": {
+            "BACKEND": "tests.redis_cache.PrefixedRedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": f"kraftsamla-test-{uuid.uuid4().hex[:12]}",
+        }
+    }
+else:
+    TEST_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 FRAMEWORK_FILE = (
     Path(__file__).resolve().parent.parent / "kraftsamla/capacity/framework_data/framework_v1.json"
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_cache():
+    """Use the test cache from the start (the loaders bump data versions) to the end."""
+    with override_settings(CACHES=TEST_CACHES):
+        cache.clear()
+        yield
+        cache.clear()
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(_test_cache, django_db_setup, django_db_blocker):
     """Load the real reference data and the demo data once into the test database."""
     with django_db_blocker.unblock():
         reference_data_load()
@@ -38,7 +63,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _settings_for_tests(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = TEST_CACHES
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Tasks run when enqueued; tests/test_tasks.py runs the real database worker.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -55,7 +55,11 @@ def contract_failures(operation, mode, headers) -> list[str]:
 def test_api_keeps_its_openapi_contract():
     schema = schemathesis.openapi.from_dict(Client().get("/api/v1/openapi.json").json())
     schema.app = application
-    headers = {"Authorization": f"Token {api_token_rotate(actor=demo_user(COORDINATOR))}"}
+    headers = {
+        "Authorization": f"Token {api_token_rotate(actor=demo_user(COORDINATOR))}",
+        # The WSGI transport does not undo gzip as an HTTP client would (tested elsewhere).
+        "Accept-Encoding": "identity",
+    }
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 12
     failures = [

@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from factories.accounts import StaffFactory, UserFactory
 from factories.organisations import RegionalBodyFactory
 
+import kraftsamla.config.urls  # noqa: F401 - imports every view, so every page is declared
 from kraftsamla.core import caching, versions
 from kraftsamla.core.access import SYSTEM
 from kraftsamla.core.audit import audit_record

@@ -109,6 +109,14 @@ def _has_pending_messages(request: HttpRequest) -> bool:
     return pending
 
 
+def _browser_part(request: HttpRequest) -> str:
+    """What ties a full page to one browser: the user (the header shows their name) and
+    the CSRF cookie (the page's forms carry tokens for it, and it changes at login)."""
+    user_id = getattr(getattr(request, "user", None), "pk", None)
+    csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    return hashlib.sha256(f"{user_id}|{csrf_cookie}".encode()).hexdigest()[:16]
+
+
 def not_modified(
     request: HttpRequest, page: CachedPage, *, parts: Sequence = ()
 ) -> tuple[str, HttpResponse | None]:
@@ -117,7 +125,8 @@ def not_modified(
     Call after the permission check, so that someone who lost access gets a 404
     rather than a 304. Set the returned ETag on the full response (`with_etag`).
     """
-    etag = '"' + block_key(request, page, (*parts, request.get_full_path()))[-32:] + '"'
+    key_parts = (*parts, request.get_full_path(), _browser_part(request))
+    etag = '"' + block_key(request, page, key_parts)[-32:] + '"'
     if request.method not in ("GET", "HEAD") or _has_pending_messages(request):
         return etag, None
     sent = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]

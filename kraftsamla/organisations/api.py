@@ -1,19 +1,28 @@
 """API endpoints for organisations: the list with the page's filters, and one organisation."""
 
 from django import forms
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import generics
+from rest_framework.response import Response
 
 from kraftsamla.core import access
 from kraftsamla.core.api import InvalidFilter, IsAllowed
 from kraftsamla.core.api_schema import ApiSchema
+from kraftsamla.core.caching import BLOCK_TIMEOUT, block_key, declare
 from kraftsamla.organisations import selectors
 from kraftsamla.organisations.forms import FILTER_FIELDS, OrganisationFilterForm
 from kraftsamla.organisations.serializers import (
+    ClimateProfileSerializer,
     OrganisationDetailSerializer,
     OrganisationListSerializer,
 )
+
+# The list's pages and the detail's public part (facts, memberships, emissions), cached
+# per data version.
+API_LIST = declare("organisations.api.list", depends_on=("organisations",))
+API_DETAIL = declare("organisations.api.detail", depends_on=("organisations",))
 
 CONTROL_PARAMS = {"page", "page_size", "format"}
 
@@ -58,6 +67,19 @@ class OrganisationList(generics.ListAPIView):
     permission_classes = [IsAllowed]
     access_rules = ("organisations.organisation.view",)
 
+    def list(self, request, *args, **kwargs):
+        """Answer from the cache when the same page was asked since the last change (the
+        key holds the query string and the host, which is in the links)."""
+        access.require(request, "organisations.organisation.view")
+        key = block_key(
+            request, API_LIST, parts=(request.build_absolute_uri(), request.accepted_media_type)
+        )
+        data = cache.get(key)
+        if data is None:
+            data = super().list(request, *args, **kwargs).data
+            cache.set(key, data, BLOCK_TIMEOUT)
+        return Response(data)
+
     def get_queryset(self):
         params = self.request.query_params
         unknown = sorted(set(params) - set(FILTER_FIELDS) - CONTROL_PARAMS)
@@ -82,7 +104,12 @@ class OrganisationList(generics.ListAPIView):
 
 
 class OrganisationDetail(generics.RetrieveAPIView):
-    """One organisation with memberships, emissions and, if visible, its climate profile."""
+    """One organisation with memberships, emissions and, if visible, its climate profile.
+
+    One query reads the organisation with its climate profile; the public part comes from
+    the cache (keyed by the data version and the host, which is in the links), and the
+    profile is added per request, only when the caller may see it.
+    """
 
     serializer_class = OrganisationDetailSerializer
     permission_classes = [IsAllowed]
@@ -93,6 +120,20 @@ class OrganisationDetail(generics.RetrieveAPIView):
         return access.get_visible(
             self.request,
             "organisations.organisation.view",
-            selectors.organisation_queryset(),
+            selectors.organisation_with_profile_queryset(),
             slug=self.kwargs["slug"],
         )
+
+    def retrieve(self, request, *args, **kwargs):
+        organisation = self.get_object()
+        key = block_key(
+            request, API_DETAIL, parts=(organisation.pk, request.build_absolute_uri("/"))
+        )
+        public = cache.get(key)
+        if public is None:
+            public = dict(self.get_serializer(organisation).data)
+            del public["climate_profile"]
+            cache.set(key, public, BLOCK_TIMEOUT)
+        profile = selectors.climate_profile_for(request, organisation)
+        shown_profile = ClimateProfileSerializer(profile).data if profile else None
+        return Response({**public, "climate_profile": shown_profile})

@@ -1,6 +1,8 @@
 """Forms for filtering organisations and editing their own data."""
 
 from django import forms
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.organisations import selectors
@@ -14,21 +16,54 @@ from kraftsamla.organisations.models import (
 FILTER_FIELDS = ("q", "kind", "county", "population_class", "fa_region", "member_of", "code")
 
 
+def _attributes(attrs: dict) -> str:
+    """Render attributes as Django's attrs.html does: True alone, False and None left out."""
+    return "".join(
+        f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False and value is not None
+    )
+
+
+class PlainSelect(forms.Select):
+    """A select rendered in Python: the same HTML as Django's template, without a template
+    and a format_html per option (the organisation filters have about a hundred options;
+    rendering them through templates was most of the list page's time). Every value,
+    label and attribute is escaped."""
+
+    def _render(self, template_name, context, renderer=None):
+        widget = context["widget"]
+        options = "".join(
+            f'\n  <option value="{escape(option["value"])}"{_attributes(option["attrs"])}>'
+            f"{escape(option['label'])}</option>"
+            for _name, group, _index in widget["optgroups"]
+            for option in group
+        )
+        return mark_safe(  # noqa: S308 - every part escaped above
+            f'<select name="{escape(widget["name"])}"{_attributes(widget["attrs"])}>'
+            f"{options}\n</select>"
+        )
+
+
 class OrganisationFilterForm(forms.Form):
     """Validate the organisation list's filters; shared by the page, exports and the API."""
 
     q = forms.CharField(label=_("Search by name"), required=False, max_length=100)
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All kinds")), *OrganisationKind.choices]
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("All kinds")), *OrganisationKind.choices],
+        widget=PlainSelect,
     )
-    county = forms.ChoiceField(label=_("County"), required=False)
+    county = forms.ChoiceField(label=_("County"), required=False, widget=PlainSelect)
     population_class = forms.ChoiceField(
         label=_("Population"),
         required=False,
         choices=[("", _("All sizes")), *PopulationClass.choices],
+        widget=PlainSelect,
     )
-    fa_region = forms.ChoiceField(label=_("FA region"), required=False)
-    member_of = forms.ChoiceField(label=_("Member of"), required=False)
+    fa_region = forms.ChoiceField(label=_("FA region"), required=False, widget=PlainSelect)
+    member_of = forms.ChoiceField(label=_("Member of"), required=False, widget=PlainSelect)
     code = forms.RegexField(
         label=_("Official code"),
         required=False,
@@ -40,15 +75,10 @@ class OrganisationFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["county"].choices = [("", _("All counties")), *selectors.county_choices()]
-        self.fields["fa_region"].choices = [
-            ("", _("All FA regions")),
-            *selectors.fa_region_choices(),
-        ]
-        self.fields["member_of"].choices = [
-            ("", _("Any")),
-            *selectors.coordinating_body_choices(),
-        ]
+        choices = selectors.filter_choices()
+        self.fields["county"].choices = [("", _("All counties")), *choices["county"]]
+        self.fields["fa_region"].choices = [("", _("All FA regions")), *choices["fa_region"]]
+        self.fields["member_of"].choices = [("", _("Any")), *choices["member_of"]]
         for name in ("county", "fa_region", "member_of", "kind", "population_class"):
             self.fields[name].error_messages["invalid_choice"] = _(
                 "“%(value)s” is not one of the available choices."
@@ -104,10 +134,11 @@ class MapForm(forms.Form):
         max_length=100,
         widget=forms.SearchInput(attrs={"list": "municipality-names", "autocomplete": "off"}),
     )
-    county = forms.ChoiceField(label=_("Zoom to a county"), required=False)
+    county = forms.ChoiceField(label=_("Zoom to a county"), required=False, widget=PlainSelect)
     metric = forms.ChoiceField(
         label=_("Map"),
         required=False,
+        widget=PlainSelect,
         choices=[
             ("", _("Show the plain map")),
             ("emissions", _("Colour by emissions per inhabitant")),

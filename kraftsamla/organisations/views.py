@@ -7,10 +7,14 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from kraftsamla.core import access, charts
 from kraftsamla.core.access import checks
+from kraftsamla.core.caching import cached_block, declare, not_modified, with_etag
 from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import submit_form
 from kraftsamla.organisations import selectors, services
@@ -25,16 +29,40 @@ from kraftsamla.organisations.reference import MAP_HEIGHT, MAP_WIDTH
 
 PAGE_SIZE = 25
 
+# Cached pages and blocks (core/caching.py). Everything they show is organisations data
+# (reference data, memberships, emissions, profiles), written only in this app.
+ORGANISATION_LIST = declare("organisations.list", depends_on=("organisations",))
+ORGANISATION_PAGE = declare("organisations.detail", depends_on=("organisations",))
+MEMBERSHIPS_BLOCK = declare("organisations.detail.memberships", depends_on=("organisations",))
+EMISSIONS_BLOCK = declare("organisations.detail.emissions", depends_on=("organisations",))
+MAP = declare("organisations.map", depends_on=("organisations",))
+# The audit log lists every audited write for the organisation, whatever its app.
+AUDIT_LOG = declare(
+    "organisations.audit_log",
+    depends_on=("core", "organisations", "accounts", "capacity", "support"),
+)
 
-def _get_organisation(request: HttpRequest, slug: str) -> Organisation:
+
+def _get_organisation(request: HttpRequest, slug: str, queryset=None) -> Organisation:
     return access.get_visible(
-        request, "organisations.organisation.view", selectors.organisation_queryset(), slug=slug
+        request,
+        "organisations.organisation.view",
+        queryset if queryset is not None else selectors.organisation_queryset(),
+        slug=slug,
     )
 
 
+def _known_parameters(request: HttpRequest, names) -> tuple:
+    """The GET parameters a cached page depends on, as a key part (others are ignored)."""
+    return tuple((name, request.GET.get(name, "")[:200]) for name in names)
+
+
+def _filter_data(request: HttpRequest) -> dict[str, str]:
+    return {k: v for k, v in request.GET.items() if k in FILTER_FIELDS}
+
+
 def _filtered(request: HttpRequest):
-    data = {k: v for k, v in request.GET.items() if k in FILTER_FIELDS}
-    form = OrganisationFilterForm(data)
+    form = OrganisationFilterForm(_filter_data(request))
     form.is_valid()
     # An invalid filter is reported at its field; the valid ones still apply.
     return form, selectors.organisation_list(**form.filters())
@@ -64,17 +92,30 @@ def _organisations_export(request: HttpRequest, organisations, fmt: str) -> Http
 
 @checks("organisations.organisation.view")
 def organisation_list(request: HttpRequest) -> HttpResponse:
-    form, qs = _filtered(request)
-    qs = access.scope(request, "organisations.organisation.view", qs)
     fmt = export_format(request)
     if fmt:
+        form, qs = _filtered(request)
+        qs = access.scope(request, "organisations.organisation.view", qs)
         return _organisations_export(request, qs, fmt)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "organisations/list.html",
-        {"form": form, "page": page, "query": page_query(request)},
-    )
+    access.require(request, "organisations.organisation.view")
+    etag, response = not_modified(request, ORGANISATION_LIST)
+    if response is not None:
+        return response
+
+    def build() -> str:
+        form, qs = _filtered(request)
+        qs = access.scope(request, "organisations.organisation.view", qs)
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render_to_string(
+            "organisations/list_content.html",
+            {"form": form, "page": page, "query": page_query(request)},
+            request=request,
+        )
+
+    # The whole query string: the export and page links repeat every parameter.
+    parts = (request.GET.urlencode(),)
+    content = cached_block(request, ORGANISATION_LIST, parts=parts, build=build)
+    return with_etag(render(request, "organisations/list.html", {"content": content}), etag)
 
 
 @checks(
@@ -85,23 +126,47 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     "organisations.organisation.view_audit_log",
 )
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    org = _get_organisation(request, slug)
+    """An organisation's page. Memberships and the emissions chart are public and cached;
+    the climate profile and the links depend on the viewer and are rendered outside them
+    (the page's ETag is keyed by the viewer's sharing scope)."""
+    org = _get_organisation(request, slug, selectors.organisation_with_profile_queryset())
     context = {
         "org": org,
-        "memberships": selectors.memberships_of(org),
         "profile": selectors.climate_profile_for(request, org),
         "can_edit": access.allows(request, "organisations.organisation.change", org),
         "can_view_people": access.allows(request, "accounts.people.view", org),
         "can_view_audit": access.allows(request, "organisations.organisation.view_audit_log", org),
     }
+    etag, response = not_modified(request, ORGANISATION_PAGE, parts=(org.pk,))
+    if response is not None:
+        return response
+    context["memberships_html"] = cached_block(
+        request,
+        MEMBERSHIPS_BLOCK,
+        parts=(org.pk,),
+        build=lambda: render_to_string(
+            "organisations/detail_memberships.html",
+            {"org": org, "memberships": selectors.memberships_of(org)},
+        ),
+    )
     if org.is_municipality:
-        table = selectors.emission_table(org)
         per_capita = request.GET.get("per") == "capita" and bool(org.population)
-        context.update(emissions=table, per_capita=per_capita)
-        if not table.is_empty:
-            context["chart"] = _emissions_chart(org, table, per_capita)
-            context["change"] = table.change_since(table.years[0])
-    return render(request, "organisations/detail.html", context)
+        context["emissions_html"] = cached_block(
+            request,
+            EMISSIONS_BLOCK,
+            parts=(org.pk, per_capita),
+            build=lambda: _emissions_block(org, per_capita),
+        )
+    return with_etag(render(request, "organisations/detail.html", context), etag)
+
+
+def _emissions_block(org: Organisation, per_capita: bool) -> str:
+    table = selectors.emission_table(org)
+    context = {"org": org, "emissions": table, "per_capita": per_capita}
+    if not table.is_empty:
+        context["chart"] = _emissions_chart(org, table, per_capita)
+        context["change"] = table.change_since(table.years[0])
+    return render_to_string("organisations/detail_emissions.html", context)
 
 
 @checks("organisations.climateprofile.change")
@@ -170,6 +235,22 @@ def municipality_map(request: HttpRequest) -> HttpResponse:
     its field and the rest of the map still shows.
     """
     access.require(request, "organisations.organisation.view")
+    etag, response = not_modified(request, MAP)
+    if response is not None:
+        return response
+    content = cached_block(
+        request,
+        MAP,
+        parts=_known_parameters(request, ("q", "county", "metric")),
+        build=lambda: render_to_string(
+            "organisations/map_content.html", _map_context(request), request=request
+        ),
+    )
+    context = {"content": content}
+    return with_etag(render(request, "organisations/map.html", context), etag)
+
+
+def _map_context(request: HttpRequest) -> dict:
     features = selectors.map_features()
     form = MapForm(request.GET, county_choices=selectors.map_county_choices(features))
     form.is_valid()
@@ -183,21 +264,40 @@ def municipality_map(request: HttpRequest) -> HttpResponse:
         f["shown"] = not county or f["county_code"] == county
         f["match"] = bool(query) and query.casefold() in f["name"].casefold()
     listed = [f for f in shown if not query or f["match"]]
-    return render(
-        request,
-        "organisations/map.html",
-        {
-            "form": form,
-            "features": features,
-            "listed": listed,
-            "view_box": " ".join(f"{n:g}" for n in view_box),
-            "metric": metric,
-            "county_name": dict(form.fields["county"].choices).get(county) if county else "",
-            "query": query,
-            "legend": EMISSION_CLASSES if metric == "emissions" else [],
-            "year": selectors.emission_year_latest() if metric == "emissions" else None,
-        },
-    )
+    return {
+        "form": form,
+        "features": features,
+        "svg_areas": _svg_areas(features),
+        "listed": listed,
+        "view_box": " ".join(f"{n:g}" for n in view_box),
+        "metric": metric,
+        "county_name": dict(form.fields["county"].choices).get(county) if county else "",
+        "query": query,
+        "legend": EMISSION_CLASSES if metric == "emissions" else [],
+        "year": selectors.emission_year_latest() if metric == "emissions" else None,
+    }
+
+
+def _svg_areas(features: list[dict]) -> SafeString:
+    """The map's 290 areas, written in Python rather than a template loop (the loop was most
+    of the map's first view). Paths come pre-escaped from the selector; names are escaped."""
+    unit = _("t CO₂e per inhabitant")
+    areas = []
+    for feature in features:
+        if not feature["shown"]:
+            areas.append(f'<path class="context" d="{feature["path"]}" aria-hidden="true"/>')
+            continue
+        label = feature["name"]
+        if feature["value"] is not None:
+            label += f": {charts.format_number(feature['value'], 1)} {unit}"
+        label = escape(label)
+        match = ' class="is-match"' if feature["match"] else ""
+        fill = f' fill="{escape(feature["fill"])}"' if feature["fill"] else ""
+        areas.append(
+            f'<a href="{escape(feature["url"])}"{match} aria-label="{label}">'
+            f'<path d="{feature["path"]}"{fill}><title>{label}</title></path></a>'
+        )
+    return mark_safe("".join(areas))  # noqa: S308 - every part escaped above
 
 
 @checks("organisations.organisation.view_audit_log")
@@ -205,8 +305,12 @@ def municipality_map(request: HttpRequest) -> HttpResponse:
 def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
     org = _get_organisation(request, slug)
     access.require(request, "organisations.organisation.view_audit_log", org)
+    etag, response = not_modified(request, AUDIT_LOG, parts=(org.pk,))
+    if response is not None:
+        return response
     page = Paginator(selectors.audit_events_for(org), 50).get_page(request.GET.get("page"))
-    return render(request, "organisations/audit_log.html", {"org": org, "page": page})
+    response = render(request, "organisations/audit_log.html", {"org": org, "page": page})
+    return with_etag(response, etag)
 
 
 def _emissions_chart(org: Organisation, table: selectors.EmissionTable, per_capita: bool):
