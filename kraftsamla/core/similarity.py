@@ -1,0 +1,434 @@
+"""Find similar short Swedish texts (ideas, projects) and group them into clusters.
+
+Domain-agnostic: the caller gives `(key, text)` pairs and gets keys back, so the
+future `projects` app decides what is indexed and who may see which key.
+
+    index = SimilarityIndex.build((idea.pk, f"{idea.title}. {idea.summary}") for idea in ideas)
+    index.similar("Vi vill starta en återbrukshubb", limit=5, exclude={own.pk}, within=visible)
+    index.clusters(min_score=0.3, keys=body_idea_keys)
+
+How a text becomes features
+- Words are lower-cased and split on anything that is not a letter or digit; pure
+  numbers and one-letter words are dropped, and so are ~150 Swedish stop words.
+- Each word is stemmed with Snowball's Swedish algorithm (`snowballstemmer`), then
+  folded (å→a, ä→a, ö→o, é→e), so "Örebro" = "orebro" and "aterbruk" = "återbruk".
+  The word as written is kept for display ("the words they share").
+- Compounds are split into parts that are themselves stems seen as whole words in
+  the indexed texts, with the linking letters s/e/a (fogemorfem) allowed between
+  parts: "återbrukshubb" → "återbruk" + "hubb". The whole stem and its parts are both
+  features (parts count a little less), so "återbrukshubbar", "återbrukshubb" and
+  "hubb för återbruk" share words.
+- Character trigrams of each stem (with word-boundary marks) are a fallback feature
+  block with a small weight, so near misses ("återbrukshub") still score.
+
+Scores
+Every item is a TF-IDF vector made of two blocks, each normalised: words (weight
+1 - TRIGRAM_SHARE) and trigrams (TRIGRAM_SHARE). The score of two texts is their
+cosine, so it lies in 0..1, is symmetric, and equals
+`(1 - TRIGRAM_SHARE) · word cosine + TRIGRAM_SHARE · trigram cosine`. With the default
+`min_score` (above TRIGRAM_SHARE) two texts must share at least one word or word
+part to match; trigrams then only refine the order. A query touches only the items
+that share a feature with it (inverted index).
+
+Why our own index rather than PostgreSQL full-text search + pg_trgm
+The app must give the same results on SQLite (tests, small installations) and
+PostgreSQL; PostgreSQL's Swedish configuration neither splits compounds nor folds
+å/ä/ö (that needs the unaccent extension), `pg_trgm` has no SQLite equivalent, and
+clustering needs all pairwise scores, which SQL full-text search does not give.
+A body has about a thousand ideas and the whole platform tens of thousands, so an
+in-memory index built in Python from the texts is small and fast (see
+`bench/bench_similarity.py`), identical on both databases by construction, and can
+be cached per data version (`core/caching.py`, `core/versions.py`): it is plain
+data and pickles.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+import threading
+import unicodedata
+from array import array
+from collections import Counter
+from collections.abc import Collection, Hashable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+# Share of the score that comes from character trigrams (the fallback for near misses).
+TRIGRAM_SHARE = 0.2
+# Default least score for a match; above TRIGRAM_SHARE, so a match needs a shared word.
+DEFAULT_MIN_SCORE = 0.22
+# A compound part counts this much of a whole word.
+PART_WEIGHT = 0.7
+# Shortest part of a compound ("sol", "mat", "bil"), and the linking letters between parts.
+MIN_PART = 3
+LINKING_LETTERS = ("s", "e", "a")
+# Shortest word that is looked at for compound parts (two parts and nothing else).
+MIN_COMPOUND = 2 * MIN_PART
+
+# Common Swedish function words and vague verbs, written as they are spelled; they are
+# folded like the text before comparison. (Plain text reads better than a list literal.)
+STOP_WORDS_SV = """
+alla allt andra annan annat att av bara bland blev bli blir blivit bör de dem den denna
+deras dess dessa det detta dig din dina ditt där då efter eftersom ej eller ellers en er
+era ert ett från för före genom går ha hade han hans har hela hennes hon honom hos hur
+här i icke ingen inget inom inte ju jag kan kanske kommer kunde kunna man med mellan men
+mer mest mig min mina mitt mot mycket många ned ni nu när någon något några och också
+om oss på samma samt sedan sig sin sina sitt sig själv ska skall skulle som så sådan
+sådana sådant till tills under upp ut utan utav vad var vara varför varit varje vars
+vem vi vid vilka vilken vilket vill vår våra vårt än är åt över även ännu göra gör gjort
+gjorde få får fick finns fanns ge ger gav ta tar tog se ser sätt hur olika flera fler
+många mer bra nya ny nytt stor stora stort liten lilla små mest ofta redan dock då
+därför detta enligt emot ifrån hit dit här inför jämte kring längs nära per via även
+""".split()  # noqa: SIM905
+
+
+def fold(word: str) -> str:
+    """Lower-case and strip diacritics: "Återbruk" → "aterbruk", "Örebro" → "orebro"."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+STOP_WORDS = frozenset(fold(word) for word in STOP_WORDS_SV)
+_WORD = re.compile(r"[^\W_]+")
+_STEMMER = snowballstemmer.stemmer("swedish")
+_STEMMER_LOCK = threading.Lock()  # a Snowball stemmer keeps state while it works
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The folded Snowball stem of a lower-case word: "återbrukshubbar" → "aterbrukshubb"."""
+    with _STEMMER_LOCK:
+        stemmed = _STEMMER.stemWord(word)
+    return fold(stemmed)
+
+
+def words(text: str) -> list[tuple[str, str]]:
+    """The content words of a text as (stem, word as written), stop words left out."""
+    found = []
+    for written in _WORD.findall(text or ""):
+        lowered = written.lower()
+        if len(lowered) < 2 or lowered.isdigit() or fold(lowered) in STOP_WORDS:
+            continue
+        found.append((stem(lowered), written))
+    return found
+
+
+def compound_parts(word_stem: str, vocabulary: Collection[str]) -> tuple[str, ...]:
+    """Split a stem into known stems, with linking letters s/e/a allowed between parts.
+
+    Returns () when the stem is not a compound of known parts. Prefers the split with
+    the fewest parts, then the one with the longest parts.
+    """
+    if len(word_stem) < MIN_COMPOUND:
+        return ()
+    return _segment(word_stem, vocabulary, top=True) or ()
+
+
+def _segment(rest: str, vocabulary: Collection[str], *, top: bool) -> tuple[str, ...] | None:
+    """The best split of `rest` into known parts (the whole of `rest` counts unless top)."""
+    if not top and rest in vocabulary:
+        return (rest,)
+    best: tuple[str, ...] | None = None
+    for cut in range(MIN_PART, len(rest) - MIN_PART + 1):
+        head, tail = rest[:cut], rest[cut:]
+        heads = [head] if head in vocabulary else []
+        if head[-1] in LINKING_LETTERS and cut > MIN_PART and head[:-1] in vocabulary:
+            heads.append(head[:-1])
+        if not heads:
+            continue
+        split = _segment(tail, vocabulary, top=False)
+        if split is None:
+            continue
+        for known in heads:
+            candidate = (known, *split)
+            if best is None or _better(candidate, best):
+                best = candidate
+    return best
+
+
+def _better(candidate: tuple[str, ...], best: tuple[str, ...]) -> bool:
+    if len(candidate) != len(best):
+        return len(candidate) < len(best)
+    return sum(len(part) ** 2 for part in candidate) > sum(len(part) ** 2 for part in best)
+
+
+def trigrams(word_stem: str) -> list[str]:
+    padded = f"^{word_stem}$"
+    return [padded[start : start + 3] for start in range(len(padded) - 2)]
+
+
+@dataclass(frozen=True)
+class Match:
+    key: Hashable
+    score: float
+    # The matched text's words (as written there) that it shares with the query,
+    # the most telling first.
+    shared_words: list[str]
+
+
+@dataclass
+class _Analysis:
+    counts: Counter  # feature -> raw term frequency (parts count PART_WEIGHT)
+    display: dict[str, str]  # word feature -> first word as written
+
+
+_TRIGRAM_PREFIX = "#"  # trigram features are "#" + trigram; word features are bare stems
+
+
+def _analyse(text: str, parts_of) -> _Analysis:
+    counts: Counter = Counter()
+    display: dict[str, str] = {}
+    for word_stem, written in words(text):
+        counts[word_stem] += 1.0
+        display.setdefault(word_stem, written)
+        for part in parts_of(word_stem):
+            counts[part] += PART_WEIGHT
+            display.setdefault(part, written)
+        for trigram in trigrams(word_stem):
+            counts[_TRIGRAM_PREFIX + trigram] += 1.0
+    return _Analysis(counts, display)
+
+
+class _Splitter:
+    """Compound parts against one vocabulary, remembered per stem."""
+
+    def __init__(self, vocabulary: frozenset[str]):
+        self.vocabulary = vocabulary
+        self.known: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, word_stem: str) -> tuple[str, ...]:
+        parts = self.known.get(word_stem)
+        if parts is None:
+            parts = self.known[word_stem] = compound_parts(word_stem, self.vocabulary)
+        return parts
+
+
+class SimilarityIndex:
+    """An in-memory TF-IDF index of short texts; build it with `SimilarityIndex.build`.
+
+    Plain data (lists, dicts, arrays), so a built index pickles into a cache.
+    """
+
+    def __init__(
+        self,
+        keys: list[Hashable],
+        texts: list[str],
+        vocabulary: frozenset[str],
+        features: dict[str, int],
+        postings: list[tuple[array, array]],
+        vectors: list[tuple[array, array]],
+    ):
+        self.keys = keys
+        self.texts = texts
+        self.features = features  # feature -> id
+        self.postings = postings  # feature id -> (item positions, weights)
+        self.vectors = vectors  # item position -> (feature ids, weights)
+        self._split = _Splitter(vocabulary)
+        self._position = {key: position for position, key in enumerate(keys)}
+        self._idf = [0.0] * len(features)
+        self._is_trigram = [False] * len(features)
+        for feature, fid in features.items():
+            self._idf[fid] = _idf(len(keys), len(postings[fid][0]))
+            self._is_trigram[fid] = feature.startswith(_TRIGRAM_PREFIX)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @classmethod
+    def build(cls, items: Iterable[tuple[Hashable, str]]) -> SimilarityIndex:
+        keys: list[Hashable] = []
+        texts: list[str] = []
+        for key, text in items:
+            keys.append(key)
+            texts.append(text or "")
+        if len(set(keys)) != len(keys):
+            raise ValueError("Each key may be indexed only once.")
+        vocabulary = frozenset(
+            word_stem
+            for text in texts
+            for word_stem, _written in words(text)
+            if len(word_stem) >= MIN_PART
+        )
+        split = _Splitter(vocabulary)
+        analyses = [_analyse(text, split) for text in texts]
+        frequency: Counter = Counter()
+        for analysis in analyses:
+            frequency.update(analysis.counts.keys())
+        features = {feature: fid for fid, feature in enumerate(sorted(frequency))}
+        idf = {feature: _idf(len(texts), count) for feature, count in frequency.items()}
+        postings: list[tuple[array, array]] = [(array("i"), array("d")) for _ in features]
+        vectors = []
+        for position, analysis in enumerate(analyses):
+            weights = _weigh(analysis.counts, idf)
+            fids = array("i", (features[feature] for feature in weights))
+            values = array("d", weights.values())
+            vectors.append((fids, values))
+            for fid, weight in zip(fids, values, strict=True):
+                postings[fid][0].append(position)
+                postings[fid][1].append(weight)
+        index = cls(keys, texts, vocabulary, features, postings, vectors)
+        index._split = split
+        return index
+
+    def _query_vector(self, analysis: _Analysis) -> dict[int, float]:
+        """The text's weights by feature id; features no item has only count in the norm."""
+        idf = {
+            feature: self._idf[self.features[feature]]
+            if feature in self.features
+            else _idf(len(self.keys), 0)
+            for feature in analysis.counts
+        }
+        return {
+            self.features[feature]: weight
+            for feature, weight in _weigh(analysis.counts, idf).items()
+            if feature in self.features
+        }
+
+    # Querying ---------------------------------------------------------------------
+
+    def similar(
+        self,
+        text: str,
+        limit: int = 5,
+        min_score: float = DEFAULT_MIN_SCORE,
+        exclude: Collection[Hashable] = (),
+        within: Collection[Hashable] | None = None,
+    ) -> list[Match]:
+        """The indexed texts most similar to `text`, best first.
+
+        `exclude` leaves keys out (the text itself, the asker's own ideas); `within`,
+        when given, limits the answer to those keys (what the asker may see).
+        """
+        analysis = _analyse(text, self._split)
+        query = self._query_vector(analysis)
+        scores = self._scores(query, min_score=min_score)
+        excluded = {self._position[key] for key in exclude if key in self._position}
+        allowed = None
+        if within is not None:
+            allowed = {self._position[key] for key in within if key in self._position}
+        candidates = (
+            (score, position)
+            for position, score in scores.items()
+            if score >= min_score
+            and position not in excluded
+            and (allowed is None or position in allowed)
+        )
+        best = heapq.nlargest(limit, candidates, key=lambda pair: (pair[0], -pair[1]))
+        return [
+            Match(self.keys[position], min(score, 1.0), self._shared(analysis, query, position))
+            for score, position in best
+        ]
+
+    def _scores(self, query: dict[int, float], *, min_score: float) -> dict[int, float]:
+        """Dot products with every item that shares a feature with the query.
+
+        When `min_score` is above TRIGRAM_SHARE, an item can only reach it by sharing a
+        word, so candidates come from the word postings and only their trigram part is
+        added afterwards (much less work: trigram postings are long).
+        """
+        word_only = min_score > TRIGRAM_SHARE
+        scores: dict[int, float] = {}
+        get = scores.get
+        trigram_terms = []
+        for fid, query_weight in query.items():
+            if word_only and self._is_trigram[fid]:
+                trigram_terms.append((fid, query_weight))
+                continue
+            positions, weights = self.postings[fid]
+            for position, weight in zip(positions, weights, strict=True):
+                scores[position] = get(position, 0.0) + query_weight * weight
+        if word_only and trigram_terms:
+            trigram_query = dict(trigram_terms)
+            for position in scores:
+                scores[position] += self._dot(trigram_query, position, trigram_only=True)
+        return scores
+
+    def _dot(self, query: dict[int, float], position: int, *, trigram_only: bool = False) -> float:
+        fids, weights = self.vectors[position]
+        flags = self._is_trigram
+        total = 0.0
+        for fid, weight in zip(fids, weights, strict=True):
+            if trigram_only and not flags[fid]:
+                continue
+            query_weight = query.get(fid)
+            if query_weight is not None:
+                total += query_weight * weight
+        return total
+
+    def _shared(self, analysis: _Analysis, query: dict[int, float], position: int) -> list[str]:
+        """The matched item's words (as written there) behind the shared word features."""
+        theirs = _analyse(self.texts[position], self._split)
+        contributions: dict[str, float] = {}
+        fids, weights = self.vectors[position]
+        item_weights = dict(zip(fids, weights, strict=True))
+        for feature in analysis.display:
+            fid = self.features.get(feature)
+            if fid is None or fid not in item_weights or feature not in theirs.display:
+                continue
+            written = theirs.display[feature]
+            contribution = query[fid] * item_weights[fid]
+            contributions[written] = contributions.get(written, 0.0) + contribution
+        return sorted(contributions, key=lambda written: (-contributions[written], written))
+
+    def score(self, first: Hashable, second: Hashable) -> float:
+        """The score of two indexed items (symmetric by construction)."""
+        fids, weights = self.vectors[self._position[first]]
+        return min(self._dot(dict(zip(fids, weights, strict=True)), self._position[second]), 1.0)
+
+    def clusters(
+        self, min_score: float = 0.3, keys: Collection[Hashable] | None = None
+    ) -> list[list[Hashable]]:
+        """Groups of two or more items linked by scores ≥ min_score (connected components).
+
+        `keys` limits the clustering to those items (e.g. one body's members' ideas).
+        Biggest group first; inside a group, keys keep their indexed order.
+        """
+        if keys is None:
+            members = list(range(len(self.keys)))
+        else:
+            members = sorted({self._position[key] for key in keys if key in self._position})
+        member_set = set(members)
+        parent = {position: position for position in members}
+
+        def root(position: int) -> int:
+            while parent[position] != position:
+                parent[position] = parent[parent[position]]
+                position = parent[position]
+            return position
+
+        for position in members:
+            fids, weights = self.vectors[position]
+            query = dict(zip(fids, weights, strict=True))
+            for other, score in self._scores(query, min_score=min_score).items():
+                if other > position and other in member_set and score >= min_score:
+                    parent[root(other)] = root(position)
+        groups: dict[int, list[int]] = {}
+        for position in members:
+            groups.setdefault(root(position), []).append(position)
+        found = [group for group in groups.values() if len(group) > 1]
+        found.sort(key=lambda group: (-len(group), group[0]))
+        return [[self.keys[position] for position in group] for group in found]
+
+
+def _weigh(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
+    """TF-IDF weights, the word and trigram blocks each normalised to their share."""
+    weights = {
+        feature: (1.0 + math.log(count) if count > 1 else count) * idf[feature]
+        for feature, count in counts.items()
+    }
+    for is_trigram, share in ((False, 1.0 - TRIGRAM_SHARE), (True, TRIGRAM_SHARE)):
+        block = [
+            feature for feature in weights if feature.startswith(_TRIGRAM_PREFIX) is is_trigram
+        ]
+        norm = math.sqrt(sum(weights[feature] ** 2 for feature in block))
+        for feature in block:
+            weights[feature] *= math.sqrt(share) / norm
+    return weights
+
+
+def _idf(total: int, frequency: int) -> float:
+    return math.log((1 + total) / (1 + frequency)) + 1.0
