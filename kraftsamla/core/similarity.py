@@ -106,14 +106,21 @@ def stem(word: str) -> str:
     return fold(stemmed)
 
 
-def words(text: str) -> list[tuple[str, str]]:
-    """The content words of a text as (stem, word as written), stop words left out."""
+def words(
+    text: str, stop_words: Collection[str] = STOP_WORDS, stop_stems: Collection[str] = ()
+) -> list[tuple[str, str]]:
+    """The content words of a text as (stem, word as written), stop words left out.
+
+    `stop_words` are folded words; `stop_stems` leave out every inflection of a word.
+    """
     found = []
     for written in _WORD.findall(text or ""):
         lowered = written.lower()
-        if len(lowered) < 2 or lowered.isdigit() or fold(lowered) in STOP_WORDS:
+        if len(lowered) < 2 or lowered.isdigit() or fold(lowered) in stop_words:
             continue
-        found.append((stem(lowered), written))
+        word_stem = stem(lowered)
+        if word_stem not in stop_stems:
+            found.append((word_stem, written))
     return found
 
 
@@ -179,32 +186,35 @@ class _Analysis:
 _TRIGRAM_PREFIX = "#"  # trigram features are "#" + trigram; word features are bare stems
 
 
-def _analyse(text: str, parts_of) -> _Analysis:
-    counts: Counter = Counter()
-    display: dict[str, str] = {}
-    for word_stem, written in words(text):
-        counts[word_stem] += 1.0
-        display.setdefault(word_stem, written)
-        for part in parts_of(word_stem):
-            counts[part] += PART_WEIGHT
-            display.setdefault(part, written)
-        for trigram in trigrams(word_stem):
-            counts[_TRIGRAM_PREFIX + trigram] += 1.0
-    return _Analysis(counts, display)
+class _Analyser:
+    """Turns texts into features with one index's vocabulary and stop words."""
 
-
-class _Splitter:
-    """Compound parts against one vocabulary, remembered per stem."""
-
-    def __init__(self, vocabulary: frozenset[str]):
+    def __init__(self, vocabulary: frozenset[str], stop_stems: frozenset[str]):
         self.vocabulary = vocabulary
-        self.known: dict[str, tuple[str, ...]] = {}
+        self.stop_stems = stop_stems
+        self.known_parts: dict[str, tuple[str, ...]] = {}
 
-    def __call__(self, word_stem: str) -> tuple[str, ...]:
-        parts = self.known.get(word_stem)
+    def parts(self, word_stem: str) -> tuple[str, ...]:
+        parts = self.known_parts.get(word_stem)
         if parts is None:
-            parts = self.known[word_stem] = compound_parts(word_stem, self.vocabulary)
+            parts = self.known_parts[word_stem] = compound_parts(word_stem, self.vocabulary)
         return parts
+
+    def analyse(self, text: str) -> _Analysis:
+        counts: Counter = Counter()
+        display: dict[str, str] = {}
+        for word_stem, written in words(text, STOP_WORDS, self.stop_stems):
+            counts[word_stem] += 1.0
+            display.setdefault(word_stem, written)
+            for part in self.parts(word_stem):
+                counts[part] += PART_WEIGHT
+                display.setdefault(part, written)
+            for trigram in trigrams(word_stem):
+                counts[_TRIGRAM_PREFIX + trigram] += 1.0
+        return _Analysis(counts, display)
+
+
+Vector = tuple[array, array]  # (feature ids, weights), both in feature-id order
 
 
 class SimilarityIndex:
@@ -217,17 +227,17 @@ class SimilarityIndex:
         self,
         keys: list[Hashable],
         texts: list[str],
-        vocabulary: frozenset[str],
+        analyser: _Analyser,
         features: dict[str, int],
         postings: list[tuple[array, array]],
-        vectors: list[tuple[array, array]],
+        vectors: list[tuple[Vector, Vector]],
     ):
         self.keys = keys
         self.texts = texts
         self.features = features  # feature -> id
         self.postings = postings  # feature id -> (item positions, weights)
-        self.vectors = vectors  # item position -> (feature ids, weights)
-        self._split = _Splitter(vocabulary)
+        self.vectors = vectors  # item position -> (word vector, trigram vector)
+        self._analyser = analyser
         self._position = {key: position for position, key in enumerate(keys)}
         self._idf = [0.0] * len(features)
         self._is_trigram = [False] * len(features)
@@ -239,7 +249,11 @@ class SimilarityIndex:
         return len(self.keys)
 
     @classmethod
-    def build(cls, items: Iterable[tuple[Hashable, str]]) -> SimilarityIndex:
+    def build(
+        cls, items: Iterable[tuple[Hashable, str]], extra_stop_words: Iterable[str] = ()
+    ) -> SimilarityIndex:
+        """Index (key, text) pairs; `extra_stop_words` adds words that say nothing in
+        the caller's texts, with all their inflections (e.g. "kommun", "projekt")."""
         keys: list[Hashable] = []
         texts: list[str] = []
         for key, text in items:
@@ -247,14 +261,15 @@ class SimilarityIndex:
             texts.append(text or "")
         if len(set(keys)) != len(keys):
             raise ValueError("Each key may be indexed only once.")
+        stop_stems = frozenset(stem(word.lower()) for word in extra_stop_words)
         vocabulary = frozenset(
             word_stem
             for text in texts
-            for word_stem, _written in words(text)
+            for word_stem, _written in words(text, STOP_WORDS, stop_stems)
             if len(word_stem) >= MIN_PART
         )
-        split = _Splitter(vocabulary)
-        analyses = [_analyse(text, split) for text in texts]
+        analyser = _Analyser(vocabulary, stop_stems)
+        analyses = [analyser.analyse(text) for text in texts]
         frequency: Counter = Counter()
         for analysis in analyses:
             frequency.update(analysis.counts.keys())
@@ -263,16 +278,25 @@ class SimilarityIndex:
         postings: list[tuple[array, array]] = [(array("i"), array("d")) for _ in features]
         vectors = []
         for position, analysis in enumerate(analyses):
-            weights = _weigh(analysis.counts, idf)
-            fids = array("i", (features[feature] for feature in weights))
-            values = array("d", weights.values())
-            vectors.append((fids, values))
-            for fid, weight in zip(fids, values, strict=True):
+            weights = {
+                features[feature]: weight
+                for feature, weight in _weigh(analysis.counts, idf).items()
+            }
+            vectors.append(weights)
+            for fid, weight in weights.items():
                 postings[fid][0].append(position)
                 postings[fid][1].append(weight)
-        index = cls(keys, texts, vocabulary, features, postings, vectors)
-        index._split = split
+        index = cls(keys, texts, analyser, features, postings, [])
+        index.vectors = [index._split_vector(weights) for weights in vectors]
         return index
+
+    def _split_vector(self, weights: dict[int, float]) -> tuple[Vector, Vector]:
+        word_ids = sorted(fid for fid in weights if not self._is_trigram[fid])
+        trigram_ids = sorted(fid for fid in weights if self._is_trigram[fid])
+        return (
+            (array("i", word_ids), array("d", (weights[fid] for fid in word_ids))),
+            (array("i", trigram_ids), array("d", (weights[fid] for fid in trigram_ids))),
+        )
 
     def _query_vector(self, analysis: _Analysis) -> dict[int, float]:
         """The text's weights by feature id; features no item has only count in the norm."""
@@ -303,71 +327,99 @@ class SimilarityIndex:
         `exclude` leaves keys out (the text itself, the asker's own ideas); `within`,
         when given, limits the answer to those keys (what the asker may see).
         """
-        analysis = _analyse(text, self._split)
+        analysis = self._analyser.analyse(text)
         query = self._query_vector(analysis)
-        scores = self._scores(query, min_score=min_score)
         excluded = {self._position[key] for key in exclude if key in self._position}
         allowed = None
         if within is not None:
             allowed = {self._position[key] for key in within if key in self._position}
-        candidates = (
-            (score, position)
-            for position, score in scores.items()
-            if score >= min_score
-            and position not in excluded
-            and (allowed is None or position in allowed)
-        )
-        best = heapq.nlargest(limit, candidates, key=lambda pair: (pair[0], -pair[1]))
+        scores, complete = self._partial_scores(query, min_score)
+        candidates = [
+            (partial, position)
+            for position, partial in scores.items()
+            if position not in excluded and (allowed is None or position in allowed)
+        ]
+        best = self._best(query, candidates, complete, limit=limit, min_score=min_score)
         return [
             Match(self.keys[position], min(score, 1.0), self._shared(analysis, query, position))
             for score, position in best
         ]
 
-    def _scores(self, query: dict[int, float], *, min_score: float) -> dict[int, float]:
-        """Dot products with every item that shares a feature with the query.
+    def _partial_scores(
+        self, query: dict[int, float], min_score: float
+    ) -> tuple[dict[int, float], bool]:
+        """Dot products over the word features with every item that shares one.
 
-        When `min_score` is above TRIGRAM_SHARE, an item can only reach it by sharing a
-        word, so candidates come from the word postings and only their trigram part is
-        added afterwards (much less work: trigram postings are long).
+        An item that shares no word gets at most TRIGRAM_SHARE from trigrams, so only
+        when `min_score` is that low are trigram postings walked as well (slower: they
+        are long) and the scores complete (True); otherwise `_best` adds the trigram part.
         """
-        word_only = min_score > TRIGRAM_SHARE
+        every_feature = min_score <= TRIGRAM_SHARE
         scores: dict[int, float] = {}
         get = scores.get
-        trigram_terms = []
         for fid, query_weight in query.items():
-            if word_only and self._is_trigram[fid]:
-                trigram_terms.append((fid, query_weight))
+            if self._is_trigram[fid] and not every_feature:
                 continue
             positions, weights = self.postings[fid]
             for position, weight in zip(positions, weights, strict=True):
                 scores[position] = get(position, 0.0) + query_weight * weight
-        if word_only and trigram_terms:
-            trigram_query = dict(trigram_terms)
-            for position in scores:
-                scores[position] += self._dot(trigram_query, position, trigram_only=True)
-        return scores
+        return scores, every_feature
 
-    def _dot(self, query: dict[int, float], position: int, *, trigram_only: bool = False) -> float:
-        fids, weights = self.vectors[position]
-        flags = self._is_trigram
-        total = 0.0
-        for fid, weight in zip(fids, weights, strict=True):
-            if trigram_only and not flags[fid]:
+    def _best(
+        self,
+        query: dict[int, float],
+        candidates: list[tuple[float, int]],
+        complete: bool,
+        *,
+        limit: int,
+        min_score: float,
+    ) -> list[tuple[float, int]]:
+        """The `limit` best (score, position), adding the trigram part best word score first.
+
+        Stops as soon as no remaining candidate could reach the current worst of the
+        best, since trigrams add at most TRIGRAM_SHARE.
+        """
+        candidates.sort(key=lambda pair: (-pair[0], pair[1]))
+        if complete:
+            return [pair for pair in candidates if pair[0] >= min_score][:limit]
+        best: list[tuple[float, int]] = []  # a min-heap of (score, -position)
+        for partial, position in candidates:
+            if partial + TRIGRAM_SHARE < min_score:
+                break
+            if len(best) == limit and partial + TRIGRAM_SHARE < best[0][0]:
+                break
+            score = partial + self._trigram_dot(query, position)
+            if score < min_score:
                 continue
-            query_weight = query.get(fid)
-            if query_weight is not None:
-                total += query_weight * weight
+            if len(best) < limit:
+                heapq.heappush(best, (score, -position))
+            elif (score, -position) > best[0]:
+                heapq.heapreplace(best, (score, -position))
+        ranked = sorted(best, reverse=True)
+        return [(score, -negative) for score, negative in ranked]
+
+    def _trigram_dot(self, query: dict[int, float], position: int) -> float:
+        fids, weights = self.vectors[position][1]
+        get = query.get
+        return sum(weight * get(fid, 0.0) for fid, weight in zip(fids, weights, strict=True))
+
+    def _dot(self, first: int, second: int) -> float:
+        total = 0.0
+        for block in (0, 1):
+            fids, weights = self.vectors[first][block]
+            other = dict(zip(*self.vectors[second][block], strict=True))
+            for fid, weight in zip(fids, weights, strict=True):
+                total += weight * other.get(fid, 0.0)
         return total
 
     def _shared(self, analysis: _Analysis, query: dict[int, float], position: int) -> list[str]:
         """The matched item's words (as written there) behind the shared word features."""
-        theirs = _analyse(self.texts[position], self._split)
+        theirs = self._analyser.analyse(self.texts[position])
+        item_weights = dict(zip(*self.vectors[position][0], strict=True))
         contributions: dict[str, float] = {}
-        fids, weights = self.vectors[position]
-        item_weights = dict(zip(fids, weights, strict=True))
         for feature in analysis.display:
             fid = self.features.get(feature)
-            if fid is None or fid not in item_weights or feature not in theirs.display:
+            if fid not in item_weights or feature not in theirs.display:
                 continue
             written = theirs.display[feature]
             contribution = query[fid] * item_weights[fid]
@@ -376,42 +428,83 @@ class SimilarityIndex:
 
     def score(self, first: Hashable, second: Hashable) -> float:
         """The score of two indexed items (symmetric by construction)."""
-        fids, weights = self.vectors[self._position[first]]
-        return min(self._dot(dict(zip(fids, weights, strict=True)), self._position[second]), 1.0)
+        return min(self._dot(self._position[first], self._position[second]), 1.0)
+
+    # Clustering -------------------------------------------------------------------
 
     def clusters(
         self, min_score: float = 0.3, keys: Collection[Hashable] | None = None
     ) -> list[list[Hashable]]:
-        """Groups of two or more items linked by scores ≥ min_score (connected components).
+        """Groups of two or more items whose average pairwise score is at least min_score.
 
-        `keys` limits the clustering to those items (e.g. one body's members' ideas).
+        Average-linkage agglomerative clustering over the pairs that score at least
+        `min_score` (the others count as 0), so a chain of loosely related ideas does
+        not become one group. `keys` limits it to those items (one body's ideas).
         Biggest group first; inside a group, keys keep their indexed order.
         """
         if keys is None:
-            members = list(range(len(self.keys)))
+            members = set(range(len(self.keys)))
         else:
-            members = sorted({self._position[key] for key in keys if key in self._position})
-        member_set = set(members)
-        parent = {position: position for position in members}
+            members = {self._position[key] for key in keys if key in self._position}
+        return [
+            [self.keys[position] for position in group]
+            for group in _average_linkage(self._pairs(members, min_score), min_score)
+        ]
 
-        def root(position: int) -> int:
-            while parent[position] != position:
-                parent[position] = parent[parent[position]]
-                position = parent[position]
-            return position
+    def _pairs(self, members: set[int], min_score: float) -> dict[tuple[int, int], float]:
+        """Scores ≥ min_score of pairs of members, each pair once (lower position first)."""
+        floor = max(min_score, TRIGRAM_SHARE + 1e-9)
+        pairs: dict[tuple[int, int], float] = {}
+        for position in sorted(members):
+            word_vector, trigram_vector = self.vectors[position]
+            query = dict(zip(*word_vector, strict=True))
+            query.update(zip(*trigram_vector, strict=True))
+            partial, _complete = self._partial_scores(query, floor)
+            for other, word_score in partial.items():
+                if other <= position or other not in members:
+                    continue
+                if word_score + TRIGRAM_SHARE < min_score:
+                    continue
+                score = word_score + self._trigram_dot(query, other)
+                if score >= min_score:
+                    pairs[(position, other)] = score
+        return pairs
 
-        for position in members:
-            fids, weights = self.vectors[position]
-            query = dict(zip(fids, weights, strict=True))
-            for other, score in self._scores(query, min_score=min_score).items():
-                if other > position and other in member_set and score >= min_score:
-                    parent[root(other)] = root(position)
-        groups: dict[int, list[int]] = {}
-        for position in members:
-            groups.setdefault(root(position), []).append(position)
-        found = [group for group in groups.values() if len(group) > 1]
-        found.sort(key=lambda group: (-len(group), group[0]))
-        return [[self.keys[position] for position in group] for group in found]
+
+def _average_linkage(pairs: dict[tuple[int, int], float], min_score: float) -> list[list[int]]:
+    """Merge the closest groups while their average pairwise score is ≥ min_score."""
+    members: dict[int, list[int]] = {}
+    links: dict[int, dict[int, float]] = {}  # group -> other group -> sum of pair scores
+    for (first, second), score in pairs.items():
+        for group in (first, second):
+            members.setdefault(group, [group])
+            links.setdefault(group, {})
+        links[first][second] = score
+        links[second][first] = score
+    heap = [(-score, first, second) for (first, second), score in pairs.items()]
+    heapq.heapify(heap)
+    while heap:
+        negative, first, second = heapq.heappop(heap)
+        if first not in members or second not in members:
+            continue
+        average = links[first].get(second, 0.0) / (len(members[first]) * len(members[second]))
+        if abs(average + negative) > 1e-12:
+            continue  # stale: one of the groups has grown since
+        if average < min_score:
+            break
+        members[first].extend(members.pop(second))
+        for other, total in links.pop(second).items():
+            links[other].pop(second)
+            if other == first:
+                continue
+            merged = links[first].get(other, 0.0) + total
+            links[first][other] = links[other][first] = merged
+        for other, total in links[first].items():
+            pair = (first, other) if first < other else (other, first)
+            heapq.heappush(heap, (-total / (len(members[first]) * len(members[other])), *pair))
+    groups = [sorted(group) for group in members.values() if len(group) > 1]
+    groups.sort(key=lambda group: (-len(group), group[0]))
+    return groups
 
 
 def _weigh(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
