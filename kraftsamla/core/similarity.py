@@ -437,10 +437,11 @@ class SimilarityIndex:
     ) -> list[list[Hashable]]:
         """Groups of two or more items whose average pairwise score is at least min_score.
 
-        Average-linkage agglomerative clustering over the pairs that score at least
-        `min_score` (the others count as 0), so a chain of loosely related ideas does
-        not become one group. `keys` limits it to those items (one body's ideas).
-        Biggest group first; inside a group, keys keep their indexed order.
+        Average-linkage agglomerative clustering, so a chain of loosely related ideas
+        does not become one group. Pairs that share no word, or score below half of
+        `min_score`, count as 0 (that keeps the work near-linear in the number of
+        ideas). `keys` limits it to those items (one body's ideas). Biggest group
+        first; inside a group, keys keep their indexed order.
         """
         if keys is None:
             members = set(range(len(self.keys)))
@@ -448,25 +449,26 @@ class SimilarityIndex:
             members = {self._position[key] for key in keys if key in self._position}
         return [
             [self.keys[position] for position in group]
-            for group in _average_linkage(self._pairs(members, min_score), min_score)
+            for group in _average_linkage(self._pairs(members, min_score / 2), min_score)
         ]
 
-    def _pairs(self, members: set[int], min_score: float) -> dict[tuple[int, int], float]:
-        """Scores ≥ min_score of pairs of members, each pair once (lower position first)."""
-        floor = max(min_score, TRIGRAM_SHARE + 1e-9)
+    def _pairs(self, members: set[int], least: float) -> dict[tuple[int, int], float]:
+        """Scores ≥ least of pairs of members that share a word, each pair once
+        (lower position first)."""
+        word_only = TRIGRAM_SHARE + 1e-9  # walk only the word postings
         pairs: dict[tuple[int, int], float] = {}
         for position in sorted(members):
             word_vector, trigram_vector = self.vectors[position]
             query = dict(zip(*word_vector, strict=True))
             query.update(zip(*trigram_vector, strict=True))
-            partial, _complete = self._partial_scores(query, floor)
+            partial, _complete = self._partial_scores(query, word_only)
             for other, word_score in partial.items():
                 if other <= position or other not in members:
                     continue
-                if word_score + TRIGRAM_SHARE < min_score:
+                if word_score + TRIGRAM_SHARE < least:
                     continue
                 score = word_score + self._trigram_dot(query, other)
-                if score >= min_score:
+                if score >= least:
                     pairs[(position, other)] = score
         return pairs
 
