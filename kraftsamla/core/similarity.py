@@ -27,8 +27,15 @@ Every item is a TF-IDF vector made of two blocks, each normalised: words (weight
 cosine, so it lies in 0..1, is symmetric, and equals
 `(1 - TRIGRAM_SHARE) · word cosine + TRIGRAM_SHARE · trigram cosine`. With the default
 `min_score` (above TRIGRAM_SHARE) two texts must share at least one word or word
-part to match; trigrams then only refine the order. A query touches only the items
-that share a feature with it (inverted index).
+part to match, so unrelated texts never match on letters alone; trigrams then add
+near misses of words ("laddinfrastrukturen" vs "ladd-infrastruktur") to the score.
+A text that shares no word at all (a typo) reaches at most TRIGRAM_SHARE: pass a
+lower `min_score` to get those too (slower, since every trigram posting is walked).
+A query touches only the items that share a feature with it (inverted index), and
+adds the trigram part only to the best candidates by word score.
+
+Clusters are average-linkage groups over the pairs that share a word, so a chain of
+loosely related ideas does not become one group.
 
 Why our own index rather than PostgreSQL full-text search + pg_trgm
 The app must give the same results on SQLite (tests, small installations) and
@@ -61,6 +68,8 @@ import snowballstemmer
 TRIGRAM_SHARE = 0.2
 # Default least score for a match; above TRIGRAM_SHARE, so a match needs a shared word.
 DEFAULT_MIN_SCORE = 0.22
+# In clustering, pairs scoring below this share of min_score count as 0.
+LINK_FLOOR = 0.75
 # A compound part counts this much of a whole word.
 PART_WEIGHT = 0.7
 # Shortest part of a compound ("sol", "mat", "bil"), and the linking letters between parts.
@@ -438,10 +447,10 @@ class SimilarityIndex:
         """Groups of two or more items whose average pairwise score is at least min_score.
 
         Average-linkage agglomerative clustering, so a chain of loosely related ideas
-        does not become one group. Pairs that share no word, or score below half of
-        `min_score`, count as 0 (that keeps the work near-linear in the number of
-        ideas). `keys` limits it to those items (one body's ideas). Biggest group
-        first; inside a group, keys keep their indexed order.
+        does not become one group. Pairs that share no word, or score below
+        LINK_FLOOR × `min_score`, count as 0 (that keeps the work small). `keys`
+        limits it to those items (one body's ideas). Biggest group first; inside a
+        group, keys keep their indexed order.
         """
         if keys is None:
             members = set(range(len(self.keys)))
@@ -449,25 +458,36 @@ class SimilarityIndex:
             members = {self._position[key] for key in keys if key in self._position}
         return [
             [self.keys[position] for position in group]
-            for group in _average_linkage(self._pairs(members, min_score / 2), min_score)
+            for group in _average_linkage(self._pairs(members, min_score * LINK_FLOOR), min_score)
         ]
 
     def _pairs(self, members: set[int], least: float) -> dict[tuple[int, int], float]:
         """Scores ≥ least of pairs of members that share a word, each pair once
-        (lower position first)."""
-        word_only = TRIGRAM_SHARE + 1e-9  # walk only the word postings
+        (lower position first).
+
+        Walks word postings restricted to the members (built from their vectors), so a
+        body's ideas cost the same inside the platform-wide index as in their own.
+        """
+        ordered = sorted(members)
+        local: dict[int, list[tuple[int, float]]] = {}
+        for position in ordered:
+            for fid, weight in zip(*self.vectors[position][0], strict=True):
+                local.setdefault(fid, []).append((position, weight))
         pairs: dict[tuple[int, int], float] = {}
-        for position in sorted(members):
-            word_vector, trigram_vector = self.vectors[position]
-            query = dict(zip(*word_vector, strict=True))
-            query.update(zip(*trigram_vector, strict=True))
-            partial, _complete = self._partial_scores(query, word_only)
-            for other, word_score in partial.items():
-                if other <= position or other not in members:
-                    continue
+        for position in ordered:
+            word_scores: dict[int, float] = {}
+            get = word_scores.get
+            for fid, weight in zip(*self.vectors[position][0], strict=True):
+                for other, other_weight in local[fid]:
+                    if other > position:
+                        word_scores[other] = get(other, 0.0) + weight * other_weight
+            if not word_scores:
+                continue
+            trigram_query = dict(zip(*self.vectors[position][1], strict=True))
+            for other, word_score in word_scores.items():
                 if word_score + TRIGRAM_SHARE < least:
                     continue
-                score = word_score + self._trigram_dot(query, other)
+                score = word_score + self._trigram_dot(trigram_query, other)
                 if score >= least:
                     pairs[(position, other)] = score
         return pairs
