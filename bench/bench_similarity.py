@@ -1,0 +1,438 @@
+#!/usr/bin/env python3
+"""Measure `kraftsamla.core.similarity` on generated Swedish ideas.
+
+    .venv/bin/python bench/bench_similarity.py [--ideas N] [--queries N] [--body-ideas N]
+
+Generates ideas (seeded, so every run sees the same texts) from about 300 Swedish
+climate-transition words put together in sentence templates, with inflections and
+compounds ("återbrukshubbar", "laddinfrastrukturen", "solcellsanläggning"). It times:
+
+1. building the index of `--ideas` texts (default 20,000: the whole platform);
+2. `similar(text)` for `--queries` texts (default 200; half are generated ideas,
+   half are variations of indexed ideas), median and p95;
+3. `clusters()` for one body: 290 members × 4 ideas (1,160 texts) in their own index,
+   build and clustering timed separately.
+
+No database: the index is built from texts in Python, so the figures are the same
+on SQLite and PostgreSQL (the app adds one query to read the texts). Pickled size is
+printed because the app caches the built index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kraftsamla.core.similarity import DEFAULT_MIN_SCORE, SimilarityIndex  # noqa: E402
+
+SEED = "kraftsamla-bench-similarity"
+MEMBERS = 290
+IDEAS_PER_MEMBER = 4
+
+# Nouns as (singular, plural, definite singular, definite plural); the first form is
+# also used as the modifier of a compound, with its linking letter.
+NOUNS = [
+    ("återbruk", "återbruk", "återbruket", "återbruken", "återbruks"),
+    ("hubb", "hubbar", "hubben", "hubbarna", "hubb"),
+    ("solcell", "solceller", "solcellen", "solcellerna", "solcells"),
+    ("anläggning", "anläggningar", "anläggningen", "anläggningarna", "anläggnings"),
+    ("energi", "energier", "energin", "energierna", "energi"),
+    ("laddstolpe", "laddstolpar", "laddstolpen", "laddstolparna", "laddstolps"),
+    ("infrastruktur", "infrastrukturer", "infrastrukturen", "infrastrukturerna", "infrastruktur"),
+    ("cykelbana", "cykelbanor", "cykelbanan", "cykelbanorna", "cykelbane"),
+    ("cykel", "cyklar", "cykeln", "cyklarna", "cykel"),
+    ("matsvinn", "matsvinn", "matsvinnet", "matsvinnen", "matsvinns"),
+    ("måltid", "måltider", "måltiden", "måltiderna", "måltids"),
+    ("skola", "skolor", "skolan", "skolorna", "skol"),
+    ("förskola", "förskolor", "förskolan", "förskolorna", "förskole"),
+    ("byggmaterial", "byggmaterial", "byggmaterialet", "byggmaterialen", "byggmaterial"),
+    ("material", "material", "materialet", "materialen", "material"),
+    ("möbel", "möbler", "möbeln", "möblerna", "möbel"),
+    ("elbil", "elbilar", "elbilen", "elbilarna", "elbils"),
+    ("bil", "bilar", "bilen", "bilarna", "bil"),
+    ("buss", "bussar", "bussen", "bussarna", "buss"),
+    (
+        "kollektivtrafik",
+        "kollektivtrafik",
+        "kollektivtrafiken",
+        "kollektivtrafiken",
+        "kollektivtrafik",
+    ),
+    ("landsbygd", "landsbygder", "landsbygden", "landsbygderna", "landsbygds"),
+    ("tätort", "tätorter", "tätorten", "tätorterna", "tätorts"),
+    ("fastighet", "fastigheter", "fastigheten", "fastigheterna", "fastighets"),
+    ("värmepump", "värmepumpar", "värmepumpen", "värmepumparna", "värmepumps"),
+    ("fjärrvärme", "fjärrvärme", "fjärrvärmen", "fjärrvärmen", "fjärrvärme"),
+    ("belysning", "belysningar", "belysningen", "belysningarna", "belysnings"),
+    ("gatubelysning", "gatubelysningar", "gatubelysningen", "gatubelysningarna", "gatubelysnings"),
+    ("vindkraft", "vindkraftverk", "vindkraften", "vindkraftverken", "vindkrafts"),
+    ("biogas", "biogaser", "biogasen", "biogaserna", "biogas"),
+    ("avlopp", "avlopp", "avloppet", "avloppen", "avlopps"),
+    ("dagvatten", "dagvatten", "dagvattnet", "dagvattnen", "dagvatten"),
+    ("våtmark", "våtmarker", "våtmarken", "våtmarkerna", "våtmarks"),
+    ("skog", "skogar", "skogen", "skogarna", "skogs"),
+    ("träd", "träd", "trädet", "träden", "träd"),
+    ("grönyta", "grönytor", "grönytan", "grönytorna", "grönyte"),
+    (
+        "klimatanpassning",
+        "klimatanpassningar",
+        "klimatanpassningen",
+        "klimatanpassningarna",
+        "klimatanpassnings",
+    ),
+    ("översvämning", "översvämningar", "översvämningen", "översvämningarna", "översvämnings"),
+    ("upphandling", "upphandlingar", "upphandlingen", "upphandlingarna", "upphandlings"),
+    ("textil", "textilier", "textilen", "textilierna", "textil"),
+    ("kläder", "kläder", "kläderna", "kläderna", "klädes"),
+    ("plast", "plaster", "plasten", "plasterna", "plast"),
+    ("förpackning", "förpackningar", "förpackningen", "förpackningarna", "förpacknings"),
+    ("avfall", "avfall", "avfallet", "avfallen", "avfalls"),
+    ("sortering", "sorteringar", "sorteringen", "sorteringarna", "sorterings"),
+    ("massa", "massor", "massan", "massorna", "mass"),
+    ("hantering", "hanteringar", "hanteringen", "hanteringarna", "hanterings"),
+    ("transport", "transporter", "transporten", "transporterna", "transport"),
+    ("gods", "gods", "godset", "godsen", "gods"),
+    ("logistik", "logistik", "logistiken", "logistiken", "logistik"),
+    ("samåkning", "samåkningar", "samåkningen", "samåkningarna", "samåknings"),
+    ("pendling", "pendlingar", "pendlingen", "pendlingarna", "pendlings"),
+    ("tjänsteresa", "tjänsteresor", "tjänsteresan", "tjänsteresorna", "tjänsterese"),
+    ("mötesplats", "mötesplatser", "mötesplatsen", "mötesplatserna", "mötesplats"),
+    ("förening", "föreningar", "föreningen", "föreningarna", "förenings"),
+    ("företag", "företag", "företaget", "företagen", "företags"),
+    ("näringsliv", "näringsliv", "näringslivet", "näringsliven", "näringslivs"),
+    ("invånare", "invånare", "invånaren", "invånarna", "invånar"),
+    ("medborgare", "medborgare", "medborgaren", "medborgarna", "medborgar"),
+    ("ungdom", "ungdomar", "ungdomen", "ungdomarna", "ungdoms"),
+    ("lantbruk", "lantbruk", "lantbruket", "lantbruken", "lantbruks"),
+    ("livsmedel", "livsmedel", "livsmedlet", "livsmedlen", "livsmedels"),
+    ("kompost", "komposter", "komposten", "komposterna", "kompost"),
+    ("odling", "odlingar", "odlingen", "odlingarna", "odlings"),
+    ("batteri", "batterier", "batteriet", "batterierna", "batteri"),
+    ("lagring", "lagringar", "lagringen", "lagringarna", "lagrings"),
+    ("vätgas", "vätgaser", "vätgasen", "vätgaserna", "vätgas"),
+    ("tankstation", "tankstationer", "tankstationen", "tankstationerna", "tankstations"),
+    ("renovering", "renoveringar", "renoveringen", "renoveringarna", "renoverings"),
+    ("isolering", "isoleringar", "isoleringen", "isoleringarna", "isolerings"),
+    ("fönster", "fönster", "fönstret", "fönstren", "fönster"),
+    ("tak", "tak", "taket", "taken", "tak"),
+    ("bostad", "bostäder", "bostaden", "bostäderna", "bostads"),
+    ("hyresgäst", "hyresgäster", "hyresgästen", "hyresgästerna", "hyresgäst"),
+    ("delning", "delningar", "delningen", "delningarna", "delnings"),
+    ("bibliotek", "bibliotek", "biblioteket", "biblioteken", "biblioteks"),
+    ("verktyg", "verktyg", "verktyget", "verktygen", "verktygs"),
+    ("reparation", "reparationer", "reparationen", "reparationerna", "reparations"),
+    ("kunskap", "kunskaper", "kunskapen", "kunskaperna", "kunskaps"),
+    ("utbildning", "utbildningar", "utbildningen", "utbildningarna", "utbildnings"),
+    ("kompetens", "kompetenser", "kompetensen", "kompetenserna", "kompetens"),
+    ("nätverk", "nätverk", "nätverket", "nätverken", "nätverks"),
+    ("samverkan", "samverkan", "samverkan", "samverkan", "samverkans"),
+    ("strategi", "strategier", "strategin", "strategierna", "strategi"),
+    ("plan", "planer", "planen", "planerna", "plan"),
+    ("mål", "mål", "målet", "målen", "mål"),
+    ("uppföljning", "uppföljningar", "uppföljningen", "uppföljningarna", "uppföljnings"),
+    ("utsläpp", "utsläpp", "utsläppet", "utsläppen", "utsläpps"),
+    ("koldioxid", "koldioxid", "koldioxiden", "koldioxiden", "koldioxid"),
+    ("klimat", "klimat", "klimatet", "klimaten", "klimat"),
+    ("budget", "budgetar", "budgeten", "budgetarna", "budget"),
+    ("färdtjänst", "färdtjänster", "färdtjänsten", "färdtjänsterna", "färdtjänst"),
+    ("hamn", "hamnar", "hamnen", "hamnarna", "hamn"),
+    ("färja", "färjor", "färjan", "färjorna", "färje"),
+    ("båt", "båtar", "båten", "båtarna", "båt"),
+    ("järnväg", "järnvägar", "järnvägen", "järnvägarna", "järnvägs"),
+    ("station", "stationer", "stationen", "stationerna", "stations"),
+    ("parkering", "parkeringar", "parkeringen", "parkeringarna", "parkerings"),
+    ("gata", "gator", "gatan", "gatorna", "gatu"),
+    ("park", "parker", "parken", "parkerna", "park"),
+    ("dricksvatten", "dricksvatten", "dricksvattnet", "dricksvattnen", "dricksvatten"),
+    ("torka", "torkor", "torkan", "torkorna", "tork"),
+    ("värme", "värme", "värmen", "värmen", "värme"),
+    ("kyla", "kylor", "kylan", "kylorna", "kyl"),
+    ("sjö", "sjöar", "sjön", "sjöarna", "sjö"),
+    ("kust", "kuster", "kusten", "kusterna", "kust"),
+    ("fiske", "fisken", "fisket", "fiskena", "fiske"),
+    ("turism", "turism", "turismen", "turismen", "turism"),
+    ("evenemang", "evenemang", "evenemanget", "evenemangen", "evenemangs"),
+    ("idrott", "idrotter", "idrotten", "idrotterna", "idrotts"),
+    ("hall", "hallar", "hallen", "hallarna", "hall"),
+    ("kök", "kök", "köket", "köken", "köks"),
+    ("vård", "vård", "vården", "vården", "vård"),
+    ("omsorg", "omsorger", "omsorgen", "omsorgerna", "omsorgs"),
+    ("äldreboende", "äldreboenden", "äldreboendet", "äldreboendena", "äldreboende"),
+    ("data", "data", "datan", "datan", "data"),
+    ("sensor", "sensorer", "sensorn", "sensorerna", "sensor"),
+    ("mätning", "mätningar", "mätningen", "mätningarna", "mätnings"),
+    ("karta", "kartor", "kartan", "kartorna", "kart"),
+]
+
+# Heads that modifiers combine with into compounds (modifier-linking + head).
+COMPOUND_HEADS = [
+    "hubb",
+    "anläggning",
+    "station",
+    "plan",
+    "strategi",
+    "nätverk",
+    "centrum",
+    "projekt",
+    "system",
+    "tjänst",
+    "program",
+    "kampanj",
+    "pool",
+    "bank",
+    "karta",
+    "verkstad",
+    "lager",
+    "park",
+    "väg",
+    "plats",
+]
+COMPOUND_HEAD_ENDINGS = ["", "en", "ar", "er", "arna", "erna", "et"]
+
+VERBS = [
+    "starta",
+    "bygga",
+    "minska",
+    "öka",
+    "utveckla",
+    "samordna",
+    "inventera",
+    "kartlägga",
+    "förbättra",
+    "ersätta",
+    "dela",
+    "återanvända",
+    "reparera",
+    "sortera",
+    "installera",
+    "upphandla",
+    "planera",
+    "testa",
+    "pröva",
+    "skala",
+    "sprida",
+    "samla",
+    "mäta",
+    "följa",
+    "främja",
+    "underlätta",
+    "effektivisera",
+    "elektrifiera",
+    "digitalisera",
+    "ställa",
+]
+ADJECTIVES = [
+    "gemensam",
+    "gemensamma",
+    "regional",
+    "regionala",
+    "lokal",
+    "lokala",
+    "hållbar",
+    "hållbara",
+    "cirkulär",
+    "cirkulära",
+    "fossilfri",
+    "fossilfria",
+    "smart",
+    "smarta",
+    "digital",
+    "digitala",
+    "kommunal",
+    "kommunala",
+    "förnybar",
+    "förnybara",
+    "tillgänglig",
+    "tillgängliga",
+    "billig",
+    "billigare",
+    "effektiv",
+    "effektiva",
+    "trygg",
+    "trygga",
+    "grön",
+    "gröna",
+]
+PLACES = [
+    "Örebro",
+    "Mölndal",
+    "Kungsbacka",
+    "Alingsås",
+    "Lerum",
+    "Partille",
+    "Härryda",
+    "Kungälv",
+    "Stenungsund",
+    "Tjörn",
+    "Öckerö",
+    "Ale",
+    "Lilla Edet",
+    "Mjölby",
+    "Linköping",
+    "Motala",
+    "Vadstena",
+    "Ödeshög",
+    "Boxholm",
+    "Åtvidaberg",
+    "Kinda",
+    "Ydre",
+    "Norrköping",
+    "Söderköping",
+    "Valdemarsvik",
+    "Finspång",
+    "Umeå",
+    "Luleå",
+    "Skellefteå",
+    "Gävle",
+]
+
+TEMPLATES = [
+    "Vi vill {verb} {adj} {noun_pl} i {place}",
+    "{Compound} för {noun} och {noun2}",
+    "{Verb} {noun_def} med {adj} {compound_pl}",
+    "En {adj} {compound} i {place} för {noun_pl}",
+    "{Compound_pl} i flera kommuner: {verb} {noun_def_pl} tillsammans",
+    "Hur kan vi {verb} {noun_def} och {verb2} {noun2_def}?",
+    "{Noun} och {noun2} – {adj} {compound} för {noun3_pl}",
+    "Förstudie: {compound} och {compound2} i {place}",
+    "Pilot med {adj} {noun_pl} för att {verb} {noun2_pl} på {noun3_def}",
+    "{Adj} {compound} som ska {verb} {noun_pl}",
+]
+
+
+def compound(rng: random.Random, *, plural: bool = False) -> str:
+    modifier = rng.choice(NOUNS)[4]
+    head = rng.choice(COMPOUND_HEADS)
+    ending = rng.choice(COMPOUND_HEAD_ENDINGS[1:] if plural else COMPOUND_HEAD_ENDINGS[:1])
+    return modifier + head + ending
+
+
+def idea(rng: random.Random) -> str:
+    sentences = [rng.choice(TEMPLATES).format(**slots(rng))]
+    # Half the ideas have a second sentence, as summaries do.
+    if rng.random() < 0.5:
+        sentences.append(rng.choice(TEMPLATES).format(**slots(rng)))
+    return ". ".join(sentences)
+
+
+def slots(rng: random.Random) -> dict[str, str]:
+    def noun(form: int) -> str:
+        return rng.choice(NOUNS)[form]
+
+    values = {
+        "verb": rng.choice(VERBS),
+        "verb2": rng.choice(VERBS),
+        "adj": rng.choice(ADJECTIVES),
+        "place": rng.choice(PLACES),
+        "noun": noun(0),
+        "noun2": noun(0),
+        "noun_pl": noun(1),
+        "noun2_pl": noun(1),
+        "noun3_pl": noun(1),
+        "noun_def": noun(2),
+        "noun2_def": noun(2),
+        "noun3_def": noun(2),
+        "noun_def_pl": noun(3),
+        "compound": compound(rng),
+        "compound2": compound(rng),
+        "compound_pl": compound(rng, plural=True),
+    }
+    capitalised = {name.capitalize(): value.capitalize() for name, value in values.items()}
+    return values | capitalised
+
+
+def vary(rng: random.Random, text: str) -> str:
+    """An indexed idea said a little differently: some words dropped, one added."""
+    words = text.split()
+    kept = [word for word in words if rng.random() > 0.3] or words[:1]
+    kept.insert(rng.randrange(len(kept) + 1), rng.choice(NOUNS)[rng.randrange(4)])
+    return " ".join(kept)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ideas", type=int, default=20_000, help="indexed ideas (20,000)")
+    parser.add_argument("--queries", type=int, default=200, help="timed similar() calls (200)")
+    parser.add_argument("--limit", type=int, default=5, help="matches per query (5)")
+    args = parser.parse_args()
+
+    rng = random.Random(SEED)
+    word_count = len(NOUNS) * 4 + len(COMPOUND_HEADS) + len(VERBS) + len(ADJECTIVES)
+    print(
+        f"Vocabulary: {len(NOUNS)} nouns × 4 forms, {len(COMPOUND_HEADS)} compound heads, "
+        f"{len(VERBS)} verbs, {len(ADJECTIVES)} adjectives, {len(PLACES)} places "
+        f"(~{word_count} word forms plus generated compounds)"
+    )
+    texts = [idea(rng) for _ in range(args.ideas)]
+    print(f"Example ideas: {texts[0]!r}; {texts[1]!r}")
+
+    index, build_time = timed(SimilarityIndex.build, enumerate(texts))
+    size = len(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+    print(
+        f"\nIndex of {len(index):,} ideas: built in {build_time:.2f} s; "
+        f"{len(index.features):,} features; pickled {size / 1_000_000:.1f} MB"
+    )
+    restored, unpickle_time = timed(pickle.loads, pickle.dumps(index))
+    print(f"Unpickled (as from a cache) in {unpickle_time * 1000:.0f} ms")
+
+    queries = [idea(rng) if n % 2 else vary(rng, rng.choice(texts)) for n in range(args.queries)]
+    for query in queries[:10]:  # warm the stemmer's cache as a running server would be
+        index.similar(query)
+    durations, found = [], []
+    for query in queries:
+        matches, duration = timed(index.similar, query, limit=args.limit)
+        durations.append(duration * 1000)
+        found.append(len(matches))
+    print(
+        f"similar(text, limit={args.limit}, min_score={DEFAULT_MIN_SCORE}) over "
+        f"{len(queries)} queries: median {statistics.median(durations):.2f} ms, "
+        f"p95 {percentile(durations, 0.95):.2f} ms, max {max(durations):.2f} ms; "
+        f"{statistics.mean(found):.1f} matches on average"
+    )
+    example = index.similar(queries[0], limit=3)
+    print(f"  e.g. {queries[0]!r} →")
+    for match in example:
+        print(
+            f"    {match.score:.2f} {texts[match.key]!r} (shared: {', '.join(match.shared_words)})"
+        )
+
+    body_texts = texts[: MEMBERS * IDEAS_PER_MEMBER]
+    body_index, body_build = timed(SimilarityIndex.build, enumerate(body_texts))
+    for min_score in (0.3, 0.5):
+        groups, cluster_time = timed(body_index.clusters, min_score=min_score)
+        sizes = sorted((len(group) for group in groups), reverse=True)
+        print(
+            f"\nclusters(min_score={min_score}) for a body of {MEMBERS} members × "
+            f"{IDEAS_PER_MEMBER} ideas ({len(body_texts):,}): build {body_build * 1000:.0f} ms, "
+            f"clustering {cluster_time * 1000:.0f} ms; {len(groups)} clusters, "
+            f"largest {sizes[:5]}"
+        )
+    keys = range(MEMBERS * IDEAS_PER_MEMBER)
+    groups, subset_time = timed(index.clusters, min_score=0.5, keys=keys)
+    print(
+        f"clusters(min_score=0.5, keys=those {len(keys):,}) inside the 20,000-idea index: "
+        f"{subset_time * 1000:.0f} ms; {len(groups)} clusters"
+    )
+    assert restored.similar(queries[0]) == index.similar(queries[0])
+
+
+if __name__ == "__main__":
+    main()
