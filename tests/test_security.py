@@ -91,7 +91,8 @@ def redis_cache(settings):
         pytest.skip(f"No Redis at {REDIS_URL}")
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, clearing only its own prefix (other runs share the DB).
+            "BACKEND": "tests.redis_cache.PrefixedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"kraftsamla-test-{secrets.token_hex(4)}",
         }
