@@ -107,3 +107,18 @@ def count_queries(fn):
 def empty_query_log() -> None:
     """Call before django_assert_max_num_queries around a request (see count_queries)."""
     reset_queries()
+
+
+def cache_holds(text: str) -> bool:
+    """Say whether any entry of the default cache (local memory or Redis) contains `text`."""
+    from django.core.cache import cache
+
+    raw = text.encode()
+    backend = cache._cache if hasattr(cache, "_cache") else None
+    if isinstance(backend, dict):  # local memory: pickled values
+        return any(raw in value for value in backend.values() if isinstance(value, bytes))
+    client = cache._cache.get_client()  # Redis: this run's keys only
+    return any(
+        raw in (client.get(key) or b"")
+        for key in client.scan_iter(match=f"{cache.key_prefix}:*", count=1000)
+    )

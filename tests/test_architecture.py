@@ -11,10 +11,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
-from factories.accounts import UserFactory
 
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC, checks
+from tests.factories.accounts import UserFactory
 
 PACKAGE = Path(__file__).resolve().parent.parent / "kraftsamla"
 

@@ -35,6 +35,7 @@ from tests.factories.support import (
 )
 from tests.helpers import (
     PRIVATE,
+    cache_holds,
     count_queries,
     empty_query_log,
     stockholm_municipalities,
@@ -257,11 +258,6 @@ def test_the_cached_ranking_is_renewed_after_an_enrolment(
 # --- privacy --------------------------------------------------------------------------------
 
 
-def _cache_holds(text: str) -> bool:
-    raw = text.encode()
-    return any(raw in value for value in cache._cache.values() if isinstance(value, bytes))
-
-
 def test_no_private_need_in_a_cached_grid_for_an_insider_or_the_coordinator(client, setting):
     body, m1 = setting["body"], setting["m1"]
     # The insider works in the member municipality and in the body: another sharing scope.
@@ -280,7 +276,7 @@ def test_no_private_need_in_a_cached_grid_for_an_insider_or_the_coordinator(clie
             own = client.get(reverse("support:organisation", args=[m1.slug]))
             assert PRIVATE_TEXT in own.text
     assert tables["coordinator"] == tables["insider"]  # the grid counts shared needs only
-    assert not _cache_holds(PRIVATE_TEXT)
+    assert not cache_holds(PRIVATE_TEXT)
 
 
 def test_a_colleagues_role_points_are_never_in_my_cached_ranking(client, setting):

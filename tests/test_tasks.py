@@ -8,12 +8,12 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import TestCase
-from factories.accounts import UserFactory
-from helpers import org_by_slug
 
 from kraftsamla.accounts import services
 from kraftsamla.accounts.models import EmailStatus, Invitation
 from kraftsamla.core.models import Role
+from tests.factories.accounts import UserFactory
+from tests.helpers import org_by_slug
 
 pytestmark = pytest.mark.django_db
 

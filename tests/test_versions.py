@@ -6,14 +6,14 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.test import RequestFactory
-from factories.accounts import StaffFactory, UserFactory
-from factories.organisations import RegionalBodyFactory
 
 import kraftsamla.config.urls  # noqa: F401 - imports every view, so every page is declared
 from kraftsamla.core import caching, versions
 from kraftsamla.core.access import SYSTEM
 from kraftsamla.core.audit import audit_record
 from kraftsamla.core.models import AuditAction, Role
+from tests.factories.accounts import StaffFactory, UserFactory
+from tests.factories.organisations import RegionalBodyFactory
 
 pytestmark = pytest.mark.django_db
 
