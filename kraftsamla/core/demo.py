@@ -73,7 +73,8 @@ def _load_audited(config: AppConfig, loader: Callable):
     audit_record(
         actor=SYSTEM,
         action=AuditAction.LOAD,
-        object_type=f"demo.{config.label}",
+        # "<app>.demo": the app's data version changes, so its cached pages rebuild.
+        object_type=f"{config.label}.demo",
         object_repr=str(result if result is not None else config.label)[:300],
     )
     return result
