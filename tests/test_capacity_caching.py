@@ -173,6 +173,37 @@ def test_an_agreed_score_changes_the_results_at_once(region, written):
     assert _scores(client.get(results_url(assessment)))[0] == 0.0
 
 
+def _trend(client, body) -> dict:
+    # The block is built afresh after each write, so the overview is in the context.
+    return client.get(heatmap_url(body)).context["overview"].trends["political"]
+
+
+def test_the_trend_follows_a_change_to_an_earlier_year_at_once(region, written):
+    client = client_for(region.coordinator)
+    for peer in region.peers[:2]:
+        written(PublishedAssessmentFactory, organisation=peer, score=4, per_capital=1)
+    older = written(
+        PublishedAssessmentFactory, organisation=region.peers[0], year=YEAR - 1, per_capital=1
+    )
+    assert _trend(client, region.body) == {YEAR - 1: 50.0, YEAR: 100.0}
+    zero = written(
+        PublishedAssessmentFactory,
+        organisation=region.peers[1],
+        score=0,
+        year=YEAR - 1,
+        per_capital=1,
+    )
+    assert _trend(client, region.body) == {YEAR - 1: 25.0, YEAR: 100.0}
+    editor = UserFactory(organisation=region.peers[0], role=Role.ADMIN)
+    written(
+        services.assessment_update_sharing, actor=editor, assessment=older, sharing_level=PRIVATE
+    )
+    assert _trend(client, region.body) == {YEAR - 1: 0.0, YEAR: 100.0}
+    other_editor = UserFactory(organisation=region.peers[1], role=Role.ADMIN)
+    written(services.assessment_transition, actor=other_editor, assessment=zero, action="reopen")
+    assert _trend(client, region.body) == {YEAR: 100.0}
+
+
 # --- Privacy: a cached block is shared only by viewers who may see the same ----------------
 
 

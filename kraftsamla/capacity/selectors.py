@@ -32,7 +32,7 @@ from kraftsamla.capacity.models import (
 )
 from kraftsamla.core import access
 from kraftsamla.core.models import SharingLevel
-from kraftsamla.core.versions import fingerprint
+from kraftsamla.core.versions import fingerprint, versions_of
 from kraftsamla.organisations.models import (
     POPULATION_BOUNDS,
     Membership,
@@ -453,18 +453,46 @@ def _year_scores(member_ids: list[int], year: int) -> dict[int, dict]:
     return scores
 
 
+def shared_results_scope(year: int) -> str:
+    """The data-version scope of the results published and shared for `year`."""
+    return f"capacity:year:{year}"
+
+
+TRENDS_TIMEOUT = 24 * 3600
+
+
 def regional_trends(
     member_ids: list[int], years: list[int], capitals: list[tuple[str, str]]
 ) -> dict[str, dict[int, float | None]]:
-    """Return the members' median per capital and year, from their latest result of each year."""
-    by_year: dict[int, dict[str, list[float | None]]] = defaultdict(lambda: defaultdict(list))
-    for year, key, score in _member_results(member_ids).values_list(
-        "assessment__year", "capital_key", "score"
-    ):
-        by_year[year][key].append(score)
-    return {
-        key: {y: scoring.median_or_none(by_year[y][key]) for y in years} for key, _l in capitals
+    """Return the members' median per capital and year, from their latest result of each year.
+
+    Each year's medians are a derived value kept in the cache under the members (a hash
+    of their ids: memberships, dates and filters all show there) and the year's
+    `shared_results_scope` version, which every publish, reopen and sharing change of an
+    assessment of that year bumps. A change therefore recomputes only its own year, and
+    the cost of the first view after a change does not grow with the years of history.
+    """
+    members = hashlib.sha256(",".join(map(str, sorted(member_ids))).encode()).hexdigest()[:24]
+    year_versions = versions_of([shared_results_scope(year) for year in years])
+    keys = {
+        year: f"kraftsamla:trend:{members}:{year}:{year_versions[shared_results_scope(year)]}"
+        for year in years
     }
+    found = cache.get_many(list(keys.values()))
+    medians = {year: found[keys[year]] for year in years if keys[year] in found}
+    missing = [year for year in years if year not in medians]
+    if missing:
+        by_year: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for year, key, score in _member_results(
+            member_ids, assessment__year__in=missing
+        ).values_list("assessment__year", "capital_key", "score"):
+            by_year[year][key].append(score)
+        for year in missing:
+            medians[year] = {
+                key: scoring.median_or_none(by_year[year][key]) for key, _label in capitals
+            }
+        cache.set_many({keys[year]: medians[year] for year in missing}, TRENDS_TIMEOUT)
+    return {key: {year: medians[year].get(key) for year in years} for key, _label in capitals}
 
 
 def regional_years(body: Organisation) -> list[int]:
