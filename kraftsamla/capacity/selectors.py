@@ -6,7 +6,6 @@ Visibility is the `capacity.assessment.view` rule of capacity/policies.py, asked
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -293,26 +292,31 @@ def peer_comparison(group: PeerGroup, year: int) -> PeerComparison:
     return comparison
 
 
-# Peer medians are a derived value stored in the cache (Redis in production) under the
-# versions of everything they are computed from: results, publishing and sharing
-# ("capacity"), memberships, counties and population classes ("organisations"), and the
-# date (memberships are "in force today"). Any write to an input gives a new key, so the
-# next view computes the medians afresh; nothing has to list which writes feed which
-# group. A stored table was the alternative, but a peer group is defined by memberships
-# that come into and go out of force by date, so it would still need this check.
-PEER_MEDIANS = ("capacity", "organisations")
+# Peer medians are a derived value stored in the cache (Redis in production), keyed by
+# everything they are computed from: the peers (a hash of their ids, so memberships in
+# force today, counties and population classes all show in the key), the year, and the
+# version of SHARED_RESULTS, which every write that changes which results are published
+# and shared bumps (publish, reopen, a sharing change: services._shared_results_changed).
+# Such a write gives a new key, so the next view computes the medians afresh; other
+# capacity writes (answers, notes, respondents) leave them in place. A stored table was
+# the alternative, but a peer group is defined by memberships that come into and go out
+# of force by date and excludes the organisation itself, so a table per group would
+# still need this key, and one per organisation would be rewritten for every member on
+# each publish.
+SHARED_RESULTS = "capacity:shared-results"
 PEER_MEDIANS_TIMEOUT = 24 * 3600
+
+
+def shared_results_scope(year: int) -> str:
+    """The data-version scope of the results published and shared for `year`."""
+    return f"{SHARED_RESULTS}:{year}"
 
 
 def peer_comparison_stored(group: PeerGroup, year: int) -> PeerComparison:
     """Return `peer_comparison(group, year)` from the cache, computing it when missing."""
     ids = ",".join(map(str, sorted(group.organisation_ids)))
     key = "kraftsamla:peers:" + fingerprint(
-        PEER_MEDIANS,
-        group.key,
-        year,
-        datetime.date.today(),
-        hashlib.sha256(ids.encode()).hexdigest(),
+        (SHARED_RESULTS,), year, hashlib.sha256(ids.encode()).hexdigest()
     )
     stored = cache.get(key)
     if stored is None:
@@ -451,11 +455,6 @@ def _year_scores(member_ids: list[int], year: int) -> dict[int, dict]:
         entry = scores.setdefault(org_id, {"assessment_id": assessment_id, "scores": {}})
         entry["scores"][key] = score
     return scores
-
-
-def shared_results_scope(year: int) -> str:
-    """The data-version scope of the results published and shared for `year`."""
-    return f"capacity:year:{year}"
 
 
 TRENDS_TIMEOUT = 24 * 3600

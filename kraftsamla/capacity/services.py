@@ -35,7 +35,7 @@ from kraftsamla.capacity.models import (
     Statement,
     Status,
 )
-from kraftsamla.capacity.selectors import shared_results_scope
+from kraftsamla.capacity.selectors import SHARED_RESULTS, shared_results_scope
 from kraftsamla.core import access, versions
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction, Role, SharingLevel
@@ -183,14 +183,16 @@ def assessment_transition(*, actor, assessment: Assessment, action: str) -> Asse
 
 
 def _shared_results_changed(assessment: Assessment) -> None:
-    """Give the assessment's year a new "capacity:year:<year>" data version on commit.
+    """Give the shared results, and those of the assessment's year, new data versions
+    on commit.
 
-    The regional trend keeps each year's medians under that version
-    (`selectors.regional_trends`), so a change recomputes only its own year. Every write
-    that changes which results are published and shared calls this: publishing (through
-    `_store_results`), reopening and changing the sharing of a published assessment.
+    Peer medians are kept under the first (`selectors.peer_comparison_stored`), the
+    regional trend's medians of each year under the second (`selectors.regional_trends`),
+    so a change recomputes only its own year. Every write that changes which results are
+    published and shared calls this: publishing (through `_store_results`), reopening and
+    changing the sharing of a published assessment.
     """
-    versions.bump(shared_results_scope(assessment.year))
+    versions.bump(SHARED_RESULTS, shared_results_scope(assessment.year))
 
 
 def _store_results(assessment: Assessment) -> None:
