@@ -28,7 +28,6 @@ from pathlib import Path
 # Shared helpers: environment and database set-up, the trivial view, timing and the table.
 from bench_pages import (
     Result,
-    count_queries,
     fetch,
     install_bench_urlconf,
     print_table,
@@ -313,27 +312,131 @@ def create_bench_body_and_coordinator():
 # --- measuring ------------------------------------------------------------------------------
 
 
-def measure(pages, runs: int, warmup: int) -> list[Result]:
-    """Like bench_pages.measure, but every page carries the client (the person) to use."""
-    results = []
-    for label, url, client in pages:
-        r = Result(label, url)
-        r.client = client
+REPEAT, NOT_MODIFIED = "repeat", "304"
+AFTER_WRITE, AFTER_PUBLISH = "after a write", "after a publish"
+
+
+def data_changed(mode: str) -> None:
+    """Bump the data versions as a capacity service write does on commit.
+
+    AFTER_WRITE: any audited capacity write (an answer saved, a respondent added) gives
+    "capacity" a new version, so every cached block that depends on it is built afresh.
+    AFTER_PUBLISH: publishing an assessment of the latest year also gives the shared
+    results and that year new versions, so the peer medians and that year's trend medians
+    are computed afresh too (the worst case for the first view).
+    """
+    from kraftsamla.capacity.selectors import SHARED_RESULTS, shared_results_scope
+    from kraftsamla.core.versions import bump, bump_for_event
+
+    bump_for_event("capacity.assessment", None)
+    if mode == AFTER_PUBLISH:
+        bump(SHARED_RESULTS, shared_results_scope(YEARS[-1]))
+
+
+class Page(Result):
+    """A page, the person asking for it and how: repeat view, conditional GET, or the
+    first view after a write or a publish (data versions bumped before each request, untimed)."""
+
+    def __init__(self, label: str, url: str, client, mode: str = REPEAT):
+        super().__init__(label if mode == REPEAT else f"{label} [{mode}]", url)
+        self.client = client
+        self.mode = mode
+        self.headers: dict[str, str] = {}
+
+    @property
+    def expected(self) -> int:
+        return 304 if self.mode == NOT_MODIFIED else 200
+
+    def prepare(self) -> None:
+        """Untimed: bump the data version, or request the page once first (other pages in
+        the round bump the version, which changes the ETag and the cached block)."""
+        if self.mode in (AFTER_WRITE, AFTER_PUBLISH):
+            data_changed(self.mode)
+        elif self.mode == REPEAT:
+            fetch(self.client, self.url)  # the repeat view is the second request
+        elif self.mode == NOT_MODIFIED:
+            self.headers = {"If-None-Match": fetch(self.client, self.url)["ETag"]}
+
+    def get(self):
+        response = self.client.get(self.url, headers=self.headers)
+        if response.status_code != self.expected:
+            raise SystemExit(f"GET {self.url} answered {response.status_code}")
+        return response
+
+
+def count_page_queries(page: Page) -> tuple[int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    page.prepare()
+    with CaptureQueriesContext(connection) as ctx:
+        response = page.get()
+    return len(ctx.captured_queries), len(response.content)
+
+
+def measure(pages: list[Page], runs: int, warmup: int) -> list[Page]:
+    """Like bench_pages.measure, but every page carries its client and mode."""
+    for page in pages:
         for _ in range(warmup):
-            fetch(client, url)
-        r.queries, r.bytes = count_queries(client, url)
-        results.append(r)
+            page.prepare()
+            page.get()
+        page.queries, page.bytes = count_page_queries(page)
     gc.collect()
     clock = time.perf_counter
     for _ in range(runs):
-        for r in results:
+        for page in pages:
+            page.prepare()
             start = clock()
-            response = r.client.get(r.url)
-            elapsed = clock() - start
-            if response.status_code != 200:
-                raise SystemExit(f"GET {r.url} answered {response.status_code}")
-            r.times_ms.append(elapsed * 1000)
-    return results
+            page.get()
+            page.times_ms.append((clock() - start) * 1000)
+    return pages
+
+
+def add_history(extra_years: list[int]) -> int:
+    """Bulk-create published, shared assessments with stored results for every
+    municipality in `extra_years` (older years: more history, the same members shown)."""
+    from kraftsamla.capacity.models import Assessment, AssessmentResult, Mode, Purpose, Status
+    from kraftsamla.capacity.selectors import framework_current
+    from kraftsamla.core.models import SharingLevel
+
+    latest = list(
+        AssessmentResult.objects.filter(assessment__year=YEARS[0]).values_list(
+            "assessment__organisation_id", "capital_key", "score"
+        )
+    )
+    framework = framework_current()
+    organisation_ids = sorted({org_id for org_id, _key, _score in latest})
+    assessments = Assessment.objects.bulk_create(
+        [
+            Assessment(
+                organisation_id=org_id,
+                framework=framework,
+                year=year,
+                purpose=Purpose.FOLLOW_UP,
+                purpose_note="Bench: invented history",
+                mode=Mode.GROUP,
+                status=Status.PUBLISHED,
+                sharing_level=SharingLevel.REGION,
+                published_at=datetime.datetime(year, 11, 30, 12, tzinfo=datetime.UTC),
+                is_demo=True,
+            )
+            for org_id in organisation_ids
+            for year in extra_years
+        ],
+        batch_size=1000,
+    )
+    by_org: dict[int, list[Assessment]] = {}
+    for assessment in assessments:
+        by_org.setdefault(assessment.organisation_id, []).append(assessment)
+    AssessmentResult.objects.bulk_create(
+        [
+            AssessmentResult(assessment=a, capital_key=key, score=score, share_answered=1.0)
+            for org_id, key, score in latest
+            for a in by_org[org_id]
+        ],
+        batch_size=2000,
+    )
+    return len(assessments)
 
 
 def verdict(a: int, b: int) -> str:
@@ -419,26 +522,34 @@ def run(args: argparse.Namespace, described: str) -> None:
     heat_all = f"/kapacitet/region/{BENCH_BODY_SLUG}/"
     peers_gr = f"{results_url}?peers=body:{GR_SLUG}"
     peers_all = f"{results_url}?peers=body:{BENCH_BODY_SLUG}"
-    pages = [
-        ("trivial view (baseline)", "/bench-trivial/", coord),
+    summary_url = f"/kapacitet/bedomning/{molndal_2025.pk}/sammanfattning/"
+    cached_pages = [
         ("heatmap, 13 members (GR)", heat_gr, coord),
         ("heatmap, 290 members", heat_all, coord),
         ("heatmap, 290 members, 2023", f"{heat_all}?year=2023", coord),
         (f"results Mölndal 2025 ({default_peers} peers)", results_url, molndal),
         (f"results, ?peers=GR ({peers[f'body:{GR_SLUG}']} peers)", peers_gr, molndal),
-        ("API assessment detail", f"/api/v1/capacity/assessments/{molndal_2025.pk}/", molndal),
-        ("trivial view (Mölndal admin)", "/bench-trivial/", molndal),
+        ("summary Mölndal 2025", summary_url, molndal),
+    ]
+    pages = [Page("trivial view (baseline)", "/bench-trivial/", coord)]
+    for mode in (REPEAT, NOT_MODIFIED, AFTER_WRITE, AFTER_PUBLISH):
+        pages += [Page(label, url, client, mode) for label, url, client in cached_pages]
+    pages += [
+        Page("API assessment detail", f"/api/v1/capacity/assessments/{molndal_2025.pk}/", molndal),
+        Page("trivial view (Mölndal admin)", "/bench-trivial/", molndal),
     ]
 
     with override_settings(ROOT_URLCONF=urlconf):
         body_html = fetch(molndal, results_url).content.decode()
         if 'id="details-heading"' not in body_html:
             sys.exit("The results page has no statement-by-statement table for Mölndal's admin.")
+        if fetch(molndal, summary_url).status_code != 200:
+            sys.exit("The summary page did not answer.")
         print()
         print(
             f"Heatmaps as {COORDINATOR_EMAIL} (administrator of Göteborgsregionen and "
-            f"{body.name}); results and API as {MOLNDAL_LOGIN} (administrator of Mölndal, "
-            f"so the statement-by-statement table with who differs is included)."
+            f"{body.name}); results, summary and API as {MOLNDAL_LOGIN} (administrator of "
+            f"Mölndal, so the statement-by-statement table with who differs is included)."
         )
         print(
             "Mölndal's peer groups: "
@@ -447,31 +558,79 @@ def run(args: argparse.Namespace, described: str) -> None:
         )
         print(
             f"Server time per request: django.test.Client through the full middleware stack, "
-            f"{args.warmup} warm-up + {args.runs} timed runs per page, round-robin."
+            f"{args.warmup} warm-up + {args.runs} timed runs per page, round-robin. "
+            f"[{NOT_MODIFIED}]: a conditional GET with the page's ETag; [{AFTER_WRITE}]: "
+            "before each request, untimed, the capacity data version is bumped as any "
+            f"capacity service write does; [{AFTER_PUBLISH}]: as publishing an assessment of "
+            "the latest year does (peer medians and that year's trend computed afresh too)."
         )
         print()
         results = measure(pages, args.runs, args.warmup)
-        print_table(results, results[0].median)
+        baseline = results[0].median
+        print_table(results, baseline)
 
-        by_url = {r.url: r for r in results}
+        by_label = {r.label: r for r in results}
+        print()
+        print(
+            "Goals (issue 9): repeat ≤ 10×; first view after a change: heatmap ≤ 60×, "
+            "results ≤ 40×."
+        )
+        for label, _url, _client in cached_pages:
+            ratios = {
+                mode: (by_label[label if mode == REPEAT else f"{label} [{mode}]"].median / baseline)
+                for mode in (REPEAT, NOT_MODIFIED, AFTER_WRITE, AFTER_PUBLISH)
+            }
+            print(
+                f"  {label}: " + ", ".join(f"{mode} {ratio:.1f}×" for mode, ratio in ratios.items())
+            )
+
+        by_url = {r.url: r for r in results if r.mode == AFTER_PUBLISH}
         q13, q290 = by_url[heat_gr].queries, by_url[heat_all].queries
         print()
         print(
-            f"heatmap queries 13 members: {q13}, 290 members: {q290} ({verdict(q13, q290)}); "
-            f"median {by_url[heat_gr].median:.2f} → {by_url[heat_all].median:.2f} ms"
+            f"heatmap queries ({AFTER_PUBLISH}) 13 members: {q13}, 290 members: {q290} "
+            f"({verdict(q13, q290)}); median {by_url[heat_gr].median:.2f} → "
+            f"{by_url[heat_all].median:.2f} ms"
         )
         p_gr = by_url[peers_gr].queries
-        p_all = count_queries(molndal, peers_all)[0]
+        p_all = count_page_queries(Page("", peers_all, molndal, AFTER_PUBLISH))[0]
         print(
-            f"results page queries, peers {peers[f'body:{GR_SLUG}']}: {p_gr}, "
+            f"results page queries ({AFTER_PUBLISH}), peers {peers[f'body:{GR_SLUG}']}: {p_gr}, "
             f"peers {peers[f'body:{BENCH_BODY_SLUG}']}: {p_all} ({verdict(p_gr, p_all)})"
         )
         q_year = by_url[f"{heat_all}?year=2023"].queries
         print(f"heatmap queries with ?year=2023: {q_year} (latest year: {q290})")
 
+        print()
+        print("Heatmap, 290 members, against years of history (the same members shown):")
+        history = {}
+        for factor in (1, 2, 4):
+            wanted = len(YEARS) * factor
+            have = len(selectors.regional_years(body))
+            if wanted > have:
+                add_history(
+                    list(range(YEARS[0] - (wanted - len(YEARS)), YEARS[0] - (have - len(YEARS))))
+                )
+            scaled = [
+                Page("trivial view (baseline)", "/bench-trivial/", coord),
+                Page("heatmap", heat_all, coord, REPEAT),
+                Page("heatmap", heat_all, coord, AFTER_PUBLISH),
+            ]
+            measure(scaled, args.runs, args.warmup)
+            history[factor] = scaled
+            trivial = scaled[0].median
+            print(
+                f"  {factor}× ({len(selectors.regional_years(body))} years): "
+                f"repeat {scaled[1].median / trivial:.1f}× ({scaled[1].queries} queries), "
+                f"{AFTER_PUBLISH} {scaled[2].median / trivial:.1f}× "
+                f"({scaled[2].queries} queries, {scaled[2].median:.2f} ms)"
+            )
+        counts = {scaled[2].queries for scaled in history.values()}
+        print(f"  queries {AFTER_PUBLISH}: {'same' if len(counts) == 1 else 'GROWS'}")
+
         if args.show_queries:
-            for _label, url, client in pages[1:-1]:
-                show_queries(client, url)
+            for page in pages[1:-1]:
+                show_queries(page.client, page.url)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,13 @@ Visibility is the `capacity.assessment.view` rule of capacity/policies.py, asked
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Prefetch, QuerySet
+from django.core.cache import cache
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from kraftsamla.accounts.models import Invitation
 from kraftsamla.capacity import scoring
@@ -29,6 +31,7 @@ from kraftsamla.capacity.models import (
 )
 from kraftsamla.core import access
 from kraftsamla.core.models import SharingLevel
+from kraftsamla.core.versions import fingerprint, versions_of
 from kraftsamla.organisations.models import (
     POPULATION_BOUNDS,
     Membership,
@@ -243,47 +246,106 @@ class PeerComparison:
         return self.peers_with_results >= MIN_PEERS
 
 
+def _shared_published(**filters) -> QuerySet[Assessment]:
+    """Return published assessments shared beyond their organisation (what peers and bodies see)."""
+    return Assessment.objects.filter(
+        status=Status.PUBLISHED, sharing_level__in=SHARED_LEVELS, **filters
+    )
+
+
+def _latest_shared(*, per_year: bool, **filters) -> Subquery:
+    """Return a subquery for the id of an organisation's latest shared, published assessment
+    (per year with `per_year`), for a filter on AssessmentResult."""
+    same = {"organisation_id": OuterRef("assessment__organisation_id")}
+    if per_year:
+        same["year"] = OuterRef("assessment__year")
+    return Subquery(
+        _shared_published(**same, **filters)
+        .order_by("-year", "-published_at", "-pk")
+        .values("pk")[:1]
+    )
+
+
 def peer_comparison(group: PeerGroup, year: int) -> PeerComparison:
     """Return the median per capital of peers' latest shared, published results up to `year`.
 
     Only results shared beyond the organisation (with regional bodies or public)
     count, and only when at least MIN_PEERS peers have them; the medians never
-    reveal a single peer.
+    reveal a single peer. The database picks each peer's latest assessment, so the
+    rows read are peers × capitals, whatever the years of history.
     """
-    rows = (
-        AssessmentResult.objects.filter(
-            assessment__organisation_id__in=group.organisation_ids,
-            assessment__status=Status.PUBLISHED,
-            assessment__sharing_level__in=SHARED_LEVELS,
-            assessment__year__lte=year,
-        )
-        .order_by("assessment__organisation_id", "-assessment__year", "-assessment__published_at")
-        .values_list("assessment__organisation_id", "assessment_id", "capital_key", "score")
-    )
-    latest: dict[int, int] = {}
+    rows = AssessmentResult.objects.filter(
+        assessment__organisation_id__in=group.organisation_ids,
+        assessment__status=Status.PUBLISHED,
+        assessment__sharing_level__in=SHARED_LEVELS,
+        assessment__year__lte=year,
+        assessment_id=_latest_shared(per_year=False, year__lte=year),
+    ).values_list("assessment__organisation_id", "capital_key", "score")
+    peers: set[int] = set()
     scores: dict[str, list[float | None]] = defaultdict(list)
-    for org_id, assessment_id, key, score in rows:
-        chosen = latest.setdefault(org_id, assessment_id)
-        if chosen == assessment_id:
-            scores[key].append(score)
-    comparison = PeerComparison(group=group, peers_with_results=len(latest))
+    for org_id, key, score in rows:
+        peers.add(org_id)
+        scores[key].append(score)
+    comparison = PeerComparison(group=group, peers_with_results=len(peers))
     if comparison.enough:
         comparison.medians = {k: scoring.median_or_none(v) for k, v in scores.items()}
     return comparison
 
 
+# Peer medians are a derived value stored in the cache (Redis in production), keyed by
+# everything they are computed from: the peers (a hash of their ids, so memberships in
+# force today, counties and population classes all show in the key), the year, and the
+# version of SHARED_RESULTS, which every write that changes which results are published
+# and shared bumps (publish, reopen, a sharing change: services._shared_results_changed).
+# Such a write gives a new key, so the next view computes the medians afresh; other
+# capacity writes (answers, notes, respondents) leave them in place. A stored table was
+# the alternative, but a peer group is defined by memberships that come into and go out
+# of force by date and excludes the organisation itself, so a table per group would
+# still need this key, and one per organisation would be rewritten for every member on
+# each publish.
+SHARED_RESULTS = "capacity:shared-results"
+PEER_MEDIANS_TIMEOUT = 24 * 3600
+
+
+def shared_results_scope(year: int) -> str:
+    """The data-version scope of the results published and shared for `year`."""
+    return f"{SHARED_RESULTS}:{year}"
+
+
+def peer_comparison_stored(group: PeerGroup, year: int) -> PeerComparison:
+    """Return `peer_comparison(group, year)` from the cache, computing it when missing."""
+    ids = ",".join(map(str, sorted(group.organisation_ids)))
+    key = "kraftsamla:peers:" + fingerprint(
+        (SHARED_RESULTS,), year, hashlib.sha256(ids.encode()).hexdigest()
+    )
+    stored = cache.get(key)
+    if stored is None:
+        comparison = peer_comparison(group, year)
+        stored = (comparison.peers_with_results, comparison.medians)
+        cache.set(key, stored, PEER_MEDIANS_TIMEOUT)
+    peers_with_results, medians = stored
+    return PeerComparison(group=group, peers_with_results=peers_with_results, medians=medians)
+
+
 @dataclass
 class RegionalOverview:
+    """Members × capitals of one year for a body, with the per-year trend read on demand."""
+
     body: Organisation
     year: int | None
     years: list[int]
     capitals: list[tuple[str, str]]
     rows: list[dict]  # {"org": Organisation, "scores": {key: score|None}, "assessment": id|None}
-    trends: dict[str, dict[int, float | None]]
+    member_ids: list[int] = field(default_factory=list)
 
     @property
     def with_results(self) -> int:
         return sum(1 for r in self.rows if r["assessment_id"])
+
+    @cached_property
+    def trends(self) -> dict[str, dict[int, float | None]]:
+        """Return the median per capital and year (one query, the first time it is asked)."""
+        return regional_trends(self.member_ids, self.years, self.capitals)
 
     def distribution(self) -> list[dict]:
         """Return min, median, max and the number of weak members per capital."""
@@ -320,17 +382,20 @@ def assessments_include_demo(assessment_ids) -> bool:
 def regional_overview(
     *, body: Organisation, year: int | None = None, population_class: str = ""
 ) -> RegionalOverview:
-    """Return members × capitals for what members shared with the body, in fixed queries."""
+    """Return members × capitals of one year for what members shared with the body.
+
+    Three queries whatever the members and years: the members, the years with shared
+    results and the shown year's results. The trend (all years) is read only when asked.
+    """
     members = _regional_members(body, population_class)
-    shared = _shared_results(member.pk for member in members)
-    years = sorted({row[1] for row in shared})
+    member_ids = [member.pk for member in members]
+    years = _shared_years(member_ids)
     if year is None and years:
         year = years[-1]
-    scores, by_year = _latest_scores(shared)
-    capitals = [(c.value, c.label) for c in CapitalKey]
+    scores = _year_scores(member_ids, year) if year is not None else {}
     table = []
     for member in members:
-        entry = scores.get((member.pk, year), {})
+        entry = scores.get(member.pk, {})
         table.append(
             {
                 "org": member,
@@ -338,11 +403,13 @@ def regional_overview(
                 "assessment_id": entry.get("assessment_id"),
             }
         )
-    trends = {
-        key: {y: scoring.median_or_none(by_year[y][key]) for y in years} for key, _l in capitals
-    }
     return RegionalOverview(
-        body=body, year=year, years=years, capitals=capitals, rows=table, trends=trends
+        body=body,
+        year=year,
+        years=years,
+        capitals=[(c.value, c.label) for c in CapitalKey],
+        rows=table,
+        member_ids=member_ids,
     )
 
 
@@ -359,55 +426,84 @@ def _regional_members(body: Organisation, population_class: str) -> list[Organis
     return list(members)
 
 
-def _shared_results(member_ids: Iterable[int]) -> list[tuple]:
-    """Return (organisation id, year, assessment id, capital key, score) of shared results,
-    newest first per organisation."""
-    return list(
-        AssessmentResult.objects.filter(
-            assessment__organisation_id__in=list(member_ids),
-            assessment__status=Status.PUBLISHED,
-            assessment__sharing_level__in=SHARED_LEVELS,
-        )
-        .order_by("assessment__organisation_id", "-assessment__year", "-assessment__published_at")
-        .values_list(
-            "assessment__organisation_id",
-            "assessment__year",
-            "assessment_id",
-            "capital_key",
-            "score",
-        )
+def _member_results(member_ids: list[int], **filters) -> QuerySet[AssessmentResult]:
+    """Return the results of each member's latest shared, published assessment per year."""
+    return AssessmentResult.objects.filter(
+        assessment__organisation_id__in=member_ids,
+        assessment__status=Status.PUBLISHED,
+        assessment__sharing_level__in=SHARED_LEVELS,
+        assessment_id=_latest_shared(per_year=True),
+        **filters,
     )
 
 
-def _latest_scores(shared: list[tuple]):
-    """Keep the latest assessment per member and year.
+def _shared_years(member_ids: list[int]) -> list[int]:
+    return sorted(
+        _shared_published(organisation_id__in=member_ids)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by()
+    )
 
-    Return ({(organisation id, year): {"assessment_id", "scores"}}, {year: {capital: [scores]}}).
+
+def _year_scores(member_ids: list[int], year: int) -> dict[int, dict]:
+    """Return {organisation id: {"assessment_id", "scores"}} of the members' results of `year`."""
+    scores: dict[int, dict] = {}
+    for org_id, assessment_id, key, score in _member_results(
+        member_ids, assessment__year=year
+    ).values_list("assessment__organisation_id", "assessment_id", "capital_key", "score"):
+        entry = scores.setdefault(org_id, {"assessment_id": assessment_id, "scores": {}})
+        entry["scores"][key] = score
+    return scores
+
+
+TRENDS_TIMEOUT = 24 * 3600
+
+
+def regional_trends(
+    member_ids: list[int], years: list[int], capitals: list[tuple[str, str]]
+) -> dict[str, dict[int, float | None]]:
+    """Return the members' median per capital and year, from their latest result of each year.
+
+    Each year's medians are a derived value kept in the cache under the members (a hash
+    of their ids: memberships, dates and filters all show there) and the year's
+    `shared_results_scope` version, which every publish, reopen and sharing change of an
+    assessment of that year bumps. A change therefore recomputes only its own year, and
+    the cost of the first view after a change does not grow with the years of history.
     """
-    chosen_per_year: dict[tuple[int, int], int] = {}
-    scores: dict[tuple[int, int], dict] = defaultdict(dict)
-    by_year: dict[int, dict[str, list[float | None]]] = defaultdict(lambda: defaultdict(list))
-    for org_id, year, assessment_id, key, score in shared:
-        if chosen_per_year.setdefault((org_id, year), assessment_id) != assessment_id:
-            continue
-        scores[(org_id, year)].setdefault("assessment_id", assessment_id)
-        scores[(org_id, year)].setdefault("scores", {})[key] = score
-        by_year[year][key].append(score)
-    return scores, by_year
+    members = hashlib.sha256(",".join(map(str, sorted(member_ids))).encode()).hexdigest()[:24]
+    year_versions = versions_of([shared_results_scope(year) for year in years])
+    keys = {
+        year: f"kraftsamla:trend:{members}:{year}:{year_versions[shared_results_scope(year)]}"
+        for year in years
+    }
+    found = cache.get_many(list(keys.values()))
+    medians = {year: found[keys[year]] for year in years if keys[year] in found}
+    missing = [year for year in years if year not in medians]
+    if missing:
+        by_year: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for year, key, score in _member_results(
+            member_ids, assessment__year__in=missing
+        ).values_list("assessment__year", "capital_key", "score"):
+            by_year[year][key].append(score)
+        for year in missing:
+            medians[year] = {
+                key: scoring.median_or_none(by_year[year][key]) for key, _label in capitals
+            }
+        cache.set_many({keys[year]: medians[year] for year in missing}, TRENDS_TIMEOUT)
+    return {key: {year: medians[year].get(key) for year in years} for key, _label in capitals}
 
 
 def regional_years(body: Organisation) -> list[int]:
-    """Return the years in which the body's members have shared, published results."""
+    """Return the years in which the body's members have shared, published results
+    (one DISTINCT query, for the year choices)."""
     return sorted(
-        AssessmentResult.objects.filter(
-            assessment__organisation_id__in=Membership.objects.in_force()
-            .filter(body=body)
-            .values("member_id"),
-            assessment__status=Status.PUBLISHED,
-            assessment__sharing_level__in=SHARED_LEVELS,
+        _shared_published(
+            organisation_id__in=Membership.objects.in_force().filter(body=body).values("member_id")
         )
-        .values_list("assessment__year", flat=True)
+        .values_list("year", flat=True)
         .distinct()
+        .order_by()
     )
 
 

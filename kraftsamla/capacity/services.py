@@ -35,7 +35,8 @@ from kraftsamla.capacity.models import (
     Statement,
     Status,
 )
-from kraftsamla.core import access
+from kraftsamla.capacity.selectors import SHARED_RESULTS, shared_results_scope
+from kraftsamla.core import access, versions
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction, Role, SharingLevel
 from kraftsamla.core.services import model_upsert_audited
@@ -126,6 +127,8 @@ def assessment_update_sharing(*, actor, assessment: Assessment, sharing_level: s
     before = {"sharing_level": assessment.sharing_level}
     assessment.sharing_level = sharing_level
     assessment.save(update_fields=["sharing_level"])
+    if assessment.status == Status.PUBLISHED:
+        _shared_results_changed(assessment)
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -166,6 +169,7 @@ def assessment_transition(*, actor, assessment: Assessment, action: str) -> Asse
     elif action == "reopen":
         assessment.published_at = None
         AssessmentResult.objects.filter(assessment=assessment).delete()
+        _shared_results_changed(assessment)
     assessment.save(update_fields=["status", "published_at"])
     audit_record(
         actor=actor,
@@ -178,9 +182,23 @@ def assessment_transition(*, actor, assessment: Assessment, action: str) -> Asse
     return assessment
 
 
+def _shared_results_changed(assessment: Assessment) -> None:
+    """Give the shared results, and those of the assessment's year, new data versions
+    on commit.
+
+    Peer medians are kept under the first (`selectors.peer_comparison_stored`), the
+    regional trend's medians of each year under the second (`selectors.regional_trends`),
+    so a change recomputes only its own year. Every write that changes which results are
+    published and shared calls this: publishing (through `_store_results`), reopening and
+    changing the sharing of a published assessment.
+    """
+    versions.bump(SHARED_RESULTS, shared_results_scope(assessment.year))
+
+
 def _store_results(assessment: Assessment) -> None:
     from kraftsamla.capacity.selectors import assessment_capital_results
 
+    _shared_results_changed(assessment)
     AssessmentResult.objects.filter(assessment=assessment).delete()
     results = assessment_capital_results(assessment)
     AssessmentResult.objects.bulk_create(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,6 +31,7 @@ from kraftsamla.capacity.forms import (
     collaboration_form_choices,
     score_value,
 )
+from kraftsamla.capacity.heatmap import heatmap_table
 from kraftsamla.capacity.models import (
     SCALE_MAX,
     SCALE_MIN,
@@ -41,11 +46,18 @@ from kraftsamla.capacity.models import (
 )
 from kraftsamla.core import access, charts
 from kraftsamla.core.access import PUBLIC, checks
+from kraftsamla.core.caching import cached_block, declare, not_modified, with_etag
 from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.core.limits import EVIDENCE_MAX, NOTE_MAX
 from kraftsamla.core.translation import translated
 from kraftsamla.organisations.models import Organisation
+
+# Cached blocks (core/caching.py). Results and trends come from capacity writes; names,
+# memberships, counties and population classes (peer groups, members) from organisations.
+REGIONAL = declare("capacity.regional", depends_on=("capacity", "organisations"))
+RESULTS = declare("capacity.results", depends_on=("capacity", "organisations", "accounts"))
+SUMMARY = declare("capacity.summary", depends_on=("capacity", "organisations"))
 
 
 @checks("capacity.assessment.view", "capacity.regional_overview.view")
@@ -494,7 +506,7 @@ def _results_context(request: HttpRequest, assessment: Assessment) -> dict:
     groups = selectors.peer_groups(assessment.organisation)
     chosen_key = request.GET.get("peers") or (groups[0].key if groups else "")
     chosen = next((g for g in groups if g.key == chosen_key), groups[0] if groups else None)
-    comparison = selectors.peer_comparison(chosen, assessment.year) if chosen else None
+    comparison = selectors.peer_comparison_stored(chosen, assessment.year) if chosen else None
     peers = comparison.medians if comparison and comparison.enough else None
     rows = _profile_rows(
         capitals, results, selectors.scores_stored(previous) if previous else {}, peers
@@ -584,25 +596,65 @@ def _profile_chart(assessment: Assessment, rows: list[dict], *, with_peers: bool
     "capacity.assessment.manage",
 )
 def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
+    """An assessment's results: profile, peer comparison, where to start and details.
+
+    After the permission check (404 when hidden) the main block comes from the cache,
+    keyed by the viewer's scope, the chosen peer group and the data versions. Those who
+    may record agreed scores get forms with their own CSRF token: their block is built
+    live and never cached.
+    """
     assessment = selectors.assessment_visible(request, pk)
-    context = _results_context(request, assessment)
-    sees_details = access.allows(request, "capacity.assessment.view_details", assessment)
-    if sees_details and assessment.mode == Mode.GROUP:
-        context["details"] = selectors.statement_details(assessment, results=context["results"])
-        context["can_agree"] = access.allows(
-            request, "capacity.assessment.manage", assessment
-        ) and assessment.status in (Status.OPEN, Status.CLOSED)
-    if sees_details:
-        context["notes"] = selectors.needs_from_notes(assessment)
-    return render(request, "capacity/results.html", context)
+    can_agree = assessment.mode == Mode.GROUP and _may_agree(request, assessment)
+    parts = (assessment.pk, request.GET.get("peers", ""), datetime.date.today())
+
+    def build() -> str:
+        context = _results_context(request, assessment)
+        sees_details = access.allows(request, "capacity.assessment.view_details", assessment)
+        if sees_details and assessment.mode == Mode.GROUP:
+            context["details"] = selectors.statement_details(assessment, results=context["results"])
+            context["can_agree"] = can_agree
+        if sees_details:
+            context["notes"] = selectors.needs_from_notes(assessment)
+        return render_to_string(
+            "capacity/_results_main.html", context, request=request if can_agree else None
+        )
+
+    if can_agree:
+        main = mark_safe(build())  # noqa: S308 - rendered by our template
+        return render(request, "capacity/results.html", {"assessment": assessment, "main": main})
+    etag, unchanged = not_modified(request, RESULTS, parts=parts)
+    if unchanged:
+        return unchanged
+    main = cached_block(request, RESULTS, parts=parts, build=build)
+    response = render(request, "capacity/results.html", {"assessment": assessment, "main": main})
+    return with_etag(response, etag)
+
+
+def _may_agree(request: HttpRequest, assessment: Assessment) -> bool:
+    """Whether the viewer records agreed scores on this page (its forms are personal)."""
+    return assessment.status in (Status.OPEN, Status.CLOSED) and access.allows(
+        request, "capacity.assessment.manage", assessment
+    )
 
 
 @checks("capacity.assessment.view", "capacity.assessment.view_respondents")
 def assessment_summary(request: HttpRequest, pk: int) -> HttpResponse:
-    """One printable page for politicians and managers."""
+    """One printable page for politicians and managers (cached like the results)."""
     assessment = selectors.assessment_visible(request, pk)
-    context = _results_context(request, assessment)
-    return render(request, "capacity/summary.html", context)
+    parts = (assessment.pk, request.GET.get("peers", ""), datetime.date.today())
+    etag, unchanged = not_modified(request, SUMMARY, parts=parts)
+    if unchanged:
+        return unchanged
+    main = cached_block(
+        request,
+        SUMMARY,
+        parts=parts,
+        build=lambda: render_to_string(
+            "capacity/_summary_main.html", _results_context(request, assessment)
+        ),
+    )
+    response = render(request, "capacity/summary.html", {"assessment": assessment, "main": main})
+    return with_etag(response, etag)
 
 
 @checks("capacity.assessment.view", "capacity.assessment.manage")
@@ -653,31 +705,51 @@ def agreed_score(request: HttpRequest, pk: int, statement_id: int) -> HttpRespon
 @checks("capacity.regional_overview.view")
 @login_required
 def regional(request: HttpRequest, slug: str) -> HttpResponse:
+    """The heatmap of what a body's members shared, with its distribution and trend.
+
+    The main block is cached per viewer scope, body, year, filters and data versions,
+    and a conditional GET is answered 304, both only after the permission check.
+    Memberships are "in force today", so the date is part of the key.
+    """
     body = get_object_or_404(Organisation, slug=slug)
     access.require(request, "capacity.regional_overview.view", body)
-    form = RegionalFilterForm(request.GET or None, years=selectors.regional_years(body))
+    years = selectors.regional_years(body)
+    form = RegionalFilterForm(request.GET or None, years=years)
     year, population_class = None, ""
     if form.is_bound and form.is_valid():
         year = form.cleaned_data.get("year")
         population_class = form.cleaned_data.get("population_class") or ""
-    overview = selectors.regional_overview(body=body, year=year, population_class=population_class)
     fmt = export_format(request)
     if fmt:
+        overview = selectors.regional_overview(
+            body=body, year=year, population_class=population_class
+        )
         return _regional_export(body, overview, fmt)
-    return render(
-        request,
-        "capacity/regional.html",
-        {
-            "body": body,
-            "overview": overview,
-            "form": form,
-            "cells": _heatmap_rows(overview),
-            "distribution": overview.distribution(),
-            "shared_needs": overview.shared_needs()[:3],
-            "query": page_query(request),
-            "low_score": int(scoring.LOW_SCORE),
-        },
-    )
+    query = page_query(request)
+    parts = (body.pk, year, population_class, query, datetime.date.today())
+    etag, unchanged = not_modified(request, REGIONAL, parts=parts)
+    if unchanged:
+        return unchanged
+
+    def build() -> str:
+        overview = selectors.regional_overview(
+            body=body, year=year, population_class=population_class
+        )
+        return render_to_string(
+            "capacity/_regional_main.html",
+            {
+                "overview": overview,
+                "heatmap_table": heatmap_table(overview),
+                "distribution": overview.distribution(),
+                "shared_needs": overview.shared_needs()[:3],
+                "query": query,
+                "low_score": int(scoring.LOW_SCORE),
+            },
+        )
+
+    main = cached_block(request, REGIONAL, parts=parts, build=build)
+    response = render(request, "capacity/regional.html", {"body": body, "form": form, "main": main})
+    return with_etag(response, etag)
 
 
 def _regional_export(
@@ -704,21 +776,3 @@ def _regional_export(
             row["assessment_id"] for row in overview.rows if row["assessment_id"]
         ),
     )
-
-
-def _heatmap_rows(overview: selectors.RegionalOverview) -> list[dict]:
-    """Return one heatmap row per member: a link to its results and (score, colour band) cells."""
-    return [
-        {
-            "org": row["org"],
-            "assessment_id": row["assessment_id"],
-            "url": reverse("capacity:results", kwargs={"pk": row["assessment_id"]})
-            if row["assessment_id"]
-            else "",
-            "cells": [
-                (row["scores"].get(key), charts.score_band(row["scores"].get(key)))
-                for key, _label in overview.capitals
-            ],
-        }
-        for row in overview.rows
-    ]
