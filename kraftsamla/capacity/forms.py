@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.accounts.models import User
@@ -17,14 +16,14 @@ from kraftsamla.capacity.models import (
     Statement,
 )
 from kraftsamla.capacity.services import TRANSITIONS, AnswerInput
-from kraftsamla.core.forms import SubmitOnceMixin
+from kraftsamla.core.forms import SubmitOnceMixin, current_year, sharing_level_field
 from kraftsamla.core.limits import EVIDENCE_MAX, NOTE_MAX
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import PopulationClass
 
 
 class AssessmentCreateForm(SubmitOnceMixin, forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, initial=current_year)
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
     purpose_note = forms.CharField(
         label=_("Purpose in your words"),
@@ -38,16 +37,7 @@ class AssessmentCreateForm(SubmitOnceMixin, forms.Form):
         initial=Mode.GROUP,
         widget=forms.RadioSelect,
     )
-    sharing_level = forms.ChoiceField(
-        label=_("Who may see the published results?"),
-        choices=SharingLevel.choices,
-        initial=SharingLevel.REGION,
-        widget=forms.RadioSelect,
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["year"].initial = timezone.localdate().year
+    sharing_level = sharing_level_field(_("Who may see the published results?"))
 
 
 class RespondentForm(SubmitOnceMixin, forms.Form):

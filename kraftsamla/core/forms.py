@@ -101,3 +101,22 @@ def submit_form(
 def form_status(*forms_: forms.BaseForm | None) -> int:
     """Return 400 when any bound form has errors, else 200."""
     return 400 if any(f is not None and f.is_bound and f.errors for f in forms_) else 200
+
+
+def current_year() -> int:
+    """Return this year, as the initial value of year fields (evaluated per form)."""
+    from django.utils import timezone
+
+    return timezone.localdate().year
+
+
+def sharing_level_field(label) -> forms.ChoiceField:
+    """Return the sharing-level choice every app's forms use (shared with the region first)."""
+    from kraftsamla.core.models import SharingLevel
+
+    return forms.ChoiceField(
+        label=label,
+        choices=SharingLevel.choices,
+        initial=SharingLevel.REGION,
+        widget=forms.RadioSelect,
+    )

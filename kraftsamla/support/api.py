@@ -17,7 +17,7 @@ from kraftsamla.organisations.models import Organisation
 from kraftsamla.support import selectors
 from kraftsamla.support.forms import GridFilterForm
 from kraftsamla.support.models import Need, Offer, TargetGroup
-from kraftsamla.support.services import OFFER_FIELDS
+from kraftsamla.support.services import NEED_FIELDS, OFFER_FIELDS
 
 IN_REQUEST_LANGUAGE = gettext_lazy("In the request's language; Swedish if not translated.")
 
@@ -49,18 +49,7 @@ class NeedSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Need
-        fields = [
-            "id",
-            "organisation",
-            "capital",
-            "collaboration_form",
-            "description",
-            "priority",
-            "target_group",
-            "year",
-            "sharing_level",
-            "is_demo",
-        ]
+        fields = ["id", "organisation", *NEED_FIELDS, "is_demo"]
 
 
 class CellSerializer(serializers.Serializer):

@@ -3,14 +3,12 @@
 from collections.abc import Sequence
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.accounts.models import User
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
-from kraftsamla.core.forms import SubmitOnceMixin
+from kraftsamla.core.forms import SubmitOnceMixin, current_year, sharing_level_field
 from kraftsamla.core.limits import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX
-from kraftsamla.core.models import SharingLevel
 from kraftsamla.core.translation import TranslatedFormField, TranslatedWidget
 from kraftsamla.support import selectors
 from kraftsamla.support.models import OfferFormat, OfferStatus, Priority, TargetGroup
@@ -107,17 +105,8 @@ class NeedForm(SubmitOnceMixin, forms.Form):
     target_group = forms.ChoiceField(
         label=_("Target group"), required=False, choices=[("", _("Any")), *TargetGroup.choices]
     )
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    sharing_level = forms.ChoiceField(
-        label=_("Sharing"),
-        choices=SharingLevel.choices,
-        initial=SharingLevel.REGION,
-        widget=forms.RadioSelect,
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["year"].initial = timezone.localdate().year
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, initial=current_year)
+    sharing_level = sharing_level_field(_("Sharing"))
 
 
 class EnrolForm(SubmitOnceMixin, forms.Form):
