@@ -665,49 +665,53 @@ def _new_release(dataset: str, data: ParsedData, rows: int, actor, summary) -> D
     )
 
 
-def _emissions_load(data: ParsedData, muni_by_code, actor, summary) -> None:
-    release = _new_release("emissions", data, len(data.emissions), actor, summary)
+def _series_replace(
+    dataset: str, model, rows: list[dict], build, data, muni_by_code, actor, summary
+) -> None:
+    """Load one yearly series data set as a new release, replacing whole series.
+
+    Each municipality's series is replaced as a whole, so none mixes two releases
+    (SMHI and SCB may revise earlier years).
+    """
+    release = _new_release(dataset, data, len(rows), actor, summary)
     if release is None:
         return
-    codes = {e["code"] for e in data.emissions}
-    # Replace whole series so no municipality mixes two releases.
-    Emission.objects.filter(municipality__code__in=codes).delete()
-    Emission.objects.bulk_create(
+    codes = {row["code"] for row in rows}
+    model.objects.filter(municipality__code__in=codes).delete()
+    model.objects.bulk_create(
         [
-            Emission(
-                municipality_id=muni_by_code[e["code"]].pk,
-                year=e["year"],
-                sector=e["sector"],
-                tonnes_co2e=e["tonnes"],
-                release=release,
-            )
-            for e in data.emissions
+            model(municipality_id=muni_by_code[row["code"]].pk, release=release, **build(row))
+            for row in rows
         ],
         batch_size=2000,
     )
-    summary.add("emissions", "loaded", len(data.emissions))
+    summary.add(dataset, "loaded", len(rows))
+
+
+def _emissions_load(data: ParsedData, muni_by_code, actor, summary) -> None:
+    _series_replace(
+        "emissions",
+        Emission,
+        data.emissions,
+        lambda row: {"year": row["year"], "sector": row["sector"], "tonnes_co2e": row["tonnes"]},
+        data,
+        muni_by_code,
+        actor,
+        summary,
+    )
 
 
 def _population_load(data: ParsedData, muni_by_code, actor, summary) -> None:
-    release = _new_release("population", data, len(data.population), actor, summary)
-    if release is None:
-        return
-    codes = {figure["code"] for figure in data.population}
-    # Replace whole series, as for emissions: SCB may revise earlier years.
-    PopulationFigure.objects.filter(municipality__code__in=codes).delete()
-    PopulationFigure.objects.bulk_create(
-        [
-            PopulationFigure(
-                municipality_id=muni_by_code[figure["code"]].pk,
-                year=figure["year"],
-                population=figure["population"],
-                release=release,
-            )
-            for figure in data.population
-        ],
-        batch_size=2000,
+    _series_replace(
+        "population",
+        PopulationFigure,
+        data.population,
+        lambda row: {"year": row["year"], "population": row["population"]},
+        data,
+        muni_by_code,
+        actor,
+        summary,
     )
-    summary.add("population", "loaded", len(data.population))
 
 
 def _boundaries_load(data: ParsedData, muni_by_code, actor, summary) -> None:
