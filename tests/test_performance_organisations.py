@@ -155,6 +155,70 @@ def test_api_detail_first_view_takes_a_few_queries():
     assert count <= 5
 
 
+def test_api_detail_after_a_register_change_takes_two_queries(django_capture_on_commit_callbacks):
+    """The organisation (with county, FA region and profile), then its memberships; the
+    emissions are kept per reference-data release."""
+    from kraftsamla.core import versions
+
+    client = Client()
+    client.get("/api/v1/organisations/molndal/")
+    with django_capture_on_commit_callbacks(execute=True):
+        versions.bump(*versions.scopes_for("organisations.membership", None))
+    count, response = queries_of(client, "/api/v1/organisations/molndal/")
+    assert response.json()["emissions"]
+    assert count <= 2
+
+
+def test_a_climate_profile_edit_keeps_the_map_list_and_chart_but_not_the_page(
+    molndal, django_capture_on_commit_callbacks
+):
+    from django.test import RequestFactory
+
+    from kraftsamla.organisations import services, views
+
+    request = RequestFactory().get("/")
+    request.user = demo_user(ADMIN_M)
+    kept = (views.MAP, views.ORGANISATION_LIST, views.EMISSIONS_BLOCK, views.MEMBERSHIPS_BLOCK)
+    before = {page.name: caching.block_key(request, page) for page in kept}
+    page_before = caching.block_key(request, views.ORGANISATION_PAGE)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.climate_profile_update(
+            actor=demo_user(ADMIN_M),
+            organisation=molndal,
+            data={"contact_name": "Ny strateg"},
+            expected_version=molndal.climate_profile.version,
+        )
+    assert {page.name: caching.block_key(request, page) for page in kept} == before
+    assert caching.block_key(request, views.ORGANISATION_PAGE) != page_before
+
+
+def test_a_new_membership_shows_at_once_on_the_list_and_pages(
+    molndal, django_capture_on_commit_callbacks
+):
+    from kraftsamla.core.access import SYSTEM
+    from kraftsamla.organisations import services
+    from kraftsamla.organisations.models import MembershipRole
+    from tests.factories.organisations import RegionalBodyFactory
+
+    body = RegionalBodyFactory(name="Nytt samarbete")
+    client = Client()
+    list_url = f"/organisationer/?member_of={body.slug}"
+    # No members yet, so the body is no choice of the filter (which then lists everyone).
+    assert f'value="{body.slug}"' not in client.get(list_url).content.decode()
+    assert "Mölndal" not in client.get(f"/organisationer/{body.slug}/").content.decode()
+    assert "Nytt samarbete" not in client.get("/organisationer/molndal/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.membership_create(
+            actor=SYSTEM, member=molndal, body=body, role=MembershipRole.MEMBER
+        )
+    listed = client.get(list_url).content.decode()
+    assert f'value="{body.slug}"' in listed and 'role="status">1 organisation<' in listed
+    assert "Mölndal" in client.get(f"/organisationer/{body.slug}/").content.decode()
+    assert "Nytt samarbete" in client.get("/organisationer/molndal/").content.decode()
+    api = client.get("/api/v1/organisations/molndal/").json()
+    assert body.slug in [link["body"]["slug"] for link in api["belongs_to"]]
+
+
 # --- Redis, sessions ---------------------------------------------------------------------
 
 

@@ -386,3 +386,22 @@ def test_repeat_views_use_the_same_queries_whatever_the_members_and_needs(
     empty_query_log()
     with django_assert_max_num_queries(n):
         assert client.get(url).status_code == 200
+
+
+def test_the_support_pages_cached_sections_change_at_once(
+    client, setting, django_capture_on_commit_callbacks
+):
+    """Needs, enrolments and assessments are cached per sharing scope; each write in them
+    shows on the next view."""
+    m1 = setting["m1"]
+    client.force_login(setting["editor"])
+    url = reverse("support:organisation", args=[m1.slug])
+    client.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        NeedFactory(organisation=m1, description="Ett nytt behov att visa.")
+        EnrolmentFactory(offer=setting["offer"], organisation=m1)
+        assessment = StoredResultsFactory(organisation=m1, scores={"financial": 30})
+    page = client.get(url).text
+    assert "Ett nytt behov att visa." in page
+    assert setting["offer"].title in page.split('id="enrol-heading"', 1)[1]
+    assert f'<option value="{assessment.pk}">' in page

@@ -133,11 +133,41 @@ def test_every_declared_page_changes_with_each_scope_it_depends_on(
     request = _request(AnonymousUser())
     before = caching.block_key(request, page)
     app, _sep, rest = scope.partition(":org:")
+    narrower = versions.NARROWER.get(scope)
     with django_capture_on_commit_callbacks(execute=True):
         audit_record(
             actor=SYSTEM,
             action=AuditAction.UPDATE,
-            object_type=f"{app}.anything",
+            object_type=narrower.example_object_type() if narrower else f"{app}.anything",
             organisation=int(rest) if rest else None,
         )
     assert caching.block_key(request, page) != before
+
+
+def test_every_scope_a_page_names_is_an_app_an_organisation_or_declared():
+    """A typo in `depends_on` would name a scope no write ever changes: a stale page."""
+    for page in caching.DECLARED.values():
+        for scope in page.depends_on:
+            assert ":" not in scope or ":org:" in scope or scope in versions.NARROWER, (
+                page.name,
+                scope,
+            )
+
+
+def test_narrower_scopes_change_only_with_their_writes(django_capture_on_commit_callbacks):
+    from kraftsamla.organisations.scopes import REFERENCE, REFERENCE_DATA_TYPE, REGISTER
+
+    def changed_by(object_type):
+        scopes = ["organisations", REFERENCE, REGISTER]
+        before = versions.versions_of(scopes)
+        with django_capture_on_commit_callbacks(execute=True):
+            audit_record(actor=SYSTEM, action=AuditAction.UPDATE, object_type=object_type)
+        after = versions.versions_of(scopes)
+        return {scope for scope in scopes if after[scope] != before[scope]}
+
+    everything = {"organisations", REFERENCE, REGISTER}
+    assert changed_by(REFERENCE_DATA_TYPE) == everything
+    assert changed_by("organisations.demo") == everything
+    assert changed_by("organisations.membership") == {"organisations", REGISTER}
+    assert changed_by("organisations.climateprofile") == {"organisations"}
+    assert changed_by("support.need") == set()

@@ -12,6 +12,11 @@ Its cache key and ETag include their current versions, so after any write the ne
 request builds afresh: no time-based expiry is needed for correctness. Versions are
 random tokens, not counters, so an evicted or flushed version can never come back
 with a value that matches an old cache entry.
+
+An app may declare *narrower* scopes (`narrower_scope`) for blocks that show only part
+of its data, e.g. "organisations:reference" (reference-data releases) or
+"organisations:register" (every organisations write but a climate profile): a climate
+profile edit then rebuilds neither the map nor the list.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
@@ -64,12 +70,48 @@ def bump(*scopes: str) -> None:
     transaction.on_commit(lambda: cache.set_many(tokens, _FOREVER))
 
 
+@dataclass(frozen=True)
+class NarrowerScope:
+    """A part of an app's data: changed by writes of `object_types` only, or by every write
+    of the app except `excluding`."""
+
+    name: str
+    app: str
+    object_types: frozenset[str] = frozenset()
+    excluding: frozenset[str] = frozenset()
+
+    def changed_by(self, object_type: str) -> bool:
+        if self.object_types:
+            return object_type in self.object_types
+        return object_type.split(".", 1)[0] == self.app and object_type not in self.excluding
+
+    def example_object_type(self) -> str:
+        """An object type whose write changes this scope (for the generated tests)."""
+        return min(self.object_types) if self.object_types else f"{self.app}.anything"
+
+
+NARROWER: dict[str, NarrowerScope] = {}
+
+
+def narrower_scope(
+    name: str, *, object_types: Iterable[str] = (), excluding: Iterable[str] = ()
+) -> str:
+    """Declare "<app>:<part>", changed by writes of `object_types` only, or by every write
+    of the app but `excluding` (once, at import time); return its name for `depends_on`."""
+    app = name.split(":", 1)[0]
+    scope = NarrowerScope(name, app, frozenset(object_types), frozenset(excluding))
+    if NARROWER.setdefault(name, scope) != scope:
+        raise ValueError(f"{name} is declared twice with different object types.")
+    return name
+
+
 def scopes_for(object_type: str, organisation_id: int | None) -> list[str]:
     """Return the scopes a write to `object_type` ("app.model") for an organisation changes."""
     app = object_type.split(".", 1)[0] if object_type else "core"
     scopes = [app]
     if organisation_id is not None:
         scopes.append(f"{app}:org:{organisation_id}")
+    scopes += [s.name for s in NARROWER.values() if s.changed_by(object_type or "")]
     return scopes
 
 

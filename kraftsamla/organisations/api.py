@@ -13,6 +13,7 @@ from kraftsamla.core.api_schema import ApiSchema
 from kraftsamla.core.caching import BLOCK_TIMEOUT, block_key, declare
 from kraftsamla.organisations import selectors
 from kraftsamla.organisations.forms import FILTER_FIELDS, OrganisationFilterForm
+from kraftsamla.organisations.scopes import REGISTER
 from kraftsamla.organisations.serializers import (
     ClimateProfileSerializer,
     OrganisationDetailSerializer,
@@ -20,9 +21,9 @@ from kraftsamla.organisations.serializers import (
 )
 
 # The list's pages and the detail's public part (facts, memberships, emissions), cached
-# per data version.
-API_LIST = declare("organisations.api.list", depends_on=("organisations",))
-API_DETAIL = declare("organisations.api.detail", depends_on=("organisations",))
+# per register version (the climate profile is added per request).
+API_LIST = declare("organisations.api.list", depends_on=(REGISTER,))
+API_DETAIL = declare("organisations.api.detail", depends_on=(REGISTER,))
 
 CONTROL_PARAMS = {"page", "page_size", "format"}
 

@@ -16,6 +16,9 @@ class OrganisationsConfig(AppConfig):
 
     def ready(self) -> None:
         from kraftsamla.core.home import register_home_context
-        from kraftsamla.organisations import policies  # noqa: F401 - registers the rules
+        from kraftsamla.organisations import (
+            policies,  # noqa: F401 - registers the rules
+            scopes,  # noqa: F401 - declares the data scopes
+        )
 
         register_home_context(home_stats)

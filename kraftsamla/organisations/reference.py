@@ -37,6 +37,7 @@ from kraftsamla.organisations.models import (
     OrganisationKind,
     PopulationFigure,
 )
+from kraftsamla.organisations.scopes import REFERENCE_DATA_TYPE
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -762,7 +763,8 @@ def reference_data_load(*, actor=SYSTEM, directory: Path = DATA_DIR) -> LoadSumm
         audit_record(
             actor=actor,
             action=AuditAction.LOAD,
-            object_type="reference_data",
+            # "organisations.reference_data": the release's scope and the app's change.
+            object_type=REFERENCE_DATA_TYPE,
             object_repr=str(summary)[:300],
             after=summary.counts,
         )

@@ -30,6 +30,7 @@ from kraftsamla.organisations.models import (
     OrganisationKind,
     PopulationFigure,
 )
+from kraftsamla.organisations.scopes import REFERENCE, REGISTER
 
 
 def organisation_queryset() -> QuerySet[Organisation]:
@@ -41,10 +42,10 @@ def organisation_with_profile_queryset() -> QuerySet[Organisation]:
     return organisation_queryset().select_related("climate_profile")
 
 
-def _cached(name: str, build, *parts):
-    """Return `build()` cached under the organisations data version (reference data,
-    memberships and profiles are all written in this app, so any write rebuilds it)."""
-    key = f"kraftsamla:organisations:{name}:{fingerprint(('organisations',), *parts)}"
+def _cached(name: str, build, *parts, scope: str = REGISTER):
+    """Return `build()` cached under a data version of this app: REGISTER (every write but
+    a climate profile) or REFERENCE (reference-data releases only), see `scopes.py`."""
+    key = f"kraftsamla:organisations:{name}:{fingerprint((scope,), *parts)}"
     value = cache.get(key)
     if value is None:
         value = build()
@@ -107,15 +108,14 @@ def coordinating_body_choices() -> list[tuple[str, str]]:
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
-    """The list filters' counties, FA regions and bodies, cached per data version."""
-    return _cached(
-        "filter-choices",
-        lambda: {
-            "county": county_choices(),
-            "fa_region": fa_region_choices(),
-            "member_of": coordinating_body_choices(),
-        },
+    """The list filters' counties and FA regions (cached per reference-data release) and
+    bodies (cached per register version: a new membership can add a body)."""
+    reference = _cached(
+        "reference-choices",
+        lambda: {"county": county_choices(), "fa_region": fa_region_choices()},
+        scope=REFERENCE,
     )
+    return {**reference, "member_of": _cached("body-choices", coordinating_body_choices)}
 
 
 def organisation_get(*, slug: str) -> Organisation:
@@ -170,7 +170,18 @@ class EmissionTable:
 
 
 def emission_table(organisation: Organisation) -> EmissionTable:
-    """Return emissions by sector and year for one municipality, in one query."""
+    """Return emissions by sector and year for one municipality, cached per reference-data
+    release (emissions and population figures are only written by the loader)."""
+    return _cached(
+        "emission-table",
+        lambda: _emission_table_build(organisation),
+        organisation.pk,
+        scope=REFERENCE,
+    )
+
+
+def _emission_table_build(organisation: Organisation) -> EmissionTable:
+    """Read emissions by sector and year for one municipality (three queries)."""
     rows = list(
         Emission.objects.filter(municipality=organisation)
         .values_list("year", "sector", "tonnes_co2e", "release_id")
@@ -269,7 +280,8 @@ def map_features() -> list[dict]:
     names escaped once: the map no longer builds 290 model objects or escapes 290 long
     paths per request.
     """
-    return [dict(feature) for feature in _cached("map-features", _map_features_build)]
+    features = _cached("map-features", _map_features_build, scope=REFERENCE)
+    return [dict(feature) for feature in features]
 
 
 def _map_features_build() -> list[dict]:

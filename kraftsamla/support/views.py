@@ -7,6 +7,7 @@ redirect, or the page again with the form's errors (status 400).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -26,9 +27,10 @@ from django.views.decorators.http import require_GET, require_POST
 from kraftsamla.capacity.models import CapitalKey
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC, checks
-from kraftsamla.core.caching import cached_block, declare, not_modified, with_etag
+from kraftsamla.core.caching import cached_block, cached_value, declare, not_modified, with_etag
 from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
+from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.support import selectors, services
 from kraftsamla.support.forms import (
@@ -461,6 +463,42 @@ def _need_fields(request: HttpRequest) -> str:
     return mark_safe(html.replace(_TOKEN_PLACEHOLDER, conditional_escape(token)))  # noqa: S308
 
 
+@dataclass
+class _NeedsTable:
+    html: str
+    private: bool  # holds a need private to the organisation: never cached
+
+
+def _needs_table(request: HttpRequest, organisation: Organisation) -> _NeedsTable:
+    needs = list(selectors.needs_of(organisation, request))
+    html = render_to_string("support/organisation_needs.html", {"needs": needs})
+    return _NeedsTable(html, any(n.sharing_level == SharingLevel.PRIVATE for n in needs))
+
+
+def _organisation_sections(
+    request: HttpRequest, organisation: Organisation, can_register: bool
+) -> dict[str, str]:
+    """The page's needs table, assessment choices and enrolments, rendered for caching."""
+    assessments = selectors.assessments_of(organisation) if can_register else []
+    needs = _needs_table(request, organisation)
+    return {
+        "needs": None if needs.private else needs.html,
+        "assessment_options": render_to_string(
+            "support/organisation_assessment_options.html", {"assessments": assessments}
+        ).strip(),
+        "enrolments": render_to_string(
+            "support/organisation_enrolments.html",
+            {"enrolments": selectors.enrolments_of_organisation(organisation)},
+        ),
+    }
+
+
+def _sections_shown(request: HttpRequest, organisation: Organisation, sections: dict) -> dict:
+    """The cached sections as safe HTML, with a needs table that was not cached rendered now."""
+    shown = {**sections, "needs": sections["needs"] or _needs_table(request, organisation).html}
+    return {name: mark_safe(html) for name, html in shown.items()}  # noqa: S308 - our templates
+
+
 def _organisation_page(
     request: HttpRequest,
     organisation: Organisation,
@@ -474,6 +512,12 @@ def _organisation_page(
     can_register = access.allows(request, "support.need.create", organisation)
     need_fields = _need_fields(request) if can_register and need_form is None else None
     ranked, info = selectors.offers_recommended(organisation=organisation, user=request)
+    sections = cached_value(
+        request,
+        ORGANISATION_SECTIONS,
+        parts=(organisation.pk, can_register),
+        build=lambda: _organisation_sections(request, organisation, can_register),
+    )
     assessment_form = assessment_form or NeedsFromAssessmentForm(organisation=organisation)
     return render(
         request,
@@ -485,11 +529,9 @@ def _organisation_page(
             "assessment_form": assessment_form,
             "digest_form": digest_form,
             "can_register": can_register,
-            "needs": selectors.needs_of(organisation, request),
             "recommendations": ranked,
             "info": info,
-            "assessments": assessment_form.fields["assessment"].queryset if can_register else [],
-            "enrolments": selectors.enrolments_of_organisation(organisation),
+            "sections": _sections_shown(request, organisation, sections),
             "subscription": selectors.digest_subscription_of(request.user),
             "capital_names": dict(CapitalKey.choices),
         },
@@ -505,6 +547,13 @@ def _organisation_url(organisation: Organisation) -> str:
 # organisations), assessments to turn into needs (capacity), roles (accounts).
 ORGANISATION_PAGE = declare(
     "support.organisation", depends_on=("support", "capacity", "organisations", "accounts")
+)
+# Its needs (support), assessments (capacity) and enrolments with participants' names
+# (support, accounts): the same for every viewer with the same sharing scope, so cached
+# per scope; the subscription, the ranking's target groups and CSRF tokens stay per person.
+# Private needs never go into a cache entry: a table that holds one is rendered per request.
+ORGANISATION_SECTIONS = declare(
+    "support.organisation.sections", depends_on=("support", "capacity", "accounts")
 )
 
 
