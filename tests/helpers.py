@@ -122,3 +122,14 @@ def cache_holds(text: str) -> bool:
         raw in (client.get(key) or b"")
         for key in client.scan_iter(match=f"{cache.key_prefix}:*", count=1000)
     )
+
+
+def cache_entry_count() -> int:
+    """Return how many entries the default cache (local memory or Redis) holds."""
+    from django.core.cache import cache
+
+    backend = cache._cache if hasattr(cache, "_cache") else None
+    if isinstance(backend, dict):
+        return len(backend)
+    client = cache._cache.get_client()
+    return sum(1 for _key in client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
