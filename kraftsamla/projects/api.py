@@ -7,7 +7,7 @@ from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core.api import InvalidFilter
 from kraftsamla.organisations.models import EmissionSector
 from kraftsamla.projects import selectors
-from kraftsamla.projects.forms import ProjectFilterForm
+from kraftsamla.projects.forms import YEAR_MAX, YEAR_MIN, ProjectFilterForm
 from kraftsamla.projects.models import (
     FundingSource,
     Participation,
@@ -77,8 +77,16 @@ class ProjectList(generics.ListAPIView):
             OpenApiParameter("capital", str, enum=CapitalKey.values),
             OpenApiParameter("collaboration_form", str, enum=CollaborationForm.values),
             OpenApiParameter("sector", str, enum=EmissionSector.values),
-            OpenApiParameter("municipality", str, description="Slug of the owner."),
-            OpenApiParameter("year", int, description="Start year (creation year if none)."),
+            OpenApiParameter(
+                "municipality",
+                {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"},
+                description="Slug of the owner.",
+            ),
+            OpenApiParameter(
+                "year",
+                {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX},
+                description="Start year (creation year if none).",
+            ),
         ]
     )
     def get(self, request, *args, **kwargs):

@@ -16,6 +16,8 @@ from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import EmissionSector, Organisation
 from kraftsamla.projects.models import BusinessCollaboration, ProjectStatus
 
+# The years a list may be filtered by.
+YEAR_MIN, YEAR_MAX = 1900, 2100
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 # One funding source per line: "Funder; amount" (spaces in the amount are allowed).
 FUNDING_LINE = re.compile(r"^(?P<name>[^;]+);(?P<amount>[^;]+)$")
@@ -194,7 +196,9 @@ class ProjectFilterForm(forms.Form):
         choices=[("", _("All sectors")), *EmissionSector.choices],
     )
     municipality = forms.ChoiceField(label=_("Municipality"), required=False)
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=2100)
+    year = forms.IntegerField(
+        label=_("Year"), required=False, min_value=YEAR_MIN, max_value=YEAR_MAX
+    )
 
     def __init__(self, *args, members: Sequence[Organisation] | None = None, **kwargs):
         """`members`: the organisations to choose from (a body's members); others are errors.

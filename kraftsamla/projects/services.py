@@ -431,3 +431,18 @@ def project_replicate(
             reason=_("Replicated by %(organisation)s.") % {"organisation": owner.name},
         )
     return replica
+
+
+@transaction.atomic
+def participation_add(*, actor, project: Project, organisation: Organisation, role: str) -> Project:
+    """Add an organisation to the project with a role (the owner's editors decide)."""
+    access.require(
+        actor,
+        "projects.project.edit",
+        project,
+        _("Only the owner's administrators and editors may edit the project."),
+    )
+    if role not in ParticipationRole.values:
+        raise ValidationError({"role": _("Choose a role from the list.")})
+    _participant_add(actor=actor, project=project, organisation=organisation, role=role)
+    return project
