@@ -76,7 +76,7 @@ class ProjectPolicy(Policy):
         "complete": OWNER_EDITORS,
         # Replicate a project one may see into one's own organisation (the object is
         # the origin; the new owner is asked "projects.organisation.create" as well).
-        "replicate": LoggedIn() & owned_and_shared("owner"),
+        "replicate": IsStaff() | (LoggedIn() & owned_and_shared("owner")),
     }
 
 
