@@ -252,3 +252,14 @@ def test_list_queries_do_not_grow_with_rows(name, gr, molndal, django_assert_max
     with CaptureQueriesContext(connection) as after:
         assert client.get(url).status_code == 200
     assert len(after) == len(before)
+
+
+def test_the_public_timeline_shows_names_not_e_mail_addresses(molndal, editor_m):
+    from kraftsamla.projects import services
+
+    project = ProjectFactory(owner=molndal, sharing_level=PUBLIC)
+    services.project_start(actor=editor_m, project=project)
+    html = Client().get(project.get_absolute_url()).content.decode()
+    assert editor_m.full_name in html and editor_m.email not in html
+    detail = Client().get(reverse("api:project-detail", args=[project.pk])).json()
+    assert editor_m.email not in str(detail)

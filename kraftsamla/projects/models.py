@@ -275,7 +275,7 @@ class ProjectEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    # Kept as text so the timeline still says who it was if the account is deleted.
+    # The person's name (never the e-mail address), kept if the account is deleted.
     actor_label = models.CharField(_("who (as recorded)"), max_length=254, blank=True)
     from_status = models.CharField(
         _("from"), max_length=20, choices=ProjectStatus.choices, blank=True

@@ -107,7 +107,8 @@ def _event_add(
     event = ProjectEvent(
         project=project,
         actor=person,
-        actor_label=person.email if person else "system",
+        # The name only: the timeline of a public project is public, an e-mail address is not.
+        actor_label=(person.full_name if person else "system"),
         from_status=from_status,
         to_status=project.status,
         reason=reason,
