@@ -646,8 +646,11 @@ def test_demo_loaders_are_found_in_installed_apps_order():
     from kraftsamla.core.demo import demo_loaders
 
     labels = [config.label for config, _loader in demo_loaders()]
-    assert labels == ["organisations", "accounts", "capacity", "support"]
-    assert [c.label for c, _loader in demo_loaders(skip=("support",))][-1] == "capacity"
+    assert labels == ["organisations", "accounts", "capacity", "support", "projects"]
+    assert [c.label for c, _loader in demo_loaders(skip=("support",))][-2:] == [
+        "capacity",
+        "projects",
+    ]
 
 
 @pytest.mark.django_db

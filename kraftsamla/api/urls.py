@@ -59,3 +59,10 @@ urlpatterns += [
         name="support-recommendations",
     ),
 ]
+
+from kraftsamla.projects import api as projects  # noqa: E402
+
+urlpatterns += [
+    path("projects/", projects.ProjectList.as_view(), name="project-list"),
+    path("projects/<int:pk>/", projects.ProjectDetail.as_view(), name="project-detail"),
+]

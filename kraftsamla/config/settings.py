@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kraftsamla.accounts",
     "kraftsamla.capacity",
     "kraftsamla.support",
+    "kraftsamla.projects",
     "kraftsamla.api",
 ]
 
@@ -287,6 +288,7 @@ SPECTACULAR_SETTINGS = {
         "CapitalEnum": "kraftsamla.capacity.models.CapitalKey",
         "AssessmentStatusEnum": "kraftsamla.capacity.models.Status",
         "OfferStatusEnum": "kraftsamla.support.models.OfferStatus",
+        "ProjectStatusEnum": "kraftsamla.projects.models.ProjectStatus",
     },
 }
 

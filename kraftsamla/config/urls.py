@@ -30,6 +30,7 @@ urlpatterns = [
     path("organisationer/", include("kraftsamla.organisations.urls")),
     path("kapacitet/", include("kraftsamla.capacity.urls")),
     path("stod/", include("kraftsamla.support.urls")),
+    path("projekt/", include("kraftsamla.projects.urls")),
     path("api/v1/", include("kraftsamla.api.urls")),
     path("admin/", admin.site.urls),
 ]

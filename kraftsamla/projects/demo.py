@@ -1,0 +1,266 @@
+"""Invent demo ideas and projects for Göteborgsregionen's members and Linköping's Viable Cities
+project, in several lifecycle states. All of it is marked as demo and written through the
+services by the system actor; texts are our own words.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+
+from kraftsamla.core.access import SYSTEM
+from kraftsamla.core.models import SharingLevel
+from kraftsamla.organisations.models import Organisation
+from kraftsamla.projects import services
+from kraftsamla.projects.models import ParticipationRole, Project
+
+CONTACT = {"contact_name": "Demo Kontakt (demo)", "contact_email": "projekt@demo.kraftsamla.se"}
+
+# (owner, title, summary, capitals, collaboration form, sectors, sharing)
+IDEAS = {
+    "reuse-molndal": (
+        "molndal",
+        "Återbrukshubb för byggmaterial",
+        "Vi vill starta en återbrukshubb där förvaltningar och kommunala bolag lämnar och "
+        "hämtar begagnat byggmaterial i stället för att köpa nytt.",
+        ["real", "organisational"],
+        "resource_base",
+        ["waste", "industry"],
+    ),
+    "reuse-kungsbacka": (
+        "kungsbacka",
+        "Återbrukshubbar för möbler och byggmaterial",
+        "Flera små återbrukshubbar på skolor och förråd, med en gemensam katalog över "
+        "möbler och byggmaterial som kan återbrukas.",
+        ["real", "relational"],
+        "resource_base",
+        ["waste"],
+    ),
+    "reuse-ale": (
+        "ale",
+        "En hubb för återbruk i en mindre kommun",
+        "Som liten kommun saknar vi lokal och personal för en egen hubb för återbruk av "
+        "byggmaterial; vi söker grannar att dela en hubb med.",
+        ["real", "financial"],
+        "resource_base",
+        ["waste"],
+    ),
+    "freight": (
+        "partille",
+        "Samordnad varudistribution till kommunens verksamheter",
+        "Färre leveranser till skolor och äldreboenden genom en gemensam omlastningscentral.",
+        ["organisational", "real"],
+        "resource_base",
+        ["transport"],
+    ),
+    "charging": (
+        "goteborg",
+        "Laddplatser vid kommunala arbetsplatser",
+        "Laddinfrastruktur för tjänstebilar och anställdas bilar vid kommunens arbetsplatser.",
+        ["real", "financial"],
+        "room_for_action",
+        ["transport"],
+    ),
+    "contracts": (
+        "lerum",
+        "Lokala klimatkontrakt med företag",
+        "Företag i kommunen skriver under ett lokalt klimatkontrakt med egna åtaganden och "
+        "följs upp en gång om året.",
+        ["relational", "political"],
+        "knowledge_base",
+        ["industry", "transport"],
+    ),
+    "energy": (
+        "alingsas",
+        "Energikartläggning av föreningslokaler",
+        "Enkla energikartläggningar av föreningarnas lokaler med råd om åtgärder.",
+        ["human", "real"],
+        "knowledge_base",
+        ["heating", "electricity_heat"],
+    ),
+    "food-waste": (
+        "kungalv",
+        "Mindre matsvinn i skolköken",
+        "Mäta och minska matsvinnet i skolköken med elevernas hjälp.",
+        ["human"],
+        "knowledge_base",
+        ["agriculture"],
+    ),
+    "biogas": (
+        "stenungsund",
+        "Egen biogasanläggning för kommunens fordon",
+        "Bygga en egen biogasanläggning för kommunens fordonsflotta.",
+        ["real", "financial"],
+        "resource_base",
+        ["transport", "agriculture"],
+    ),
+    "budget-tjorn": (
+        "tjorn",
+        "Intern klimatbudget i budgetprocessen",
+        "Ett första utkast till en klimatbudget i kommunens egen budgetprocess.",
+        ["political", "organisational"],
+        "room_for_action",
+        [],
+    ),
+}
+
+VIABLE_CITIES_SUMMARY = (
+    "Linköpings projekt i Viable Cities tredje utlysning, med Mjölby som tvillingstad. "
+    "Fyra arbetspaket: (1) koordinering, samverkan och delaktighet – ett omställningsteam "
+    "inom kommunkoncernen och en omställningsarena med näringsliv, civilsamhälle och "
+    "invånare; (2) kunskapsdelning och innovation – innovationsledning, testbäddscheckar "
+    "för små och medelstora företag och ett nätverk av organisationer som antar "
+    "klimatutmaningar; (3) smart stad – digitalisering som verktyg i omställningen och "
+    "fler mätbara nyckeltal för att följa målen; (4) radikal implementering genom "
+    "missions – minskade konsumtionsbaserade utsläpp genom cirkularitet, delningsekonomi "
+    "och återbruk tillsammans med aktörer utanför kommunen."
+)
+
+
+def _organisation(slug: str) -> Organisation:
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise RuntimeError(f"Reference data is missing {slug}; load it first.")
+    return organisation
+
+
+def _idea(key: str, *, sharing: str = SharingLevel.REGION, **extra) -> Project:
+    slug, title, summary, capitals, form, sectors = IDEAS[key]
+    data = {
+        "title": title,
+        "summary": summary,
+        "capitals": capitals,
+        "collaboration_form": form,
+        "emission_sectors": sectors,
+        "sharing_level": sharing,
+        **CONTACT,
+        **extra,
+    }
+    return services.project_create(actor=SYSTEM, owner=_organisation(slug), data=data, is_demo=True)
+
+
+@transaction.atomic
+def load_demo() -> dict[str, int]:
+    """Create or refresh the demo ideas and projects."""
+    Project.objects.filter(is_demo=True).delete()
+    for key in ("reuse-molndal", "reuse-kungsbacka", "reuse-ale"):
+        _idea(key)
+
+    freight = _idea("freight")
+    services.project_prepare(
+        actor=SYSTEM,
+        project=freight,
+        reason="Flera kommuner har samma behov; regionen bereder idén gemensamt (demo).",
+        next_step="Kartlägga leveranserna i tre kommuner före sommaren.",
+        participants=[_organisation("lerum"), _organisation("harryda")],
+    )
+
+    charging = _idea("charging", budget=Decimal(2_000_000))
+    services.project_prepare(
+        actor=SYSTEM,
+        project=charging,
+        reason="Passar regionens mål för transporter (demo).",
+        next_step="Ta fram en gemensam upphandling.",
+    )
+    services.project_prioritise(
+        actor=SYSTEM, project=charging, reason="Stor effekt på utsläppen till låg kostnad (demo)."
+    )
+
+    contracts = _idea(
+        "contracts",
+        sharing=SharingLevel.PUBLIC,
+        business_collaboration="general_business",
+        start_date=datetime.date(2025, 1, 1),
+    )
+    services.project_start(actor=SYSTEM, project=contracts)
+
+    energy = _idea(
+        "energy",
+        sharing=SharingLevel.PUBLIC,
+        start_date=datetime.date(2023, 3, 1),
+        end_date=datetime.date(2024, 6, 30),
+        budget=Decimal(400_000),
+    )
+    services.project_update(
+        actor=SYSTEM,
+        project=energy,
+        data={},
+        funding_sources=[
+            {"funder_name": "Energimyndigheten (demo)", "amount": Decimal(250_000)},
+            {"funder_name": "Egen finansiering", "amount": Decimal(150_000)},
+        ],
+    )
+    services.project_start(actor=SYSTEM, project=energy)
+    services.project_complete(
+        actor=SYSTEM,
+        project=energy,
+        results="30 föreningslokaler kartlagda; hälften har bytt belysning eller styrning.",
+        lessons="Föreningarna behöver en person att ringa, inte bara en rapport.",
+        reusable="Checklista för kartläggningen och mall för råd till föreningar.",
+    )
+    services.project_replicate(
+        actor=SYSTEM, origin=energy, owner=_organisation("harryda"), is_demo=True
+    )
+
+    food = _idea("food-waste")
+    services.project_prepare(
+        actor=SYSTEM,
+        project=food,
+        reason="Intressant men resurser saknas i år (demo).",
+        next_step="Pröva igen nästa år.",
+    )
+    services.project_park(actor=SYSTEM, project=food, reason="Inga resurser i år (demo).")
+
+    biogas = _idea("biogas")
+    services.project_prepare(
+        actor=SYSTEM,
+        project=biogas,
+        reason="Bereds med regionens energiexperter (demo).",
+        next_step="Jämföra med befintliga anläggningar.",
+    )
+    services.project_decline(
+        actor=SYSTEM,
+        project=biogas,
+        reason="Det finns redan anläggningar i regionen; samverka med dem i stället (demo).",
+    )
+
+    _idea("budget-tjorn", sharing=SharingLevel.PRIVATE)
+    _viable_cities()
+    return {"projects": Project.objects.filter(is_demo=True).count()}
+
+
+def _viable_cities() -> Project:
+    """Linköping's Viable Cities project, running, with Mjölby as twin city."""
+    linkoping, mjolby = _organisation("linkoping"), _organisation("mjolby")
+    project = services.project_create(
+        actor=SYSTEM,
+        owner=linkoping,
+        data={
+            "title": "Klimatneutrala Linköping – Viable Cities med tvillingstad (demo)",
+            "summary": VIABLE_CITIES_SUMMARY,
+            "challenge": "Öka takten i omställningen också utanför kommunens egen rådighet.",
+            "capitals": ["organisational", "relational", "dynamic"],
+            "collaboration_form": "room_for_action",
+            "emission_sectors": ["transport", "electricity_heat", "waste"],
+            "business_collaboration": "innovation",
+            "start_date": datetime.date(2024, 12, 1),
+            "end_date": datetime.date(2027, 10, 31),
+            "budget": Decimal(8_000_000),
+            "sharing_level": SharingLevel.PUBLIC,
+            **CONTACT,
+        },
+        funding_sources=[
+            {"funder_name": "Viable Cities (demo)", "amount": Decimal(4_000_000)},
+            {"funder_name": "Medfinansiering i arbetstid (demo)", "amount": Decimal(4_000_000)},
+        ],
+        is_demo=True,
+    )
+    services.participation_add(
+        actor=SYSTEM, project=project, organisation=mjolby, role=ParticipationRole.PARTICIPANT
+    )
+    services.project_start(
+        actor=SYSTEM, project=project, reason="Beviljat i utlysningens tredje våg (demo)."
+    )
+    return project

@@ -1,0 +1,99 @@
+"""Who may see, write and move ideas and projects through their lifecycle.
+
+A project is its owner's data with a sharing level (private, region, public). The
+owner's administrators and editors write it, start it and report its results. The
+regional decisions (prepare, prioritise, park, decline) belong to the administrators
+and editors of a coordinating body the owner is a member of (membership in force).
+"""
+
+from django.db.models import Q
+
+from kraftsamla.accounts.access import coordinated_by
+from kraftsamla.core.access import (
+    NOTHING,
+    Access,
+    Condition,
+    HasRole,
+    IsStaff,
+    LoggedIn,
+    Policy,
+    owned_and_shared,
+    register,
+)
+from kraftsamla.core.models import EDIT_ROLES
+from kraftsamla.organisations.policies import IsCoordinatingBody
+
+
+def _coordinated_by_roles(access: Access, roles: frozenset[str]) -> frozenset[int]:
+    """Ids of the organisations coordinated by the bodies where the person has `roles`
+    (read once per Access)."""
+    memo = access.__dict__.setdefault("_projects_coordinated", {})
+    if roles not in memo:
+        body_ids = access.organisation_ids(roles)
+        memo[roles] = coordinated_by(access.user, body_ids) if body_ids else frozenset()
+    return memo[roles]
+
+
+class CoordinatesOwner(Condition):
+    """The person has one of `roles` in a coordinating body that the owner is a member of.
+
+    `owner` names the object's foreign key to the owning organisation.
+    """
+
+    def __init__(self, owner: str = "owner", roles=EDIT_ROLES) -> None:
+        self.owner = owner
+        self.roles = frozenset(roles)
+
+    def check(self, access, obj) -> bool:
+        if not access.is_authenticated:
+            return False
+        return getattr(obj, f"{self.owner}_id", None) in _coordinated_by_roles(access, self.roles)
+
+    def q(self, access) -> Q:
+        if not access.is_authenticated:
+            return NOTHING
+        ids = _coordinated_by_roles(access, self.roles)
+        return Q(**{f"{self.owner}_id__in": sorted(ids)}) if ids else NOTHING
+
+
+OWNER_EDITORS = IsStaff() | HasRole("owner", EDIT_ROLES)
+BODY_DECIDERS = IsStaff() | CoordinatesOwner("owner", EDIT_ROLES)
+
+
+@register
+class ProjectPolicy(Policy):
+    """Rules on one project (the object is the project)."""
+
+    name = "projects.project"
+    rules = {
+        "view": owned_and_shared("owner"),
+        "edit": OWNER_EDITORS,
+        "prepare": BODY_DECIDERS,
+        "prioritise": BODY_DECIDERS,
+        "park": BODY_DECIDERS,
+        "decline": BODY_DECIDERS,
+        "start": OWNER_EDITORS,
+        "complete": OWNER_EDITORS,
+        # Replicate a project one may see into one's own organisation (the object is
+        # the origin; the new owner is asked "projects.organisation.create" as well).
+        "replicate": IsStaff() | (LoggedIn() & owned_and_shared("owner")),
+    }
+
+
+@register
+class ProjectOrganisationPolicy(Policy):
+    """Projects of an organisation as a whole (the object is the organisation)."""
+
+    name = "projects.organisation"
+    rules = {
+        # Write a new idea for the organisation.
+        "create": IsStaff() | HasRole("", EDIT_ROLES),
+    }
+
+
+@register
+class PortfolioPolicy(Policy):
+    """A coordinating body's list of its members' projects (the object is the body)."""
+
+    name = "projects.portfolio"
+    rules = {"view": IsCoordinatingBody() & (IsStaff() | HasRole(""))}
