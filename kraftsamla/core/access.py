@@ -110,6 +110,24 @@ class Access:
             return frozenset()
         return _coordinated_loader(self.user, list(self.roles))
 
+    def coordinated_by(self, roles: Iterable[str] | None = None) -> frozenset[int]:
+        """Return ids coordinated through bodies where the person has one of `roles`.
+
+        With no roles this is `coordinated_ids`; each set of roles is read once.
+        """
+        if roles is None:
+            return self.coordinated_ids
+        key = frozenset(roles)
+        memo = self.__dict__.setdefault("_coordinated_by_roles", {})
+        if key not in memo:
+            body_ids = self.organisation_ids(key)
+            memo[key] = (
+                _coordinated_loader(self.user, body_ids)
+                if body_ids and _coordinated_loader is not None
+                else frozenset()
+            )
+        return memo[key]
+
     def role_in(self, organisation: Model | int | None) -> str | None:
         """Return the person's role in the organisation (object or id), or None."""
         if organisation is None:

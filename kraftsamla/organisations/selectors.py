@@ -9,15 +9,18 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from kraftsamla.core import access
 from kraftsamla.core.caching import BLOCK_TIMEOUT
 from kraftsamla.core.models import AuditEvent
 from kraftsamla.core.versions import fingerprint
 from kraftsamla.organisations.models import (
+    COORDINATING_KINDS,
     POPULATION_BOUNDS,
     Boundary,
     ClimateProfile,
@@ -406,3 +409,20 @@ def platform_stats() -> dict[str, int]:
 
 def audit_events_for(organisation: Organisation) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(organisation=organisation).select_related("actor")
+
+
+def body_members(body: Organisation) -> list[Organisation]:
+    """Return the organisations whose membership of the body is in force today."""
+    return list(
+        Organisation.objects.filter(
+            pk__in=Membership.objects.in_force().filter(body=body).values("member_id")
+        ).order_by("name")
+    )
+
+
+def coordinating_body_get(slug: str) -> Organisation:
+    """Return the regional body or programme with the slug; Http404 for any other organisation."""
+    body = Organisation.objects.filter(slug=slug, kind__in=COORDINATING_KINDS).first()
+    if body is None:
+        raise Http404(_("Not a regional body or programme."))
+    return body

@@ -8,10 +8,8 @@ and editors of a coordinating body the owner is a member of (membership in force
 
 from django.db.models import Q
 
-from kraftsamla.accounts.access import coordinated_by
 from kraftsamla.core.access import (
     NOTHING,
-    Access,
     Condition,
     HasRole,
     IsStaff,
@@ -22,16 +20,6 @@ from kraftsamla.core.access import (
 )
 from kraftsamla.core.models import EDIT_ROLES
 from kraftsamla.organisations.policies import IsCoordinatingBody
-
-
-def _coordinated_by_roles(access: Access, roles: frozenset[str]) -> frozenset[int]:
-    """Ids of the organisations coordinated by the bodies where the person has `roles`
-    (read once per Access)."""
-    memo = access.__dict__.setdefault("_projects_coordinated", {})
-    if roles not in memo:
-        body_ids = access.organisation_ids(roles)
-        memo[roles] = coordinated_by(access.user, body_ids) if body_ids else frozenset()
-    return memo[roles]
 
 
 class CoordinatesOwner(Condition):
@@ -47,12 +35,12 @@ class CoordinatesOwner(Condition):
     def check(self, access, obj) -> bool:
         if not access.is_authenticated:
             return False
-        return getattr(obj, f"{self.owner}_id", None) in _coordinated_by_roles(access, self.roles)
+        return getattr(obj, f"{self.owner}_id", None) in access.coordinated_by(self.roles)
 
     def q(self, access) -> Q:
         if not access.is_authenticated:
             return NOTHING
-        ids = _coordinated_by_roles(access, self.roles)
+        ids = access.coordinated_by(self.roles)
         return Q(**{f"{self.owner}_id__in": sorted(ids)}) if ids else NOTHING
 
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
-from django.utils.translation import gettext as _
 
+from kraftsamla.accounts.selectors import organisations_of  # noqa: F401 - shared lookup
 from kraftsamla.core import access
 from kraftsamla.core.caching import cached_value, declare
 from kraftsamla.core.similarity import SimilarityIndex
 from kraftsamla.organisations.models import COORDINATING_KINDS, Membership, Organisation
+from kraftsamla.organisations.selectors import (  # noqa: F401 - shared lookups
+    body_members,
+    coordinating_body_get,
+)
 from kraftsamla.projects.models import Participation, Project, ProjectEvent
 
 VIEW = "projects.project.view"
@@ -63,30 +66,6 @@ def projects_of_organisation(who, organisation: Organisation) -> QuerySet[Projec
         .filter(Q(owner=organisation) | Q(participations__organisation=organisation))
         .distinct()
         .order_by("-created_at", "-id")
-    )
-
-
-def organisations_of(user) -> list[Organisation]:
-    """Return the organisations where the user has a role."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return list(Organisation.objects.filter(user_roles__user=user).order_by("name"))
-
-
-def coordinating_body_get(slug: str) -> Organisation:
-    """Return the regional body or programme with the slug; Http404 for any other organisation."""
-    body = Organisation.objects.filter(slug=slug, kind__in=COORDINATING_KINDS).first()
-    if body is None:
-        raise Http404(_("Not a regional body or programme."))
-    return body
-
-
-def body_members(body: Organisation) -> list[Organisation]:
-    """Return the organisations whose membership of the body is in force today."""
-    return list(
-        Organisation.objects.filter(
-            pk__in=Membership.objects.in_force().filter(body=body).values("member_id")
-        ).order_by("name")
     )
 
 

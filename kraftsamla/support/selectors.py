@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Avg, Count, Q, QuerySet
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kraftsamla.accounts.selectors import organisations_of  # noqa: F401 - shared lookup
 from kraftsamla.capacity.models import (
     YOUR_CAPITAL,
     Assessment,
@@ -40,6 +40,10 @@ from kraftsamla.organisations.models import (
     Organisation,
     population_class_for,
 )
+from kraftsamla.organisations.selectors import (  # noqa: F401 - shared lookups
+    body_members,
+    coordinating_body_get,
+)
 from kraftsamla.support.models import (
     AVAILABLE_STATUSES,
     TARGET_GROUP_BY_ROLE_GROUP,
@@ -53,15 +57,6 @@ from kraftsamla.support.models import (
 )
 
 SHARED = (SharingLevel.REGION, SharingLevel.PUBLIC)
-
-
-def body_members(body: Organisation) -> list[Organisation]:
-    """Return the organisations whose membership of the body is in force today."""
-    return list(
-        Organisation.objects.filter(
-            pk__in=Membership.objects.in_force().filter(body=body).values("member_id")
-        ).order_by("name")
-    )
 
 
 def offers_of(provider: Organisation) -> QuerySet[Offer]:
@@ -169,21 +164,6 @@ def digest_subscription_of(user) -> DigestSubscription | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return DigestSubscription.objects.filter(user=user).first()
-
-
-def organisations_of(user) -> list[Organisation]:
-    """Return the organisations where the user has a role."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return list(Organisation.objects.filter(user_roles__user=user).order_by("name"))
-
-
-def coordinating_body_get(slug: str) -> Organisation:
-    """Return the regional body or programme with the slug; Http404 for any other organisation."""
-    body = Organisation.objects.filter(slug=slug, kind__in=COORDINATING_KINDS).first()
-    if body is None:
-        raise Http404(_("Not a regional body or programme."))
-    return body
 
 
 def bodies_for(organisation: Organisation) -> list[Organisation]:
