@@ -228,3 +228,21 @@ def start_sections_for(user) -> list[str]:
     request.user = user
     request.access = Access(user)
     return [section["key"] for section in start_sections(request)]
+
+
+def test_coordinators_follow_up_the_latest_round_members_have_shared():
+    """Without a year, the round is the latest year with a shared, published assessment."""
+    from kraftsamla.capacity.models import Assessment, Status
+
+    coordinator = demo_user(COORDINATOR)
+    (follow_up,) = capacity_selectors.bodies_follow_up(coordinator)
+    latest = (
+        Assessment.objects.filter(
+            organisation__memberships__body=follow_up.body, status=Status.PUBLISHED
+        )
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    assert follow_up.year == latest
+    assert len(follow_up.without) < follow_up.member_count

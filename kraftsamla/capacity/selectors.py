@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.core.cache import cache
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
 
 from kraftsamla.accounts.models import Invitation
 from kraftsamla.capacity import scoring
@@ -634,9 +635,13 @@ class BodyFollowUp:
     without: list[Organisation]
 
 
-def bodies_follow_up(who, year: int) -> list[BodyFollowUp]:
+def bodies_follow_up(who, year: int | None = None) -> list[BodyFollowUp]:
     """Return, for the bodies the person works in, the members that have not published (and
-    shared with the body) an assessment of `year`, in a fixed number of queries."""
+    shared with the body) an assessment of `year`, in a fixed number of queries.
+
+    Without `year`, the round is the latest year in which any member shared a published
+    assessment (the year the heatmap shows), or this year when none has.
+    """
     own = access.access_of(who).organisation_ids()
     bodies = list(
         access.scope(
@@ -654,6 +659,15 @@ def bodies_follow_up(who, year: int) -> list[BodyFollowUp]:
     ):
         members[membership.body_id].append(membership.member)
     member_ids = {m.pk for body_members in members.values() for m in body_members}
+    if year is None:
+        year = (
+            access.scope(
+                who,
+                "capacity.assessment.view",
+                Assessment.objects.filter(organisation_id__in=member_ids, status=Status.PUBLISHED),
+            ).aggregate(latest=Max("year"))["latest"]
+            or timezone.localdate().year
+        )
     published = set(
         access.scope(
             who,

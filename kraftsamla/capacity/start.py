@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.utils import timezone
 
 from kraftsamla.capacity import selectors
 
@@ -15,6 +14,6 @@ def answers_section(request: HttpRequest) -> dict | None:
 
 
 def follow_up_section(request: HttpRequest) -> dict | None:
-    """For coordinators: the members that have not published this year's assessment."""
-    bodies = selectors.bodies_follow_up(request, year=timezone.localdate().year)
+    """For coordinators: the members that have not published the current round's assessment."""
+    bodies = selectors.bodies_follow_up(request)
     return {"bodies": bodies} if bodies else None
