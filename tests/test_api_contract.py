@@ -53,23 +53,6 @@ def contract_failures(operation, mode, headers) -> list[str]:
     return []
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_transactions_connection():
-    """Call the WSGI app as Django's test client does: without closing the connection.
-
-    Django closes "old" connections when a request starts and ends; inside a test's
-    transaction that would close the connection the test runs in (PostgreSQL).
-    """
-    from django.core import signals
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
 @pytest.mark.skipif(
     connection.vendor == "postgresql",
     reason=(

@@ -9,15 +9,10 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from kraftsamla.accounts.selectors import organisations_of  # noqa: F401 - shared lookup
 from kraftsamla.core import access
 from kraftsamla.core.caching import cached_value, declare
 from kraftsamla.core.similarity import SimilarityIndex
 from kraftsamla.organisations.models import COORDINATING_KINDS, Membership, Organisation
-from kraftsamla.organisations.selectors import (  # noqa: F401 - shared lookups
-    body_members,
-    coordinating_body_get,
-)
 from kraftsamla.projects.models import Participation, Project, ProjectEvent
 
 VIEW = "projects.project.view"

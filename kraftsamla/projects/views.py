@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kraftsamla.accounts import selectors as account_selectors
 from kraftsamla.core import access
 from kraftsamla.core.access import checks
 from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
+from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.projects import selectors, services
 from kraftsamla.projects.forms import (
@@ -71,7 +73,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "projects": projects,
             "limit": INDEX_LIMIT,
-            "organisations": selectors.organisations_of(request.user),
+            "organisations": account_selectors.organisations_of(request.user),
         },
     )
 
@@ -121,9 +123,9 @@ def _projects_export(body: Organisation, projects: list[Project], fmt: str) -> H
 @login_required
 def body_projects(request: HttpRequest, slug: str) -> HttpResponse:
     """A body's members' ideas and projects that it may see, filtered, with downloads."""
-    body = selectors.coordinating_body_get(slug)
+    body = organisation_selectors.coordinating_body_get(slug)
     access.require(request, "projects.portfolio.view", body)
-    members = selectors.body_members(body)
+    members = organisation_selectors.body_members(body)
     form = ProjectFilterForm(request.GET or None, members=members)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     projects = list(selectors.projects_of_body(request, body, filters))

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from kraftsamla.core import access
 from kraftsamla.core.api import InvalidFilter
 from kraftsamla.core.caching import cached_block, declare, not_modified, with_etag
+from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.support import selectors
 from kraftsamla.support.forms import GridFilterForm
@@ -78,7 +79,7 @@ class OfferList(generics.ListAPIView):
     serializer_class = OfferSerializer
 
     def get_queryset(self):
-        body = selectors.coordinating_body_get(self.kwargs["slug"])
+        body = organisation_selectors.coordinating_body_get(self.kwargs["slug"])
         return access.scope(self.request, "support.offer.view", selectors.offers_of(body))
 
 
@@ -138,7 +139,7 @@ class Coverage(APIView):
         responses=CellSerializer(many=True),
     )
     def get(self, request, slug: str):
-        body = selectors.coordinating_body_get(slug)
+        body = organisation_selectors.coordinating_body_get(slug)
         access.require(request, "support.overview.view", body)
         form = GridFilterForm(request.query_params, years=selectors.coverage_years(body))
         if not form.is_valid():

@@ -14,8 +14,9 @@ from django.db import transaction
 from kraftsamla.accounts.models import OrganisationRole, User
 from kraftsamla.capacity.models import Assessment, Status
 from kraftsamla.core.access import SYSTEM
+from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import Organisation
-from kraftsamla.support import selectors, services
+from kraftsamla.support import services
 from kraftsamla.support.models import EnrolmentStatus, Need, Offer, OfferStatus, Rating
 
 DEMO_FIELDS = [
@@ -83,7 +84,7 @@ def _enrol_members(
     region: Organisation, offers: list[Offer], rng: random.Random
 ) -> tuple[int, int]:
     """Enrol demo people of some members in each offer that ran or runs; rate closed ones."""
-    members = selectors.body_members(region)
+    members = organisation_selectors.body_members(region)
     people = {
         member.pk: list(
             User.objects.filter(organisation_roles__organisation=member, is_demo=True).order_by(

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kraftsamla.accounts.selectors import organisations_of  # noqa: F401 - shared lookup
+from kraftsamla.accounts.selectors import organisations_of
 from kraftsamla.capacity.models import (
     YOUR_CAPITAL,
     Assessment,
@@ -40,10 +40,7 @@ from kraftsamla.organisations.models import (
     Organisation,
     population_class_for,
 )
-from kraftsamla.organisations.selectors import (  # noqa: F401 - shared lookups
-    body_members,
-    coordinating_body_get,
-)
+from kraftsamla.organisations.selectors import body_members
 from kraftsamla.support.models import (
     AVAILABLE_STATUSES,
     TARGET_GROUP_BY_ROLE_GROUP,

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from kraftsamla.accounts import selectors as account_selectors
 from kraftsamla.capacity.models import CapitalKey
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC, checks
@@ -31,6 +32,7 @@ from kraftsamla.core.caching import cached_block, cached_value, declare, not_mod
 from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.core.models import SharingLevel
+from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.support import selectors, services
 from kraftsamla.support.forms import (
@@ -50,7 +52,10 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "support/index.html",
-        {"bodies": selectors.bodies_with_offers(), "own": selectors.organisations_of(request.user)},
+        {
+            "bodies": selectors.bodies_with_offers(),
+            "own": account_selectors.organisations_of(request.user),
+        },
     )
 
 
@@ -99,7 +104,7 @@ def _offers_export(body: Organisation, offers, fmt: str) -> HttpResponse:
 
 @checks("support.offer.view", "support.offer.manage")
 def offer_list(request: HttpRequest, slug: str) -> HttpResponse:
-    body = selectors.coordinating_body_get(slug)
+    body = organisation_selectors.coordinating_body_get(slug)
     can_manage = access.allows(request, "support.offer.manage", body)
     offers = selectors.offers_of(body)
     fmt = export_format(request)
@@ -116,7 +121,7 @@ def offer_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def import_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
-    body = selectors.coordinating_body_get(slug)
+    body = organisation_selectors.coordinating_body_get(slug)
     created, existing = services.starter_catalogue_import(actor=request.user, provider=body)
     messages.success(
         request,
@@ -132,7 +137,7 @@ def import_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
 @checks("support.offer.manage")
 @login_required
 def offer_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
-    body = selectors.coordinating_body_get(slug)
+    body = organisation_selectors.coordinating_body_get(slug)
     access.require(request, "support.offer.manage", body)
     offer = get_object_or_404(Offer, pk=pk, provider=body) if pk else None
     if offer:
@@ -409,7 +414,7 @@ def _coverage_content(request: HttpRequest, body: Organisation, can_manage: bool
 @checks("support.overview.view", "support.offer.manage")
 @login_required
 def coverage(request: HttpRequest, slug: str) -> HttpResponse:
-    body = selectors.coordinating_body_get(slug)
+    body = organisation_selectors.coordinating_body_get(slug)
     access.require(request, "support.overview.view", body)
     can_manage = access.allows(request, "support.offer.manage", body)
     fmt = export_format(request)
@@ -434,7 +439,7 @@ def coverage(request: HttpRequest, slug: str) -> HttpResponse:
 @checks("support.overview.view")
 @login_required
 def uptake(request: HttpRequest, slug: str) -> HttpResponse:
-    body = selectors.coordinating_body_get(slug)
+    body = organisation_selectors.coordinating_body_get(slug)
     access.require(request, "support.overview.view", body)
     return render(
         request, "support/uptake.html", {"body": body, **selectors.body_uptake(body=body)}

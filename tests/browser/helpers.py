@@ -48,3 +48,30 @@ def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
         page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("header form[action$='/konto/logga-ut/']").count() == 1, "not logged in"
+
+
+# The two screens every reflow and chart test uses: a phone at 390 px and a desktop.
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+def open_molndal_assessment():
+    """Mölndal's new assessment, opened by its demo administrator with the demo editor as
+    respondent (call after a framework exists)."""
+    from django.contrib.auth import get_user_model
+
+    from kraftsamla.organisations.models import Organisation
+    from tests.factories.capacity import AssessmentFactory, add_and_open
+    from tests.helpers import ADMIN_M, EDITOR_M
+
+    users = get_user_model().objects
+    admin, editor = users.get(email=ADMIN_M), users.get(email=EDITOR_M)
+    assessment = AssessmentFactory(
+        organisation=Organisation.objects.get(slug="molndal"), actor=admin
+    )
+    return add_and_open(assessment, admin, [editor])

@@ -33,7 +33,7 @@ from tests.helpers import (
     EDITOR_M,
 )
 
-from .helpers import assert_accessible, login
+from .helpers import assert_accessible, login, open_molndal_assessment
 
 pytestmark = pytest.mark.browser
 
@@ -90,13 +90,7 @@ def expected_score(capital_index: int, statement_index: int) -> int | None:
 
 def test_a_respondent_answers_every_capital_with_the_keyboard_only(new_page):
     framework = FrameworkFactory()
-    admin = User.objects.get(email=ADMIN_M)
-    editor = User.objects.get(email=EDITOR_M)
-    assessment = add_and_open(
-        AssessmentFactory(organisation=Organisation.objects.get(slug="molndal"), actor=admin),
-        admin,
-        [editor],
-    )
+    assessment = open_molndal_assessment()
     by_capital: dict[str, list] = {}
     for st in statements_of(framework):
         by_capital.setdefault(st.capital.key, []).append(st)
@@ -160,13 +154,7 @@ def test_quick_arrow_keys_store_exactly_the_last_choice(new_page):
     server keeps only the newest save, and the status shows what is stored. After a reload
     exactly the last choice of every statement is checked."""
     framework = FrameworkFactory(per_capital=4)
-    admin = User.objects.get(email=ADMIN_M)
-    editor = User.objects.get(email=EDITOR_M)
-    assessment = add_and_open(
-        AssessmentFactory(organisation=Organisation.objects.get(slug="molndal"), actor=admin),
-        admin,
-        [editor],
-    )
+    assessment = open_molndal_assessment()
     statements = [st for st in statements_of(framework) if st.capital.key == "political"]
     page = new_page()
     login(page, EDITOR_M)

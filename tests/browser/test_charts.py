@@ -5,21 +5,13 @@ from __future__ import annotations
 import pytest
 
 from kraftsamla.accounts.models import User
-from kraftsamla.organisations.models import Organisation
-from tests.factories.capacity import AssessmentFactory, FrameworkFactory, add_and_open, answer_all
+from tests.factories.capacity import FrameworkFactory, answer_all
 from tests.helpers import ADMIN_M, EDITOR_M
 
-from .helpers import login
+from .helpers import DESKTOP, PHONE, login, open_molndal_assessment
 
 pytestmark = pytest.mark.browser
 
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
 
 # For every chart shown: its drawn width and each text's font size as drawn on screen
@@ -58,13 +50,8 @@ def test_the_emissions_chart_text_is_at_least_12px(new_page, size, query):
 @pytest.mark.parametrize("size", SIZES)
 def test_the_profile_chart_text_is_at_least_12px(new_page, size):
     FrameworkFactory()
-    admin = User.objects.get(email=ADMIN_M)
     editor = User.objects.get(email=EDITOR_M)
-    assessment = add_and_open(
-        AssessmentFactory(organisation=Organisation.objects.get(slug="molndal"), actor=admin),
-        admin,
-        [editor],
-    )
+    assessment = open_molndal_assessment()
     answer_all(assessment, editor, {"political": 3, "human": 1, "financial": None})
     page = new_page(**SIZES[size])
     login(page, ADMIN_M)

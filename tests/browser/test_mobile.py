@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import assert_accessible
+from .helpers import PHONE, assert_accessible
 
 pytestmark = pytest.mark.browser
-
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 
 
 def horizontal_overflow(page) -> dict:

@@ -11,18 +11,10 @@ from kraftsamla.capacity.models import Assessment, Status
 from kraftsamla.support.models import Offer
 from tests.helpers import ADMIN_M, COORDINATOR, translate
 
-from .helpers import login
+from .helpers import DESKTOP, PHONE, login
 from .test_support import support_data  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
-
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
 def _molndal_assessment(**filters) -> Assessment:
