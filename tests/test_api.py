@@ -502,3 +502,60 @@ def test_api_is_read_only(client, staff):
     assert_error(client.delete(detail_url("molndal")), 405, "method_not_allowed")
     assert Organisation.objects.count() == before
     assert Organisation.objects.filter(slug="molndal", kind=OrganisationKind.MUNICIPALITY).exists()
+
+
+def test_the_direct_representations_equal_drfs_own_for_every_demo_organisation(rf):
+    """The serializers build their dicts directly for speed; the fields, names, types and
+    values must stay what DRF's declared fields give (the OpenAPI contract)."""
+    from rest_framework import serializers
+
+    from kraftsamla.organisations import selectors
+    from kraftsamla.organisations.serializers import (
+        MembershipSerializer,
+        OrganisationDetailSerializer,
+        OrganisationListSerializer,
+    )
+
+    request = rf.get("/api/v1/organisations/")
+    context = {"request": request}
+    organisations = list(
+        selectors.organisation_with_profile_queryset().filter(is_demo=True)
+        | selectors.organisation_with_profile_queryset().filter(slug__in=["molndal", "goteborg"])
+    )
+    assert len(organisations) > 10
+    for serializer_class in (OrganisationListSerializer, OrganisationDetailSerializer):
+        serializer = serializer_class(context=context)
+        for organisation in organisations:
+            direct = serializer.to_representation(organisation)
+            generic = serializers.Serializer.to_representation(serializer, organisation)
+            assert direct == dict(generic), organisation.slug
+    memberships = list(Membership.objects.select_related("member", "body"))
+    assert memberships
+    for membership in memberships:
+        direct = MembershipSerializer().to_representation(membership)
+        generic = serializers.Serializer.to_representation(MembershipSerializer(), membership)
+        assert direct == generic
+
+
+def test_the_api_memberships_equal_the_pages_in_the_serializers_shape():
+    from rest_framework import serializers
+
+    from kraftsamla.organisations import selectors
+    from kraftsamla.organisations.serializers import MembershipSerializer
+
+    for slug in (
+        "goteborgsregionen",
+        "molndal",
+        "linkoping",
+        "viable-cities-klimatneutrala-stader-2030",
+    ):
+        organisation = Organisation.objects.get(slug=slug)
+        page = selectors.memberships_of(organisation)
+        api = selectors.memberships_for_api(organisation)
+        for key in ("belongs_to", "members"):
+            expected = [
+                serializers.Serializer.to_representation(MembershipSerializer(), m)
+                for m in page[key]
+            ]
+            assert api[key] == expected, (slug, key)
+        assert api["belongs_to"] or api["members"], slug

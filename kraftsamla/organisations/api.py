@@ -132,8 +132,7 @@ class OrganisationDetail(generics.RetrieveAPIView):
         )
         public = cache.get(key)
         if public is None:
-            public = dict(self.get_serializer(organisation).data)
-            del public["climate_profile"]
+            public = self.get_serializer().public_representation(organisation)
             cache.set(key, public, BLOCK_TIMEOUT)
         profile = selectors.climate_profile_for(request, organisation)
         shown_profile = ClimateProfileSerializer(profile).data if profile else None

@@ -139,6 +139,48 @@ def memberships_of(organisation: Organisation) -> dict[str, list[Membership]]:
     return {"belongs_to": belongs, "members": members}
 
 
+_REF_FIELDS = ("slug", "name", "kind", "code")
+_API_MEMBERSHIP_FIELDS = (
+    "id",
+    "member_id",
+    "body_id",
+    "role",
+    "start_date",
+    "end_date",
+    "is_demo",
+    *(f"{side}__{name}" for side in ("member", "body") for name in _REF_FIELDS),
+)
+
+
+def memberships_for_api(organisation: Organisation) -> dict[str, list[dict]]:
+    """Return `memberships_of` in the API's shape (`MembershipSerializer`), from one query of
+    plain values: building model objects for both sides cost more than the rest of the
+    API detail together."""
+    rows = (
+        Membership.objects.current()
+        .filter(Q(member=organisation) | Q(body=organisation))
+        .values(*_API_MEMBERSHIP_FIELDS)
+    )
+    found: dict[str, list[dict]] = {"belongs_to": [], "members": []}
+    for row in rows:
+        item = {
+            **{
+                side: {name: row[f"{side}__{name}"] for name in _REF_FIELDS}
+                for side in ("member", "body")
+            },
+            "role": row["role"],
+            "start_date": row["start_date"].isoformat() if row["start_date"] else None,
+            "end_date": row["end_date"].isoformat() if row["end_date"] else None,
+            "is_demo": row["is_demo"],
+        }
+        if row["member_id"] == organisation.pk:
+            found["belongs_to"].append(((item["body"]["name"], row["id"]), item))
+        else:
+            found["members"].append(((item["member"]["name"], row["id"]), item))
+    # The order of `memberships_of`: by the other side's name, then by id.
+    return {key: [item for _key, item in sorted(pairs)] for key, pairs in found.items()}
+
+
 @dataclass
 class EmissionTable:
     years: list[int]
@@ -235,6 +277,16 @@ def _population_for_years(
 
 
 def emission_series_for_api(organisation: Organisation) -> list[dict]:
+    """Return the API's emission series, cached per reference-data release."""
+    return _cached(
+        "emission-series",
+        lambda: _emission_series_build(organisation),
+        organisation.pk,
+        scope=REFERENCE,
+    )
+
+
+def _emission_series_build(organisation: Organisation) -> list[dict]:
     table = emission_table(organisation)
     return [
         {

@@ -64,6 +64,33 @@ class OrganisationListSerializer(serializers.ModelSerializer):
         path = f"/api/v1/organisations/{obj.slug}/"
         return request.build_absolute_uri(path) if request else path
 
+    def to_representation(self, obj) -> dict:
+        """Build the declared fields directly (DRF's per-field machinery was most of the
+        API's time); `tests/test_api.py` proves the result equals DRF's own."""
+        return {
+            "slug": obj.slug,
+            "name": obj.name,
+            "short_name": obj.short_name,
+            "kind": str(obj.kind),
+            "actor_group": str(obj.actor_group),
+            "code": obj.code,
+            "county": self.get_county(obj),
+            "population": obj.population,
+            "population_date": _iso(obj.population_date),
+            "population_class": _str_or_none(obj.population_class),
+            "fa_region": self.get_fa_region(obj),
+            "is_demo": obj.is_demo,
+            "url": self.get_url(obj),
+        }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _str_or_none(value) -> str | None:
+    return str(value) if value is not None else None
+
 
 class MembershipSerializer(serializers.ModelSerializer):
     member = OrganisationRefSerializer()
@@ -72,6 +99,32 @@ class MembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = Membership
         fields = ["member", "body", "role", "start_date", "end_date", "is_demo"]
+
+    def to_representation(self, obj) -> dict:
+        """Build the declared fields directly, as `OrganisationListSerializer` does."""
+        return _membership(obj)
+
+
+def _membership(obj: Membership) -> dict:
+    """The fields of `MembershipSerializer`."""
+    return {
+        "member": _ref(obj.member),
+        "body": _ref(obj.body),
+        "role": str(obj.role),
+        "start_date": _iso(obj.start_date),
+        "end_date": _iso(obj.end_date),
+        "is_demo": obj.is_demo,
+    }
+
+
+def _ref(organisation: Organisation) -> dict:
+    """The fields of `OrganisationRefSerializer`."""
+    return {
+        "slug": organisation.slug,
+        "name": organisation.name,
+        "kind": str(organisation.kind),
+        "code": organisation.code,
+    }
 
 
 class EmissionYearSerializer(serializers.Serializer):
@@ -104,19 +157,33 @@ class OrganisationDetailSerializer(OrganisationListSerializer):
             "climate_profile",
         ]
 
+    def public_representation(self, obj) -> dict:
+        """Every field but the climate profile, which depends on the viewer."""
+        return {
+            **super().to_representation(obj),
+            "website": obj.website,
+            "description": obj.description,
+            "belongs_to": self.get_belongs_to(obj),
+            "members": self.get_members(obj),
+            "emissions": self.get_emissions(obj),
+        }
+
+    def to_representation(self, obj) -> dict:
+        return {**self.public_representation(obj), "climate_profile": self.get_climate_profile(obj)}
+
     def _memberships(self, obj):
         cache = self.context.setdefault("_memberships", {})
         if obj.pk not in cache:
-            cache[obj.pk] = selectors.memberships_of(obj)
+            cache[obj.pk] = selectors.memberships_for_api(obj)
         return cache[obj.pk]
 
     @extend_schema_field(MembershipSerializer(many=True))
     def get_belongs_to(self, obj):
-        return MembershipSerializer(self._memberships(obj)["belongs_to"], many=True).data
+        return self._memberships(obj)["belongs_to"]
 
     @extend_schema_field(MembershipSerializer(many=True))
     def get_members(self, obj):
-        return MembershipSerializer(self._memberships(obj)["members"], many=True).data
+        return self._memberships(obj)["members"]
 
     @extend_schema_field(EmissionYearSerializer(many=True))
     def get_emissions(self, obj):

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from kraftsamla.organisations.forms import (
     MapForm,
     OrganisationFilterForm,
 )
-from kraftsamla.organisations.models import ClimateProfile, Organisation
+from kraftsamla.organisations.models import ClimateProfile, Organisation, OrganisationKind
 from kraftsamla.organisations.reference import MAP_HEIGHT, MAP_WIDTH
 from kraftsamla.organisations.scopes import REFERENCE, REGISTER
 
@@ -34,6 +35,10 @@ PAGE_SIZE = 25
 # written only in this app; each names the narrowest scope it shows (scopes.py): a climate
 # profile edit changes only the detail page (which renders the profile per request).
 ORGANISATION_LIST = declare("organisations.list", depends_on=(REGISTER,))
+# The list's filter form: its counties and FA regions change with a reference release;
+# its bodies are part of the key (the choices themselves, read per register version), so
+# a register change rebuilds the form only when the bodies changed.
+FILTER_FORM = declare("organisations.list.filters", depends_on=(REFERENCE,))
 ORGANISATION_PAGE = declare("organisations.detail", depends_on=("organisations",))
 MEMBERSHIPS_BLOCK = declare("organisations.detail.memberships", depends_on=(REGISTER,))
 EMISSIONS_BLOCK = declare("organisations.detail.emissions", depends_on=(REFERENCE,))
@@ -109,7 +114,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         qs = access.scope(request, "organisations.organisation.view", qs)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
-            "form": form,
+            "form_html": _filter_form_html(request, form),
             "page": page,
             "rows": _list_rows(page.object_list),
             "query": page_query(request),
@@ -122,10 +127,28 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     return with_etag(render(request, "organisations/list.html", {"content": content}), etag)
 
 
+def _filter_form_html(request: HttpRequest, form: OrganisationFilterForm) -> SafeString:
+    # The bodies without the first, translated "any" choice: (slug, name) strings only.
+    bodies = form.fields["member_of"].choices[1:]
+    return cached_block(
+        request,
+        FILTER_FORM,
+        parts=(sorted(_filter_data(request).items()), bodies),
+        build=lambda: render_to_string("organisations/list_filters.html", {"form": form}),
+    )
+
+
+SLUG_PLACEHOLDER = "__slug__"
+
+
 def _list_rows(organisations) -> SafeString:
     """The list's table rows, written in Python rather than a template loop (the loop was
     most of the list's first view after a change); every value is escaped."""
     demo_badge = format_html(' <span class="badge">{}</span>', _("demo"))
+    # Once per list, not per row: a choice's display label hashes every lazy label, and
+    # reverse() resolves the pattern again for each slug.
+    kind_labels = {value: str(label) for value, label in OrganisationKind.choices}
+    detail_url = reverse("organisations:detail", kwargs={"slug": SLUG_PLACEHOLDER})
     rows = []
     for org in organisations:
         county = (org.county.short_name or org.county.name) if org.county else ""
@@ -133,10 +156,10 @@ def _list_rows(organisations) -> SafeString:
             format_html(
                 '<tr><th scope="row"><a href="{}">{}</a>{}</th><td>{}</td><td>{}</td>'
                 '<td>{}</td><td class="num">{}</td><td>{}</td></tr>',
-                org.get_absolute_url(),
+                detail_url.replace(SLUG_PLACEHOLDER, org.slug),
                 org.name,
                 demo_badge if org.is_demo else "",
-                org.get_kind_display(),
+                kind_labels.get(org.kind, org.kind),
                 org.code or "",
                 county,
                 charts.format_number(org.population, 0) if org.population is not None else "–",
