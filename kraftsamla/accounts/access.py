@@ -1,21 +1,57 @@
-"""Read what a person may do: their roles and the organisations their bodies coordinate."""
+"""Read what a person may do: their roles and the organisations their bodies coordinate.
+
+Both are asked on nearly every logged-in request, so both are cached under data versions
+(core/versions.py), like the pages: roles under the accounts app's version (every role
+write is an audited accounts write), the coordinated organisations under the register's
+(memberships) and the date (a membership comes into or goes out of force at midnight).
+A write gives its scope a new version when it commits, so the next request reads afresh.
+"""
 
 from __future__ import annotations
 
+from django.core.cache import cache
+from django.utils import timezone
+
 from kraftsamla.accounts.models import OrganisationRole
+from kraftsamla.core.caching import BLOCK_TIMEOUT
+from kraftsamla.core.versions import fingerprint
 from kraftsamla.organisations.models import COORDINATING_KINDS, Membership
+from kraftsamla.organisations.scopes import REGISTER
+
+_PREFIX = "kraftsamla:access:"
+
+
+def _cached(name: str, scopes: tuple[str, ...], parts: tuple, build):
+    key = f"{_PREFIX}{name}:{fingerprint(scopes, *parts)}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, BLOCK_TIMEOUT)
+    return value
 
 
 def roles_of(user) -> dict[int, str]:
     """Return {organisation id: role} for the user."""
-    return dict(OrganisationRole.objects.filter(user=user).values_list("organisation_id", "role"))
+    return _cached(
+        "roles",
+        ("accounts",),
+        (user.pk,),
+        lambda: dict(
+            OrganisationRole.objects.filter(user=user).values_list("organisation_id", "role")
+        ),
+    )
 
 
 def coordinated_by(user, organisation_ids: list[int]) -> frozenset[int]:
     """Return ids of the organisations that the coordinating bodies among `organisation_ids`
     coordinate today (the in-force membership rule)."""
-    return frozenset(
-        Membership.objects.in_force()
-        .filter(body_id__in=organisation_ids, body__kind__in=COORDINATING_KINDS)
-        .values_list("member_id", flat=True)
+    return _cached(
+        "coordinated",
+        (REGISTER,),
+        (sorted(organisation_ids), timezone.localdate().isoformat()),
+        lambda: frozenset(
+            Membership.objects.in_force()
+            .filter(body_id__in=organisation_ids, body__kind__in=COORDINATING_KINDS)
+            .values_list("member_id", flat=True)
+        ),
     )
