@@ -84,15 +84,6 @@ def test_the_import_check_sees_a_violation():
     assert (2, "kraftsamla.organisations.views") in found
 
 
-def test_core_organisations_and_accounts_import_no_app_above_them():
-    """The part of the rule this branch already guarantees."""
-    assert [
-        p
-        for p in upward_imports()
-        if p.startswith(("kraftsamla/core/", "kraftsamla/organisations/", "kraftsamla/accounts/"))
-    ] == []
-
-
 # --- One membership rule -------------------------------------------------------------------
 
 RAW_MEMBERSHIP_DATES = re.compile(r"\b(memberships|member_links)__\w*?(start_date|end_date)\b")
@@ -193,3 +184,43 @@ def test_strict_mode_passes_a_view_that_asks_or_is_public(settings):
     request = _request_of(UserFactory())
     assert _throwaway_view(("support.offer.manage",), asks=True)(request).status_code == 200
     assert _throwaway_view((PUBLIC,), asks=False)(_request_of(AnonymousUser())).status_code == 200
+
+
+def _throwaway_api_view(*, asks: bool):
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    class ThrowawayApi(APIView):
+        access_rules = ("support.offer.manage",)
+        permission_classes = []
+
+        def get(self, request):
+            if asks:
+                access.allows(request, "support.offer.manage", None)
+            return Response({"ok": True})
+
+    return ThrowawayApi.as_view()
+
+
+def _through_access_middleware(view, user):
+    """Call `view` as the middleware stack would: process_view, then the response."""
+    middleware = access.AccessMiddleware(lambda request: view(request))
+    request = RequestFactory().get("/api/v1/throwaway/")
+    request.user = user
+    request._dont_enforce_csrf_checks = True
+
+    def get_response(request):
+        middleware.process_view(request, view, (), {})
+        return view(request)
+
+    middleware.get_response = get_response
+    return middleware(request)
+
+
+@pytest.mark.django_db
+def test_strict_mode_fails_an_api_view_that_never_asks_its_declared_rule(settings):
+    settings.KRAFTSAMLA_STRICT_ACCESS = True
+    with pytest.raises(AssertionError, match="ThrowawayApi declared .*but asked none"):
+        _through_access_middleware(_throwaway_api_view(asks=False), UserFactory())
+    response = _through_access_middleware(_throwaway_api_view(asks=True), UserFactory())
+    assert response.status_code == 200

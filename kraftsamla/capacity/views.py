@@ -107,7 +107,7 @@ def framework_detail(request: HttpRequest) -> HttpResponse:
                 (s["score"], translated(s["label"]), translated(s.get("description")))
                 for s in framework.scale
             ],
-            "forms": [
+            "collaboration_forms": [
                 (f["key"], translated(f["name"]), translated(f.get("description")))
                 for f in framework.collaboration_forms
             ],
@@ -401,7 +401,7 @@ def _answer_context(
         "errors": errors,
         "strengthen": values.get("strengthen", ""),
         "collaboration_form": values.get("collaboration_form", ""),
-        "form_choices": collaboration_form_choices(),
+        "collaboration_form_choices": collaboration_form_choices(),
         "progress": selectors.progress_of(respondent, capitals),
         "next_unanswered": _next_unanswered_url(assessment, respondent, capitals, capital),
         "readonly": not access.allows(request, "capacity.assessment.answer", assessment),

@@ -195,9 +195,22 @@ class AccessMiddleware:
         request.access = access
         token = _current.set(access)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            api_view = getattr(request, "_kraftsamla_api_view", None)
+            if api_view is not None:
+                # The API's Access may have been rebuilt after token authentication;
+                # access_of() made that one current.
+                _assert_asked(request, response, api_view.access_rules, api_view, _current.get())
+            return response
         finally:
             _current.reset(token)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """Note an API view (DRF's as_view() keeps the class), so that strict mode can check
+        that it asked one of its `access_rules`, as `checks()` does for pages."""
+        view_class = getattr(view_func, "cls", None)
+        if getattr(view_class, "access_rules", None):
+            request._kraftsamla_api_view = view_class
 
 
 # --- Conditions: one definition, both a check and a filter -------------------------------
@@ -513,7 +526,7 @@ def checks(*rules: str):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             response = view(request, *args, **kwargs)
-            _assert_asked(request, response, rules, view)
+            _assert_asked(request, response, rules, view, getattr(request, "access", None))
             return response
 
         wrapper.access_rules = rules
@@ -522,7 +535,7 @@ def checks(*rules: str):
     return decorate
 
 
-def _assert_asked(request, response, rules, view) -> None:
+def _assert_asked(request, response, rules, view, access) -> None:
     from django.conf import settings
 
     if not getattr(settings, "KRAFTSAMLA_STRICT_ACCESS", False) or PUBLIC in rules:
@@ -532,7 +545,6 @@ def _assert_asked(request, response, rules, view) -> None:
     anonymous = not getattr(request.user, "is_authenticated", False)
     if status >= 400 or (300 <= status < 400 and anonymous):
         return
-    access = getattr(request, "access", None)
     if access is not None and not (access.asked & set(rules)):
         raise AssertionError(
             f"{view.__module__}.{view.__qualname__} declared {rules} but asked none of them."

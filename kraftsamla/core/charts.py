@@ -121,19 +121,6 @@ def score_band(score: float | None) -> str:
     return f"heat-{min(int(score // 25), 3) + 1}"
 
 
-def score_colour(score: float | None) -> str:
-    """Return a fill for a 0–100 score (sequential; dark text stays readable on each)."""
-    if score is None:
-        return "#ffffff"
-    if score < 25:
-        return "#f4c7b8"
-    if score < 50:
-        return "#f9e3a7"
-    if score < 75:
-        return "#cfe6c4"
-    return "#8fc9a0"
-
-
 def text_width(text: str, font: float) -> float:
     """Return an estimate of how wide `text` is drawn at `font` size."""
     return len(text) * font * CHAR_WIDTH_EM

@@ -118,8 +118,3 @@ def scopes_for(object_type: str, organisation_id: int | None) -> list[str]:
 def bump_for_event(object_type: str, organisation_id: int | None) -> None:
     """Bump what one audited write changes (called by `audit_record`)."""
     bump(*scopes_for(object_type, organisation_id))
-
-
-def organisation_scopes(app: str, organisation_ids: Iterable[int]) -> list[str]:
-    """Return the per-organisation scopes of an app, for pages about given organisations."""
-    return [f"{app}:org:{pk}" for pk in sorted(set(organisation_ids))]
