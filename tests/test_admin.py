@@ -70,3 +70,39 @@ def test_assessments_are_read_only_in_the_admin(client, superuser):
     assert page.status_code == 200
     assert page.context["has_change_permission"] is False
     assert client.get(reverse("admin:capacity_assessment_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_password_set_in_the_admin_is_audited_and_revokes_the_api_token(client, superuser):
+    from kraftsamla.accounts import services
+    from kraftsamla.accounts.models import ApiToken
+    from tests.factories.accounts import UserFactory
+
+    person = UserFactory()
+    services.api_token_rotate(actor=person)
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[person.pk]),
+        {"password1": "en-helt-ny-fras-42", "password2": "en-helt-ny-fras-42"},
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.check_password("en-helt-ny-fras-42")
+    assert not ApiToken.objects.filter(user=person).exists()
+    event = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(person.pk)).latest(
+        "pk"
+    )
+    assert event.actor == superuser and event.after == {"password": "changed"}
+
+
+@pytest.mark.django_db
+def test_only_staff_or_the_person_may_record_a_new_password():
+    from django.core.exceptions import PermissionDenied
+
+    from kraftsamla.accounts import services
+    from tests.factories.accounts import UserFactory
+
+    person, other = UserFactory(), UserFactory()
+    services.user_password_changed(actor=person, user=person)
+    with pytest.raises(PermissionDenied):
+        services.user_password_changed(actor=other, user=person)

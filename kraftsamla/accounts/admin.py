@@ -1,8 +1,11 @@
 """People in the Django admin: roles and invitations read-only; user edits audited."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 
+from kraftsamla.accounts import services
 from kraftsamla.accounts.models import ApiToken, Invitation, OrganisationRole, User
 from kraftsamla.core.admin import AuditedAdmin, ReadOnlyAdmin
 
@@ -22,6 +25,16 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's own password form, then the same record and token revocation as the
+        account page's (one transaction, so a failed audit keeps the old password)."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = self.get_object(request, unquote(id))
+                services.user_password_changed(actor=request.user, user=user)
+        return response
 
 
 @admin.register(OrganisationRole)

@@ -38,4 +38,8 @@ class UserPolicy(Policy):
     """Accounts edited directly by platform staff in the Django admin."""
 
     name = "accounts.user"
-    rules = {"change_in_admin": IsStaff()}
+    rules = {
+        "change_in_admin": IsStaff(),
+        # A new password: the person's own (change or reset link) or any, by staff.
+        "password_changed": IsStaff() | IsUser(""),
+    }

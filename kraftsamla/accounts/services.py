@@ -311,3 +311,13 @@ def api_token_revoke(*, actor, user: User) -> None:
     access.require(actor, "accounts.apitoken.revoke", token)
     audit_record(actor=actor, action=AuditAction.DELETE, obj=token, before={"prefix": token.prefix})
     token.delete()
+
+
+@transaction.atomic
+def user_password_changed(*, actor, user: User) -> None:
+    """Record that `user`'s password was changed (never the password) and revoke their API
+    token, which must not outlive the old password. Every path that sets a password (the
+    account page, the reset link, the admin) calls this after saving it."""
+    access.require(actor, "accounts.user.password_changed", user)
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=user, after={"password": "changed"})
+    api_token_revoke(actor=actor, user=user)

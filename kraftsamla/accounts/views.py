@@ -222,7 +222,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        services.api_token_revoke(actor=self.request.user, user=self.request.user)
+        services.user_password_changed(actor=self.request.user, user=self.request.user)
         return response
 
 
@@ -234,7 +234,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        services.api_token_revoke(actor=self.user, user=self.user)
+        services.user_password_changed(actor=self.user, user=self.user)
         return response
 
 
