@@ -5,6 +5,8 @@ pages fit A4 with all their columns.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kraftsamla.capacity.models import Assessment, Status
@@ -154,8 +156,15 @@ def _print_problems(page, path: str) -> list[str]:
                     + ` > ${width}`)""",
             [landscape, width],
         )
-    # Headless Chromium prints the same layout to a PDF.
-    assert page.pdf(format="A4", prefer_css_page_size=True)[:4] == b"%PDF"
+    # Headless Chromium prints the same layout to a PDF, on A4 sheets (portrait, or
+    # landscape where the page declares it: 595 × 842 points either way round).
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert pdf[:4] == b"%PDF"
+    sheets = {
+        tuple(sorted(round(float(side)) for side in box))
+        for box in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    }
+    assert sheets == {(595, 842)}, f"{path}: sheets {sheets}"
     page.emulate_media(media="screen")
     page.set_viewport_size(DESKTOP["viewport"])
     return [f"{path}: {item}" for item in too_wide]
