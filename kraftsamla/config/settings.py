@@ -289,6 +289,7 @@ SPECTACULAR_SETTINGS = {
         "AssessmentStatusEnum": "kraftsamla.capacity.models.Status",
         "OfferStatusEnum": "kraftsamla.support.models.OfferStatus",
         "ProjectStatusEnum": "kraftsamla.projects.models.ProjectStatus",
+        "JoinRequestStatusEnum": "kraftsamla.projects.models.JoinRequestStatus",
     },
 }
 
