@@ -290,6 +290,8 @@ SPECTACULAR_SETTINGS = {
         "OfferStatusEnum": "kraftsamla.support.models.OfferStatus",
         "ProjectStatusEnum": "kraftsamla.projects.models.ProjectStatus",
         "JoinRequestStatusEnum": "kraftsamla.projects.models.JoinRequestStatus",
+        # The name the participants' role had before requests to join used it too.
+        "RoleEnum": "kraftsamla.projects.models.ParticipationRole",
     },
 }
 

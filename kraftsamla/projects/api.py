@@ -79,10 +79,11 @@ class ProjectList(generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", str, enum=ProjectStatus.values),
-            OpenApiParameter("capital", str, enum=CapitalKey.values),
-            OpenApiParameter("collaboration_form", str, enum=CollaborationForm.values),
-            OpenApiParameter("sector", str, enum=EmissionSector.values),
+            # An empty value means "all", as on the page's filter form.
+            OpenApiParameter("status", str, enum=["", *ProjectStatus.values]),
+            OpenApiParameter("capital", str, enum=["", *CapitalKey.values]),
+            OpenApiParameter("collaboration_form", str, enum=["", *CollaborationForm.values]),
+            OpenApiParameter("sector", str, enum=["", *EmissionSector.values]),
             OpenApiParameter(
                 "municipality",
                 {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"},
