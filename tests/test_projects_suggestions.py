@@ -208,6 +208,8 @@ def test_the_page_shows_suggestions_to_the_municipalitys_people_only(viewer, dan
     assert response.status_code == 200
     html = response.content.decode()
     assert translate("Projects to join or replicate") in html
+    assert html.count('id="suggestions-heading"') == 1
+    assert html.split("</title>")[0].count("<") == html.split("<title>")[0].count("<") + 1
     assert cases["join"].title in html and cases["private"].title not in html
     assert reverse("projects:join", args=[cases["join"].pk]) + "?organisation=danderyd" in html
     assert (
