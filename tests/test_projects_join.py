@@ -373,6 +373,7 @@ def test_a_mail_server_that_is_down_never_breaks_the_request(
     # The owner still finds the request on the project page.
     page = _client(ADMIN_M).get(project.get_absolute_url())
     assert [item.join_request for item in page.context["join_requests"]] == [join_request]
+    assert translate("E-mail could not be sent") in page.content.decode()
 
 
 def test_a_withdrawn_request_is_not_e_mailed_late(project, ale, ale_editor, settings):
