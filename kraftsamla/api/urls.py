@@ -65,4 +65,9 @@ from kraftsamla.projects import api as projects  # noqa: E402
 urlpatterns += [
     path("projects/", projects.ProjectList.as_view(), name="project-list"),
     path("projects/<int:pk>/", projects.ProjectDetail.as_view(), name="project-detail"),
+    path(
+        "projects/<int:pk>/join-requests/",
+        projects.ProjectJoinRequests.as_view(),
+        name="project-join-requests",
+    ),
 ]

@@ -289,6 +289,9 @@ SPECTACULAR_SETTINGS = {
         "AssessmentStatusEnum": "kraftsamla.capacity.models.Status",
         "OfferStatusEnum": "kraftsamla.support.models.OfferStatus",
         "ProjectStatusEnum": "kraftsamla.projects.models.ProjectStatus",
+        "JoinRequestStatusEnum": "kraftsamla.projects.models.JoinRequestStatus",
+        # The name the participants' role had before requests to join used it too.
+        "RoleEnum": "kraftsamla.projects.models.ParticipationRole",
     },
 }
 

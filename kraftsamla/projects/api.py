@@ -1,15 +1,21 @@
-"""API endpoints for the project bank: the pages' policy, selectors and filter form."""
+"""API endpoints for the project bank: the pages' policy, selectors, filter form and services."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework import permissions as drf_permissions
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core.api import InvalidFilter
-from kraftsamla.organisations.models import EmissionSector
-from kraftsamla.projects import selectors
+from kraftsamla.core.limits import NOTE_MAX
+from kraftsamla.organisations.models import EmissionSector, Organisation
+from kraftsamla.projects import selectors, services
 from kraftsamla.projects.forms import YEAR_MAX, YEAR_MIN, ProjectFilterForm
 from kraftsamla.projects.models import (
     FundingSource,
+    JoinRequest,
     Participation,
     Project,
     ProjectEvent,
@@ -73,10 +79,11 @@ class ProjectList(generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", str, enum=ProjectStatus.values),
-            OpenApiParameter("capital", str, enum=CapitalKey.values),
-            OpenApiParameter("collaboration_form", str, enum=CollaborationForm.values),
-            OpenApiParameter("sector", str, enum=EmissionSector.values),
+            # An empty value means "all", as on the page's filter form.
+            OpenApiParameter("status", str, enum=["", *ProjectStatus.values]),
+            OpenApiParameter("capital", str, enum=["", *CapitalKey.values]),
+            OpenApiParameter("collaboration_form", str, enum=["", *CollaborationForm.values]),
+            OpenApiParameter("sector", str, enum=["", *EmissionSector.values]),
             OpenApiParameter(
                 "municipality",
                 {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"},
@@ -112,3 +119,85 @@ class ProjectDetail(generics.RetrieveAPIView):
 
     def get_object(self):
         return selectors.project_page(selectors.project_get(self.request, self.kwargs["pk"]))
+
+
+@extend_schema_field({"type": "string", "description": "The person's name (never the e-mail)."})
+class PersonNameField(serializers.Field):
+    """A person's name, or "" when the account is gone (read-only)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return getattr(instance, self.source)
+
+    def to_representation(self, value) -> str:
+        return value.full_name if value is not None else ""
+
+
+class JoinRequestSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    requested_by = PersonNameField()
+    decided_by = PersonNameField()
+
+    class Meta:
+        model = JoinRequest
+        fields = [
+            "id",
+            "project",
+            "organisation",
+            "status",
+            "message",
+            "requested_by",
+            "created_at",
+            "role",
+            "reason",
+            "decided_by",
+            "decided_at",
+        ]
+
+
+class JoinRequestInSerializer(serializers.Serializer):
+    organisation = serializers.SlugField(help_text="Slug of the organisation that asks.")
+    message = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=NOTE_MAX
+    )
+
+
+class ProjectJoinRequests(generics.ListCreateAPIView):
+    """Requests to join a project (404 when the project is hidden): the owner's people see
+    them all, an asking organisation's people its own. POST asks to join, for an
+    organisation the caller administers or edits."""
+
+    access_rules = (
+        "projects.project.view",
+        "projects.joinrequest.view",
+        "projects.project.request_join",
+    )
+    permission_classes = [drf_permissions.IsAuthenticated]
+    serializer_class = JoinRequestSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI document
+            return JoinRequest.objects.none()
+        project = selectors.project_get(self.request, self.kwargs["pk"])
+        return selectors.join_requests_of_project(self.request, project)
+
+    @extend_schema(request=JoinRequestInSerializer, responses={201: JoinRequestSerializer})
+    def post(self, request, pk: int):
+        project = selectors.project_get(request, pk)
+        data = JoinRequestInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        organisation = Organisation.objects.filter(slug=values["organisation"]).first()
+        if organisation is None:
+            raise ValidationError({"organisation": [_("No organisation with this slug.")]})
+        join_request = services.join_request_create(
+            actor=request.user,
+            project=project,
+            organisation=organisation,
+            message=values.get("message", ""),
+            link=request.build_absolute_uri(project.get_absolute_url()),
+        )
+        return Response(JoinRequestSerializer(join_request).data, status=status.HTTP_201_CREATED)

@@ -1,6 +1,7 @@
 """Invent demo ideas and projects for Göteborgsregionen's members and Linköping's Viable Cities
-project, in several lifecycle states. All of it is marked as demo and written through the
-services by the system actor; texts are our own words.
+project, in several lifecycle states, and one request to join that waits for an answer.
+All of it is marked as demo and written through the services (by the system actor, and
+the request by Ale's demo editor); texts are our own words.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from kraftsamla.accounts.models import User
 from kraftsamla.core.access import SYSTEM
 from kraftsamla.core.models import SharingLevel
+from kraftsamla.organisations.demo import DEMO_USERS
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.projects import services
-from kraftsamla.projects.models import ParticipationRole, Project
+from kraftsamla.projects.models import JoinRequest, ParticipationRole, Project
 
 CONTACT = {"contact_name": "Demo Kontakt (demo)", "contact_email": "projekt@demo.kraftsamla.se"}
 
@@ -175,6 +178,7 @@ def load_demo() -> dict[str, int]:
         start_date=datetime.date(2025, 1, 1),
     )
     services.project_start(actor=SYSTEM, project=contracts)
+    _join_request(contracts)
 
     energy = _idea(
         "energy",
@@ -228,7 +232,31 @@ def load_demo() -> dict[str, int]:
 
     _idea("budget-tjorn", sharing=SharingLevel.PRIVATE)
     _viable_cities()
-    return {"projects": Project.objects.filter(is_demo=True).count()}
+    return {
+        "projects": Project.objects.filter(is_demo=True).count(),
+        "join_requests": JoinRequest.objects.filter(is_demo=True).count(),
+    }
+
+
+# Ale's demo editor asks to join Lerum's climate contracts (the request waits for Lerum).
+JOIN_ASKER = next(user.email for user in DEMO_USERS if user.org_slug == "ale")
+JOIN_MESSAGE = (
+    "Vi i Ale vill gärna gå med: många av våra företag arbetar också i Lerum, och ett "
+    "gemensamt klimatkontrakt blir enklare för dem att skriva under (demo)."
+)
+
+
+def _join_request(project: Project) -> None:
+    asker = User.objects.filter(email=JOIN_ASKER).first()
+    if asker is None:
+        raise RuntimeError("The demo people are missing; load the organisations demo first.")
+    services.join_request_create(
+        actor=asker,
+        project=project,
+        organisation=_organisation("ale"),
+        message=JOIN_MESSAGE,
+        is_demo=True,
+    )
 
 
 def _viable_cities() -> Project:

@@ -14,7 +14,12 @@ from kraftsamla.core.forms import SubmitOnceMixin
 from kraftsamla.core.limits import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.models import EmissionSector, Organisation
-from kraftsamla.projects.models import BusinessCollaboration, ProjectStatus
+from kraftsamla.projects.models import (
+    JOIN_ROLES,
+    BusinessCollaboration,
+    ParticipationRole,
+    ProjectStatus,
+)
 
 # The years a list may be filtered by.
 YEAR_MIN, YEAR_MAX = 1900, 2100
@@ -174,6 +179,45 @@ class ReplicateForm(SubmitOnceMixin, forms.Form):
         self.fields["owner"].queryset = Organisation.objects.filter(
             pk__in=[organisation.pk for organisation in organisations]
         ).order_by("name")
+
+
+class JoinRequestForm(SubmitOnceMixin, forms.Form):
+    """Ask to join a project for one of one's organisations, with a message to the owner."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Ask for"), queryset=Organisation.objects.none(), empty_label=None
+    )
+    message = forms.CharField(
+        label=_("Message to the owner"),
+        max_length=NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What your organisation would bring, and what you hope to get out of it."),
+    )
+
+    def __init__(self, *args, organisations: Sequence[Organisation] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            pk__in=[organisation.pk for organisation in organisations]
+        ).order_by("name")
+
+
+class JoinAcceptForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Role in the project"),
+        choices=[(role.value, role.label) for role in JOIN_ROLES],
+        initial=ParticipationRole.PARTICIPANT,
+        widget=forms.RadioSelect,
+    )
+
+
+class JoinDeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for declining"),
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The organisation that asked is e-mailed the reason."),
+    )
 
 
 class ProjectFilterForm(forms.Form):

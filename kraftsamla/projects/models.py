@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kraftsamla.accounts.models import EmailStatus
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core.limits import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX, text_limit
 from kraftsamla.core.models import SharingLevel
@@ -291,3 +292,112 @@ class ProjectEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project}: {self.from_status} → {self.to_status}"
+
+
+class JoinRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# The roles the owner may give an organisation that asked to join.
+JOIN_ROLES = (ParticipationRole.PARTICIPANT, ParticipationRole.PARTNER)
+
+
+class JoinRequest(models.Model):
+    """An organisation asking to take part in another organisation's project.
+
+    The owner's administrators and editors accept it (the organisation then takes
+    part, with the role they choose) or decline it with a reason; the asking
+    organisation may withdraw it while it waits. The e-mail fields record the latest
+    notice about it (the new request to the owner, or the decision to the requester).
+    """
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="join_requests"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("organisation asking"),
+        on_delete=models.CASCADE,
+        related_name="project_join_requests",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    message = models.TextField(_("message"), blank=True, **text_limit(NOTE_MAX))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=JoinRequestStatus.choices,
+        default=JoinRequestStatus.PENDING,
+    )
+    role = models.CharField(
+        _("role given"), max_length=12, choices=ParticipationRole.choices, blank=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, **text_limit(NOTE_MAX))
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    email_status = models.CharField(
+        _("e-mail"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(_("sending attempts"), default=0)
+    email_error = models.CharField(_("last sending error"), max_length=500, blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("request to join")
+        verbose_name_plural = _("requests to join")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "organisation"],
+                condition=Q(status="pending"),
+                name="join_request_one_pending",
+                violation_error_message=_(
+                    "The organisation has already asked to join the project; the answer is "
+                    "still to come."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="join_request_answered_when_closed",
+                violation_error_message=_("A closed request needs the time it was answered."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(reason=""),
+                name="join_request_decline_has_reason",
+                violation_error_message=_("Give the reason for declining."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="accepted", role__in=[role.value for role in JOIN_ROLES])
+                | (~Q(status="accepted") & Q(role="")),
+                name="join_request_role_when_accepted",
+                violation_error_message=_(
+                    "An accepted request gives a participant or partner role."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.project}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == JoinRequestStatus.PENDING

@@ -4,6 +4,10 @@ A project is its owner's data with a sharing level (private, region, public). Th
 owner's administrators and editors write it, start it and report its results. The
 regional decisions (prepare, prioritise, park, decline) belong to the administrators
 and editors of a coordinating body the owner is a member of (membership in force).
+
+Another organisation's administrators and editors may ask to join a project they may
+see; the owner's administrators and editors answer, and the asking organisation may
+withdraw its request while it waits. A request is seen by the people of both.
 """
 
 from django.db.models import Q
@@ -44,6 +48,28 @@ class CoordinatesOwner(Condition):
         return Q(**{f"{self.owner}_id__in": sorted(ids)}) if ids else NOTHING
 
 
+class EditsAnotherOrganisation(Condition):
+    """The person is an administrator or editor of an organisation other than the owner.
+
+    `owner` names the object's foreign key to the owning organisation.
+    """
+
+    def __init__(self, owner: str = "owner", roles=EDIT_ROLES) -> None:
+        self.owner = owner
+        self.roles = frozenset(roles)
+
+    def check(self, access, obj) -> bool:
+        ids = set(access.organisation_ids(self.roles))
+        return bool(ids - {getattr(obj, f"{self.owner}_id", None)})
+
+    def q(self, access) -> Q:
+        ids = access.organisation_ids(self.roles)
+        if not ids:
+            return NOTHING
+        # With two organisations to speak for, any owner leaves at least one of them.
+        return ~Q(**{f"{self.owner}_id": ids[0]}) if len(ids) == 1 else Q()
+
+
 OWNER_EDITORS = IsStaff() | HasRole("owner", EDIT_ROLES)
 BODY_DECIDERS = IsStaff() | CoordinatesOwner("owner", EDIT_ROLES)
 
@@ -65,6 +91,10 @@ class ProjectPolicy(Policy):
         # Replicate a project one may see into one's own organisation (the object is
         # the origin; the new owner is asked "projects.organisation.create" as well).
         "replicate": IsStaff() | (LoggedIn() & owned_and_shared("owner")),
+        # Ask to join a project one may see, for an organisation one edits that is not its
+        # owner (the organisation is asked "projects.organisation.request_join" as well).
+        "request_join": IsStaff()
+        | (LoggedIn() & owned_and_shared("owner") & EditsAnotherOrganisation("owner")),
     }
 
 
@@ -76,6 +106,23 @@ class ProjectOrganisationPolicy(Policy):
     rules = {
         # Write a new idea for the organisation.
         "create": IsStaff() | HasRole("", EDIT_ROLES),
+        # Ask, on the organisation's behalf, to join another organisation's project.
+        "request_join": IsStaff() | HasRole("", EDIT_ROLES),
+    }
+
+
+@register
+class JoinRequestPolicy(Policy):
+    """Rules on one request to join a project (the object is the request)."""
+
+    name = "projects.joinrequest"
+    rules = {
+        # The owner's people and the asking organisation's people.
+        "view": IsStaff() | HasRole("project.owner") | HasRole("organisation"),
+        # Accept or decline: the owner's administrators and editors.
+        "decide": IsStaff() | HasRole("project.owner", EDIT_ROLES),
+        # Take the request back: the asking organisation's administrators and editors.
+        "withdraw": IsStaff() | HasRole("organisation", EDIT_ROLES),
     }
 
 

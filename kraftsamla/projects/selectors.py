@@ -1,4 +1,5 @@
-"""Read ideas and projects: lists scoped by the project policy, one project's page, similar ideas.
+"""Read ideas and projects: lists scoped by the project policy, one project's page, similar
+ideas, requests to join, and the projects suggested to a municipality.
 
 Each list uses a fixed number of queries whatever the number of projects.
 """
@@ -7,13 +8,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
+from kraftsamla.capacity import selectors as capacity_selectors
+from kraftsamla.capacity.models import Assessment, CapitalKey, Status
 from kraftsamla.core import access
 from kraftsamla.core.caching import cached_value, declare
+from kraftsamla.core.charts import format_number
+from kraftsamla.core.models import EDIT_ROLES
 from kraftsamla.core.similarity import SimilarityIndex
-from kraftsamla.organisations.models import COORDINATING_KINDS, Membership, Organisation
-from kraftsamla.projects.models import Participation, Project, ProjectEvent
+from kraftsamla.organisations.models import (
+    COORDINATING_KINDS,
+    POPULATION_BOUNDS,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    PopulationClass,
+)
+from kraftsamla.projects.models import (
+    JoinRequest,
+    JoinRequestStatus,
+    Participation,
+    Project,
+    ProjectEvent,
+    ProjectStatus,
+)
+from kraftsamla.projects.services import JOINABLE
 
 VIEW = "projects.project.view"
 # The index of the projects a viewer may see, per data version and sharing scope.
@@ -154,3 +175,293 @@ def projects_similar(
         for match in matches
         if match.key in found
     ]
+
+
+# --- Requests to join --------------------------------------------------------------------
+
+JOIN_VIEW = "projects.joinrequest.view"
+
+
+def join_requests_of_project(who, project: Project) -> QuerySet[JoinRequest]:
+    """Return the requests to join `project` that `who` may see, waiting ones first.
+
+    The owner's people see every request; an asking organisation's people see its own.
+    """
+    return (
+        access.scope(
+            who,
+            JOIN_VIEW,
+            JoinRequest.objects.select_related("organisation", "requested_by", "decided_by"),
+        )
+        .filter(project=project)
+        .annotate(
+            waiting=Case(
+                When(status=JoinRequestStatus.PENDING, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("waiting", "-created_at", "-id")
+    )
+
+
+def join_request_get(who, project: Project, pk) -> JoinRequest:
+    """Return one request to join `project` that `who` may see; Http404 when missing or hidden."""
+    return access.get_visible(
+        who,
+        JOIN_VIEW,
+        JoinRequest.objects.select_related("project__owner", "organisation"),
+        pk=pk,
+        project=project,
+    )
+
+
+def _edited_organisation_ids(who) -> list[int]:
+    return access.access_of(who).organisation_ids(EDIT_ROLES)
+
+
+def join_organisations(who, project: Project, *, waiting: bool = False) -> list[Organisation]:
+    """Return the organisations `who` administers or edits that could ask to join `project`:
+    not its owner, not taking part. Those already waiting for an answer are left out
+    too, unless `waiting` (the form then takes them, and the service explains)."""
+    ids = [pk for pk in _edited_organisation_ids(who) if pk != project.owner_id]
+    if not ids:
+        return []
+    organisations = Organisation.objects.filter(pk__in=ids).exclude(
+        pk__in=Participation.objects.filter(project=project).values("organisation_id")
+    )
+    if not waiting:
+        organisations = organisations.exclude(
+            pk__in=JoinRequest.objects.filter(
+                project=project, status=JoinRequestStatus.PENDING
+            ).values("organisation_id")
+        )
+    return list(organisations.order_by("name"))
+
+
+def projects_to_ask_to_join(who, projects: list[Project]) -> set[int]:
+    """Return the ids of `projects` that `who` could ask to join for one of their
+    organisations (one query at most, whatever the number of projects)."""
+    candidates = [
+        project
+        for project in projects
+        if project.status in JOINABLE
+        and access.allows(who, "projects.project.request_join", project)
+    ]
+    ids = _edited_organisation_ids(who)
+    if not candidates or not ids:
+        return set()
+    taking_part: dict[int, set[int]] = {}
+    for project_id, organisation_id in Participation.objects.filter(
+        project__in=candidates, organisation_id__in=ids
+    ).values_list("project_id", "organisation_id"):
+        taking_part.setdefault(project_id, set()).add(organisation_id)
+    return {
+        project.pk
+        for project in candidates
+        if set(ids) - {project.owner_id} - taking_part.get(project.pk, set())
+    }
+
+
+# --- Projects to join or replicate, suggested to a municipality -------------------------
+
+# The capitals with the lowest scores that the suggestions try to strengthen.
+WEAK_CAPITAL_COUNT = 3
+SUGGESTION_LIMIT = 6
+# The newest candidates read before ranking (the ranking is done in Python).
+SUGGESTION_CANDIDATES = 200
+# Running projects may be joined; completed ones replicated.
+SUGGESTED_STATUSES = (ProjectStatus.RUNNING, ProjectStatus.COMPLETED, ProjectStatus.REPLICATED)
+# Points per kind of likeness of the owner (a weak capital gives 100 − its score).
+LIKENESS_POINTS = {"size": 15, "region": 10, "body": 10}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    project: Project
+    action: str  # "join" (running) or "replicate" (completed)
+    points: float
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    ranked: list[Suggestion]
+    # The weak capitals the ranking used, lowest first: (capital key, score 0–100).
+    weak: list[tuple[str, float]]
+    assessment: Assessment | None
+    # No results yet: projects of municipalities of the same size only.
+    size_only: bool
+    # Ids of suggested projects the municipality already waits for an answer to join.
+    waiting: frozenset[int]
+
+
+def _size_q(population_class: str | None) -> Q | None:
+    if not population_class:
+        return None
+    low, high = POPULATION_BOUNDS[population_class]
+    q = Q(owner__population__gte=low)
+    return q & Q(owner__population__lt=high) if high is not None else q
+
+
+def _size_phrase(population_class: str) -> str:
+    label = str(PopulationClass(population_class).label)
+    return label[:1].lower() + label[1:]
+
+
+def _capital_phrase(key: str) -> str:
+    label = str(CapitalKey(key).label)
+    return label[:1].lower() + label[1:]
+
+
+def _weak_capitals(who, municipality: Organisation) -> tuple[Assessment | None, list]:
+    """The municipality's latest published assessment `who` may see, and its lowest scores."""
+    assessment = (
+        capacity_selectors.assessments_of(who, municipality)
+        .filter(status=Status.PUBLISHED)
+        .order_by("-year", "-published_at", "-pk")
+        .first()
+    )
+    if assessment is None:
+        return None, []
+    scores = capacity_selectors.scores_stored(assessment)
+    scored = sorted(
+        ((key, score) for key, score in scores.items() if score is not None and key in CapitalKey),
+        key=lambda pair: (pair[1], pair[0]),
+    )
+    return assessment, scored[:WEAK_CAPITAL_COUNT]
+
+
+def _body_peers(municipality: Organisation) -> dict[int, list[str]]:
+    """The members of the bodies the municipality belongs to (memberships in force, as in
+    capacity's peer groups), each with the names of the bodies they share with it."""
+    bodies = {
+        membership.body_id: membership.body.display_name
+        for membership in Membership.objects.in_force()
+        .filter(member=municipality)
+        .select_related("body")
+    }
+    if not bodies:
+        return {}
+    peers: dict[int, list[str]] = {}
+    for body_id, member_id in (
+        Membership.objects.in_force()
+        .filter(body_id__in=list(bodies))
+        .exclude(member=municipality)
+        .order_by("body__name")
+        .values_list("body_id", "member_id")
+    ):
+        peers.setdefault(member_id, []).append(bodies[body_id])
+    return peers
+
+
+def projects_suggested(
+    who, municipality: Organisation, *, limit: int = SUGGESTION_LIMIT
+) -> Suggestions:
+    """Rank projects to join (running) or replicate (completed) for `municipality`.
+
+    Candidates are the projects `who` may see, owned by a similar municipality (the
+    same population class, the same FA region, or a fellow member of one of its
+    bodies) and strengthening at least one of the municipality's weak capitals: the
+    WEAK_CAPITAL_COUNT lowest scores of its latest published assessment that `who`
+    may see. Without such results, similar size alone decides (`size_only`).
+    Projects it already takes part in or has replicated are left out.
+
+    points = Σ (100 − score) over the weak capitals the project strengthens
+             + LIKENESS_POINTS for each way its owner is similar.
+
+    Five queries at most, whatever the number of projects (besides reading the
+    viewer's roles once, which a request does for its whole page).
+    """
+    who = access.access_of(who)
+    assessment, weak = _weak_capitals(who, municipality)
+    size = municipality.population_class
+    size_q = _size_q(size)
+    size_only = not weak
+    empty = Suggestions([], weak, assessment, size_only, frozenset())
+    peers: dict[int, list[str]] = {}
+    if size_only:
+        if size_q is None:
+            return empty
+        similar_q = size_q
+    else:
+        peers = _body_peers(municipality)
+        similar_q = Q(owner_id__in=sorted(peers)) if peers else Q(pk__in=[])
+        if size_q is not None:
+            similar_q |= size_q
+        if municipality.fa_region_id:
+            similar_q |= Q(owner__fa_region_id=municipality.fa_region_id)
+    candidates = (
+        projects_visible(who)
+        .filter(similar_q, status__in=SUGGESTED_STATUSES, owner__kind=OrganisationKind.MUNICIPALITY)
+        .exclude(owner=municipality)
+        .exclude(participations__organisation=municipality)
+        .exclude(
+            pk__in=Project.objects.filter(owner=municipality, origin__isnull=False).values(
+                "origin_id"
+            )
+        )
+    )
+    if weak:
+        capital_q = Q()
+        for key, _score in weak:
+            # A JSON list is searched as text (as the list filters do): values are quoted.
+            capital_q |= Q(capitals__icontains=f'"{key}"')
+        candidates = candidates.filter(capital_q)
+    rows = list(
+        candidates.select_related("owner__fa_region").order_by("-created_at", "-id")[
+            :SUGGESTION_CANDIDATES
+        ]
+    )
+    ranked = sorted(
+        (_suggestion(project, municipality, weak, peers, size) for project in rows),
+        key=lambda item: (-item.points, item.project.title, item.project.pk),
+    )[:limit]
+    waiting = frozenset(
+        JoinRequest.objects.filter(
+            organisation=municipality,
+            status=JoinRequestStatus.PENDING,
+            project__in=[item.project.pk for item in ranked],
+        ).values_list("project_id", flat=True)
+        if ranked
+        else ()
+    )
+    return Suggestions(ranked, weak, assessment, size_only, waiting)
+
+
+def _suggestion(
+    project: Project,
+    municipality: Organisation,
+    weak: list[tuple[str, float]],
+    peers: dict[int, list[str]],
+    size: str | None,
+) -> Suggestion:
+    points, reasons = 0.0, []
+    for key, score in weak:
+        if key in project.capitals:
+            points += 100 - score
+            reasons.append(
+                _("Strengthens %(capital)s, where you scored %(score)s")
+                % {"capital": _capital_phrase(key), "score": format_number(score)}
+            )
+    owner = project.owner
+    name = owner.display_name
+    if size and owner.population_class == size:
+        points += LIKENESS_POINTS["size"]
+        reasons.append(
+            _("%(owner)s also has %(size)s") % {"owner": name, "size": _size_phrase(size)}
+        )
+    if municipality.fa_region_id and owner.fa_region_id == municipality.fa_region_id:
+        points += LIKENESS_POINTS["region"]
+        reasons.append(
+            _("%(owner)s is in the same labour-market region, %(region)s")
+            % {"owner": name, "region": owner.fa_region.name}
+        )
+    if owner.pk in peers:
+        points += LIKENESS_POINTS["body"]
+        reasons.append(
+            _("%(owner)s is also a member of %(bodies)s")
+            % {"owner": name, "bodies": ", ".join(peers[owner.pk])}
+        )
+    action = "join" if project.status == ProjectStatus.RUNNING else "replicate"
+    return Suggestion(project, action, round(points, 1), reasons)

@@ -11,6 +11,12 @@ also start its own idea without a regional preparation (a municipality outside a
 body, or a project it funds itself). A completed project that another organisation
 replicates becomes "replicated": it keeps its results and lessons, and its status
 says that at least one later project links back to it as its origin.
+
+Another organisation may ask to join a project (`join_request_create`); the owner's
+administrators and editors accept it, choosing the role, or decline it with a reason,
+and the asking organisation may withdraw it while it waits. Each step is e-mailed
+by a task after the commit (kraftsamla/projects/tasks.py), so a mail server that is
+down never breaks the request.
 """
 
 from __future__ import annotations
@@ -19,23 +25,31 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kraftsamla.accounts.models import EmailStatus
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction
 from kraftsamla.core.services import model_save_audited
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.projects.models import (
+    JOIN_ROLES,
     FundingSource,
+    JoinRequest,
+    JoinRequestStatus,
     Participation,
     ParticipationRole,
     Project,
     ProjectEvent,
     ProjectStatus,
 )
+from kraftsamla.projects.tasks import send_join_request_email
 
 PROJECT_FIELDS = [
     "title",
@@ -88,6 +102,16 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 # Statuses whose results another organisation may replicate.
 REPLICABLE = frozenset({ProjectStatus.COMPLETED, ProjectStatus.REPLICATED})
+# Statuses in which another organisation may still ask to join (not declined or finished).
+JOINABLE = frozenset(
+    {
+        ProjectStatus.IDEA,
+        ProjectStatus.IN_PREPARATION,
+        ProjectStatus.PRIORITISED,
+        ProjectStatus.PARKED,
+        ProjectStatus.RUNNING,
+    }
+)
 
 
 def _person(actor):
@@ -447,3 +471,210 @@ def participation_add(*, actor, project: Project, organisation: Organisation, ro
         raise ValidationError({"role": _("Choose a role from the list.")})
     _participant_add(actor=actor, project=project, organisation=organisation, role=role)
     return project
+
+
+# --- Requests to join a project ------------------------------------------------------------
+
+JOIN_REQUEST_FIELDS = ["project", "organisation", "message", "status", "role", "reason"]
+
+
+def _join_notice(join_request: JoinRequest, notice: str, link: str) -> None:
+    """Queue the e-mail about `join_request` once the transaction has committed.
+
+    Demo requests e-mail nobody. `robust`: a queue that cannot be reached is logged and
+    never turns the saved request into an error page.
+    """
+    if join_request.is_demo:
+        return
+    pk = join_request.pk
+    link = link or getattr(settings, "SITE_URL", "") + join_request.project.get_absolute_url()
+    transaction.on_commit(lambda: send_join_request_email.enqueue(pk, notice, link), robust=True)
+
+
+@transaction.atomic
+def join_request_create(
+    *,
+    actor,
+    project: Project,
+    organisation: Organisation,
+    message: str = "",
+    link: str = "",
+    is_demo: bool = False,
+) -> JoinRequest:
+    """Ask, for `organisation`, to join `project`, and e-mail the owner's administrators.
+
+    A project the actor may not see answers Http404, exactly as a missing one does.
+    `link` is the project page's absolute address for the e-mail.
+    """
+    if not access.allows(actor, "projects.project.view", project):
+        raise Http404
+    access.require(
+        actor,
+        "projects.project.request_join",
+        project,
+        _("Only administrators and editors of another organisation may ask to join."),
+    )
+    access.require(
+        actor,
+        "projects.organisation.request_join",
+        organisation,
+        _("Only the organisation's administrators and editors may ask on its behalf."),
+    )
+    # Lock the project, so that two requests (or a request and an answer) never cross.
+    status = Project.objects.select_for_update().values_list("status", flat=True).get(pk=project.pk)
+    if organisation.pk == project.owner_id:
+        raise ValidationError({"organisation": _("The organisation owns the project.")})
+    if status not in JOINABLE:
+        raise ValidationError(
+            _("A project that is “%(status)s” takes no new participants.")
+            % {"status": ProjectStatus(status).label}
+        )
+    if project.participations.filter(organisation=organisation).exists():
+        raise ValidationError(
+            {"organisation": _("The organisation already takes part in the project.")}
+        )
+    waiting = _(
+        "The organisation has already asked to join the project; the answer is still to come."
+    )
+    if JoinRequest.objects.filter(
+        project=project, organisation=organisation, status=JoinRequestStatus.PENDING
+    ).exists():
+        raise ValidationError({"organisation": waiting})
+    join_request = JoinRequest(
+        project=project,
+        organisation=organisation,
+        requested_by=_person(actor),
+        message=message.strip(),
+        is_demo=is_demo,
+    )
+    join_request.full_clean()
+    try:
+        with transaction.atomic():
+            join_request.save()
+    except IntegrityError as exc:
+        # Another request for the same organisation was saved in the meantime.
+        raise ValidationError({"organisation": waiting}) from exc
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=join_request,
+        organisation=project.owner,
+        after=snapshot(join_request, JOIN_REQUEST_FIELDS),
+    )
+    _join_notice(join_request, "created", link)
+    return join_request
+
+
+def _join_request_pending(join_request: JoinRequest) -> JoinRequest:
+    """Read the request again under a lock; refuse it unless it still waits for an answer."""
+    current = (
+        JoinRequest.objects.select_for_update()
+        .select_related("project__owner", "organisation")
+        .get(pk=join_request.pk)
+    )
+    if not current.is_pending:
+        raise ValidationError(
+            _("The request is already “%(status)s”.")
+            % {"status": JoinRequestStatus(current.status).label}
+        )
+    return current
+
+
+def _join_request_close(
+    *,
+    actor,
+    join_request: JoinRequest,
+    status: str,
+    role: str = "",
+    reason: str = "",
+    notice: bool = True,
+) -> JoinRequest:
+    fields = ["status", "role", "reason"]
+    before = snapshot(join_request, fields)
+    join_request.status = status
+    join_request.role = role
+    join_request.reason = reason
+    join_request.decided_by = _person(actor)
+    join_request.decided_at = timezone.now()
+    if notice:
+        # The e-mail fields now follow the answer's e-mail, which is yet to be sent.
+        join_request.email_status = EmailStatus.PENDING
+        join_request.email_attempts = 0
+        join_request.email_error = ""
+    join_request.full_clean()
+    join_request.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=join_request,
+        organisation=join_request.project.owner,
+        before=before,
+        after=snapshot(join_request, fields),
+    )
+    return join_request
+
+
+@transaction.atomic
+def join_request_accept(
+    *, actor, join_request: JoinRequest, role: str, link: str = ""
+) -> JoinRequest:
+    """Accept a waiting request: the organisation takes part with `role` (participant or
+    partner), and the person who asked is e-mailed."""
+    access.require(
+        actor,
+        "projects.joinrequest.decide",
+        join_request,
+        _("Only the owner's administrators and editors may answer a request to join."),
+    )
+    if role not in JOIN_ROLES:
+        raise ValidationError({"role": _("Choose participant or partner.")})
+    join_request = _join_request_pending(join_request)
+    project = join_request.project
+    if project.participations.filter(organisation=join_request.organisation).exists():
+        raise ValidationError(_("The organisation already takes part in the project."))
+    _join_request_close(
+        actor=actor, join_request=join_request, status=JoinRequestStatus.ACCEPTED, role=role
+    )
+    participation_add(
+        actor=actor, project=project, organisation=join_request.organisation, role=role
+    )
+    _join_notice(join_request, "accepted", link)
+    return join_request
+
+
+@transaction.atomic
+def join_request_decline(
+    *, actor, join_request: JoinRequest, reason: str, link: str = ""
+) -> JoinRequest:
+    """Decline a waiting request with the reason, which the person who asked is e-mailed."""
+    access.require(
+        actor,
+        "projects.joinrequest.decide",
+        join_request,
+        _("Only the owner's administrators and editors may answer a request to join."),
+    )
+    _required(reason=reason)
+    join_request = _join_request_pending(join_request)
+    _join_request_close(
+        actor=actor,
+        join_request=join_request,
+        status=JoinRequestStatus.DECLINED,
+        reason=reason.strip(),
+    )
+    _join_notice(join_request, "declined", link)
+    return join_request
+
+
+@transaction.atomic
+def join_request_withdraw(*, actor, join_request: JoinRequest) -> JoinRequest:
+    """Take back a request that still waits for an answer (nobody is e-mailed)."""
+    access.require(
+        actor,
+        "projects.joinrequest.withdraw",
+        join_request,
+        _("Only the asking organisation's administrators and editors may withdraw the request."),
+    )
+    join_request = _join_request_pending(join_request)
+    return _join_request_close(
+        actor=actor, join_request=join_request, status=JoinRequestStatus.WITHDRAWN, notice=False
+    )

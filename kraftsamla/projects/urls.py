@@ -15,6 +15,22 @@ urlpatterns = [
     path("<int:pk>/starta/", views.project_start, name="start"),
     path("<int:pk>/avsluta/", views.project_complete, name="complete"),
     path("<int:pk>/aterbruka/", views.project_replicate, name="replicate"),
+    path("<int:pk>/ga-med/", views.project_join, name="join"),
+    path(
+        "<int:pk>/ga-med/<int:request_pk>/godta/",
+        views.join_request_accept,
+        name="join_accept",
+    ),
+    path(
+        "<int:pk>/ga-med/<int:request_pk>/avboj/",
+        views.join_request_decline,
+        name="join_decline",
+    ),
+    path(
+        "<int:pk>/ga-med/<int:request_pk>/aterkalla/",
+        views.join_request_withdraw,
+        name="join_withdraw",
+    ),
     path("organisation/<slug:slug>/", views.organisation_projects, name="organisation"),
     path("organisation/<slug:slug>/ny/", views.project_create, name="new"),
     path("<slug:slug>/medlemmar/", views.body_projects, name="body"),

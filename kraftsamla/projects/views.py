@@ -8,6 +8,7 @@ action has its own URL.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -28,6 +29,9 @@ from kraftsamla.organisations.models import Organisation
 from kraftsamla.projects import selectors, services
 from kraftsamla.projects.forms import (
     CompleteForm,
+    JoinAcceptForm,
+    JoinDeclineForm,
+    JoinRequestForm,
     PrepareForm,
     ProjectFilterForm,
     ProjectForm,
@@ -36,10 +40,16 @@ from kraftsamla.projects.forms import (
     StartForm,
     funding_sources_text,
 )
-from kraftsamla.projects.models import Project
+from kraftsamla.projects.models import JoinRequest, Project
 
 VIEW = "projects.project.view"
 DECISIONS = ("projects.project.prioritise", "projects.project.park", "projects.project.decline")
+JOIN_RULES = (
+    "projects.project.request_join",
+    "projects.joinrequest.view",
+    "projects.joinrequest.decide",
+    "projects.joinrequest.withdraw",
+)
 # The button (and heading) of each lifecycle action on the project page.
 ACTION_LABELS = {
     "prepare": gettext_lazy("Take into preparation"),
@@ -78,11 +88,16 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@checks(VIEW, "projects.organisation.create")
+@checks(VIEW, "projects.organisation.create", "capacity.assessment.view")
 def organisation_projects(request: HttpRequest, slug: str) -> HttpResponse:
-    """An organisation's own ideas and projects and those it takes part in."""
+    """An organisation's own ideas and projects and those it takes part in; for its own
+    people, a municipality also sees projects to join or replicate."""
     organisation = get_object_or_404(Organisation, slug=slug)
     projects = list(selectors.projects_of_organisation(request, organisation))
+    suggestions = None
+    if organisation.is_municipality and access.access_of(request).role_in(organisation):
+        suggestions = selectors.projects_suggested(request, organisation)
+    can_create = access.allows(request, "projects.organisation.create", organisation)
     return render(
         request,
         "projects/organisation.html",
@@ -90,7 +105,11 @@ def organisation_projects(request: HttpRequest, slug: str) -> HttpResponse:
             "organisation": organisation,
             "owned": [project for project in projects if project.owner_id == organisation.pk],
             "taking_part": [project for project in projects if project.owner_id != organisation.pk],
-            "can_create": access.allows(request, "projects.organisation.create", organisation),
+            "can_create": can_create,
+            "suggestions": suggestions,
+            # Asking to join and replicating are for the organisation's editors.
+            "can_act": can_create
+            and access.allows(request, "projects.organisation.request_join", organisation),
         },
     )
 
@@ -182,11 +201,72 @@ def _replicate_form(request: HttpRequest, project: Project) -> ReplicateForm | N
     return ReplicateForm(organisations=organisations, auto_id=_auto_id("replicate"))
 
 
+def _join_form(request: HttpRequest, project: Project) -> JoinRequestForm | None:
+    """The "ask to join" form, when the viewer may ask for an organisation not yet in it."""
+    if project.status not in services.JOINABLE or not access.allows(
+        request, "projects.project.request_join", project
+    ):
+        return None
+    organisations = selectors.join_organisations(request, project)
+    if not organisations:
+        return None
+    return JoinRequestForm(organisations=organisations, auto_id=_auto_id("join"))
+
+
+JOIN_FORM_KEYS = ("accept", "decline", "withdraw")
+
+
+@dataclass
+class JoinRequestItem:
+    """A request to join on the project page, with the forms the viewer may use on it."""
+
+    join_request: JoinRequest
+    accept_form: forms.Form | None = None
+    decline_form: forms.Form | None = None
+    can_withdraw: bool = False
+    # A sent form whose answer was refused, shown with its errors at the request.
+    refused: forms.Form | None = None
+
+
+def _join_request_items(
+    request: HttpRequest, project: Project, bound: dict[str, forms.Form]
+) -> list[JoinRequestItem]:
+    items = []
+    for join_request in selectors.join_requests_of_project(request, project):
+        join_request.project = project  # the rules read the owner from the page's project
+        pk = join_request.pk
+        item = JoinRequestItem(join_request)
+        sent = next(
+            (bound[f"{key}-{pk}"] for key in JOIN_FORM_KEYS if f"{key}-{pk}" in bound), None
+        )
+        if join_request.is_pending:
+            if access.allows(request, "projects.joinrequest.decide", join_request):
+                item.accept_form = bound.get(f"accept-{pk}") or JoinAcceptForm(
+                    auto_id=_auto_id(f"accept-{pk}")
+                )
+                item.decline_form = bound.get(f"decline-{pk}") or JoinDeclineForm(
+                    auto_id=_auto_id(f"decline-{pk}")
+                )
+            item.can_withdraw = access.allows(
+                request, "projects.joinrequest.withdraw", join_request
+            )
+        if sent is not None and sent not in (item.accept_form, item.decline_form):
+            item.refused = sent
+        items.append(item)
+    return items
+
+
 def _detail(
     request: HttpRequest, project: Project, bound: dict[str, forms.Form] | None = None
 ) -> HttpResponse:
     page = selectors.project_page(project)
-    action_forms = {**_action_forms(request, page), **(bound or {})}
+    bound = dict(bound or {})
+    join_bound = {
+        key: bound.pop(key)
+        for key in list(bound)
+        if key.startswith(tuple(f"{name}-" for name in JOIN_FORM_KEYS))
+    }
+    action_forms = {**_action_forms(request, page), **bound}
     replicate_form = action_forms.pop("replicate", None) or _replicate_form(request, page)
     similar = selectors.projects_similar(
         request, page.similarity_text(), owner=page.owner, exclude=(page.pk,)
@@ -204,12 +284,17 @@ def _detail(
             "origin_visible": page.origin is not None and access.allows(request, VIEW, page.origin),
             "funding_total": sum(source.amount for source in page.funding_sources.all()),
             "similar": similar,
+            "similar_to_join": selectors.projects_to_ask_to_join(
+                request, [match.project for match in similar]
+            ),
+            "join_form": _join_form(request, page),
+            "join_requests": _join_request_items(request, page, join_bound),
         },
-        status=form_status(*(bound or {}).values()),
+        status=form_status(*bound.values(), *join_bound.values()),
     )
 
 
-@checks(VIEW, "projects.project.edit", "projects.project.prepare", *DECISIONS)
+@checks(VIEW, "projects.project.edit", "projects.project.prepare", *DECISIONS, *JOIN_RULES)
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.project_get(request, pk))
 
@@ -412,3 +497,139 @@ def project_replicate(request: HttpRequest, pk: int) -> HttpResponse:
     if response is not None:
         return response
     return _detail(request, origin, bound={"replicate": form})
+
+
+# --- Requests to join ----------------------------------------------------------------------
+
+
+@checks("projects.project.request_join")
+@login_required
+def project_join(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask to join a project for one of one's organisations (a hidden project is a 404)."""
+    project = selectors.project_get(request, pk)
+    access.require(request, "projects.project.request_join", project)
+    joinable = project.status in services.JOINABLE
+    organisations = selectors.join_organisations(request, project, waiting=request.method == "POST")
+    initial = {}
+    chosen = [o for o in organisations if o.slug == request.GET.get("organisation")]
+    if chosen:
+        initial["organisation"] = chosen[0].pk
+    form = JoinRequestForm(
+        request.POST or None, organisations=organisations, initial=initial, auto_id=_auto_id("join")
+    )
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.join_request_create(
+                actor=request.user,
+                project=project,
+                link=request.build_absolute_uri(project.get_absolute_url()),
+                **data,
+            ),
+            redirect_to=lambda saved: f"{project.get_absolute_url()}#join-requests-heading",
+            message=_("Your request was sent. The owner's administrators are e-mailed."),
+        )
+        if response is not None:
+            return response
+    return render(
+        request,
+        "projects/join.html",
+        {
+            "project": project,
+            "form": form if joinable and organisations else None,
+            "joinable": joinable,
+            "join_requests": [
+                JoinRequestItem(join_request)
+                for join_request in selectors.join_requests_of_project(request, project)
+            ],
+        },
+        status=form_status(form),
+    )
+
+
+def _join_decision(
+    request: HttpRequest,
+    pk: int,
+    request_pk: int,
+    action: str,
+    rule: str,
+    form_class: Callable[..., forms.Form],
+    save: Callable[[JoinRequest, dict[str, Any]], JoinRequest],
+    message: str,
+) -> HttpResponse:
+    project = selectors.project_get(request, pk)
+    join_request = selectors.join_request_get(request, project, request_pk)
+    access.require(request, rule, join_request)
+    key = f"{action}-{join_request.pk}"
+    form = form_class(request.POST, auto_id=_auto_id(key))
+    response = submit_form(
+        request,
+        form,
+        lambda data: save(join_request, data),
+        redirect_to=f"{project.get_absolute_url()}#join-requests-heading",
+        message=message,
+    )
+    if response is not None:
+        return response
+    return _detail(request, project, bound={key: form})
+
+
+@checks("projects.joinrequest.decide")
+@login_required
+@require_POST
+def join_request_accept(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
+    return _join_decision(
+        request,
+        pk,
+        request_pk,
+        "accept",
+        "projects.joinrequest.decide",
+        JoinAcceptForm,
+        lambda join_request, data: services.join_request_accept(
+            actor=request.user,
+            join_request=join_request,
+            link=request.build_absolute_uri(join_request.project.get_absolute_url()),
+            **data,
+        ),
+        _("The request was accepted: the organisation now takes part."),
+    )
+
+
+@checks("projects.joinrequest.decide")
+@login_required
+@require_POST
+def join_request_decline(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
+    return _join_decision(
+        request,
+        pk,
+        request_pk,
+        "decline",
+        "projects.joinrequest.decide",
+        JoinDeclineForm,
+        lambda join_request, data: services.join_request_decline(
+            actor=request.user,
+            join_request=join_request,
+            link=request.build_absolute_uri(join_request.project.get_absolute_url()),
+            **data,
+        ),
+        _("The request was declined. The organisation that asked is e-mailed the reason."),
+    )
+
+
+@checks("projects.joinrequest.withdraw")
+@login_required
+@require_POST
+def join_request_withdraw(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
+    return _join_decision(
+        request,
+        pk,
+        request_pk,
+        "withdraw",
+        "projects.joinrequest.withdraw",
+        forms.Form,
+        lambda join_request, _data: services.join_request_withdraw(
+            actor=request.user, join_request=join_request
+        ),
+        _("Your request was withdrawn."),
+    )
