@@ -1,4 +1,5 @@
-"""Forms for ideas and projects, their lifecycle decisions and the list filters."""
+"""Forms for ideas and projects, their lifecycle decisions, good examples, attachments and
+the list filters."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core.forms import SubmitOnceMixin
 from kraftsamla.core.limits import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
 from kraftsamla.core.models import SharingLevel
-from kraftsamla.organisations.models import EmissionSector, Organisation
+from kraftsamla.core.uploads import FILE_TYPES, type_list
+from kraftsamla.organisations.models import EmissionSector, Organisation, PopulationClass
 from kraftsamla.projects.models import BusinessCollaboration, ProjectStatus
 
 # The years a list may be filtered by.
@@ -176,6 +180,57 @@ class ReplicateForm(SubmitOnceMixin, forms.Form):
         ).order_by("name")
 
 
+class GoodExampleForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it is a good example"),
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown with the project in the list of good examples."),
+    )
+
+
+class GoodExampleRemoveForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        max_length=NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+# What the file chooser offers first; the server checks the content whatever is chosen.
+ATTACHMENT_ACCEPT = ",".join(
+    [
+        *(extension for file_type in FILE_TYPES.values() for extension in file_type.extensions),
+        *(file_type.content_type for file_type in FILE_TYPES.values()),
+    ]
+)
+
+
+class AttachmentForm(SubmitOnceMixin, forms.Form):
+    """One file to attach; the service checks its size, type and the project's count."""
+
+    file = forms.FileField(
+        label=_("File"),
+        widget=forms.FileInput(attrs={"accept": ATTACHMENT_ACCEPT}),
+        error_messages={
+            "required": _("Choose a file to attach."),
+            "empty": _("The file is empty."),
+            "invalid": _("No file was sent. Choose the file again."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "%(types)s, at most %(limit)s a file and %(count)s files a project."
+        ) % {
+            "types": type_list(),
+            "limit": filesizeformat(settings.KRAFTSAMLA_ATTACHMENT_MAX_BYTES),
+            "count": settings.KRAFTSAMLA_ATTACHMENTS_PER_PROJECT,
+        }
+
+
 class ProjectFilterForm(forms.Form):
     """The filters of a body's project list, also read by the API."""
 
@@ -211,3 +266,46 @@ class ProjectFilterForm(forms.Form):
                 ("", _("All members")),
                 *((member.slug, member.name) for member in members),
             ]
+
+
+POPULATION_CLASS_CHOICES = [("", _("All sizes")), *PopulationClass.choices]
+
+
+class GoodExampleFilterForm(forms.Form):
+    """The filters of the list of good examples."""
+
+    capital = forms.ChoiceField(
+        label=_("Capital"), required=False, choices=[("", _("All capitals")), *CapitalKey.choices]
+    )
+    collaboration_form = forms.ChoiceField(
+        label=_("Collaboration form"),
+        required=False,
+        choices=[("", _("All forms")), *CollaborationForm.choices],
+    )
+    sector = forms.ChoiceField(
+        label=_("Emission sector"),
+        required=False,
+        choices=[("", _("All sectors")), *EmissionSector.choices],
+    )
+    population_class = forms.ChoiceField(
+        label=_("Size of the owner"), required=False, choices=POPULATION_CLASS_CHOICES
+    )
+
+
+class ProjectApiFilterForm(ProjectFilterForm):
+    """The API's project list filters: a body list's, and size class and good examples."""
+
+    population_class = forms.ChoiceField(
+        label=_("Size of the owner"), required=False, choices=POPULATION_CLASS_CHOICES
+    )
+    good_example = forms.TypedChoiceField(
+        label=_("Good examples"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("true", _("Only good examples")),
+            ("false", _("No good examples")),
+        ],
+        coerce=lambda value: value == "true",
+        empty_value=None,
+    )
