@@ -121,6 +121,15 @@ def test_a_name_of_a_type_not_allowed_is_refused_whatever_the_content(name):
         assert "PDF, DOCX, XLSX, ODT, PNG, JPEG, GIF or WebP" in error.messages[0]
 
 
+def test_the_messages_are_in_the_language_they_are_shown_in():
+    error = refusal("program.exe", pdf_bytes())
+    with translation.override("sv"):
+        assert "PDF, DOCX, XLSX, ODT, PNG, JPEG, GIF eller WebP" in error.messages[0]
+    bomb = refusal("beslut.docx", docx_bytes(extra=[("x.bin", b"0" * 4096)]), max_unpacked=2048)
+    with translation.override("en"):
+        assert "2.0\xa0KB" in bomb.messages[0] and "zip bomb" in bomb.messages[0]
+
+
 def test_an_empty_file_is_refused():
     assert refusal("tom.pdf", b"").code == "empty"
 

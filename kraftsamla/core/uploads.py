@@ -36,6 +36,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -110,6 +111,11 @@ def type_list(file_types: Iterable[FileType] | None = None) -> str:
     }
 
 
+# Parameters of the messages below, put in words when the message is (in its language).
+_type_list_lazy = lazy(type_list, str)
+_size_lazy = lazy(filesizeformat, str)
+
+
 def _refuse(code: str, message, **params) -> ValidationError:
     return ValidationError(message, code=code, params=params or None)
 
@@ -147,7 +153,7 @@ def _zip_type(file: BinaryIO, max_unpacked: int) -> FileType | None:
                         "The document unpacks to more than %(limit)s, so it is refused "
                         "(it may be a zip bomb)."
                     ),
-                    limit=filesizeformat(max_unpacked),
+                    limit=_size_lazy(max_unpacked),
                 )
             first = entries[0]
             if first.filename == "mimetype":
@@ -222,7 +228,7 @@ def file_type_check(
         raise _refuse(
             "not_allowed",
             _("Files of this type cannot be attached. Choose a %(types)s file."),
-            types=type_list(allowed),
+            types=_type_list_lazy(allowed),
         )
     found = file_type_sniff(file, max_unpacked=max_unpacked)
     if found is not claimed:
