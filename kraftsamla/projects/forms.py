@@ -231,12 +231,9 @@ class AttachmentForm(SubmitOnceMixin, forms.Form):
         }
 
 
-class ProjectFilterForm(forms.Form):
-    """The filters of a body's project list, also read by the API."""
+class SubjectFilterForm(forms.Form):
+    """Filters by what a project is about: a capital, a collaboration form, an emission sector."""
 
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All")), *ProjectStatus.choices]
-    )
     capital = forms.ChoiceField(
         label=_("Capital"), required=False, choices=[("", _("All capitals")), *CapitalKey.choices]
     )
@@ -250,10 +247,20 @@ class ProjectFilterForm(forms.Form):
         required=False,
         choices=[("", _("All sectors")), *EmissionSector.choices],
     )
+
+
+class ProjectFilterForm(SubjectFilterForm):
+    """The filters of a body's project list, also read by the API."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *ProjectStatus.choices]
+    )
     municipality = forms.ChoiceField(label=_("Municipality"), required=False)
     year = forms.IntegerField(
         label=_("Year"), required=False, min_value=YEAR_MIN, max_value=YEAR_MAX
     )
+
+    field_order = ["status", "capital", "collaboration_form", "sector", "municipality", "year"]
 
     def __init__(self, *args, members: Sequence[Organisation] | None = None, **kwargs):
         """`members`: the organisations to choose from (a body's members); others are errors.
@@ -271,22 +278,9 @@ class ProjectFilterForm(forms.Form):
 POPULATION_CLASS_CHOICES = [("", _("All sizes")), *PopulationClass.choices]
 
 
-class GoodExampleFilterForm(forms.Form):
+class GoodExampleFilterForm(SubjectFilterForm):
     """The filters of the list of good examples."""
 
-    capital = forms.ChoiceField(
-        label=_("Capital"), required=False, choices=[("", _("All capitals")), *CapitalKey.choices]
-    )
-    collaboration_form = forms.ChoiceField(
-        label=_("Collaboration form"),
-        required=False,
-        choices=[("", _("All forms")), *CollaborationForm.choices],
-    )
-    sector = forms.ChoiceField(
-        label=_("Emission sector"),
-        required=False,
-        choices=[("", _("All sectors")), *EmissionSector.choices],
-    )
     population_class = forms.ChoiceField(
         label=_("Size of the owner"), required=False, choices=POPULATION_CLASS_CHOICES
     )

@@ -489,6 +489,25 @@ def _locked(project: Project) -> Project:
     return project
 
 
+def _good_example_set(*, actor, project: Project, reason: str, marked: bool) -> Project:
+    since = timezone.now() if marked else None
+    model_save_audited(
+        actor=actor,
+        obj=project,
+        data={"good_example_since": since, "good_example_reason": reason if marked else ""},
+        fields=["good_example_since", "good_example_reason"],
+        organisation=project.owner,
+    )
+    _event_add(
+        actor=actor,
+        project=project,
+        from_status=project.status,
+        reason=reason,
+        kind=EventKind.GOOD_EXAMPLE if marked else EventKind.GOOD_EXAMPLE_REMOVED,
+    )
+    return project
+
+
 @transaction.atomic
 def project_mark_good_example(*, actor, project: Project, reason: str) -> Project:
     """Hold up a completed (or replicated) project that its owner shares as a good example,
@@ -504,21 +523,7 @@ def project_mark_good_example(*, actor, project: Project, reason: str) -> Projec
         )
     if project.is_good_example:
         raise ValidationError(_("The project is already a good example."))
-    model_save_audited(
-        actor=actor,
-        obj=project,
-        data={"good_example_since": timezone.now(), "good_example_reason": reason},
-        fields=["good_example_since", "good_example_reason"],
-        organisation=project.owner,
-    )
-    _event_add(
-        actor=actor,
-        project=project,
-        from_status=project.status,
-        reason=reason,
-        kind=EventKind.GOOD_EXAMPLE,
-    )
-    return project
+    return _good_example_set(actor=actor, project=project, reason=reason, marked=True)
 
 
 @transaction.atomic
@@ -528,21 +533,7 @@ def project_unmark_good_example(*, actor, project: Project, reason: str = "") ->
     project = _locked(project)
     if not project.is_good_example:
         raise ValidationError(_("The project is not a good example."))
-    model_save_audited(
-        actor=actor,
-        obj=project,
-        data={"good_example_since": None, "good_example_reason": ""},
-        fields=["good_example_since", "good_example_reason"],
-        organisation=project.owner,
-    )
-    _event_add(
-        actor=actor,
-        project=project,
-        from_status=project.status,
-        reason=reason,
-        kind=EventKind.GOOD_EXAMPLE_REMOVED,
-    )
-    return project
+    return _good_example_set(actor=actor, project=project, reason=reason, marked=False)
 
 
 # --- Attachments -------------------------------------------------------------------------
@@ -565,6 +556,9 @@ def attachment_add(*, actor, project: Project, file: File, name: str = "") -> Pr
     The file is stored under a name of our own (`attachment_path`); the sender's name
     (`name`, else the file's), made safe, is kept for display. When saving the row
     fails after the file was stored, the file is deleted again before the error goes on.
+    (Django has no hook for the rollback of an enclosing transaction: callers write
+    nothing after this in their own transaction that could still fail; the page's
+    `form_submission_once` only marks its token.)
     """
     access.require(
         actor,

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 from kraftsamla.accounts import selectors as account_selectors
 from kraftsamla.core import access
 from kraftsamla.core.access import checks
-from kraftsamla.core.exports import export_format, export_table, page_query
+from kraftsamla.core.exports import Column, export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.core.uploads import UploadSizeLimit
 from kraftsamla.organisations import selectors as organisation_selectors
@@ -111,18 +111,25 @@ def organisation_projects(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _project_columns() -> list[Column]:
+    """The columns every download of projects starts with (in the request's language)."""
+    return [
+        (_("Title"), lambda project: project.title),
+        (_("Owner"), lambda project: project.owner.name),
+        (_("Status"), lambda project: project.get_status_display()),
+        (_("Capitals"), lambda project: ", ".join(project.capital_labels())),
+        (_("Collaboration form"), lambda project: project.get_collaboration_form_display()),
+        (_("Emission sectors"), lambda project: ", ".join(project.sector_labels())),
+        (_("Starts"), lambda project: project.start_date),
+        (_("Ends"), lambda project: project.end_date),
+    ]
+
+
 def _projects_export(body: Organisation, projects: list[Project], fmt: str) -> HttpResponse:
     return export_table(
         items=projects,
         columns=[
-            (_("Title"), lambda project: project.title),
-            (_("Owner"), lambda project: project.owner.name),
-            (_("Status"), lambda project: project.get_status_display()),
-            (_("Capitals"), lambda project: ", ".join(project.capital_labels())),
-            (_("Collaboration form"), lambda project: project.get_collaboration_form_display()),
-            (_("Emission sectors"), lambda project: ", ".join(project.sector_labels())),
-            (_("Starts"), lambda project: project.start_date),
-            (_("Ends"), lambda project: project.end_date),
+            *_project_columns(),
             (_("Budget (SEK)"), lambda project: project.budget),
             (_("Sharing"), lambda project: project.get_sharing_level_display()),
         ],
@@ -160,15 +167,8 @@ def _good_examples_export(request: HttpRequest, projects: list[Project], fmt: st
     return export_table(
         items=projects,
         columns=[
-            (_("Title"), lambda project: project.title),
-            (_("Owner"), lambda project: project.owner.name),
+            *_project_columns(),
             (_("Size of the owner"), lambda project: project.owner.get_population_class_display()),
-            (_("Status"), lambda project: project.get_status_display()),
-            (_("Capitals"), lambda project: ", ".join(project.capital_labels())),
-            (_("Collaboration form"), lambda project: project.get_collaboration_form_display()),
-            (_("Emission sectors"), lambda project: ", ".join(project.sector_labels())),
-            (_("Starts"), lambda project: project.start_date),
-            (_("Ends"), lambda project: project.end_date),
             (_("Why it is a good example"), lambda project: project.good_example_reason),
             (_("Good example since"), lambda project: project.good_example_since.date()),
             (_("Results"), lambda project: project.results),
@@ -435,7 +435,14 @@ def project_prepare(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _decision_view(action: str, service: Callable[..., Project], message: str):
+def _decision_view(
+    action: str,
+    service: Callable[..., Project],
+    message: str,
+    form_class: Callable[..., forms.Form] = ReasonForm,
+):
+    """A view that takes one decision on a project with its form's data."""
+
     @checks(f"projects.project.{action}")
     @login_required
     @require_POST
@@ -444,7 +451,7 @@ def _decision_view(action: str, service: Callable[..., Project], message: str):
             request,
             pk,
             action,
-            ReasonForm,
+            form_class,
             lambda project, data: service(actor=request.user, project=project, **data),
             message,
         )
@@ -519,36 +526,17 @@ def project_replicate(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Good examples: one URL each way ----------------------------------------------------
 
-
-def _good_example_view(action: str, form_class, service: Callable[..., Project], message: str):
-    @checks(f"projects.project.{action}")
-    @login_required
-    @require_POST
-    def view(request: HttpRequest, pk: int) -> HttpResponse:
-        return _act(
-            request,
-            pk,
-            action,
-            form_class,
-            lambda project, data: service(actor=request.user, project=project, **data),
-            message,
-        )
-
-    view.__name__ = view.__qualname__ = f"project_{action}"
-    return view
-
-
-project_mark_good_example = _good_example_view(
+project_mark_good_example = _decision_view(
     "mark_good_example",
-    GoodExampleForm,
     services.project_mark_good_example,
-    _("The project is now a good example."),
+    gettext_lazy("The project is now a good example."),
+    GoodExampleForm,
 )
-project_unmark_good_example = _good_example_view(
+project_unmark_good_example = _decision_view(
     "unmark_good_example",
-    GoodExampleRemoveForm,
     services.project_unmark_good_example,
-    _("The project is no longer a good example."),
+    gettext_lazy("The project is no longer a good example."),
+    GoodExampleRemoveForm,
 )
 
 
