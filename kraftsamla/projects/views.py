@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -170,7 +171,10 @@ def _good_examples_export(request: HttpRequest, projects: list[Project], fmt: st
             *_project_columns(),
             (_("Size of the owner"), lambda project: project.owner.get_population_class_display()),
             (_("Why it is a good example"), lambda project: project.good_example_reason),
-            (_("Good example since"), lambda project: project.good_example_since.date()),
+            (
+                _("Good example since"),
+                lambda project: timezone.localdate(project.good_example_since),
+            ),
             (_("Results"), lambda project: project.results),
             (_("Lessons learnt"), lambda project: project.lessons),
             (_("What others can reuse"), lambda project: project.reusable),
