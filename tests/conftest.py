@@ -61,8 +61,14 @@ def django_db_setup(_test_cache, django_db_setup, django_db_blocker):
         demo_data_load(skip=("support",))
 
 
+@pytest.fixture(scope="session")
+def _media_root(tmp_path_factory) -> Path:
+    """Where uploaded files go in the tests (never the project's own media/ folder)."""
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
-def _settings_for_tests(settings):
+def _settings_for_tests(settings, _media_root):
     settings.CACHES = TEST_CACHES
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Tasks run when enqueued; tests/test_tasks.py runs the real database worker.
@@ -72,6 +78,7 @@ def _settings_for_tests(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings.MEDIA_ROOT = _media_root
     # Every page that answers must have asked one of the rules its view declares.
     settings.KRAFTSAMLA_STRICT_ACCESS = True
     cache.clear()

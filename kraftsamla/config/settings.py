@@ -177,6 +177,18 @@ STORAGES = {
     },
 }
 
+# Uploaded files (project attachments) go through Django's storage API ("default" above),
+# on disk under MEDIA_ROOT. They are served only by the app's download views, which ask
+# who may see them: never let the web server serve MEDIA_ROOT, and there is no MEDIA_URL.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", PROJECT_DIR / "media"))
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+# The largest attachment, in bytes, and how many one project may have.
+KRAFTSAMLA_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("KRAFTSAMLA_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+KRAFTSAMLA_ATTACHMENTS_PER_PROJECT = int(os.environ.get("KRAFTSAMLA_ATTACHMENTS_PER_PROJECT", "20"))
+
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
@@ -292,6 +304,10 @@ SPECTACULAR_SETTINGS = {
         "JoinRequestStatusEnum": "kraftsamla.projects.models.JoinRequestStatus",
         # The name the participants' role had before requests to join used it too.
         "RoleEnum": "kraftsamla.projects.models.ParticipationRole",
+        "ProjectEventKindEnum": "kraftsamla.projects.models.EventKind",
+        "AttachmentKindEnum": "kraftsamla.projects.models.AttachmentKind",
+        # The organisation's kind keeps the name it had before other "kind" fields came.
+        "KindEnum": "kraftsamla.organisations.models.OrganisationKind",
     },
 }
 

@@ -1,6 +1,7 @@
 """API endpoints for the project bank: the pages' policy, selectors, filter form and services."""
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework import permissions as drf_permissions
@@ -10,20 +11,30 @@ from rest_framework.response import Response
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core.api import InvalidFilter
 from kraftsamla.core.limits import NOTE_MAX
-from kraftsamla.organisations.models import EmissionSector, Organisation
+from kraftsamla.organisations.models import EmissionSector, Organisation, PopulationClass
 from kraftsamla.projects import selectors, services
-from kraftsamla.projects.forms import YEAR_MAX, YEAR_MIN, ProjectFilterForm
+from kraftsamla.projects.forms import YEAR_MAX, YEAR_MIN, ProjectApiFilterForm
 from kraftsamla.projects.models import (
     FundingSource,
     JoinRequest,
     Participation,
     Project,
+    ProjectAttachment,
     ProjectEvent,
     ProjectStatus,
 )
 from kraftsamla.projects.services import PROJECT_FIELDS
 
-FILTERS = ("status", "capital", "collaboration_form", "sector", "municipality", "year")
+FILTERS = (
+    "status",
+    "capital",
+    "collaboration_form",
+    "sector",
+    "municipality",
+    "year",
+    "population_class",
+    "good_example",
+)
 
 
 class ParticipationSerializer(serializers.ModelSerializer):
@@ -43,21 +54,61 @@ class FundingSourceSerializer(serializers.ModelSerializer):
 class ProjectEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProjectEvent
-        fields = ["created_at", "actor_label", "from_status", "to_status", "reason", "next_step"]
+        fields = [
+            "created_at",
+            "actor_label",
+            "kind",
+            "from_status",
+            "to_status",
+            "reason",
+            "next_step",
+        ]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField(
+        help_text="Answers the file to whoever may see the project."
+    )
+
+    class Meta:
+        model = ProjectAttachment
+        fields = ["id", "name", "kind", "content_type", "size", "uploaded_at", "download_url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, attachment: ProjectAttachment) -> str:
+        request = self.context.get("request")
+        url = attachment.get_absolute_url()
+        return request.build_absolute_uri(url) if request is not None else url
 
 
 class ProjectSerializer(serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    good_example = serializers.BooleanField(
+        source="is_good_example",
+        read_only=True,
+        help_text="A regional body holds the completed project up as a good example.",
+    )
 
     class Meta:
         model = Project
-        fields = ["id", "owner", "status", *PROJECT_FIELDS, "origin", "is_demo"]
+        fields = [
+            "id",
+            "owner",
+            "status",
+            *PROJECT_FIELDS,
+            "origin",
+            "good_example",
+            "good_example_since",
+            "good_example_reason",
+            "is_demo",
+        ]
 
 
 class ProjectDetailSerializer(ProjectSerializer):
     participants = ParticipationSerializer(source="participations", many=True, read_only=True)
     funding_sources = FundingSourceSerializer(many=True, read_only=True)
     timeline = ProjectEventSerializer(source="events", many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta(ProjectSerializer.Meta):
         fields = [
@@ -68,11 +119,13 @@ class ProjectDetailSerializer(ProjectSerializer):
             "participants",
             "funding_sources",
             "timeline",
+            "attachments",
         ]
 
 
 class ProjectList(generics.ListAPIView):
-    """Ideas and projects the caller may see, filtered as on a body's project list."""
+    """Ideas and projects the caller may see, filtered as on a body's project list; with
+    `good_example=true`, the good examples."""
 
     access_rules = ("projects.project.view",)
     serializer_class = ProjectSerializer
@@ -94,6 +147,20 @@ class ProjectList(generics.ListAPIView):
                 {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX},
                 description="Start year (creation year if none).",
             ),
+            OpenApiParameter(
+                "population_class",
+                str,
+                enum=PopulationClass.values,
+                description="Size class of the owner (by population).",
+            ),
+            OpenApiParameter(
+                "good_example",
+                bool,
+                description=(
+                    "true: only the good examples (completed projects a regional body "
+                    "holds up); false: all but them."
+                ),
+            ),
         ]
     )
     def get(self, request, *args, **kwargs):
@@ -101,7 +168,7 @@ class ProjectList(generics.ListAPIView):
 
     def get_queryset(self):
         params = self.request.query_params
-        form = ProjectFilterForm({name: params.get(name) for name in FILTERS if name in params})
+        form = ProjectApiFilterForm({name: params.get(name) for name in FILTERS if name in params})
         if not form.is_valid():
             raise InvalidFilter(
                 {name: [str(message) for message in errors] for name, errors in form.errors.items()}
@@ -112,7 +179,8 @@ class ProjectList(generics.ListAPIView):
 
 
 class ProjectDetail(generics.RetrieveAPIView):
-    """One idea or project with its participants, funding and timeline (404 when hidden)."""
+    """One idea or project with its participants, funding, timeline and attachments (404 when
+    hidden)."""
 
     access_rules = ("projects.project.view",)
     serializer_class = ProjectDetailSerializer

@@ -8,4 +8,7 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Project bank")
 
     def ready(self) -> None:
-        from kraftsamla.projects import policies  # noqa: F401 - registers the rules
+        from kraftsamla.projects import (
+            policies,  # noqa: F401 - registers the rules
+            receivers,  # noqa: F401 - connects the hooks
+        )

@@ -1,7 +1,8 @@
 """Invent demo ideas and projects for Göteborgsregionen's members and Linköping's Viable Cities
-project, in several lifecycle states, and one request to join that waits for an answer.
-All of it is marked as demo and written through the services (by the system actor, and
-the request by Ale's demo editor); texts are our own words.
+project, in several lifecycle states, two of them completed and held up by the region as
+good examples (one public, one shared with the region only), and one request to join that
+waits for an answer. All of it is marked as demo and written through the services (by the
+system actor, and the request by Ale's demo editor); texts are our own words.
 """
 
 from __future__ import annotations
@@ -98,6 +99,14 @@ IDEAS = {
         ["real", "financial"],
         "resource_base",
         ["transport", "agriculture"],
+    ),
+    "bikes": (
+        "kungsbacka",
+        "Elcykelpool för hemtjänsten",
+        "Hemtjänstens personal lånar elcyklar i stället för bil på korta turer i tätorten.",
+        ["real", "human"],
+        "resource_base",
+        ["transport"],
     ),
     "budget-tjorn": (
         "tjorn",
@@ -207,6 +216,12 @@ def load_demo() -> dict[str, int]:
     services.project_replicate(
         actor=SYSTEM, origin=energy, owner=_organisation("harryda"), is_demo=True
     )
+    services.project_mark_good_example(
+        actor=SYSTEM,
+        project=energy,
+        reason="Enkelt att göra efter, och en annan kommun har redan gjort det (demo).",
+    )
+    _good_example_bikes()
 
     food = _idea("food-waste")
     services.project_prepare(
@@ -257,6 +272,30 @@ def _join_request(project: Project) -> None:
         message=JOIN_MESSAGE,
         is_demo=True,
     )
+
+
+def _good_example_bikes() -> Project:
+    """A completed project shared with the region only, held up as a good example there."""
+    bikes = _idea(
+        "bikes",
+        start_date=datetime.date(2023, 9, 1),
+        end_date=datetime.date(2024, 8, 31),
+        budget=Decimal(600_000),
+    )
+    services.project_start(actor=SYSTEM, project=bikes)
+    services.project_complete(
+        actor=SYSTEM,
+        project=bikes,
+        results="Tolv elcyklar i två hemtjänstgrupper; var tredje kort tur görs nu med cykel.",
+        lessons="Låsbara cykelrum och vinterdäck avgör om cyklarna används året runt.",
+        reusable="Rutin för bokning och skötsel av cyklarna, och enkäten till personalen.",
+    )
+    services.project_mark_good_example(
+        actor=SYSTEM,
+        project=bikes,
+        reason="Minskar bilresorna i en verksamhet som alla kommuner har (demo).",
+    )
+    return bikes
 
 
 def _viable_cities() -> Project:

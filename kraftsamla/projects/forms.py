@@ -1,4 +1,5 @@
-"""Forms for ideas and projects, their lifecycle decisions and the list filters."""
+"""Forms for ideas and projects, their lifecycle decisions, good examples, attachments and
+the list filters."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core.forms import SubmitOnceMixin
 from kraftsamla.core.limits import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
 from kraftsamla.core.models import SharingLevel
-from kraftsamla.organisations.models import EmissionSector, Organisation
+from kraftsamla.core.uploads import FILE_TYPES, type_list
+from kraftsamla.organisations.models import EmissionSector, Organisation, PopulationClass
 from kraftsamla.projects.models import (
     JOIN_ROLES,
     BusinessCollaboration,
@@ -220,12 +224,60 @@ class JoinDeclineForm(forms.Form):
     )
 
 
-class ProjectFilterForm(forms.Form):
-    """The filters of a body's project list, also read by the API."""
-
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All")), *ProjectStatus.choices]
+class GoodExampleForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it is a good example"),
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown with the project in the list of good examples."),
     )
+
+
+class GoodExampleRemoveForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        max_length=NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+# What the file chooser offers first; the server checks the content whatever is chosen.
+ATTACHMENT_ACCEPT = ",".join(
+    [
+        *(extension for file_type in FILE_TYPES.values() for extension in file_type.extensions),
+        *(file_type.content_type for file_type in FILE_TYPES.values()),
+    ]
+)
+
+
+class AttachmentForm(SubmitOnceMixin, forms.Form):
+    """One file to attach; the service checks its size, type and the project's count."""
+
+    file = forms.FileField(
+        label=_("File"),
+        widget=forms.FileInput(attrs={"accept": ATTACHMENT_ACCEPT}),
+        error_messages={
+            "required": _("Choose a file to attach."),
+            "empty": _("The file is empty."),
+            "invalid": _("No file was sent. Choose the file again."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "%(types)s, at most %(limit)s a file and %(count)s files a project."
+        ) % {
+            "types": type_list(),
+            "limit": filesizeformat(settings.KRAFTSAMLA_ATTACHMENT_MAX_BYTES),
+            "count": settings.KRAFTSAMLA_ATTACHMENTS_PER_PROJECT,
+        }
+
+
+class SubjectFilterForm(forms.Form):
+    """Filters by what a project is about: a capital, a collaboration form, an emission sector."""
+
     capital = forms.ChoiceField(
         label=_("Capital"), required=False, choices=[("", _("All capitals")), *CapitalKey.choices]
     )
@@ -239,10 +291,20 @@ class ProjectFilterForm(forms.Form):
         required=False,
         choices=[("", _("All sectors")), *EmissionSector.choices],
     )
+
+
+class ProjectFilterForm(SubjectFilterForm):
+    """The filters of a body's project list, also read by the API."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *ProjectStatus.choices]
+    )
     municipality = forms.ChoiceField(label=_("Municipality"), required=False)
     year = forms.IntegerField(
         label=_("Year"), required=False, min_value=YEAR_MIN, max_value=YEAR_MAX
     )
+
+    field_order = ["status", "capital", "collaboration_form", "sector", "municipality", "year"]
 
     def __init__(self, *args, members: Sequence[Organisation] | None = None, **kwargs):
         """`members`: the organisations to choose from (a body's members); others are errors.
@@ -255,3 +317,33 @@ class ProjectFilterForm(forms.Form):
                 ("", _("All members")),
                 *((member.slug, member.name) for member in members),
             ]
+
+
+POPULATION_CLASS_CHOICES = [("", _("All sizes")), *PopulationClass.choices]
+
+
+class GoodExampleFilterForm(SubjectFilterForm):
+    """The filters of the list of good examples."""
+
+    population_class = forms.ChoiceField(
+        label=_("Size of the owner"), required=False, choices=POPULATION_CLASS_CHOICES
+    )
+
+
+class ProjectApiFilterForm(ProjectFilterForm):
+    """The API's project list filters: a body list's, and size class and good examples."""
+
+    population_class = forms.ChoiceField(
+        label=_("Size of the owner"), required=False, choices=POPULATION_CLASS_CHOICES
+    )
+    good_example = forms.TypedChoiceField(
+        label=_("Good examples"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("true", _("Only good examples")),
+            ("false", _("No good examples")),
+        ],
+        coerce=lambda value: value == "true",
+        empty_value=None,
+    )

@@ -2,10 +2,13 @@
 
 One `Project` record goes from idea to completed (and replicated); every change of
 status is a service that writes a `ProjectEvent`, which the project page shows as
-its timeline. Texts that people write (title, summary, results...) are plain text in
-the author's language, shown escaped.
+its timeline. A completed project may be held up as a good example by the regional
+body (also on the timeline). Texts that people write (title, summary, results...) are
+plain text in the author's language, shown escaped. Files attached to a project
+(`ProjectAttachment`) are stored through Django's storage API under names of our own.
 """
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,6 +24,7 @@ from kraftsamla.accounts.models import EmailStatus
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core.limits import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX, text_limit
 from kraftsamla.core.models import SharingLevel
+from kraftsamla.core.uploads import FILE_TYPES
 from kraftsamla.organisations.models import EmissionSector
 
 
@@ -34,6 +38,31 @@ class ProjectStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     # Completed, and at least one later project links back to it as its origin.
     REPLICATED = "replicated", _("Replicated")
+
+
+# Statuses of a project with results: it may be replicated and be a good example.
+WITH_RESULTS = (ProjectStatus.COMPLETED, ProjectStatus.REPLICATED)
+
+
+class EventKind(models.TextChoices):
+    """What a step on the timeline records."""
+
+    STATUS = "status", _("Status change")
+    GOOD_EXAMPLE = "good_example", _("Marked as a good example")
+    GOOD_EXAMPLE_REMOVED = "good_example_removed", _("No longer a good example")
+
+
+class AttachmentKind(models.TextChoices):
+    """The types of file a project may have attached (see kraftsamla/core/uploads.py)."""
+
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "DOCX"
+    XLSX = "xlsx", "XLSX"
+    ODT = "odt", "ODT"
+    PNG = "png", "PNG"
+    JPEG = "jpeg", "JPEG"
+    GIF = "gif", "GIF"
+    WEBP = "webp", "WebP"
 
 
 class BusinessCollaboration(models.TextChoices):
@@ -132,6 +161,11 @@ class Project(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Set by the regional body (never by the owner); empty when it is no good example.
+    good_example_since = models.DateTimeField(_("good example since"), null=True, blank=True)
+    good_example_reason = models.TextField(
+        _("why it is a good example"), blank=True, **text_limit(NOTE_MAX)
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
@@ -158,8 +192,16 @@ class Project(models.Model):
                 name="project_not_its_own_origin",
                 violation_error_message=_("A project cannot replicate itself."),
             ),
+            models.CheckConstraint(
+                condition=Q(good_example_since__isnull=True) | Q(status__in=WITH_RESULTS),
+                name="project_good_example_has_results",
+                violation_error_message=_("Only a completed project can be a good example."),
+            ),
         ]
-        indexes = [models.Index(fields=["owner", "status"])]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["good_example_since"], name="project_good_example_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -185,6 +227,10 @@ class Project(models.Model):
     def similarity_text(self) -> str:
         """The text that similar ideas are found by."""
         return f"{self.title}. {self.summary} {self.challenge}"
+
+    @property
+    def is_good_example(self) -> bool:
+        return self.good_example_since is not None
 
 
 class FundingSource(models.Model):
@@ -282,6 +328,10 @@ class ProjectEvent(models.Model):
         _("from"), max_length=20, choices=ProjectStatus.choices, blank=True
     )
     to_status = models.CharField(_("to"), max_length=20, choices=ProjectStatus.choices)
+    # A good-example step keeps the status (from and to are the status it had).
+    kind = models.CharField(
+        _("kind"), max_length=24, choices=EventKind.choices, default=EventKind.STATUS
+    )
     reason = models.TextField(_("reason or decision"), blank=True, **text_limit(NOTE_MAX))
     next_step = models.TextField(_("next step"), blank=True, **text_limit(NOTE_MAX))
 
@@ -401,3 +451,63 @@ class JoinRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == JoinRequestStatus.PENDING
+
+
+def attachment_path(instance: "ProjectAttachment", filename: str) -> str:
+    """Store a file under its project with a random name and its type's extension: the
+    sender's file name is never part of the path (it is kept apart, for display)."""
+    extension = FILE_TYPES[instance.kind].extensions[0]
+    return f"projects/{instance.project_id}/{uuid.uuid4().hex}{extension}"
+
+
+class ProjectAttachment(models.Model):
+    """A file attached to a project: a report, a spreadsheet, a picture.
+
+    Its type was checked by content when it was attached; `name` is the sender's file
+    name made safe, shown and offered for download. The stored file is deleted when the
+    row is (see receivers.py).
+    """
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    name = models.CharField(_("file name"), max_length=TITLE_MAX)
+    kind = models.CharField(_("type"), max_length=8, choices=AttachmentKind.choices)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attached by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("attached"), default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__gt=0),
+                name="attachment_not_empty",
+                violation_error_message=_("The file is empty."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=AttachmentKind.values),
+                name="attachment_kind_known",
+                violation_error_message=_("Files of this type cannot be attached."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        """Return the download address (it asks whether the person may see the project)."""
+        return reverse(
+            "projects:attachment", kwargs={"pk": self.project_id, "attachment_pk": self.pk}
+        )

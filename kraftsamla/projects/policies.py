@@ -3,7 +3,9 @@
 A project is its owner's data with a sharing level (private, region, public). The
 owner's administrators and editors write it, start it and report its results. The
 regional decisions (prepare, prioritise, park, decline) belong to the administrators
-and editors of a coordinating body the owner is a member of (membership in force).
+and editors of a coordinating body the owner is a member of (membership in force), and
+so does holding up a completed project as a good example. Files attached to a project
+are seen by whoever may see the project, and attached and deleted by its writers.
 
 Another organisation's administrators and editors may ask to join a project they may
 see; the owner's administrators and editors answer, and the asking organisation may
@@ -88,6 +90,11 @@ class ProjectPolicy(Policy):
         "decline": BODY_DECIDERS,
         "start": OWNER_EDITORS,
         "complete": OWNER_EDITORS,
+        # Attach files to the project and delete them (downloading them is "view").
+        "attach": OWNER_EDITORS,
+        # Hold up a completed project as a good example, and take that back.
+        "mark_good_example": BODY_DECIDERS,
+        "unmark_good_example": BODY_DECIDERS,
         # Replicate a project one may see into one's own organisation (the object is
         # the origin; the new owner is asked "projects.organisation.create" as well).
         "replicate": IsStaff() | (LoggedIn() & owned_and_shared("owner")),

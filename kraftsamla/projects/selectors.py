@@ -1,5 +1,6 @@
 """Read ideas and projects: lists scoped by the project policy, one project's page, similar
-ideas, requests to join, and the projects suggested to a municipality.
+ideas, good examples and attachments, requests to join, and the projects suggested to a
+municipality.
 
 Each list uses a fixed number of queries whatever the number of projects.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from kraftsamla.capacity import selectors as capacity_selectors
@@ -16,7 +18,7 @@ from kraftsamla.capacity.models import Assessment, CapitalKey, Status
 from kraftsamla.core import access
 from kraftsamla.core.caching import cached_value, declare
 from kraftsamla.core.charts import format_number
-from kraftsamla.core.models import EDIT_ROLES
+from kraftsamla.core.models import EDIT_ROLES, SharingLevel
 from kraftsamla.core.similarity import SimilarityIndex
 from kraftsamla.organisations.models import (
     COORDINATING_KINDS,
@@ -31,6 +33,7 @@ from kraftsamla.projects.models import (
     JoinRequestStatus,
     Participation,
     Project,
+    ProjectAttachment,
     ProjectEvent,
     ProjectStatus,
 )
@@ -55,7 +58,7 @@ def project_get(who, pk) -> Project:
 
 
 def project_page(project: Project) -> Project:
-    """Load what the project page shows: participants, funding sources, timeline, replications."""
+    """Load what the project page shows: participants, funding sources, timeline, attachments."""
     return (
         Project.objects.select_related("owner", "origin__owner")
         .prefetch_related(
@@ -65,9 +68,37 @@ def project_page(project: Project) -> Project:
             ),
             "funding_sources",
             Prefetch("events", queryset=ProjectEvent.objects.order_by("created_at", "id")),
+            Prefetch(
+                "attachments", queryset=ProjectAttachment.objects.order_by("uploaded_at", "id")
+            ),
         )
         .get(pk=project.pk)
     )
+
+
+def attachment_get(project: Project, pk) -> ProjectAttachment:
+    """Return one attachment of a project already known to be visible; Http404 otherwise."""
+    try:
+        return ProjectAttachment.objects.select_related("project__owner").get(
+            project=project, pk=pk
+        )
+    except (ProjectAttachment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def good_examples(who, filters: dict | None = None) -> QuerySet[Project]:
+    """Return the good examples `who` may see, newest first, narrowed by a filter form's data.
+
+    Only shared projects: the public ones for everyone, and those shared with the
+    region for the people of the bodies they are shared with. A good example that its
+    owner has since made private is left out, also for the owner's own people.
+    """
+    projects = (
+        projects_visible(who)
+        .filter(good_example_since__isnull=False)
+        .exclude(sharing_level=SharingLevel.PRIVATE)
+    )
+    return projects_filtered(projects, filters or {}).order_by("-good_example_since", "-id")
 
 
 def replications_visible(who, project: Project) -> list[Project]:
@@ -124,6 +155,13 @@ def projects_filtered(projects: QuerySet[Project], filters: dict) -> QuerySet[Pr
         projects = projects.filter(collaboration_form=filters["collaboration_form"])
     if filters.get("municipality"):
         projects = projects.filter(owner__slug=filters["municipality"])
+    if filters.get("population_class"):
+        low, high = POPULATION_BOUNDS[filters["population_class"]]
+        projects = projects.filter(owner__population__gte=low)
+        if high is not None:
+            projects = projects.filter(owner__population__lt=high)
+    if filters.get("good_example") is not None:
+        projects = projects.filter(good_example_since__isnull=not filters["good_example"])
     if filters.get("year"):
         year = filters["year"]
         projects = projects.filter(

@@ -12,6 +12,13 @@ body, or a project it funds itself). A completed project that another organisati
 replicates becomes "replicated": it keeps its results and lessons, and its status
 says that at least one later project links back to it as its origin.
 
+The regional body may hold up a completed (or replicated) project that is shared as a
+good example, and take that back; both are steps on the timeline.
+
+Attachments: `attachment_add` checks a file by its content (kraftsamla/core/uploads.py),
+its size and the project's number of attachments, and stores it under a name of our
+own; `attachment_delete` deletes the row, and its file goes on commit (receivers.py).
+
 Another organisation may ask to join a project (`join_request_create`); the owner's
 administrators and editors accept it, choosing the role, or decline it with a reason,
 and the asking organisation may withdraw it while it waits. Each step is e-mailed
@@ -27,25 +34,32 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kraftsamla.accounts.models import EmailStatus
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
-from kraftsamla.core.models import AuditAction
+from kraftsamla.core.models import AuditAction, SharingLevel
 from kraftsamla.core.services import model_save_audited
+from kraftsamla.core.uploads import file_type_check, safe_file_name
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.projects.models import (
     JOIN_ROLES,
+    WITH_RESULTS,
+    EventKind,
     FundingSource,
     JoinRequest,
     JoinRequestStatus,
     Participation,
     ParticipationRole,
     Project,
+    ProjectAttachment,
     ProjectEvent,
     ProjectStatus,
 )
@@ -100,8 +114,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     ),
     "complete": (frozenset({ProjectStatus.RUNNING}), ProjectStatus.COMPLETED),
 }
-# Statuses whose results another organisation may replicate.
-REPLICABLE = frozenset({ProjectStatus.COMPLETED, ProjectStatus.REPLICATED})
+# Statuses whose results another organisation may replicate (and a good example's).
+REPLICABLE = frozenset(WITH_RESULTS)
 # Statuses in which another organisation may still ask to join (not declined or finished).
 JOINABLE = frozenset(
     {
@@ -125,7 +139,13 @@ def transitions_from(status: str) -> list[str]:
 
 
 def _event_add(
-    *, actor, project: Project, from_status: str, reason: str = "", next_step: str = ""
+    *,
+    actor,
+    project: Project,
+    from_status: str,
+    reason: str = "",
+    next_step: str = "",
+    kind: str = EventKind.STATUS,
 ) -> ProjectEvent:
     person = _person(actor)
     event = ProjectEvent(
@@ -135,6 +155,7 @@ def _event_add(
         actor_label=(person.full_name if person else "system"),
         from_status=from_status,
         to_status=project.status,
+        kind=kind,
         reason=reason,
         next_step=next_step,
     )
@@ -145,7 +166,7 @@ def _event_add(
         action=AuditAction.CREATE,
         obj=event,
         organisation=project.owner,
-        after=snapshot(event, ["from_status", "to_status", "reason", "next_step"]),
+        after=snapshot(event, ["kind", "from_status", "to_status", "reason", "next_step"]),
     )
     return event
 
@@ -678,3 +699,178 @@ def join_request_withdraw(*, actor, join_request: JoinRequest) -> JoinRequest:
     return _join_request_close(
         actor=actor, join_request=join_request, status=JoinRequestStatus.WITHDRAWN, notice=False
     )
+
+
+# --- Good examples -----------------------------------------------------------------------
+
+GOOD_EXAMPLE_DENIED = gettext_noop("Only the regional body may choose good examples.")
+
+
+def _locked(project: Project) -> Project:
+    """Read the project's status, sharing and good-example mark under a lock onto `project`,
+    so two decisions at once cannot both pass their checks."""
+    status, sharing_level, since = (
+        Project.objects.select_for_update()
+        .values_list("status", "sharing_level", "good_example_since")
+        .get(pk=project.pk)
+    )
+    project.status, project.sharing_level, project.good_example_since = status, sharing_level, since
+    return project
+
+
+def _good_example_set(*, actor, project: Project, reason: str, marked: bool) -> Project:
+    since = timezone.now() if marked else None
+    model_save_audited(
+        actor=actor,
+        obj=project,
+        data={"good_example_since": since, "good_example_reason": reason if marked else ""},
+        fields=["good_example_since", "good_example_reason"],
+        organisation=project.owner,
+    )
+    _event_add(
+        actor=actor,
+        project=project,
+        from_status=project.status,
+        reason=reason,
+        kind=EventKind.GOOD_EXAMPLE if marked else EventKind.GOOD_EXAMPLE_REMOVED,
+    )
+    return project
+
+
+@transaction.atomic
+def project_mark_good_example(*, actor, project: Project, reason: str) -> Project:
+    """Hold up a completed (or replicated) project that its owner shares as a good example,
+    saying why; the step goes on the project's timeline."""
+    access.require(actor, "projects.project.mark_good_example", project, _(GOOD_EXAMPLE_DENIED))
+    _required(reason=reason)
+    project = _locked(project)
+    if project.status not in REPLICABLE:
+        raise ValidationError(_("Only a completed project can be a good example."))
+    if project.sharing_level == SharingLevel.PRIVATE:
+        raise ValidationError(
+            _("A private project cannot be a good example: its owner would have to share it.")
+        )
+    if project.is_good_example:
+        raise ValidationError(_("The project is already a good example."))
+    return _good_example_set(actor=actor, project=project, reason=reason, marked=True)
+
+
+@transaction.atomic
+def project_unmark_good_example(*, actor, project: Project, reason: str = "") -> Project:
+    """Take back that the project is a good example (why is optional); on the timeline too."""
+    access.require(actor, "projects.project.unmark_good_example", project, _(GOOD_EXAMPLE_DENIED))
+    project = _locked(project)
+    if not project.is_good_example:
+        raise ValidationError(_("The project is not a good example."))
+    return _good_example_set(actor=actor, project=project, reason=reason, marked=False)
+
+
+# --- Attachments -------------------------------------------------------------------------
+
+
+def _attachment_snapshot(attachment: ProjectAttachment) -> dict[str, Any]:
+    return {
+        "name": attachment.name,
+        "kind": attachment.kind,
+        "size": attachment.size,
+        "stored_as": attachment.file.name,
+    }
+
+
+@transaction.atomic
+def attachment_add(*, actor, project: Project, file: File, name: str = "") -> ProjectAttachment:
+    """Attach a file to the project after checking its size, its type (by content, and its
+    name's extension must agree) and the project's number of attachments.
+
+    The file is stored under a name of our own (`attachment_path`); the sender's name
+    (`name`, else the file's), made safe, is kept for display. When saving the row
+    fails after the file was stored, the file is deleted again before the error goes on.
+    (Django has no hook for the rollback of an enclosing transaction: callers write
+    nothing after this in their own transaction that could still fail; the page's
+    `form_submission_once` only marks its token.)
+    """
+    access.require(
+        actor,
+        "projects.project.attach",
+        project,
+        _("Only the owner's administrators and editors may attach files."),
+    )
+    name = name or file.name or ""
+    limit = settings.KRAFTSAMLA_ATTACHMENT_MAX_BYTES
+    size = file.size or 0
+    if size > limit:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("The file is %(size)s; the largest file you can attach is %(limit)s.")
+                    % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
+                    code="too_large",
+                )
+            }
+        )
+    try:
+        file_type = file_type_check(file, name, size=size)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc}) from None
+    # Under a lock on the project, so two uploads at once cannot both pass the count.
+    Project.objects.select_for_update().filter(pk=project.pk).exists()
+    most = settings.KRAFTSAMLA_ATTACHMENTS_PER_PROJECT
+    if ProjectAttachment.objects.filter(project=project).count() >= most:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("A project can have at most %(count)s attachments. Delete one first.")
+                    % {"count": most},
+                    code="too_many",
+                )
+            }
+        )
+    attachment = ProjectAttachment(
+        project=project,
+        name=safe_file_name(name, file_type, fallback=_("attachment")),
+        kind=file_type.key,
+        content_type=file_type.content_type,
+        size=size,
+        uploaded_by=_person(actor),
+    )
+    attachment.full_clean(exclude=["file"])
+    file.seek(0)
+    attachment.file.save(attachment.name, file, save=False)
+    try:
+        with transaction.atomic():
+            attachment.full_clean()
+            attachment.save()
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=attachment,
+                organisation=project.owner,
+                object_repr=f"{project}: {attachment.name}",
+                after=_attachment_snapshot(attachment),
+            )
+    except BaseException:
+        # Nothing half-saved: no stored file without its row.
+        attachment.file.storage.delete(attachment.file.name)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, actor, attachment: ProjectAttachment) -> None:
+    """Delete an attachment; its stored file is deleted when the deletion is committed."""
+    project = attachment.project
+    access.require(
+        actor,
+        "projects.project.attach",
+        project,
+        _("Only the owner's administrators and editors may delete attachments."),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=attachment,
+        organisation=project.owner,
+        object_repr=f"{project}: {attachment.name}",
+        before=_attachment_snapshot(attachment),
+    )
+    attachment.delete()

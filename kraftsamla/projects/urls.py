@@ -6,6 +6,7 @@ app_name = "projects"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("goda-exempel/", views.good_examples, name="good_examples"),
     path("<int:pk>/", views.project_detail, name="detail"),
     path("<int:pk>/andra/", views.project_edit, name="edit"),
     path("<int:pk>/bered/", views.project_prepare, name="prepare"),
@@ -30,6 +31,23 @@ urlpatterns = [
         "<int:pk>/ga-med/<int:request_pk>/aterkalla/",
         views.join_request_withdraw,
         name="join_withdraw",
+    ),
+    path("<int:pk>/gott-exempel/", views.project_mark_good_example, name="mark_good_example"),
+    path(
+        "<int:pk>/gott-exempel/ta-bort/",
+        views.project_unmark_good_example,
+        name="unmark_good_example",
+    ),
+    path("<int:pk>/bilagor/", views.attachment_add, name="attach"),
+    path(
+        "<int:pk>/bilagor/<int:attachment_pk>/",
+        views.attachment_download,
+        name="attachment",
+    ),
+    path(
+        "<int:pk>/bilagor/<int:attachment_pk>/ta-bort/",
+        views.attachment_delete,
+        name="attachment_delete",
     ),
     path("organisation/<slug:slug>/", views.organisation_projects, name="organisation"),
     path("organisation/<slug:slug>/ny/", views.project_create, name="new"),

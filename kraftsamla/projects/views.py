@@ -1,4 +1,5 @@
-"""Pages of the project bank: an organisation's projects, a body's list, a project, its forms.
+"""Pages of the project bank: an organisation's projects, a body's list, the good examples,
+a project, its forms and its attachments.
 
 Each view parses its input with a form, calls one service and answers with a
 redirect, or the page again with the form's errors (status 400). Every lifecycle
@@ -12,23 +13,32 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST, require_safe
 
 from kraftsamla.accounts import selectors as account_selectors
 from kraftsamla.core import access
 from kraftsamla.core.access import checks
-from kraftsamla.core.exports import export_format, export_table, page_query
+from kraftsamla.core.exports import Column, export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
+from kraftsamla.core.uploads import UploadSizeLimit
 from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.projects import selectors, services
 from kraftsamla.projects.forms import (
+    AttachmentForm,
     CompleteForm,
+    GoodExampleFilterForm,
+    GoodExampleForm,
+    GoodExampleRemoveForm,
     JoinAcceptForm,
     JoinDeclineForm,
     JoinRequestForm,
@@ -43,6 +53,7 @@ from kraftsamla.projects.forms import (
 from kraftsamla.projects.models import JoinRequest, Project
 
 VIEW = "projects.project.view"
+ATTACH = "projects.project.attach"
 DECISIONS = ("projects.project.prioritise", "projects.project.park", "projects.project.decline")
 JOIN_RULES = (
     "projects.project.request_join",
@@ -50,6 +61,12 @@ JOIN_RULES = (
     "projects.joinrequest.decide",
     "projects.joinrequest.withdraw",
 )
+GOOD_EXAMPLE_RULES = ("projects.project.mark_good_example", "projects.project.unmark_good_example")
+# The button (and heading) of each good-example action on the project page.
+GOOD_EXAMPLE_LABELS = {
+    "mark_good_example": gettext_lazy("Mark as a good example"),
+    "unmark_good_example": gettext_lazy("Remove from the good examples"),
+}
 # The button (and heading) of each lifecycle action on the project page.
 ACTION_LABELS = {
     "prepare": gettext_lazy("Take into preparation"),
@@ -114,18 +131,25 @@ def organisation_projects(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _project_columns() -> list[Column]:
+    """The columns every download of projects starts with (in the request's language)."""
+    return [
+        (_("Title"), lambda project: project.title),
+        (_("Owner"), lambda project: project.owner.name),
+        (_("Status"), lambda project: project.get_status_display()),
+        (_("Capitals"), lambda project: ", ".join(project.capital_labels())),
+        (_("Collaboration form"), lambda project: project.get_collaboration_form_display()),
+        (_("Emission sectors"), lambda project: ", ".join(project.sector_labels())),
+        (_("Starts"), lambda project: project.start_date),
+        (_("Ends"), lambda project: project.end_date),
+    ]
+
+
 def _projects_export(body: Organisation, projects: list[Project], fmt: str) -> HttpResponse:
     return export_table(
         items=projects,
         columns=[
-            (_("Title"), lambda project: project.title),
-            (_("Owner"), lambda project: project.owner.name),
-            (_("Status"), lambda project: project.get_status_display()),
-            (_("Capitals"), lambda project: ", ".join(project.capital_labels())),
-            (_("Collaboration form"), lambda project: project.get_collaboration_form_display()),
-            (_("Emission sectors"), lambda project: ", ".join(project.sector_labels())),
-            (_("Starts"), lambda project: project.start_date),
-            (_("Ends"), lambda project: project.end_date),
+            *_project_columns(),
             (_("Budget (SEK)"), lambda project: project.budget),
             (_("Sharing"), lambda project: project.get_sharing_level_display()),
         ],
@@ -155,6 +179,48 @@ def body_projects(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "projects/body.html",
         {"body": body, "form": form, "projects": projects, "query": page_query(request)},
+        status=form_status(form),
+    )
+
+
+def _good_examples_export(request: HttpRequest, projects: list[Project], fmt: str) -> HttpResponse:
+    return export_table(
+        items=projects,
+        columns=[
+            *_project_columns(),
+            (_("Size of the owner"), lambda project: project.owner.get_population_class_display()),
+            (_("Why it is a good example"), lambda project: project.good_example_reason),
+            (
+                _("Good example since"),
+                lambda project: timezone.localdate(project.good_example_since),
+            ),
+            (_("Results"), lambda project: project.results),
+            (_("Lessons learnt"), lambda project: project.lessons),
+            (_("What others can reuse"), lambda project: project.reusable),
+            (_("Sharing"), lambda project: project.get_sharing_level_display()),
+            (_("Address"), lambda project: request.build_absolute_uri(project.get_absolute_url())),
+        ],
+        fmt=fmt,
+        filename="kraftsamla-goda-exempel",
+        sheet=_("Good examples"),
+        notes=[_("Only the good examples that are public or shared with your regional bodies.")],
+        demo=any(project.is_demo for project in projects),
+    )
+
+
+@checks(VIEW)
+def good_examples(request: HttpRequest) -> HttpResponse:
+    """Completed projects the regional bodies hold up as good examples, filtered, with downloads."""
+    form = GoodExampleFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    projects = list(selectors.good_examples(request, filters))
+    fmt = export_format(request)
+    if fmt and not form.errors:
+        return _good_examples_export(request, projects, fmt)
+    return render(
+        request,
+        "projects/good_examples.html",
+        {"form": form, "projects": projects, "query": page_query(request)},
         status=form_status(form),
     )
 
@@ -256,6 +322,24 @@ def _join_request_items(
     return items
 
 
+def _good_example_form(
+    request: HttpRequest, project: Project, bound: dict[str, forms.Form]
+) -> tuple[str, forms.Form] | None:
+    """The good-example action the viewer may take on the project now, with its form."""
+    for action in GOOD_EXAMPLE_LABELS:
+        if action in bound:
+            return action, bound.pop(action)
+    if project.is_good_example:
+        action, form_class = "unmark_good_example", GoodExampleRemoveForm
+    elif project.status in services.REPLICABLE:
+        action, form_class = "mark_good_example", GoodExampleForm
+    else:
+        return None
+    if not access.allows(request, f"projects.project.{action}", project):
+        return None
+    return action, form_class(auto_id=_auto_id(action))
+
+
 def _detail(
     request: HttpRequest, project: Project, bound: dict[str, forms.Form] | None = None
 ) -> HttpResponse:
@@ -266,8 +350,13 @@ def _detail(
         for key in list(bound)
         if key.startswith(tuple(f"{name}-" for name in JOIN_FORM_KEYS))
     }
+    replicate_form = bound.pop("replicate", None) or _replicate_form(request, page)
+    good_example = _good_example_form(request, page, bound)
+    can_attach = access.allows(request, ATTACH, page)
+    attach_form = bound.pop("attach", None) or (
+        AttachmentForm(auto_id=_auto_id("attach")) if can_attach else None
+    )
     action_forms = {**_action_forms(request, page), **bound}
-    replicate_form = action_forms.pop("replicate", None) or _replicate_form(request, page)
     similar = selectors.projects_similar(
         request, page.similarity_text(), owner=page.owner, exclude=(page.pk,)
     )
@@ -280,6 +369,11 @@ def _detail(
             "action_forms": action_forms,
             "action_labels": ACTION_LABELS,
             "replicate_form": replicate_form,
+            "good_example_action": good_example[0] if good_example else None,
+            "good_example_form": good_example[1] if good_example else None,
+            "good_example_labels": GOOD_EXAMPLE_LABELS,
+            "can_attach": can_attach,
+            "attach_form": attach_form,
             "replications": selectors.replications_visible(request, page),
             "origin_visible": page.origin is not None and access.allows(request, VIEW, page.origin),
             "funding_total": sum(source.amount for source in page.funding_sources.all()),
@@ -290,11 +384,25 @@ def _detail(
             "join_form": _join_form(request, page),
             "join_requests": _join_request_items(request, page, join_bound),
         },
-        status=form_status(*bound.values(), *join_bound.values()),
+        status=form_status(
+            *action_forms.values(),
+            replicate_form,
+            attach_form,
+            good_example[1] if good_example else None,
+            *join_bound.values(),
+        ),
     )
 
 
-@checks(VIEW, "projects.project.edit", "projects.project.prepare", *DECISIONS, *JOIN_RULES)
+@checks(
+    VIEW,
+    "projects.project.edit",
+    "projects.project.prepare",
+    *DECISIONS,
+    *GOOD_EXAMPLE_RULES,
+    ATTACH,
+    *JOIN_RULES,
+)
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.project_get(request, pk))
 
@@ -417,7 +525,14 @@ def project_prepare(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _decision_view(action: str, service: Callable[..., Project], message: str):
+def _decision_view(
+    action: str,
+    service: Callable[..., Project],
+    message: str,
+    form_class: Callable[..., forms.Form] = ReasonForm,
+):
+    """A view that takes one decision on a project with its form's data."""
+
     @checks(f"projects.project.{action}")
     @login_required
     @require_POST
@@ -426,7 +541,7 @@ def _decision_view(action: str, service: Callable[..., Project], message: str):
             request,
             pk,
             action,
-            ReasonForm,
+            form_class,
             lambda project, data: service(actor=request.user, project=project, **data),
             message,
         )
@@ -633,3 +748,92 @@ def join_request_withdraw(request: HttpRequest, pk: int, request_pk: int) -> Htt
         ),
         _("Your request was withdrawn."),
     )
+
+
+# --- Good examples: one URL each way ----------------------------------------------------
+
+project_mark_good_example = _decision_view(
+    "mark_good_example",
+    services.project_mark_good_example,
+    gettext_lazy("The project is now a good example."),
+    GoodExampleForm,
+)
+project_unmark_good_example = _decision_view(
+    "unmark_good_example",
+    services.project_unmark_good_example,
+    gettext_lazy("The project is no longer a good example."),
+    GoodExampleRemoveForm,
+)
+
+
+# --- Attachments -------------------------------------------------------------------------
+
+
+def _attachments_url(project: Project) -> str:
+    return f"{project.get_absolute_url()}#attachments-heading"
+
+
+@checks(ATTACH)
+@csrf_exempt
+@login_required
+@require_POST
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach a file. The size limit applies while the upload is read, so a file far too
+    large is never stored; the CSRF check follows (it reads the body, so it comes after)."""
+    request.upload_handlers.insert(
+        0, UploadSizeLimit(request, limit=settings.KRAFTSAMLA_ATTACHMENT_MAX_BYTES)
+    )
+    return _attachment_add(request, pk)
+
+
+@csrf_protect
+def _attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(request, pk)
+    access.require(request, ATTACH, project)
+    form = AttachmentForm(request.POST, request.FILES, auto_id=_auto_id("attach"))
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.attachment_add(
+            actor=request.user, project=project, file=data["file"]
+        ),
+        redirect_to=lambda attachment: _attachments_url(project),
+        message=lambda attachment: _("%(name)s was attached.") % {"name": attachment.name},
+    )
+    if response is not None:
+        return response
+    return _detail(request, project, bound={"attach": form})
+
+
+@checks(VIEW)
+@require_safe
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    """Download an attachment of a project the visitor may see (404 when hidden)."""
+    project = selectors.project_get(request, pk)
+    attachment = selectors.attachment_get(project, attachment_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    # Never shown in the browser as anything but the checked type, never kept by proxies.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@checks(ATTACH)
+@login_required
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    project = selectors.project_get(request, pk)
+    access.require(request, ATTACH, project)
+    attachment = selectors.attachment_get(project, attachment_pk)
+    services.attachment_delete(actor=request.user, attachment=attachment)
+    messages.success(request, _("%(name)s was deleted.") % {"name": attachment.name})
+    return redirect(_attachments_url(project))

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.helpers import COORDINATOR, EDITOR_M, translate
 
-from .helpers import assert_accessible, login
+from .helpers import DESKTOP, PHONE, assert_accessible, login
 
 pytestmark = pytest.mark.browser
 
@@ -61,3 +61,60 @@ def test_project_page_shows_the_timeline_and_actions(project_data, page):
     page.goto(similar_page.get_absolute_url())
     expect(page.locator("ul.similar li")).to_have_count(2)
     assert_accessible(page, "projects-detail-similar")
+
+
+def test_attach_a_file_and_see_the_error_of_a_type_that_lies(project_data, page):
+    from kraftsamla.projects.models import Project
+    from tests.factories.files import pdf_bytes, png_bytes
+
+    project = Project.objects.get(title="Återbrukshubb för byggmaterial")
+    login(page, EDITOR_M)
+    page.goto(project.get_absolute_url())
+    form = page.locator(f"form[action$='/projekt/{project.pk}/bilagor/']")
+    expect(page.locator("#attach-file-help")).to_contain_text("WebP")
+    # A picture named as a PDF: refused, with the error tied to the field.
+    form.locator("#attach-file").set_input_files(
+        files=[{"name": "Slutrapport.pdf", "mimeType": "application/pdf", "buffer": png_bytes()}]
+    )
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    expect(page.locator("#attach-file-errors")).to_contain_text("PNG")
+    expect(page.locator("#attach-file")).to_have_attribute(
+        "aria-describedby", "attach-file-help attach-file-errors"
+    )
+    assert_accessible(page, "projects-attachment-error")
+    form.locator("#attach-file").set_input_files(
+        files=[{"name": "Slutrapport.pdf", "mimeType": "text/plain", "buffer": pdf_bytes()}]
+    )
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    link = page.locator("#attachments-heading ~ * a", has_text="Slutrapport.pdf")
+    expect(link).to_have_count(1)
+    assert_accessible(page, "projects-attachments")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "Slutrapport.pdf"
+
+
+@pytest.mark.parametrize("screen", [DESKTOP, PHONE], ids=["1280px", "390px"])
+def test_good_examples_list_filters_and_fits_the_screen(project_data, new_page, screen):
+    page = new_page(**screen)
+    page.goto("/projekt/")
+    with page.expect_navigation():
+        page.locator("main a[href='/projekt/goda-exempel/']").click()
+    # A visitor sees the public good example; the coordinator also the one shared with the region.
+    expect(page.locator("article.example")).to_have_count(1)
+    login(page, COORDINATOR)
+    page.goto("/projekt/goda-exempel/")
+    expect(page.locator("article.example")).to_have_count(2)
+    assert_accessible(page, f"projects-good-examples-{screen['viewport']['width']}")
+    sizes = page.evaluate(
+        "() => ({viewport: window.innerWidth, html: document.documentElement.scrollWidth})"
+    )
+    assert sizes["html"] <= sizes["viewport"], sizes
+    page.locator("#id_population_class").select_option("50k-100k")
+    with page.expect_navigation():
+        page.locator("main form.filter-form button[type=submit]").click()
+    expect(page.locator("article.example h2 a")).to_have_text(["Elcykelpool för hemtjänsten"])
+    expect(page.locator("#result-count")).to_contain_text("1")
+    assert_accessible(page, f"projects-good-examples-filtered-{screen['viewport']['width']}")
