@@ -65,4 +65,10 @@ from kraftsamla.projects import api as projects  # noqa: E402
 urlpatterns += [
     path("projects/", projects.ProjectList.as_view(), name="project-list"),
     path("projects/<int:pk>/", projects.ProjectDetail.as_view(), name="project-detail"),
+    path("projects/template/", projects.ProjectTemplateCurrent.as_view(), name="project-template"),
+    path(
+        "projects/template/<str:version>/",
+        projects.ProjectTemplateVersion.as_view(),
+        name="project-template-version",
+    ),
 ]

@@ -4,6 +4,12 @@ A project is its owner's data with a sharing level (private, region, public). Th
 owner's administrators and editors write it, start it and report its results. The
 regional decisions (prepare, prioritise, park, decline) belong to the administrators
 and editors of a coordinating body the owner is a member of (membership in force).
+
+A project's checklist (made from the project template) is planning among those who
+run the project: the owner's administrators and editors plan it; it is seen by the
+people of the organisations taking part and by the deciders of the coordinating body,
+not by every visitor of a public project (it names people and holds notes). The
+template itself is public.
 """
 
 from django.db.models import Q
@@ -20,6 +26,7 @@ from kraftsamla.core.access import (
 )
 from kraftsamla.core.models import EDIT_ROLES
 from kraftsamla.organisations.policies import IsCoordinatingBody
+from kraftsamla.projects.models import Participation
 
 
 class CoordinatesOwner(Condition):
@@ -44,6 +51,31 @@ class CoordinatesOwner(Condition):
         return Q(**{f"{self.owner}_id__in": sorted(ids)}) if ids else NOTHING
 
 
+class TakesPart(Condition):
+    """The person has a role in an organisation that takes part in the project.
+
+    Reads the project's participations (prefetched on the project page).
+    """
+
+    def check(self, access, obj) -> bool:
+        ids = set(access.organisation_ids())
+        if not ids:
+            return False
+        return obj.owner_id in ids or any(
+            participation.organisation_id in ids for participation in obj.participations.all()
+        )
+
+    def q(self, access) -> Q:
+        ids = access.organisation_ids()
+        if not ids:
+            return NOTHING
+        return Q(
+            pk__in=Participation.objects.filter(organisation_id__in=sorted(ids)).values(
+                "project_id"
+            )
+        )
+
+
 OWNER_EDITORS = IsStaff() | HasRole("owner", EDIT_ROLES)
 BODY_DECIDERS = IsStaff() | CoordinatesOwner("owner", EDIT_ROLES)
 
@@ -65,7 +97,23 @@ class ProjectPolicy(Policy):
         # Replicate a project one may see into one's own organisation (the object is
         # the origin; the new owner is asked "projects.organisation.create" as well).
         "replicate": IsStaff() | (LoggedIn() & owned_and_shared("owner")),
+        # Make the checklist from the template and keep it up to date.
+        "plan": OWNER_EDITORS,
+        # See the checklist: people of the organisations taking part, the body's deciders.
+        "view_checklist": owned_and_shared("owner")
+        & (IsStaff() | TakesPart() | CoordinatesOwner("owner", EDIT_ROLES)),
     }
+
+
+@register
+class ProjectTemplatePolicy(Policy):
+    """The project template's versions (the object is the template, or None for a new one).
+
+    Anyone may read a published version (its pages and API are public).
+    """
+
+    name = "projects.template"
+    rules = {"change": IsStaff()}
 
 
 @register
