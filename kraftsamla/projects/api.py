@@ -4,7 +4,12 @@ A project's detail carries its checklist when the caller may see it (else null);
 project template is public, like the page /projekt/mall/.
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers
 
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
@@ -207,6 +212,7 @@ class ProjectTemplateSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_view(get=extend_schema(operation_id="projects_template_current"))
 class ProjectTemplateCurrent(generics.RetrieveAPIView):
     """The current project template for municipalities with small staffs: roles and steps
     by phase (404 before one is loaded)."""
@@ -218,6 +224,7 @@ class ProjectTemplateCurrent(generics.RetrieveAPIView):
         return selectors.template_get()
 
 
+@extend_schema_view(get=extend_schema(operation_id="projects_template_version"))
 class ProjectTemplateVersion(generics.RetrieveAPIView):
     """One published version of the project template (checklists name the version they
     were made from)."""

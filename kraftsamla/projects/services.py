@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -588,7 +588,14 @@ def project_checklist_create(
         raise ValidationError(_("The project already has a checklist; change its items instead."))
     checklist = Checklist(project=project, template=template, created_by=_person(actor))
     checklist.full_clean(validate_unique=False)
-    checklist.save()
+    try:
+        with transaction.atomic():
+            checklist.save()
+    except IntegrityError:
+        # Another request made it in the meantime (where the database locks no rows).
+        raise ValidationError(
+            _("The project already has a checklist; change its items instead.")
+        ) from None
     items = [
         ChecklistItem(
             checklist=checklist,

@@ -86,7 +86,9 @@ class _Problems:
             self.add(f"{where}.{name}" if where else name, _("Unknown field."))
 
     def text(self, where: str, value, *, limit: int, required: bool = True) -> None:
-        if value is None and not required:
+        if value is None:
+            if required:
+                self.add(where, _("This field is required."))
             return
         if not isinstance(value, str):
             self.add(where, _("Expected a text."))
@@ -101,7 +103,9 @@ class _Problems:
 
     def translated(self, where: str, value, *, limit: int, required: bool = True) -> None:
         """Texts in Swedish and English: both written in a template file."""
-        if value is None and not required:
+        if value is None:
+            if required:
+                self.add(where, _("This field is required."))
             return
         if not isinstance(value, Mapping):
             self.add(where, _('Expected the texts in Swedish and English: {"sv": …, "en": …}.'))
