@@ -364,7 +364,23 @@ class ProjectTemplate(models.Model):
         return {key: name for key, name, _description in self.role_list()}
 
 
-class TemplateStep(models.Model):
+class StepFacts(models.Model):
+    """What a template step says and a checklist item copies: which step (its key, stable
+    across versions), its phase and place, the role responsible for it and its title."""
+
+    key = models.SlugField(_("key"), max_length=TEMPLATE_KEY_MAX)
+    phase = models.CharField(_("phase"), max_length=12, choices=TemplatePhase.choices)
+    order = models.PositiveSmallIntegerField(_("order"))
+    role = models.SlugField(_("responsible role"), max_length=TEMPLATE_KEY_MAX)
+    title = TranslatedField(_("title"), max_length=TITLE_MAX)
+
+    class Meta:
+        abstract = True
+
+    FIELDS = ("key", "phase", "order", "role", "title")
+
+
+class TemplateStep(StepFacts):
     """One step of a template version: in a phase, led by a role, with others taking part."""
 
     template = models.ForeignKey(
@@ -373,12 +389,7 @@ class TemplateStep(models.Model):
         on_delete=models.CASCADE,
         related_name="steps",
     )
-    key = models.SlugField(_("key"), max_length=TEMPLATE_KEY_MAX)
-    phase = models.CharField(_("phase"), max_length=12, choices=TemplatePhase.choices)
-    order = models.PositiveSmallIntegerField(_("order"))
-    role = models.SlugField(_("responsible role"), max_length=TEMPLATE_KEY_MAX)
     involves = models.JSONField(_("roles taking part"), default=list, blank=True)
-    title = TranslatedField(_("title"), max_length=TITLE_MAX)
     guidance = TranslatedField(_("who takes part and what is done"), max_length=CONTENT_MAX)
 
     class Meta:
@@ -430,7 +441,7 @@ class Checklist(models.Model):
         return reverse("projects:checklist", kwargs={"pk": self.project_id})
 
 
-class ChecklistItem(models.Model):
+class ChecklistItem(StepFacts):
     """One step of a project's checklist: who is responsible, by when, and whether it is done.
 
     The step's key, phase, order, role and title are copied when the checklist is made,
@@ -446,11 +457,6 @@ class ChecklistItem(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    key = models.SlugField(_("key"), max_length=TEMPLATE_KEY_MAX)
-    phase = models.CharField(_("phase"), max_length=12, choices=TemplatePhase.choices)
-    order = models.PositiveSmallIntegerField(_("order"))
-    role = models.SlugField(_("responsible role"), max_length=TEMPLATE_KEY_MAX)
-    title = TranslatedField(_("title"), max_length=TITLE_MAX)
     responsible_name = models.CharField(_("responsible"), max_length=200, blank=True)
     responsible_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -49,6 +49,7 @@ from kraftsamla.projects.models import (
     ProjectEvent,
     ProjectStatus,
     ProjectTemplate,
+    StepFacts,
     TemplatePhase,
     TemplateStep,
 )
@@ -600,11 +601,7 @@ def project_checklist_create(
         ChecklistItem(
             checklist=checklist,
             step=step,
-            key=step.key,
-            phase=step.phase,
-            order=step.order,
-            role=step.role,
-            title=step.title,
+            **{name: getattr(step, name) for name in StepFacts.FIELDS},
         )
         for step in template.steps.order_by("order")
     ]
