@@ -60,6 +60,7 @@ def demo() -> None:
     run(*manage, "createcachetable", env=env)
     run(*manage, "load_reference_data", env=env)
     run(*manage, "load_framework", env=env)
+    run(*manage, "load_project_template", env=env)
     run(*manage, "load_demo_data", env=env)
     print("\nKraftsamla runs at http://127.0.0.1:8000 (stop with Ctrl+C).\n", flush=True)
     # The background worker sends e-mails (printed to this console in the demo).

@@ -56,6 +56,7 @@ def django_db_setup(_test_cache, django_db_setup, django_db_blocker):
         reference_data_load()
         if FRAMEWORK_FILE.exists():
             call_command("load_framework", stdout=io.StringIO())
+        call_command("load_project_template", stdout=io.StringIO())
         # Every app's demo.py, as `manage.py load_demo_data` runs them; support's tests
         # build their own offers and needs, so its demo is left out.
         demo_data_load(skip=("support",))

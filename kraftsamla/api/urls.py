@@ -70,4 +70,10 @@ urlpatterns += [
         projects.ProjectJoinRequests.as_view(),
         name="project-join-requests",
     ),
+    path("projects/template/", projects.ProjectTemplateCurrent.as_view(), name="project-template"),
+    path(
+        "projects/template/<str:version>/",
+        projects.ProjectTemplateVersion.as_view(),
+        name="project-template-version",
+    ),
 ]

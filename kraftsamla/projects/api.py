@@ -1,20 +1,33 @@
-"""API endpoints for the project bank: the pages' policy, selectors, filter form and services."""
+"""API endpoints for the project bank: the pages' policy, selectors, filter form and services.
+
+A project's detail carries its checklist when the caller may see it (else null); the
+project template is public, like the page /projekt/mall/.
+"""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework import permissions as drf_permissions
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
-from kraftsamla.core.api import InvalidFilter
+from kraftsamla.core import access
+from kraftsamla.core.access import PUBLIC
+from kraftsamla.core.api import InvalidFilter, TranslatedTextField
 from kraftsamla.core.limits import NOTE_MAX
 from kraftsamla.organisations.models import EmissionSector, Organisation, PopulationClass
 from kraftsamla.projects import selectors, services
 from kraftsamla.projects.forms import YEAR_MAX, YEAR_MIN, ProjectApiFilterForm
 from kraftsamla.projects.models import (
+    Checklist,
+    ChecklistItem,
     FundingSource,
     JoinRequest,
     Participation,
@@ -22,6 +35,8 @@ from kraftsamla.projects.models import (
     ProjectAttachment,
     ProjectEvent,
     ProjectStatus,
+    ProjectTemplate,
+    TemplateStep,
 )
 from kraftsamla.projects.services import PROJECT_FIELDS
 
@@ -104,11 +119,46 @@ class ProjectSerializer(serializers.ModelSerializer):
         ]
 
 
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    title = TranslatedTextField()
+    responsible = serializers.CharField(read_only=True, help_text="The person's name.")
+    overdue = serializers.BooleanField(read_only=True, help_text="Past its due date, not done.")
+
+    class Meta:
+        model = ChecklistItem
+        fields = [
+            "key",
+            "phase",
+            "order",
+            "role",
+            "title",
+            "responsible",
+            "due",
+            "done",
+            "done_at",
+            "overdue",
+            "note",
+        ]
+
+
+class ChecklistSerializer(serializers.ModelSerializer):
+    template_version = serializers.CharField(source="template.version", read_only=True)
+    items = ChecklistItemSerializer(source="items_in_order", many=True, read_only=True)
+
+    class Meta:
+        model = Checklist
+        fields = ["template_version", "created_at", "items"]
+
+
 class ProjectDetailSerializer(ProjectSerializer):
     participants = ParticipationSerializer(source="participations", many=True, read_only=True)
     funding_sources = FundingSourceSerializer(many=True, read_only=True)
     timeline = ProjectEventSerializer(source="events", many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    checklist = serializers.SerializerMethodField(
+        help_text="The checklist made from the project template; null when the project has "
+        "none or the caller may not see it (people of the organisations taking part may)."
+    )
 
     class Meta(ProjectSerializer.Meta):
         fields = [
@@ -120,7 +170,16 @@ class ProjectDetailSerializer(ProjectSerializer):
             "funding_sources",
             "timeline",
             "attachments",
+            "checklist",
         ]
+
+    @extend_schema_field(ChecklistSerializer(allow_null=True))
+    def get_checklist(self, obj) -> dict | None:
+        request = self.context["request"]
+        if not access.allows(request, "projects.project.view_checklist", obj):
+            return None
+        checklist = selectors.checklist_of(obj)
+        return ChecklistSerializer(checklist).data if checklist is not None else None
 
 
 class ProjectList(generics.ListAPIView):
@@ -179,10 +238,10 @@ class ProjectList(generics.ListAPIView):
 
 
 class ProjectDetail(generics.RetrieveAPIView):
-    """One idea or project with its participants, funding, timeline and attachments (404 when
-    hidden)."""
+    """One idea or project with its participants, funding, timeline, attachments and
+    checklist (404 when hidden)."""
 
-    access_rules = ("projects.project.view",)
+    access_rules = ("projects.project.view", "projects.project.view_checklist")
     serializer_class = ProjectDetailSerializer
 
     def get_object(self):
@@ -269,3 +328,67 @@ class ProjectJoinRequests(generics.ListCreateAPIView):
             link=request.build_absolute_uri(project.get_absolute_url()),
         )
         return Response(JoinRequestSerializer(join_request).data, status=status.HTTP_201_CREATED)
+
+
+class TemplateRoleSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = TranslatedTextField()
+    description = TranslatedTextField()
+
+
+class TemplateStepSerializer(serializers.ModelSerializer):
+    title = TranslatedTextField()
+    guidance = TranslatedTextField(help_text="Who takes part and what is done.")
+    involves = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Keys of the roles taking part."
+    )
+
+    class Meta:
+        model = TemplateStep
+        fields = ["key", "phase", "order", "role", "involves", "title", "guidance"]
+
+
+class ProjectTemplateSerializer(serializers.ModelSerializer):
+    title = TranslatedTextField()
+    introduction = TranslatedTextField()
+    roles = TemplateRoleSerializer(many=True, read_only=True)
+    steps = TemplateStepSerializer(source="steps_in_order", many=True, read_only=True)
+
+    class Meta:
+        model = ProjectTemplate
+        fields = [
+            "version",
+            "title",
+            "introduction",
+            "source",
+            "is_published",
+            "created_at",
+            "roles",
+            "steps",
+        ]
+
+
+@extend_schema_view(get=extend_schema(operation_id="projects_template_current"))
+class ProjectTemplateCurrent(generics.RetrieveAPIView):
+    """The current project template for municipalities with small staffs: roles and steps
+    by phase (404 before one is loaded)."""
+
+    access_rules = (PUBLIC,)
+    serializer_class = ProjectTemplateSerializer
+
+    def get_object(self):
+        return selectors.template_get()
+
+
+@extend_schema_view(get=extend_schema(operation_id="projects_template_version"))
+class ProjectTemplateVersion(generics.RetrieveAPIView):
+    """One published version of the project template (checklists name the version they
+    were made from)."""
+
+    access_rules = (PUBLIC,)
+    serializer_class = ProjectTemplateSerializer
+    lookup_field = "version"
+    queryset = ProjectTemplate.objects.none()
+
+    def get_object(self):
+        return selectors.template_get(self.kwargs["version"])

@@ -3,6 +3,10 @@ project, in several lifecycle states, two of them completed and held up by the r
 good examples (one public, one shared with the region only), and one request to join that
 waits for an answer. All of it is marked as demo and written through the services (by the
 system actor, and the request by Ale's demo editor); texts are our own words.
+
+The project template for small municipalities is loaded first (if it is not already), and
+the running projects plan by it: each gets a checklist with the preparation done, a few
+steps of the start phase done, one step overdue and the next steps due in the coming weeks.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from kraftsamla.accounts.models import User
 from kraftsamla.core.access import SYSTEM
@@ -18,7 +23,7 @@ from kraftsamla.core.models import SharingLevel
 from kraftsamla.organisations.demo import DEMO_USERS
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.projects import services
-from kraftsamla.projects.models import JoinRequest, ParticipationRole, Project
+from kraftsamla.projects.models import JoinRequest, ParticipationRole, Project, TemplatePhase
 
 CONTACT = {"contact_name": "Demo Kontakt (demo)", "contact_email": "projekt@demo.kraftsamla.se"}
 
@@ -156,6 +161,7 @@ def _idea(key: str, *, sharing: str = SharingLevel.REGION, **extra) -> Project:
 @transaction.atomic
 def load_demo() -> dict[str, int]:
     """Create or refresh the demo ideas and projects."""
+    services.project_template_load_file(actor=SYSTEM)
     Project.objects.filter(is_demo=True).delete()
     for key in ("reuse-molndal", "reuse-kungsbacka", "reuse-ale"):
         _idea(key)
@@ -188,6 +194,7 @@ def load_demo() -> dict[str, int]:
     )
     services.project_start(actor=SYSTEM, project=contracts)
     _join_request(contracts)
+    _checklist(contracts, started=2, lead="Demo Strateg (demo)")
 
     energy = _idea(
         "energy",
@@ -246,10 +253,11 @@ def load_demo() -> dict[str, int]:
     )
 
     _idea("budget-tjorn", sharing=SharingLevel.PRIVATE)
-    _viable_cities()
+    _checklist(_viable_cities(), started=4, lead="Demo Projektledare (demo)")
     return {
         "projects": Project.objects.filter(is_demo=True).count(),
         "join_requests": JoinRequest.objects.filter(is_demo=True).count(),
+        "checklists": Project.objects.filter(is_demo=True, checklist__isnull=False).count(),
     }
 
 
@@ -296,6 +304,44 @@ def _good_example_bikes() -> Project:
         reason="Minskar bilresorna i en verksamhet som alla kommuner har (demo).",
     )
     return bikes
+
+
+def _checklist(project: Project, *, started: int, lead: str) -> None:
+    """Plan a running project by the template: the preparation and `started` steps of the
+    start phase done, the next one overdue, the rest due in the coming weeks (dates kept
+    within the project's dates, whenever the demo is loaded)."""
+    checklist = services.project_checklist_create(actor=SYSTEM, project=project)
+    items = list(checklist.items.order_by("order"))
+    today = timezone.localdate()
+    start = project.start_date or today
+    end = project.end_date
+
+    def within(day: datetime.date) -> datetime.date:
+        day = max(day, start)
+        return min(day, end) if end else day
+
+    prepared = [item for item in items if item.phase == TemplatePhase.PREPARE]
+    rest = [item for item in items if item.phase != TemplatePhase.PREPARE]
+    done = prepared + rest[:started]
+    for item in done:
+        services.checklist_item_update(
+            actor=SYSTEM, item=item, responsible=lead, due=start, done=True
+        )
+    overdue, upcoming = rest[started], rest[started + 1 : started + 4]
+    services.checklist_item_update(
+        actor=SYSTEM,
+        item=overdue,
+        responsible=lead,
+        due=within(today - datetime.timedelta(days=14)),
+        note="Väntar på att styrgruppen ska ses (demo).",
+    )
+    for weeks, item in enumerate(upcoming, start=2):
+        services.checklist_item_update(
+            actor=SYSTEM,
+            item=item,
+            responsible=lead,
+            due=within(today + datetime.timedelta(weeks=weeks)),
+        )
 
 
 def _viable_cities() -> Project:

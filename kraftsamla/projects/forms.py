@@ -1,19 +1,21 @@
-"""Forms for ideas and projects, their lifecycle decisions, good examples, attachments and
-the list filters."""
+"""Forms for ideas and projects, their lifecycle decisions, good examples, attachments,
+checklists and the list filters."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
-from kraftsamla.core.forms import SubmitOnceMixin
+from kraftsamla.core.forms import SubmitOnceMixin, add_service_error
 from kraftsamla.core.limits import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.core.uploads import FILE_TYPES, type_list
@@ -21,6 +23,7 @@ from kraftsamla.organisations.models import EmissionSector, Organisation, Popula
 from kraftsamla.projects.models import (
     JOIN_ROLES,
     BusinessCollaboration,
+    ChecklistItem,
     ParticipationRole,
     ProjectStatus,
 )
@@ -347,3 +350,105 @@ class ProjectApiFilterForm(ProjectFilterForm):
         coerce=lambda value: value == "true",
         empty_value=None,
     )
+
+
+class ChecklistItemForm(forms.Form):
+    """One checklist item: who is responsible, by when, done, a note."""
+
+    responsible = forms.CharField(label=_("Responsible"), max_length=200, required=False)
+    responsible_user = forms.TypedChoiceField(
+        label=_("Or a person with an account"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    due = forms.DateField(label=_("Due"), required=False, widget=DATE_INPUT)
+    done = forms.BooleanField(label=_("Done"), required=False)
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    # The service's names for what the form calls otherwise.
+    SERVICE_FIELDS = {"responsible_name": "responsible"}
+
+    def __init__(self, *args, item: ChecklistItem, people: Sequence[tuple[Any, str]], **kwargs):
+        """`people`: (user, label) of those who may be made responsible."""
+        kwargs.setdefault("prefix", f"item-{item.pk}")
+        kwargs.setdefault(
+            "initial",
+            {
+                "responsible": item.responsible_name,
+                "responsible_user": item.responsible_user_id,
+                "due": item.due,
+                "done": item.done,
+                "note": item.note,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.item = item
+        self.people = {user.pk: user for user, _label in people}
+        self.fields["responsible_user"].choices = [
+            ("", _("Nobody chosen")),
+            *((user.pk, label) for user, label in people),
+        ]
+
+    def values(self) -> dict:
+        """The changed values, as `checklist_item_update` takes them."""
+        values = {name: self.cleaned_data[name] for name in self.changed_data}
+        if values.get("responsible_user") is not None:
+            values["responsible_user"] = self.people[values["responsible_user"]]
+        return values
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            error = ValidationError(
+                {
+                    self.SERVICE_FIELDS.get(name, name): messages
+                    for name, messages in error.message_dict.items()
+                }
+            )
+        add_service_error(self, error)
+
+
+class ChecklistForms:
+    """One form per item of a checklist, sent together; only changed items are saved."""
+
+    def __init__(self, data=None, *, items: Sequence[ChecklistItem], people):
+        self.forms = [ChecklistItemForm(data, item=item, people=people) for item in items]
+        self.non_form_errors: list[str] = []
+
+    def __iter__(self):
+        return iter(self.forms)
+
+    def is_valid(self) -> bool:
+        # Every form is validated, so all errors show at once.
+        return all([form.is_valid() for form in self.forms])
+
+    @property
+    def is_bound(self) -> bool:
+        return any(form.is_bound for form in self.forms)
+
+    @property
+    def errors(self) -> bool:
+        return bool(self.non_form_errors) or any(form.errors for form in self.forms)
+
+    def changes(self) -> list[tuple[ChecklistItem, dict]]:
+        """(item, changed values) of every changed form (call after `is_valid`)."""
+        return [(form.item, form.values()) for form in self.forms if form.has_changed()]
+
+    def add_item_errors(self, by_item: dict[int, ValidationError]) -> None:
+        for form in self.forms:
+            if form.item.pk in by_item:
+                form.add_service_errors(by_item[form.item.pk])
+
+    def add_error(self, error: ValidationError) -> None:
+        self.non_form_errors.extend(error.messages)
+
+    def refresh(self, items: Sequence[ChecklistItem]) -> None:
+        """Show the items as saved (after a refused save left edited copies in memory)."""
+        by_pk = {item.pk: item for item in items}
+        for form in self.forms:
+            form.item = by_pk.get(form.item.pk, form.item)

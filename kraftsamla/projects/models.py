@@ -6,6 +6,11 @@ its timeline. A completed project may be held up as a good example by the region
 body (also on the timeline). Texts that people write (title, summary, results...) are
 plain text in the author's language, shown escaped. Files attached to a project
 (`ProjectAttachment`) are stored through Django's storage API under names of our own.
+
+The project template for municipalities with small staffs is versioned content
+(`ProjectTemplate` with its `TemplateStep`s, loaded from template_data/ like the
+capacity framework); a project instantiates it once as its `Checklist`, one
+`ChecklistItem` per step.
 """
 
 import uuid
@@ -19,11 +24,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kraftsamla.accounts.models import EmailStatus
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
-from kraftsamla.core.limits import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX, text_limit
+from kraftsamla.core.limits import CONTENT_MAX, DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX, text_limit
 from kraftsamla.core.models import SharingLevel
+from kraftsamla.core.translation import TranslatedField, TranslatedText, translated
 from kraftsamla.core.uploads import FILE_TYPES
 from kraftsamla.organisations.models import EmissionSector
 
@@ -42,6 +49,17 @@ class ProjectStatus(models.TextChoices):
 
 # Statuses of a project with results: it may be replicated and be a good example.
 WITH_RESULTS = (ProjectStatus.COMPLETED, ProjectStatus.REPLICATED)
+
+# Statuses in which another organisation may still ask to join (not declined or finished).
+JOINABLE = frozenset(
+    {
+        ProjectStatus.IDEA,
+        ProjectStatus.IN_PREPARATION,
+        ProjectStatus.PRIORITISED,
+        ProjectStatus.PARKED,
+        ProjectStatus.RUNNING,
+    }
+)
 
 
 class EventKind(models.TextChoices):
@@ -511,3 +529,216 @@ class ProjectAttachment(models.Model):
         return reverse(
             "projects:attachment", kwargs={"pk": self.project_id, "attachment_pk": self.pk}
         )
+
+
+# --- The project template and a project's checklist ---------------------------------------
+
+# A template's keys (of roles and steps): stable across versions, readable in URLs and exports.
+TEMPLATE_KEY_MAX = 50
+
+
+class TemplatePhase(models.TextChoices):
+    """The phases of a project in the template, in the order they come."""
+
+    PREPARE = "prepare", pgettext_lazy("project phase", "Prepare")
+    START = "start", pgettext_lazy("project phase", "Start")
+    RUN = "run", pgettext_lazy("project phase", "Run")
+    CLOSE = "close", pgettext_lazy("project phase", "Close")
+    FOLLOW_UP = "follow_up", pgettext_lazy("project phase", "Follow up")
+
+
+class ProjectTemplate(models.Model):
+    """One version of the project template: roles and the steps a project plans by.
+
+    The roles are content of the version (`roles`: a list of {"key", "name", "description"},
+    texts in Swedish and English), so a later version may add or rename roles.
+    """
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    title = TranslatedField(_("title"), max_length=TITLE_MAX)
+    introduction = TranslatedField(
+        _("introduction"), blank=True, default=dict, max_length=CONTENT_MAX
+    )
+    source = models.CharField(_("source"), max_length=300)
+    roles = models.JSONField(
+        _("roles"), help_text=_('A list of {"key", "name", "description"}, texts in sv and en.')
+    )
+    is_published = models.BooleanField(
+        _("published"),
+        default=False,
+        help_text=_("Published versions are shown and can be used for new checklists."),
+    )
+    # A hash of the loaded file's content: loading the same version with other content is refused.
+    checksum = models.CharField(_("checksum"), max_length=64)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("project template")
+        verbose_name_plural = _("project templates")
+
+    def __str__(self) -> str:
+        return f"{self.title.sv} ({self.version})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:template_version", kwargs={"version": self.version})
+
+    def role_list(self) -> list[tuple[str, TranslatedText, TranslatedText]]:
+        """Return (key, name, description) of each role, in the active language."""
+        return [
+            (role["key"], translated(role.get("name")), translated(role.get("description")))
+            for role in self.roles or []
+        ]
+
+    def role_names(self) -> dict[str, TranslatedText]:
+        """Return each role's name by key."""
+        return {key: name for key, name, _description in self.role_list()}
+
+
+class StepFacts(models.Model):
+    """What a template step says and a checklist item copies: which step (its key, stable
+    across versions), its phase and place, the role responsible for it and its title."""
+
+    key = models.SlugField(_("key"), max_length=TEMPLATE_KEY_MAX)
+    phase = models.CharField(_("phase"), max_length=12, choices=TemplatePhase.choices)
+    order = models.PositiveSmallIntegerField(_("order"))
+    role = models.SlugField(_("responsible role"), max_length=TEMPLATE_KEY_MAX)
+    title = TranslatedField(_("title"), max_length=TITLE_MAX)
+
+    class Meta:
+        abstract = True
+
+    FIELDS = ("key", "phase", "order", "role", "title")
+
+
+class TemplateStep(StepFacts):
+    """One step of a template version: in a phase, led by a role, with others taking part."""
+
+    template = models.ForeignKey(
+        ProjectTemplate,
+        verbose_name=_("project template"),
+        on_delete=models.CASCADE,
+        related_name="steps",
+    )
+    involves = models.JSONField(_("roles taking part"), default=list, blank=True)
+    guidance = TranslatedField(_("who takes part and what is done"), max_length=CONTENT_MAX)
+
+    class Meta:
+        ordering = ["template", "order"]
+        verbose_name = _("template step")
+        verbose_name_plural = _("template steps")
+        constraints = [
+            models.UniqueConstraint(fields=["template", "key"], name="template_step_key_unique"),
+            models.UniqueConstraint(
+                fields=["template", "order"], name="template_step_order_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template.version}: {self.key}"
+
+
+class Checklist(models.Model):
+    """A project's plan made from one template version (at most one per project)."""
+
+    project = models.OneToOneField(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="checklist"
+    )
+    template = models.ForeignKey(
+        ProjectTemplate,
+        verbose_name=_("project template"),
+        # A template version that projects plan by is kept: their items point to its steps.
+        on_delete=models.PROTECT,
+        related_name="checklists",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("checklist")
+        verbose_name_plural = _("checklists")
+
+    def __str__(self) -> str:
+        return f"{self.project} ({self.template.version})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:checklist", kwargs={"pk": self.project_id})
+
+
+class ChecklistItem(StepFacts):
+    """One step of a project's checklist: who is responsible, by when, and whether it is done.
+
+    The step's key, phase, order, role and title are copied when the checklist is made,
+    so the checklist reads the same whatever later template versions say.
+    """
+
+    checklist = models.ForeignKey(
+        Checklist, verbose_name=_("checklist"), on_delete=models.CASCADE, related_name="items"
+    )
+    step = models.ForeignKey(
+        TemplateStep,
+        verbose_name=_("template step"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    responsible_name = models.CharField(_("responsible"), max_length=200, blank=True)
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person in Kraftsamla"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    due = models.DateField(_("due"), null=True, blank=True)
+    done = models.BooleanField(_("done"), default=False)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True, **text_limit(NOTE_MAX))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["checklist", "order"]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        constraints = [
+            models.UniqueConstraint(fields=["checklist", "key"], name="checklist_item_once"),
+            models.CheckConstraint(
+                condition=Q(done=True, done_at__isnull=False) | Q(done=False, done_at__isnull=True),
+                name="checklist_item_done_at_when_done",
+                violation_error_message=_("A done item has the time it was done, and only then."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.checklist.project}: {self.title}"
+
+    @property
+    def responsible(self) -> str:
+        """The name to show: the chosen person's, else the one written."""
+        user = self.responsible_user
+        if user is not None and user.full_name:
+            return user.full_name
+        return self.responsible_name
+
+    def is_overdue(self, today=None) -> bool:
+        """Whether the due date has passed and the item is not done."""
+        return not self.done and self.due is not None and self.due < (today or timezone.localdate())
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()

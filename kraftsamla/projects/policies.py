@@ -10,6 +10,12 @@ are seen by whoever may see the project, and attached and deleted by its writers
 Another organisation's administrators and editors may ask to join a project they may
 see; the owner's administrators and editors answer, and the asking organisation may
 withdraw its request while it waits. A request is seen by the people of both.
+
+A project's checklist (made from the project template) is planning among those who
+run the project: the owner's administrators and editors plan it; it is seen by the
+people of the organisations taking part and by the deciders of the coordinating body,
+not by every visitor of a public project (it names people and holds notes). The
+template itself is public.
 """
 
 from django.db.models import Q
@@ -26,6 +32,7 @@ from kraftsamla.core.access import (
 )
 from kraftsamla.core.models import EDIT_ROLES
 from kraftsamla.organisations.policies import IsCoordinatingBody
+from kraftsamla.projects.models import Participation
 
 
 class CoordinatesOwner(Condition):
@@ -72,6 +79,31 @@ class EditsAnotherOrganisation(Condition):
         return ~Q(**{f"{self.owner}_id": ids[0]}) if len(ids) == 1 else Q()
 
 
+class TakesPart(Condition):
+    """The person has a role in an organisation that takes part in the project.
+
+    Reads the project's participations (prefetched on the project page).
+    """
+
+    def check(self, access, obj) -> bool:
+        ids = set(access.organisation_ids())
+        if not ids:
+            return False
+        return obj.owner_id in ids or any(
+            participation.organisation_id in ids for participation in obj.participations.all()
+        )
+
+    def q(self, access) -> Q:
+        ids = access.organisation_ids()
+        if not ids:
+            return NOTHING
+        return Q(
+            pk__in=Participation.objects.filter(organisation_id__in=sorted(ids)).values(
+                "project_id"
+            )
+        )
+
+
 OWNER_EDITORS = IsStaff() | HasRole("owner", EDIT_ROLES)
 BODY_DECIDERS = IsStaff() | CoordinatesOwner("owner", EDIT_ROLES)
 
@@ -102,7 +134,23 @@ class ProjectPolicy(Policy):
         # owner (the organisation is asked "projects.organisation.request_join" as well).
         "request_join": IsStaff()
         | (LoggedIn() & owned_and_shared("owner") & EditsAnotherOrganisation("owner")),
+        # Make the checklist from the template and keep it up to date.
+        "plan": OWNER_EDITORS,
+        # See the checklist: people of the organisations taking part, the body's deciders.
+        "view_checklist": owned_and_shared("owner")
+        & (IsStaff() | TakesPart() | CoordinatesOwner("owner", EDIT_ROLES)),
     }
+
+
+@register
+class ProjectTemplatePolicy(Policy):
+    """The project template's versions (the object is the template, or None for a new one).
+
+    Anyone may read a published version (its pages and API are public).
+    """
+
+    name = "projects.template"
+    rules = {"change": IsStaff()}
 
 
 @register

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kraftsamla.accounts.models import OrganisationRole
 from kraftsamla.capacity import selectors as capacity_selectors
 from kraftsamla.capacity.models import Assessment, CapitalKey, Status
 from kraftsamla.core import access
@@ -29,6 +31,9 @@ from kraftsamla.organisations.models import (
     PopulationClass,
 )
 from kraftsamla.projects.models import (
+    JOINABLE,
+    Checklist,
+    ChecklistItem,
     JoinRequest,
     JoinRequestStatus,
     Participation,
@@ -36,8 +41,10 @@ from kraftsamla.projects.models import (
     ProjectAttachment,
     ProjectEvent,
     ProjectStatus,
+    ProjectTemplate,
+    TemplatePhase,
+    TemplateStep,
 )
-from kraftsamla.projects.services import JOINABLE
 
 VIEW = "projects.project.view"
 # The index of the projects a viewer may see, per data version and sharing scope.
@@ -503,3 +510,142 @@ def _suggestion(
         )
     action = "join" if project.status == ProjectStatus.RUNNING else "replicate"
     return Suggestion(project, action, round(points, 1), reasons)
+
+
+# --- The project template and checklists -------------------------------------------------
+
+
+def templates_published() -> QuerySet[ProjectTemplate]:
+    return ProjectTemplate.objects.filter(is_published=True)
+
+
+def template_current() -> ProjectTemplate | None:
+    """Return the newest published template version (None before one is loaded)."""
+    return templates_published().order_by("-created_at", "-id").first()
+
+
+def template_get(version: str | None = None) -> ProjectTemplate:
+    """Return a published version (the current one without `version`) with its steps in
+    `steps_in_order`, in two queries; Http404 when there is none."""
+    templates = templates_published().prefetch_related(
+        Prefetch("steps", queryset=TemplateStep.objects.order_by("order"), to_attr="steps_in_order")
+    )
+    if version is not None:
+        templates = templates.filter(version=version)
+    template = templates.order_by("-created_at", "-id").first()
+    if template is None:
+        raise Http404
+    return template
+
+
+@dataclass(frozen=True)
+class PhaseSteps:
+    """The steps (or checklist items) of one phase, in order."""
+
+    phase: str
+    label: str
+    rows: list
+
+
+def by_phase(rows, phase_of=lambda row: row.phase) -> list[PhaseSteps]:
+    """Group steps or items (or anything `phase_of` reads a phase from) by phase, in the
+    phases' order."""
+    groups: dict[str, list] = {phase: [] for phase in TemplatePhase.values}
+    for row in rows:
+        groups.setdefault(phase_of(row), []).append(row)
+    labels = dict(TemplatePhase.choices)
+    return [
+        PhaseSteps(phase, str(labels.get(phase, phase)), found)
+        for phase, found in groups.items()
+        if found
+    ]
+
+
+@dataclass(frozen=True)
+class RoleInPhase:
+    """What one role does in one phase: the steps it leads and those it takes part in."""
+
+    leads: list[TemplateStep]
+    takes_part: list[TemplateStep]
+
+
+def template_matrix(template: ProjectTemplate) -> list[tuple[str, str, list[RoleInPhase]]]:
+    """Return "who takes part in what": per role (key, name), per phase its steps."""
+    phases = TemplatePhase.values
+    rows = []
+    for key, name, _description in template.role_list():
+        cells = []
+        for phase in phases:
+            steps = [step for step in template.steps_in_order if step.phase == phase]
+            cells.append(
+                RoleInPhase(
+                    leads=[step for step in steps if step.role == key],
+                    takes_part=[step for step in steps if key in (step.involves or [])],
+                )
+            )
+        rows.append((key, name, cells))
+    return rows
+
+
+def checklist_of(project: Project) -> Checklist | None:
+    """Return the project's checklist with its template and its items (with their steps and
+    people) in `items_in_order`, in two queries; None when the project has none."""
+    checklist = (
+        Checklist.objects.select_related("template")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=ChecklistItem.objects.select_related(
+                    "step", "responsible_user", "done_by"
+                ).order_by("order"),
+                to_attr="items_in_order",
+            )
+        )
+        .filter(project=project)
+        .first()
+    )
+    if checklist is not None:
+        checklist.project = project
+    return checklist
+
+
+@dataclass(frozen=True)
+class ChecklistSummary:
+    total: int
+    done: int
+    overdue: int
+
+
+def checklist_summary(project: Project) -> ChecklistSummary | None:
+    """Return how many items the project's checklist has, are done and are overdue (one
+    query); None when it has no checklist."""
+    # The aliases differ from the field names: an aggregate may not shadow a field.
+    counts = ChecklistItem.objects.filter(checklist__project=project).aggregate(
+        items=Count("id"),
+        items_done=Count("id", filter=Q(done=True)),
+        items_overdue=Count("id", filter=Q(done=False, due__lt=timezone.localdate())),
+    )
+    if not counts["items"]:
+        return None
+    return ChecklistSummary(
+        total=counts["items"], done=counts["items_done"], overdue=counts["items_overdue"]
+    )
+
+
+def checklist_people(project: Project) -> list[tuple]:
+    """Return (user, "name – organisation") of the people who may be made responsible:
+    active people with a name in an organisation taking part in the project (one query)."""
+    roles = (
+        OrganisationRole.objects.filter(
+            organisation__project_participations__project=project, user__is_active=True
+        )
+        .exclude(user__full_name="")
+        .select_related("user", "organisation")
+        .order_by("user__full_name", "organisation__name")
+    )
+    people: dict[int, tuple] = {}
+    for role in roles:
+        people.setdefault(
+            role.user_id, (role.user, f"{role.user.full_name} – {role.organisation.name}")
+        )
+    return list(people.values())

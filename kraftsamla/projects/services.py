@@ -24,12 +24,20 @@ administrators and editors accept it, choosing the role, or decline it with a re
 and the asking organisation may withdraw it while it waits. Each step is e-mailed
 by a task after the commit (kraftsamla/projects/tasks.py), so a mail server that is
 down never breaks the request.
+
+The project template (template_data/) is loaded by `project_template_import` (checked
+whole first, then written, audited as the actor; the same version again is skipped). A
+project's owner instantiates it once as the project's checklist
+(`project_checklist_create`) and keeps the items up to date (`checklist_item_update`,
+`checklist_items_update` for several at once, all or nothing).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -42,16 +50,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from kraftsamla.accounts.models import EmailStatus
+from kraftsamla.accounts.models import EmailStatus, OrganisationRole
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction, SharingLevel
 from kraftsamla.core.services import model_save_audited
 from kraftsamla.core.uploads import file_type_check, safe_file_name
 from kraftsamla.organisations.models import Organisation
+from kraftsamla.projects import selectors
 from kraftsamla.projects.models import (
     JOIN_ROLES,
+    JOINABLE,
     WITH_RESULTS,
+    Checklist,
+    ChecklistItem,
     EventKind,
     FundingSource,
     JoinRequest,
@@ -62,8 +74,18 @@ from kraftsamla.projects.models import (
     ProjectAttachment,
     ProjectEvent,
     ProjectStatus,
+    ProjectTemplate,
+    StepFacts,
+    TemplatePhase,
+    TemplateStep,
 )
 from kraftsamla.projects.tasks import send_join_request_email
+from kraftsamla.projects.template_file import (
+    TEMPLATE_FILE,
+    template_checksum,
+    template_file_read,
+    template_problems,
+)
 
 PROJECT_FIELDS = [
     "title",
@@ -116,16 +138,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 # Statuses whose results another organisation may replicate (and a good example's).
 REPLICABLE = frozenset(WITH_RESULTS)
-# Statuses in which another organisation may still ask to join (not declined or finished).
-JOINABLE = frozenset(
-    {
-        ProjectStatus.IDEA,
-        ProjectStatus.IN_PREPARATION,
-        ProjectStatus.PRIORITISED,
-        ProjectStatus.PARKED,
-        ProjectStatus.RUNNING,
-    }
-)
 
 
 def _person(actor):
@@ -874,3 +886,270 @@ def attachment_delete(*, actor, attachment: ProjectAttachment) -> None:
         before=_attachment_snapshot(attachment),
     )
     attachment.delete()
+
+
+# --- The project template ------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_template_import(*, actor, data: Mapping[str, Any]) -> tuple[ProjectTemplate, bool]:
+    """Create a template version from the JSON structure in template_data/.
+
+    Return (template, created). The whole structure is checked first: a ValidationError
+    lists every problem with where it is, and nothing is written. A version already
+    loaded with the same content is returned as it is (created False); with other
+    content it is refused, since checklists may already use it.
+    """
+    access.require(
+        actor,
+        "projects.template.change",
+        None,
+        _("Only platform staff may change the project template."),
+    )
+    problems = template_problems(data)
+    if problems:
+        raise ValidationError(problems)
+    checksum = template_checksum(data)
+    existing = ProjectTemplate.objects.filter(version=data["version"]).first()
+    if existing is not None:
+        if existing.checksum != checksum:
+            raise ValidationError(
+                _(
+                    "Version %(version)s is already loaded with other content: give the "
+                    "changed file a new version."
+                )
+                % {"version": existing.version}
+            )
+        return existing, False
+    template = ProjectTemplate(
+        version=data["version"],
+        title=data["title"],
+        introduction=data.get("introduction") or {},
+        source=data["source"],
+        roles=data["roles"],
+        is_published=data.get("published", True),
+        checksum=checksum,
+    )
+    template.full_clean()
+    template.save()
+    steps = [
+        TemplateStep(
+            template=template,
+            key=step["key"],
+            phase=step["phase"],
+            order=order,
+            role=step["role"],
+            involves=list(step.get("involves", [])),
+            title=step["title"],
+            guidance=step["guidance"],
+        )
+        for order, step in enumerate(data["steps"], start=1)
+    ]
+    for step in steps:
+        step.full_clean(exclude=["template"], validate_unique=False)
+    TemplateStep.objects.bulk_create(steps)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=template,
+        after={
+            "version": template.version,
+            "published": template.is_published,
+            "roles": len(template.roles),
+            "steps": len(steps),
+        },
+    )
+    return template, True
+
+
+def project_template_load_file(
+    *, actor, path: Path = TEMPLATE_FILE
+) -> tuple[ProjectTemplate, bool]:
+    """Read a template file and import it (see `project_template_import`); a ValidationError
+    names the file and every problem in it."""
+    data = template_file_read(path)
+    try:
+        return project_template_import(actor=actor, data=data)
+    except ValidationError as exc:
+        raise ValidationError([f"{path.name}: {message}" for message in exc.messages]) from None
+
+
+# --- A project's checklist -----------------------------------------------------------------
+
+
+def _plan_required(actor, project: Project) -> None:
+    access.require(
+        actor,
+        "projects.project.plan",
+        project,
+        _("Only the owner's administrators and editors may plan the project."),
+    )
+
+
+@transaction.atomic
+def project_checklist_create(
+    *, actor, project: Project, template: ProjectTemplate | None = None
+) -> Checklist:
+    """Make the project's checklist from a published template (the current one by
+    default): one item per step. A project has one checklist; a second is refused."""
+    _plan_required(actor, project)
+    template = template or selectors.template_current()
+    if template is None:
+        raise ValidationError(_("No project template is loaded."))
+    if not template.is_published:
+        raise ValidationError(_("This version of the template is not published."))
+    # Lock the project, so two requests at once cannot both make a checklist; the
+    # one-to-one column refuses a second one in any case.
+    Project.objects.select_for_update().filter(pk=project.pk).exists()
+    if Checklist.objects.filter(project=project).exists():
+        raise ValidationError(_("The project already has a checklist; change its items instead."))
+    checklist = Checklist(project=project, template=template, created_by=_person(actor))
+    checklist.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            checklist.save()
+    except IntegrityError:
+        # Another request made it in the meantime (where the database locks no rows).
+        raise ValidationError(
+            _("The project already has a checklist; change its items instead.")
+        ) from None
+    items = [
+        ChecklistItem(
+            checklist=checklist,
+            step=step,
+            **{name: getattr(step, name) for name in StepFacts.FIELDS},
+        )
+        for step in template.steps.order_by("order")
+    ]
+    ChecklistItem.objects.bulk_create(items)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=checklist,
+        organisation=project.owner,
+        after={"template": template.version, "items": len(items)},
+    )
+    return checklist
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+# The default of `checklist_item_update`'s values: leave the value as it is.
+UNCHANGED: Any = _Unchanged()
+ITEM_VALUES = frozenset({"responsible", "responsible_user", "due", "done", "note"})
+
+
+def _takes_part(user, project: Project) -> bool:
+    return OrganisationRole.objects.filter(
+        user=user, organisation__project_participations__project=project
+    ).exists()
+
+
+def _due_error(item: ChecklistItem, project: Project, due: datetime.date) -> str | None:
+    """Why `due` does not fit the project's dates (None when it does).
+
+    A follow-up step comes after the project by its nature, so only the start bounds it.
+    """
+    if project.start_date and due < project.start_date:
+        return _("The due date must not be before the project starts (%(date)s).") % {
+            "date": project.start_date.isoformat()
+        }
+    if project.end_date and due > project.end_date and item.phase != TemplatePhase.FOLLOW_UP:
+        return _("The due date must not be after the project ends (%(date)s).") % {
+            "date": project.end_date.isoformat()
+        }
+    return None
+
+
+@transaction.atomic
+def checklist_item_update(
+    *,
+    actor,
+    item: ChecklistItem,
+    responsible: str = UNCHANGED,
+    responsible_user=UNCHANGED,
+    due: datetime.date | None = UNCHANGED,
+    done: bool = UNCHANGED,
+    note: str = UNCHANGED,
+) -> ChecklistItem:
+    """Change one checklist item: who is responsible (a name, or a person of an
+    organisation taking part, who is then shown), the due date (within the project's
+    dates), whether it is done (recording when and by whom) and a note. Values left out
+    stay as they are."""
+    project = item.checklist.project
+    _plan_required(actor, project)
+    data: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if responsible_user is not UNCHANGED:
+        if responsible_user is not None and not _takes_part(responsible_user, project):
+            errors["responsible_user"] = _(
+                "Choose a person of an organisation that takes part in the project."
+            )
+        data["responsible_user"] = responsible_user
+    if responsible is not UNCHANGED:
+        data["responsible_name"] = (responsible or "").strip()
+    if due is not UNCHANGED:
+        message = _due_error(item, project, due) if due is not None else None
+        if message:
+            errors["due"] = message
+        data["due"] = due
+    if done is not UNCHANGED and bool(done) != item.done:
+        data["done"] = bool(done)
+        data["done_at"] = timezone.now() if done else None
+        data["done_by"] = _person(actor) if done else None
+    if note is not UNCHANGED:
+        data["note"] = (note or "").strip()
+    if errors:
+        raise ValidationError(errors)
+    changed = {name: value for name, value in data.items() if getattr(item, name) != value}
+    if not changed:
+        return item
+    return model_save_audited(
+        actor=actor,
+        obj=item,
+        data=changed,
+        fields=list(changed),
+        organisation=project.owner,
+        clean_exclude=["checklist", "step"],
+    )
+
+
+class ChecklistItemErrors(ValidationError):
+    """Several checklist items refused at once: `by_item` maps an item's id to its errors."""
+
+    def __init__(self, by_item: Mapping[int, ValidationError]) -> None:
+        super().__init__([message for error in by_item.values() for message in error.messages])
+        self.by_item = dict(by_item)
+
+
+@transaction.atomic
+def checklist_items_update(
+    *,
+    actor,
+    checklist: Checklist,
+    changes: Sequence[tuple[ChecklistItem, Mapping[str, Any]]],
+) -> list[ChecklistItem]:
+    """Change several items of one checklist (values as for `checklist_item_update`).
+
+    All are saved or none: when any item is refused, ChecklistItemErrors names each
+    refused item's errors and nothing is saved.
+    """
+    _plan_required(actor, checklist.project)
+    errors: dict[int, ValidationError] = {}
+    saved = []
+    for item, values in changes:
+        if item.checklist_id != checklist.pk:
+            raise ValidationError(_("The item belongs to another checklist."))
+        unknown = set(values) - ITEM_VALUES
+        if unknown:
+            raise TypeError(f"checklist_item_update does not take {sorted(unknown)}")
+        try:
+            saved.append(checklist_item_update(actor=actor, item=item, **values))
+        except ValidationError as exc:
+            errors[item.pk] = exc
+    if errors:
+        raise ChecklistItemErrors(errors)
+    return saved

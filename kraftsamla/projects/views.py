@@ -1,5 +1,5 @@
 """Pages of the project bank: an organisation's projects, a body's list, the good examples,
-a project, its forms and its attachments.
+a project, its forms, its attachments and its checklist, and the public project template.
 
 Each view parses its input with a form, calls one service and answers with a
 redirect, or the page again with the form's errors (status 400). Every lifecycle
@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from kraftsamla.accounts import selectors as account_selectors
 from kraftsamla.core import access
-from kraftsamla.core.access import checks
+from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.exports import Column, export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.core.uploads import UploadSizeLimit
@@ -35,6 +36,7 @@ from kraftsamla.organisations.models import Organisation
 from kraftsamla.projects import selectors, services
 from kraftsamla.projects.forms import (
     AttachmentForm,
+    ChecklistForms,
     CompleteForm,
     GoodExampleFilterForm,
     GoodExampleForm,
@@ -50,7 +52,7 @@ from kraftsamla.projects.forms import (
     StartForm,
     funding_sources_text,
 )
-from kraftsamla.projects.models import JoinRequest, Project
+from kraftsamla.projects.models import JoinRequest, Project, TemplatePhase
 
 VIEW = "projects.project.view"
 ATTACH = "projects.project.attach"
@@ -67,6 +69,8 @@ GOOD_EXAMPLE_LABELS = {
     "mark_good_example": gettext_lazy("Mark as a good example"),
     "unmark_good_example": gettext_lazy("Remove from the good examples"),
 }
+PLAN = "projects.project.plan"
+VIEW_CHECKLIST = "projects.project.view_checklist"
 # The button (and heading) of each lifecycle action on the project page.
 ACTION_LABELS = {
     "prepare": gettext_lazy("Take into preparation"),
@@ -360,6 +364,7 @@ def _detail(
     similar = selectors.projects_similar(
         request, page.similarity_text(), owner=page.owner, exclude=(page.pk,)
     )
+    can_view_checklist = access.allows(request, VIEW_CHECKLIST, page)
     return render(
         request,
         "projects/detail.html",
@@ -383,6 +388,9 @@ def _detail(
             ),
             "join_form": _join_form(request, page),
             "join_requests": _join_request_items(request, page, join_bound),
+            "can_view_checklist": can_view_checklist,
+            "can_plan": access.allows(request, PLAN, page),
+            "checklist": selectors.checklist_summary(page) if can_view_checklist else None,
         },
         status=form_status(
             *action_forms.values(),
@@ -402,6 +410,8 @@ def _detail(
     *GOOD_EXAMPLE_RULES,
     ATTACH,
     *JOIN_RULES,
+    PLAN,
+    VIEW_CHECKLIST,
 )
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.project_get(request, pk))
@@ -837,3 +847,99 @@ def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> Http
     services.attachment_delete(actor=request.user, attachment=attachment)
     messages.success(request, _("%(name)s was deleted.") % {"name": attachment.name})
     return redirect(_attachments_url(project))
+
+
+# --- The checklist and the template ---------------------------------------------------------
+
+
+@checks(VIEW_CHECKLIST, PLAN)
+@login_required
+def project_checklist(request: HttpRequest, pk: int) -> HttpResponse:
+    """The project's checklist by phase; its planners change the items in one form."""
+    project = selectors.project_get(request, pk)
+    if not access.allows(request, VIEW_CHECKLIST, project):
+        raise Http404
+    can_plan = access.allows(request, PLAN, project)
+    if request.method == "POST" and not can_plan:
+        raise PermissionDenied
+    checklist = selectors.checklist_of(project)
+    item_forms = None
+    if checklist is not None and can_plan:
+        item_forms = ChecklistForms(
+            request.POST if request.method == "POST" else None,
+            items=checklist.items_in_order,
+            people=selectors.checklist_people(project),
+        )
+        if request.method == "POST" and item_forms.is_valid():
+            try:
+                services.checklist_items_update(
+                    actor=request.user, checklist=checklist, changes=item_forms.changes()
+                )
+            except services.ChecklistItemErrors as exc:
+                item_forms.add_item_errors(exc.by_item)
+            except ValidationError as exc:
+                item_forms.add_error(exc)
+            else:
+                messages.success(request, _("The checklist was saved."))
+                return redirect(checklist.get_absolute_url())
+            # Nothing was saved: show the items as they are stored.
+            checklist = selectors.checklist_of(project)
+            item_forms.refresh(checklist.items_in_order)
+    elif request.method == "POST":
+        return redirect("projects:checklist", pk=project.pk)
+    if item_forms is not None:
+        phases = selectors.by_phase(item_forms, phase_of=lambda form: form.item.phase)
+    else:
+        phases = selectors.by_phase(checklist.items_in_order if checklist is not None else [])
+    return render(
+        request,
+        "projects/checklist.html",
+        {
+            "project": project,
+            "checklist": checklist,
+            "phases": phases,
+            "role_names": checklist.template.role_names() if checklist is not None else {},
+            "item_forms": item_forms,
+            "can_plan": can_plan,
+            "template": selectors.template_current() if checklist is None else None,
+        },
+        status=form_status(item_forms),
+    )
+
+
+@checks(PLAN)
+@login_required
+@require_POST
+def checklist_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make the project's checklist from the current template."""
+    project = selectors.project_get(request, pk)
+    access.require(request, PLAN, project)
+    try:
+        services.project_checklist_create(actor=request.user, project=project)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("The checklist was made from the template. Fill in who is responsible and when."),
+        )
+    return redirect("projects:checklist", pk=project.pk)
+
+
+@checks(PUBLIC)
+def template_detail(request: HttpRequest, version: str | None = None) -> HttpResponse:
+    """The project template for municipalities with small staffs: roles, who takes part in
+    what, and the steps by phase (public, printable)."""
+    template = selectors.template_get(version)
+    return render(
+        request,
+        "projects/template.html",
+        {
+            "template": template,
+            "phases": selectors.by_phase(template.steps_in_order),
+            "matrix": selectors.template_matrix(template),
+            "phase_labels": [label for _key, label in TemplatePhase.choices],
+            "role_names": template.role_names(),
+        },
+    )
