@@ -133,3 +133,16 @@ def cache_entry_count() -> int:
         return len(backend)
     client = cache._cache.get_client()
     return sum(1 for _key in client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+
+
+def roles_renewed() -> None:
+    """Renew the cached access lookups as a committed role write does (accounts/access.py),
+    for tests that change roles outside the services on purpose (so that no page's data
+    version changes)."""
+    from django.test import TestCase
+
+    from kraftsamla.accounts.access import ROLES
+    from kraftsamla.core.versions import bump
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        bump(ROLES)

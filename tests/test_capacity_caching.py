@@ -26,7 +26,14 @@ from tests.factories.capacity import (
     statements_of,
 )
 from tests.factories.organisations import RegionalBodyFactory
-from tests.helpers import PRIVATE, REGION, cache_entry_count, stockholm_municipalities, translate
+from tests.helpers import (
+    PRIVATE,
+    REGION,
+    cache_entry_count,
+    roles_renewed,
+    stockholm_municipalities,
+    translate,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -259,6 +266,7 @@ def test_results_answer_304_only_after_the_permission_check(region, written):
     assert client.get(summary_url(shared)).status_code == 200
     # Access lost without any write that would change the data versions.
     OrganisationRole.objects.filter(user=region.coordinator).delete()
+    roles_renewed()
     shared.__class__.objects.filter(pk=shared.pk).update(sharing_level=PRIVATE)
     assert client.get(results_url(shared), HTTP_IF_NONE_MATCH=etag).status_code == 404
     assert client.get(summary_url(shared), HTTP_IF_NONE_MATCH=etag).status_code == 404
@@ -271,6 +279,7 @@ def test_the_heatmap_answers_304_only_after_the_permission_check(region, written
     etag = client.get(heatmap_url(region.body))["ETag"]
     assert client.get(heatmap_url(region.body), HTTP_IF_NONE_MATCH=etag).status_code == 304
     OrganisationRole.objects.filter(user=region.coordinator).delete()
+    roles_renewed()
     assert client.get(heatmap_url(region.body), HTTP_IF_NONE_MATCH=etag).status_code == 403
 
 

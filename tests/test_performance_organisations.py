@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from kraftsamla.accounts.models import OrganisationRole, Role
 from kraftsamla.core import caching
 from tests.factories.accounts import UserFactory
-from tests.helpers import ADMIN_M, ALE_EDITOR, demo_user
+from tests.helpers import ADMIN_M, ALE_EDITOR, demo_user, roles_renewed
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,24 @@ def test_someone_who_lost_access_gets_403_not_304(molndal, monkeypatch):
     assert client.get(AUDIT_URL, headers={"if-none-match": etag}).status_code == 304
     # Outside the services, so no data version changes: only the check can refuse.
     OrganisationRole.objects.filter(user=admin).update(role=Role.VIEWER)
+    roles_renewed()
     assert client.get(AUDIT_URL, headers={"if-none-match": etag}).status_code == 403
+
+
+def test_a_role_given_takes_effect_on_the_next_request(molndal, django_capture_on_commit_callbacks):
+    """A person's roles are cached (accounts/access.py); a role write renews them on commit."""
+    from kraftsamla.accounts import services
+
+    person = UserFactory(organisation=molndal, role=Role.VIEWER)
+    client = Client()
+    client.force_login(person)
+    assert client.get(AUDIT_URL).status_code == 403
+    assert client.get(AUDIT_URL).status_code == 403  # now from the cached roles
+    with django_capture_on_commit_callbacks(execute=True):
+        services.organisation_role_set(
+            actor=demo_user(ADMIN_M), organisation=molndal, user=person, role=Role.ADMIN
+        )
+    assert client.get(AUDIT_URL).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ from tests.helpers import (
     cache_holds,
     count_queries,
     empty_query_log,
+    roles_renewed,
     stockholm_municipalities,
     translate,
 )
@@ -315,6 +316,7 @@ def test_coverage_answers_304_and_a_user_who_lost_access_gets_403(client, settin
     etag = client.get(url)["ETag"]
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
     OrganisationRole.objects.filter(user=coordinator).delete()
+    roles_renewed()
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 403
     api = f"/api/v1/support/bodies/{body.slug}/coverage/"
     assert client.get(api).status_code == 403
@@ -342,6 +344,7 @@ def test_organisation_page_answers_304_per_user_and_not_after_access_is_lost(cli
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
     client.force_login(editor)
     OrganisationRole.objects.filter(user=editor).delete()
+    roles_renewed()
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 403
 
 

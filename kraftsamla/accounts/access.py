@@ -5,6 +5,8 @@ Both are asked on nearly every logged-in request, so both are cached under data 
 write is an audited accounts write), the coordinated organisations under the register's
 (memberships) and the date (a membership comes into or goes out of force at midnight).
 A write gives its scope a new version when it commits, so the next request reads afresh.
+The entries also expire after ACCESS_TIMEOUT seconds, which bounds how long a change made
+outside the services (by hand in the database) could go unnoticed.
 """
 
 from __future__ import annotations
@@ -13,12 +15,16 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from kraftsamla.accounts.models import OrganisationRole
-from kraftsamla.core.caching import BLOCK_TIMEOUT
-from kraftsamla.core.versions import fingerprint
+from kraftsamla.core.versions import fingerprint, narrower_scope
 from kraftsamla.organisations.models import COORDINATING_KINDS, Membership
 from kraftsamla.organisations.scopes import REGISTER
 
 _PREFIX = "kraftsamla:access:"
+ACCESS_TIMEOUT = 60
+# Every accounts write but an API token's may change someone's roles (a role set, an
+# invitation accepted, a person deleted); page caches that show accounts data use the
+# whole app's scope, so a test can renew the access lookups alone.
+ROLES = narrower_scope("accounts:roles", excluding=("accounts.apitoken",))
 
 
 def _cached(name: str, scopes: tuple[str, ...], parts: tuple, build):
@@ -26,7 +32,7 @@ def _cached(name: str, scopes: tuple[str, ...], parts: tuple, build):
     value = cache.get(key)
     if value is None:
         value = build()
-        cache.set(key, value, BLOCK_TIMEOUT)
+        cache.set(key, value, ACCESS_TIMEOUT)
     return value
 
 
@@ -34,7 +40,7 @@ def roles_of(user) -> dict[int, str]:
     """Return {organisation id: role} for the user."""
     return _cached(
         "roles",
-        ("accounts",),
+        (ROLES,),
         (user.pk,),
         lambda: dict(
             OrganisationRole.objects.filter(user=user).values_list("organisation_id", "role")

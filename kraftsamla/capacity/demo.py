@@ -11,6 +11,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from kraftsamla.accounts.access import ROLES
 from kraftsamla.accounts.models import OrganisationRole, Role, User
 from kraftsamla.capacity import services
 from kraftsamla.capacity.models import (
@@ -27,6 +28,7 @@ from kraftsamla.capacity.models import (
 )
 from kraftsamla.capacity.selectors import framework_current
 from kraftsamla.core.models import SharingLevel
+from kraftsamla.core.versions import bump
 from kraftsamla.organisations.demo import DEMO_PASSWORD, DEMO_USERS, GR_MEMBERS
 from kraftsamla.organisations.models import Organisation, OrganisationKind
 
@@ -86,6 +88,9 @@ def _people(org: Organisation, n: int) -> list[User]:
             user=user, organisation=org, defaults={"role": Role.VIEWER}
         )
         users.append(user)
+    # New roles: the cached access lookups must read them (the summary audit row is
+    # capacity's, so it would not renew them).
+    bump(ROLES)
     return users
 
 
