@@ -66,3 +66,12 @@ urlpatterns += [
     path("projects/", projects.ProjectList.as_view(), name="project-list"),
     path("projects/<int:pk>/", projects.ProjectDetail.as_view(), name="project-detail"),
 ]
+
+from kraftsamla.funding import api as funding  # noqa: E402
+
+urlpatterns += [
+    path("funding/calls/", funding.CallList.as_view(), name="call-list"),
+    path("funding/calls/<int:pk>/", funding.CallDetail.as_view(), name="call-detail"),
+    path("funding/calls/<int:pk>/evaluate/", funding.CallEvaluate.as_view(), name="call-evaluate"),
+    path("funding/rule-kinds/", funding.RuleKindList.as_view(), name="rule-kind-list"),
+]
