@@ -8,6 +8,7 @@ or the page again with the form's errors (status 400).
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -61,6 +62,13 @@ def _kinds() -> list[dict[str, Any]]:
 # --- The list ------------------------------------------------------------------------------
 
 
+def _number(value: Decimal | None) -> Decimal | int | None:
+    """Whole numbers as integers, so a download shows 3000000 rather than 3000000,00."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else value
+
+
 def _calls_export(calls: list[Call], fmt: str) -> HttpResponse:
     return export_table(
         items=calls,
@@ -71,8 +79,8 @@ def _calls_export(calls: list[Call], fmt: str) -> HttpResponse:
             (_("Status"), lambda call: call.get_status_display()),
             (_("Opens"), lambda call: call.opens_on),
             (_("Closes"), lambda call: call.closes_on),
-            (_("Maximum support (SEK)"), lambda call: call.max_support),
-            (_("Maximum support share (%)"), lambda call: call.max_support_share),
+            (_("Maximum support (SEK)"), lambda call: _number(call.max_support)),
+            (_("Maximum support share (%)"), lambda call: _number(call.max_support_share)),
             (_("Capitals"), lambda call: ", ".join(call.capital_labels())),
             (_("Emission sectors"), lambda call: ", ".join(call.sector_labels())),
             (_("Rules"), lambda call: call.rule_count),
