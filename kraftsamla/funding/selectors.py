@@ -242,7 +242,7 @@ class RankedCall:
     score: int = 0
     ideas: list[tuple[str, str]] = field(default_factory=list)  # (member, idea title)
     needs: list[str] = field(default_factory=list)  # members with a need in the capitals
-    eligible: list[str] = field(default_factory=list)  # members that may apply
+    eligible: list[int] = field(default_factory=list)  # ids of members that may apply
     reasons: list[engine.Reason] = field(default_factory=list)
 
 
@@ -265,11 +265,12 @@ def calls_ranked_for_body(
             pk__in=Membership.objects.in_force(on).filter(body=body).values("member_id")
         ).values_list("pk", "kind")
     )
-    ideas = list(
-        projects_visible(who)
+    ideas = [
+        (owner_name, title, frozenset(capitals or ()), frozenset(sectors or ()))
+        for owner_name, title, capitals, sectors in projects_visible(who)
         .filter(owner_id__in=list(members), status__in=IDEA_STATUSES)
-        .values_list("owner_id", "owner__name", "title", "capitals", "emission_sectors")
-    )
+        .values_list("owner__name", "title", "capitals", "emission_sectors")
+    ]
     needs = list(
         needs_visible(who)
         .filter(organisation_id__in=list(members), year__gte=on.year - NEED_YEARS + 1)
@@ -279,9 +280,11 @@ def calls_ranked_for_body(
     for call in calls:
         entry = RankedCall(call=call)
         capitals, sectors = set(call.capitals), set(call.emission_sectors)
-        for _owner, owner_name, title, idea_capitals, idea_sectors in ideas:
-            if capitals & set(idea_capitals or ()) or sectors & set(idea_sectors or ()):
-                entry.ideas.append((owner_name, title))
+        entry.ideas = [
+            (owner_name, title)
+            for owner_name, title, idea_capitals, idea_sectors in ideas
+            if capitals & idea_capitals or sectors & idea_sectors
+        ]
         entry.needs = [name for _owner, name, capital in needs if capital in capitals]
         kinds = set(call.applicant_kinds)
         entry.eligible = [pk for pk, kind in members.items() if not kinds or kind in kinds]
