@@ -19,7 +19,16 @@ from tests.factories.accounts import UserFactory
 PACKAGE = Path(__file__).resolve().parent.parent / "kraftsamla"
 
 # Each app may import only the apps before it; config assembles everything.
-LAYERS = ["core", "organisations", "accounts", "capacity", "support", "projects", "api"]
+LAYERS = [
+    "core",
+    "organisations",
+    "accounts",
+    "capacity",
+    "support",
+    "projects",
+    "funding",
+    "api",
+]
 UNRESTRICTED = {"config"}
 
 

@@ -646,10 +646,11 @@ def test_demo_loaders_are_found_in_installed_apps_order():
     from kraftsamla.core.demo import demo_loaders
 
     labels = [config.label for config, _loader in demo_loaders()]
-    assert labels == ["organisations", "accounts", "capacity", "support", "projects"]
-    assert [c.label for c, _loader in demo_loaders(skip=("support",))][-2:] == [
+    assert labels == ["organisations", "accounts", "capacity", "support", "projects", "funding"]
+    assert [c.label for c, _loader in demo_loaders(skip=("support",))][-3:] == [
         "capacity",
         "projects",
+        "funding",
     ]
 
 

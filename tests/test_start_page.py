@@ -169,7 +169,8 @@ def test_people_see_their_enrolments_and_new_recommended_offers(molndal, gr):
     EnrolmentFactory(offer=taken, organisation=molndal, participant=person)
     response = client_for(person).get(HOME)
     sections = [s["key"] for s in response.context["sections"]]
-    assert sections == ["support.enrolments", "support.offers"]
+    # Mölndal's people also get the call Göteborgsregionen sent its members (funding demo).
+    assert sections == ["support.enrolments", "support.offers", "funding.notices"]
     enrolments_html = (
         html(response).split('id="start-enrolments-heading"')[1].split("</section>")[0]
     )
@@ -216,6 +217,7 @@ def test_each_app_contributes_its_sections_in_order():
         "support.enrolments",
         "support.offers",
         "capacity.follow_up",
+        "funding.notices",
         "support.gaps",
     }
 

@@ -77,3 +77,12 @@ urlpatterns += [
         name="project-template-version",
     ),
 ]
+
+from kraftsamla.funding import api as funding  # noqa: E402
+
+urlpatterns += [
+    path("funding/calls/", funding.CallList.as_view(), name="call-list"),
+    path("funding/calls/<int:pk>/", funding.CallDetail.as_view(), name="call-detail"),
+    path("funding/calls/<int:pk>/evaluate/", funding.CallEvaluate.as_view(), name="call-evaluate"),
+    path("funding/rule-kinds/", funding.RuleKindList.as_view(), name="rule-kind-list"),
+]

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kraftsamla.capacity",
     "kraftsamla.support",
     "kraftsamla.projects",
+    "kraftsamla.funding",
     "kraftsamla.api",
 ]
 

@@ -31,6 +31,7 @@ urlpatterns = [
     path("kapacitet/", include("kraftsamla.capacity.urls")),
     path("stod/", include("kraftsamla.support.urls")),
     path("projekt/", include("kraftsamla.projects.urls")),
+    path("finansiering/", include("kraftsamla.funding.urls")),
     path("api/v1/", include("kraftsamla.api.urls")),
     path("admin/", admin.site.urls),
 ]

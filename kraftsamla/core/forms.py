@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -13,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from kraftsamla.core.numbers import parse_decimal
 from kraftsamla.core.services import form_submission_once
 
 SUBMISSION_TOKEN = "submission_token"
@@ -120,3 +122,43 @@ def sharing_level_field(label) -> forms.ChoiceField:
         initial=SharingLevel.REGION,
         widget=forms.RadioSelect,
     )
+
+
+class SwedishDecimalField(forms.DecimalField):
+    """A decimal field that understands "1 000 000,50" as well as "1000000.50".
+
+    It is a text input (a number input refuses spaces and the decimal comma) with the
+    numeric keyboard on phones, and shows its value the Swedish way, with spaces between
+    thousands and a decimal comma.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, str):
+            number = parse_decimal(value)
+            if number is None:
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            value = str(number)
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        # DecimalField would add step/min/max for a number input; a text input takes none.
+        attrs = forms.Field.widget_attrs(self, widget)
+        attrs.setdefault("inputmode", "decimal")
+        return attrs
+
+    def prepare_value(self, value):
+        if value in self.empty_values or not isinstance(value, Decimal | int | float):
+            return value
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return value
+        decimals = 0 if number == number.to_integral_value() else 2
+        text = f"{number:,.{decimals}f}".replace(",", " ")
+        return text.replace(".", ",")

@@ -1,0 +1,13 @@
+"""Funding's section of the personal start page (registered in FundingConfig.ready)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from kraftsamla.funding import selectors
+
+
+def notices_section(request: HttpRequest) -> dict | None:
+    """Calls that the person's regional bodies sent to their members, while still open."""
+    notices = selectors.notices_for_person(request)
+    return {"notices": notices} if notices else None
