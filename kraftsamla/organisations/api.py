@@ -107,7 +107,8 @@ class OrganisationList(generics.ListAPIView):
 class OrganisationDetail(generics.RetrieveAPIView):
     """One organisation with memberships, emissions and, if visible, its climate profile.
 
-    One query reads the organisation with its climate profile; the public part comes from
+    One query reads the organisation with its climate profile (county and FA region come
+    from the cached reference data); the public part comes from
     the cache (keyed by the data version and the host, which is in the links), and the
     profile is added per request, only when the caller may see it.
     """
@@ -121,7 +122,7 @@ class OrganisationDetail(generics.RetrieveAPIView):
         return access.get_visible(
             self.request,
             "organisations.organisation.view",
-            selectors.organisation_with_profile_queryset(),
+            selectors.organisation_for_api_detail_queryset(),
             slug=self.kwargs["slug"],
         )
 

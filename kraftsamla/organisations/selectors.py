@@ -101,6 +101,33 @@ def fa_region_choices() -> list[tuple[str, str]]:
     return list(FARegion.objects.order_by("name").values_list("code", "name"))
 
 
+def place_refs() -> dict[str, dict[int, dict[str, str]]]:
+    """Return the counties' and FA regions' {"code", "name"} by id, cached per reference-data
+    release (only the reference loader writes them), so that the API detail need not join
+    them to the organisation."""
+
+    def build() -> dict[str, dict[int, dict[str, str]]]:
+        counties = Organisation.objects.filter(kind=OrganisationKind.COUNTY)
+        return {
+            "county": {
+                pk: {"code": code, "name": name}
+                for pk, code, name in counties.values_list("pk", "code", "name")
+            },
+            "fa_region": {
+                pk: {"code": code, "name": name}
+                for pk, code, name in FARegion.objects.values_list("pk", "code", "name")
+            },
+        }
+
+    return _cached("place-refs", build, scope=REFERENCE)
+
+
+def organisation_for_api_detail_queryset() -> QuerySet[Organisation]:
+    """Organisations with their climate profile only: the API detail takes the county and
+    FA region from `place_refs` (fewer joins on every first view after a change)."""
+    return Organisation.objects.select_related("climate_profile")
+
+
 def coordinating_body_choices() -> list[tuple[str, str]]:
     return list(
         Organisation.objects.filter(member_links__isnull=False)

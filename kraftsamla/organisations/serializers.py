@@ -47,7 +47,7 @@ class OrganisationListSerializer(serializers.ModelSerializer):
         }
     )
     def get_county(self, obj):
-        return {"code": obj.county.code, "name": obj.county.name} if obj.county else None
+        return _place(obj, "county")
 
     @extend_schema_field(
         {
@@ -57,7 +57,7 @@ class OrganisationListSerializer(serializers.ModelSerializer):
         }
     )
     def get_fa_region(self, obj):
-        return {"code": obj.fa_region.code, "name": obj.fa_region.name} if obj.fa_region else None
+        return _place(obj, "fa_region")
 
     def get_url(self, obj) -> str:
         request = self.context.get("request")
@@ -82,6 +82,18 @@ class OrganisationListSerializer(serializers.ModelSerializer):
             "is_demo": obj.is_demo,
             "url": self.get_url(obj),
         }
+
+
+def _place(obj: Organisation, field: str) -> dict | None:
+    """The county or FA region as {"code", "name"}: from the related row when it was read
+    with the organisation (the list), else from the cached `place_refs` (the detail)."""
+    pk = getattr(obj, f"{field}_id")
+    if pk is None:
+        return None
+    if obj._meta.get_field(field).is_cached(obj):
+        place = getattr(obj, field)
+        return {"code": place.code, "name": place.name}
+    return dict(selectors.place_refs()[field][pk])
 
 
 def _iso(value) -> str | None:
