@@ -6,6 +6,7 @@ future `projects` app decides what is indexed and who may see which key.
     index = SimilarityIndex.build((idea.pk, f"{idea.title}. {idea.summary}") for idea in ideas)
     index.similar("Vi vill starta en återbrukshubb", limit=5, exclude={own.pk}, within=visible)
     index.clusters(min_score=0.3, keys=body_idea_keys)
+    index.group_words(cluster_keys)  # the words a cluster shares, for its label
 
 How a text becomes features
 - Words are lower-cased and split on anything that is not a letter or digit; pure
@@ -434,6 +435,71 @@ class SimilarityIndex:
             contribution = query[fid] * item_weights[fid]
             contributions[written] = contributions.get(written, 0.0) + contribution
         return sorted(contributions, key=lambda written: (-contributions[written], written))
+
+    def group_words(self, keys: Collection[Hashable], limit: int = 5) -> list[str]:
+        """The words that at least two of the items share, the most telling first.
+
+        The label of a cluster: words found in more of the items come first, then those
+        that weigh more in them (rarer in the index). A word counts also as a part of a
+        compound ("hubb" in "återbrukshubbar"). It is shown as written where it stands
+        alone (the most common form, then the shortest), else as the part of the compound
+        it was found in ("återbrukshubb" → "återbruk").
+        """
+        positions = sorted({self._position[key] for key in keys if key in self._position})
+        found: dict[int, list[int]] = {}  # word feature id -> positions that have it
+        weight: dict[int, float] = {}
+        for position in positions:
+            for fid, item_weight in zip(*self.vectors[position][0], strict=True):
+                found.setdefault(fid, []).append(position)
+                weight[fid] = weight.get(fid, 0.0) + item_weight
+        shared = sorted(
+            (fid for fid, where in found.items() if len(where) > 1),
+            key=lambda fid: (-len(found[fid]), -weight[fid], fid),
+        )
+        names = self._feature_names()
+        analysed: dict[int, list[tuple[str, str]]] = {}
+        labels: list[str] = []
+        for fid in shared:
+            label = self._written(names[fid], found[fid], analysed)
+            if label and label not in labels:
+                labels.append(label)
+            if len(labels) == limit:
+                break
+        return labels
+
+    def _feature_names(self) -> list[str]:
+        names = self.__dict__.get("_names")
+        if names is None:
+            names = [""] * len(self.features)
+            for feature, fid in self.features.items():
+                names[fid] = feature
+            self._names = names
+        return names
+
+    def _written(
+        self, feature: str, positions: list[int], analysed: dict[int, list[tuple[str, str]]]
+    ) -> str:
+        """How the items write a word feature: alone if any does, else as a compound part."""
+        alone: Counter = Counter()
+        parts: Counter = Counter()
+        for position in positions:
+            if position not in analysed:
+                analysed[position] = words(
+                    self.texts[position], STOP_WORDS, self._analyser.stop_stems
+                )
+            for word_stem, written in analysed[position]:
+                lowered = written.lower()
+                if word_stem == feature:
+                    alone[lowered] += 1
+                elif feature in self._analyser.parts(word_stem):
+                    start = fold(lowered).find(feature)
+                    # Folding keeps one letter per letter (å → a), so the slice matches.
+                    if start >= 0 and len(fold(lowered)) == len(lowered):
+                        parts[lowered[start : start + len(feature)]] += 1
+        forms = alone or parts
+        if not forms:
+            return ""
+        return min(forms, key=lambda form: (-forms[form], len(form), form))
 
     def score(self, first: Hashable, second: Hashable) -> float:
         """The score of two indexed items (symmetric by construction)."""

@@ -2,12 +2,21 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
+from kraftsamla.core import access
 from kraftsamla.core.api import InvalidFilter
 from kraftsamla.organisations.models import EmissionSector
 from kraftsamla.projects import selectors
-from kraftsamla.projects.forms import YEAR_MAX, YEAR_MIN, ProjectFilterForm
+from kraftsamla.projects.forms import (
+    SIMILAR_TEXT_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    ProjectFilterForm,
+    SimilarQueryForm,
+)
 from kraftsamla.projects.models import (
     FundingSource,
     Participation,
@@ -65,6 +74,21 @@ class ProjectDetailSerializer(ProjectSerializer):
         ]
 
 
+class SimilarProjectSerializer(serializers.Serializer):
+    project = ProjectSerializer()
+    score = serializers.FloatField(help_text="Similarity to the text, 0 to 1.")
+    shared_words = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The project's words (as written there) that it shares with the text.",
+    )
+
+
+def _invalid(form) -> InvalidFilter:
+    return InvalidFilter(
+        {name: [str(message) for message in errors] for name, errors in form.errors.items()}
+    )
+
+
 class ProjectList(generics.ListAPIView):
     """Ideas and projects the caller may see, filtered as on a body's project list."""
 
@@ -96,9 +120,7 @@ class ProjectList(generics.ListAPIView):
         params = self.request.query_params
         form = ProjectFilterForm({name: params.get(name) for name in FILTERS if name in params})
         if not form.is_valid():
-            raise InvalidFilter(
-                {name: [str(message) for message in errors] for name, errors in form.errors.items()}
-            )
+            raise _invalid(form)
         return selectors.projects_filtered(
             selectors.projects_visible(self.request), form.cleaned_data
         ).order_by("-created_at", "-id")
@@ -112,3 +134,64 @@ class ProjectDetail(generics.RetrieveAPIView):
 
     def get_object(self):
         return selectors.project_page(selectors.project_get(self.request, self.kwargs["pk"]))
+
+
+class ProjectSimilar(APIView):
+    """The visible ideas and projects of other organisations most similar to a text, best first.
+
+    GET, with the text as a query parameter: a read that may be repeated and cached, and
+    that needs no CSRF token. The text is limited to 1,000 characters, since the title and
+    the opening of the summary say what an idea is about and a URL should stay short;
+    a longer text answers 400 (send its beginning). Only what the caller may see is
+    compared, so another organisation's private idea is never in the answer.
+    """
+
+    access_rules = ("projects.project.view",)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "text",
+                {"type": "string", "minLength": 1, "maxLength": SIMILAR_TEXT_MAX},
+                required=True,
+                description="The idea's text: its title, then its summary and challenge.",
+            ),
+            OpenApiParameter(
+                "owner",
+                {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"},
+                description=(
+                    "Leave out this organisation's ideas (its slug); by default those of "
+                    "the organisations the caller belongs to."
+                ),
+            ),
+            OpenApiParameter(
+                "exclude",
+                {"type": "integer", "minimum": 1},
+                description="Leave out this project (the one being edited).",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": SimilarQueryForm.LIMIT_MAX},
+                description=f"How many to answer at most (default {selectors.SIMILAR_LIMIT}).",
+            ),
+        ],
+        responses=SimilarProjectSerializer(many=True),
+    )
+    def get(self, request):
+        params = request.query_params
+        names = ("text", "owner", "exclude", "limit")
+        form = SimilarQueryForm({name: params.get(name) for name in names if name in params})
+        if not form.is_valid():
+            raise _invalid(form)
+        data = form.cleaned_data
+        owner = data.get("owner")
+        exclude = data.get("exclude")
+        found = selectors.projects_similar(
+            request,
+            data["text"],
+            owner=owner,
+            exclude_owners=() if owner else access.access_of(request).organisation_ids(),
+            exclude=(exclude,) if exclude else (),
+            limit=data.get("limit") or selectors.SIMILAR_LIMIT,
+        )
+        return Response(SimilarProjectSerializer(found, many=True).data)

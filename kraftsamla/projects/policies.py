@@ -4,6 +4,8 @@ A project is its owner's data with a sharing level (private, region, public). Th
 owner's administrators and editors write it, start it and report its results. The
 regional decisions (prepare, prioritise, park, decline) belong to the administrators
 and editors of a coordinating body the owner is a member of (membership in force).
+They may also merge similar ideas of several members into one joint project: the rule
+is asked of every idea, so the person must coordinate all of the ideas' owners.
 """
 
 from django.db.models import Q
@@ -60,6 +62,8 @@ class ProjectPolicy(Policy):
         "prioritise": BODY_DECIDERS,
         "park": BODY_DECIDERS,
         "decline": BODY_DECIDERS,
+        # Merge the idea with others into a joint project (asked of each idea merged).
+        "merge": BODY_DECIDERS,
         "start": OWNER_EDITORS,
         "complete": OWNER_EDITORS,
         # Replicate a project one may see into one's own organisation (the object is
@@ -84,4 +88,8 @@ class PortfolioPolicy(Policy):
     """A coordinating body's list of its members' projects (the object is the body)."""
 
     name = "projects.portfolio"
-    rules = {"view": IsCoordinatingBody() & (IsStaff() | HasRole(""))}
+    rules = {
+        "view": IsCoordinatingBody() & (IsStaff() | HasRole("")),
+        # Group the members' similar ideas into clusters, to merge them (the deciders).
+        "cluster": IsCoordinatingBody() & (IsStaff() | HasRole("", EDIT_ROLES)),
+    }

@@ -17,5 +17,8 @@ urlpatterns = [
     path("<int:pk>/aterbruka/", views.project_replicate, name="replicate"),
     path("organisation/<slug:slug>/", views.organisation_projects, name="organisation"),
     path("organisation/<slug:slug>/ny/", views.project_create, name="new"),
+    path("organisation/<slug:slug>/liknande/", views.similar_suggestions, name="similar"),
     path("<slug:slug>/medlemmar/", views.body_projects, name="body"),
+    path("<slug:slug>/kluster/", views.body_clusters, name="clusters"),
+    path("<slug:slug>/kluster/sammanfoga/", views.project_merge, name="merge"),
 ]

@@ -1,4 +1,5 @@
-"""Pages of the project bank: an organisation's projects, a body's list, a project, its forms.
+"""Pages of the project bank: an organisation's projects, a body's list and its clusters of
+similar ideas, a project, its forms and the idea form's live suggestions.
 
 Each view parses its input with a form, calls one service and answers with a
 redirect, or the page again with the form's errors (status 400). Every lifecycle
@@ -12,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,12 +28,16 @@ from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.projects import selectors, services
 from kraftsamla.projects.forms import (
+    SIMILAR_TEXT_MAX,
+    ClusterFilterForm,
     CompleteForm,
+    MergeForm,
     PrepareForm,
     ProjectFilterForm,
     ProjectForm,
     ReasonForm,
     ReplicateForm,
+    SimilarTextForm,
     StartForm,
     funding_sources_text,
 )
@@ -119,7 +124,7 @@ def _projects_export(body: Organisation, projects: list[Project], fmt: str) -> H
     )
 
 
-@checks("projects.portfolio.view")
+@checks("projects.portfolio.view", "projects.portfolio.cluster")
 @login_required
 def body_projects(request: HttpRequest, slug: str) -> HttpResponse:
     """A body's members' ideas and projects that it may see, filtered, with downloads."""
@@ -135,9 +140,163 @@ def body_projects(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "projects/body.html",
-        {"body": body, "form": form, "projects": projects, "query": page_query(request)},
+        {
+            "body": body,
+            "form": form,
+            "projects": projects,
+            "query": page_query(request),
+            "can_cluster": access.allows(request, "projects.portfolio.cluster", body),
+        },
         status=form_status(form),
     )
+
+
+# --- A body's clusters of similar ideas, and merging them ----------------------------------
+
+CLUSTER_RULES = ("projects.portfolio.cluster", "projects.project.merge")
+
+
+def _merge_auto_id(key) -> str:
+    return f"merge-{key}-%s"
+
+
+def _merge_candidates(request: HttpRequest, cluster: selectors.Cluster) -> list[Project]:
+    """The cluster's ideas that the viewer may merge (not yet running, not merged)."""
+    return [
+        idea.project
+        for idea in cluster.ideas
+        if idea.project.status in services.MERGEABLE
+        and access.allows(request, "projects.project.merge", idea.project)
+    ]
+
+
+def _merge_form(request: HttpRequest, cluster: selectors.Cluster) -> MergeForm | None:
+    """A merge form for the cluster, when it has ideas of two organisations one may merge."""
+    candidates = _merge_candidates(request, cluster)
+    if len({project.owner_id for project in candidates}) < 2:
+        return None
+    central = max(
+        (idea for idea in cluster.ideas if idea.project in candidates),
+        key=lambda idea: (idea.score, -idea.project.pk),
+    ).project
+    return MergeForm(
+        projects=candidates,
+        auto_id=_merge_auto_id(cluster.key),
+        initial={
+            "cluster": cluster.key,
+            "projects": [project.pk for project in candidates],
+            "title": central.title,
+            "owner": central.owner_id,
+        },
+    )
+
+
+def _clusters(request: HttpRequest, body: Organisation) -> tuple[ClusterFilterForm, list, int]:
+    """The filter form (from the query string), the clusters it asks for and their number."""
+    form = ClusterFilterForm(request.GET or None)
+    choice = form.cleaned_data.get("ideas") if form.is_bound and form.is_valid() else ""
+    statuses = None if choice == ClusterFilterForm.ALL else selectors.EARLY_STATUSES
+    clusters, total = selectors.project_clusters(request, body, statuses=statuses)
+    return form, clusters, total
+
+
+def _clusters_page(
+    request: HttpRequest,
+    body: Organisation,
+    clustered: tuple[ClusterFilterForm, list, int],
+    bound: MergeForm | None = None,
+) -> HttpResponse:
+    form, clusters, total = clustered
+    merge_forms = {cluster.key: _merge_form(request, cluster) for cluster in clusters}
+    # A merge form sent with errors goes back to its cluster, or above the list when the
+    # cluster has changed in the meantime.
+    bound_key = bound.data.get("cluster") if bound is not None else None
+    orphan = None
+    if bound is not None:
+        if any(str(cluster.key) == bound_key for cluster in clusters):
+            merge_forms[int(bound_key)] = bound
+        else:
+            orphan = bound
+    return render(
+        request,
+        "projects/clusters.html",
+        {
+            "body": body,
+            "form": form,
+            "clusters": clusters,
+            "total": total,
+            "limit": selectors.CLUSTER_LIMIT,
+            "merge_forms": merge_forms,
+            "orphan_form": orphan,
+            "query": request.GET.urlencode(),
+        },
+        status=form_status(form, bound),
+    )
+
+
+@checks(*CLUSTER_RULES)
+@login_required
+def body_clusters(request: HttpRequest, slug: str) -> HttpResponse:
+    """Clusters of similar ideas of the body's members, from at least two organisations."""
+    body = organisation_selectors.coordinating_body_get(slug)
+    access.require(request, "projects.portfolio.cluster", body)
+    return _clusters_page(request, body, _clusters(request, body))
+
+
+def _whole_numbers(values: list[str]) -> set[int]:
+    """Ids sent by a form; anything else answers 404, as a missing idea does."""
+    try:
+        return {int(value) for value in values}
+    except ValueError:
+        raise Http404 from None
+
+
+@checks(*CLUSTER_RULES)
+@login_required
+@require_POST
+def project_merge(request: HttpRequest, slug: str) -> HttpResponse:
+    """Merge a cluster's chosen ideas into one joint project."""
+    body = organisation_selectors.coordinating_body_get(slug)
+    access.require(request, "projects.portfolio.cluster", body)
+    chosen = selectors.projects_to_merge(
+        request, body, _whole_numbers(request.POST.getlist("projects"))
+    )
+    if chosen is None:
+        raise Http404
+    clustered = _clusters(request, body)
+    key = request.POST.get("cluster", "")
+    cluster = next((c for c in clustered[1] if str(c.key) == key), None)
+    # The cluster's ideas stay to choose from when the form comes back with errors.
+    choices = {project.pk: project for project in chosen}
+    if cluster is not None:
+        for project in _merge_candidates(request, cluster):
+            choices.setdefault(project.pk, project)
+    form = MergeForm(
+        request.POST,
+        projects=sorted(choices.values(), key=lambda project: project.pk),
+        auto_id=_merge_auto_id(key if cluster is not None else "sent"),
+    )
+    owners = {project.owner_id: project.owner for project in choices.values()}
+
+    def save(data: dict[str, Any]) -> Project:
+        return services.project_merge(
+            actor=request.user,
+            projects=[choices[pk] for pk in data["projects"]],
+            title=data["title"],
+            owner=owners[data["owner"]],
+            summary=data["summary"],
+        )
+
+    response = submit_form(
+        request,
+        form,
+        save,
+        redirect_to=lambda joint: joint.get_absolute_url(),
+        message=_("The ideas were merged into a joint project. Each of them links to it."),
+    )
+    if response is not None:
+        return response
+    return _clusters_page(request, body, clustered, bound=form)
 
 
 # --- One project -------------------------------------------------------------------------
@@ -202,6 +361,9 @@ def _detail(
             "replicate_form": replicate_form,
             "replications": selectors.replications_visible(request, page),
             "origin_visible": page.origin is not None and access.allows(request, VIEW, page.origin),
+            "merged_into_visible": page.merged_into is not None
+            and access.allows(request, VIEW, page.merged_into),
+            "merged_from": selectors.merged_from_visible(request, page),
             "funding_total": sum(source.amount for source in page.funding_sources.all()),
             "similar": similar,
         },
@@ -220,12 +382,57 @@ def _initial(project: Project) -> dict[str, Any]:
     return initial
 
 
+def _form_page(
+    request: HttpRequest, owner: Organisation, project: Project | None, form: ProjectForm
+) -> HttpResponse:
+    """The idea form, with the similar ideas of other organisations for what it holds (the
+    list that live suggestions update while one types)."""
+    if form.is_bound:
+        text = " ".join(str(form.data.get(name, "")) for name in ("title", "summary", "challenge"))
+    else:
+        text = project.similarity_text() if project is not None else ""
+    text = text.strip()[:SIMILAR_TEXT_MAX]
+    similar = None
+    if text:
+        exclude = (project.pk,) if project is not None else ()
+        similar = selectors.projects_similar(request, text, owner=owner, exclude=exclude)
+    return render(
+        request,
+        "projects/form.html",
+        {
+            "owner": owner,
+            "project": project,
+            "form": form,
+            "similar": similar,
+            "similar_max": SIMILAR_TEXT_MAX,
+        },
+        status=form_status(form),
+    )
+
+
+@checks(VIEW, "projects.organisation.create")
+@login_required
+def similar_suggestions(request: HttpRequest, slug: str) -> HttpResponse:
+    """The similar ideas of other organisations for a text being written: an HTML fragment
+    that the idea form's script shows while one types (GET ?text=…&exclude=<project id>)."""
+    owner = get_object_or_404(Organisation, slug=slug)
+    access.require(request, "projects.organisation.create", owner)
+    form = SimilarTextForm(request.GET)
+    if not form.is_valid():
+        return render(request, "projects/_similar_live.html", {"form": form}, status=400)
+    exclude = form.cleaned_data.get("exclude")
+    similar = selectors.projects_similar(
+        request, form.cleaned_data["text"], owner=owner, exclude=(exclude,) if exclude else ()
+    )
+    return render(request, "projects/_similar_live.html", {"similar": similar})
+
+
 def _split_funding(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
     data = dict(data)
     return data, data.pop("funding_sources")
 
 
-@checks("projects.organisation.create")
+@checks("projects.organisation.create", VIEW)
 @login_required
 def project_create(request: HttpRequest, slug: str) -> HttpResponse:
     owner = get_object_or_404(Organisation, slug=slug)
@@ -248,15 +455,10 @@ def project_create(request: HttpRequest, slug: str) -> HttpResponse:
         )
         if response is not None:
             return response
-    return render(
-        request,
-        "projects/form.html",
-        {"owner": owner, "project": None, "form": form},
-        status=form_status(form),
-    )
+    return _form_page(request, owner, None, form)
 
 
-@checks("projects.project.edit")
+@checks("projects.project.edit", VIEW)
 @login_required
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(request, pk)
@@ -279,12 +481,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if response is not None:
             return response
-    return render(
-        request,
-        "projects/form.html",
-        {"owner": project.owner, "project": project, "form": form},
-        status=form_status(form),
-    )
+    return _form_page(request, project.owner, project, form)
 
 
 # --- Lifecycle actions: one URL each -----------------------------------------------------
