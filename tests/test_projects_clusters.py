@@ -535,6 +535,10 @@ def test_the_api_answers_similar_ideas_of_other_organisations_with_scores():
         _client(COORDINATOR), text="återbrukshubb", owner="kungsbacka", exclude=public.pk
     ).json()
     assert {row["project"]["owner"] for row in without} == {"molndal", "ale"}
+    # An unknown organisation has no ideas to leave out: Mölndal's own come back too.
+    unknown = _similar(_client(EDITOR_M), text="Återbrukshubb", owner="okand-organisation")
+    assert unknown.status_code == 200
+    assert {row["project"]["owner"] for row in unknown.json()} == {"partille", "molndal"}
 
 
 def test_the_api_never_answers_a_private_idea_of_another_organisation():
@@ -555,7 +559,7 @@ def test_the_api_never_answers_a_private_idea_of_another_organisation():
         ({"text": "x" * (SIMILAR_TEXT_MAX + 1)}, "text"),
         ({"text": "hubb", "limit": "0"}, "limit"),
         ({"text": "hubb", "limit": "many"}, "limit"),
-        ({"text": "hubb", "owner": "no-such-organisation"}, "owner"),
+        ({"text": "hubb", "owner": "inte en slug"}, "owner"),
         ({"text": "hubb", "exclude": "-1"}, "exclude"),
     ],
 )

@@ -83,6 +83,11 @@ class SimilarProjectSerializer(serializers.Serializer):
     )
 
 
+def _choice(choices) -> dict:
+    """A filter's schema: one of the choices, or empty for "all" (as on the page)."""
+    return {"type": "string", "enum": ["", *choices.values]}
+
+
 def _invalid(form) -> InvalidFilter:
     return InvalidFilter(
         {name: [str(message) for message in errors] for name, errors in form.errors.items()}
@@ -97,10 +102,10 @@ class ProjectList(generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", str, enum=ProjectStatus.values),
-            OpenApiParameter("capital", str, enum=CapitalKey.values),
-            OpenApiParameter("collaboration_form", str, enum=CollaborationForm.values),
-            OpenApiParameter("sector", str, enum=EmissionSector.values),
+            OpenApiParameter("status", _choice(ProjectStatus)),
+            OpenApiParameter("capital", _choice(CapitalKey)),
+            OpenApiParameter("collaboration_form", _choice(CollaborationForm)),
+            OpenApiParameter("sector", _choice(EmissionSector)),
             OpenApiParameter(
                 "municipality",
                 {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"},
@@ -160,8 +165,8 @@ class ProjectSimilar(APIView):
                 "owner",
                 {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"},
                 description=(
-                    "Leave out this organisation's ideas (its slug); by default those of "
-                    "the organisations the caller belongs to."
+                    "Leave out this organisation's ideas (its slug; an unknown one leaves "
+                    "out none); by default those of the organisations the caller belongs to."
                 ),
             ),
             OpenApiParameter(
@@ -186,11 +191,12 @@ class ProjectSimilar(APIView):
         data = form.cleaned_data
         owner = data.get("owner")
         exclude = data.get("exclude")
+        own = access.access_of(request).organisation_ids()
         found = selectors.projects_similar(
             request,
             data["text"],
-            owner=owner,
-            exclude_owners=() if owner else access.access_of(request).organisation_ids(),
+            owner=owner if owner is not None and owner.pk else None,
+            exclude_owners=() if owner is not None else own,
             exclude=(exclude,) if exclude else (),
             limit=data.get("limit") or selectors.SIMILAR_LIMIT,
         )

@@ -236,13 +236,11 @@ class SimilarQueryForm(SimilarTextForm):
     )
 
     def clean_owner(self) -> Organisation | None:
+        """The organisation with the slug; an unknown one has no ideas to leave out."""
         slug = self.cleaned_data.get("owner")
         if not slug:
             return None
-        owner = Organisation.objects.filter(slug=slug).first()
-        if owner is None:
-            raise forms.ValidationError(_("There is no organisation with this short name."))
-        return owner
+        return Organisation.objects.filter(slug=slug).first() or Organisation(slug=slug)
 
 
 class ClusterFilterForm(forms.Form):
