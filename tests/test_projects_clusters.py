@@ -75,7 +75,7 @@ class Body:
         return ProjectFactory(owner=self.members[member], title=title, summary=summary, **data)
 
     def clusters(self, who=None, **kwargs):
-        return selectors.project_clusters(who or self.editor, self.body, **kwargs)[0]
+        return selectors.project_clusters(who or self.editor, self.body, **kwargs).clusters
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_a_private_idea_is_never_in_another_viewers_clusters(body):
 
 def test_the_demo_reuse_hubs_cluster_for_the_coordinator_without_a_private_one(coordinator):
     ProjectFactory(owner=org_by_slug("tjorn"), title=PRIVATE_REUSE, sharing_level=PRIVATE)
-    clusters, _total = selectors.project_clusters(coordinator, org_by_slug(GR))
+    clusters = selectors.project_clusters(coordinator, org_by_slug(GR)).clusters
     cluster = _cluster_of(clusters, DEMO_REUSE[0])
     assert _titles(cluster) == set(DEMO_REUSE)
     assert all(PRIVATE_REUSE not in _titles(found) for found in clusters)
@@ -154,6 +154,36 @@ def test_clusters_are_the_same_from_the_cache_and_afresh(body):
     assert [(c.key, _titles(c), c.words) for c in first] == [
         (c.key, _titles(c), c.words) for c in again
     ]
+
+
+def test_only_the_newest_ideas_are_clustered_when_there_are_too_many(body, monkeypatch):
+    oldest = body.idea(0, "Återbrukshubb")
+    body.idea(1, "Återbrukshubbar")
+    body.idea(2, "Hubb för återbruk")
+    monkeypatch.setattr(selectors, "CLUSTER_MAX_IDEAS", 2)
+    found = selectors.project_clusters(body.editor, body.body)
+    assert (found.ideas, found.capped) == (2, True)
+    assert oldest not in [idea.project for idea in found.clusters[0].ideas]
+    response = _client(user=body.editor).get(reverse("projects:clusters", args=[body.body.slug]))
+    assert "2 nyaste" in response.content.decode()
+
+
+def test_the_similarity_index_is_kept_in_the_process_until_the_data_changes(
+    body, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from kraftsamla.core.caching import block_key
+    from kraftsamla.core.versions import bump
+
+    body.idea(0, "Återbrukshubb", sharing_level=PUBLIC)
+    first, _owners = selectors._similarity_data(body.editor)
+    # Kept unpickled: the same object, even when the shared cache has lost it.
+    cache.delete(block_key(body.editor, selectors.SIMILARITY_INDEX, ("value",)))
+    assert selectors._similarity_data(body.editor)[0] is first
+    with django_capture_on_commit_callbacks(execute=True):
+        bump("projects")
+    assert selectors._similarity_data(body.editor)[0] is not first
 
 
 def test_cluster_rule_allowed_for_body_deciders_denied_for_others(body, coordinator, gr):

@@ -58,6 +58,7 @@ import re
 import threading
 import unicodedata
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass
@@ -441,9 +442,9 @@ class SimilarityIndex:
 
         The label of a cluster: words found in more of the items come first, then those
         that weigh more in them (rarer in the index). A word counts also as a part of a
-        compound ("hubb" in "återbrukshubbar"). It is shown as written where it stands
-        alone (the most common form, then the shortest), else as the part of the compound
-        it was found in ("återbrukshubb" → "återbruk").
+        compound ("hubb" in "återbrukshubbar"). It is shown in its most common written
+        form, as a word of its own or as the part of a compound it was found in
+        ("återbrukshubb" → "återbruk").
         """
         positions = sorted({self._position[key] for key in keys if key in self._position})
         found: dict[int, list[int]] = {}  # word feature id -> positions that have it
@@ -479,9 +480,10 @@ class SimilarityIndex:
     def _written(
         self, feature: str, positions: list[int], analysed: dict[int, list[tuple[str, str]]]
     ) -> str:
-        """How the items write a word feature: alone if any does, else as a compound part."""
-        alone: Counter = Counter()
-        parts: Counter = Counter()
+        """How the items write a word feature: the most common form, whether a word of its
+        own or the part of a compound; on a tie a word of its own, then the shortest."""
+        forms: Counter = Counter()
+        alone: set[str] = set()
         for position in positions:
             if position not in analysed:
                 analysed[position] = words(
@@ -490,16 +492,17 @@ class SimilarityIndex:
             for word_stem, written in analysed[position]:
                 lowered = written.lower()
                 if word_stem == feature:
-                    alone[lowered] += 1
+                    forms[lowered] += 1
+                    alone.add(lowered)
                 elif feature in self._analyser.parts(word_stem):
-                    start = fold(lowered).find(feature)
+                    folded = fold(lowered)
+                    start = folded.find(feature)
                     # Folding keeps one letter per letter (å → a), so the slice matches.
-                    if start >= 0 and len(fold(lowered)) == len(lowered):
-                        parts[lowered[start : start + len(feature)]] += 1
-        forms = alone or parts
+                    if start >= 0 and len(folded) == len(lowered):
+                        forms[lowered[start : start + len(feature)]] += 1
         if not forms:
             return ""
-        return min(forms, key=lambda form: (-forms[form], len(form), form))
+        return min(forms, key=lambda form: (-forms[form], form not in alone, len(form), form))
 
     def score(self, first: Hashable, second: Hashable) -> float:
         """The score of two indexed items (symmetric by construction)."""
@@ -531,32 +534,72 @@ class SimilarityIndex:
         """Scores ≥ least of pairs of members that share a word, each pair once
         (lower position first).
 
-        Walks word postings restricted to the members (built from their vectors), so a
-        body's ideas cost the same inside the platform-wide index as in their own.
+        Walks postings restricted to the members (built from their vectors), so a
+        body's ideas cost the same inside the platform-wide index as in their own. The
+        trigram part is added per candidate pair, or, when many candidates could still
+        reach `least`, by walking the members' trigram postings once: the cheaper of
+        the two, with the same result.
         """
         ordered = sorted(members)
-        local: dict[int, list[tuple[int, float]]] = {}
-        for position in ordered:
-            for fid, weight in zip(*self.vectors[position][0], strict=True):
-                local.setdefault(fid, []).append((position, weight))
+        word_postings = _member_postings(self.vectors, ordered, 0)
+        trigram_postings = _member_postings(self.vectors, ordered, 1)
         pairs: dict[tuple[int, int], float] = {}
         for position in ordered:
-            word_scores: dict[int, float] = {}
-            get = word_scores.get
-            for fid, weight in zip(*self.vectors[position][0], strict=True):
-                for other, other_weight in local[fid]:
-                    if other > position:
-                        word_scores[other] = get(other, 0.0) + weight * other_weight
-            if not word_scores:
+            word_scores = _walk(position, self.vectors[position][0], word_postings)
+            candidates = {
+                other: score
+                for other, score in word_scores.items()
+                if score + TRIGRAM_SHARE >= least
+            }
+            if not candidates:
                 continue
-            trigram_query = dict(zip(*self.vectors[position][1], strict=True))
-            for other, word_score in word_scores.items():
-                if word_score + TRIGRAM_SHARE < least:
-                    continue
-                score = word_score + self._trigram_dot(trigram_query, other)
+            trigram_vector = self.vectors[position][1]
+            walk_cost = sum(
+                len(trigram_postings[fid][0]) - bisect_right(trigram_postings[fid][0], position)
+                for fid in trigram_vector[0]
+            )
+            dot_cost = sum(len(self.vectors[other][1][0]) for other in candidates)
+            if walk_cost < dot_cost:
+                trigram_scores = _walk(position, trigram_vector, trigram_postings)
+                found = trigram_scores.get
+            else:
+                query = dict(zip(*trigram_vector, strict=True))
+
+                def found(other, _default=0.0, query=query):
+                    return self._trigram_dot(query, other)
+
+            for other, word_score in candidates.items():
+                score = word_score + found(other, 0.0)
                 if score >= least:
                     pairs[(position, other)] = score
         return pairs
+
+
+def _member_postings(
+    vectors: list[tuple[Vector, Vector]], ordered: list[int], block: int
+) -> dict[int, tuple[list[int], list[float]]]:
+    """Postings (positions in ascending order, weights) of one block, for these positions."""
+    postings: dict[int, tuple[list[int], list[float]]] = {}
+    for position in ordered:
+        for fid, weight in zip(*vectors[position][block], strict=True):
+            positions, weights = postings.setdefault(fid, ([], []))
+            positions.append(position)
+            weights.append(weight)
+    return postings
+
+
+def _walk(
+    position: int, vector: Vector, postings: dict[int, tuple[list[int], list[float]]]
+) -> dict[int, float]:
+    """Dot products of one item's block with those of the later positions in `postings`."""
+    scores: dict[int, float] = {}
+    get = scores.get
+    for fid, weight in zip(*vector, strict=True):
+        positions, weights = postings[fid]
+        start = bisect_right(positions, position)
+        for other, other_weight in zip(positions[start:], weights[start:], strict=True):
+            scores[other] = get(other, 0.0) + weight * other_weight
+    return scores
 
 
 def _average_linkage(pairs: dict[tuple[int, int], float], min_score: float) -> list[list[int]]:

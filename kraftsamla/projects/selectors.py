@@ -13,7 +13,7 @@ from itertools import combinations
 from django.db.models import Prefetch, Q, QuerySet
 
 from kraftsamla.core import access
-from kraftsamla.core.caching import cached_value, declare
+from kraftsamla.core.caching import cached_object, cached_value, declare
 from kraftsamla.core.similarity import SimilarityIndex
 from kraftsamla.organisations.models import (
     COORDINATING_KINDS,
@@ -37,6 +37,9 @@ PROJECT_CLUSTERS = declare("projects.clusters", depends_on=("projects", "organis
 CLUSTER_MIN_SCORE = 0.3
 # The clusters a page shows at most (the most municipalities first).
 CLUSTER_LIMIT = 100
+# The newest ideas that are clustered at most: every pair of ideas that share a word is
+# compared, so the work grows with the square of their number (bench/bench_similarity.py).
+CLUSTER_MAX_IDEAS = 2000
 # Statuses of ideas that are still ideas: clustered by default, and merged.
 EARLY_STATUSES = (ProjectStatus.IDEA, ProjectStatus.IN_PREPARATION, ProjectStatus.PRIORITISED)
 
@@ -159,7 +162,7 @@ def _similarity_data(request) -> tuple[SimilarityIndex, dict[int, int]]:
         )
         return index, {pk: owner_id for pk, owner_id, *_texts in rows}
 
-    return cached_value(request, SIMILARITY_INDEX, build=build)
+    return cached_object(request, SIMILARITY_INDEX, build=build)
 
 
 def projects_similar(
@@ -224,26 +227,38 @@ class Cluster:
         return all(owner.kind == OrganisationKind.MUNICIPALITY for owner in self.owners)
 
 
-def _body_idea_owners(who, body: Organisation, statuses: Iterable[str] | None) -> dict[int, int]:
-    """{project id: owner id} of the visible ideas of the body's members (merged ones left
-    out: their joint project stands for them)."""
+def _body_ideas(who, body: Organisation, statuses: Iterable[str] | None) -> list[tuple]:
+    """(id, owner id, title, summary, challenge) of the newest CLUSTER_MAX_IDEAS + 1 visible
+    ideas of the body's members (merged ones left out: their joint project stands for them)."""
     projects = projects_visible(who).filter(
         owner__in=Membership.objects.in_force().filter(body=body).values("member_id")
     )
     projects = projects.exclude(status=ProjectStatus.MERGED)
     if statuses is not None:
         projects = projects.filter(status__in=list(statuses))
-    return dict(projects.values_list("pk", "owner_id"))
+    newest = projects.order_by("-created_at", "-pk")[: CLUSTER_MAX_IDEAS + 1]
+    return list(newest.values_list("pk", "owner_id", "title", "summary", "challenge"))
 
 
-def _cluster_rows(request, body: Organisation, statuses: tuple[str, ...] | None) -> list[dict]:
-    """The body's clusters as plain data (cached): ids, each idea's score, words, score."""
+def _cluster_rows(request, body: Organisation, statuses: tuple[str, ...] | None) -> dict:
+    """The body's clusters as plain data (cached): ids, each idea's score, words, score;
+    and how many ideas were clustered, and whether there were more.
 
-    def build() -> list[dict]:
-        index, _owners = _similarity_data(request)
-        owners = _body_idea_owners(request, body, statuses)
+    The index holds the clustered ideas only, so the weight of a word says how telling
+    it is among the body's ideas, and a body's page never builds the platform's index.
+    """
+
+    def build() -> dict:
+        found = _body_ideas(request, body, statuses)
+        # In id order, so the groups and their ties come out the same on every database.
+        ideas = sorted(found[:CLUSTER_MAX_IDEAS])
+        owners = {pk: owner_id for pk, owner_id, *_texts in ideas}
+        texts = (
+            (pk, f"{title}. {summary} {challenge}") for pk, _, title, summary, challenge in ideas
+        )
+        index = SimilarityIndex.build(texts, extra_stop_words=BANK_STOP_WORDS)
         rows = []
-        for keys in index.clusters(min_score=CLUSTER_MIN_SCORE, keys=owners):
+        for keys in index.clusters(min_score=CLUSTER_MIN_SCORE):
             if len({owners[key] for key in keys}) < 2:
                 continue  # one organisation's own similar ideas are not a joint cause
             pair_scores = {pair: index.score(*pair) for pair in combinations(sorted(keys), 2)}
@@ -263,25 +278,33 @@ def _cluster_rows(request, body: Organisation, statuses: tuple[str, ...] | None)
             )
         # The most organisations first, then the closest; ties by the smallest id.
         rows.sort(key=lambda row: (-row["owners"], -row["score"], row["keys"][0]))
-        return rows
+        return {"rows": rows, "ideas": len(ideas), "capped": len(found) > CLUSTER_MAX_IDEAS}
 
     parts = (body.pk, ",".join(statuses) if statuses is not None else "all")
     return cached_value(request, PROJECT_CLUSTERS, build=build, parts=parts)
 
 
+@dataclass(frozen=True)
+class ClusterPage:
+    clusters: list[Cluster]  # at most CLUSTER_LIMIT
+    total: int  # clusters found
+    ideas: int  # ideas clustered
+    capped: bool  # only the newest CLUSTER_MAX_IDEAS ideas were clustered
+
+
 def project_clusters(
     request, body: Organisation, *, statuses: Iterable[str] | None = EARLY_STATUSES
-) -> tuple[list[Cluster], int]:
+) -> ClusterPage:
     """Return the clusters of similar ideas of the body's members that the viewer may see,
-    from at least two organisations (at most CLUSTER_LIMIT), and how many there are.
+    from at least two organisations.
 
     `statuses` keeps ideas in those statuses (None: all). Pairwise similarity above
     CLUSTER_MIN_SCORE, then average-linkage groups; the same on SQLite and PostgreSQL
-    (the index is built in Python, ties broken by id). Cached per data version and the
+    (the index is built in Python, in id order). Cached per data version and the
     viewer's sharing scope; a fixed number of queries whatever the number of ideas.
     """
-    rows = _cluster_rows(request, body, tuple(statuses) if statuses is not None else None)
-    shown = rows[:CLUSTER_LIMIT]
+    data = _cluster_rows(request, body, tuple(statuses) if statuses is not None else None)
+    shown = data["rows"][:CLUSTER_LIMIT]
     found = projects_visible(request).in_bulk([key for row in shown for key in row["keys"]])
     clusters = []
     for row in shown:
@@ -289,7 +312,7 @@ def project_clusters(
         ideas.sort(key=lambda idea: (idea.project.owner.name, -idea.score, idea.project.pk))
         if len({idea.project.owner_id for idea in ideas}) > 1:
             clusters.append(Cluster(row["keys"][0], ideas, row["words"], row["score"]))
-    return clusters, len(rows)
+    return ClusterPage(clusters, len(data["rows"]), data["ideas"], data["capped"])
 
 
 def projects_to_merge(who, body: Organisation, ids: Iterable[int]) -> list[Project] | None:

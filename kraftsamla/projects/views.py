@@ -191,22 +191,24 @@ def _merge_form(request: HttpRequest, cluster: selectors.Cluster) -> MergeForm |
     )
 
 
-def _clusters(request: HttpRequest, body: Organisation) -> tuple[ClusterFilterForm, list, int]:
-    """The filter form (from the query string), the clusters it asks for and their number."""
+def _clusters(
+    request: HttpRequest, body: Organisation
+) -> tuple[ClusterFilterForm, selectors.ClusterPage]:
+    """The filter form (from the query string) and the clusters it asks for."""
     form = ClusterFilterForm(request.GET or None)
     choice = form.cleaned_data.get("ideas") if form.is_bound and form.is_valid() else ""
     statuses = None if choice == ClusterFilterForm.ALL else selectors.EARLY_STATUSES
-    clusters, total = selectors.project_clusters(request, body, statuses=statuses)
-    return form, clusters, total
+    return form, selectors.project_clusters(request, body, statuses=statuses)
 
 
 def _clusters_page(
     request: HttpRequest,
     body: Organisation,
-    clustered: tuple[ClusterFilterForm, list, int],
+    clustered: tuple[ClusterFilterForm, selectors.ClusterPage],
     bound: MergeForm | None = None,
 ) -> HttpResponse:
-    form, clusters, total = clustered
+    form, found = clustered
+    clusters = found.clusters
     merge_forms = {cluster.key: _merge_form(request, cluster) for cluster in clusters}
     # A merge form sent with errors goes back to its cluster, or above the list when the
     # cluster has changed in the meantime.
@@ -224,8 +226,9 @@ def _clusters_page(
             "body": body,
             "form": form,
             "clusters": clusters,
-            "total": total,
+            "found": found,
             "limit": selectors.CLUSTER_LIMIT,
+            "max_ideas": selectors.CLUSTER_MAX_IDEAS,
             "merge_forms": merge_forms,
             "orphan_form": orphan,
             "query": request.GET.urlencode(),
@@ -265,7 +268,7 @@ def project_merge(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     clustered = _clusters(request, body)
     key = request.POST.get("cluster", "")
-    cluster = next((c for c in clustered[1] if str(c.key) == key), None)
+    cluster = next((c for c in clustered[1].clusters if str(c.key) == key), None)
     # The cluster's ideas stay to choose from when the form comes back with errors.
     choices = {project.pk: project for project in chosen}
     if cluster is not None:
