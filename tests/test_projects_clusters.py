@@ -212,8 +212,8 @@ def test_the_cluster_page_lists_the_reuse_hubs_with_municipalities_and_scores():
         assert title in html
     for municipality in ("Mölndals kommun", "Kungsbacka kommun", "Ale kommun"):
         assert municipality in html
-    cluster = _cluster_of(response.context["clusters"], DEMO_REUSE[0])
-    assert response.context["merge_forms"][cluster.key] is not None
+    cluster = _cluster_of(response.context["found"].clusters, DEMO_REUSE[0])
+    assert reverse("projects:merge", args=[GR, cluster.key]) in html
     assert "%" in html
 
 
@@ -232,10 +232,9 @@ def test_the_cluster_page_filter_and_a_bad_value():
     url = reverse("projects:clusters", args=[GR])
     everything = client.get(url, {"ideas": "all"})
     assert everything.status_code == 200
-    assert _cluster_of(everything.context["clusters"], "Energikartläggning av föreningslokaler")
-    assert not _cluster_of(
-        client.get(url).context["clusters"], "Energikartläggning av föreningslokaler"
-    )
+    energy = "Energikartläggning av föreningslokaler"  # completed, and its replication
+    assert _cluster_of(everything.context["found"].clusters, energy)
+    assert not _cluster_of(client.get(url).context["found"].clusters, energy)
     bad = client.get(url, {"ideas": "nonsense"})
     assert bad.status_code == 400
     assert "ideas" in bad.context["form"].errors
@@ -282,6 +281,12 @@ def test_cluster_page_queries_do_not_grow_with_ideas(body, django_assert_max_num
 
 def _demo_reuse() -> list[Project]:
     return [_demo(title) for title in DEMO_REUSE]
+
+
+def _reuse_merge_url(client) -> str:
+    page = client.get(reverse("projects:clusters", args=[GR]))
+    cluster = _cluster_of(page.context["found"].clusters, DEMO_REUSE[0])
+    return reverse("projects:merge", args=[GR, cluster.key])
 
 
 def test_merge_makes_a_joint_project_and_links_the_ideas(coordinator, molndal):
@@ -434,21 +439,22 @@ def test_merge_bad_input_says_why_and_saves_nothing(body, case, field, message):
     assert first.status == ProjectStatus.IDEA and first.merged_into is None
 
 
-def test_merge_through_the_page_and_both_pages_link(
-    coordinator, django_capture_on_commit_callbacks
-):
+def test_merge_through_the_page_and_both_pages_link(django_capture_on_commit_callbacks):
     client = _client(COORDINATOR)
-    page = client.get(reverse("projects:clusters", args=[GR]))
-    cluster = _cluster_of(page.context["clusters"], DEMO_REUSE[0])
-    form = page.context["merge_forms"][cluster.key]
+    url = _reuse_merge_url(client)
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["form"]
     ideas = _demo_reuse()
+    # All the cluster's ideas are chosen; the idea closest to the others suggests the title.
+    assert sorted(form["projects"].value()) == sorted(idea.pk for idea in ideas)
+    assert form["title"].value() in DEMO_REUSE
     kungsbacka = org_by_slug("kungsbacka")
     # The data versions change when the merge commits: the clusters are built afresh.
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("projects:merge", args=[GR]),
+            url,
             {
-                "cluster": cluster.key,
                 "projects": [idea.pk for idea in ideas],
                 "title": "Gemensam återbrukshubb",
                 "owner": kungsbacka.pk,
@@ -469,21 +475,22 @@ def test_merge_through_the_page_and_both_pages_link(
     html = original.content.decode()
     assert translate("Merged into") in html and "Gemensam återbrukshubb" in html
     assert translate("Merged into a joint project") in html
-    # The merged ideas have left the clusters: the joint project stands for them.
+    # The merged ideas have left the clusters: the joint project stands for them, and
+    # the old link leads back to the list.
     again = client.get(reverse("projects:clusters", args=[GR]))
-    assert not _cluster_of(again.context["clusters"], DEMO_REUSE[0])
+    assert not _cluster_of(again.context["found"].clusters, DEMO_REUSE[0])
+    gone = client.get(url)
+    assert gone.status_code == 302 and gone["Location"] == reverse("projects:clusters", args=[GR])
 
 
 def test_merge_page_answers_404_for_a_hidden_idea_and_saves_nothing():
     hidden = ProjectFactory(owner=org_by_slug("tjorn"), title=PRIVATE_REUSE, sharing_level=PRIVATE)
     client = _client(COORDINATOR)
+    url = _reuse_merge_url(client)
     molndal_hub = _demo(DEMO_REUSE[0])
 
     def post(ids):
-        return client.post(
-            reverse("projects:merge", args=[GR]),
-            {"projects": ids, "title": "x", "owner": molndal_hub.owner_id},
-        )
+        return client.post(url, {"projects": ids, "title": "x", "owner": molndal_hub.owner_id})
 
     def hidden_one():
         assert post([molndal_hub.pk, hidden.pk]).status_code == 404
@@ -500,43 +507,40 @@ def test_merge_page_answers_404_for_a_hidden_idea_and_saves_nothing():
     _nothing_saved(outside)
 
 
-def test_merge_page_shows_errors_in_the_cluster_and_saves_nothing():
+def test_merge_page_shows_errors_and_saves_nothing():
     client = _client(COORDINATOR)
+    url = _reuse_merge_url(client)
     molndal_hub = _demo(DEMO_REUSE[0])
-    cluster = _cluster_of(
-        client.get(reverse("projects:clusters", args=[GR])).context["clusters"], DEMO_REUSE[0]
-    )
 
     def one_idea():
         response = client.post(
-            reverse("projects:merge", args=[GR]),
-            {
-                "cluster": cluster.key,
-                "projects": [molndal_hub.pk],
-                "title": "x",
-                "owner": molndal_hub.owner_id,
-            },
+            url, {"projects": [molndal_hub.pk], "title": "x", "owner": molndal_hub.owner_id}
         )
         assert response.status_code == 400
-        bound = response.context["merge_forms"][cluster.key]
-        assert "projects" in bound.errors
+        form = response.context["form"]
+        assert "projects" in form.errors
         html = response.content.decode()
         assert translate("Choose at least two ideas to merge.") in html
-        # The cluster's ideas stay to choose from, and the form is open.
-        assert len(bound.fields["projects"].choices) == 3
-        assert '<details class="merge" open>' in html
+        assert 'aria-describedby="id_projects-help id_projects-errors"' in html or (
+            'id="id_projects-errors"' in html
+        )
+        # The cluster's ideas stay to choose from.
+        assert len(form.fields["projects"].choices) == 3
 
     _nothing_saved(one_idea)
 
 
-def test_merge_page_is_denied_to_a_municipality_editor():
+def test_merge_page_is_denied_to_others(body):
+    client = _client(COORDINATOR)
+    url = _reuse_merge_url(client)
     molndal_hub = _demo(DEMO_REUSE[0])
-    response = _client(EDITOR_M).post(
-        reverse("projects:merge", args=[GR]),
-        {"projects": [molndal_hub.pk], "title": "x", "owner": molndal_hub.owner_id},
-    )
-    assert response.status_code == 403
-    assert _client(COORDINATOR).get(reverse("projects:merge", args=[GR])).status_code == 405
+    data = {"projects": [molndal_hub.pk], "title": "x", "owner": molndal_hub.owner_id}
+    assert _client(EDITOR_M).post(url, data).status_code == 403
+    assert _client(EDITOR_M).get(url).status_code == 403
+    viewer = UserFactory(organisation=org_by_slug(GR), role=Role.VIEWER)
+    assert _client(user=viewer).get(url).status_code == 403
+    # Another body's editor: not a body of GR's members.
+    assert _client(user=body.editor).get(url).status_code == 403
 
 
 # --- Similar ideas for a text: the API ---------------------------------------------------

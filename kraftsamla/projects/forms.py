@@ -261,8 +261,6 @@ class ClusterFilterForm(forms.Form):
 class MergeForm(SubmitOnceMixin, forms.Form):
     """Merge a cluster's chosen ideas into one joint project."""
 
-    # The cluster the form belongs to, so the page can show its errors in the right place.
-    cluster = forms.IntegerField(widget=forms.HiddenInput, required=False)
     projects = forms.TypedMultipleChoiceField(
         label=_("Ideas to merge"),
         coerce=int,

@@ -20,5 +20,5 @@ urlpatterns = [
     path("organisation/<slug:slug>/liknande/", views.similar_suggestions, name="similar"),
     path("<slug:slug>/medlemmar/", views.body_projects, name="body"),
     path("<slug:slug>/kluster/", views.body_clusters, name="clusters"),
-    path("<slug:slug>/kluster/sammanfoga/", views.project_merge, name="merge"),
+    path("<slug:slug>/kluster/<int:key>/sammanfoga/", views.cluster_merge, name="merge"),
 ]

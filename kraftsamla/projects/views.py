@@ -12,9 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -156,10 +158,6 @@ def body_projects(request: HttpRequest, slug: str) -> HttpResponse:
 CLUSTER_RULES = ("projects.portfolio.cluster", "projects.project.merge")
 
 
-def _merge_auto_id(key) -> str:
-    return f"merge-{key}-%s"
-
-
 def _merge_candidates(request: HttpRequest, cluster: selectors.Cluster) -> list[Project]:
     """The cluster's ideas that the viewer may merge (not yet running, not merged)."""
     return [
@@ -170,25 +168,9 @@ def _merge_candidates(request: HttpRequest, cluster: selectors.Cluster) -> list[
     ]
 
 
-def _merge_form(request: HttpRequest, cluster: selectors.Cluster) -> MergeForm | None:
-    """A merge form for the cluster, when it has ideas of two organisations one may merge."""
-    candidates = _merge_candidates(request, cluster)
-    if len({project.owner_id for project in candidates}) < 2:
-        return None
-    central = max(
-        (idea for idea in cluster.ideas if idea.project in candidates),
-        key=lambda idea: (idea.score, -idea.project.pk),
-    ).project
-    return MergeForm(
-        projects=candidates,
-        auto_id=_merge_auto_id(cluster.key),
-        initial={
-            "cluster": cluster.key,
-            "projects": [project.pk for project in candidates],
-            "title": central.title,
-            "owner": central.owner_id,
-        },
-    )
+def _mergeable(request: HttpRequest, cluster: selectors.Cluster) -> bool:
+    """Whether the cluster has ideas of two organisations that the viewer may merge."""
+    return len({project.owner_id for project in _merge_candidates(request, cluster)}) > 1
 
 
 def _clusters(
@@ -201,49 +183,30 @@ def _clusters(
     return form, selectors.project_clusters(request, body, statuses=statuses)
 
 
-def _clusters_page(
-    request: HttpRequest,
-    body: Organisation,
-    clustered: tuple[ClusterFilterForm, selectors.ClusterPage],
-    bound: MergeForm | None = None,
-) -> HttpResponse:
-    form, found = clustered
-    clusters = found.clusters
-    merge_forms = {cluster.key: _merge_form(request, cluster) for cluster in clusters}
-    # A merge form sent with errors goes back to its cluster, or above the list when the
-    # cluster has changed in the meantime.
-    bound_key = bound.data.get("cluster") if bound is not None else None
-    orphan = None
-    if bound is not None:
-        if any(str(cluster.key) == bound_key for cluster in clusters):
-            merge_forms[int(bound_key)] = bound
-        else:
-            orphan = bound
+@checks(*CLUSTER_RULES)
+@login_required
+def body_clusters(request: HttpRequest, slug: str) -> HttpResponse:
+    """Clusters of similar ideas of the body's members, from at least two organisations,
+    each with a link to merge it into a joint project."""
+    body = organisation_selectors.coordinating_body_get(slug)
+    access.require(request, "projects.portfolio.cluster", body)
+    form, found = _clusters(request, body)
     return render(
         request,
         "projects/clusters.html",
         {
             "body": body,
             "form": form,
-            "clusters": clusters,
             "found": found,
+            "mergeable": {
+                cluster.key for cluster in found.clusters if _mergeable(request, cluster)
+            },
             "limit": selectors.CLUSTER_LIMIT,
             "max_ideas": selectors.CLUSTER_MAX_IDEAS,
-            "merge_forms": merge_forms,
-            "orphan_form": orphan,
             "query": request.GET.urlencode(),
         },
-        status=form_status(form, bound),
+        status=form_status(form),
     )
-
-
-@checks(*CLUSTER_RULES)
-@login_required
-def body_clusters(request: HttpRequest, slug: str) -> HttpResponse:
-    """Clusters of similar ideas of the body's members, from at least two organisations."""
-    body = organisation_selectors.coordinating_body_get(slug)
-    access.require(request, "projects.portfolio.cluster", body)
-    return _clusters_page(request, body, _clusters(request, body))
 
 
 def _whole_numbers(values: list[str]) -> set[int]:
@@ -256,29 +219,45 @@ def _whole_numbers(values: list[str]) -> set[int]:
 
 @checks(*CLUSTER_RULES)
 @login_required
-@require_POST
-def project_merge(request: HttpRequest, slug: str) -> HttpResponse:
-    """Merge a cluster's chosen ideas into one joint project."""
+def cluster_merge(request: HttpRequest, slug: str, key: int) -> HttpResponse:
+    """Merge a cluster's chosen ideas into one joint project: the form, and sending it."""
     body = organisation_selectors.coordinating_body_get(slug)
     access.require(request, "projects.portfolio.cluster", body)
+    _filters, found = _clusters(request, body)
+    cluster = next((c for c in found.clusters if c.key == key), None)
+    if cluster is None:
+        # Merged or changed since the list was shown: back to the list as it is now.
+        messages.info(request, _("The ideas have changed since the list was shown."))
+        target = reverse("projects:clusters", args=[body.slug])
+        return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
+    candidates = _merge_candidates(request, cluster)
+    if len({project.owner_id for project in candidates}) < 2:
+        raise Http404  # nothing the viewer could merge: the list offers no link here
+    if request.method != "POST":
+        # The idea closest to the others suggests the title and the lead organisation.
+        central = max(
+            (idea for idea in cluster.ideas if idea.project in candidates),
+            key=lambda idea: (idea.score, -idea.project.pk),
+        ).project
+        form = MergeForm(
+            projects=candidates,
+            initial={
+                "projects": [project.pk for project in candidates],
+                "title": central.title,
+                "owner": central.owner_id,
+            },
+        )
+        return _merge_page(request, body, cluster, form)
     chosen = selectors.projects_to_merge(
         request, body, _whole_numbers(request.POST.getlist("projects"))
     )
     if chosen is None:
         raise Http404
-    clustered = _clusters(request, body)
-    key = request.POST.get("cluster", "")
-    cluster = next((c for c in clustered[1].clusters if str(c.key) == key), None)
     # The cluster's ideas stay to choose from when the form comes back with errors.
-    choices = {project.pk: project for project in chosen}
-    if cluster is not None:
-        for project in _merge_candidates(request, cluster):
-            choices.setdefault(project.pk, project)
-    form = MergeForm(
-        request.POST,
-        projects=sorted(choices.values(), key=lambda project: project.pk),
-        auto_id=_merge_auto_id(key if cluster is not None else "sent"),
-    )
+    choices = {project.pk: project for project in candidates}
+    for project in chosen:
+        choices.setdefault(project.pk, project)
+    form = MergeForm(request.POST, projects=sorted(choices.values(), key=lambda p: p.pk))
     owners = {project.owner_id: project.owner for project in choices.values()}
 
     def save(data: dict[str, Any]) -> Project:
@@ -299,7 +278,23 @@ def project_merge(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if response is not None:
         return response
-    return _clusters_page(request, body, clustered, bound=form)
+    return _merge_page(request, body, cluster, form)
+
+
+def _merge_page(
+    request: HttpRequest, body: Organisation, cluster: selectors.Cluster, form: MergeForm
+) -> HttpResponse:
+    return render(
+        request,
+        "projects/cluster_merge.html",
+        {
+            "body": body,
+            "cluster": cluster,
+            "form": form,
+            "query": request.GET.urlencode(),
+        },
+        status=form_status(form),
+    )
 
 
 # --- One project -------------------------------------------------------------------------

@@ -83,12 +83,21 @@ def test_the_cluster_page_lists_and_merges_similar_ideas(project_data, page):
     ideas = section.locator("tbody tr").count()
     assert ideas >= 3
     assert_accessible(page, "projects-clusters")
-    section.locator("summary").click()
-    expect(section.locator("input[name=projects]")).to_have_count(ideas)
-    assert_accessible(page, "projects-clusters-merge-form")
-    section.locator("input[name=title]").fill("Gemensam återbrukshubb (test)")
     with page.expect_navigation():
-        section.locator("button[type=submit]").click()
+        section.get_by_role("link", name=translate("Merge into a joint project")).click()
+    expect(page.locator("h1")).to_have_text(translate("Merge into a joint project"))
+    expect(page.locator("input[name=projects]:checked")).to_have_count(ideas)
+    assert_accessible(page, "projects-cluster-merge")
+    # Sent without a title: the error summary, then the field tied to its message.
+    page.locator("#id_title").fill("")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#id_title")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page, "projects-cluster-merge-errors")
+    page.locator("#id_title").fill("Gemensam återbrukshubb (test)")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     expect(page.locator("h1")).to_contain_text("Gemensam återbrukshubb (test)")
     expect(page.locator("#merged-from-heading")).to_be_visible()
     expect(page.locator("section[aria-labelledby=merged-from-heading] li")).to_have_count(ideas)
