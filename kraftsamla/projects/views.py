@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_POST
 from kraftsamla.accounts import selectors as account_selectors
 from kraftsamla.core import access
 from kraftsamla.core.access import checks
+from kraftsamla.core.caching import cached_block, declare
 from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.organisations import selectors as organisation_selectors
@@ -173,14 +175,15 @@ def _mergeable(request: HttpRequest, cluster: selectors.Cluster) -> bool:
     return len({project.owner_id for project in _merge_candidates(request, cluster)}) > 1
 
 
-def _clusters(
-    request: HttpRequest, body: Organisation
-) -> tuple[ClusterFilterForm, selectors.ClusterPage]:
-    """The filter form (from the query string) and the clusters it asks for."""
-    form = ClusterFilterForm(request.GET or None)
+def _cluster_statuses(form: ClusterFilterForm) -> tuple[str, ...] | None:
+    """The statuses the filter form asks for (None: all); not yet running by default."""
     choice = form.cleaned_data.get("ideas") if form.is_bound and form.is_valid() else ""
-    statuses = None if choice == ClusterFilterForm.ALL else selectors.EARLY_STATUSES
-    return form, selectors.project_clusters(request, body, statuses=statuses)
+    return None if choice == ClusterFilterForm.ALL else selectors.EARLY_STATUSES
+
+
+# The rendered list of clusters: the same for everyone with the viewer's sharing scope
+# (it holds no form, no name), so it is kept with the clusters' data versions.
+CLUSTERS_BLOCK = declare("projects.clusters_list", depends_on=selectors.PROJECT_CLUSTERS.depends_on)
 
 
 @checks(*CLUSTER_RULES)
@@ -190,21 +193,31 @@ def body_clusters(request: HttpRequest, slug: str) -> HttpResponse:
     each with a link to merge it into a joint project."""
     body = organisation_selectors.coordinating_body_get(slug)
     access.require(request, "projects.portfolio.cluster", body)
-    form, found = _clusters(request, body)
+    form = ClusterFilterForm(request.GET or None)
+    statuses = _cluster_statuses(form)
+    query = "" if statuses is not None else f"ideas={ClusterFilterForm.ALL}"
+
+    def build() -> str:
+        found = selectors.project_clusters(request, body, statuses=statuses)
+        return render_to_string(
+            "projects/_clusters_list.html",
+            {
+                "body": body,
+                "found": found,
+                "mergeable": {
+                    cluster.key for cluster in found.clusters if _mergeable(request, cluster)
+                },
+                "limit": selectors.CLUSTER_LIMIT,
+                "max_ideas": selectors.CLUSTER_MAX_IDEAS,
+                "query": query,
+            },
+        )
+
+    clusters = cached_block(request, CLUSTERS_BLOCK, parts=(body.pk, query), build=build)
     return render(
         request,
         "projects/clusters.html",
-        {
-            "body": body,
-            "form": form,
-            "found": found,
-            "mergeable": {
-                cluster.key for cluster in found.clusters if _mergeable(request, cluster)
-            },
-            "limit": selectors.CLUSTER_LIMIT,
-            "max_ideas": selectors.CLUSTER_MAX_IDEAS,
-            "query": request.GET.urlencode(),
-        },
+        {"body": body, "form": form, "clusters": clusters},
         status=form_status(form),
     )
 
@@ -223,7 +236,8 @@ def cluster_merge(request: HttpRequest, slug: str, key: int) -> HttpResponse:
     """Merge a cluster's chosen ideas into one joint project: the form, and sending it."""
     body = organisation_selectors.coordinating_body_get(slug)
     access.require(request, "projects.portfolio.cluster", body)
-    _filters, found = _clusters(request, body)
+    statuses = _cluster_statuses(ClusterFilterForm(request.GET or None))
+    found = selectors.project_clusters(request, body, statuses=statuses)
     cluster = next((c for c in found.clusters if c.key == key), None)
     if cluster is None:
         # Merged or changed since the list was shown: back to the list as it is now.
