@@ -533,7 +533,6 @@ def test_merge_page_shows_errors_and_saves_nothing():
 
 
 def test_merge_page_is_denied_to_others(body):
-    client = _client(COORDINATOR)
     url = _reuse_merge_url()
     molndal_hub = _demo(DEMO_REUSE[0])
     data = {"projects": [molndal_hub.pk], "title": "x", "owner": molndal_hub.owner_id}

@@ -230,3 +230,19 @@ def test_group_words_show_a_compound_part_as_written_there():
     parts_only = build(known, a="Återbrukshubbar", b="Återbruksbutiken")
     # In a and b "återbruk" is only a part: shown as the part of the compound.
     assert parts_only.group_words(["a", "b"]) == ["återbruk"]
+
+
+def test_the_word_floor_keeps_the_groups_of_scoring_every_pair(monkeypatch):
+    from kraftsamla.core import similarity
+
+    ideas = {
+        "molndal": "Vi vill starta en återbrukshubb för byggmaterial i Mölndal",
+        "lerum": "Återbrukshubbar i flera kommuner, Lerum kan vara värd",
+        "partille": "En hubb för återbruk av möbler och material",
+        "charging": "Laddinfrastrukturen för elbilar",
+        "charging2": "Ladd-infrastruktur för elbilar på landsbygden",
+    }
+    index = build(ideas, BACKGROUND)
+    fast = index.clusters(min_score=0.3)
+    monkeypatch.setattr(similarity, "WORD_FLOOR", 0.0)
+    assert index.clusters(min_score=0.3) == fast

@@ -35,8 +35,9 @@ lower `min_score` to get those too (slower, since every trigram posting is walke
 A query touches only the items that share a feature with it (inverted index), and
 adds the trigram part only to the best candidates by word score.
 
-Clusters are average-linkage groups over the pairs that share a word, so a chain of
-loosely related ideas does not become one group.
+Clusters are average-linkage groups over the pairs that share words (worth at least
+WORD_FLOOR of the least score), so a chain of loosely related ideas does not become
+one group.
 
 Why our own index rather than PostgreSQL full-text search + pg_trgm
 The app must give the same results on SQLite (tests, small installations) and
@@ -72,6 +73,11 @@ TRIGRAM_SHARE = 0.2
 DEFAULT_MIN_SCORE = 0.22
 # In clustering, pairs scoring below this share of min_score count as 0.
 LINK_FLOOR = 0.75
+# In clustering, a pair is scored only when its shared words alone reach this share of
+# that least score: a group stands on shared words, near misses of letters only add to
+# them. (It keeps a body's clustering fast; on bench/bench_similarity.py's generated ideas
+# the groups are the same as when every pair sharing a word is scored.)
+WORD_FLOOR = 0.5
 # A compound part counts this much of a whole word.
 PART_WEIGHT = 0.7
 # Shortest part of a compound ("sol", "mat", "bil"), and the linking letters between parts.
@@ -97,6 +103,7 @@ därför detta enligt emot ifrån hit dit här inför jämte kring längs nära 
 """.split()  # noqa: SIM905
 
 
+@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower-case and strip diacritics: "Återbruk" → "aterbruk", "Örebro" → "orebro"."""
     decomposed = unicodedata.normalize("NFKD", word.lower())
@@ -516,8 +523,9 @@ class SimilarityIndex:
         """Groups of two or more items whose average pairwise score is at least min_score.
 
         Average-linkage agglomerative clustering, so a chain of loosely related ideas
-        does not become one group. Pairs that share no word, or score below
-        LINK_FLOOR × `min_score`, count as 0 (that keeps the work small). `keys`
+        does not become one group. Pairs whose shared words score below WORD_FLOOR ×
+        LINK_FLOOR × `min_score`, or whose whole score is below LINK_FLOOR × `min_score`,
+        count as 0 (that keeps the work small). `keys`
         limits it to those items (one body's ideas). Biggest group first; inside a
         group, keys keep their indexed order.
         """
@@ -531,8 +539,8 @@ class SimilarityIndex:
         ]
 
     def _pairs(self, members: set[int], least: float) -> dict[tuple[int, int], float]:
-        """Scores ≥ least of pairs of members that share a word, each pair once
-        (lower position first).
+        """Scores ≥ least of pairs of members whose shared words score at least
+        WORD_FLOOR × least, each pair once (lower position first).
 
         Walks postings restricted to the members (built from their vectors), so a
         body's ideas cost the same inside the platform-wide index as in their own. The
@@ -549,7 +557,7 @@ class SimilarityIndex:
             candidates = {
                 other: score
                 for other, score in word_scores.items()
-                if score + TRIGRAM_SHARE >= least
+                if score >= least * WORD_FLOOR and score + TRIGRAM_SHARE >= least
             }
             if not candidates:
                 continue
