@@ -483,6 +483,19 @@ def test_merge_through_the_page_and_both_pages_link(django_capture_on_commit_cal
     assert again.status_code == 200 and DEMO_REUSE[0] not in again.content.decode()
     gone = client.get(url)
     assert gone.status_code == 302 and gone["Location"] == reverse("projects:clusters", args=[GR])
+    # The same form sent again (a double click) leads to the joint project; nothing more.
+    again = client.post(
+        url,
+        {
+            "projects": [idea.pk for idea in ideas],
+            "title": "Gemensam återbrukshubb",
+            "owner": kungsbacka.pk,
+            "summary": "",
+            "submission_token": form["submission_token"].value(),
+        },
+    )
+    assert again.status_code == 302 and again["Location"] == joint.get_absolute_url()
+    assert Project.objects.filter(title="Gemensam återbrukshubb").count() == 1
 
 
 def test_merge_page_answers_404_for_a_hidden_idea_and_saves_nothing():

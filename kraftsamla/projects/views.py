@@ -239,15 +239,12 @@ def cluster_merge(request: HttpRequest, slug: str, key: int) -> HttpResponse:
     statuses = _cluster_statuses(ClusterFilterForm(request.GET or None))
     found = selectors.project_clusters(request, body, statuses=statuses)
     cluster = next((c for c in found.clusters if c.key == key), None)
-    if cluster is None:
-        # Merged or changed since the list was shown: back to the list as it is now.
-        messages.info(request, _("The ideas have changed since the list was shown."))
-        target = reverse("projects:clusters", args=[body.slug])
-        return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
-    candidates = _merge_candidates(request, cluster)
-    if len({project.owner_id for project in candidates}) < 2:
+    candidates = _merge_candidates(request, cluster) if cluster is not None else []
+    if cluster is not None and len({project.owner_id for project in candidates}) < 2:
         raise Http404  # nothing the viewer could merge: the list offers no link here
     if request.method != "POST":
+        if cluster is None:
+            return _clusters_changed(request, body)
         # The idea closest to the others suggests the title and the lead organisation.
         central = max(
             (idea for idea in cluster.ideas if idea.project in candidates),
@@ -283,6 +280,7 @@ def cluster_merge(request: HttpRequest, slug: str, key: int) -> HttpResponse:
             summary=data["summary"],
         )
 
+    # A form sent twice (the cluster is gone after the first) leads to the joint project.
     response = submit_form(
         request,
         form,
@@ -292,7 +290,16 @@ def cluster_merge(request: HttpRequest, slug: str, key: int) -> HttpResponse:
     )
     if response is not None:
         return response
+    if cluster is None:
+        return _clusters_changed(request, body)
     return _merge_page(request, body, cluster, form)
+
+
+def _clusters_changed(request: HttpRequest, body: Organisation) -> HttpResponse:
+    """Back to the list as it is now: the cluster was merged or has changed."""
+    messages.info(request, _("The ideas have changed since the list was shown."))
+    target = reverse("projects:clusters", args=[body.slug])
+    return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
 
 
 def _merge_page(
