@@ -40,7 +40,7 @@ CLUSTER_LIMIT = 100
 # The newest ideas that are clustered at most: every pair of ideas that share a word is
 # compared, so the work grows with the square of their number (bench/bench_similarity.py).
 CLUSTER_MAX_IDEAS = 2000
-# Statuses of ideas that are still ideas: clustered by default, and merged.
+# Statuses of ideas that are still ideas, not yet running: what is clustered by default.
 EARLY_STATUSES = (ProjectStatus.IDEA, ProjectStatus.IN_PREPARATION, ProjectStatus.PRIORITISED)
 
 
