@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Measure `kraftsamla.core.similarity` on generated Swedish ideas.
+"""Measure `kraftsamla.core.similarity` on generated Swedish ideas, and the pages that use it.
 
-    .venv/bin/python bench/bench_similarity.py [--ideas N] [--queries N] [--body-ideas N]
+    .venv/bin/python bench/bench_similarity.py [--ideas N] [--queries N]
+    .venv/bin/python bench/bench_similarity.py --pages [--ideas N] [--runs N] [--change-runs N]
 
 Generates ideas (seeded, so every run sees the same texts) from about 300 Swedish
 climate-transition words put together in sentence templates, with inflections and
@@ -16,6 +17,18 @@ compounds ("återbrukshubbar", "laddinfrastrukturen", "solcellsanläggning"). It
 No database: the index is built from texts in Python, so the figures are the same
 on SQLite and PostgreSQL (the app adds one query to read the texts). Pickled size is
 printed because the app caches the built index.
+
+With `--pages` it measures the app instead, on a throw-away database (a temporary SQLite
+file, or `--database-url`, as bench/bench_pages.py does): the reference and demo data,
+an invented body ("Bench Sverige projekt") with all 290 municipalities as members, and
+`--ideas` generated ideas bulk-created over them (4 per member not yet running, the
+rest running, completed, declined or parked; about 10 % private and 10 % public, the
+rest shared with the region). As the body's coordinator (also an editor of Mölndal) it
+times "similar to this text" (the API and the idea form's live-suggestion fragment, a
+different text each request) and the body's cluster page (not yet running, and all),
+each as a repeat view (warm cache) and as the first view after a change (a new data
+version before each request), with median, p95, query count and the ratio to a
+trivial view through the same middleware.
 """
 
 from __future__ import annotations
@@ -367,13 +380,42 @@ def timed(function, *args, **kwargs):
     return result, time.perf_counter() - start
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ideas", type=int, default=20_000, help="indexed ideas (20,000)")
     parser.add_argument("--queries", type=int, default=200, help="timed similar() calls (200)")
     parser.add_argument("--limit", type=int, default=5, help="matches per query (5)")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--pages", action="store_true", help="measure the app's pages on a throw-away database"
+    )
+    parser.add_argument("--runs", type=int, default=30, help="--pages: timed repeat views (30)")
+    parser.add_argument("--warmup", type=int, default=3, help="--pages: untimed first views (3)")
+    parser.add_argument(
+        "--change-runs",
+        type=int,
+        default=3,
+        help="--pages: timed first views after a change (3; each rebuilds the index)",
+    )
+    parser.add_argument(
+        "--database-url", help="--pages: a postgres:// URL whose name contains 'bench'"
+    )
+    parser.add_argument("--cache-url", help="--pages: e.g. redis://127.0.0.1:6379/14")
+    parser.add_argument("--keep-database", action="store_true", help="--pages: keep it")
+    return parser.parse_args()
 
+
+def main() -> None:
+    args = parse_args()
+    if args.pages:
+        from bench_pages import run_bench
+
+        run_bench(lambda: args, run_pages)
+    else:
+        run_index(args)
+
+
+def run_index(args: argparse.Namespace) -> None:
+    """Time the index on its own: build, similar(), clusters()."""
     rng = random.Random(SEED)
     word_count = len(NOUNS) * 4 + len(COMPOUND_HEADS) + len(VERBS) + len(ADJECTIVES)
     print(
@@ -432,6 +474,220 @@ def main() -> None:
         f"{subset_time * 1000:.0f} ms; {len(groups)} clusters"
     )
     assert restored.similar(queries[0]) == index.similar(queries[0])
+
+
+# --- The app's pages (--pages) -------------------------------------------------------------
+
+PAGES_BODY_SLUG = "bench-sverige-projekt"
+PAGES_USER = "samordnare@bench-projekt.kraftsamla.invalid"
+EARLY_PER_MEMBER = 4
+# Shares of the generated ideas' sharing levels, and the statuses after the early ones.
+SHARING_WEIGHTS = {"region": 80, "private": 10, "public": 10}
+LATER_WEIGHTS = {"running": 30, "completed": 40, "declined": 15, "parked": 15}
+QUERY_POOL = 40
+
+
+def generate_projects(count: int, rng: random.Random):
+    """Create the body with all municipalities as members, its coordinator and `count` ideas."""
+    import datetime
+
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.utils import timezone
+
+    from kraftsamla.accounts.models import OrganisationRole, User
+    from kraftsamla.core.models import Role
+    from kraftsamla.core.versions import bump
+    from kraftsamla.organisations.models import (
+        Membership,
+        MembershipRole,
+        Organisation,
+        OrganisationKind,
+    )
+    from kraftsamla.projects.models import Project, ProjectStatus
+    from kraftsamla.projects.selectors import EARLY_STATUSES
+
+    municipalities = list(
+        Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).order_by("code")
+    )
+    now = timezone.now()
+    sharing, sharing_weights = zip(*SHARING_WEIGHTS.items(), strict=True)
+    later, later_weights = zip(*LATER_WEIGHTS.items(), strict=True)
+    with transaction.atomic():
+        body = Organisation.objects.create(
+            name="Bench Sverige projekt",
+            short_name="Bench Sverige projekt",
+            slug=PAGES_BODY_SLUG,
+            kind=OrganisationKind.REGIONAL_BODY,
+            description="Bench: an invented body for the similar-ideas benchmark.",
+            is_demo=True,
+        )
+        Membership.objects.bulk_create(
+            [
+                Membership(member=m, body=body, role=MembershipRole.MEMBER, is_demo=True)
+                for m in municipalities
+            ]
+        )
+        user = User.objects.create(
+            email=PAGES_USER,
+            full_name="Bench Samordnare",
+            password=make_password(None),
+            is_demo=True,
+        )
+        molndal = next(m for m in municipalities if m.slug == "molndal")
+        OrganisationRole.objects.bulk_create(
+            [
+                OrganisationRole(user=user, organisation=body, role=Role.EDITOR),
+                OrganisationRole(user=user, organisation=molndal, role=Role.EDITOR),
+            ]
+        )
+        projects = []
+        for number in range(count):
+            owner = municipalities[number % len(municipalities)]
+            nth = number // len(municipalities)  # the owner's nth idea
+            status = (
+                EARLY_STATUSES[nth % len(EARLY_STATUSES)]
+                if nth < EARLY_PER_MEMBER
+                else rng.choices(later, later_weights)[0]
+            )
+            title, _dot, summary = idea(rng).partition(". ")
+            projects.append(
+                Project(
+                    owner=owner,
+                    title=title[:200],
+                    summary=summary,
+                    status=status,
+                    sharing_level=rng.choices(sharing, sharing_weights)[0],
+                    # The members' first ideas are the newest, as ideas not yet running are.
+                    created_at=now - datetime.timedelta(minutes=number),
+                    is_demo=True,
+                )
+            )
+        Project.objects.bulk_create(projects, batch_size=1000)
+    bump("projects", "organisations")  # the rows were bulk-created, not audited
+    counts = dict.fromkeys(ProjectStatus.values, 0)
+    for project in projects:
+        counts[project.status] += 1
+    return body, user, {status: n for status, n in counts.items() if n}
+
+
+def time_urls(client, urls: list[str], runs: int, warmup: int, before_each=None):
+    """Return (times in ms, queries of one request) for GETs of the urls, in turn."""
+    from bench_pages import count_queries, fetch
+
+    for url in urls[: max(warmup, 1)]:
+        fetch(client, url)
+    if before_each:
+        before_each()
+    queries = count_queries(client, urls[0])[0]
+    times = []
+    for number in range(runs):
+        url = urls[number % len(urls)]
+        if before_each:
+            before_each()
+        start = time.perf_counter()
+        response = client.get(url)
+        elapsed = time.perf_counter() - start
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}")
+        times.append(elapsed * 1000)
+    return times, queries
+
+
+def print_page_table(rows, baseline: float) -> None:
+    headers = ["page", "runs", "median ms", "p95 ms", "max ms", "queries", "× trivial"]
+    lines = [
+        [
+            label,
+            str(len(times)),
+            f"{statistics.median(times):.1f}",
+            f"{percentile(times, 0.95):.1f}",
+            f"{max(times):.1f}",
+            str(queries),
+            f"{statistics.median(times) / baseline:.1f}",
+        ]
+        for label, times, queries in rows
+    ]
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
+    for cells in (headers, ["-" * w for w in widths], *lines):
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            )
+        )
+
+
+def run_pages(args: argparse.Namespace, described: str) -> None:
+    import django
+
+    django.setup()
+
+    from urllib.parse import urlencode
+
+    from bench_pages import TRIVIAL, install_bench_urlconf, start_run
+    from bench_pages import timed as timed_block
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from kraftsamla.core.demo import demo_data_load
+    from kraftsamla.core.versions import bump
+    from kraftsamla.organisations.reference import reference_data_load
+    from kraftsamla.projects.models import Project
+    from kraftsamla.projects.selectors import CLUSTER_MAX_IDEAS
+
+    start_run("Kraftsamla similar ideas and clusters: pages", described)
+    with timed_block("Reference data loaded in"):
+        reference_data_load()
+    with timed_block("Demo data loaded in"):
+        demo_data_load(skip=("capacity", "support"))
+    rng = random.Random(SEED)
+    with timed_block(f"{args.ideas:,} ideas generated in"):
+        body, user, counts = generate_projects(args.ideas, rng)
+    print(
+        f"{Project.objects.count():,} projects in all; the generated ones by status: "
+        + ", ".join(f"{n:,} {status}" for status, n in counts.items())
+        + f"; {body.name} has all 290 municipalities as members"
+    )
+    texts = list(Project.objects.filter(is_demo=True).values_list("title", flat=True)[:2000])
+    queries = [idea(rng) if n % 2 else vary(rng, rng.choice(texts)) for n in range(QUERY_POOL)]
+    similar = [f"/api/v1/projects/similar/?{urlencode({'text': q[:1000]})}" for q in queries]
+    fragment = [
+        f"/projekt/organisation/molndal/liknande/?{urlencode({'text': q[:1000]})}" for q in queries
+    ]
+    pages = [
+        ("trivial view (baseline)", [TRIVIAL]),
+        ("similar to this text: API", similar),
+        ("similar to this text: form fragment", fragment),
+        ("cluster page, not yet running", [f"/projekt/{body.slug}/kluster/"]),
+        ("cluster page, all ideas", [f"/projekt/{body.slug}/kluster/?ideas=all"]),
+    ]
+
+    client = Client()
+    client.force_login(user)
+    with override_settings(ROOT_URLCONF=install_bench_urlconf()):
+        print(
+            f"\nAs {PAGES_USER} (editor of {body.name} and of Mölndal); django.test.Client "
+            "through the full middleware stack; a different text each similar request "
+            f"(a pool of {QUERY_POOL}). The cluster page groups at most the "
+            f"{CLUSTER_MAX_IDEAS:,} newest ideas."
+        )
+        print(f"\nRepeat views, warm cache ({args.warmup} untimed first):")
+        rows = [(label, *time_urls(client, urls, args.runs, args.warmup)) for label, urls in pages]
+        print_page_table(rows, statistics.median(rows[0][1]))
+
+        def change() -> None:
+            bump("projects")
+
+        print(
+            "\nFirst view after a change: a new data version of the projects before each "
+            "request (the viewer's index and the clusters are built afresh):"
+        )
+        rows = [
+            (label, *time_urls(client, urls, args.change_runs, 0, before_each=change))
+            for label, urls in pages
+        ]
+        print_page_table(rows, statistics.median(rows[0][1]))
 
 
 if __name__ == "__main__":

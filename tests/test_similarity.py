@@ -204,3 +204,45 @@ def test_the_index_pickles_for_the_cache():
     restored = pickle.loads(pickle.dumps(index))
     assert restored.similar("hubb för återbruk") == index.similar("hubb för återbruk")
     assert restored.clusters(min_score=0.2) == index.clusters(min_score=0.2)
+
+
+def test_group_words_label_a_cluster_with_what_its_ideas_share():
+    trio = {"a": "Återbrukshubb", "b": "Återbrukshubbar", "c": "Hubb för återbruk"}
+    index = build(trio, BACKGROUND, charging=CHARGING)
+    [cluster] = [group for group in index.clusters(min_score=0.3) if "a" in group]
+    assert sorted(cluster) == ["a", "b", "c"]
+    words_ = index.group_words(cluster)
+    # Shared by all three first (as written where they stand alone), then by two.
+    assert words_[:2] in (["återbruk", "hubb"], ["hubb", "återbruk"])
+    assert words_[2] == "återbrukshubb"
+    # A word only one idea has is no label; nor are the words of unrelated ideas.
+    assert index.group_words(["a", "solar"]) == []
+    assert index.group_words(["a", "b"], limit=1) == ["återbrukshubb"]
+
+
+def test_group_words_show_a_compound_part_as_written_there():
+    index = build(
+        {"a": "Solcellsanläggningar på taken", "b": "Solceller i Örebro", "c": "En anläggning"}
+    )
+    # "solcell" is a part in a, a word of its own in b: shown as b writes it.
+    assert index.group_words(["a", "b"]) == ["solceller"]
+    known = {"c": "återbruk", "d": "hubb", "e": "butik"}
+    parts_only = build(known, a="Återbrukshubbar", b="Återbruksbutiken")
+    # In a and b "återbruk" is only a part: shown as the part of the compound.
+    assert parts_only.group_words(["a", "b"]) == ["återbruk"]
+
+
+def test_the_word_floor_keeps_the_groups_of_scoring_every_pair(monkeypatch):
+    from kraftsamla.core import similarity
+
+    ideas = {
+        "molndal": "Vi vill starta en återbrukshubb för byggmaterial i Mölndal",
+        "lerum": "Återbrukshubbar i flera kommuner, Lerum kan vara värd",
+        "partille": "En hubb för återbruk av möbler och material",
+        "charging": "Laddinfrastrukturen för elbilar",
+        "charging2": "Ladd-infrastruktur för elbilar på landsbygden",
+    }
+    index = build(ideas, BACKGROUND)
+    fast = index.clusters(min_score=0.3)
+    monkeypatch.setattr(similarity, "WORD_FLOOR", 0.0)
+    assert index.clusters(min_score=0.3) == fast

@@ -64,6 +64,7 @@ from kraftsamla.projects import api as projects  # noqa: E402
 
 urlpatterns += [
     path("projects/", projects.ProjectList.as_view(), name="project-list"),
+    path("projects/similar/", projects.ProjectSimilar.as_view(), name="project-similar"),
     path("projects/<int:pk>/", projects.ProjectDetail.as_view(), name="project-detail"),
     path(
         "projects/<int:pk>/join-requests/",

@@ -24,6 +24,8 @@ the declarations to prove that a write in each scope changes what the page shows
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -144,6 +146,35 @@ def cached_value(request, page: CachedPage, *, build: Callable[[], object], part
     if value is None:
         value = build()
         cache.set(key, value, BLOCK_TIMEOUT)
+    return value
+
+
+# The last few large values, kept unpickled in this process (see `cached_object`).
+KEPT_MAX = 4
+_kept: OrderedDict[str, object] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def cached_object(request, page: CachedPage, *, build: Callable[[], object], parts: Sequence = ()):
+    """Return a large value as `cached_value` does, and keep the last KEPT_MAX in this process.
+
+    For values that take long to unpickle, such as a similarity index of 20,000 ideas (about
+    a second): the key holds the data versions and the viewer's sharing scope, so a kept
+    value is exactly as current as the shared cache's, and it is never changed in place.
+    """
+    key = block_key(request, page, (*parts, "value"))
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, BLOCK_TIMEOUT)
+    with _kept_lock:
+        _kept[key] = value
+        while len(_kept) > KEPT_MAX:
+            _kept.popitem(last=False)
     return value
 
 

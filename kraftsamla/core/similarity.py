@@ -6,6 +6,7 @@ future `projects` app decides what is indexed and who may see which key.
     index = SimilarityIndex.build((idea.pk, f"{idea.title}. {idea.summary}") for idea in ideas)
     index.similar("Vi vill starta en återbrukshubb", limit=5, exclude={own.pk}, within=visible)
     index.clusters(min_score=0.3, keys=body_idea_keys)
+    index.group_words(cluster_keys)  # the words a cluster shares, for its label
 
 How a text becomes features
 - Words are lower-cased and split on anything that is not a letter or digit; pure
@@ -34,8 +35,9 @@ lower `min_score` to get those too (slower, since every trigram posting is walke
 A query touches only the items that share a feature with it (inverted index), and
 adds the trigram part only to the best candidates by word score.
 
-Clusters are average-linkage groups over the pairs that share a word, so a chain of
-loosely related ideas does not become one group.
+Clusters are average-linkage groups over the pairs that share words (worth at least
+WORD_FLOOR of the least score), so a chain of loosely related ideas does not become
+one group.
 
 Why our own index rather than PostgreSQL full-text search + pg_trgm
 The app must give the same results on SQLite (tests, small installations) and
@@ -57,6 +59,7 @@ import re
 import threading
 import unicodedata
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass
@@ -70,6 +73,11 @@ TRIGRAM_SHARE = 0.2
 DEFAULT_MIN_SCORE = 0.22
 # In clustering, pairs scoring below this share of min_score count as 0.
 LINK_FLOOR = 0.75
+# In clustering, a pair is scored only when its shared words alone reach this share of
+# that least score: a group stands on shared words, near misses of letters only add to
+# them. (It keeps a body's clustering fast; on bench/bench_similarity.py's generated ideas
+# the groups are the same as when every pair sharing a word is scored.)
+WORD_FLOOR = 0.5
 # A compound part counts this much of a whole word.
 PART_WEIGHT = 0.7
 # Shortest part of a compound ("sol", "mat", "bil"), and the linking letters between parts.
@@ -95,6 +103,7 @@ därför detta enligt emot ifrån hit dit här inför jämte kring längs nära 
 """.split()  # noqa: SIM905
 
 
+@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower-case and strip diacritics: "Återbruk" → "aterbruk", "Örebro" → "orebro"."""
     decomposed = unicodedata.normalize("NFKD", word.lower())
@@ -435,6 +444,73 @@ class SimilarityIndex:
             contributions[written] = contributions.get(written, 0.0) + contribution
         return sorted(contributions, key=lambda written: (-contributions[written], written))
 
+    def group_words(self, keys: Collection[Hashable], limit: int = 5) -> list[str]:
+        """The words that at least two of the items share, the most telling first.
+
+        The label of a cluster: words found in more of the items come first, then those
+        that weigh more in them (rarer in the index). A word counts also as a part of a
+        compound ("hubb" in "återbrukshubbar"). It is shown in its most common written
+        form, as a word of its own or as the part of a compound it was found in
+        ("återbrukshubb" → "återbruk").
+        """
+        positions = sorted({self._position[key] for key in keys if key in self._position})
+        found: dict[int, list[int]] = {}  # word feature id -> positions that have it
+        weight: dict[int, float] = {}
+        for position in positions:
+            for fid, item_weight in zip(*self.vectors[position][0], strict=True):
+                found.setdefault(fid, []).append(position)
+                weight[fid] = weight.get(fid, 0.0) + item_weight
+        shared = sorted(
+            (fid for fid, where in found.items() if len(where) > 1),
+            key=lambda fid: (-len(found[fid]), -weight[fid], fid),
+        )
+        names = self._feature_names()
+        analysed: dict[int, list[tuple[str, str]]] = {}
+        labels: list[str] = []
+        for fid in shared:
+            label = self._written(names[fid], found[fid], analysed)
+            if label and label not in labels:
+                labels.append(label)
+            if len(labels) == limit:
+                break
+        return labels
+
+    def _feature_names(self) -> list[str]:
+        names = self.__dict__.get("_names")
+        if names is None:
+            names = [""] * len(self.features)
+            for feature, fid in self.features.items():
+                names[fid] = feature
+            self._names = names
+        return names
+
+    def _written(
+        self, feature: str, positions: list[int], analysed: dict[int, list[tuple[str, str]]]
+    ) -> str:
+        """How the items write a word feature: the most common form, whether a word of its
+        own or the part of a compound; on a tie a word of its own, then the shortest."""
+        forms: Counter = Counter()
+        alone: set[str] = set()
+        for position in positions:
+            if position not in analysed:
+                analysed[position] = words(
+                    self.texts[position], STOP_WORDS, self._analyser.stop_stems
+                )
+            for word_stem, written in analysed[position]:
+                lowered = written.lower()
+                if word_stem == feature:
+                    forms[lowered] += 1
+                    alone.add(lowered)
+                elif feature in self._analyser.parts(word_stem):
+                    folded = fold(lowered)
+                    start = folded.find(feature)
+                    # Folding keeps one letter per letter (å → a), so the slice matches.
+                    if start >= 0 and len(folded) == len(lowered):
+                        forms[lowered[start : start + len(feature)]] += 1
+        if not forms:
+            return ""
+        return min(forms, key=lambda form: (-forms[form], form not in alone, len(form), form))
+
     def score(self, first: Hashable, second: Hashable) -> float:
         """The score of two indexed items (symmetric by construction)."""
         return min(self._dot(self._position[first], self._position[second]), 1.0)
@@ -447,8 +523,9 @@ class SimilarityIndex:
         """Groups of two or more items whose average pairwise score is at least min_score.
 
         Average-linkage agglomerative clustering, so a chain of loosely related ideas
-        does not become one group. Pairs that share no word, or score below
-        LINK_FLOOR × `min_score`, count as 0 (that keeps the work small). `keys`
+        does not become one group. Pairs whose shared words score below WORD_FLOOR ×
+        LINK_FLOOR × `min_score`, or whose whole score is below LINK_FLOOR × `min_score`,
+        count as 0 (that keeps the work small). `keys`
         limits it to those items (one body's ideas). Biggest group first; inside a
         group, keys keep their indexed order.
         """
@@ -462,35 +539,75 @@ class SimilarityIndex:
         ]
 
     def _pairs(self, members: set[int], least: float) -> dict[tuple[int, int], float]:
-        """Scores ≥ least of pairs of members that share a word, each pair once
-        (lower position first).
+        """Scores ≥ least of pairs of members whose shared words score at least
+        WORD_FLOOR × least, each pair once (lower position first).
 
-        Walks word postings restricted to the members (built from their vectors), so a
-        body's ideas cost the same inside the platform-wide index as in their own.
+        Walks postings restricted to the members (built from their vectors), so a
+        body's ideas cost the same inside the platform-wide index as in their own. The
+        trigram part is added per candidate pair, or, when many candidates could still
+        reach `least`, by walking the members' trigram postings once: the cheaper of
+        the two, with the same result.
         """
         ordered = sorted(members)
-        local: dict[int, list[tuple[int, float]]] = {}
-        for position in ordered:
-            for fid, weight in zip(*self.vectors[position][0], strict=True):
-                local.setdefault(fid, []).append((position, weight))
+        word_postings = _member_postings(self.vectors, ordered, 0)
+        trigram_postings = _member_postings(self.vectors, ordered, 1)
         pairs: dict[tuple[int, int], float] = {}
         for position in ordered:
-            word_scores: dict[int, float] = {}
-            get = word_scores.get
-            for fid, weight in zip(*self.vectors[position][0], strict=True):
-                for other, other_weight in local[fid]:
-                    if other > position:
-                        word_scores[other] = get(other, 0.0) + weight * other_weight
-            if not word_scores:
+            word_scores = _walk(position, self.vectors[position][0], word_postings)
+            candidates = {
+                other: score
+                for other, score in word_scores.items()
+                if score >= least * WORD_FLOOR and score + TRIGRAM_SHARE >= least
+            }
+            if not candidates:
                 continue
-            trigram_query = dict(zip(*self.vectors[position][1], strict=True))
-            for other, word_score in word_scores.items():
-                if word_score + TRIGRAM_SHARE < least:
-                    continue
-                score = word_score + self._trigram_dot(trigram_query, other)
+            trigram_vector = self.vectors[position][1]
+            walk_cost = sum(
+                len(trigram_postings[fid][0]) - bisect_right(trigram_postings[fid][0], position)
+                for fid in trigram_vector[0]
+            )
+            dot_cost = sum(len(self.vectors[other][1][0]) for other in candidates)
+            if walk_cost < dot_cost:
+                trigram_scores = _walk(position, trigram_vector, trigram_postings)
+                found = trigram_scores.get
+            else:
+                query = dict(zip(*trigram_vector, strict=True))
+
+                def found(other, _default=0.0, query=query):
+                    return self._trigram_dot(query, other)
+
+            for other, word_score in candidates.items():
+                score = word_score + found(other, 0.0)
                 if score >= least:
                     pairs[(position, other)] = score
         return pairs
+
+
+def _member_postings(
+    vectors: list[tuple[Vector, Vector]], ordered: list[int], block: int
+) -> dict[int, tuple[list[int], list[float]]]:
+    """Postings (positions in ascending order, weights) of one block, for these positions."""
+    postings: dict[int, tuple[list[int], list[float]]] = {}
+    for position in ordered:
+        for fid, weight in zip(*vectors[position][block], strict=True):
+            positions, weights = postings.setdefault(fid, ([], []))
+            positions.append(position)
+            weights.append(weight)
+    return postings
+
+
+def _walk(
+    position: int, vector: Vector, postings: dict[int, tuple[list[int], list[float]]]
+) -> dict[int, float]:
+    """Dot products of one item's block with those of the later positions in `postings`."""
+    scores: dict[int, float] = {}
+    get = scores.get
+    for fid, weight in zip(*vector, strict=True):
+        positions, weights = postings[fid]
+        start = bisect_right(positions, position)
+        for other, other_weight in zip(positions[start:], weights[start:], strict=True):
+            scores[other] = get(other, 0.0) + weight * other_weight
+    return scores
 
 
 def _average_linkage(pairs: dict[tuple[int, int], float], min_score: float) -> list[list[int]]:

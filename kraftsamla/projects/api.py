@@ -16,6 +16,7 @@ from rest_framework import generics, serializers, status
 from rest_framework import permissions as drf_permissions
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core import access
@@ -24,7 +25,13 @@ from kraftsamla.core.api import InvalidFilter, TranslatedTextField
 from kraftsamla.core.limits import NOTE_MAX
 from kraftsamla.organisations.models import EmissionSector, Organisation, PopulationClass
 from kraftsamla.projects import selectors, services
-from kraftsamla.projects.forms import YEAR_MAX, YEAR_MIN, ProjectApiFilterForm
+from kraftsamla.projects.forms import (
+    SIMILAR_TEXT_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    ProjectApiFilterForm,
+    SimilarQueryForm,
+)
 from kraftsamla.projects.models import (
     Checklist,
     ChecklistItem,
@@ -182,6 +189,26 @@ class ProjectDetailSerializer(ProjectSerializer):
         return ChecklistSerializer(checklist).data if checklist is not None else None
 
 
+class SimilarProjectSerializer(serializers.Serializer):
+    project = ProjectSerializer()
+    score = serializers.FloatField(help_text="Similarity to the text, 0 to 1.")
+    shared_words = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The project's words (as written there) that it shares with the text.",
+    )
+
+
+def _choice(choices) -> dict:
+    """A filter's schema: one of the choices, or empty for "all" (as on the page)."""
+    return {"type": "string", "enum": ["", *choices.values]}
+
+
+def _invalid(form) -> InvalidFilter:
+    return InvalidFilter(
+        {name: [str(message) for message in errors] for name, errors in form.errors.items()}
+    )
+
+
 class ProjectList(generics.ListAPIView):
     """Ideas and projects the caller may see, filtered as on a body's project list; with
     `good_example=true`, the good examples."""
@@ -191,11 +218,10 @@ class ProjectList(generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            # An empty value means "all", as on the page's filter form.
-            OpenApiParameter("status", str, enum=["", *ProjectStatus.values]),
-            OpenApiParameter("capital", str, enum=["", *CapitalKey.values]),
-            OpenApiParameter("collaboration_form", str, enum=["", *CollaborationForm.values]),
-            OpenApiParameter("sector", str, enum=["", *EmissionSector.values]),
+            OpenApiParameter("status", _choice(ProjectStatus)),
+            OpenApiParameter("capital", _choice(CapitalKey)),
+            OpenApiParameter("collaboration_form", _choice(CollaborationForm)),
+            OpenApiParameter("sector", _choice(EmissionSector)),
             OpenApiParameter(
                 "municipality",
                 {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"},
@@ -229,9 +255,7 @@ class ProjectList(generics.ListAPIView):
         params = self.request.query_params
         form = ProjectApiFilterForm({name: params.get(name) for name in FILTERS if name in params})
         if not form.is_valid():
-            raise InvalidFilter(
-                {name: [str(message) for message in errors] for name, errors in form.errors.items()}
-            )
+            raise _invalid(form)
         return selectors.projects_filtered(
             selectors.projects_visible(self.request), form.cleaned_data
         ).order_by("-created_at", "-id")
@@ -392,3 +416,65 @@ class ProjectTemplateVersion(generics.RetrieveAPIView):
 
     def get_object(self):
         return selectors.template_get(self.kwargs["version"])
+
+
+class ProjectSimilar(APIView):
+    """The visible ideas and projects of other organisations most similar to a text, best first.
+
+    GET, with the text as a query parameter: a read that may be repeated and cached, and
+    that needs no CSRF token. The text is limited to 1,000 characters, since the title and
+    the opening of the summary say what an idea is about and a URL should stay short;
+    a longer text answers 400 (send its beginning). Only what the caller may see is
+    compared, so another organisation's private idea is never in the answer.
+    """
+
+    access_rules = ("projects.project.view",)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "text",
+                {"type": "string", "minLength": 1, "maxLength": SIMILAR_TEXT_MAX},
+                required=True,
+                description="The idea's text: its title, then its summary and challenge.",
+            ),
+            OpenApiParameter(
+                "owner",
+                {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"},
+                description=(
+                    "Leave out this organisation's ideas (its slug; an unknown one leaves "
+                    "out none); by default those of the organisations the caller belongs to."
+                ),
+            ),
+            OpenApiParameter(
+                "exclude",
+                {"type": "integer", "minimum": 1},
+                description="Leave out this project (the one being edited).",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": SimilarQueryForm.LIMIT_MAX},
+                description=f"How many to answer at most (default {selectors.SIMILAR_LIMIT}).",
+            ),
+        ],
+        responses=SimilarProjectSerializer(many=True),
+    )
+    def get(self, request):
+        params = request.query_params
+        names = ("text", "owner", "exclude", "limit")
+        form = SimilarQueryForm({name: params.get(name) for name in names if name in params})
+        if not form.is_valid():
+            raise _invalid(form)
+        data = form.cleaned_data
+        owner = data.get("owner")
+        exclude = data.get("exclude")
+        own = access.access_of(request).organisation_ids()
+        found = selectors.projects_similar(
+            request,
+            data["text"],
+            owner=owner if owner is not None and owner.pk else None,
+            exclude_owners=() if owner is not None else own,
+            exclude=(exclude,) if exclude else (),
+            limit=data.get("limit") or selectors.SIMILAR_LIMIT,
+        )
+        return Response(SimilarProjectSerializer(found, many=True).data)

@@ -31,6 +31,9 @@ from kraftsamla.projects.models import (
 # The years a list may be filtered by.
 YEAR_MIN, YEAR_MAX = 1900, 2100
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+# The most text that "similar ideas" compares: the title and the opening of the summary
+# and challenge say what an idea is about, and it keeps a GET request's URL short.
+SIMILAR_TEXT_MAX = 1000
 # One funding source per line: "Funder; amount" (spaces in the amount are allowed).
 FUNDING_LINE = re.compile(r"^(?P<name>[^;]+);(?P<amount>[^;]+)$")
 
@@ -452,3 +455,80 @@ class ChecklistForms:
         by_pk = {item.pk: item for item in items}
         for form in self.forms:
             form.item = by_pk.get(form.item.pk, form.item)
+
+
+class SimilarTextForm(forms.Form):
+    """The text to find similar ideas for (the idea form's live suggestions), as query
+    parameters."""
+
+    text = forms.CharField(label=_("Text"), max_length=SIMILAR_TEXT_MAX)
+    # The project being edited, left out of its own suggestions.
+    exclude = forms.IntegerField(label=_("Leave out project"), required=False, min_value=1)
+
+
+class SimilarQueryForm(SimilarTextForm):
+    """The API's query: the text, whose ideas to leave out and how many to answer."""
+
+    LIMIT_MAX = 20
+
+    owner = forms.SlugField(label=_("Leave out the ideas of"), required=False)
+    limit = forms.IntegerField(
+        label=_("How many"), required=False, min_value=1, max_value=LIMIT_MAX
+    )
+
+    def clean_owner(self) -> Organisation | None:
+        """The organisation with the slug; an unknown one has no ideas to leave out."""
+        slug = self.cleaned_data.get("owner")
+        if not slug:
+            return None
+        return Organisation.objects.filter(slug=slug).first() or Organisation(slug=slug)
+
+
+class ClusterFilterForm(forms.Form):
+    EARLY, ALL = "early", "all"
+
+    ideas = forms.ChoiceField(
+        label=_("Ideas"),
+        required=False,
+        choices=[
+            (EARLY, _("Not yet running (idea, in preparation, prioritised)")),
+            (ALL, _("All ideas and projects")),
+        ],
+        initial=EARLY,
+        widget=forms.RadioSelect,
+    )
+
+
+class MergeForm(SubmitOnceMixin, forms.Form):
+    """Merge a cluster's chosen ideas into one joint project."""
+
+    projects = forms.TypedMultipleChoiceField(
+        label=_("Ideas to merge"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose at least two ideas of different organisations."),
+    )
+    title = forms.CharField(label=_("Title of the joint project"), max_length=TITLE_MAX)
+    owner = forms.TypedChoiceField(
+        label=_("Lead organisation (owner)"),
+        coerce=int,
+        help_text=_("It owns and runs the joint project; the other organisations take part in it."),
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        max_length=DESCRIPTION_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, projects: Sequence = (), **kwargs):
+        """`projects`: the ideas to choose from, with their owners."""
+        super().__init__(*args, **kwargs)
+        self.fields["projects"].choices = [
+            (project.pk, f"{project.title} ({project.owner.name})") for project in projects
+        ]
+        owners = {project.owner_id: project.owner for project in projects}
+        self.fields["owner"].choices = [
+            (owner.pk, owner.name)
+            for owner in sorted(owners.values(), key=lambda organisation: organisation.name)
+        ]

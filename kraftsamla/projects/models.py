@@ -41,6 +41,8 @@ class ProjectStatus(models.TextChoices):
     PRIORITISED = "prioritised", _("Prioritised")
     PARKED = "parked", _("Parked")
     DECLINED = "declined", _("Declined")
+    # Merged by the regional body into a joint project (`Project.merged_into`).
+    MERGED = "merged", _("Merged into a joint project")
     RUNNING = "running", _("Running")
     COMPLETED = "completed", _("Completed")
     # Completed, and at least one later project links back to it as its origin.
@@ -171,6 +173,16 @@ class Project(models.Model):
         on_delete=models.SET_NULL,
         related_name="replications",
     )
+    # Set when a regional body merges this idea with others into one joint project; the
+    # idea stays, with its timeline, and its status is then "merged".
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -214,6 +226,20 @@ class Project(models.Model):
                 condition=Q(good_example_since__isnull=True) | Q(status__in=WITH_RESULTS),
                 name="project_good_example_has_results",
                 violation_error_message=_("Only a completed project can be a good example."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")),
+                name="project_not_merged_into_itself",
+                violation_error_message=_("A project cannot be merged into itself."),
+            ),
+            # A link to a joint project means the idea is merged (the joint project may be
+            # deleted later: the status then still says what happened).
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | Q(status=ProjectStatus.MERGED),
+                name="project_merged_into_means_merged",
+                violation_error_message=_(
+                    "An idea merged into a joint project has the status “merged”."
+                ),
             ),
         ]
         indexes = [

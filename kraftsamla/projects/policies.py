@@ -16,6 +16,10 @@ run the project: the owner's administrators and editors plan it; it is seen by t
 people of the organisations taking part and by the deciders of the coordinating body,
 not by every visitor of a public project (it names people and holds notes). The
 template itself is public.
+
+The body's deciders may also merge similar ideas of several members into one joint
+project: the rule is asked of every idea, so the person must coordinate all of the
+ideas' owners.
 """
 
 from django.db.models import Q
@@ -120,6 +124,8 @@ class ProjectPolicy(Policy):
         "prioritise": BODY_DECIDERS,
         "park": BODY_DECIDERS,
         "decline": BODY_DECIDERS,
+        # Merge the idea with others into a joint project (asked of each idea merged).
+        "merge": BODY_DECIDERS,
         "start": OWNER_EDITORS,
         "complete": OWNER_EDITORS,
         # Attach files to the project and delete them (downloading them is "view").
@@ -186,4 +192,8 @@ class PortfolioPolicy(Policy):
     """A coordinating body's list of its members' projects (the object is the body)."""
 
     name = "projects.portfolio"
-    rules = {"view": IsCoordinatingBody() & (IsStaff() | HasRole(""))}
+    rules = {
+        "view": IsCoordinatingBody() & (IsStaff() | HasRole("")),
+        # Group the members' similar ideas into clusters, to merge them (the deciders).
+        "cluster": IsCoordinatingBody() & (IsStaff() | HasRole("", EDIT_ROLES)),
+    }

@@ -30,6 +30,12 @@ whole first, then written, audited as the actor; the same version again is skipp
 project's owner instantiates it once as the project's checklist
 (`project_checklist_create`) and keeps the items up to date (`checklist_item_update`,
 `checklist_items_update` for several at once, all or nothing).
+
+A regional body may merge similar ideas of several members into one joint project
+(`project_merge`): the joint project is a new idea owned by one of the ideas' owners
+(the lead municipality, which then runs it, while the body still prepares and
+prioritises it as any member's idea), the other owners take part in it, and each
+original idea stays, with its timeline, as "merged" and links to the joint project.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -51,12 +57,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kraftsamla.accounts.models import EmailStatus, OrganisationRole
+from kraftsamla.capacity.models import CapitalKey
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
+from kraftsamla.core.limits import NOTE_MAX
 from kraftsamla.core.models import AuditAction, SharingLevel
 from kraftsamla.core.services import model_save_audited
 from kraftsamla.core.uploads import file_type_check, safe_file_name
-from kraftsamla.organisations.models import Organisation
+from kraftsamla.organisations.models import EmissionSector, Organisation
 from kraftsamla.projects import selectors
 from kraftsamla.projects.models import (
     JOIN_ROLES,
@@ -138,6 +146,17 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 # Statuses whose results another organisation may replicate (and a good example's).
 REPLICABLE = frozenset(WITH_RESULTS)
+# Statuses of ideas that may be merged into a joint project: not yet running, not declined.
+MERGEABLE = frozenset(
+    {
+        ProjectStatus.IDEA,
+        ProjectStatus.IN_PREPARATION,
+        ProjectStatus.PRIORITISED,
+        ProjectStatus.PARKED,
+    }
+)
+# Sharing levels from the least open; a joint project is shared as its least open idea.
+SHARING_ORDER = [SharingLevel.PRIVATE, SharingLevel.REGION, SharingLevel.PUBLIC]
 
 
 def _person(actor):
@@ -269,6 +288,27 @@ def project_create(
         owner,
         _("Only the organisation's administrators and editors may add ideas."),
     )
+    return _project_new(
+        actor=actor,
+        owner=owner,
+        data=data,
+        funding_sources=funding_sources,
+        origin=origin,
+        is_demo=is_demo,
+    )
+
+
+def _project_new(
+    *,
+    actor,
+    owner: Organisation,
+    data: Mapping[str, Any],
+    funding_sources: Iterable[Mapping[str, Any]] | None = None,
+    origin: Project | None = None,
+    is_demo: bool = False,
+    reason: str = "",
+) -> Project:
+    """Write a new idea led by `owner` (the caller has asked the policy)."""
     project = Project(
         owner=owner,
         status=ProjectStatus.IDEA,
@@ -281,7 +321,7 @@ def project_create(
     )
     _funding_set(actor=actor, project=project, sources=funding_sources)
     _participant_add(actor=actor, project=project, organisation=owner, role=ParticipationRole.LEAD)
-    _event_add(actor=actor, project=project, from_status="")
+    _event_add(actor=actor, project=project, from_status="", reason=reason)
     return project
 
 
@@ -1153,3 +1193,128 @@ def checklist_items_update(
     if errors:
         raise ChecklistItemErrors(errors)
     return saved
+
+
+def _in_choice_order(lists: Iterable[list[str]], choices: Iterable[str]) -> list[str]:
+    """The union of the lists, in the order of the choices."""
+    found = {value for values in lists for value in values}
+    return [value for value in choices if value in found]
+
+
+@transaction.atomic
+def project_merge(
+    *,
+    actor,
+    projects: Iterable[Project],
+    title: str,
+    owner: Organisation,
+    summary: str = "",
+    challenge: str = "",
+) -> Project:
+    """Merge similar ideas of several organisations into one new joint project.
+
+    The joint project is a new idea owned by `owner`, one of the ideas' owners (the lead);
+    the other owners take part in it. It takes the ideas' capitals and emission sectors,
+    their collaboration form when they agree on one, and the sharing level of the least
+    open idea. Each idea stays, with the status "merged" and a link to the joint project;
+    every timeline records the merge. Only the administrators and editors of a body that
+    coordinates every idea's owner may merge (`projects.project.merge`, asked of each idea).
+    """
+    chosen = list({project.pk: project for project in projects}.values())
+    if len(chosen) < 2:
+        raise ValidationError({"projects": _("Choose at least two ideas to merge.")})
+    denied = _(
+        "Only the administrators and editors of a regional body that coordinates the owners "
+        "of all the ideas may merge them."
+    )
+    for project in chosen:
+        # An idea the person may not see is refused like one they may not decide on.
+        if not access.allows(actor, "projects.project.view", project):
+            raise PermissionDenied(denied)
+        access.require(actor, "projects.project.merge", project, denied)
+    # Read the statuses under a lock, so two merges at once cannot take the same idea.
+    current = {
+        pk: (status, merged_into_id)
+        for pk, status, merged_into_id in Project.objects.select_for_update()
+        .filter(pk__in=[project.pk for project in chosen])
+        .values_list("pk", "status", "merged_into_id")
+    }
+    problems = []
+    for project in chosen:
+        status, merged_into_id = current[project.pk]
+        project.status = status
+        if status == ProjectStatus.MERGED or merged_into_id is not None:
+            problems.append(
+                _("“%(title)s” is already merged into a joint project.") % {"title": project.title}
+            )
+        elif status not in MERGEABLE:
+            problems.append(
+                _("“%(title)s” is “%(status)s”: only ideas that have not started can be merged.")
+                % {"title": project.title, "status": ProjectStatus(status).label}
+            )
+    if problems:
+        raise ValidationError({"projects": problems})
+    owner_ids = {project.owner_id for project in chosen}
+    if len(owner_ids) < 2:
+        raise ValidationError(
+            {
+                "projects": _(
+                    "Choose ideas of at least two organisations: a joint project brings "
+                    "several organisations together."
+                )
+            }
+        )
+    if owner.pk not in owner_ids:
+        raise ValidationError({"owner": _("Choose the owner among the owners of the ideas.")})
+    _required(title=title)
+    data = {
+        "title": title,
+        "summary": summary,
+        "challenge": challenge,
+        "capitals": _in_choice_order((project.capitals for project in chosen), CapitalKey.values),
+        "emission_sectors": _in_choice_order(
+            (project.emission_sectors for project in chosen), EmissionSector.values
+        ),
+        "collaboration_form": (
+            chosen[0].collaboration_form
+            if len({project.collaboration_form for project in chosen}) == 1
+            else ""
+        ),
+        "sharing_level": min(
+            (project.sharing_level for project in chosen), key=SHARING_ORDER.index
+        ),
+    }
+    merged_list = "; ".join(f"{project.title} ({project.owner.name})" for project in chosen)
+    if len(merged_list) > NOTE_MAX - 100:
+        # The timeline note has room for a long list; each idea's own page links to it.
+        merged_list = merged_list[: NOTE_MAX - 101] + "…"
+    joint = _project_new(
+        actor=actor,
+        owner=owner,
+        data=data,
+        is_demo=any(project.is_demo for project in chosen),
+        reason=_("Joint project of the merged ideas: %(ideas)s.") % {"ideas": merged_list},
+    )
+    others = {project.owner_id: project.owner for project in chosen if project.owner_id != owner.pk}
+    for organisation in sorted(others.values(), key=lambda organisation: organisation.name):
+        _participant_add(
+            actor=actor,
+            project=joint,
+            organisation=organisation,
+            role=ParticipationRole.PARTICIPANT,
+        )
+    reason = _("Merged into the joint project “%(title)s”, led by %(owner)s.") % {
+        "title": joint.title,
+        "owner": owner.name,
+    }
+    for project in chosen:
+        from_status = project.status
+        model_save_audited(
+            actor=actor,
+            obj=project,
+            data={"status": ProjectStatus.MERGED, "merged_into": joint},
+            fields=["status", "merged_into"],
+            organisation=project.owner,
+        )
+        _event_add(actor=actor, project=project, from_status=from_status, reason=reason)
+    return joint

@@ -55,5 +55,8 @@ urlpatterns = [
     path("mall/<str:version>/", views.template_detail, name="template_version"),
     path("organisation/<slug:slug>/", views.organisation_projects, name="organisation"),
     path("organisation/<slug:slug>/ny/", views.project_create, name="new"),
+    path("organisation/<slug:slug>/liknande/", views.similar_suggestions, name="similar"),
     path("<slug:slug>/medlemmar/", views.body_projects, name="body"),
+    path("<slug:slug>/kluster/", views.body_clusters, name="clusters"),
+    path("<slug:slug>/kluster/<int:key>/sammanfoga/", views.cluster_merge, name="merge"),
 ]

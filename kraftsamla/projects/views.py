@@ -1,5 +1,6 @@
-"""Pages of the project bank: an organisation's projects, a body's list, the good examples,
-a project, its forms, its attachments and its checklist, and the public project template.
+"""Pages of the project bank: an organisation's projects, a body's list and its clusters of
+similar ideas, the good examples, a project, its forms, its attachments and its checklist,
+the idea form's live suggestions, and the public project template.
 
 Each view parses its input with a form, calls one service and answers with a
 redirect, or the page again with the form's errors (status 400). Every lifecycle
@@ -19,6 +20,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +31,7 @@ from django.views.decorators.http import require_POST, require_safe
 from kraftsamla.accounts import selectors as account_selectors
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC, checks
+from kraftsamla.core.caching import cached_block, declare
 from kraftsamla.core.exports import Column, export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.core.uploads import UploadSizeLimit
@@ -35,8 +39,10 @@ from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import Organisation
 from kraftsamla.projects import selectors, services
 from kraftsamla.projects.forms import (
+    SIMILAR_TEXT_MAX,
     AttachmentForm,
     ChecklistForms,
+    ClusterFilterForm,
     CompleteForm,
     GoodExampleFilterForm,
     GoodExampleForm,
@@ -44,11 +50,13 @@ from kraftsamla.projects.forms import (
     JoinAcceptForm,
     JoinDeclineForm,
     JoinRequestForm,
+    MergeForm,
     PrepareForm,
     ProjectFilterForm,
     ProjectForm,
     ReasonForm,
     ReplicateForm,
+    SimilarTextForm,
     StartForm,
     funding_sources_text,
 )
@@ -166,7 +174,7 @@ def _projects_export(body: Organisation, projects: list[Project], fmt: str) -> H
     )
 
 
-@checks("projects.portfolio.view")
+@checks("projects.portfolio.view", "projects.portfolio.cluster")
 @login_required
 def body_projects(request: HttpRequest, slug: str) -> HttpResponse:
     """A body's members' ideas and projects that it may see, filtered, with downloads."""
@@ -182,7 +190,176 @@ def body_projects(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "projects/body.html",
-        {"body": body, "form": form, "projects": projects, "query": page_query(request)},
+        {
+            "body": body,
+            "form": form,
+            "projects": projects,
+            "query": page_query(request),
+            "can_cluster": access.allows(request, "projects.portfolio.cluster", body),
+        },
+        status=form_status(form),
+    )
+
+
+# --- A body's clusters of similar ideas, and merging them ----------------------------------
+
+CLUSTER_RULES = ("projects.portfolio.cluster", "projects.project.merge")
+
+
+def _merge_candidates(request: HttpRequest, cluster: selectors.Cluster) -> list[Project]:
+    """The cluster's ideas that the viewer may merge (not yet running, not merged)."""
+    return [
+        idea.project
+        for idea in cluster.ideas
+        if idea.project.status in services.MERGEABLE
+        and access.allows(request, "projects.project.merge", idea.project)
+    ]
+
+
+def _mergeable(request: HttpRequest, cluster: selectors.Cluster) -> bool:
+    """Whether the cluster has ideas of two organisations that the viewer may merge."""
+    return len({project.owner_id for project in _merge_candidates(request, cluster)}) > 1
+
+
+def _cluster_statuses(form: ClusterFilterForm) -> tuple[str, ...] | None:
+    """The statuses the filter form asks for (None: all); not yet running by default."""
+    choice = form.cleaned_data.get("ideas") if form.is_bound and form.is_valid() else ""
+    return None if choice == ClusterFilterForm.ALL else selectors.EARLY_STATUSES
+
+
+# The rendered list of clusters: the same for everyone with the viewer's sharing scope
+# (it holds no form, no name), so it is kept with the clusters' data versions.
+CLUSTERS_BLOCK = declare("projects.clusters_list", depends_on=selectors.PROJECT_CLUSTERS.depends_on)
+
+
+@checks(*CLUSTER_RULES)
+@login_required
+def body_clusters(request: HttpRequest, slug: str) -> HttpResponse:
+    """Clusters of similar ideas of the body's members, from at least two organisations,
+    each with a link to merge it into a joint project."""
+    body = organisation_selectors.coordinating_body_get(slug)
+    access.require(request, "projects.portfolio.cluster", body)
+    form = ClusterFilterForm(request.GET or None)
+    statuses = _cluster_statuses(form)
+    query = "" if statuses is not None else f"ideas={ClusterFilterForm.ALL}"
+
+    def build() -> str:
+        found = selectors.project_clusters(request, body, statuses=statuses)
+        return render_to_string(
+            "projects/_clusters_list.html",
+            {
+                "body": body,
+                "found": found,
+                "mergeable": {
+                    cluster.key for cluster in found.clusters if _mergeable(request, cluster)
+                },
+                "limit": selectors.CLUSTER_LIMIT,
+                "max_ideas": selectors.CLUSTER_MAX_IDEAS,
+                "query": query,
+            },
+        )
+
+    clusters = cached_block(request, CLUSTERS_BLOCK, parts=(body.pk, query), build=build)
+    return render(
+        request,
+        "projects/clusters.html",
+        {"body": body, "form": form, "clusters": clusters},
+        status=form_status(form),
+    )
+
+
+def _whole_numbers(values: list[str]) -> set[int]:
+    """Ids sent by a form; anything else answers 404, as a missing idea does."""
+    try:
+        return {int(value) for value in values}
+    except ValueError:
+        raise Http404 from None
+
+
+@checks(*CLUSTER_RULES)
+@login_required
+def cluster_merge(request: HttpRequest, slug: str, key: int) -> HttpResponse:
+    """Merge a cluster's chosen ideas into one joint project: the form, and sending it."""
+    body = organisation_selectors.coordinating_body_get(slug)
+    access.require(request, "projects.portfolio.cluster", body)
+    statuses = _cluster_statuses(ClusterFilterForm(request.GET or None))
+    found = selectors.project_clusters(request, body, statuses=statuses)
+    cluster = next((c for c in found.clusters if c.key == key), None)
+    candidates = _merge_candidates(request, cluster) if cluster is not None else []
+    if cluster is not None and len({project.owner_id for project in candidates}) < 2:
+        raise Http404  # nothing the viewer could merge: the list offers no link here
+    if request.method != "POST":
+        if cluster is None:
+            return _clusters_changed(request, body)
+        # The idea closest to the others suggests the title and the lead organisation.
+        central = max(
+            (idea for idea in cluster.ideas if idea.project in candidates),
+            key=lambda idea: (idea.score, -idea.project.pk),
+        ).project
+        form = MergeForm(
+            projects=candidates,
+            initial={
+                "projects": [project.pk for project in candidates],
+                "title": central.title,
+                "owner": central.owner_id,
+            },
+        )
+        return _merge_page(request, body, cluster, form)
+    chosen = selectors.projects_to_merge(
+        request, body, _whole_numbers(request.POST.getlist("projects"))
+    )
+    if chosen is None:
+        raise Http404
+    # The cluster's ideas stay to choose from when the form comes back with errors.
+    choices = {project.pk: project for project in candidates}
+    for project in chosen:
+        choices.setdefault(project.pk, project)
+    form = MergeForm(request.POST, projects=sorted(choices.values(), key=lambda p: p.pk))
+    owners = {project.owner_id: project.owner for project in choices.values()}
+
+    def save(data: dict[str, Any]) -> Project:
+        return services.project_merge(
+            actor=request.user,
+            projects=[choices[pk] for pk in data["projects"]],
+            title=data["title"],
+            owner=owners[data["owner"]],
+            summary=data["summary"],
+        )
+
+    # A form sent twice (the cluster is gone after the first) leads to the joint project.
+    response = submit_form(
+        request,
+        form,
+        save,
+        redirect_to=lambda joint: joint.get_absolute_url(),
+        message=_("The ideas were merged into a joint project. Each of them links to it."),
+    )
+    if response is not None:
+        return response
+    if cluster is None:
+        return _clusters_changed(request, body)
+    return _merge_page(request, body, cluster, form)
+
+
+def _clusters_changed(request: HttpRequest, body: Organisation) -> HttpResponse:
+    """Back to the list as it is now: the cluster was merged or has changed."""
+    messages.info(request, _("The ideas have changed since the list was shown."))
+    target = reverse("projects:clusters", args=[body.slug])
+    return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
+
+
+def _merge_page(
+    request: HttpRequest, body: Organisation, cluster: selectors.Cluster, form: MergeForm
+) -> HttpResponse:
+    return render(
+        request,
+        "projects/cluster_merge.html",
+        {
+            "body": body,
+            "cluster": cluster,
+            "form": form,
+            "query": request.GET.urlencode(),
+        },
         status=form_status(form),
     )
 
@@ -381,6 +558,9 @@ def _detail(
             "attach_form": attach_form,
             "replications": selectors.replications_visible(request, page),
             "origin_visible": page.origin is not None and access.allows(request, VIEW, page.origin),
+            "merged_into_visible": page.merged_into is not None
+            and access.allows(request, VIEW, page.merged_into),
+            "merged_from": selectors.merged_from_visible(request, page),
             "funding_total": sum(source.amount for source in page.funding_sources.all()),
             "similar": similar,
             "similar_to_join": selectors.projects_to_ask_to_join(
@@ -423,12 +603,57 @@ def _initial(project: Project) -> dict[str, Any]:
     return initial
 
 
+def _form_page(
+    request: HttpRequest, owner: Organisation, project: Project | None, form: ProjectForm
+) -> HttpResponse:
+    """The idea form, with the similar ideas of other organisations for what it holds (the
+    list that live suggestions update while one types)."""
+    if form.is_bound:
+        text = " ".join(str(form.data.get(name, "")) for name in ("title", "summary", "challenge"))
+    else:
+        text = project.similarity_text() if project is not None else ""
+    text = text.strip()[:SIMILAR_TEXT_MAX]
+    similar = None
+    if text:
+        exclude = (project.pk,) if project is not None else ()
+        similar = selectors.projects_similar(request, text, owner=owner, exclude=exclude)
+    return render(
+        request,
+        "projects/form.html",
+        {
+            "owner": owner,
+            "project": project,
+            "form": form,
+            "similar": similar,
+            "similar_max": SIMILAR_TEXT_MAX,
+        },
+        status=form_status(form),
+    )
+
+
+@checks(VIEW, "projects.organisation.create")
+@login_required
+def similar_suggestions(request: HttpRequest, slug: str) -> HttpResponse:
+    """The similar ideas of other organisations for a text being written: an HTML fragment
+    that the idea form's script shows while one types (GET ?text=…&exclude=<project id>)."""
+    owner = get_object_or_404(Organisation, slug=slug)
+    access.require(request, "projects.organisation.create", owner)
+    form = SimilarTextForm(request.GET)
+    if not form.is_valid():
+        return render(request, "projects/_similar_live.html", {"form": form}, status=400)
+    exclude = form.cleaned_data.get("exclude")
+    similar = selectors.projects_similar(
+        request, form.cleaned_data["text"], owner=owner, exclude=(exclude,) if exclude else ()
+    )
+    return render(request, "projects/_similar_live.html", {"similar": similar})
+
+
 def _split_funding(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
     data = dict(data)
     return data, data.pop("funding_sources")
 
 
-@checks("projects.organisation.create")
+@checks("projects.organisation.create", VIEW)
 @login_required
 def project_create(request: HttpRequest, slug: str) -> HttpResponse:
     owner = get_object_or_404(Organisation, slug=slug)
@@ -451,15 +676,10 @@ def project_create(request: HttpRequest, slug: str) -> HttpResponse:
         )
         if response is not None:
             return response
-    return render(
-        request,
-        "projects/form.html",
-        {"owner": owner, "project": None, "form": form},
-        status=form_status(form),
-    )
+    return _form_page(request, owner, None, form)
 
 
-@checks("projects.project.edit")
+@checks("projects.project.edit", VIEW)
 @login_required
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(request, pk)
@@ -482,12 +702,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if response is not None:
             return response
-    return render(
-        request,
-        "projects/form.html",
-        {"owner": project.owner, "project": project, "form": form},
-        status=form_status(form),
-    )
+    return _form_page(request, project.owner, project, form)
 
 
 # --- Lifecycle actions: one URL each -----------------------------------------------------
