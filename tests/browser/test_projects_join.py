@@ -81,6 +81,8 @@ def test_a_municipality_sees_projects_to_join_or_replicate(project_data, page): 
         translate("Projects to join or replicate")
     )
     # Lerum is of Ale's size; Ale's demo request to join its climate contracts still waits.
-    suggestion = page.locator(".suggested-projects li", has_text="Lokala klimatkontrakt med företag")
+    suggestion = page.locator(
+        ".suggested-projects li", has_text="Lokala klimatkontrakt med företag"
+    )
     expect(suggestion).to_contain_text(translate("Your request to join is waiting for an answer."))
     assert_accessible(page, "projects-suggestions")
