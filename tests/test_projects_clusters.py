@@ -677,3 +677,12 @@ def test_the_idea_form_lists_suggestions_server_side(molndal):
     edit = client.get(reverse("projects:edit", args=[project.pk]))
     assert [match.project for match in edit.context["similar"]] == [public]
     assert f"?exclude={project.pk}" in edit.content.decode()
+
+
+def test_similar_api_with_no_match_still_asks_the_view_rule(client):
+    """A cached index may answer "nothing similar" without a query; the view rule is asked
+    all the same (strict access mode fails the request otherwise)."""
+    for _ in range(2):
+        response = client.get("/api/v1/projects/similar/", {"text": "Any", "exclude": "429"})
+        assert response.status_code == 200
+        assert response.json() == []

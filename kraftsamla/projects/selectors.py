@@ -236,6 +236,9 @@ def projects_similar(
 ) -> list[SimilarProject]:
     """Return the visible ideas and projects most similar to `text`, best first, leaving out
     those of `owner` and of `exclude_owners` (the asker's own organisations)."""
+    # Scoped first (no query yet): the cached index may answer without asking the rule,
+    # and the answer must still come from what the viewer may see.
+    shown = projects_visible(request)
     index, owners = _similarity_data(request)
     left_out = set(exclude_owners) | ({owner.pk} if owner is not None else set())
     # The index holds only what this viewer may see; `within` says so once more, so a
@@ -244,7 +247,7 @@ def projects_similar(
     matches = index.similar(text, limit=limit, exclude=exclude, within=visible)
     if not matches:
         return []
-    found = projects_visible(request).in_bulk([match.key for match in matches])
+    found = shown.in_bulk([match.key for match in matches])
     return [
         SimilarProject(found[match.key], match.score, match.shared_words)
         for match in matches
