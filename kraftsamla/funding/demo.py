@@ -2,7 +2,7 @@
 invented example calls that show other combinations of rule kinds.
 
 Viable Cities' call is described as Mjölby's working committee summarises it
-(2024-05-20, § 77; ../shared/seeds/000_44f85679241c7aca.txt), in our own words. The
+(2024-05-20, § 77; source document 000_44f85679241c7aca), in our own words. The
 reading of "the budget can be extended" as a higher ceiling is our interpretation and
 says so on the call page. The invented calls are labelled as invented examples on every
 page and name no real funder. Everything here is demo data (is_demo=True), written

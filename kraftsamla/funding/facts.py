@@ -9,7 +9,7 @@ is different from zero.
 The roles and attachment types follow Viable Cities' call for new climate-neutral
 cities, wave 3, as Mjölby's working committee describes it (2024-05-20, § 77): a
 coordinating pioneer city, twin cities, other parties, and a support letter signed by
-each twin city's political leadership (../shared/seeds/000_44f85679241c7aca.txt).
+each twin city's political leadership (source document 000_44f85679241c7aca).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ the body shares it with its members only.
 The report behind the platform asks regional actors to tell their members about calls
 and to coordinate joint applications for national and EU funds (Göteborgsregionen &
 RISE 2025, ch. 4.4 and 5.2, and appendix 2 on financial capital;
-../shared/seeds/002_9b25a710852bc7c4.txt): hence `CallNotice`.
+source document 002_9b25a710852bc7c4): hence `CallNotice`.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ named in parameters to display names, read once by the caller.
 A new kind is a subclass of `RuleKind` decorated with `@register_kind`, with a test
 that it passes and fails. The kinds here cover the rules of Viable Cities' call for new
 climate-neutral cities, wave 3, as Mjölby's working committee describes them
-(2024-05-20, § 77, ../shared/seeds/000_44f85679241c7aca.txt), in general form.
+(2024-05-20, § 77, source document 000_44f85679241c7aca), in general form.
 """
 
 from __future__ import annotations
