@@ -11,15 +11,14 @@ outside the services (by hand in the database) could go unnoticed.
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.utils import timezone
 
 from kraftsamla.accounts.models import OrganisationRole
-from kraftsamla.core.versions import fingerprint, narrower_scope
+from kraftsamla.core.caching import cached_under_versions
+from kraftsamla.core.versions import narrower_scope
 from kraftsamla.organisations.models import COORDINATING_KINDS, Membership
 from kraftsamla.organisations.scopes import REGISTER
 
-_PREFIX = "kraftsamla:access:"
 ACCESS_TIMEOUT = 60
 # Every accounts write but an API token's may change someone's roles (a role set, an
 # invitation accepted, a person deleted); page caches that show accounts data use the
@@ -28,12 +27,9 @@ ROLES = narrower_scope("accounts:roles", excluding=("accounts.apitoken",))
 
 
 def _cached(name: str, scopes: tuple[str, ...], parts: tuple, build):
-    key = f"{_PREFIX}{name}:{fingerprint(scopes, *parts)}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, ACCESS_TIMEOUT)
-    return value
+    return cached_under_versions(
+        f"access:{name}", scopes, build=build, parts=parts, timeout=ACCESS_TIMEOUT
+    )
 
 
 def roles_of(user) -> dict[int, str]:

@@ -178,6 +178,24 @@ def cached_object(request, page: CachedPage, *, build: Callable[[], object], par
     return value
 
 
+def cached_under_versions(
+    name: str,
+    scopes: Sequence[str],
+    *,
+    build: Callable[[], object],
+    parts: Sequence = (),
+    timeout: int | None = BLOCK_TIMEOUT,
+):
+    """Return a picklable value cached under the scopes' data versions and `parts` only
+    (not the viewer's scope or language): for data that is the same for everyone."""
+    key = f"kraftsamla:value:{name}:{fingerprint(scopes, *parts)}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout)
+    return value
+
+
 def with_etag(response: HttpResponse, etag: str) -> HttpResponse:
     """Set the ETag and ask browsers to revalidate, since the page may hold private data."""
     response["ETag"] = etag

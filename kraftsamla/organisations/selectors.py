@@ -6,7 +6,6 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -16,9 +15,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from kraftsamla.core import access
-from kraftsamla.core.caching import BLOCK_TIMEOUT
+from kraftsamla.core.caching import cached_under_versions
 from kraftsamla.core.models import AuditEvent
-from kraftsamla.core.versions import fingerprint
 from kraftsamla.organisations.models import (
     COORDINATING_KINDS,
     POPULATION_BOUNDS,
@@ -48,12 +46,7 @@ def organisation_with_profile_queryset() -> QuerySet[Organisation]:
 def _cached(name: str, build, *parts, scope: str = REGISTER):
     """Return `build()` cached under a data version of this app: REGISTER (every write but
     a climate profile) or REFERENCE (reference-data releases only), see `scopes.py`."""
-    key = f"kraftsamla:organisations:{name}:{fingerprint((scope,), *parts)}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, BLOCK_TIMEOUT)
-    return value
+    return cached_under_versions(f"organisations:{name}", (scope,), build=build, parts=parts)
 
 
 def organisation_list(
