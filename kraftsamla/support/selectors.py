@@ -522,13 +522,18 @@ class _RankingFacts:
         return self._sharing_counts[key]
 
 
+# What the ranking reads of every available offer; the few shown are then read in full.
+_RANKED_FIELDS = ("pk", "provider_id", "title", "capitals", "collaboration_form", "target_groups")
+
+
 def _offers_available(organisation: Organisation, bodies: list[Organisation]) -> list[Offer]:
-    """The open offers of the organisation's bodies that are open to it (no join, no DISTINCT)."""
+    """The open offers of the organisation's bodies that are open to it (no join, no DISTINCT),
+    with only the fields the ranking reads."""
     open_to_it = Offer.open_to.through.objects.filter(organisation=organisation).values("offer_id")
     return list(
         Offer.objects.filter(provider__in=bodies, status__in=AVAILABLE_STATUSES)
         .filter(Q(open_to_all_members=True) | Q(pk__in=open_to_it))
-        .select_related("provider")
+        .only(*_RANKED_FIELDS)
     )
 
 
@@ -557,6 +562,7 @@ def _members_sharing_needs(
         Need.objects.filter(organisation_id__in=all_member_ids, sharing_level__in=SHARED)
         .order_by()
         .values_list("organisation_id", "capital")
+        .distinct()
     ):
         sharing_by_capital[capital].add(org_id)
     return member_ids_by_body, sharing_by_capital
@@ -608,41 +614,51 @@ def _ranking_facts(
     return assessment, facts
 
 
-def _weakness_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]]:
+def _weakness_points(
+    offer: Offer, facts: _RankingFacts, explain: bool = True
+) -> tuple[float, list[str]]:
     """Points for the offer's weakest capital and for its place in the building order."""
     scored = [(c, facts.scores.get(c)) for c in offer.capitals if facts.scores.get(c) is not None]
     if not scored:
         return 0.0, []
     capital, value = min(scored, key=lambda pair: pair[1])
+    step = facts.step_of.get(capital, facts.last_step)
+    points = (100 - value) / 100 * RANKING.weakness
+    points += RANKING.building_order * (facts.last_step - step) / facts.last_step
+    if not explain:
+        return points, []
     reason = _("%(your_capital)s scored %(score)s/100") % {
         "your_capital": YOUR_CAPITAL[CapitalKey(capital)],
         "score": format_number(value),
     }
     if capital == facts.lowest_capital:
         reason += _(", lowest among your capitals")
-    step = facts.step_of.get(capital, facts.last_step)
-    points = (100 - value) / 100 * RANKING.weakness
-    points += RANKING.building_order * (facts.last_step - step) / facts.last_step
     return points, [reason]
 
 
-def _own_need_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]]:
+def _own_need_points(
+    offer: Offer, facts: _RankingFacts, explain: bool = True
+) -> tuple[float, list[str]]:
     if not facts.need_capitals & set(offer.capitals):
         return 0.0, []
     if any((c, offer.collaboration_form) in facts.need_pairs for c in offer.capitals):
         return RANKING.own_need + RANKING.form_match, [
             _("it answers a need you registered, in the form you asked for")
-        ]
-    return RANKING.own_need, [_("it answers a need you registered")]
+        ] if explain else []
+    return RANKING.own_need, [_("it answers a need you registered")] if explain else []
 
 
-def _shared_need_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]]:
+def _shared_need_points(
+    offer: Offer, facts: _RankingFacts, explain: bool = True
+) -> tuple[float, list[str]]:
     members = facts.member_ids_by_body.get(offer.provider_id, set())
     if not members:
         return 0.0, []
     sharing = facts.sharing_count(offer.provider_id, offer.capitals)
     if not sharing:
         return 0.0, []
+    if not explain:
+        return RANKING.shared_need * sharing / len(members), []
     reason = _("%(n)d of %(total)d member municipalities share this need") % {
         "n": sharing,
         "total": len(members),
@@ -650,22 +666,26 @@ def _shared_need_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list
     return RANKING.shared_need * sharing / len(members), [reason]
 
 
-def _target_group_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]]:
+def _target_group_points(
+    offer: Offer, facts: _RankingFacts, explain: bool = True
+) -> tuple[float, list[str]]:
     if facts.groups and set(offer.target_groups) & facts.groups:
-        return RANKING.target_group, [_("it is meant for people in your role")]
+        return RANKING.target_group, [_("it is meant for people in your role")] if explain else []
     return 0.0, []
 
 
-def _rating_points(offer: Offer, facts: _RankingFacts) -> tuple[float, list[str]]:
+def _rating_points(
+    offer: Offer, facts: _RankingFacts, explain: bool = True
+) -> tuple[float, list[str]]:
     similar = facts.ratings_similar.get(offer.pk, [])
-    pool, who = (
-        (similar, _("municipalities like yours"))
-        if len(similar) >= RANKING.min_ratings
-        else (facts.ratings_all.get(offer.pk, []), _("participants"))
-    )
+    from_similar = len(similar) >= RANKING.min_ratings
+    pool = similar if from_similar else facts.ratings_all.get(offer.pk, [])
     if len(pool) < RANKING.min_ratings:
         return 0.0, []
     mean = statistics.mean(pool)
+    if not explain:
+        return (mean - RANKING.neutral_rating) * RANKING.rating, []
+    who = _("municipalities like yours") if from_similar else _("participants")
     reason = _("%(who)s rated it %(mean)s/5") % {"who": who, "mean": format_number(mean, 1)}
     return (mean - RANKING.neutral_rating) * RANKING.rating, [reason]
 
@@ -679,10 +699,11 @@ _POINT_PARTS = (
 )
 
 
-def _recommendation(offer: Offer, facts: _RankingFacts) -> Recommendation:
+def _recommendation(offer: Offer, facts: _RankingFacts, explain: bool = True) -> Recommendation:
+    """Score the offer; with `explain=False` leave the reasons out (they cost translations)."""
     total, reasons = 0.0, []
     for part in _POINT_PARTS:
-        points, part_reasons = part(offer, facts)
+        points, part_reasons = part(offer, facts, explain)
         total += points
         reasons += part_reasons
     return Recommendation(offer=offer, score=round(total, 1), reasons=reasons)
@@ -730,11 +751,14 @@ def _offers_ranked(
     bodies = bodies_for(organisation)
     offers = _offers_available(organisation, bodies)
     assessment, facts = _ranking_facts(organisation, groups, bodies, offers)
-    ranked = sorted(
-        (_recommendation(offer, facts) for offer in offers),
-        key=lambda rec: (-rec.score, rec.offer.title),
-    )
-    return ranked[:limit], {
+    # Score every offer without wording its reasons, then read and explain only those shown.
+    scored = sorted(
+        ((_recommendation(offer, facts, explain=False).score, offer) for offer in offers),
+        key=lambda pair: (-pair[0], pair[1].title),
+    )[:limit]
+    shown = Offer.objects.select_related("provider").in_bulk([offer.pk for _s, offer in scored])
+    ranked = [_recommendation(shown[offer.pk], facts) for _score, offer in scored]
+    return ranked, {
         "assessment": assessment,
         "scores": facts.scores,
         "groups": facts.groups,

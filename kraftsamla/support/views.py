@@ -6,6 +6,7 @@ redirect, or the page again with the form's errors (status 400).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,7 @@ from kraftsamla.support.forms import (
     RatingForm,
 )
 from kraftsamla.support.models import Enrolment, EnrolmentStatus, Offer
+from kraftsamla.support.tables import needs_rows
 
 
 @checks(PUBLIC)
@@ -476,16 +478,17 @@ class _NeedsTable:
 
 def _needs_table(request: HttpRequest, organisation: Organisation) -> _NeedsTable:
     needs = list(selectors.needs_of(organisation, request))
-    html = render_to_string("support/organisation_needs.html", {"needs": needs})
+    html = render_to_string(
+        "support/organisation_needs.html", {"needs": needs, "rows": needs_rows(needs)}
+    )
     return _NeedsTable(html, any(n.sharing_level == SharingLevel.PRIVATE for n in needs))
 
 
 def _organisation_sections(
-    request: HttpRequest, organisation: Organisation, can_register: bool
+    request: HttpRequest, organisation: Organisation, can_register: bool, needs: _NeedsTable
 ) -> dict[str, str]:
     """The page's needs table, assessment choices and enrolments, rendered for caching."""
     assessments = selectors.assessments_of(organisation) if can_register else []
-    needs = _needs_table(request, organisation)
     return {
         "needs": None if needs.private else needs.html,
         "assessment_options": render_to_string(
@@ -498,9 +501,9 @@ def _organisation_sections(
     }
 
 
-def _sections_shown(request: HttpRequest, organisation: Organisation, sections: dict) -> dict:
+def _sections_shown(sections: dict, needs: Callable[[], _NeedsTable]) -> dict:
     """The cached sections as safe HTML, with a needs table that was not cached rendered now."""
-    shown = {**sections, "needs": sections["needs"] or _needs_table(request, organisation).html}
+    shown = {**sections, "needs": sections["needs"] or needs().html}
     return {name: mark_safe(html) for name, html in shown.items()}  # noqa: S308 - our templates
 
 
@@ -517,11 +520,12 @@ def _organisation_page(
     can_register = access.allows(request, "support.need.create", organisation)
     need_fields = _need_fields(request) if can_register and need_form is None else None
     ranked, info = selectors.offers_recommended(organisation=organisation, user=request)
+    needs_table = functools.cache(lambda: _needs_table(request, organisation))  # at most once
     sections = cached_value(
         request,
         ORGANISATION_SECTIONS,
         parts=(organisation.pk, can_register),
-        build=lambda: _organisation_sections(request, organisation, can_register),
+        build=lambda: _organisation_sections(request, organisation, can_register, needs_table()),
     )
     assessment_form = assessment_form or NeedsFromAssessmentForm(organisation=organisation)
     return render(
@@ -536,7 +540,7 @@ def _organisation_page(
             "can_register": can_register,
             "recommendations": ranked,
             "info": info,
-            "sections": _sections_shown(request, organisation, sections),
+            "sections": _sections_shown(sections, needs_table),
             "subscription": selectors.digest_subscription_of(request.user),
             "capital_names": dict(CapitalKey.choices),
         },
