@@ -85,7 +85,11 @@ def test(extra: list[str]) -> None:
             "(apt-get install chromium to run them; CI does).",
             flush=True,
         )
-    proc = subprocess.run([str(PY), "-m", "pytest", *extra], cwd=ROOT, env=env)
+    # One worker per core (files kept together), unless the caller chose: -n 0 runs in-process.
+    parallel = ["-n", "auto", "--dist", "loadfile"]
+    if any(arg.startswith(("-n", "--numprocesses")) for arg in extra):
+        parallel = []
+    proc = subprocess.run([str(PY), "-m", "pytest", *parallel, *extra], cwd=ROOT, env=env)
     sys.exit(proc.returncode)
 
 

@@ -18,6 +18,7 @@ from kraftsamla.organisations.models import Organisation
 from kraftsamla.organisations.reference import reference_data_load
 from tests.factories.accounts import StaffFactory
 from tests.helpers import ADMIN_M, EDITOR_M, VIEWER_M, demo_user, org_by_slug
+from tests.session_data import session_data_copied, session_data_restore
 
 os.environ.setdefault("KRAFTSAMLA_ALLOW_INSECURE_KEY", "1")
 
@@ -133,3 +134,26 @@ def anonymous():
     from django.contrib.auth.models import AnonymousUser
 
     return AnonymousUser()
+
+
+def _flushes_database(item) -> bool:
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or "live_server" in fixtures
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the last of a run of transactional tests, write the session's data back.
+
+    pytest-django flushes the database after such a test. In one process they run last;
+    with pytest-xdist a worker may get ordinary tests after them, which need the data.
+    """
+    yield
+    if nextitem is None or not _flushes_database(item) or _flushes_database(nextitem):
+        return
+    if not session_data_copied():
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        session_data_restore()
