@@ -9,7 +9,7 @@ class FundingConfig(AppConfig):
 
     def ready(self) -> None:
         from kraftsamla.core.start import register_start_section
-        from kraftsamla.funding import policies  # noqa: F401 - registers the rules
+        from kraftsamla.funding import policies, receivers  # noqa: F401 - registers them
         from kraftsamla.funding.start import notices_section
 
         register_start_section(
