@@ -34,7 +34,7 @@ from kraftsamla.funding.models import (
 from kraftsamla.organisations import services as organisation_services
 from tests.factories.accounts import UserFactory
 from tests.factories.funding import application_like_demo, open_viable_call
-from tests.helpers import EDITOR_M, STAFF, count_queries, demo_user, org_by_slug
+from tests.helpers import EDITOR_M, STAFF, count_queries, demo_user, org_by_slug, token_client
 
 pytestmark = pytest.mark.django_db
 NBSP = "\u202f"
@@ -501,6 +501,7 @@ def test_the_workspace_shows_the_check_panel_to_the_coordinator(client, people):
     application, _parties = application_like_demo(open_viable_call())
     client.force_login(people["linkoping_editor"])
     url = application.get_absolute_url()
+    client.get(url)  # the session and the cached lookups
     queries, response = count_queries(lambda: client.get(url))
     assert response.status_code == 200
     page = response.content.decode()
@@ -514,6 +515,7 @@ def test_the_workspace_shows_the_check_panel_to_the_coordinator(client, people):
         role=PartyRole.PARTNER,
         invite=False,
     )
+    client.get(url)
     again, _response = count_queries(lambda: client.get(url))
     assert again == queries
 
@@ -624,3 +626,30 @@ def test_starting_an_application_from_a_call(client, people):
     created = Application.objects.get(title="Ny ansökan")
     assert created.parties.get().role == PartyRole.COORDINATOR
     assert created.parties.get().invitation == Invitation.ACCEPTED
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+
+def test_the_api_lists_only_the_callers_applications(people):
+    application, _parties = application_like_demo(open_viable_call())
+    url = reverse("api:application-list")
+    body = token_client(people["mjolby_viewer"]).get(url).json()
+    ids = [item["id"] for item in body["results"]]
+    assert application.pk in ids
+    listed = next(item for item in body["results"] if item["id"] == application.pk)
+    assert {party["organisation"] for party in listed["parties"]} >= {"linkoping", "mjolby"}
+    other = token_client(people["molndal_editor"]).get(url).json()
+    assert application.pk not in [item["id"] for item in other["results"]]
+
+
+def test_the_api_gives_the_rules_outcomes_to_the_coordinator_only(people):
+    application = demo_application()
+    url = reverse("api:application-outcomes", args=[application.pk])
+    body = token_client(demo_user(STAFF)).get(url).json()
+    assert body["all_passed"] is True
+    assert body["counts"] == {"passed": 10, "failed": 0, "not_checkable": 0}
+    assert body["outcomes"][0]["reason"]["sv"] == "7 parter, minst 4 krävs"
+    mjolby = UserFactory(organisation=org_by_slug("mjolby"), role=Role.EDITOR)
+    assert token_client(mjolby).get(url).status_code == 403
+    assert token_client(people["molndal_editor"]).get(url).status_code == 404
