@@ -509,6 +509,38 @@ def _partner(slug: str, name: str, kind: str) -> Organisation:
     )
 
 
+def demo_parties_add(application: Application, *, actor) -> dict:
+    """Add the demo's parties (accepted) with their budget lines; return them by slug."""
+    parties = {}
+    for slug, role, lines in DEMO_BUDGET:
+        organisation = _organisation(slug)
+        if role == PartyRole.COORDINATOR:
+            party = application.parties.get(organisation=organisation)
+        else:
+            party = services.party_add(
+                actor=actor,
+                application=application,
+                organisation=organisation,
+                role=role,
+                invite=False,
+            )
+            party = services.party_respond(actor=SYSTEM, party=party, accept=True)
+        parties[slug] = party
+        for activity, support, money, hours in lines:
+            services.budget_line_save(
+                actor=actor,
+                party=party,
+                data={
+                    "activity": activity,
+                    "support": Decimal(support),
+                    "cofunding_money": Decimal(money),
+                    "hours": Decimal(hours),
+                    "hourly_rate": DEMO_RATE,
+                },
+            )
+    return parties
+
+
 def _linkoping_application(call: Call) -> Application:
     """Linköping's application with Mjölby as twin city, submitted and granted (demo)."""
     for slug, name, kind in PARTNER_ORGANISATIONS:
@@ -533,33 +565,7 @@ def _linkoping_application(call: Call) -> Application:
         projects=list(projects),
         is_demo=True,
     )
-    parties = {}
-    for slug, role, lines in DEMO_BUDGET:
-        organisation = _organisation(slug)
-        if role == PartyRole.COORDINATOR:
-            party = application.parties.get(organisation=organisation)
-        else:
-            party = services.party_add(
-                actor=SYSTEM,
-                application=application,
-                organisation=organisation,
-                role=role,
-                invite=False,
-            )
-            party = services.party_respond(actor=SYSTEM, party=party, accept=True)
-        parties[slug] = party
-        for activity, support, money, hours in lines:
-            services.budget_line_save(
-                actor=SYSTEM,
-                party=party,
-                data={
-                    "activity": activity,
-                    "support": Decimal(support),
-                    "cofunding_money": Decimal(money),
-                    "hours": Decimal(hours),
-                    "hourly_rate": DEMO_RATE,
-                },
-            )
+    parties = demo_parties_add(application, actor=SYSTEM)
     for number, (title, lead, members, goal, deliverables, months) in enumerate(
         DEMO_WORK_PACKAGES, start=1
     ):

@@ -65,7 +65,7 @@ def application_like_demo(call: Call, *, actor=SYSTEM, twin_letter: bool = True)
     from django.core.files.base import ContentFile
 
     from kraftsamla.funding import demo
-    from kraftsamla.funding.facts import AttachmentType, PartyRole, SignerRole
+    from kraftsamla.funding.facts import AttachmentType, SignerRole
     from kraftsamla.organisations.models import Organisation
 
     linkoping = Organisation.objects.get(slug="linkoping")
@@ -79,33 +79,7 @@ def application_like_demo(call: Call, *, actor=SYSTEM, twin_letter: bool = True)
             "project_end": datetime.date(2027, 10, 31),
         },
     )
-    parties = {}
-    for slug, role, lines in demo.DEMO_BUDGET:
-        organisation = Organisation.objects.get(slug=slug)
-        if role == PartyRole.COORDINATOR:
-            party = application.parties.get(organisation=organisation)
-        else:
-            party = services.party_add(
-                actor=actor,
-                application=application,
-                organisation=organisation,
-                role=role,
-                invite=False,
-            )
-            party = services.party_respond(actor=SYSTEM, party=party, accept=True)
-        parties[slug] = party
-        for activity, support, money, hours in lines:
-            services.budget_line_save(
-                actor=actor,
-                party=party,
-                data={
-                    "activity": activity,
-                    "support": support,
-                    "cofunding_money": money,
-                    "hours": hours,
-                    "hourly_rate": demo.DEMO_RATE,
-                },
-            )
+    parties = demo.demo_parties_add(application, actor=actor)
     if twin_letter:
         services.application_attachment_add(
             actor=actor,
