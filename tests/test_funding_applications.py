@@ -653,3 +653,91 @@ def test_the_api_gives_the_rules_outcomes_to_the_coordinator_only(people):
     mjolby = UserFactory(organisation=org_by_slug("mjolby"), role=Role.EDITOR)
     assert token_client(mjolby).get(url).status_code == 403
     assert token_client(people["molndal_editor"]).get(url).status_code == 404
+
+
+# --- Parties, work packages and the decision --------------------------------------------------
+
+
+def test_work_packages_take_their_lead_from_the_application():
+    application, parties = application_like_demo(open_viable_call())
+    other, other_parties = application_like_demo(open_viable_call())
+    data = {"title": "Samordning", "start_month": 1, "end_month": 12}
+    package = services.work_package_save(
+        actor=SYSTEM,
+        application=application,
+        data={**data, "lead": parties["linkoping"]},
+        parties=[parties["mjolby"]],
+    )
+    assert package.number == 1
+    with pytest.raises(ValidationError) as refused:
+        services.work_package_save(
+            actor=SYSTEM,
+            application=application,
+            data={**data, "lead": other_parties["linkoping"]},
+        )
+    assert "lead" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        services.work_package_save(
+            actor=SYSTEM,
+            application=application,
+            data={**data, "number": 1, "lead": parties["linkoping"]},
+        )
+    assert "number" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        services.work_package_save(
+            actor=SYSTEM,
+            application=application,
+            data={**data, "start_month": 12, "end_month": 3, "lead": parties["linkoping"]},
+        )
+    assert "end_month" in refused.value.message_dict
+    # The lead of a work package stays until the package gets another lead.
+    with pytest.raises(ValidationError):
+        services.party_remove(actor=SYSTEM, party=parties["linkoping"])
+
+
+def test_a_party_is_removed_but_never_the_coordinator(client, people):
+    application, parties = application_like_demo(open_viable_call())
+    client.force_login(people["linkoping_editor"])
+    url = reverse("funding:party_remove", args=[application.pk, parties["spira-linkoping-demo"].pk])
+    assert client.post(url).status_code == 302
+    assert not application.parties.filter(organisation__slug="spira-linkoping-demo").exists()
+    coordinator = reverse("funding:party_remove", args=[application.pk, parties["linkoping"].pk])
+    client.post(coordinator)
+    assert application.parties.filter(organisation__slug="linkoping").exists()
+    client.force_login(people["mjolby_editor"])
+    other = reverse("funding:party_remove", args=[application.pk, parties["liu-demo"].pk])
+    assert client.post(other).status_code == 403
+
+
+def test_a_role_changes_but_not_to_coordinator():
+    application, parties = application_like_demo(open_viable_call())
+    party = services.party_update(
+        actor=SYSTEM, party=parties["almi-ostergotland-demo"], role="partner"
+    )
+    assert party.role == "partner"
+    with pytest.raises(ValidationError):
+        services.party_update(actor=SYSTEM, party=party, role="coordinator")
+
+
+def test_submitted_then_granted_with_the_decision(client, people):
+    application, _parties = application_like_demo(open_viable_call())
+    client.force_login(people["linkoping_editor"])
+    url = reverse("funding:application_status", args=[application.pk])
+    for action in ("ready", "submit"):
+        assert client.post(url, {"action": action}).status_code == 302
+    response = client.post(url, {"action": "granted", "decision": "Beviljad 4 000 000 kr."})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.GRANTED
+    assert application.decision == "Beviljad 4 000 000 kr."
+    assert application.submitted_on is not None
+
+
+def test_the_check_panel_checks_unsaved_dates(client, people):
+    application, _parties = application_like_demo(open_viable_call())
+    client.force_login(people["linkoping_editor"])
+    response = client.post(
+        reverse("funding:check_panel", args=[application.pk]),
+        {"title": "x", "project_start": "2024-12-01", "project_end": "2028-01-31"},
+    )
+    assert "slutar 2028-01-31, senast 2027-10-31" in response.content.decode()

@@ -22,6 +22,11 @@ urlpatterns = [
     path("ansokningar/<int:pk>/parter/", views.party_add, name="party_add"),
     path("ansokningar/<int:pk>/parter/<int:party_pk>/", views.party_detail, name="party"),
     path(
+        "ansokningar/<int:pk>/parter/<int:party_pk>/ta-bort/",
+        views.party_remove,
+        name="party_remove",
+    ),
+    path(
         "ansokningar/<int:pk>/parter/<int:party_pk>/svar/",
         views.party_respond,
         name="party_respond",

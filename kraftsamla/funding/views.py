@@ -546,6 +546,26 @@ def party_add(request: HttpRequest, pk: int) -> HttpResponse:
     return response or _workspace(request, application, status=400, party_form=form)
 
 
+@checks(APP_EDIT)
+@login_required
+@require_POST
+def party_remove(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
+    """Remove a party with its budget and attachments (not the coordinator)."""
+    application = selectors.application_get(request, pk)
+    access.require(request, APP_EDIT, application)
+    party = get_object_or_404(
+        Party.objects.select_related("organisation"), pk=party_pk, application=application
+    )
+    name = party.organisation.display_name
+    try:
+        services.party_remove(actor=request.user, party=party)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(name)s is no longer a party.") % {"name": name})
+    return redirect(f"{application.get_absolute_url()}#parties")
+
+
 @checks("funding.party.respond")
 @login_required
 @require_POST
