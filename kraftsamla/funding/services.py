@@ -23,7 +23,6 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +30,7 @@ from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction, SharingLevel
 from kraftsamla.core.services import model_save_audited
-from kraftsamla.core.uploads import file_type_check, safe_file_name
+from kraftsamla.core.uploads import safe_file_name, upload_checked, upload_store
 from kraftsamla.funding import selectors, transfer
 from kraftsamla.funding.facts import PartyRole
 from kraftsamla.funding.models import (
@@ -639,19 +638,7 @@ def application_attachment_add(
     and in what role. A stored file whose row fails is deleted again."""
     _party_edit(actor, party)
     name = name or file.name or ""
-    limit = settings.KRAFTSAMLA_ATTACHMENT_MAX_BYTES
-    size = file.size or 0
-    if size > limit:
-        raise ValidationError(
-            {
-                "file": _("The file is %(size)s; the largest file you can attach is %(limit)s.")
-                % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
-            }
-        )
-    try:
-        file_type = file_type_check(file, name, size=size)
-    except ValidationError as exc:
-        raise ValidationError({"file": exc}) from None
+    file_type = upload_checked(file, name, limit=settings.KRAFTSAMLA_ATTACHMENT_MAX_BYTES)
     attachment = ApplicationAttachment(
         party=party,
         type=type,
@@ -660,28 +647,26 @@ def application_attachment_add(
         name=safe_file_name(name, file_type, fallback=_("attachment")),
         kind=file_type.key,
         content_type=file_type.content_type,
-        size=size,
+        size=file.size,
         uploaded_by=_person(actor),
     )
     attachment.full_clean(exclude=["file"])
-    file.seek(0)
-    attachment.file.save(attachment.name, file, save=False)
-    try:
-        with transaction.atomic():
-            attachment.full_clean()
-            attachment.save()
-            audit_record(
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=attachment,
-                organisation=party.organisation,
-                object_repr=f"{party.application}: {attachment.name}",
-                after=_application_attachment_snapshot(attachment),
-            )
-    except BaseException:
-        attachment.file.storage.delete(attachment.file.name)
-        raise
+
+    def save() -> None:
+        attachment.full_clean()
+        attachment.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=attachment,
+            organisation=party.organisation,
+            object_repr=f"{party.application}: {attachment.name}",
+            after=_application_attachment_snapshot(attachment),
+        )
+
+    # Before the file is stored: nothing that could fail comes after it (see upload_store).
     _changed(actor=actor, application=party.application)
+    upload_store(attachment, file, save)
     return attachment
 
 
