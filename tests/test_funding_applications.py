@@ -741,3 +741,23 @@ def test_the_check_panel_checks_unsaved_dates(client, people):
         {"title": "x", "project_start": "2024-12-01", "project_end": "2028-01-31"},
     )
     assert "slutar 2028-01-31, senast 2027-10-31" in response.content.decode()
+
+
+def test_an_invitation_shows_on_the_start_page_until_answered(client):
+    application, _parties = application_like_demo(open_viable_call())
+    party = services.party_add(
+        actor=SYSTEM,
+        application=application,
+        organisation=org_by_slug("ale"),
+        role=PartyRole.PARTNER,
+        invite=False,
+    )
+    editor = UserFactory(organisation=org_by_slug("ale"), role=Role.EDITOR)
+    client.force_login(editor)
+    assert "Testansökan" in client.get("/").content.decode()
+    response = client.post(
+        reverse("funding:party_respond", args=[application.pk, party.pk]), {"answer": "decline"}
+    )
+    assert response.status_code == 302
+    assert "Testansökan" not in client.get("/").content.decode()
+    assert client.get(application.get_absolute_url()).status_code == 404

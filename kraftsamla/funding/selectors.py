@@ -24,6 +24,7 @@ from kraftsamla.core.models import EDIT_ROLES
 from kraftsamla.funding import rules as engine
 from kraftsamla.funding.facts import ApplicationFacts, AttachmentFact, PartyFact
 from kraftsamla.funding.models import (
+    EDITABLE_STATUSES,
     Application,
     ApplicationAttachment,
     BudgetLine,
@@ -683,3 +684,22 @@ def invitation_recipients(party: Party) -> list[tuple[str, str]]:
         .values_list("user__email", "user__language")
     )
     return [(email, language or "sv") for email, language in dict(rows).items()]
+
+
+def invitations_for_person(who, limit: int = NOTICES_SHOWN) -> list[Party]:
+    """Return the open invitations to join an application that the person may answer for
+    one of their organisations (one query; none without an editing role)."""
+    person = access.access_of(who)
+    organisations = person.organisation_ids(EDIT_ROLES)
+    if not organisations:
+        return []
+    parties = Party.objects.filter(
+        organisation_id__in=organisations,
+        invitation=Invitation.INVITED,
+        application__status__in=EDITABLE_STATUSES,
+    )
+    return list(
+        access.scope(who, "funding.party.respond", parties)
+        .select_related("organisation", "application", "application__coordinator")
+        .order_by("-invited_at", "-id")[:limit]
+    )
