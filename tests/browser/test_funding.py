@@ -114,11 +114,21 @@ def test_application_workspace_and_budget_form_are_accessible(draft_application,
     response = page.goto(application.get_absolute_url())
     assert response.status == 200
     expect(page.locator("#check-panel")).to_contain_text("10 regler uppfyllda")
-    assert not clipped_regions(page)
-    assert_accessible(page, f"application-workspace-{width}")
-    response = page.goto(f"{application.get_absolute_url()}parter/{parties['mjolby'].pk}/")
-    assert response.status == 200
-    assert_accessible(page, f"application-budget-{width}")
+    problems = []
+    for label, path in [
+        ("workspace", application.get_absolute_url()),
+        ("budget", f"{application.get_absolute_url()}parter/{parties['mjolby'].pk}/"),
+        ("print", f"{application.get_absolute_url()}utskrift/"),
+    ]:
+        response = page.goto(path)
+        assert response.status == 200, path
+        sizes = page_overflow(page)
+        if sizes["html"] > sizes["viewport"]:
+            problems.append(f"{path}: {sizes}")
+        if clipped_regions(page):
+            problems.append(f"{path}: unnamed scroll regions {clipped_regions(page)}")
+        assert_accessible(page, f"application-{label}-{width}")
+    assert not problems, "\n".join(problems)
 
 
 def test_the_check_panel_follows_the_budget_form_live(draft_application, page):
