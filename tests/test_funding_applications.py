@@ -761,3 +761,30 @@ def test_an_invitation_shows_on_the_start_page_until_answered(client):
     assert response.status_code == 302
     assert "Testansökan" not in client.get("/").content.decode()
     assert client.get(application.get_absolute_url()).status_code == 404
+
+
+def test_a_work_package_is_added_and_changed_on_the_workspace(client, people):
+    application, parties = application_like_demo(open_viable_call())
+    client.force_login(people["linkoping_editor"])
+    url = reverse("funding:work_package_add", args=[application.pk])
+    data = {
+        "title": "Samordning",
+        "lead": parties["linkoping"].pk,
+        "parties": [parties["mjolby"].pk, parties["liu-demo"].pk],
+        "start_month": "1",
+        "end_month": "34",
+    }
+    assert client.post(url, data).status_code == 302
+    package = application.work_packages.get()
+    assert package.number == 1
+    assert {p.organisation.slug for p in package.parties.all()} == {"mjolby", "liu-demo"}
+    page = client.get(f"{application.get_absolute_url()}?arbetspaket={package.pk}")
+    assert "Ändra arbetspaketet ”Samordning”" in page.content.decode()
+    changed = {**data, "package": package.pk, "title": "Samordning och samverkan"}
+    assert client.post(url, changed).status_code == 302
+    package.refresh_from_db()
+    assert package.title == "Samordning och samverkan"
+    wrong = {**data, "start_month": "10", "end_month": "2"}
+    response = client.post(url, wrong)
+    assert response.status_code == 400
+    assert application.work_packages.count() == 1

@@ -401,6 +401,7 @@ class ApplicationAttachmentForm(SubmitOnceMixin, forms.Form):
 
 
 class WorkPackageForm(SubmitOnceMixin, forms.Form):
+    package = forms.IntegerField(required=False, widget=forms.HiddenInput)
     number = forms.IntegerField(label=_("Number"), min_value=1, max_value=99, required=False)
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
     lead = forms.ModelChoiceField(label=_("Lead party"), queryset=None)

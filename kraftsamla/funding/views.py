@@ -53,6 +53,7 @@ from kraftsamla.funding.models import (
     CallStatus,
     Invitation,
     Party,
+    WorkPackage,
 )
 from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.projects.selectors import projects_visible
@@ -452,10 +453,21 @@ def _workspace(request, application, *, status=200, **forms_) -> HttpResponse:
     page = context["application"]
     if context["can_edit"]:
         forms_.setdefault("party_form", PartyForm(auto_id="party-%s"))
+        editing = next(
+            (
+                package
+                for package in context["work_packages"]
+                if str(package.pk) == request.GET.get("arbetspaket")
+            ),
+            None,
+        )
+        forms_.setdefault("package_editing", editing)
         forms_.setdefault(
             "package_form",
             WorkPackageForm(
-                parties=page.parties.exclude(invitation=Invitation.DECLINED), auto_id="wp-%s"
+                initial=_package_initial(editing) if editing else {},
+                parties=page.parties.exclude(invitation=Invitation.DECLINED),
+                auto_id="wp-%s",
             ),
         )
         forms_.setdefault(
@@ -475,6 +487,12 @@ def _workspace(request, application, *, status=200, **forms_) -> HttpResponse:
         )
     forms_.setdefault("status_form", None)
     return render(request, "funding/application.html", {**context, **forms_}, status=status)
+
+
+def _package_initial(package: WorkPackage) -> dict[str, Any]:
+    initial = {name: getattr(package, name) for name in services.WORK_PACKAGE_FIELDS}
+    initial["lead"] = package.lead_id
+    return {**initial, "package": package.pk, "parties": [p.pk for p in package.parties.all()]}
 
 
 def _edit_choices(request, application: Application) -> dict[str, Any]:
@@ -608,8 +626,18 @@ def work_package_add(request: HttpRequest, pk: int) -> HttpResponse:
 
     def save(data):
         parties = list(data.pop("parties"))
+        package_pk = data.pop("package")
+        package = (
+            get_object_or_404(WorkPackage, pk=package_pk, application=application)
+            if package_pk
+            else None
+        )
         return services.work_package_save(
-            actor=request.user, application=application, data=data, parties=parties
+            actor=request.user,
+            application=application,
+            data=data,
+            parties=parties,
+            work_package=package,
         )
 
     response = submit_form(
