@@ -86,4 +86,10 @@ urlpatterns += [
     path("funding/calls/<int:pk>/", funding.CallDetail.as_view(), name="call-detail"),
     path("funding/calls/<int:pk>/evaluate/", funding.CallEvaluate.as_view(), name="call-evaluate"),
     path("funding/rule-kinds/", funding.RuleKindList.as_view(), name="rule-kind-list"),
+    path("funding/applications/", funding.ApplicationList.as_view(), name="application-list"),
+    path(
+        "funding/applications/<int:pk>/outcomes/",
+        funding.ApplicationOutcomes.as_view(),
+        name="application-outcomes",
+    ),
 ]

@@ -309,6 +309,7 @@ SPECTACULAR_SETTINGS = {
         "AttachmentKindEnum": "kraftsamla.projects.models.AttachmentKind",
         # The organisation's kind keeps the name it had before other "kind" fields came.
         "KindEnum": "kraftsamla.organisations.models.OrganisationKind",
+        "PartyRoleEnum": "kraftsamla.funding.facts.PartyRole",
     },
 }
 

@@ -27,7 +27,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import BinaryIO
@@ -35,6 +35,7 @@ from typing import BinaryIO
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
 from django.utils.translation import gettext
@@ -301,3 +302,44 @@ class UploadSizeLimit(FileUploadHandler):
         if self.received <= self.limit:
             return None
         return OversizedUpload(self.file_name, self.content_type, self.received)
+
+
+def upload_checked(file, name: str, *, limit: int) -> FileType:
+    """Return the type of an uploaded file within `limit` bytes whose content and name agree.
+
+    Every refusal is a ValidationError on the form's "file" field (codes as in
+    `file_type_check`, plus "too_large").
+    """
+    size = file.size or 0
+    if size > limit:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    gettext("The file is %(size)s; the largest file you can attach is %(limit)s.")
+                    % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
+                    code="too_large",
+                )
+            }
+        )
+    try:
+        return file_type_check(file, name, size=size)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc}) from None
+
+
+def upload_store(row, file, save: Callable[[], None]) -> None:
+    """Store `file` in the row's FileField (under the row's own name), then run `save()`
+    (validate, save and audit the row) in its own transaction; when that fails, delete the
+    stored file again before the error goes on, so there is no file without its row.
+
+    Django has no hook for the rollback of an enclosing transaction: callers write nothing
+    after this in their own transaction that could still fail.
+    """
+    file.seek(0)
+    row.file.save(row.name, file, save=False)
+    try:
+        with transaction.atomic():
+            save()
+    except BaseException:
+        row.file.storage.delete(row.file.name)
+        raise

@@ -1,5 +1,6 @@
-"""API endpoints for funding calls: calls with their rules, the rule kinds, and checking an
-application's facts against a call (useful before the application workspace exists).
+"""API endpoints for funding calls: calls with their rules, the rule kinds, checking an
+application's facts against a call, the joint applications visible to the caller and the
+rules' outcomes for one of them.
 
 The rules are those of funding/policies.py, asked through the pages' selectors: the list
 is scoped, and a hidden call answers 404 as a missing one does.
@@ -9,20 +10,31 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework import permissions as drf_permissions
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kraftsamla.capacity.models import CapitalKey
+from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC
 from kraftsamla.core.api import InvalidFilter, TranslatedTextField
 from kraftsamla.funding import rules as engine
 from kraftsamla.funding import selectors
 from kraftsamla.funding.facts import AttachmentType, PartyRole, SignerRole
 from kraftsamla.funding.forms import CallFilterForm
-from kraftsamla.funding.models import AMOUNT_DECIMALS, AMOUNT_DIGITS, Call, CallStatus
+from kraftsamla.funding.models import (
+    AMOUNT_DECIMALS,
+    AMOUNT_DIGITS,
+    ApplicationStatus,
+    Call,
+    CallStatus,
+    Invitation,
+    Party,
+)
 from kraftsamla.funding.rules import OutcomeStatus
 from kraftsamla.organisations.models import ActorGroup, EmissionSector
 
@@ -283,6 +295,18 @@ class EvaluationSerializer(serializers.Serializer):
     unknown_organisations = serializers.ListField(child=serializers.CharField())
 
 
+def _outcome(outcome: engine.Outcome) -> dict:
+    return {
+        "kind": outcome.kind,
+        "label": str(outcome.label),
+        "status": outcome.status,
+        "reason": outcome.reason.as_dict(),
+        "description": outcome.description.as_dict(),
+        "source": outcome.source.as_dict(),
+        "interpretation": outcome.interpretation.as_dict(),
+    }
+
+
 class CallEvaluate(APIView):
     """Check an application's facts against every rule of a call; nothing is stored."""
 
@@ -307,18 +331,77 @@ class CallEvaluate(APIView):
                 "call": call.pk,
                 "all_passed": counts[OutcomeStatus.PASSED] == len(outcomes),
                 "counts": counts,
-                "outcomes": [
-                    {
-                        "kind": outcome.kind,
-                        "label": str(outcome.label),
-                        "status": outcome.status,
-                        "reason": outcome.reason.as_dict(),
-                        "description": outcome.description.as_dict(),
-                        "source": outcome.source.as_dict(),
-                        "interpretation": outcome.interpretation.as_dict(),
-                    }
-                    for outcome in outcomes
-                ],
+                "outcomes": [_outcome(outcome) for outcome in outcomes],
                 "unknown_organisations": unknown,
+            }
+        )
+
+
+# --- Joint applications -----------------------------------------------------------------------
+
+
+class PartySerializer(serializers.Serializer):
+    organisation = serializers.CharField(source="organisation.slug")
+    name = serializers.CharField(source="organisation.display_name")
+    role = serializers.ChoiceField(choices=PartyRole.choices)
+    actor_group = serializers.ChoiceField(choices=ActorGroup.choices)
+    invitation = serializers.ChoiceField(choices=Invitation.choices)
+
+
+class ApplicationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    call = serializers.IntegerField(source="call_id")
+    coordinator = serializers.CharField(source="coordinator.slug")
+    status = serializers.ChoiceField(choices=ApplicationStatus.choices)
+    project_start = serializers.DateField(allow_null=True)
+    project_end = serializers.DateField(allow_null=True)
+    submitted_on = serializers.DateField(allow_null=True)
+    decided_on = serializers.DateField(allow_null=True)
+    is_demo = serializers.BooleanField()
+    parties = PartySerializer(many=True, help_text="Every party, with its role and answer.")
+
+
+class ApplicationList(generics.ListAPIView):
+    """The joint applications the caller coordinates or takes part in (budgets are not
+    listed: each party sees only its own in the workspace)."""
+
+    access_rules = ("funding.application.view",)
+    permission_classes = [drf_permissions.IsAuthenticated]
+    serializer_class = ApplicationSerializer
+
+    def get_queryset(self):
+        return (
+            selectors.applications_visible(self.request)
+            .prefetch_related(
+                Prefetch("parties", queryset=Party.objects.select_related("organisation"))
+            )
+            .order_by("-created_at", "-id")
+        )
+
+
+class ApplicationOutcomes(APIView):
+    """Every rule's outcome for an application, for a submission today (or on the day it
+    was submitted): only for the coordinator's people, since the reasons name every
+    party's figures. A hidden application answers 404."""
+
+    access_rules = ("funding.application.view_all",)
+    permission_classes = [drf_permissions.IsAuthenticated]
+
+    @extend_schema(responses=EvaluationSerializer)
+    def get(self, request, pk: int):
+        application = selectors.application_get(request, pk)
+        if not access.allows(request, "funding.application.view_all", application):
+            raise PermissionDenied
+        page = selectors.application_page(application)
+        outcomes = selectors.application_evaluate(page)
+        counts = engine.outcome_counts(outcomes)
+        return Response(
+            {
+                "call": page.call_id,
+                "all_passed": counts[OutcomeStatus.PASSED] == len(outcomes),
+                "counts": counts,
+                "outcomes": [_outcome(outcome) for outcome in outcomes],
+                "unknown_organisations": [],
             }
         )

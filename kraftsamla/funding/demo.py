@@ -1,5 +1,6 @@
 """Demo funding calls: Viable Cities' call for new climate-neutral cities (wave 3) and three
-invented example calls that show other combinations of rule kinds.
+invented example calls that show other combinations of rule kinds; and Linköping's joint
+application to the Viable Cities call with Mjölby as twin city, which passes every rule.
 
 Viable Cities' call is described as Mjölby's working committee summarises it
 (2024-05-20, § 77; source document 000_44f85679241c7aca), in our own words. The
@@ -15,14 +16,18 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from kraftsamla.core.access import SYSTEM
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.funding import services
-from kraftsamla.funding.models import Call
-from kraftsamla.organisations.models import Organisation
+from kraftsamla.funding.facts import AttachmentType, PartyRole, SignerRole
+from kraftsamla.funding.models import Application, Call
+from kraftsamla.organisations import services as organisation_services
+from kraftsamla.organisations.models import Organisation, OrganisationKind
+from kraftsamla.projects.models import Project
 
 VIABLE_CITIES = "viable-cities-klimatneutrala-stader-2030"
 SOURCE = "Mjölby kommun, arbetsutskottet 2024-05-20, § 77"
@@ -346,8 +351,9 @@ def _organisation(slug: str) -> Organisation:
 @transaction.atomic
 def load_demo() -> dict[str, int]:
     """Create or refresh the demo calls and one call sent to Göteborgsregionen's members."""
+    Application.objects.filter(is_demo=True).delete()
     Call.objects.filter(is_demo=True).delete()
-    services.call_create(
+    viable = services.call_create(
         actor=SYSTEM,
         owner=_organisation(VIABLE_CITIES),
         data=VIABLE_CITIES_CALL,
@@ -374,4 +380,227 @@ def load_demo() -> dict[str, int]:
         email=False,
         is_demo=True,
     )
-    return {"calls": Call.objects.filter(is_demo=True).count()}
+    _linkoping_application(viable)
+    return {
+        "calls": Call.objects.filter(is_demo=True).count(),
+        "applications": Application.objects.filter(is_demo=True).count(),
+    }
+
+
+# --- Linköping's application with Mjölby as twin city ---------------------------------------
+#
+# From Mjölby's working committee (2024-05-20, § 77; source document 000_44f85679241c7aca):
+# Linköping writes and coordinates the application; Mjölby joins as twin city and gets
+# 500,000 SEK for its climate work, matched by working time (400,000 SEK of co-funding in
+# time and 100,000 SEK for taking part in the Transition Lab; the call asks 200,000 SEK per
+# twin city for the Transition Lab, half co-funding, half project funds). The presentation
+# in the same document names Almi (work package 2), Tekniska verken (work package 3),
+# Stångåstaden (work package 4), Linköping University and SPIRA, a platform for
+# associations working on climate. Every other amount, the hours and rates, the
+# letter's signatory and the work packages' wording are invented for the demo.
+
+DEMO_RATE = Decimal(500)  # SEK per hour of working time (invented)
+
+PARTNER_ORGANISATIONS = [
+    (
+        "almi-ostergotland-demo",
+        "Almi Företagspartner Östergötland (demo)",
+        OrganisationKind.COMPANY,
+    ),
+    ("tekniska-verken-demo", "Tekniska verken i Linköping AB (demo)", OrganisationKind.COMPANY),
+    ("stangastaden-demo", "AB Stångåstaden (demo)", OrganisationKind.COMPANY),
+    (
+        "spira-linkoping-demo",
+        "SPIRA – föreningar för klimat och hållbarhet i Linköping (demo)",
+        OrganisationKind.CIVIL_SOCIETY,
+    ),
+]
+
+# (slug, role, [(activity, support, co-funding money, hours)])
+DEMO_BUDGET = [
+    (
+        "linkoping",
+        PartyRole.COORDINATOR,
+        [
+            ("Samordning och omställningsteam (AP1)", 1_200_000, 300_000, 2_200),
+            ("Innovation och kunskapsdelning (AP2)", 500_000, 0, 1_000),
+            ("Smart stad (AP3)", 300_000, 0, 600),
+            ("Hållbar konsumtion (AP4)", 200_000, 0, 400),
+        ],
+    ),
+    (
+        "mjolby",
+        PartyRole.TWIN_CITY,
+        [
+            ("Klimatarbete i Mjölby", 400_000, 0, 800),
+            ("Transition Lab", 100_000, 0, 200),
+        ],
+    ),
+    ("liu-demo", PartyRole.PARTY, [("Klimatsamverkan med studenter (AP1)", 600_000, 0, 600)]),
+    (
+        "almi-ostergotland-demo",
+        PartyRole.PARTY,
+        [("Lärande tvilling till Linköpingsinitiativet (AP2)", 150_000, 0, 300)],
+    ),
+    ("tekniska-verken-demo", PartyRole.PARTY, [("Klimatsmart stad (AP3)", 200_000, 0, 600)]),
+    ("stangastaden-demo", PartyRole.PARTY, [("Mission hållbar konsumtion (AP4)", 150_000, 0, 500)]),
+    (
+        "spira-linkoping-demo",
+        PartyRole.PARTY,
+        [("Civilsamhällets omställningskraft (AP1)", 100_000, 0, 100)],
+    ),
+]
+
+DEMO_WORK_PACKAGES = [
+    (
+        "Koordinering, samverkan och delaktighet",
+        "linkoping",
+        ["liu-demo", "spira-linkoping-demo", "mjolby"],
+        "Leda omställningen inom kommunkoncernen och bortom dess rådighet (demo).",
+        "Omställningsteam, omställningsarena och en plattform för samverkan med universitetet.",
+        (1, 34),
+    ),
+    (
+        "Kunskapsdelning och innovation",
+        "linkoping",
+        ["almi-ostergotland-demo", "mjolby"],
+        "En lärande kultur med mer handling, också hos små och medelstora företag (demo).",
+        "Innovationsutbildning, testbäddscheckar och deltagande i Transition Lab.",
+        (1, 34),
+    ),
+    (
+        "Smart stad för klimatneutralitet",
+        "tekniska-verken-demo",
+        ["linkoping"],
+        "Digitalisering som möjliggörare i omställningen (demo).",
+        "En taktisk plan för smart stad och fler mätbara nyckeltal.",
+        (3, 30),
+    ),
+    (
+        "Radikal implementering genom missioner",
+        "stangastaden-demo",
+        ["linkoping", "spira-linkoping-demo"],
+        "Minskade konsumtionsbaserade utsläpp tillsammans med aktörer utanför kommunen (demo).",
+        "En mission om delningsekonomi och cirkularitet med hyresgäster och föreningar.",
+        (6, 34),
+    ),
+]
+
+DEMO_LETTER = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+def _partner(slug: str, name: str, kind: str) -> Organisation:
+    existing = Organisation.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing
+    return organisation_services.organisation_create(
+        actor=SYSTEM,
+        data={
+            "slug": slug,
+            "name": name,
+            "kind": kind,
+            "is_demo": True,
+            "description": "Demo: part i Linköpings ansökan till Viable Cities (våg 3).",
+        },
+    )
+
+
+def demo_parties_add(application: Application, *, actor) -> dict:
+    """Add the demo's parties (accepted) with their budget lines; return them by slug."""
+    parties = {}
+    for slug, role, lines in DEMO_BUDGET:
+        organisation = _organisation(slug)
+        if role == PartyRole.COORDINATOR:
+            party = application.parties.get(organisation=organisation)
+        else:
+            party = services.party_add(
+                actor=actor,
+                application=application,
+                organisation=organisation,
+                role=role,
+                invite=False,
+            )
+            party = services.party_respond(actor=SYSTEM, party=party, accept=True)
+        parties[slug] = party
+        for activity, support, money, hours in lines:
+            services.budget_line_save(
+                actor=actor,
+                party=party,
+                data={
+                    "activity": activity,
+                    "support": Decimal(support),
+                    "cofunding_money": Decimal(money),
+                    "hours": Decimal(hours),
+                    "hourly_rate": DEMO_RATE,
+                },
+            )
+    return parties
+
+
+def _linkoping_application(call: Call) -> Application:
+    """Linköping's application with Mjölby as twin city, submitted and granted (demo)."""
+    for slug, name, kind in PARTNER_ORGANISATIONS:
+        _partner(slug, name, kind)
+    linkoping = _organisation("linkoping")
+    projects = Project.objects.filter(
+        owner=linkoping, is_demo=True, title__icontains="Viable Cities"
+    )
+    application = services.application_create(
+        actor=SYSTEM,
+        call=call,
+        coordinator=linkoping,
+        data={
+            "title": "Klimatneutrala Linköping med Mjölby som tvillingstad (demo)",
+            "summary": "Linköping leder arbetet och tar med Mjölby som tvillingstad, "
+            "universitetet, näringslivet och civilsamhället för att öka takten i "
+            "omställningen. Demo: belopp, timmar och arbetspaketens lydelse är påhittade "
+            "utifrån Mjölby kommuns arbetsutskott 2024-05-20, § 77.",
+            "project_start": datetime.date(2024, 12, 1),
+            "project_end": datetime.date(2027, 10, 31),
+        },
+        projects=list(projects),
+        is_demo=True,
+    )
+    parties = demo_parties_add(application, actor=SYSTEM)
+    for number, (title, lead, members, goal, deliverables, months) in enumerate(
+        DEMO_WORK_PACKAGES, start=1
+    ):
+        services.work_package_save(
+            actor=SYSTEM,
+            application=application,
+            data={
+                "number": number,
+                "title": title,
+                "lead": parties[lead],
+                "goal": goal,
+                "deliverables": deliverables,
+                "start_month": months[0],
+                "end_month": months[1],
+            },
+            parties=[parties[slug] for slug in members],
+        )
+    services.application_attachment_add(
+        actor=SYSTEM,
+        party=parties["mjolby"],
+        file=ContentFile(DEMO_LETTER, name="stodbrev-mjolby.pdf"),
+        type=AttachmentType.SUPPORT_LETTER,
+        signed_by="Kommunstyrelsens ordförande i Mjölby (demo)",
+        signer_role=SignerRole.POLITICAL_LEADERSHIP,
+    )
+    submitted = datetime.date(2024, 6, 4)
+    application = services.application_mark_ready(
+        actor=SYSTEM, application=application, on=submitted
+    )
+    # The submission window is checked for the day it was submitted, in 2024.
+    application = services.application_submit(actor=SYSTEM, application=application, on=submitted)
+    return services.application_decide(
+        actor=SYSTEM,
+        application=application,
+        granted=True,
+        decision="Beviljad i utlysningens tredje våg (demo).",
+        on=datetime.date(2024, 11, 20),
+    )

@@ -1,4 +1,6 @@
-"""Forms for calls: the call with its rules, the import, the list filters, sending to members."""
+"""Forms for calls (the call with its rules, the import, the list filters, sending to members)
+and for joint applications (the application, parties, budget lines, attachments, work
+packages and status)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from kraftsamla.core.models import SharingLevel
 from kraftsamla.core.translation import TranslatedFormField, TranslatedWidget
 from kraftsamla.funding import rules as engine
 from kraftsamla.funding import transfer
+from kraftsamla.funding.facts import AttachmentType, PartyRole, SignerRole
 from kraftsamla.funding.models import AMOUNT_DECIMALS, AMOUNT_DIGITS, CallStatus
 from kraftsamla.funding.schema import Invalid
 from kraftsamla.organisations.models import EmissionSector, Organisation, OrganisationKind
@@ -252,3 +255,197 @@ class SendForm(SubmitOnceMixin, forms.Form):
         self.fields["body"].queryset = Organisation.objects.filter(
             pk__in=[body.pk for body in bodies]
         ).order_by("name")
+
+
+# --- Joint applications ------------------------------------------------------------------------
+
+
+def _amount_input(label, **kwargs) -> SwedishDecimalField:
+    """An amount ≥ 0 in SEK; "1 000 000,50" and "1000000.50" are both understood."""
+    return SwedishDecimalField(
+        label=label,
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_DECIMALS,
+        min_value=Decimal(0),
+        error_messages={
+            "invalid": _("Write an amount in SEK, e.g. 1 000 000,50."),
+            "min_value": _("The amount cannot be negative."),
+        },
+        **kwargs,
+    )
+
+
+class ApplicationForm(forms.Form):
+    """The application's own facts (and, when editing, its coordinator and projects)."""
+
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    summary = forms.CharField(
+        label=_("Summary"), required=False, max_length=DESCRIPTION_MAX, widget=forms.Textarea
+    )
+    project_start = forms.DateField(label=_("Project starts"), required=False, widget=DATE_INPUT)
+    project_end = forms.DateField(label=_("Project ends"), required=False, widget=DATE_INPUT)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("project_start"), data.get("project_end")
+        if start and end and end < start:
+            self.add_error("project_end", _("The project cannot end before it starts."))
+        return data
+
+
+class ApplicationCreateForm(SubmitOnceMixin, ApplicationForm):
+    coordinator = forms.ModelChoiceField(
+        label=_("Coordinator"), queryset=Organisation.objects.none(), empty_label=None
+    )
+    field_order = ["coordinator", "title", "summary", "project_start", "project_end"]
+
+    def __init__(self, *args, organisations: Sequence[Organisation] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coordinator"].queryset = Organisation.objects.filter(
+            pk__in=[org.pk for org in organisations]
+        ).order_by("name")
+
+
+class ApplicationEditForm(ApplicationForm):
+    coordinator = forms.ModelChoiceField(
+        label=_("Coordinator"),
+        queryset=Organisation.objects.none(),
+        empty_label=None,
+        help_text=_("The coordinator is one of the parties that have accepted."),
+    )
+    projects = forms.ModelMultipleChoiceField(
+        label=_("Projects in the project bank"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, organisations=(), projects=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coordinator"].queryset = Organisation.objects.filter(
+            pk__in=[org.pk for org in organisations]
+        ).order_by("name")
+        self.fields["projects"].queryset = projects
+
+
+class PartyForm(SubmitOnceMixin, forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.order_by("name")
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=[])
+    email = forms.EmailField(
+        label=_("Send the invitation to (e-mail)"),
+        required=False,
+        help_text=_("Empty: the organisation's administrators and editors are invited."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [
+            (value, label) for value, label in PartyRole.choices if value != PartyRole.COORDINATOR
+        ]
+
+
+class RespondForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("Answer"), choices=[("accept", _("Accept")), ("decline", _("Decline"))]
+    )
+
+
+class BudgetLineForm(forms.Form):
+    """One line of a party's budget; co-funding in time is hours × hourly rate."""
+
+    line = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    activity = forms.CharField(
+        label=_("Activity"),
+        max_length=200,
+        help_text=_("Name the activity as the call does, e.g. “Transition Lab”."),
+    )
+    support = _amount_input(_("Support requested (SEK)"), required=False)
+    cofunding_money = _amount_input(_("Co-funding in money (SEK)"), required=False)
+    hours = SwedishDecimalField(
+        label=_("Co-funding in time (hours)"),
+        required=False,
+        max_digits=9,
+        decimal_places=2,
+        min_value=Decimal(0),
+        error_messages={
+            "invalid": _("Write a number of hours, e.g. 120 or 37,5."),
+            "min_value": _("The number of hours cannot be negative."),
+        },
+    )
+    hourly_rate = _amount_input(_("Hourly rate (SEK)"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        for name in ("support", "cofunding_money", "hours", "hourly_rate"):
+            if name in data and data[name] is None:
+                data[name] = Decimal(0)
+        return data
+
+
+class ApplicationAttachmentForm(SubmitOnceMixin, forms.Form):
+    type = forms.ChoiceField(label=_("Type of attachment"), choices=AttachmentType.choices)
+    file = forms.FileField(label=_("File"))
+    signed_by = forms.CharField(
+        label=_("Signed by"),
+        max_length=200,
+        required=False,
+        help_text=_("For a support letter: the name of the person who signed it."),
+    )
+    signer_role = forms.ChoiceField(
+        label=_("Signed in the role of"),
+        choices=[("", "–"), *SignerRole.choices],
+        required=False,
+    )
+
+
+class WorkPackageForm(SubmitOnceMixin, forms.Form):
+    package = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    number = forms.IntegerField(label=_("Number"), min_value=1, max_value=99, required=False)
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    lead = forms.ModelChoiceField(label=_("Lead party"), queryset=None)
+    parties = forms.ModelMultipleChoiceField(
+        label=_("Parties"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    goal = forms.CharField(
+        label=_("Goal"), required=False, max_length=DESCRIPTION_MAX, widget=forms.Textarea
+    )
+    deliverables = forms.CharField(
+        label=_("Deliverables"), required=False, max_length=DESCRIPTION_MAX, widget=forms.Textarea
+    )
+    start_month = forms.IntegerField(label=_("First month"), min_value=1, max_value=120)
+    end_month = forms.IntegerField(label=_("Last month"), min_value=1, max_value=120)
+
+    def __init__(self, *args, parties=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = parties
+        self.fields["parties"].queryset = parties
+        self.fields["lead"].label_from_instance = lambda party: party.organisation.display_name
+        self.fields["parties"].label_from_instance = lambda party: party.organisation.display_name
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("start_month"), data.get("end_month")
+        if first and last and last < first:
+            self.add_error("end_month", _("The last month cannot come before the first."))
+        if not data.get("number"):
+            data.pop("number", None)
+        return data
+
+
+class StatusForm(forms.Form):
+    """Move the application on: mark it ready, take it back, submit it, record the decision."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("ready", _("Mark ready to submit")),
+            ("reopen", _("Back to draft")),
+            ("submit", _("Record as submitted")),
+            ("granted", _("Granted")),
+            ("rejected", _("Rejected")),
+        ]
+    )
+    decision = forms.CharField(
+        label=_("Decision"), required=False, max_length=NOTE_MAX, widget=forms.Textarea
+    )

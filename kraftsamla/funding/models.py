@@ -15,6 +15,7 @@ source document 002_9b25a710852bc7c4): hence `CallNotice`.
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -30,9 +31,11 @@ from kraftsamla.capacity.models import CapitalKey
 from kraftsamla.core.limits import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX, text_limit
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.core.translation import TranslatedField
+from kraftsamla.core.uploads import FILE_TYPES
+from kraftsamla.funding import facts
 from kraftsamla.funding import rules as engine
 from kraftsamla.organisations.models import EmissionSector, OrganisationKind
-from kraftsamla.projects.models import validate_capitals, validate_sectors
+from kraftsamla.projects.models import AttachmentKind, validate_capitals, validate_sectors
 
 # Amounts in SEK with öre: at most twelve digits before the decimal mark.
 AMOUNT_DIGITS, AMOUNT_DECIMALS = 14, 2
@@ -320,3 +323,346 @@ class CallNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.body} → {self.call}"
+
+
+# --- Joint applications ---------------------------------------------------------------------
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    READY = "ready_to_submit", _("Ready to submit")
+    SUBMITTED = "submitted", _("Submitted")
+    GRANTED = "granted", _("Granted")
+    REJECTED = "rejected", _("Rejected")
+
+
+# While an application is being written its parties, budget and attachments change.
+EDITABLE_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.READY)
+DECIDED_STATUSES = (ApplicationStatus.GRANTED, ApplicationStatus.REJECTED)
+
+
+class Invitation(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class Application(models.Model):
+    """A joint application for a call, written by a coordinating organisation with its parties.
+
+    The coordinator is always one of the parties (the party with the role coordinator);
+    the services keep the two in step.
+    """
+
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications"
+    )
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    summary = models.TextField(_("summary"), blank=True, **text_limit(DESCRIPTION_MAX))
+    coordinator = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("coordinator"),
+        on_delete=models.PROTECT,
+        related_name="coordinated_applications",
+    )
+    projects = models.ManyToManyField(
+        "projects.Project",
+        verbose_name=_("projects in the project bank"),
+        blank=True,
+        related_name="funding_applications",
+    )
+    project_start = models.DateField(_("project starts"), null=True, blank=True)
+    project_end = models.DateField(_("project ends"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.DRAFT,
+    )
+    submitted_on = models.DateField(_("submitted"), null=True, blank=True)
+    decided_on = models.DateField(_("decided"), null=True, blank=True)
+    decision = models.TextField(_("decision"), blank=True, **text_limit(NOTE_MAX))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("joint application")
+        verbose_name_plural = _("joint applications")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(project_end__isnull=True)
+                | Q(project_start__isnull=True)
+                | Q(project_end__gte=models.F("project_start")),
+                name="application_project_period_ordered",
+                violation_error_message=_("The project cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(submitted_on__isnull=False)
+                | Q(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.READY]),
+                name="application_submitted_has_date",
+                violation_error_message=_("A submitted application has a submission date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("funding:application", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.project_start and self.project_end and self.project_end < self.project_start:
+            raise ValidationError({"project_end": _("The project cannot end before it starts.")})
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+
+class Party(models.Model):
+    """An organisation in an application, with its role and whether it accepted."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="parties"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="application_parties",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=facts.PartyRole.choices)
+    invitation = models.CharField(
+        _("invitation"), max_length=10, choices=Invitation.choices, default=Invitation.INVITED
+    )
+    invited_email = models.EmailField(_("invitation sent to"), blank=True)
+    invited_at = models.DateTimeField(_("invited"), default=timezone.now)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "id"]
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "organisation"],
+                name="party_once_per_application",
+                violation_error_message=_("The organisation is already a party."),
+            ),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(role="coordinator"),
+                name="one_coordinator_party",
+                violation_error_message=_("An application has one coordinator."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.get_role_display()})"
+
+    @property
+    def actor_group(self) -> str:
+        return self.organisation.actor_group
+
+    def get_actor_group_display(self) -> str:
+        return self.organisation.get_actor_group_display()
+
+
+class WorkPackage(models.Model):
+    """A work package: what it aims at and delivers, who leads it, in which months."""
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="work_packages",
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    lead = models.ForeignKey(
+        Party, verbose_name=_("lead party"), on_delete=models.RESTRICT, related_name="led_packages"
+    )
+    parties = models.ManyToManyField(
+        Party, verbose_name=_("parties"), blank=True, related_name="work_packages"
+    )
+    goal = models.TextField(_("goal"), blank=True, **text_limit(DESCRIPTION_MAX))
+    deliverables = models.TextField(_("deliverables"), blank=True, **text_limit(DESCRIPTION_MAX))
+    start_month = models.PositiveSmallIntegerField(
+        _("first month"), validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    end_month = models.PositiveSmallIntegerField(
+        _("last month"), validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+
+    class Meta:
+        ordering = ["application", "number", "id"]
+        verbose_name = _("work package")
+        verbose_name_plural = _("work packages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "number"],
+                name="work_package_number_unique",
+                violation_error_message=_("Another work package has this number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_month__gte=models.F("start_month")) & Q(start_month__gte=1),
+                name="work_package_months_ordered",
+                violation_error_message=_("The last month cannot come before the first."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start_month and self.end_month and self.end_month < self.start_month:
+            raise ValidationError({"end_month": _("The last month cannot come before the first.")})
+
+
+_NOT_NEGATIVE = [MinValueValidator(Decimal(0))]
+
+
+def _amount_field(label):
+    return models.DecimalField(
+        label,
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_DECIMALS,
+        default=Decimal(0),
+        validators=_NOT_NEGATIVE,
+    )
+
+
+class BudgetLine(models.Model):
+    """One line of a party's budget: an activity, the support asked for and the co-funding.
+
+    Co-funding in time is valued as hours × hourly rate.
+    """
+
+    party = models.ForeignKey(
+        Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="budget_lines"
+    )
+    activity = models.CharField(_("activity"), max_length=200)
+    support = _amount_field(_("support requested (SEK)"))
+    cofunding_money = _amount_field(_("co-funding in money (SEK)"))
+    hours = models.DecimalField(
+        _("co-funding in time (hours)"),
+        max_digits=9,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=_NOT_NEGATIVE,
+    )
+    hourly_rate = models.DecimalField(
+        _("hourly rate (SEK)"),
+        max_digits=9,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=_NOT_NEGATIVE,
+    )
+
+    class Meta:
+        ordering = ["party", "id"]
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(support__gte=0)
+                & Q(cofunding_money__gte=0)
+                & Q(hours__gte=0)
+                & Q(hourly_rate__gte=0),
+                name="budget_line_not_negative",
+                violation_error_message=_("Amounts in a budget cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party}: {self.activity}"
+
+    @property
+    def cofunding_time(self) -> Decimal:
+        return (self.hours * self.hourly_rate).quantize(Decimal("0.01"))
+
+    @property
+    def total(self) -> Decimal:
+        return self.support + self.cofunding_money + self.cofunding_time
+
+
+def application_attachment_path(instance: ApplicationAttachment, filename: str) -> str:
+    """Store a file under its application with a random name (never the sender's)."""
+    extension = FILE_TYPES[instance.kind].extensions[0]
+    return f"applications/{instance.party.application_id}/{uuid.uuid4().hex}{extension}"
+
+
+class ApplicationAttachment(models.Model):
+    """A party's attachment: a support letter (with who signed it), a CV, a budget sheet…"""
+
+    party = models.ForeignKey(
+        Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    type = models.CharField(_("type"), max_length=20, choices=facts.AttachmentType.choices)
+    signed_by = models.CharField(_("signed by"), max_length=200, blank=True)
+    signer_role = models.CharField(
+        _("signed in the role of"), max_length=30, choices=facts.SignerRole.choices, blank=True
+    )
+    file = models.FileField(_("file"), upload_to=application_attachment_path, max_length=255)
+    name = models.CharField(_("file name"), max_length=TITLE_MAX)
+    kind = models.CharField(_("file type"), max_length=8, choices=AttachmentKind.choices)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attached by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("attached"), default=timezone.now)
+
+    class Meta:
+        ordering = ["party", "uploaded_at", "id"]
+        verbose_name = _("application attachment")
+        verbose_name_plural = _("application attachments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__gt=0),
+                name="application_attachment_not_empty",
+                violation_error_message=_("The file is empty."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(type="support_letter") | (~Q(signed_by="") & ~Q(signer_role="")),
+                name="support_letter_has_signer",
+                violation_error_message=_("Say who signed the support letter and in what role."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "funding:attachment",
+            kwargs={"pk": self.party.application_id, "attachment_pk": self.pk},
+        )
+
+    def clean(self) -> None:
+        super().clean()
+        if self.type == facts.AttachmentType.SUPPORT_LETTER:
+            errors = {}
+            if not self.signed_by.strip():
+                errors["signed_by"] = _("Say who signed the support letter.")
+            if not self.signer_role:
+                errors["signer_role"] = _("Say in what role the letter was signed.")
+            if errors:
+                raise ValidationError(errors)

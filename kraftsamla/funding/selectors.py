@@ -20,15 +20,29 @@ from django.utils.translation import ngettext_lazy
 
 from kraftsamla.accounts.models import OrganisationRole
 from kraftsamla.core import access
+from kraftsamla.core.models import EDIT_ROLES
 from kraftsamla.funding import rules as engine
 from kraftsamla.funding.facts import ApplicationFacts, AttachmentFact, PartyFact
-from kraftsamla.funding.models import Call, CallNotice, CallRule, CallStatus
+from kraftsamla.funding.models import (
+    EDITABLE_STATUSES,
+    Application,
+    ApplicationAttachment,
+    BudgetLine,
+    Call,
+    CallNotice,
+    CallRule,
+    CallStatus,
+    Invitation,
+    Party,
+    WorkPackage,
+)
 from kraftsamla.funding.policies import bodies_of
 from kraftsamla.organisations.models import (
     ACTOR_GROUP_BY_KIND,
     COORDINATING_KINDS,
     Membership,
     Organisation,
+    OrganisationKind,
 )
 from kraftsamla.projects.models import ProjectStatus
 from kraftsamla.projects.selectors import projects_visible
@@ -392,3 +406,300 @@ def notice_recipients(notice: CallNotice) -> list[tuple[str, str, str]]:
 
 def member_count(body: Organisation) -> int:
     return Membership.objects.in_force().filter(body=body).count()
+
+
+# --- Joint applications ---------------------------------------------------------------------
+
+APPLICATION_VIEW = "funding.application.view"
+
+
+def applications_visible(who) -> QuerySet[Application]:
+    """Return the applications `who` may see, with their call and coordinator."""
+    return access.scope(
+        who, APPLICATION_VIEW, Application.objects.select_related("call", "coordinator")
+    )
+
+
+def application_get(who, pk) -> Application:
+    """Return one application `who` may see; Http404 when missing or hidden alike."""
+    return access.get_visible(
+        who, APPLICATION_VIEW, Application.objects.select_related("call", "coordinator"), pk=pk
+    )
+
+
+def application_page(application: Application) -> Application:
+    """Load an application with everything its workspace shows, in a fixed number of queries."""
+    return (
+        Application.objects.select_related("call", "call__owner", "coordinator")
+        .prefetch_related(
+            Prefetch("call__rules", queryset=CallRule.objects.order_by("order", "id")),
+            Prefetch(
+                "parties",
+                queryset=Party.objects.select_related("organisation", "application").order_by("id"),
+            ),
+            Prefetch("parties__budget_lines", queryset=BudgetLine.objects.order_by("id")),
+            Prefetch("parties__attachments", queryset=ApplicationAttachment.objects.order_by("id")),
+            Prefetch(
+                "work_packages",
+                queryset=WorkPackage.objects.select_related("lead__organisation")
+                .prefetch_related("parties__organisation")
+                .order_by("number", "id"),
+            ),
+            "projects",
+        )
+        .get(pk=application.pk)
+    )
+
+
+@dataclass(frozen=True)
+class LineValues:
+    """A budget line as the check panel sees it (saved, or being edited in a form)."""
+
+    activity: str
+    support: Decimal
+    cofunding_money: Decimal
+    cofunding_time: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.support + self.cofunding_money + self.cofunding_time
+
+
+def _line_values(line: BudgetLine) -> LineValues:
+    return LineValues(line.activity, line.support, line.cofunding_money, line.cofunding_time)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Unsaved edits to check as if saved: a budget line (new or replacing `line_id`) of
+    `party_id`, and the project dates."""
+
+    party_id: int | None = None
+    line_id: int | None = None
+    line: LineValues | None = None
+    dates: tuple[datetime.date | None, datetime.date | None] | None = None
+
+
+def party_lines(party: Party, draft: Draft | None = None) -> list[LineValues]:
+    """The party's budget lines, with the draft's line in place (call `application_page`)."""
+    lines = [
+        _line_values(line)
+        for line in party.budget_lines.all()
+        if not (draft and draft.party_id == party.pk and draft.line_id == line.pk)
+    ]
+    if draft and draft.line is not None and draft.party_id == party.pk:
+        lines.append(draft.line)
+    return lines
+
+
+def _sum(values: Iterable[Decimal]) -> Decimal:
+    return sum(values, Decimal(0))
+
+
+def application_facts(
+    application: Application,
+    *,
+    draft: Draft | None = None,
+    submission_date: datetime.date | None = None,
+) -> ApplicationFacts:
+    """Build the facts the rules engine checks (call `application_page` first).
+
+    Declined parties do not count. The submission date is the day it was submitted, or
+    `submission_date` (today by default) for one still being written. One query: the
+    parties' memberships in force on that day.
+    """
+    on = application.submitted_on or submission_date or timezone.localdate()
+    parties = [
+        party for party in application.parties.all() if party.invitation != Invitation.DECLINED
+    ]
+    member_of: dict[int, set[str]] = {}
+    if parties:
+        for member_id, body_slug in (
+            Membership.objects.in_force(on)
+            .filter(member_id__in=[party.organisation_id for party in parties])
+            .values_list("member_id", "body__slug")
+        ):
+            member_of.setdefault(member_id, set()).add(body_slug)
+    built = []
+    for party in parties:
+        lines = party_lines(party, draft)
+        allocations: dict[str, Decimal] = {}
+        for line in lines:
+            allocations[line.activity] = allocations.get(line.activity, Decimal(0)) + line.total
+        organisation = party.organisation
+        built.append(
+            PartyFact(
+                name=organisation.display_name,
+                role=party.role,
+                actor_group=organisation.actor_group,
+                organisation_id=organisation.pk,
+                slug=organisation.slug,
+                member_of=frozenset(member_of.get(organisation.pk, ())),
+                support=_sum(line.support for line in lines) if lines else None,
+                cofunding_money=_sum(line.cofunding_money for line in lines) if lines else None,
+                cofunding_time=_sum(line.cofunding_time for line in lines) if lines else None,
+                allocations=allocations,
+                attachments=tuple(
+                    AttachmentFact(
+                        type=attachment.type,
+                        signer_role=attachment.signer_role,
+                        name=attachment.name,
+                    )
+                    for attachment in party.attachments.all()
+                ),
+            )
+        )
+    start, end = application.project_start, application.project_end
+    if draft and draft.dates is not None:
+        start, end = draft.dates
+    return ApplicationFacts(
+        parties=tuple(built),
+        project_start=start,
+        project_end=end,
+        submission_date=on,
+    )
+
+
+def application_evaluate(
+    application: Application,
+    *,
+    draft: Draft | None = None,
+    submission_date: datetime.date | None = None,
+) -> list[engine.Outcome]:
+    """Return every rule's outcome for the application (call `application_page` first)."""
+    facts = application_facts(application, draft=draft, submission_date=submission_date)
+    return call_evaluate(application.call, facts)
+
+
+@dataclass
+class PartyBudget:
+    party: Party
+    lines: list[BudgetLine]
+    support: Decimal
+    cofunding_money: Decimal
+    cofunding_time: Decimal
+
+    @property
+    def cofunding(self) -> Decimal:
+        return self.cofunding_money + self.cofunding_time
+
+    @property
+    def total(self) -> Decimal:
+        return self.support + self.cofunding
+
+    share: Decimal | None = None  # of the application's total budget, in %
+
+
+@dataclass
+class BudgetSummary:
+    parties: list[PartyBudget]
+    support: Decimal
+    cofunding_money: Decimal
+    cofunding_time: Decimal
+
+    @property
+    def cofunding(self) -> Decimal:
+        return self.cofunding_money + self.cofunding_time
+
+    @property
+    def total(self) -> Decimal:
+        return self.support + self.cofunding
+
+    @property
+    def support_share(self) -> Decimal | None:
+        """The support's share of the total budget in % (None when the total is zero)."""
+        return (self.support * 100 / self.total) if self.total else None
+
+
+def budget_summary(
+    application: Application, parties: Iterable[Party] | None = None
+) -> BudgetSummary:
+    """Sum each party's budget lines and the whole application's (call `application_page`).
+
+    `parties` limits the rows (a party sees only its own); the totals and shares are then
+    over those rows only.
+    """
+    rows = []
+    for party in parties if parties is not None else application.parties.all():
+        if party.invitation == Invitation.DECLINED:
+            continue
+        lines = list(party.budget_lines.all())
+        rows.append(
+            PartyBudget(
+                party=party,
+                lines=lines,
+                support=_sum(line.support for line in lines),
+                cofunding_money=_sum(line.cofunding_money for line in lines),
+                cofunding_time=_sum(line.cofunding_time for line in lines),
+            )
+        )
+    summary = BudgetSummary(
+        parties=rows,
+        support=_sum(row.support for row in rows),
+        cofunding_money=_sum(row.cofunding_money for row in rows),
+        cofunding_time=_sum(row.cofunding_time for row in rows),
+    )
+    for row in rows:
+        row.share = (row.total * 100 / summary.total) if summary.total else None
+    return summary
+
+
+def parties_visible(who, application: Application) -> list[Party]:
+    """The parties whose budget and attachments `who` may see (call `application_page`)."""
+    return [
+        party
+        for party in application.parties.all()
+        if access.allows(who, "funding.party.view", party)
+    ]
+
+
+def organisations_for_applying(who) -> list[Organisation]:
+    """Organisations where `who` may start an application as coordinator."""
+    person = access.access_of(who)
+    if person.is_staff:
+        return list(
+            Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).order_by("name")
+        )
+    organisations = Organisation.objects.filter(pk__in=person.organisation_ids()).order_by("name")
+    return [org for org in organisations if access.allows(who, "funding.applicant.apply", org)]
+
+
+def invitation_recipients(party: Party) -> list[tuple[str, str]]:
+    """Return (e-mail, language) to invite a party: the address given, else the active
+    administrators and editors of its organisation."""
+    if party.invited_email:
+        user = (
+            OrganisationRole.objects.filter(user__email__iexact=party.invited_email)
+            .values_list("user__language", flat=True)
+            .first()
+        )
+        return [(party.invited_email, user or "sv")]
+    rows = (
+        OrganisationRole.objects.filter(
+            organisation_id=party.organisation_id,
+            user__is_active=True,
+            role__in=sorted(EDIT_ROLES),
+        )
+        .order_by("user__email")
+        .values_list("user__email", "user__language")
+    )
+    return [(email, language or "sv") for email, language in dict(rows).items()]
+
+
+def invitations_for_person(who, limit: int = NOTICES_SHOWN) -> list[Party]:
+    """Return the open invitations to join an application that the person may answer for
+    one of their organisations (one query; none without an editing role)."""
+    person = access.access_of(who)
+    organisations = person.organisation_ids(EDIT_ROLES)
+    if not organisations:
+        return []
+    parties = Party.objects.filter(
+        organisation_id__in=organisations,
+        invitation=Invitation.INVITED,
+        application__status__in=EDITABLE_STATUSES,
+    )
+    return list(
+        access.scope(who, "funding.party.respond", parties)
+        .select_related("organisation", "application", "application__coordinator")
+        .order_by("-invited_at", "-id")[:limit]
+    )

@@ -1,4 +1,4 @@
-"""Funding's section of the personal start page (registered in FundingConfig.ready)."""
+"""Funding's sections of the personal start page (registered in FundingConfig.ready)."""
 
 from __future__ import annotations
 
@@ -11,3 +11,9 @@ def notices_section(request: HttpRequest) -> dict | None:
     """Calls that the person's regional bodies sent to their members, while still open."""
     notices = selectors.notices_for_person(request)
     return {"notices": notices} if notices else None
+
+
+def invitations_section(request: HttpRequest) -> dict | None:
+    """Invitations to join a joint application, for the organisations the person edits for."""
+    invitations = selectors.invitations_for_person(request)
+    return {"invitations": invitations} if invitations else None

@@ -47,3 +47,42 @@ def send_call_notice(notice_id: int) -> int:
     # Bookkeeping of the task itself (like the digest's last_sent_at), not an audited change.
     CallNotice.objects.filter(pk=notice.pk).update(emails_sent=sent)
     return sent
+
+
+@task()
+def send_party_invitation(party_id: int) -> int:
+    """E-mail an invitation to join an application: to the address the coordinator gave,
+    else to the administrators and editors of the party's organisation. Return the number
+    of e-mails sent."""
+    from kraftsamla.funding.models import Party
+
+    party = (
+        Party.objects.select_related(
+            "application", "application__call", "application__coordinator", "organisation"
+        )
+        .filter(pk=party_id)
+        .first()
+    )
+    if party is None:
+        return 0
+    sent = 0
+    for email, language in selectors.invitation_recipients(party):
+        with translation.override(language):
+            subject = _("%(coordinator)s invites %(party)s to a joint application") % {
+                "coordinator": party.application.coordinator.display_name,
+                "party": party.organisation.display_name,
+            }
+            body = render_to_string(
+                "funding/email/invitation.txt",
+                {
+                    "party": party,
+                    "application": party.application,
+                    "site": getattr(settings, "SITE_URL", ""),
+                },
+            )
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+        except Exception:  # noqa: BLE001 - one unreachable address must not stop the others
+            continue
+        sent += 1
+    return sent

@@ -39,6 +39,8 @@ class OrganisationPolicy(Policy):
         "view": Always(),
         "change": IsStaff() | HasRole("", EDIT_ROLES),
         "view_audit_log": IsStaff() | HasRole("", {Role.ADMIN}),
+        # Register a partner organisation that is not in the reference data (staff only).
+        "create": IsStaff(),
     }
 
 

@@ -114,3 +114,18 @@ def membership_create(
         after=snapshot(membership),
     )
     return membership
+
+
+ORGANISATION_FIELDS = ["name", "short_name", "slug", "kind", "website", "description", "is_demo"]
+
+
+@transaction.atomic
+def organisation_create(*, actor, data: dict) -> Organisation:
+    """Register an organisation that the reference data lacks (a company, a university, an
+    association), e.g. a partner in a joint application. Staff only."""
+    access.require(
+        actor, "organisations.organisation.create", None, _("Only staff register organisations.")
+    )
+    return model_save_audited(
+        actor=actor, obj=Organisation(), data=data, fields=ORGANISATION_FIELDS
+    )

@@ -51,7 +51,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -63,7 +62,7 @@ from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.limits import NOTE_MAX
 from kraftsamla.core.models import AuditAction, SharingLevel
 from kraftsamla.core.services import model_save_audited
-from kraftsamla.core.uploads import file_type_check, safe_file_name
+from kraftsamla.core.uploads import safe_file_name, upload_checked, upload_store
 from kraftsamla.organisations.models import EmissionSector, Organisation
 from kraftsamla.projects import selectors
 from kraftsamla.projects.models import (
@@ -848,22 +847,7 @@ def attachment_add(*, actor, project: Project, file: File, name: str = "") -> Pr
         _("Only the owner's administrators and editors may attach files."),
     )
     name = name or file.name or ""
-    limit = settings.KRAFTSAMLA_ATTACHMENT_MAX_BYTES
-    size = file.size or 0
-    if size > limit:
-        raise ValidationError(
-            {
-                "file": ValidationError(
-                    _("The file is %(size)s; the largest file you can attach is %(limit)s.")
-                    % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
-                    code="too_large",
-                )
-            }
-        )
-    try:
-        file_type = file_type_check(file, name, size=size)
-    except ValidationError as exc:
-        raise ValidationError({"file": exc}) from None
+    file_type = upload_checked(file, name, limit=settings.KRAFTSAMLA_ATTACHMENT_MAX_BYTES)
     # Under a lock on the project, so two uploads at once cannot both pass the count.
     Project.objects.select_for_update().filter(pk=project.pk).exists()
     most = settings.KRAFTSAMLA_ATTACHMENTS_PER_PROJECT
@@ -882,28 +866,24 @@ def attachment_add(*, actor, project: Project, file: File, name: str = "") -> Pr
         name=safe_file_name(name, file_type, fallback=_("attachment")),
         kind=file_type.key,
         content_type=file_type.content_type,
-        size=size,
+        size=file.size,
         uploaded_by=_person(actor),
     )
     attachment.full_clean(exclude=["file"])
-    file.seek(0)
-    attachment.file.save(attachment.name, file, save=False)
-    try:
-        with transaction.atomic():
-            attachment.full_clean()
-            attachment.save()
-            audit_record(
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=attachment,
-                organisation=project.owner,
-                object_repr=f"{project}: {attachment.name}",
-                after=_attachment_snapshot(attachment),
-            )
-    except BaseException:
-        # Nothing half-saved: no stored file without its row.
-        attachment.file.storage.delete(attachment.file.name)
-        raise
+
+    def save() -> None:
+        attachment.full_clean()
+        attachment.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=attachment,
+            organisation=project.owner,
+            object_repr=f"{project}: {attachment.name}",
+            after=_attachment_snapshot(attachment),
+        )
+
+    upload_store(attachment, file, save)
     return attachment
 
 

@@ -91,3 +91,64 @@ def test_a_coordinator_writes_a_call_with_a_swedish_amount(funding_data, new_pag
         page.locator("main form button[type=submit]").click()
     expect(page.locator("h1")).to_contain_text("Utlysning i webbläsaren")
     expect(page.locator("main")).to_contain_text("1\u202f000\u202f000,50")
+
+
+# --- The application workspace ---------------------------------------------------------------
+
+
+@pytest.fixture
+def draft_application(funding_data):
+    """A draft application built as the Linköping–Mjölby demo, for an open call."""
+    from tests.factories.funding import application_like_demo, open_viable_call
+
+    application, parties = application_like_demo(open_viable_call())
+    return application, parties
+
+
+@pytest.mark.parametrize("screen", [PHONE, DESKTOP], ids=["390px", "1280px"])
+def test_application_workspace_and_budget_form_are_accessible(draft_application, new_page, screen):
+    application, parties = draft_application
+    page = new_page(**screen)
+    login(page, "personal@demo.kraftsamla.se")
+    width = screen["viewport"]["width"]
+    response = page.goto(application.get_absolute_url())
+    assert response.status == 200
+    expect(page.locator("#check-panel")).to_contain_text("10 regler uppfyllda")
+    problems = []
+    for label, path in [
+        ("workspace", application.get_absolute_url()),
+        ("budget", f"{application.get_absolute_url()}parter/{parties['mjolby'].pk}/"),
+        ("print", f"{application.get_absolute_url()}utskrift/"),
+    ]:
+        response = page.goto(path)
+        assert response.status == 200, path
+        sizes = page_overflow(page)
+        if sizes["html"] > sizes["viewport"]:
+            problems.append(f"{path}: {sizes}")
+        if clipped_regions(page):
+            problems.append(f"{path}: unnamed scroll regions {clipped_regions(page)}")
+        assert_accessible(page, f"application-{label}-{width}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_check_panel_follows_the_budget_form_live(draft_application, page):
+    application, parties = draft_application
+    login(page, "personal@demo.kraftsamla.se")
+    mjolby = parties["mjolby"]
+    line = mjolby.budget_lines.get(activity="Transition Lab")
+    page.goto(f"{application.get_absolute_url()}parter/{mjolby.pk}/?rad={line.pk}")
+    panel = page.locator("#check-panel")
+    expect(panel).to_contain_text("10 regler uppfyllda")
+    page.locator("#line-support").fill("50 000")
+    # Checked with the unsaved line: the Transition Lab allocation now falls short.
+    expect(panel).to_contain_text("mindre än 200\u202f000 kr till Transition Lab")
+    expect(panel).to_contain_text("osparade")
+    # Nothing was saved; saving a Swedish number does save it.
+    line.refresh_from_db()
+    assert line.support == 100_000
+    page.locator("#line-support").fill("100 000,00")
+    with page.expect_navigation():
+        page.locator("#line-form button[type=submit]").click()
+    line.refresh_from_db()
+    assert line.support == 100_000
+    expect(page.locator("#check-panel")).to_contain_text("Alla regler är uppfyllda.")
