@@ -158,6 +158,20 @@ DEMO_USERS = [
         "sustainability strategist in Ale (small municipality)",
     ),
     DemoUser(
+        "klimat.linkoping@demo.kraftsamla.se",
+        "Klara Klimatstrateg",
+        "linkoping",
+        Role.ADMIN,
+        "climate strategist, administrator of Linköping (pioneer city)",
+    ),
+    DemoUser(
+        "miljo.mjolby@demo.kraftsamla.se",
+        "Mats Miljöstrateg",
+        "mjolby",
+        Role.EDITOR,
+        "environmental strategist in Mjölby (Linköping's twin city)",
+    ),
+    DemoUser(
         "partner@demo.kraftsamla.se",
         "Pelle Partner",
         "chalmers-demo",
