@@ -87,3 +87,13 @@ urlpatterns += [
     path("funding/calls/<int:pk>/evaluate/", funding.CallEvaluate.as_view(), name="call-evaluate"),
     path("funding/rule-kinds/", funding.RuleKindList.as_view(), name="rule-kind-list"),
 ]
+
+from kraftsamla.twinning import api as twinning  # noqa: E402
+
+urlpatterns += [
+    path(
+        "twinning/municipalities/<slug:slug>/matches/",
+        twinning.Matching.as_view(),
+        name="twinning-matches",
+    ),
+]

@@ -1,0 +1,143 @@
+"""API endpoints of twins and peers: the matching with its components (same form as the page)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions as drf_permissions
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kraftsamla.core import access
+from kraftsamla.core.api import InvalidFilter
+from kraftsamla.organisations.models import Organisation, OrganisationKind
+from kraftsamla.twinning import matching, selectors
+from kraftsamla.twinning.forms import MatchingForm
+from kraftsamla.twinning.matching import Purpose
+
+
+class ComponentsSerializer(serializers.Serializer):
+    """Each component from 0 to 1; null when it was left out (no data, or not shared)."""
+
+    distance = serializers.FloatField(allow_null=True)
+    size = serializers.FloatField(allow_null=True)
+    emissions = serializers.FloatField(allow_null=True)
+    programmes = serializers.FloatField(allow_null=True)
+    themes = serializers.FloatField(allow_null=True)
+    capitals = serializers.FloatField(allow_null=True)
+
+
+class CandidateSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    municipality = serializers.CharField(help_text="The candidate's slug.")
+    name = serializers.CharField()
+    code = serializers.CharField()
+    score = serializers.FloatField(help_text="The weighted mean of the available components, 0–1.")
+    components = ComponentsSerializer()
+    distance_km = serializers.FloatField(allow_null=True)
+    neighbours = serializers.BooleanField()
+    same_county = serializers.BooleanField()
+    same_fa_region = serializers.BooleanField()
+    reasons = serializers.ListField(
+        child=serializers.CharField(), help_text="In the request's language."
+    )
+
+
+class MatchingSerializer(serializers.Serializer):
+    municipality = serializers.CharField()
+    purpose = serializers.ChoiceField(choices=Purpose.choices)
+    weights = ComponentsSerializer()
+    programme = serializers.CharField(allow_null=True)
+    candidates = CandidateSerializer(many=True)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+class Matching(APIView):
+    """Ranked candidates for a municipality and purpose, with every component.
+
+    Parameters as on the page: `purpose`, `w_<component>` weights (blank: the purpose's
+    preset) and `programme` (slug; needed for `pilot_twin`). Negative or all-zero weights,
+    or a pilot–twin pair without a pilot group, answer 400 with the fields at fault.
+    Themes and capital profiles count only where both sides share them with the caller.
+    """
+
+    access_rules = ("twinning.matching.view",)
+    permission_classes = [drf_permissions.IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("purpose", str, enum=Purpose.values),
+            OpenApiParameter("programme", str, description="Slug of a body or programme."),
+            OpenApiParameter("limit", int, description="How many candidates (1–500, default 25)."),
+            *[
+                OpenApiParameter(f"w_{key}", float, description="A weight from 0 to 100.")
+                for key in matching.COMPONENTS
+            ],
+        ],
+        responses={200: MatchingSerializer},
+    )
+    def get(self, request, slug: str):
+        organisation = get_object_or_404(
+            Organisation, slug=slug, kind=OrganisationKind.MUNICIPALITY
+        )
+        access.require(request, "twinning.matching.view", organisation)
+        form = MatchingForm(request.query_params)
+        errors = {} if form.is_valid() else dict(form.errors)
+        limit = _limit(request.query_params.get("limit"), errors)
+        if errors:
+            raise InvalidFilter(
+                {name: [str(message) for message in messages] for name, messages in errors.items()}
+            )
+        data = form.cleaned_data
+        result = selectors.matching_for(
+            request,
+            organisation,
+            purpose=data["purpose"],
+            weights=data["weights"],
+            programme=data.get("programme"),
+            shown=limit,
+        )
+        return Response(
+            {
+                "municipality": organisation.slug,
+                "purpose": result.purpose,
+                "weights": result.weights,
+                "programme": result.programme.slug if result.programme else None,
+                "candidates": [
+                    {
+                        "rank": rank,
+                        "municipality": match.place.slug,
+                        "name": match.place.name,
+                        "code": match.place.code,
+                        "score": round(match.score, 4),
+                        "components": {
+                            key: _round(match.values.get(key)) for key in matching.COMPONENTS
+                        },
+                        "distance_km": _round(match.details["km"]),
+                        "neighbours": match.details["neighbours"],
+                        "same_county": match.details["same_county"],
+                        "same_fa_region": match.details["same_fa"],
+                        "reasons": match.reasons,
+                    }
+                    for rank, match in enumerate(result.shown, start=1)
+                ],
+            }
+        )
+
+
+def _limit(raw: str | None, errors: dict) -> int:
+    if raw in (None, ""):
+        return matching.SHOWN
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 500:
+        errors["limit"] = [_("Give a whole number from 1 to 500.")]
+        return matching.SHOWN
+    return value

@@ -1,0 +1,84 @@
+"""Forms of the twinning pages: the matching's purpose, weights and programme (GET)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kraftsamla.core.forms import SwedishDecimalField
+from kraftsamla.organisations.models import Organisation
+from kraftsamla.twinning import matching, selectors
+from kraftsamla.twinning.matching import Component, Purpose
+
+WEIGHT_MAX = Decimal(100)
+
+
+def weight_field_name(component: str) -> str:
+    return f"w_{component}"
+
+
+class MatchingForm(forms.Form):
+    """What to match for: purpose, weights (blank: the purpose's preset) and programme.
+
+    Negative or all-zero weights, and a pilot–twin pair without a programme that has a
+    pilot group, are errors at their fields.
+    """
+
+    purpose = forms.ChoiceField(
+        label=_("Purpose"), choices=Purpose.choices, initial=Purpose.TWIN, required=False
+    )
+    programme = forms.ModelChoiceField(
+        label=_("Programme with the pilot group"),
+        queryset=Organisation.objects.none(),
+        to_field_name="slug",
+        required=False,
+        help_text=_("For a pilot–twin pair: one side must take part in this programme."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = selectors.programme_choices()
+        for component in Component:
+            self.fields[weight_field_name(component.value)] = SwedishDecimalField(
+                label=_("Weight: %(component)s") % {"component": component.label},
+                required=False,
+                max_value=WEIGHT_MAX,
+                max_digits=6,
+                decimal_places=2,
+            )
+
+    def weight_fields(self):
+        return [self[weight_field_name(c)] for c in matching.COMPONENTS]
+
+    def clean(self):
+        data = super().clean()
+        purpose = data.get("purpose") or Purpose.TWIN
+        data["purpose"] = purpose
+        preset = matching.PRESETS[purpose]
+        weights = {}
+        for component in matching.COMPONENTS:
+            name = weight_field_name(component)
+            if name in self.errors:
+                continue
+            value = data.get(name)
+            weights[component] = float(preset[component] if value is None else value)
+        if len(weights) == len(matching.COMPONENTS):
+            for key, message in matching.weights_problems(weights).items():
+                self.add_error(weight_field_name(key) if key else None, message)
+        data["weights"] = weights
+        if purpose == Purpose.PILOT_TWIN:
+            programme = data.get("programme")
+            if programme is None:
+                self.add_error(
+                    "programme",
+                    _("A pilot–twin pair needs a programme with a pilot group: choose one."),
+                )
+            elif not selectors.pilot_group(programme):
+                self.add_error(
+                    "programme",
+                    _("%(programme)s has no pilot group: no municipality takes part in it today.")
+                    % {"programme": programme.display_name},
+                )
+        return data
