@@ -47,7 +47,8 @@ class CandidateSerializer(serializers.Serializer):
 
 class MatchingSerializer(serializers.Serializer):
     municipality = serializers.CharField()
-    purpose = serializers.ChoiceField(choices=Purpose.choices)
+    # A plain string: a choice field would clash with the capacity assessments' "purpose" enum.
+    purpose = serializers.CharField(help_text="twin, peer, complement or pilot_twin.")
     weights = ComponentsSerializer()
     programme = serializers.CharField(allow_null=True)
     candidates = CandidateSerializer(many=True)
