@@ -375,3 +375,10 @@ def test_api_refuses_bad_weights_and_anonymous_callers():
     assert response.status_code == 400
     assert "w_size" in response.json()["error"]["fields"]
     assert client_for().get(url, {"limit": "0"}).status_code == 400
+
+
+def test_api_refuses_blank_parameters():
+    url = reverse("api:twinning-matches", args=["linkoping"])
+    response = client_for().get(url, {"w_size": ""})
+    assert response.status_code == 400
+    assert "w_size" in response.json()["error"]["fields"]

@@ -89,6 +89,10 @@ class Matching(APIView):
         access.require(request, "twinning.matching.view", organisation)
         form = MatchingForm(request.query_params)
         errors = {} if form.is_valid() else dict(form.errors)
+        # The page's form takes a blank weight as the preset; the API wants a value or none.
+        for name, value in request.query_params.items():
+            if value == "" and (name in form.fields or name == "limit"):
+                errors[name] = [_("Give a value or leave the parameter out.")]
         limit = _limit(request.query_params.get("limit"), errors)
         if errors:
             raise InvalidFilter(
