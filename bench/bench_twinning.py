@@ -139,10 +139,10 @@ def run(args: argparse.Namespace, described: str) -> None:
     )
     one_fast = best_of(lambda: matching.rank_fast(synthetic[0], synthetic, weights), 3)
     print(
-        f"  one ranking, full:                                 {one_full:8.1f} ms   (goal: under 50 ms)"
+        f"  one ranking, full:                     {one_full:8.1f} ms   (goal: under 50 ms)"
     )
     print(
-        f"  one ranking, public components inline:             {one_fast:8.1f} ms   (goal: under 50 ms)"
+        f"  one ranking, public components inline: {one_fast:8.1f} ms   (goal: under 50 ms)"
     )
     sample = synthetic[: args.sample]
     start = time.perf_counter()

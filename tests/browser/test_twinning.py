@@ -1,0 +1,54 @@
+"""Twins and peers: the matching page with its map, explanations, weights and errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.helpers import ADMIN_M, translate
+
+from .helpers import PHONE, assert_accessible, login
+
+pytestmark = pytest.mark.browser
+
+
+def test_matching_page_with_map_explanations_and_weights(page):
+    login(page, ADMIN_M)
+    page.goto("/tvillingstader/")
+    page.locator("#id_kommun").select_option("linkoping")
+    with page.expect_navigation():
+        page.get_by_role("button", name=translate("Show candidates")).click()
+    assert page.url.endswith("/tvillingstader/linkoping/")
+    expect(page.locator("svg.twin-map a")).to_have_count(10)
+    row = page.locator("#candidate-mjolby")
+    expect(row).to_contain_text(translate("neighbours"))
+    expect(row).to_contain_text(translate("same county and FA region"))
+    page.locator("details summary").click()
+    assert_accessible(page, "twinning-matching")
+
+    # A map area leads to the candidate's row in the table.
+    page.locator("svg.twin-map a[href='#candidate-mjolby']").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("#candidate-mjolby$"))
+
+    # A negative weight is an error at its field, tied to it for screen readers.
+    page.locator("#id_w_distance").fill("-1")
+    with page.expect_navigation():
+        page.get_by_role("button", name=translate("Rank the candidates")).click()
+    field = page.locator("#id_w_distance")
+    expect(field).to_have_attribute("aria-describedby", re.compile("errors"))
+    expect(page.locator("#id_w_distance-errors")).to_contain_text(
+        translate("A weight cannot be negative.")
+    )
+    assert_accessible(page, "twinning-matching-error")
+
+
+def test_matching_page_reflows_on_a_phone(new_page):
+    page = new_page(**PHONE)
+    login(page, ADMIN_M)
+    page.goto("/tvillingstader/gavle/?purpose=peer")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    assert_accessible(page, "twinning-matching-phone")
