@@ -138,12 +138,8 @@ def run(args: argparse.Namespace, described: str) -> None:
         lambda: matching.rank(synthetic[0], synthetic, weights=weights, purpose=Purpose.TWIN), 3
     )
     one_fast = best_of(lambda: matching.rank_fast(synthetic[0], synthetic, weights), 3)
-    print(
-        f"  one ranking, full:                     {one_full:8.1f} ms   (goal: under 50 ms)"
-    )
-    print(
-        f"  one ranking, public components inline: {one_fast:8.1f} ms   (goal: under 50 ms)"
-    )
+    print(f"  one ranking, full:                     {one_full:8.1f} ms   (goal: under 50 ms)")
+    print(f"  one ranking, public components inline: {one_fast:8.1f} ms   (goal: under 50 ms)")
     sample = synthetic[: args.sample]
     start = time.perf_counter()
     for place in sample:

@@ -8,6 +8,7 @@ import io
 import math
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -158,7 +159,8 @@ def test_linkopings_twin_candidates_include_mjolby_as_neighbour_in_the_same_coun
     top = {m.place.slug: m for m in result.shown[:10]}
     assert "mjolby" in top
     reasons = " ".join(top["mjolby"].reasons)
-    assert "neighbours" in reasons and "same county" in reasons
+    assert translate("neighbours") in reasons
+    assert translate("same county and FA region") in reasons
     assert top["mjolby"].details["neighbours"] and top["mjolby"].details["same_county"]
 
 
@@ -186,7 +188,8 @@ def test_pilot_twin_needs_a_programme_with_a_pilot_group():
     )
     form = MatchingForm({"purpose": Purpose.PILOT_TWIN, "programme": empty.slug})
     assert not form.is_valid()
-    assert "no pilot group" in str(form.errors["programme"])
+    message = translate("%(programme)s has no pilot group: no municipality takes part in it today.")
+    assert message % {"programme": "Tomt program"} in form.errors["programme"]
 
 
 def test_pilot_twin_candidates_are_the_pilots(rf):
@@ -317,11 +320,11 @@ def test_page_needs_a_login_and_shows_map_table_and_reasons():
 
 def test_page_in_english_has_english_reasons():
     client = client_for()
-    client.cookies["django_language"] = "en"
-    html = client.get(
-        reverse("twinning:matching", args=["linkoping"]), HTTP_ACCEPT_LANGUAGE="en"
-    ).content.decode()
-    assert "neighbours" in html
+    url = reverse("twinning:matching", args=["linkoping"])
+    assert "samma län och FA-region" in client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(url).content.decode()
+    assert "neighbours, same county and FA region" in html
 
 
 def test_unknown_municipality_is_404():
