@@ -96,4 +96,5 @@ urlpatterns += [
         twinning.Matching.as_view(),
         name="twinning-matches",
     ),
+    path("twinning/links/", twinning.LinkList.as_view(), name="twinning-links"),
 ]

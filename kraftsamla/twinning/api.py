@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
 from rest_framework import permissions as drf_permissions
-from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,6 +16,7 @@ from kraftsamla.organisations.models import Organisation, OrganisationKind
 from kraftsamla.twinning import matching, selectors
 from kraftsamla.twinning.forms import MatchingForm
 from kraftsamla.twinning.matching import Purpose
+from kraftsamla.twinning.models import TwinLink
 
 
 class ComponentsSerializer(serializers.Serializer):
@@ -146,3 +147,58 @@ def _limit(raw: str | None, errors: dict) -> int:
         errors["limit"] = [_("Give a whole number from 1 to 500.")]
         return matching.SHOWN
     return value
+
+
+class LinkMemberSerializer(serializers.Serializer):
+    municipality = serializers.CharField(source="organisation.slug")
+    name = serializers.CharField(source="organisation.display_name")
+    role = serializers.CharField(help_text="pioneer, pilot, twin or peer.")
+
+
+class LinkSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(help_text="pioneer_twin, pilot_twin or peer_group.")
+    programme = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    description = serializers.SerializerMethodField()
+    members = LinkMemberSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TwinLink
+        fields = [
+            "id",
+            "kind",
+            "programme",
+            "start_date",
+            "end_date",
+            "description",
+            "members",
+            "is_demo",
+        ]
+
+    def get_description(self, link) -> str:
+        """In the request's language; Swedish if not translated."""
+        return str(link.description or "")
+
+
+class LinkList(generics.ListAPIView):
+    """Recorded twin and peer links (a public register), optionally of one municipality."""
+
+    access_rules = ("twinning.link.view",)
+    serializer_class = LinkSerializer
+    permission_classes = [drf_permissions.AllowAny]
+
+    @extend_schema(parameters=[OpenApiParameter("municipality", str, description="A slug.")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        slug = self.request.query_params.get("municipality")
+        municipality = None
+        if slug is not None:
+            municipality = Organisation.objects.filter(
+                slug=slug, kind=OrganisationKind.MUNICIPALITY
+            ).first()
+            if municipality is None:
+                raise InvalidFilter({"municipality": [_("No municipality has this slug.")]})
+        return selectors.links_visible(self.request, municipality=municipality).order_by(
+            "-start_date", "pk"
+        )

@@ -7,10 +7,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kraftsamla.core.forms import SwedishDecimalField
-from kraftsamla.organisations.models import Organisation
+from kraftsamla.core.forms import SubmitOnceMixin, SwedishDecimalField
+from kraftsamla.organisations.models import Organisation, OrganisationKind
 from kraftsamla.twinning import matching, selectors
 from kraftsamla.twinning.matching import Component, Purpose
+from kraftsamla.twinning.models import LinkKind, LinkRole
 
 WEIGHT_MAX = Decimal(100)
 
@@ -81,4 +82,44 @@ class MatchingForm(forms.Form):
                     _("%(programme)s has no pilot group: no municipality takes part in it today.")
                     % {"programme": programme.display_name},
                 )
+        return data
+
+
+class LinkForm(SubmitOnceMixin, forms.Form):
+    """Record a link of this municipality: its role, the partners, the period, the programme."""
+
+    kind = forms.ChoiceField(label=_("Kind of link"), choices=LinkKind.choices)
+    role = forms.ChoiceField(label=_("Role of this municipality"), choices=LinkRole.choices)
+    partners = forms.ModelMultipleChoiceField(
+        label=_("Other municipalities"),
+        queryset=Organisation.objects.none(),
+        to_field_name="slug",
+        help_text=_("A pair has one other municipality; a peer group may have several."),
+    )
+    programme = forms.ModelChoiceField(
+        label=_("Programme"),
+        queryset=Organisation.objects.none(),
+        to_field_name="slug",
+        required=False,
+    )
+    start_date = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=500, widget=forms.Textarea({"rows": 2})
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partners"].queryset = Organisation.objects.filter(
+            kind=OrganisationKind.MUNICIPALITY
+        ).exclude(pk=organisation.pk)
+        self.fields["programme"].queryset = selectors.programme_choices()
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date must not be before the start date."))
         return data

@@ -33,6 +33,7 @@ from kraftsamla.projects.models import Project
 from kraftsamla.support.models import Need
 from kraftsamla.twinning import matching
 from kraftsamla.twinning.matching import Place, Private, Purpose
+from kraftsamla.twinning.models import TwinLink
 
 SECTORS = [sector.value for sector in EmissionSector]
 CAPITALS = [key.value for key in CapitalKey]
@@ -435,3 +436,40 @@ def matching_for(
 
 def municipality_choices() -> list[tuple[str, str]]:
     return [(place.slug, place.name) for place in sorted(places(), key=lambda p: p.name)]
+
+
+# --- Links ---------------------------------------------------------------------------------
+
+
+def links_of(who, organisation: Organisation) -> list[TwinLink]:
+    """The links the municipality is in, newest first, with members and programme."""
+    return list(
+        access.scope(
+            who,
+            "twinning.link.view",
+            TwinLink.objects.filter(members__organisation=organisation),
+        )
+        .select_related("programme")
+        .prefetch_related("members__organisation")
+        .distinct()
+    )
+
+
+def links_visible(who, *, municipality: Organisation | None = None) -> QuerySet[TwinLink]:
+    links = access.scope(who, "twinning.link.view", TwinLink.objects.all())
+    if municipality is not None:
+        links = links.filter(members__organisation=municipality).distinct()
+    return links.select_related("programme").prefetch_related("members__organisation")
+
+
+def linked_ids(links: list[TwinLink], organisation: Organisation) -> dict[int, TwinLink]:
+    """{id of a linked municipality: the link} for links in force today or later."""
+    today = timezone.localdate()
+    result = {}
+    for link in links:
+        if link.end_date is not None and link.end_date < today:
+            continue
+        for member in link.members.all():
+            if member.organisation_id != organisation.pk:
+                result.setdefault(member.organisation_id, link)
+    return result

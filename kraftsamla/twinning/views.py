@@ -6,23 +6,30 @@ reported at its field with status 400 and no ranking.
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kraftsamla.core import access
 from kraftsamla.core.access import checks
 from kraftsamla.core.charts import format_number
 from kraftsamla.core.exports import export_format, export_table, page_query
+from kraftsamla.core.forms import submit_form
 from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import Organisation, OrganisationKind
-from kraftsamla.twinning import matching, selectors
-from kraftsamla.twinning.forms import MatchingForm
+from kraftsamla.twinning import matching, selectors, services
+from kraftsamla.twinning.forms import LinkForm, MatchingForm
 from kraftsamla.twinning.matching import Component, Purpose
+from kraftsamla.twinning.models import TwinLink
 
 VIEW = "twinning.matching.view"
+LINK_VIEW = "twinning.link.view"
+LINK_CREATE = "twinning.link.create"
 # How many of the best candidates the map marks with their rank.
 MAP_MARKED = 10
 
@@ -203,11 +210,27 @@ def _explanations() -> list[tuple[str, str]]:
     ]
 
 
-@checks(VIEW)
+def _links_context(request: HttpRequest, organisation: Organisation, link_form=None) -> dict:
+    links = selectors.links_of(request, organisation)
+    can_record = access.allows(request, LINK_CREATE, organisation)
+    if can_record and link_form is None:
+        link_form = LinkForm(organisation=organisation, auto_id="link-%s")
+    return {
+        "links": links,
+        "linked": selectors.linked_ids(links, organisation),
+        "link_form": link_form if can_record else None,
+    }
+
+
+@checks(VIEW, LINK_VIEW)
 def matching_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Ranked candidates for one municipality and purpose, with components, reasons and a map."""
     organisation = _municipality(slug)
     access.require(request, VIEW, organisation)
+    return _matching_response(request, organisation)
+
+
+def _matching_response(request: HttpRequest, organisation: Organisation, link_form=None):
     form = MatchingForm(request.GET or None)
     result = None
     if not form.is_bound or form.is_valid():
@@ -256,4 +279,38 @@ def matching_page(request: HttpRequest, slug: str) -> HttpResponse:
             for p in Purpose.values
         ],
     }
-    return render(request, "twinning/matching.html", context, status=400 if result is None else 200)
+    context.update(_links_context(request, organisation, link_form))
+    for row in context["rows"]:
+        row["link"] = context["linked"].get(row["match"].place.id)
+    failed = result is None or (link_form is not None and link_form.errors)
+    return render(request, "twinning/matching.html", context, status=400 if failed else 200)
+
+
+@checks(LINK_CREATE)
+@login_required
+@require_POST
+def link_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Record a twin or peer link of the municipality; errors show at the form's fields."""
+    organisation = _municipality(slug)
+    access.require(request, LINK_CREATE, organisation)
+    form = LinkForm(request.POST, organisation=organisation, auto_id="link-%s")
+
+    def save(data: dict) -> TwinLink:
+        description = data.pop("description", "")
+        return services.link_create(
+            actor=request.user,
+            organisation=organisation,
+            description={"sv": description} if description else {},
+            **data,
+        )
+
+    response = submit_form(
+        request,
+        form,
+        save,
+        redirect_to=reverse("twinning:matching", args=[organisation.slug]) + "#links-heading",
+        message=_("The link was recorded."),
+    )
+    if response is not None:
+        return response
+    return _matching_response(request, organisation, link_form=form)
