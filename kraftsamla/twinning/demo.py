@@ -9,13 +9,19 @@
   pairing with Örnsköldsvik is invented for the demo and says so.
 - Gävle, Borlänge and Eskilstuna as a peer group in Viable Cities, after the Viable
   Cities news item about their meeting in Borlänge (004_c13326591f62fd6b).
+
+Two programmes: NetZeroCities' Twin Cities for Umeå and Örnsköldsvik (three modules:
+getting started, co-creation, capitalisation; 20 months; an invented travel ceiling) and
+the peer group's learning round with one peer meeting in Borlänge (its date invented).
 """
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from kraftsamla.core.access import SYSTEM
 from kraftsamla.organisations.models import (
@@ -26,7 +32,7 @@ from kraftsamla.organisations.models import (
 )
 from kraftsamla.organisations.services import membership_create
 from kraftsamla.twinning import services
-from kraftsamla.twinning.models import LinkKind, LinkRole, TwinLink
+from kraftsamla.twinning.models import LinkKind, LinkRole, MeetingKind, TwinLink
 
 VIABLE_CITIES = "viable-cities-klimatneutrala-stader-2030"
 NETZEROCITIES = "netzerocities-demo"
@@ -127,4 +133,144 @@ def load_demo() -> str:
         },
         is_demo=True,
     )
-    return "3 twin and peer links"
+    programmes = _programmes(vc, nzc)
+    return f"3 twin and peer links, {programmes} twinning programmes"
+
+
+def _aware(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime(year, month, day, hour, minute))
+
+
+def _programmes(vc: Organisation, nzc: Organisation) -> int:
+    services.replication_template_load(actor=SYSTEM)
+    umea, ovik = _org("umea"), _org("ornskoldsvik")
+    twin_cities = services.programme_create(
+        actor=SYSTEM,
+        organiser=nzc,
+        title={
+            "sv": "Twin Cities: Umeå och Örnsköldsvik (demo)",
+            "en": "Twin Cities: Umeå and Örnsköldsvik (demo)",
+        },
+        start_date=datetime.date(2023, 9, 1),
+        months=20,
+        # The call says travel is paid up to a ceiling without naming it: this one is invented.
+        travel_ceiling=Decimal(20000),
+        modules=[
+            {
+                "title": {"sv": "Komma igång", "en": "Getting started"},
+                "goal": {
+                    "sv": "Lära känna varandra och välja vad som ska tas efter.",
+                    "en": "Get to know each other and choose what to take over.",
+                },
+                "start_date": datetime.date(2023, 9, 1),
+                "end_date": datetime.date(2023, 12, 31),
+                "done": True,
+            },
+            {
+                "title": {"sv": "Samskapa", "en": "Co-creation"},
+                "goal": {
+                    "sv": "Anpassa lösningen tillsammans, med workshoppar och studiebesök.",
+                    "en": "Adapt the solution together, with workshops and site visits.",
+                },
+                "start_date": datetime.date(2024, 1, 1),
+                "end_date": datetime.date(2024, 10, 31),
+                "done": True,
+            },
+            {
+                "title": {"sv": "Kapitalisera", "en": "Capitalisation"},
+                "goal": {
+                    "sv": "Skriva replikeringsplanen och sprida lärdomarna.",
+                    "en": "Write the replication plan and share the lessons.",
+                },
+                "start_date": datetime.date(2024, 11, 1),
+                "end_date": datetime.date(2025, 4, 30),
+            },
+        ],
+        participants=[(umea, LinkRole.PILOT), (ovik, LinkRole.TWIN)],
+        is_demo=True,
+    )
+    people = list(twin_cities.participants.all())
+    services.meeting_save(
+        actor=SYSTEM,
+        programme=twin_cities,
+        data={
+            "kind": MeetingKind.DIGITAL,
+            "title": "Uppstartsmöte (demo)",
+            "starts_at": _aware(2023, 9, 20, 9),
+            "ends_at": _aware(2023, 9, 20, 11),
+            "place": "Digitalt",
+            "agenda": "Presentation av Umeås pilotarbete; val av område att replikera.",
+            "decisions": "Örnsköldsvik väljer att ta efter arbetet med hållbara resor.",
+        },
+        participants=people,
+    )
+    services.meeting_save(
+        actor=SYSTEM,
+        programme=twin_cities,
+        data={
+            "kind": MeetingKind.SITE_VISIT,
+            "title": "Studiebesök i Umeå (demo)",
+            "starts_at": _aware(2024, 3, 12, 10),
+            "ends_at": _aware(2024, 3, 12, 16),
+            "place": "Umeå",
+            "agenda": "Besök hos mobilitetsprojekten; genomgång av uppföljningen.",
+        },
+        participants=people,
+    )
+    twin = next(p for p in people if p.role == LinkRole.TWIN)
+    services.travel_claim_add(
+        actor=SYSTEM, participant=twin, amount=Decimal(6400), description="Resa till Umeå (demo)"
+    )
+    services.plan_save(
+        actor=SYSTEM,
+        participant=twin,
+        answers={
+            "solution": "Umeås arbete med hållbara resor till arbetsplatser (demo).",
+            "conditions": "Mindre stad med längre avstånd; fler pendlar med bil.",
+        },
+    )
+    peers = services.programme_create(
+        actor=SYSTEM,
+        organiser=vc,
+        title={
+            "sv": "Lärgrupp Gävle, Borlänge och Eskilstuna (demo)",
+            "en": "Peer group Gävle, Borlänge and Eskilstuna (demo)",
+        },
+        start_date=datetime.date(2023, 3, 1),
+        months=12,
+        modules=[
+            {
+                "title": {"sv": "Gemensamt lärande", "en": "Learning together"},
+                "goal": {
+                    "sv": "Dela erfarenheter av klimatkontrakt, medborgarnas engagemang och samarbete med näringslivet.",
+                    "en": "Share experience of climate contracts, citizen engagement and work with business.",
+                },
+                "start_date": datetime.date(2023, 3, 1),
+                "end_date": datetime.date(2024, 2, 29),
+            }
+        ],
+        participants=[
+            (_org("gavle"), LinkRole.PEER),
+            (_org("borlange"), LinkRole.PEER),
+            (_org("eskilstuna"), LinkRole.PEER),
+        ],
+        is_demo=True,
+    )
+    services.meeting_save(
+        actor=SYSTEM,
+        programme=peers,
+        data={
+            "kind": MeetingKind.PEER_MEETING,
+            "title": "Träff i Borlänge (demo)",
+            # The news item gives no date; this one is invented for the demo.
+            "starts_at": _aware(2023, 3, 15, 9),
+            "ends_at": _aware(2023, 3, 15, 16),
+            "place": "Borlänge",
+            "agenda": "Klimatkontrakt, medborgarnas engagemang, samarbete med näringslivet; "
+            "eftermiddag med forskarskolan Future-Proof Cities.",
+            "notes": "Mindre möten ger tid att gå på djupet i gemensamma frågor.",
+            "decisions": "Ses igen; bli varandras ambassadörer.",
+        },
+        participants=list(peers.participants.all()),
+    )
+    return 2

@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.core.forms import SubmitOnceMixin, SwedishDecimalField
+from kraftsamla.core.limits import NOTE_MAX
+from kraftsamla.core.translation import translated
 from kraftsamla.organisations.models import Organisation, OrganisationKind
 from kraftsamla.twinning import matching, selectors
 from kraftsamla.twinning.matching import Component, Purpose
@@ -123,3 +125,24 @@ class LinkForm(SubmitOnceMixin, forms.Form):
         if start and end and end < start:
             self.add_error("end_date", _("The end date must not be before the start date."))
         return data
+
+
+class ReplicationPlanForm(SubmitOnceMixin, forms.Form):
+    """One text per section of the plan's template version."""
+
+    def __init__(self, *args, sections: list[dict], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sections = sections
+        for section in sections:
+            self.fields[section["key"]] = forms.CharField(
+                label=str(translated(section["title"])),
+                help_text=str(translated(section.get("help") or {})),
+                required=False,
+                max_length=NOTE_MAX,
+                widget=forms.Textarea({"rows": 3}),
+            )
+
+    def answers(self) -> dict[str, str]:
+        return {
+            section["key"]: self.cleaned_data.get(section["key"], "") for section in self.sections
+        }

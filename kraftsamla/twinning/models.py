@@ -1,6 +1,9 @@
 """Twin and peer links between municipalities, with dates and the programme they belong to."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -105,3 +108,257 @@ class TwinLinkMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} ({self.role})"
+
+
+# --- Twinning programmes -------------------------------------------------------------------
+
+
+class ProgrammeStatus(models.TextChoices):
+    OPEN = "open", _("Running")
+    CLOSED = "closed", _("Closed")
+
+
+class TwinningProgramme(models.Model):
+    """A twinning or peer-learning programme with modules, participants and meetings."""
+
+    title = TranslatedField(_("title"), max_length=200)
+    organiser = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("organiser"),
+        on_delete=models.PROTECT,
+        related_name="twinning_programmes",
+    )
+    start_date = models.DateField(_("starts"))
+    months = models.PositiveSmallIntegerField(
+        _("length in months"), default=20, validators=[MinValueValidator(1)]
+    )
+    travel_ceiling = models.DecimalField(
+        _("travel-cost ceiling per participant (SEK)"),
+        max_digits=10,
+        decimal_places=0,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProgrammeStatus.choices, default=ProgrammeStatus.OPEN
+    )
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        ordering = ["-start_date", "pk"]
+        verbose_name = _("twinning programme")
+        verbose_name_plural = _("twinning programmes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(months__gte=1), name="twinning_programme_months_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.title)
+
+
+class Module(models.Model):
+    """One ordered module of a programme, with its goal and dates."""
+
+    programme = models.ForeignKey(
+        TwinningProgramme,
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="modules",
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    title = TranslatedField(_("title"), max_length=200)
+    goal = TranslatedField(_("goal"), max_length=NOTE_MAX, blank=True, default=dict)
+    start_date = models.DateField(_("starts"))
+    end_date = models.DateField(_("ends"))
+    done = models.BooleanField(_("done"), default=False)
+
+    class Meta:
+        ordering = ["programme", "order"]
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "order"], name="module_order_once"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")),
+                name="module_dates_ordered",
+                violation_error_message=_("The end date must not be before the start date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.title}"
+
+
+class Participant(models.Model):
+    """A municipality taking part in a programme, with its role and travel claims."""
+
+    programme = models.ForeignKey(
+        TwinningProgramme,
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="participants",
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("municipality"),
+        on_delete=models.CASCADE,
+        related_name="twinning_participations",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=LinkRole.choices)
+
+    class Meta:
+        ordering = ["programme", "role", "organisation__name"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "organisation"],
+                name="participant_once",
+                violation_error_message=_("The municipality already takes part."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.get_role_display()})"
+
+    @property
+    def needs_plan(self) -> bool:
+        """Twin cities and peers replicate, so each needs a replication plan."""
+        return self.role in (LinkRole.TWIN, LinkRole.PEER)
+
+
+class MeetingKind(models.TextChoices):
+    WORKSHOP = "workshop", _("Workshop")
+    DIGITAL = "digital", _("Digital meeting")
+    SITE_VISIT = "site_visit", _("Site visit")
+    PEER_MEETING = "peer_meeting", _("Peer meeting")
+
+
+class Meeting(models.Model):
+    """A meeting of a programme with its agenda, notes and decisions."""
+
+    programme = models.ForeignKey(
+        TwinningProgramme,
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="meetings",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MeetingKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    agenda = models.TextField(_("agenda"), blank=True, max_length=NOTE_MAX)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTE_MAX)
+    decisions = models.TextField(
+        _("decisions and follow-up actions"), blank=True, max_length=NOTE_MAX
+    )
+    participants = models.ManyToManyField(
+        Participant, verbose_name=_("participants"), blank=True, related_name="meetings"
+    )
+
+    class Meta:
+        ordering = ["programme", "starts_at"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=models.F("starts_at")),
+                name="meeting_times_ordered",
+                violation_error_message=_("A meeting cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TravelClaim(models.Model):
+    """Travel costs a participant claims, checked against the programme's ceiling."""
+
+    participant = models.ForeignKey(
+        Participant,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="travel_claims",
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        verbose_name=_("meeting"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    amount = models.DecimalField(
+        _("amount (SEK)"),
+        max_digits=10,
+        decimal_places=0,
+        validators=[MinValueValidator(Decimal(1))],
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("travel claim")
+        verbose_name_plural = _("travel claims")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="travel_claim_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id}: {self.amount}"
+
+
+class ReplicationTemplate(models.Model):
+    """A version of the replication plan's template: its sections, in Swedish and English."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    sections = models.JSONField(_("sections"))
+    loaded_at = models.DateTimeField(_("loaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-loaded_at"]
+        get_latest_by = "loaded_at"
+        verbose_name = _("replication plan template")
+        verbose_name_plural = _("replication plan templates")
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+
+
+class ReplicationPlan(models.Model):
+    """A twin or peer city's plan for replicating a solution, by the template's sections."""
+
+    participant = models.OneToOneField(
+        Participant,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="replication_plan",
+    )
+    template = models.ForeignKey(
+        ReplicationTemplate,
+        verbose_name=_("template version"),
+        on_delete=models.PROTECT,
+        related_name="plans",
+    )
+    answers = models.JSONField(_("answers"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("replication plan")
+        verbose_name_plural = _("replication plans")
+
+    def __str__(self) -> str:
+        return f"{self.participant}"

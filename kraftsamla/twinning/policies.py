@@ -52,3 +52,61 @@ class LinkPolicy(Policy):
         "create": IsStaff() | HasRole("", EDIT_ROLES),
         "end": IsStaff() | EditsAMember(),
     }
+
+
+class TakesPart(Condition):
+    """The person has a role in a municipality taking part in the programme at `path`."""
+
+    def __init__(self, path: str = "") -> None:
+        self.path = path
+
+    def _programme_id(self, obj):
+        target = obj
+        for part in filter(None, self.path.split(".")):
+            target = getattr(target, part)
+        return target.pk
+
+    def check(self, access, obj) -> bool:
+        from kraftsamla.twinning.models import Participant
+
+        ids = access.organisation_ids()
+        return (
+            bool(ids)
+            and Participant.objects.filter(
+                programme_id=self._programme_id(obj), organisation_id__in=ids
+            ).exists()
+        )
+
+    def q(self, access) -> Q:
+        ids = access.organisation_ids()
+        if not ids:
+            return NOTHING
+        prefix = f"{self.path.replace('.', '__')}__" if self.path else ""
+        return Q(**{f"{prefix}participants__organisation_id__in": ids})
+
+
+ORGANISER_EDITORS = IsStaff() | HasRole("organiser", EDIT_ROLES)
+
+
+@register
+class ProgrammePolicy(Policy):
+    """A twinning programme (the object is the programme; for "create", the organiser)."""
+
+    name = "twinning.programme"
+    rules = {
+        # The organiser's people and the participants' people follow the programme.
+        "view": IsStaff() | HasRole("organiser") | TakesPart(),
+        "manage": ORGANISER_EDITORS,
+        "create": IsStaff() | HasRole("", EDIT_ROLES),
+    }
+
+
+@register
+class ReplicationPlanPolicy(Policy):
+    """A replication plan (the object is the plan's participant)."""
+
+    name = "twinning.plan"
+    rules = {
+        "edit": IsStaff() | HasRole("organisation", EDIT_ROLES),
+        "approve": IsStaff() | HasRole("programme.organiser", EDIT_ROLES),
+    }

@@ -7,7 +7,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +34,8 @@ from kraftsamla.projects.models import Project
 from kraftsamla.support.models import Need
 from kraftsamla.twinning import matching
 from kraftsamla.twinning.matching import Place, Private, Purpose
-from kraftsamla.twinning.models import TwinLink
+from kraftsamla.twinning.models import Participant, PlanStatus, TwinLink, TwinningProgramme
+from kraftsamla.twinning.timeline import programme_end
 
 SECTORS = [sector.value for sector in EmissionSector]
 CAPITALS = [key.value for key in CapitalKey]
@@ -473,3 +475,78 @@ def linked_ids(links: list[TwinLink], organisation: Organisation) -> dict[int, T
             if member.organisation_id != organisation.pk:
                 result.setdefault(member.organisation_id, link)
     return result
+
+
+# --- Programmes ----------------------------------------------------------------------------
+
+
+def programmes_visible(who) -> list[TwinningProgramme]:
+    return list(
+        access.scope(who, "twinning.programme.view", TwinningProgramme.objects.all())
+        .select_related("organiser")
+        .distinct()
+        .order_by("-start_date", "pk")
+    )
+
+
+def programme_get(who, pk: int) -> TwinningProgramme:
+    """The programme if `who` may see it; 404 otherwise (its existence may be private)."""
+    return access.get_visible(
+        who,
+        "twinning.programme.view",
+        TwinningProgramme.objects.select_related("organiser"),
+        pk=pk,
+    )
+
+
+@dataclass
+class Progress:
+    programme: TwinningProgramme
+    end: object
+    modules: list
+    meetings: list
+    participants: list
+    modules_done: int
+    meetings_held: int
+    plans_needed: int
+    plans_approved: int
+    missing: list
+    claimed: dict
+
+
+def progress_of(programme: TwinningProgramme) -> Progress:
+    modules = list(programme.modules.all())
+    meetings = list(programme.meetings.prefetch_related("participants__organisation"))
+    participants = list(
+        programme.participants.select_related("organisation", "replication_plan").annotate(
+            claimed=Sum("travel_claims__amount")
+        )
+    )
+    now = timezone.now()
+    needed = [p for p in participants if p.needs_plan]
+    approved = [
+        p
+        for p in needed
+        if getattr(getattr(p, "replication_plan", None), "status", None) == PlanStatus.APPROVED
+    ]
+    return Progress(
+        programme=programme,
+        end=programme_end(programme.start_date, programme.months),
+        modules=modules,
+        meetings=meetings,
+        participants=participants,
+        modules_done=sum(1 for m in modules if m.done),
+        meetings_held=sum(1 for m in meetings if m.ends_at < now),
+        plans_needed=len(needed),
+        plans_approved=len(approved),
+        missing=[p for p in needed if p not in approved],
+        claimed={p.pk: p.claimed or 0 for p in participants},
+    )
+
+
+def participant_get(programme: TwinningProgramme, pk: int) -> Participant:
+    return get_object_or_404(
+        Participant.objects.select_related("organisation", "programme__organiser"),
+        programme=programme,
+        pk=pk,
+    )

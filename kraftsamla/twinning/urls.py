@@ -1,11 +1,24 @@
 from django.urls import path
 
-from kraftsamla.twinning import views
+from kraftsamla.twinning import programme_views, views
 
 app_name = "twinning"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("program/", programme_views.programme_list, name="programmes"),
+    path("program/<int:pk>/", programme_views.programme_progress, name="programme"),
+    path("program/<int:pk>/stang/", programme_views.programme_close, name="programme_close"),
+    path(
+        "program/<int:pk>/plan/<int:participant_pk>/",
+        programme_views.plan_edit,
+        name="plan_edit",
+    ),
+    path(
+        "program/<int:pk>/plan/<int:participant_pk>/godkann/",
+        programme_views.plan_approve,
+        name="plan_approve",
+    ),
     path("<slug:slug>/", views.matching_page, name="matching"),
     path("<slug:slug>/lankar/ny/", views.link_create, name="link_create"),
 ]

@@ -1,0 +1,158 @@
+"""Pages of twinning programmes: the list, the progress page with its timeline, a replication
+plan's form, approving a plan and closing the programme."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kraftsamla.core import access
+from kraftsamla.core.access import checks
+from kraftsamla.core.forms import submit_form
+from kraftsamla.twinning import selectors, services
+from kraftsamla.twinning.forms import ReplicationPlanForm
+from kraftsamla.twinning.models import ReplicationPlan, ReplicationTemplate
+from kraftsamla.twinning.timeline import timeline_svg
+
+VIEW = "twinning.programme.view"
+MANAGE = "twinning.programme.manage"
+EDIT_PLAN = "twinning.plan.edit"
+APPROVE_PLAN = "twinning.plan.approve"
+
+
+@checks(VIEW)
+@login_required
+def programme_list(request: HttpRequest) -> HttpResponse:
+    """The programmes the person follows: as organiser or as a participant."""
+    return render(
+        request, "twinning/programmes.html", {"programmes": selectors.programmes_visible(request)}
+    )
+
+
+def _progress_page(request, programme, *, error: str = "", status: int = 200) -> HttpResponse:
+    progress = selectors.progress_of(programme)
+    timeline = timeline_svg(
+        title=_("Timeline of %(programme)s") % {"programme": programme.title},
+        start=programme.start_date,
+        end=progress.end,
+        modules=progress.modules,
+        meetings=progress.meetings,
+        today=timezone.localdate(),
+    )
+    rows = [
+        {
+            "participant": participant,
+            "plan": getattr(participant, "replication_plan", None),
+            "claimed": progress.claimed[participant.pk],
+            "can_edit": participant.needs_plan and access.allows(request, EDIT_PLAN, participant),
+            "can_approve": access.allows(request, APPROVE_PLAN, participant),
+        }
+        for participant in progress.participants
+    ]
+    return render(
+        request,
+        "twinning/progress.html",
+        {
+            "programme": programme,
+            "progress": progress,
+            "timeline": timeline,
+            "rows": rows,
+            "can_manage": access.allows(request, MANAGE, programme),
+            "close_error": error,
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@checks(VIEW, MANAGE, EDIT_PLAN, APPROVE_PLAN)
+@login_required
+def programme_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """Modules done, meetings held, plans approved, a timeline and the table behind it."""
+    return _progress_page(request, selectors.programme_get(request, pk))
+
+
+@checks(MANAGE)
+@login_required
+@require_POST
+def programme_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close the programme, or show which replication plans are missing (status 400)."""
+    programme = selectors.programme_get(request, pk)
+    access.require(request, MANAGE, programme)
+    try:
+        services.programme_close(actor=request.user, programme=programme)
+    except ValidationError as exc:
+        return _progress_page(request, programme, error=" ".join(exc.messages), status=400)
+    return redirect("twinning:programme", pk=programme.pk)
+
+
+@checks(EDIT_PLAN)
+@login_required
+def plan_edit(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
+    """A twin or peer city's replication plan, section by section of its template version."""
+    programme = selectors.programme_get(request, pk)
+    participant = selectors.participant_get(programme, participant_pk)
+    access.require(request, EDIT_PLAN, participant)
+    plan = (
+        ReplicationPlan.objects.filter(participant=participant).select_related("template").first()
+    )
+    template = plan.template if plan else ReplicationTemplate.objects.latest()
+    form = ReplicationPlanForm(
+        request.POST or None,
+        sections=template.sections,
+        initial=plan.answers if plan else {},
+        auto_id="plan-%s",
+    )
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.plan_save(
+                actor=request.user, participant=participant, answers=data
+            ),
+            redirect_to=lambda saved: f"{programme_url(programme)}#plans-heading",
+            message=_("The replication plan was saved."),
+        )
+        if response is not None:
+            return response
+    return render(
+        request,
+        "twinning/plan_form.html",
+        {
+            "programme": programme,
+            "participant": participant,
+            "plan": plan,
+            "form": form,
+            "template": template,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@checks(APPROVE_PLAN)
+@login_required
+@require_POST
+def plan_approve(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
+    programme = selectors.programme_get(request, pk)
+    participant = selectors.participant_get(programme, participant_pk)
+    access.require(request, APPROVE_PLAN, participant)
+    plan = ReplicationPlan.objects.filter(participant=participant).first()
+    if plan is None:
+        return _progress_page(
+            request, programme, error=_("There is no plan to approve yet."), status=400
+        )
+    try:
+        services.plan_approve(actor=request.user, plan=plan)
+    except ValidationError as exc:
+        return _progress_page(request, programme, error=" ".join(exc.messages), status=400)
+    return redirect(f"{programme_url(programme)}#plans-heading")
+
+
+def programme_url(programme) -> str:
+    return reverse("twinning:programme", kwargs={"pk": programme.pk})
