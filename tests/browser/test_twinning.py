@@ -52,3 +52,31 @@ def test_matching_page_reflows_on_a_phone(new_page):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     assert_accessible(page, "twinning-matching-phone")
+
+
+def test_programme_progress_page_and_replication_plan_form(page):
+    from kraftsamla.core.models import Role
+    from kraftsamla.twinning.models import TwinningProgramme
+    from tests.factories.accounts import PASSWORD, UserFactory
+    from tests.helpers import org_by_slug
+
+    programme = TwinningProgramme.objects.get(organiser__slug="netzerocities-demo")
+    twin = programme.participants.get(organisation__slug="ornskoldsvik")
+    UserFactory(email="strateg@ovik.example", organisation=twin.organisation, role=Role.EDITOR)
+    assert org_by_slug("ornskoldsvik")
+    login(page, "strateg@ovik.example", PASSWORD)
+    page.goto(f"/tvillingstader/program/{programme.pk}/")
+    expect(page.locator("svg.twin-timeline")).to_be_visible()
+    expect(page.locator("#plans-heading")).to_be_visible()
+    assert_accessible(page, "twinning-progress")
+
+    page.get_by_role("link", name=re.compile("Örnsköldsvik")).first.click()
+    page.wait_for_load_state()
+    expect(page.locator("textarea")).to_have_count(8)
+    assert_accessible(page, "twinning-plan-form")
+    page.locator("#plan-risks").fill("För få cyklister vintertid.")
+    with page.expect_navigation():
+        page.get_by_role("button", name=translate("Save the plan")).click()
+    expect(page.locator("#plans-heading")).to_be_visible()
+    twin.refresh_from_db()
+    assert twin.replication_plan.answers["risks"] == "För få cyklister vintertid."
