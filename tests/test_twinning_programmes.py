@@ -229,3 +229,78 @@ def test_programme_list_shows_only_followed_programmes():
     url = reverse("twinning:programmes")
     assert programme in client_for(ale_person).get(url).context["programmes"]
     assert programme not in client_for(stranger).get(url).context["programmes"]
+
+
+# --- Calendar, reminders, API --------------------------------------------------------------
+
+
+def test_calendar_export_has_the_meetings_and_module_deadlines():
+    icalendar = pytest.importorskip("icalendar")
+    programme = TwinningProgramme.objects.get(organiser__slug="netzerocities-demo")
+    person = UserFactory(organisation=org_by_slug("umea"))
+    response = client_for(person).get(reverse("twinning:programme_ics", args=[programme.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    events = calendar.walk("VEVENT")
+    summaries = [str(e["SUMMARY"]) for e in events]
+    assert "Studiebesök i Umeå (demo)" in summaries
+    visit = next(e for e in events if str(e["SUMMARY"]) == "Studiebesök i Umeå (demo)")
+    assert str(visit["LOCATION"]) == "Umeå"
+    assert visit.decoded("DTSTART").tzinfo is not None
+    assert (
+        sum(1 for s in summaries if s.startswith(translate("Module %(order)s ends: %(title)s")[:5]))
+        == 3
+    )
+    # Someone who does not follow the programme gets nothing.
+    stranger = client_for(UserFactory(organisation=org_by_slug("linkoping")))
+    assert stranger.get(reverse("twinning:programme_ics", args=[programme.pk])).status_code == 404
+
+
+def test_reminders_go_out_a_week_and_a_day_before_meetings(mailoutbox):
+    from kraftsamla.twinning.tasks import enqueue_reminders
+
+    programme = new_programme()
+    UserFactory(organisation=org_by_slug("ale"), email="ale@example.test")
+    start = timezone.make_aware(datetime.datetime(2026, 5, 20, 10))
+    services.meeting_save(
+        actor=SYSTEM,
+        programme=programme,
+        data={
+            "kind": MeetingKind.WORKSHOP,
+            "title": "Workshop om cykel",
+            "starts_at": start,
+            "ends_at": start + datetime.timedelta(hours=2),
+        },
+    )
+    assert enqueue_reminders(D(2026, 5, 12)) == 0
+    mailoutbox.clear()
+    assert enqueue_reminders(D(2026, 5, 13)) == 1
+    to_ale = [m for m in mailoutbox if "ale@example.test" in m.to]
+    assert to_ale and "Workshop om cykel" in to_ale[0].subject
+    # A module's end is reminded two weeks before (the demo module "Start" ends 2026-03-31).
+    assert enqueue_reminders(D(2026, 3, 17)) == 1
+
+
+def test_api_programme_respects_who_follows_it_and_who_reads_plans():
+    from tests.helpers import token_client
+
+    programme = new_programme()
+    ale = participant(programme, "ale")
+    services.plan_save(actor=SYSTEM, participant=ale, answers=full_answers())
+    url = reverse("api:twinning-programme", args=[programme.pk])
+    ale_editor = token_client(UserFactory(organisation=ale.organisation, role=Role.EDITOR))
+    data = ale_editor.get(url).json()
+    assert [m["order"] for m in data["modules"]] == [1, 2]
+    by_slug = {p["municipality"]: p for p in data["participants"]}
+    assert by_slug["ale"]["plan"]["risks"] == "Text om risks"
+    assert by_slug["ale"]["plan_status"] == "draft"
+    # Tjörn's people follow the programme but do not read Ale's plan.
+    tjorn = token_client(UserFactory(organisation=org_by_slug("tjorn")))
+    seen = {p["municipality"]: p for p in tjorn.get(url).json()["participants"]}
+    assert seen["ale"]["plan_status"] == "draft" and seen["ale"]["plan"] is None
+    stranger = token_client(UserFactory(organisation=org_by_slug("linkoping")))
+    assert stranger.get(url).status_code == 404
+    assert programme.pk not in [
+        p["id"] for p in stranger.get(reverse("api:twinning-programmes")).json()
+    ]

@@ -97,4 +97,10 @@ urlpatterns += [
         name="twinning-matches",
     ),
     path("twinning/links/", twinning.LinkList.as_view(), name="twinning-links"),
+    path("twinning/programmes/", twinning.ProgrammeList.as_view(), name="twinning-programmes"),
+    path(
+        "twinning/programmes/<int:pk>/",
+        twinning.ProgrammeDetail.as_view(),
+        name="twinning-programme",
+    ),
 ]

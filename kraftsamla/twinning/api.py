@@ -202,3 +202,136 @@ class LinkList(generics.ListAPIView):
         return selectors.links_visible(self.request, municipality=municipality).order_by(
             "-start_date", "pk"
         )
+
+
+class ModuleSerializer(serializers.Serializer):
+    order = serializers.IntegerField()
+    title = serializers.CharField(help_text="In the request's language; Swedish if not translated.")
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    done = serializers.BooleanField()
+
+
+class MeetingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="workshop, digital, site_visit or peer_meeting.")
+    title = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    place = serializers.CharField()
+    agenda = serializers.CharField()
+    notes = serializers.CharField()
+    decisions = serializers.CharField()
+
+
+class ParticipantSerializer(serializers.Serializer):
+    municipality = serializers.CharField()
+    role = serializers.CharField(help_text="pioneer, pilot, twin or peer.")
+    plan_status = serializers.CharField(
+        allow_null=True, help_text="draft or approved; null without a plan."
+    )
+    plan = serializers.DictField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="The plan's sections, for the municipality's editors and the organiser's.",
+    )
+    travel_claimed = serializers.IntegerField()
+
+
+class ProgrammeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    organiser = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    months = serializers.IntegerField()
+    status = serializers.CharField(help_text="open or closed.")
+    travel_ceiling = serializers.IntegerField(allow_null=True)
+    modules = ModuleSerializer(many=True)
+    meetings = MeetingSerializer(many=True)
+    participants = ParticipantSerializer(many=True)
+    is_demo = serializers.BooleanField()
+
+
+def _programme_data(request, programme) -> dict:
+    progress = selectors.progress_of(programme)
+    participants = []
+    for participant in progress.participants:
+        plan = getattr(participant, "replication_plan", None)
+        may_read = access.allows(request, "twinning.plan.edit", participant) or access.allows(
+            request, "twinning.plan.approve", participant
+        )
+        participants.append(
+            {
+                "municipality": participant.organisation.slug,
+                "role": participant.role,
+                "plan_status": plan.status if plan else None,
+                "plan": plan.answers if plan and may_read else None,
+                "travel_claimed": int(progress.claimed[participant.pk]),
+            }
+        )
+    return {
+        "id": programme.pk,
+        "title": str(programme.title),
+        "organiser": programme.organiser.slug,
+        "start_date": programme.start_date,
+        "end_date": progress.end,
+        "months": programme.months,
+        "status": programme.status,
+        "travel_ceiling": None
+        if programme.travel_ceiling is None
+        else int(programme.travel_ceiling),
+        "modules": [
+            {
+                "order": m.order,
+                "title": str(m.title),
+                "start_date": m.start_date,
+                "end_date": m.end_date,
+                "done": m.done,
+            }
+            for m in progress.modules
+        ],
+        "meetings": [
+            {
+                "id": m.pk,
+                "kind": m.kind,
+                "title": m.title,
+                "starts_at": m.starts_at,
+                "ends_at": m.ends_at,
+                "place": m.place,
+                "agenda": m.agenda,
+                "notes": m.notes,
+                "decisions": m.decisions,
+            }
+            for m in progress.meetings
+        ],
+        "participants": participants,
+        "is_demo": programme.is_demo,
+    }
+
+
+class ProgrammeList(APIView):
+    """The twinning programmes the caller follows (as organiser or participant), in full."""
+
+    access_rules = ("twinning.programme.view",)
+    permission_classes = [drf_permissions.IsAuthenticated]
+
+    @extend_schema(responses=ProgrammeSerializer(many=True))
+    def get(self, request):
+        programmes = selectors.programmes_visible(request)
+        return Response(
+            ProgrammeSerializer([_programme_data(request, p) for p in programmes], many=True).data
+        )
+
+
+class ProgrammeDetail(APIView):
+    """One programme with modules, meetings, participants and replication plans; 404 when
+    the caller does not follow it."""
+
+    access_rules = ("twinning.programme.view",)
+    permission_classes = [drf_permissions.IsAuthenticated]
+
+    @extend_schema(responses=ProgrammeSerializer)
+    def get(self, request, pk: int):
+        programme = selectors.programme_get(request, pk)
+        return Response(ProgrammeSerializer(_programme_data(request, programme)).data)

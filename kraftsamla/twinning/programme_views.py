@@ -156,3 +156,20 @@ def plan_approve(request: HttpRequest, pk: int, participant_pk: int) -> HttpResp
 
 def programme_url(programme) -> str:
     return reverse("twinning:programme", kwargs={"pk": programme.pk})
+
+
+@checks(VIEW)
+@login_required
+def programme_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """The programme's meetings and module deadlines as an iCalendar file."""
+    from kraftsamla.twinning.calendar import programme_calendar
+
+    programme = selectors.programme_get(request, pk)
+    document = programme_calendar(
+        programme, list(programme.modules.all()), list(programme.meetings.all())
+    )
+    response = HttpResponse(document, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="kraftsamla-program-{programme.pk}.ics"'
+    )
+    return response
