@@ -457,10 +457,10 @@ def links_of(who, organisation: Organisation) -> list[TwinLink]:
     )
 
 
-def links_visible(who, *, municipality: Organisation | None = None) -> QuerySet[TwinLink]:
+def links_visible(who, *, municipality_slug: str | None = None) -> QuerySet[TwinLink]:
     links = access.scope(who, "twinning.link.view", TwinLink.objects.all())
-    if municipality is not None:
-        links = links.filter(members__organisation=municipality).distinct()
+    if municipality_slug is not None:
+        links = links.filter(members__organisation__slug=municipality_slug).distinct()
     return links.select_related("programme").prefetch_related("members__organisation")
 
 
