@@ -304,3 +304,38 @@ def test_api_programme_respects_who_follows_it_and_who_reads_plans():
     assert programme.pk not in [
         p["id"] for p in stranger.get(reverse("api:twinning-programmes")).json()
     ]
+
+
+def test_meetings_and_travel_claims_on_the_progress_page():
+    programme = new_programme()
+    organiser_editor = UserFactory(organisation=programme.organiser, role=Role.EDITOR)
+    client = client_for(organiser_editor)
+    ale = participant(programme, "ale")
+    meeting_url = reverse("twinning:meeting_create", args=[programme.pk])
+    data = {
+        "kind": MeetingKind.SITE_VISIT,
+        "title": "Studiebesök",
+        "starts_at": "2026-04-02T10:00",
+        "ends_at": "2026-04-02T09:00",
+        "place": "Ale",
+        "participants": [ale.pk],
+    }
+    response = client.post(meeting_url, data)
+    assert response.status_code == 400
+    assert "ends_at" in response.context["meeting_form"].errors
+    assert not programme.meetings.exists()
+    response = client.post(meeting_url, {**data, "ends_at": "2026-04-02T15:00"})
+    assert response.status_code == 302
+    meeting = programme.meetings.get()
+    assert list(meeting.participants.all()) == [ale]
+
+    claim_url = reverse("twinning:claim_create", args=[programme.pk])
+    assert client.post(claim_url, {"participant": ale.pk, "amount": "9 000"}).status_code == 302
+    response = client.post(claim_url, {"participant": ale.pk, "amount": "1 500"})
+    assert response.status_code == 400
+    assert "amount" in response.context["claim_form"].errors
+    assert ale.travel_claims.count() == 1
+    # A participant's editor may not add meetings or claims.
+    ale_editor = client_for(UserFactory(organisation=ale.organisation, role=Role.EDITOR))
+    assert ale_editor.post(meeting_url, data).status_code == 403
+    assert ale_editor.post(claim_url, {"participant": ale.pk, "amount": "5"}).status_code == 403

@@ -13,7 +13,7 @@ from kraftsamla.core.translation import translated
 from kraftsamla.organisations.models import Organisation, OrganisationKind
 from kraftsamla.twinning import matching, selectors
 from kraftsamla.twinning.matching import Component, Purpose
-from kraftsamla.twinning.models import LinkKind, LinkRole
+from kraftsamla.twinning.models import LinkKind, LinkRole, MeetingKind, Participant
 
 WEIGHT_MAX = Decimal(100)
 
@@ -146,3 +146,61 @@ class ReplicationPlanForm(SubmitOnceMixin, forms.Form):
         return {
             section["key"]: self.cleaned_data.get(section["key"], "") for section in self.sections
         }
+
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class MeetingForm(SubmitOnceMixin, forms.Form):
+    """A meeting of the programme: kind, time, place, agenda, participants, notes, decisions."""
+
+    kind = forms.ChoiceField(label=_("Kind of meeting"), choices=MeetingKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME_INPUT)
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME_INPUT)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    agenda = forms.CharField(
+        label=_("Agenda"), required=False, max_length=NOTE_MAX, widget=forms.Textarea({"rows": 2})
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=NOTE_MAX, widget=forms.Textarea({"rows": 2})
+    )
+    decisions = forms.CharField(
+        label=_("Decisions and follow-up actions"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea({"rows": 2}),
+    )
+    participants = forms.ModelMultipleChoiceField(
+        label=_("Participants"),
+        queryset=Participant.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, programme, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = programme.participants.select_related("organisation")
+        self.fields["participants"].label_from_instance = lambda p: p.organisation.display_name
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends < starts:
+            self.add_error("ends_at", _("A meeting cannot end before it starts."))
+        return data
+
+
+class TravelClaimForm(SubmitOnceMixin, forms.Form):
+    participant = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Participant.objects.none()
+    )
+    amount = SwedishDecimalField(
+        label=_("Amount (SEK)"), min_value=Decimal(1), max_digits=10, decimal_places=0
+    )
+    description = forms.CharField(label=_("What the claim is for"), max_length=300, required=False)
+
+    def __init__(self, *args, programme, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["participant"].queryset = programme.participants.select_related("organisation")
+        self.fields["participant"].label_from_instance = lambda p: p.organisation.display_name

@@ -16,7 +16,7 @@ from kraftsamla.core import access
 from kraftsamla.core.access import checks
 from kraftsamla.core.forms import submit_form
 from kraftsamla.twinning import selectors, services
-from kraftsamla.twinning.forms import ReplicationPlanForm
+from kraftsamla.twinning.forms import MeetingForm, ReplicationPlanForm, TravelClaimForm
 from kraftsamla.twinning.models import ReplicationPlan, ReplicationTemplate
 from kraftsamla.twinning.timeline import timeline_svg
 
@@ -35,8 +35,20 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _progress_page(request, programme, *, error: str = "", status: int = 200) -> HttpResponse:
+def _progress_page(
+    request,
+    programme,
+    *,
+    error: str = "",
+    status: int = 200,
+    meeting_form: MeetingForm | None = None,
+    claim_form: TravelClaimForm | None = None,
+) -> HttpResponse:
     progress = selectors.progress_of(programme)
+    can_manage = access.allows(request, MANAGE, programme)
+    if can_manage:
+        meeting_form = meeting_form or MeetingForm(programme=programme, auto_id="meeting-%s")
+        claim_form = claim_form or TravelClaimForm(programme=programme, auto_id="claim-%s")
     timeline = timeline_svg(
         title=_("Timeline of %(programme)s") % {"programme": programme.title},
         start=programme.start_date,
@@ -63,7 +75,9 @@ def _progress_page(request, programme, *, error: str = "", status: int = 200) ->
             "progress": progress,
             "timeline": timeline,
             "rows": rows,
-            "can_manage": access.allows(request, MANAGE, programme),
+            "can_manage": can_manage,
+            "meeting_form": meeting_form if can_manage else None,
+            "claim_form": claim_form if can_manage else None,
             "close_error": error,
             "now": timezone.now(),
         },
@@ -173,3 +187,46 @@ def programme_ics(request: HttpRequest, pk: int) -> HttpResponse:
         f'attachment; filename="kraftsamla-program-{programme.pk}.ics"'
     )
     return response
+
+
+@checks(MANAGE)
+@login_required
+@require_POST
+def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a meeting; errors show at the form's fields on the progress page (status 400)."""
+    programme = selectors.programme_get(request, pk)
+    access.require(request, MANAGE, programme)
+    form = MeetingForm(request.POST, programme=programme, auto_id="meeting-%s")
+
+    def save(data: dict):
+        participants = data.pop("participants")
+        return services.meeting_save(
+            actor=request.user, programme=programme, data=data, participants=participants
+        )
+
+    response = submit_form(
+        request,
+        form,
+        save,
+        redirect_to=f"{programme_url(programme)}#meetings-heading",
+        message=_("The meeting was saved."),
+    )
+    return response or _progress_page(request, programme, status=400, meeting_form=form)
+
+
+@checks(MANAGE)
+@login_required
+@require_POST
+def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a travel claim, checked against the ceiling; errors at the fields (status 400)."""
+    programme = selectors.programme_get(request, pk)
+    access.require(request, MANAGE, programme)
+    form = TravelClaimForm(request.POST, programme=programme, auto_id="claim-%s")
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.travel_claim_add(actor=request.user, **data),
+        redirect_to=f"{programme_url(programme)}#plans-heading",
+        message=_("The travel claim was added."),
+    )
+    return response or _progress_page(request, programme, status=400, claim_form=form)

@@ -9,6 +9,8 @@ urlpatterns = [
     path("program/", programme_views.programme_list, name="programmes"),
     path("program/<int:pk>/", programme_views.programme_progress, name="programme"),
     path("program/<int:pk>/kalender.ics", programme_views.programme_ics, name="programme_ics"),
+    path("program/<int:pk>/moten/ny/", programme_views.meeting_create, name="meeting_create"),
+    path("program/<int:pk>/resor/ny/", programme_views.claim_create, name="claim_create"),
     path("program/<int:pk>/stang/", programme_views.programme_close, name="programme_close"),
     path(
         "program/<int:pk>/plan/<int:participant_pk>/",
