@@ -80,3 +80,24 @@ def test_programme_progress_page_and_replication_plan_form(page):
     expect(page.locator("#plans-heading")).to_be_visible()
     twin.refresh_from_db()
     assert twin.replication_plan.answers["risks"] == "För få cyklister vintertid."
+
+
+def test_organiser_sees_the_meeting_and_claim_forms(page):
+    from kraftsamla.core.models import Role
+    from kraftsamla.twinning.models import TwinningProgramme
+    from tests.factories.accounts import PASSWORD, UserFactory
+
+    programme = TwinningProgramme.objects.get(organiser__slug="netzerocities-demo")
+    UserFactory(email="samordnare@nzc.example", organisation=programme.organiser, role=Role.EDITOR)
+    login(page, "samordnare@nzc.example", PASSWORD)
+    page.goto(f"/tvillingstader/program/{programme.pk}/")
+    expect(page.locator("#meeting-form-heading")).to_be_visible()
+    expect(page.locator("#claim-form-heading")).to_be_visible()
+    assert_accessible(page, "twinning-progress-organiser")
+    # A claim above the ceiling is refused at its field.
+    page.locator("#claim-participant").select_option(label="Örnsköldsvik")
+    page.locator("#claim-amount").fill("50 000")
+    with page.expect_navigation():
+        page.get_by_role("button", name=translate("Add the claim")).click()
+    expect(page.locator("#claim-amount-errors")).to_be_visible()
+    assert_accessible(page, "twinning-progress-claim-error")
