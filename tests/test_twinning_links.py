@@ -189,3 +189,21 @@ def test_api_lists_links_of_a_municipality():
     }
     assert client.get(reverse("api:twinning-links"), {"municipality": "x"}).json()["count"] == 0
     assert client.get(reverse("api:twinning-links")).json()["count"] >= 3
+
+
+def test_ending_a_link_on_the_page():
+    ale, lerum = org_by_slug("ale"), org_by_slug("lerum")
+    link = link_create(ale, [lerum], start_date=D(2025, 3, 1))
+    editor = UserFactory(organisation=lerum, role=Role.EDITOR)
+    client = client_for(editor)
+    page = client.get(reverse("twinning:matching", args=["lerum"]))
+    assert next(item for item in page.context["links"] if item.pk == link.pk).can_end
+    url = reverse("twinning:link_end", args=["lerum", link.pk])
+    client.post(url, {"end_date": "2024-01-01"})  # before the start: refused
+    link.refresh_from_db()
+    assert link.end_date is None
+    assert client.post(url, {"end_date": "2025-12-31"}).status_code == 302
+    link.refresh_from_db()
+    assert link.end_date == D(2025, 12, 31)
+    stranger = client_for(UserFactory(organisation=org_by_slug("tjorn"), role=Role.EDITOR))
+    assert stranger.post(url, {"end_date": "2026-01-01"}).status_code == 403

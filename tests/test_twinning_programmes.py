@@ -339,3 +339,15 @@ def test_meetings_and_travel_claims_on_the_progress_page():
     ale_editor = client_for(UserFactory(organisation=ale.organisation, role=Role.EDITOR))
     assert ale_editor.post(meeting_url, data).status_code == 403
     assert ale_editor.post(claim_url, {"participant": ale.pk, "amount": "5"}).status_code == 403
+
+
+def test_marking_a_module_done():
+    programme = new_programme()
+    organiser_editor = UserFactory(organisation=programme.organiser, role=Role.EDITOR)
+    url = reverse("twinning:module_done", args=[programme.pk, 1])
+    ale_editor = UserFactory(organisation=org_by_slug("ale"), role=Role.EDITOR)
+    assert client_for(ale_editor).post(url).status_code == 403
+    assert client_for(organiser_editor).post(url).status_code == 302
+    assert programme.modules.get(order=1).done
+    client_for(organiser_editor).post(url, {"done": "0"})
+    assert not programme.modules.get(order=1).done

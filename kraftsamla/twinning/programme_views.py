@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -230,3 +230,17 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
         message=_("The travel claim was added."),
     )
     return response or _progress_page(request, programme, status=400, claim_form=form)
+
+
+@checks(MANAGE)
+@login_required
+@require_POST
+def module_done(request: HttpRequest, pk: int, order: int) -> HttpResponse:
+    """Mark a module done, or not done again (`done=0`)."""
+    programme = selectors.programme_get(request, pk)
+    access.require(request, MANAGE, programme)
+    module = get_object_or_404(programme.modules, order=order)
+    services.module_mark_done(
+        actor=request.user, module=module, done=request.POST.get("done", "1") != "0"
+    )
+    return redirect(f"{programme_url(programme)}#modules-heading")

@@ -412,3 +412,21 @@ def programme_close(*, actor, programme: TwinningProgramme) -> TwinningProgramme
         after=snapshot(programme, ["status"]),
     )
     return programme
+
+
+@transaction.atomic
+def module_mark_done(*, actor, module: Module, done: bool = True) -> Module:
+    """Mark a module done (or not done again)."""
+    access.require(actor, "twinning.programme.manage", module.programme)
+    before = snapshot(module, ["done"])
+    module.done = done
+    module.save(update_fields=["done"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=module,
+        organisation=module.programme.organiser,
+        before=before,
+        after=snapshot(module, ["done"]),
+    )
+    return module

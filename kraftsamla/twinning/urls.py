@@ -11,6 +11,11 @@ urlpatterns = [
     path("program/<int:pk>/kalender.ics", programme_views.programme_ics, name="programme_ics"),
     path("program/<int:pk>/moten/ny/", programme_views.meeting_create, name="meeting_create"),
     path("program/<int:pk>/resor/ny/", programme_views.claim_create, name="claim_create"),
+    path(
+        "program/<int:pk>/moduler/<int:order>/klar/",
+        programme_views.module_done,
+        name="module_done",
+    ),
     path("program/<int:pk>/stang/", programme_views.programme_close, name="programme_close"),
     path(
         "program/<int:pk>/plan/<int:participant_pk>/",
@@ -24,4 +29,5 @@ urlpatterns = [
     ),
     path("<slug:slug>/", views.matching_page, name="matching"),
     path("<slug:slug>/lankar/ny/", views.link_create, name="link_create"),
+    path("<slug:slug>/lankar/<int:pk>/avsluta/", views.link_end, name="link_end"),
 ]

@@ -6,7 +6,11 @@ reported at its field with status 400 and no ranking.
 
 from __future__ import annotations
 
+import datetime
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +34,7 @@ from kraftsamla.twinning.models import TwinLink
 VIEW = "twinning.matching.view"
 LINK_VIEW = "twinning.link.view"
 LINK_CREATE = "twinning.link.create"
+LINK_END = "twinning.link.end"
 # How many of the best candidates the map marks with their rank.
 MAP_MARKED = 10
 
@@ -215,6 +220,8 @@ def _links_context(request: HttpRequest, organisation: Organisation, link_form=N
     can_record = access.allows(request, LINK_CREATE, organisation)
     if can_record and link_form is None:
         link_form = LinkForm(organisation=organisation, auto_id="link-%s")
+    for link in links:
+        link.can_end = link.end_date is None and access.allows(request, LINK_END, link)
     return {
         "links": links,
         "linked": selectors.linked_ids(links, organisation),
@@ -222,7 +229,7 @@ def _links_context(request: HttpRequest, organisation: Organisation, link_form=N
     }
 
 
-@checks(VIEW, LINK_VIEW)
+@checks(VIEW, LINK_VIEW, LINK_END)
 def matching_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Ranked candidates for one municipality and purpose, with components, reasons and a map."""
     organisation = _municipality(slug)
@@ -314,3 +321,26 @@ def link_create(request: HttpRequest, slug: str) -> HttpResponse:
     if response is not None:
         return response
     return _matching_response(request, organisation, link_form=form)
+
+
+@checks(LINK_END)
+@login_required
+@require_POST
+def link_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Give a link an end date; a date before its start is refused with a message."""
+    organisation = _municipality(slug)
+    link = get_object_or_404(TwinLink.objects.filter(members__organisation=organisation), pk=pk)
+    access.require(request, LINK_END, link)
+    target = reverse("twinning:matching", args=[organisation.slug]) + "#links-heading"
+    try:
+        end_date = datetime.date.fromisoformat(request.POST.get("end_date", ""))
+    except ValueError:
+        messages.error(request, _("Give the end date as YYYY-MM-DD."))
+        return redirect(target)
+    try:
+        services.link_end(actor=request.user, link=link, end_date=end_date)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(target)
+    messages.success(request, _("The link was ended."))
+    return redirect(target)
