@@ -351,3 +351,34 @@ def test_marking_a_module_done():
     assert programme.modules.get(order=1).done
     client_for(organiser_editor).post(url, {"done": "0"})
     assert not programme.modules.get(order=1).done
+
+
+def test_progress_page_queries_do_not_grow_with_meetings():
+    from tests.helpers import count_queries
+
+    programme = new_programme()
+    client = client_for(UserFactory(organisation=programme.organiser, role=Role.EDITOR))
+    url = reverse("twinning:programme", args=[programme.pk])
+
+    def add_meetings(count: int) -> None:
+        for day in range(count):
+            start = timezone.make_aware(datetime.datetime(2026, 6, 1 + day, 10))
+            services.meeting_save(
+                actor=SYSTEM,
+                programme=programme,
+                data={
+                    "kind": MeetingKind.DIGITAL,
+                    "title": f"Möte {day}",
+                    "starts_at": start,
+                    "ends_at": start + datetime.timedelta(hours=1),
+                },
+                participants=list(programme.participants.all()),
+            )
+
+    add_meetings(1)
+    client.get(url)  # the first request also loads the session
+    few, _response = count_queries(lambda: client.get(url))
+    add_meetings(5)
+    many, response = count_queries(lambda: client.get(url))
+    assert response.status_code == 200
+    assert many == few
