@@ -382,3 +382,22 @@ def test_progress_page_queries_do_not_grow_with_meetings():
     many, response = count_queries(lambda: client.get(url))
     assert response.status_code == 200
     assert many == few
+
+
+def test_a_new_template_version_is_loaded_and_a_bad_one_refused(tmp_path):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    good = tmp_path / "v2.json"
+    good.write_text(
+        json.dumps({"version": "2", "sections": [{"key": "solution", "title": {"sv": "Lösning"}}]})
+    )
+    call_command("load_replication_template", str(good), stdout=io.StringIO())
+    assert ReplicationTemplate.objects.filter(version="2").exists()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"version": "3", "sections": [{"key": "a"}, {"key": "a"}]}))
+    with pytest.raises(ValidationError):
+        services.replication_template_load(actor=SYSTEM, path=bad)
+    assert not ReplicationTemplate.objects.filter(version="3").exists()

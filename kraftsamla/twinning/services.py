@@ -203,6 +203,19 @@ def replication_template_load(*, actor, path: Path | None = None) -> Replication
     """Load a version of the replication plan's template (idempotent per version)."""
     access.require(actor, "twinning.programme.create", None)
     data = json.loads((path or TEMPLATE_DIR / "replication_plan_v1.json").read_text("utf-8"))
+    sections = data.get("sections") if isinstance(data, dict) else None
+    keys = [s.get("key") for s in sections or [] if isinstance(s, dict)]
+    if (
+        not data.get("version")
+        or not sections
+        or len(keys) != len(sections)
+        or len(set(keys)) != len(keys)
+        or not all(keys)
+        or not all(isinstance(s.get("title"), dict) and s["title"].get("sv") for s in sections)
+    ):
+        raise ValidationError(
+            _("A template needs a version and sections, each with its own key and a Swedish title.")
+        )
     template, created = ReplicationTemplate.objects.get_or_create(
         version=data["version"], defaults={"sections": data["sections"]}
     )
