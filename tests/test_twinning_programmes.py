@@ -401,3 +401,41 @@ def test_a_new_template_version_is_loaded_and_a_bad_one_refused(tmp_path):
     with pytest.raises(ValidationError):
         services.replication_template_load(actor=SYSTEM, path=bad)
     assert not ReplicationTemplate.objects.filter(version="3").exists()
+
+
+def test_starting_a_programme_on_the_page():
+    gr = org_by_slug("goteborgsregionen")
+    editor = UserFactory(organisation=gr, role=Role.EDITOR)
+    client = client_for(editor)
+    url = reverse("twinning:programme_create")
+    assert client.get(reverse("twinning:programmes")).context["can_create"]
+    data = {
+        "title_sv": "Lärrunda i väst",
+        "organiser": "goteborgsregionen",
+        "start_date": "2026-09-01",
+        "months": "12",
+        "travel_ceiling": "5 000",
+        "modules": "Komma igång\nSamskapa\nKapitalisera",
+        "lead_role": LinkRole.PIONEER,
+        "leads": ["goteborg"],
+        "twins": ["ale", "goteborg"],
+    }
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "twins" in response.context["form"].errors
+    assert not TwinningProgramme.objects.filter(title__sv="Lärrunda i väst").exists()
+    response = client.post(url, {**data, "twins": ["ale", "tjorn"]})
+    assert response.status_code == 302
+    programme = TwinningProgramme.objects.get(title__sv="Lärrunda i väst")
+    modules = list(programme.modules.all())
+    assert modules[0].start_date == D(2026, 9, 1) and modules[-1].end_date == D(2027, 8, 31)
+    assert all(
+        a.end_date + datetime.timedelta(days=1) == b.start_date
+        for a, b in zip(modules, modules[1:], strict=False)
+    )
+    assert programme.travel_ceiling == Decimal(5000)
+    roles = {p.organisation.slug: p.role for p in programme.participants.all()}
+    assert roles == {"goteborg": LinkRole.PIONEER, "ale": LinkRole.TWIN, "tjorn": LinkRole.TWIN}
+    # A person without an editor's role anywhere may not start one.
+    viewer = client_for(UserFactory(organisation=gr, role=Role.VIEWER))
+    assert viewer.get(url).status_code == 403

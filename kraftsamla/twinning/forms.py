@@ -204,3 +204,76 @@ class TravelClaimForm(SubmitOnceMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["participant"].queryset = programme.participants.select_related("organisation")
         self.fields["participant"].label_from_instance = lambda p: p.organisation.display_name
+
+
+class ProgrammeForm(SubmitOnceMixin, forms.Form):
+    """A new programme: title, organiser, period, ceiling, modules and participants."""
+
+    title_sv = forms.CharField(label=_("Title in Swedish"), max_length=200)
+    title_en = forms.CharField(label=_("Title in English"), max_length=200, required=False)
+    organiser = forms.ModelChoiceField(
+        label=_("Organiser"), queryset=Organisation.objects.none(), to_field_name="slug"
+    )
+    start_date = forms.DateField(label=_("Starts"), widget=forms.DateInput(attrs={"type": "date"}))
+    months = forms.IntegerField(label=_("Length in months"), min_value=1, max_value=120, initial=20)
+    travel_ceiling = SwedishDecimalField(
+        label=_("Travel-cost ceiling per participant (SEK)"),
+        required=False,
+        min_value=Decimal(0),
+        max_digits=10,
+        decimal_places=0,
+    )
+    modules = forms.CharField(
+        label=_("Modules, one a line in order"),
+        widget=forms.Textarea({"rows": 3}),
+        help_text=_("The period is split evenly between them; change the dates later."),
+    )
+    lead_role = forms.ChoiceField(
+        label=_("Role of the leading municipalities"),
+        choices=[
+            (LinkRole.PILOT, LinkRole.PILOT.label),
+            (LinkRole.PIONEER, LinkRole.PIONEER.label),
+        ],
+    )
+    leads = forms.ModelMultipleChoiceField(
+        label=_("Pilot or pioneer cities"),
+        queryset=Organisation.objects.none(),
+        to_field_name="slug",
+        required=False,
+    )
+    twins = forms.ModelMultipleChoiceField(
+        label=_("Twin cities"),
+        queryset=Organisation.objects.none(),
+        to_field_name="slug",
+        required=False,
+    )
+    peers = forms.ModelMultipleChoiceField(
+        label=_("Peers"),
+        queryset=Organisation.objects.none(),
+        to_field_name="slug",
+        required=False,
+    )
+
+    def __init__(self, *args, organisers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organiser"].queryset = organisers
+        municipalities = Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY)
+        for name in ("leads", "twins", "peers"):
+            self.fields[name].queryset = municipalities
+
+    def clean(self):
+        data = super().clean()
+        chosen = [
+            *(data.get("leads") or []),
+            *(data.get("twins") or []),
+            *(data.get("peers") or []),
+        ]
+        if len({o.pk for o in chosen}) != len(chosen):
+            self.add_error("twins", _("A municipality can have one role only."))
+        elif len(chosen) < 2:
+            self.add_error("twins", _("Choose at least two municipalities."))
+        titles = [line.strip() for line in (data.get("modules") or "").splitlines() if line.strip()]
+        if not titles and "modules" not in self.errors:
+            self.add_error("modules", _("Give at least one module."))
+        data["module_titles"] = titles
+        return data

@@ -4,7 +4,7 @@ plan's form, approving a plan and closing the programme."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,23 +15,34 @@ from django.views.decorators.http import require_POST
 from kraftsamla.core import access
 from kraftsamla.core.access import checks
 from kraftsamla.core.forms import submit_form
+from kraftsamla.core.models import EDIT_ROLES
+from kraftsamla.organisations.models import Organisation
 from kraftsamla.twinning import selectors, services
-from kraftsamla.twinning.forms import MeetingForm, ReplicationPlanForm, TravelClaimForm
-from kraftsamla.twinning.models import ReplicationPlan, ReplicationTemplate
+from kraftsamla.twinning.forms import (
+    MeetingForm,
+    ProgrammeForm,
+    ReplicationPlanForm,
+    TravelClaimForm,
+)
+from kraftsamla.twinning.models import LinkRole, ReplicationPlan, ReplicationTemplate
 from kraftsamla.twinning.timeline import timeline_svg
 
 VIEW = "twinning.programme.view"
 MANAGE = "twinning.programme.manage"
 EDIT_PLAN = "twinning.plan.edit"
 APPROVE_PLAN = "twinning.plan.approve"
+CREATE = "twinning.programme.create"
 
 
-@checks(VIEW)
+@checks(VIEW, CREATE)
 @login_required
 def programme_list(request: HttpRequest) -> HttpResponse:
     """The programmes the person follows: as organiser or as a participant."""
+    can_create = any(access.allows(request, CREATE, org) for org in _organisers(request))
     return render(
-        request, "twinning/programmes.html", {"programmes": selectors.programmes_visible(request)}
+        request,
+        "twinning/programmes.html",
+        {"programmes": selectors.programmes_visible(request), "can_create": can_create},
     )
 
 
@@ -244,3 +255,55 @@ def module_done(request: HttpRequest, pk: int, order: int) -> HttpResponse:
         actor=request.user, module=module, done=request.POST.get("done", "1") != "0"
     )
     return redirect(f"{programme_url(programme)}#modules-heading")
+
+
+def _organisers(request):
+    """The organisations the person may create programmes for."""
+    if access.access_of(request).is_staff:
+        return selectors.programme_choices()
+    ids = access.access_of(request).organisation_ids(EDIT_ROLES)
+    return Organisation.objects.filter(pk__in=ids).order_by("name")
+
+
+@checks(CREATE)
+@login_required
+def programme_create(request: HttpRequest) -> HttpResponse:
+    """Start a programme: title, organiser, period, modules and participants."""
+    organisers = _organisers(request)
+    if not any(access.allows(request, CREATE, org) for org in organisers):
+        raise PermissionDenied
+    form = ProgrammeForm(request.POST or None, organisers=organisers, auto_id="programme-%s")
+
+    def save(data: dict):
+        participants = [
+            *((o, data["lead_role"]) for o in data["leads"]),
+            *((o, LinkRole.TWIN) for o in data["twins"]),
+            *((o, LinkRole.PEER) for o in data["peers"]),
+        ]
+        title = {"sv": data["title_sv"], **({"en": data["title_en"]} if data["title_en"] else {})}
+        return services.programme_create(
+            actor=request.user,
+            organiser=data["organiser"],
+            title=title,
+            start_date=data["start_date"],
+            months=data["months"],
+            travel_ceiling=data["travel_ceiling"],
+            modules=services.modules_evenly(
+                data["module_titles"], data["start_date"], data["months"]
+            ),
+            participants=participants,
+        )
+
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            save,
+            redirect_to=programme_url,
+            message=_("The programme was created."),
+        )
+        if response is not None:
+            return response
+    return render(
+        request, "twinning/programme_form.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -443,3 +443,18 @@ def module_mark_done(*, actor, module: Module, done: bool = True) -> Module:
         after=snapshot(module, ["done"]),
     )
     return module
+
+
+def modules_evenly(titles: Sequence[str], start: datetime.date, months: int) -> list[dict]:
+    """Modules with the titles, splitting the programme's period evenly between them."""
+    from kraftsamla.twinning.timeline import programme_end
+
+    end = programme_end(start, months)
+    days = (end - start).days + 1
+    count = max(len(titles), 1)
+    modules = []
+    for index, title in enumerate(titles):
+        first = start + datetime.timedelta(days=days * index // count)
+        last = start + datetime.timedelta(days=days * (index + 1) // count - 1)
+        modules.append({"title": {"sv": title}, "start_date": first, "end_date": last})
+    return modules

@@ -7,6 +7,7 @@ app_name = "twinning"
 urlpatterns = [
     path("", views.index, name="index"),
     path("program/", programme_views.programme_list, name="programmes"),
+    path("program/ny/", programme_views.programme_create, name="programme_create"),
     path("program/<int:pk>/", programme_views.programme_progress, name="programme"),
     path("program/<int:pk>/kalender.ics", programme_views.programme_ics, name="programme_ics"),
     path("program/<int:pk>/moten/ny/", programme_views.meeting_create, name="meeting_create"),
