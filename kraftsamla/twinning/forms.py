@@ -226,7 +226,7 @@ class ProgrammeForm(SubmitOnceMixin, forms.Form):
     modules = forms.CharField(
         label=_("Modules, one a line in order"),
         widget=forms.Textarea({"rows": 3}),
-        help_text=_("The period is split evenly between them; change the dates later."),
+        help_text=_("The period is split evenly between them."),
     )
     lead_role = forms.ChoiceField(
         label=_("Role of the leading municipalities"),
