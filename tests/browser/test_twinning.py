@@ -101,3 +101,21 @@ def test_organiser_sees_the_meeting_and_claim_forms(page):
         page.get_by_role("button", name=translate("Add the claim")).click()
     expect(page.locator("#claim-amount-errors")).to_be_visible()
     assert_accessible(page, "twinning-progress-claim-error")
+
+
+def test_programme_form_is_accessible(page):
+    from kraftsamla.core.models import Role
+    from tests.factories.accounts import PASSWORD, UserFactory
+    from tests.helpers import org_by_slug
+
+    UserFactory(
+        email="program@gr.example", organisation=org_by_slug("goteborgsregionen"), role=Role.EDITOR
+    )
+    login(page, "program@gr.example", PASSWORD)
+    page.goto("/tvillingstader/program/ny/")
+    expect(page.locator("h1")).to_have_text(translate("Start a twinning programme"))
+    assert_accessible(page, "twinning-programme-form")
+    with page.expect_navigation():
+        page.get_by_role("button", name=translate("Start the programme")).click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert_accessible(page, "twinning-programme-form-errors")
