@@ -27,6 +27,7 @@ LAYERS = [
     "support",
     "projects",
     "funding",
+    "twinning",
     "api",
 ]
 UNRESTRICTED = {"config"}

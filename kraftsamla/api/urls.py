@@ -93,3 +93,20 @@ urlpatterns += [
         name="application-outcomes",
     ),
 ]
+
+from kraftsamla.twinning import api as twinning  # noqa: E402
+
+urlpatterns += [
+    path(
+        "twinning/municipalities/<slug:slug>/matches/",
+        twinning.Matching.as_view(),
+        name="twinning-matches",
+    ),
+    path("twinning/links/", twinning.LinkList.as_view(), name="twinning-links"),
+    path("twinning/programmes/", twinning.ProgrammeList.as_view(), name="twinning-programmes"),
+    path(
+        "twinning/programmes/<int:pk>/",
+        twinning.ProgrammeDetail.as_view(),
+        name="twinning-programme",
+    ),
+]
