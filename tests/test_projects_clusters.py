@@ -609,6 +609,9 @@ def test_the_api_never_answers_a_private_idea_of_another_organisation():
         ({"text": "hubb", "limit": "many"}, "limit"),
         ({"text": "hubb", "owner": "inte en slug"}, "owner"),
         ({"text": "hubb", "exclude": "-1"}, "exclude"),
+        # The page's live suggestions send a blank `exclude`; the API's contract says integer.
+        ({"text": "hubb", "exclude": ""}, "exclude"),
+        ({"text": "hubb", "limit": ""}, "limit"),
     ],
 )
 def test_the_api_answers_400_with_the_error_shape(params, field):
@@ -686,3 +689,4 @@ def test_similar_api_with_no_match_still_asks_the_view_rule(client):
         response = client.get("/api/v1/projects/similar/", {"text": "Any", "exclude": "429"})
         assert response.status_code == 200
         assert response.json() == []
+

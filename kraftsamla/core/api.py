@@ -24,6 +24,19 @@ class InvalidFilter(exceptions.ValidationError):
     default_code = "invalid_filter"
 
 
+def blank_parameters(params, names) -> dict[str, list[str]]:
+    """Return an error for each of `names` given with an empty value.
+
+    Pages' GET forms send empty fields and take them as "not given"; the API's contract
+    types its parameters (an integer, a weight), so an empty value there is a mistake.
+    """
+    return {
+        name: [_("Give a value or leave the parameter out.")]
+        for name in names
+        if name in params and not str(params[name]).strip()
+    }
+
+
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         message = _("The request is too large.")

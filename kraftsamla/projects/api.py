@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC
-from kraftsamla.core.api import InvalidFilter, TranslatedTextField
+from kraftsamla.core.api import InvalidFilter, TranslatedTextField, blank_parameters
 from kraftsamla.core.limits import NOTE_MAX
 from kraftsamla.organisations.models import EmissionSector, Organisation, PopulationClass
 from kraftsamla.projects import selectors, services
@@ -463,7 +463,11 @@ class ProjectSimilar(APIView):
         params = request.query_params
         names = ("text", "owner", "exclude", "limit")
         form = SimilarQueryForm({name: params.get(name) for name in names if name in params})
-        if not form.is_valid():
+        valid = form.is_valid()
+        # The page's live suggestions send an empty `exclude` for a new idea; not the API.
+        for name, messages in blank_parameters(params, ("exclude", "limit")).items():
+            form.add_error(name, messages)
+        if not valid or form.errors:
             raise _invalid(form)
         data = form.cleaned_data
         owner = data.get("owner")

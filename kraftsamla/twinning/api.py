@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kraftsamla.core import access
-from kraftsamla.core.api import InvalidFilter
+from kraftsamla.core.api import InvalidFilter, blank_parameters
 from kraftsamla.organisations.models import Organisation, OrganisationKind
 from kraftsamla.twinning import matching, selectors
 from kraftsamla.twinning.forms import MatchingForm
@@ -91,9 +91,7 @@ class Matching(APIView):
         form = MatchingForm(request.query_params)
         errors = {} if form.is_valid() else dict(form.errors)
         # The page's form takes a blank weight as the preset; the API wants a value or none.
-        for name, value in request.query_params.items():
-            if value == "" and (name in form.fields or name == "limit"):
-                errors[name] = [_("Give a value or leave the parameter out.")]
+        errors.update(blank_parameters(request.query_params, [*form.fields, "limit"]))
         limit = _limit(request.query_params.get("limit"), errors)
         if errors:
             raise InvalidFilter(
