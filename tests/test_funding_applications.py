@@ -655,6 +655,28 @@ def test_the_api_gives_the_rules_outcomes_to_the_coordinator_only(people):
     assert token_client(people["molndal_editor"]).get(url).status_code == 404
 
 
+def test_the_api_detail_gives_every_budget_to_the_coordinator_and_a_party_its_own(people):
+    """As in the workspace: the coordinator's people see every party's budget, a party's
+    people only their own (and totals over it), another municipality nothing."""
+    application = demo_application()
+    url = reverse("api:application-detail", args=[application.pk])
+    coordinator = token_client(demo_user("klimat.linkoping@demo.kraftsamla.se")).get(url)
+    assert coordinator.status_code == 200
+    body = coordinator.json()
+    assert body["budget"]["complete"] is True
+    assert body["budget"]["support"] == 3_900_000
+    assert {row["organisation"] for row in body["budget"]["parties"]} >= {"linkoping", "mjolby"}
+    assert [package["number"] for package in body["work_packages"]] == sorted(
+        package["number"] for package in body["work_packages"]
+    )
+    twin = token_client(demo_user("miljo.mjolby@demo.kraftsamla.se")).get(url).json()
+    assert twin["budget"]["complete"] is False
+    assert [row["organisation"] for row in twin["budget"]["parties"]] == ["mjolby"]
+    assert twin["budget"]["support"] == 500_000  # 400,000 climate work + 100,000 Transition Lab
+    assert len(twin["parties"]) == len(body["parties"])  # who takes part is not hidden
+    assert token_client(people["molndal_editor"]).get(url).status_code == 404
+
+
 # --- Parties, work packages and the decision --------------------------------------------------
 
 

@@ -689,4 +689,3 @@ def test_similar_api_with_no_match_still_asks_the_view_rule(client):
         response = client.get("/api/v1/projects/similar/", {"text": "Any", "exclude": "429"})
         assert response.status_code == 200
         assert response.json() == []
-

@@ -88,6 +88,11 @@ urlpatterns += [
     path("funding/rule-kinds/", funding.RuleKindList.as_view(), name="rule-kind-list"),
     path("funding/applications/", funding.ApplicationList.as_view(), name="application-list"),
     path(
+        "funding/applications/<int:pk>/",
+        funding.ApplicationDetail.as_view(),
+        name="application-detail",
+    ),
+    path(
         "funding/applications/<int:pk>/outcomes/",
         funding.ApplicationOutcomes.as_view(),
         name="application-outcomes",

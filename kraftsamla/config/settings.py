@@ -311,6 +311,7 @@ SPECTACULAR_SETTINGS = {
         # The organisation's kind keeps the name it had before other "kind" fields came.
         "KindEnum": "kraftsamla.organisations.models.OrganisationKind",
         "PartyRoleEnum": "kraftsamla.funding.facts.PartyRole",
+        "ApplicationStatusEnum": "kraftsamla.funding.models.ApplicationStatus",
     },
 }
 

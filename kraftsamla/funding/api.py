@@ -380,6 +380,107 @@ class ApplicationList(generics.ListAPIView):
         )
 
 
+class BudgetLineSerializer(serializers.Serializer):
+    activity = serializers.CharField()
+    support = _amount()
+    cofunding_money = _amount()
+    hours = serializers.DecimalField(max_digits=9, decimal_places=2, coerce_to_string=False)
+    hourly_rate = serializers.DecimalField(max_digits=9, decimal_places=2, coerce_to_string=False)
+    cofunding_time = _amount(help_text="Hours × hourly rate.")
+    total = _amount()
+
+
+class PartyBudgetSerializer(serializers.Serializer):
+    organisation = serializers.CharField(source="party.organisation.slug")
+    role = serializers.ChoiceField(source="party.role", choices=PartyRole.choices)
+    lines = BudgetLineSerializer(many=True)
+    support = _amount()
+    cofunding_money = _amount()
+    cofunding_time = _amount()
+    total = _amount()
+    share = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text="The party's share of the budget shown, in %.",
+    )
+
+
+class BudgetSerializer(serializers.Serializer):
+    parties = PartyBudgetSerializer(many=True)
+    support = _amount()
+    cofunding_money = _amount()
+    cofunding_time = _amount()
+    total = _amount()
+    support_share = serializers.DecimalField(
+        max_digits=7, decimal_places=2, coerce_to_string=False, allow_null=True
+    )
+    complete = serializers.BooleanField(
+        help_text="True when every party's budget is included (the coordinator's view)."
+    )
+
+
+class WorkPackageSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    title = serializers.CharField()
+    lead = serializers.CharField(source="lead.organisation.slug")
+    parties = serializers.SerializerMethodField()
+    goal = serializers.CharField()
+    deliverables = serializers.CharField()
+    start_month = serializers.IntegerField()
+    end_month = serializers.IntegerField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_parties(self, package) -> list[str]:
+        return [party.organisation.slug for party in package.parties.all()]
+
+
+class ApplicationDetailSerializer(ApplicationSerializer):
+    summary = serializers.CharField()
+    decision = serializers.CharField()
+    work_packages = WorkPackageSerializer(many=True)
+    budget = BudgetSerializer(
+        help_text=(
+            "The budgets the caller may see: every party's for the coordinator's people, "
+            "otherwise only their own organisation's (totals over those rows)."
+        )
+    )
+
+
+class ApplicationDetail(APIView):
+    """One joint application as its workspace shows it: parties, work packages and the
+    budgets the caller may see. A hidden application answers 404."""
+
+    access_rules = ("funding.application.view", "funding.party.view")
+    permission_classes = [drf_permissions.IsAuthenticated]
+
+    @extend_schema(responses=ApplicationDetailSerializer)
+    def get(self, request, pk: int):
+        application = selectors.application_page(selectors.application_get(request, pk))
+        visible = selectors.parties_visible(request, application)
+        summary = selectors.budget_summary(application, visible)
+        complete = len(visible) == len(application.parties.all())
+        data = {
+            **ApplicationSerializer(application).data,
+            "summary": application.summary,
+            "decision": application.decision,
+            "work_packages": WorkPackageSerializer(application.work_packages.all(), many=True).data,
+            "budget": BudgetSerializer(
+                {
+                    "parties": summary.parties,
+                    "support": summary.support,
+                    "cofunding_money": summary.cofunding_money,
+                    "cofunding_time": summary.cofunding_time,
+                    "total": summary.total,
+                    "support_share": summary.support_share,
+                    "complete": complete,
+                }
+            ).data,
+        }
+        return Response(data)
+
+
 class ApplicationOutcomes(APIView):
     """Every rule's outcome for an application, for a submission today (or on the day it
     was submitted): only for the coordinator's people, since the reasons name every
