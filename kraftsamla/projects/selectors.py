@@ -24,6 +24,7 @@ from kraftsamla.core.caching import cached_object, cached_value, declare
 from kraftsamla.core.charts import format_number
 from kraftsamla.core.models import EDIT_ROLES, SharingLevel
 from kraftsamla.core.similarity import SimilarityIndex
+from kraftsamla.core.versions import narrower_scope
 from kraftsamla.organisations.models import (
     COORDINATING_KINDS,
     POPULATION_BOUNDS,
@@ -32,6 +33,7 @@ from kraftsamla.organisations.models import (
     OrganisationKind,
     PopulationClass,
 )
+from kraftsamla.projects import portfolio
 from kraftsamla.projects.models import (
     JOINABLE,
     Checklist,
@@ -39,6 +41,8 @@ from kraftsamla.projects.models import (
     JoinRequest,
     JoinRequestStatus,
     Participation,
+    PortfolioCriterion,
+    PriorityScore,
     Project,
     ProjectAttachment,
     ProjectEvent,
@@ -49,13 +53,20 @@ from kraftsamla.projects.models import (
 )
 
 VIEW = "projects.project.view"
+# The ideas and projects themselves: every projects write but a body's portfolio scores and
+# criteria, which neither change a text nor who may see it (so scoring a portfolio never
+# makes the next "similar" request rebuild the whole index).
+BANK = narrower_scope(
+    "projects:bank",
+    excluding=("projects.priorityscore", "projects.portfoliocriterion"),
+)
 # The index of the projects a viewer may see, per data version and sharing scope.
-SIMILARITY_INDEX = declare("projects.similarity_index", depends_on=("projects",))
+SIMILARITY_INDEX = declare("projects.similarity_index", depends_on=(BANK,))
 # Words that every idea in the bank shares and that say nothing about its subject.
 BANK_STOP_WORDS = ("kommun", "projekt", "idé", "region", "arbete", "municipality", "project")
 SIMILAR_LIMIT = 5
 # A body's clusters, per data version (projects, memberships) and sharing scope.
-PROJECT_CLUSTERS = declare("projects.clusters", depends_on=("projects", "organisations"))
+PROJECT_CLUSTERS = declare("projects.clusters", depends_on=(BANK, "organisations"))
 # The least average similarity of a cluster's ideas (see SimilarityIndex.clusters): the
 # reuse hubs of three municipalities written in three ways score about 0.3 to 0.7 with
 # each other, ideas that share only a vague word well under 0.2.
@@ -820,3 +831,88 @@ def projects_to_merge(who, body: Organisation, ids: Iterable[int]) -> list[Proje
         .order_by("pk")
     )
     return projects if len(projects) == len(wanted) else None
+
+
+# --- A body's portfolio: its members' shared projects ranked by the body's criteria --------
+
+# The status changes that are the body's decisions, listed as the portfolio's decision log.
+DECISION_STATUSES = (
+    ProjectStatus.IN_PREPARATION,
+    ProjectStatus.PRIORITISED,
+    ProjectStatus.PARKED,
+    ProjectStatus.DECLINED,
+)
+DECISION_LOG_LIMIT = 50
+
+
+def portfolio_criteria(body: Organisation) -> list[portfolio.Criterion]:
+    """Return the body's criteria in order: its own when saved, else the defaults."""
+    stored = [
+        portfolio.Criterion(row.key, row.name, row.description, row.weight, row.axis)
+        for row in PortfolioCriterion.objects.filter(body=body).order_by("order", "id")
+    ]
+    return stored or portfolio.default_criteria()
+
+
+def portfolio_projects(who, body: Organisation, filters: dict | None = None) -> QuerySet[Project]:
+    """Return the body's members' projects that `who` may see and that are shared with the
+    body or public (never a private one, not even the viewer's own), filtered."""
+    return projects_of_body(who, body, filters).exclude(sharing_level=SharingLevel.PRIVATE)
+
+
+def portfolio_project_get(who, body: Organisation, pk) -> Project:
+    """Return one project of the body's portfolio; Http404 when it is not in it for `who`."""
+    try:
+        return portfolio_projects(who, body).get(pk=pk)
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def portfolio_scores(body: Organisation, projects: QuerySet[Project]) -> dict[int, dict]:
+    """Return {project id: {criterion key: (score, reason)}} of the body's scores (one query)."""
+    scores: dict[int, dict] = {}
+    rows = PriorityScore.objects.filter(
+        body=body, project__in=projects.order_by().values("pk")
+    ).values_list("project_id", "criterion", "score", "reason")
+    for project_id, criterion, score, reason in rows:
+        scores.setdefault(project_id, {})[criterion] = (score, reason)
+    return scores
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    criteria: list[portfolio.Criterion]
+    rows: list[portfolio.Ranked]
+
+    @property
+    def scored(self) -> list[portfolio.Ranked]:
+        return [row for row in self.rows if row.is_scored]
+
+    @property
+    def in_chart(self) -> list[portfolio.Ranked]:
+        return [row for row in self.rows if row.in_chart]
+
+
+def portfolio_ranked(who, body: Organisation, filters: dict | None = None) -> Portfolio:
+    """Return the body's portfolio for `who`, ranked (three queries whatever its size)."""
+    criteria = portfolio_criteria(body)
+    projects = portfolio_projects(who, body, filters)
+    scores = portfolio_scores(body, projects)
+    counted = projects.annotate(participant_count=Count("participations", distinct=True))
+    return Portfolio(criteria, portfolio.rank(criteria, counted, scores))
+
+
+def portfolio_decisions(
+    who, body: Organisation, limit: int = DECISION_LOG_LIMIT
+) -> list[ProjectEvent]:
+    """Return the newest decisions (preparation, prioritise, park, decline) on the projects
+    of the body's portfolio that `who` may see, newest first."""
+    return list(
+        ProjectEvent.objects.filter(
+            project__in=portfolio_projects(who, body).order_by().values("pk"),
+            kind="status",
+            to_status__in=DECISION_STATUSES,
+        )
+        .select_related("project__owner")
+        .order_by("-created_at", "-id")[:limit]
+    )
