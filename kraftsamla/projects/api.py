@@ -506,9 +506,29 @@ class CriterionSerializer(serializers.Serializer):
     )
 
 
-class ScoreSerializer(serializers.Serializer):
-    score = serializers.IntegerField(min_value=0, max_value=4)
-    reason = serializers.CharField()
+SCORE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "score": {"type": "integer", "minimum": 0, "maximum": 4},
+        "reason": {"type": "string"},
+    },
+    "required": ["score", "reason"],
+}
+CRITERION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "key": {"type": "string"},
+        "name": {"type": "string"},
+        "description": {"type": "string", "description": "What a high score (4) means."},
+        "weight": {"type": "integer", "minimum": 0, "maximum": 10},
+        "axis": {
+            "type": "string",
+            "enum": ["impact", "effort", ""],
+            "description": "The impact × effort chart's axis it feeds (empty: neither).",
+        },
+    },
+    "required": ["key", "name", "description", "weight", "axis"],
+}
 
 
 class PortfolioRowSerializer(serializers.Serializer):
@@ -544,9 +564,7 @@ class PortfolioRowSerializer(serializers.Serializer):
         help_text="The body's scores by criterion key; a criterion not scored is absent."
     )
 
-    @extend_schema_field(
-        {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Score"}}
-    )
+    @extend_schema_field({"type": "object", "additionalProperties": SCORE_SCHEMA})
     def get_scores(self, row) -> dict:
         return {
             key: {"score": score, "reason": row.reasons.get(key, "")}
@@ -568,7 +586,8 @@ class PortfolioPagination(Pagination):
         result = super().get_paginated_response_schema(schema)
         result["properties"]["criteria"] = {
             "type": "array",
-            "items": {"$ref": "#/components/schemas/Criterion"},
+            "items": CRITERION_SCHEMA,
+            "description": "The body's criteria and weights, in order.",
         }
         result["required"] = [*result.get("required", []), "criteria"]
         return result
