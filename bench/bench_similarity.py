@@ -631,7 +631,7 @@ def run_pages(args: argparse.Namespace, described: str) -> None:
     from django.test.utils import override_settings
 
     from kraftsamla.core.demo import demo_data_load
-    from kraftsamla.core.versions import bump
+    from kraftsamla.core.versions import bump, scopes_for
     from kraftsamla.organisations.reference import reference_data_load
     from kraftsamla.projects.models import Project
     from kraftsamla.projects.selectors import CLUSTER_MAX_IDEAS
@@ -677,7 +677,8 @@ def run_pages(args: argparse.Namespace, described: str) -> None:
         print_page_table(rows, statistics.median(rows[0][1]))
 
         def change() -> None:
-            bump("projects")
+            # As an idea's write does (the index depends on the ideas' narrower scope).
+            bump(*scopes_for("projects.project", None))
 
         print(
             "\nFirst view after a change: a new data version of the projects before each "
