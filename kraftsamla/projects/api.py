@@ -645,4 +645,10 @@ class ProjectPortfolio(generics.ListAPIView):
             raise _invalid(form)
         data = selectors.portfolio_ranked(self.request, body, form.cleaned_data)
         self.paginator.criteria = data.criteria
+        self.portfolio = data
         return data.rows
+
+    def paginate_queryset(self, queryset):
+        rows = super().paginate_queryset(queryset)
+        selectors.portfolio_load(self.portfolio, rows)
+        return rows

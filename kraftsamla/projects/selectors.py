@@ -880,26 +880,49 @@ def portfolio_scores(body: Organisation, projects: QuerySet[Project]) -> dict[in
 
 
 @dataclass(frozen=True)
+class _Listed:
+    """What ranking needs of a project (its id and title); the page's rows are then loaded
+    in full by `portfolio_load`, so a large portfolio is never loaded whole for one page."""
+
+    pk: int
+    title: str
+
+
+@dataclass(frozen=True)
 class Portfolio:
     criteria: list[portfolio.Criterion]
     rows: list[portfolio.Ranked]
+    projects: QuerySet[Project]
 
     @property
     def scored(self) -> list[portfolio.Ranked]:
         return [row for row in self.rows if row.is_scored]
 
-    @property
-    def in_chart(self) -> list[portfolio.Ranked]:
-        return [row for row in self.rows if row.in_chart]
-
 
 def portfolio_ranked(who, body: Organisation, filters: dict | None = None) -> Portfolio:
-    """Return the body's portfolio for `who`, ranked (three queries whatever its size)."""
+    """Return the body's portfolio for `who`, ranked (three queries whatever its size).
+
+    The rows hold only each project's id and title: call `portfolio_load` with the rows to
+    show (a page, or all of them for a download) before reading their other fields.
+    """
     criteria = portfolio_criteria(body)
     projects = portfolio_projects(who, body, filters)
     scores = portfolio_scores(body, projects)
-    counted = projects.annotate(participant_count=Count("participations", distinct=True))
-    return Portfolio(criteria, portfolio.rank(criteria, counted, scores))
+    listed = [_Listed(pk, title) for pk, title in projects.values_list("pk", "title")]
+    return Portfolio(criteria, portfolio.rank(criteria, listed, scores), projects)
+
+
+def portfolio_load(data: Portfolio, rows: list[portfolio.Ranked], *, every: bool = False) -> None:
+    """Put the full projects (owner, number of organisations taking part) into `rows`, in
+    one query; `every`: the rows are all of the portfolio (a download), so no id list."""
+    projects = data.projects.select_related("owner").annotate(
+        participant_count=Count("participations", distinct=True)
+    )
+    if not every:
+        projects = projects.filter(pk__in=[row.project.pk for row in rows])
+    found = {project.pk: project for project in projects}
+    for row in rows:
+        row.project = found[row.project.pk]
 
 
 def portfolio_decisions(

@@ -313,9 +313,11 @@ def portfolio(request: HttpRequest, slug: str) -> HttpResponse:
     data = selectors.portfolio_ranked(request, body, filters)
     fmt = export_format(request)
     if fmt and not form.errors:
+        selectors.portfolio_load(data, data.rows, every=True)
         return _portfolio_export(body, data, fmt)
     page = Paginator(data.rows, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
+    selectors.portfolio_load(data, rows)
     return render(
         request,
         "projects/portfolio.html",
