@@ -20,7 +20,11 @@ from kraftsamla.accounts.models import OrganisationRole
 from kraftsamla.capacity import selectors as capacity_selectors
 from kraftsamla.capacity.models import Assessment, CapitalKey, Status
 from kraftsamla.core import access
-from kraftsamla.core.caching import cached_object, cached_value, declare
+from kraftsamla.core.caching import (
+    cached_object_or_previous,
+    cached_value,
+    declare,
+)
 from kraftsamla.core.charts import format_number
 from kraftsamla.core.models import EDIT_ROLES, SharingLevel
 from kraftsamla.core.similarity import SimilarityIndex
@@ -65,6 +69,8 @@ SIMILARITY_INDEX = declare("projects.similarity_index", depends_on=(BANK,))
 # Words that every idea in the bank shares and that say nothing about its subject.
 BANK_STOP_WORDS = ("kommun", "projekt", "idé", "region", "arbete", "municipality", "project")
 SIMILAR_LIMIT = 5
+# How many more similar ideas are asked of the index than shown (see `projects_similar`).
+SIMILAR_SPARE = 5
 # A body's clusters, per data version (projects, memberships) and sharing scope.
 PROJECT_CLUSTERS = declare("projects.clusters", depends_on=(BANK, "organisations"))
 # The least average similarity of a cluster's ideas (see SimilarityIndex.clusters): the
@@ -233,7 +239,9 @@ def _similarity_data(request) -> tuple[SimilarityIndex, dict[int, int]]:
         )
         return index, {pk: owner_id for pk, owner_id, *_texts in rows}
 
-    return cached_object(request, SIMILARITY_INDEX, build=build)
+    # After a write the previous index is served while the new one is built in the
+    # background; `projects_similar` checks every hit against the viewer's scope again.
+    return cached_object_or_previous(request, SIMILARITY_INDEX, build=build)
 
 
 def projects_similar(
@@ -255,7 +263,9 @@ def projects_similar(
     # The index holds only what this viewer may see; `within` says so once more, so a
     # cache entry can never widen what is shown.
     visible = {pk for pk, owner_id in owners.items() if owner_id not in left_out}
-    matches = index.similar(text, limit=limit, exclude=exclude, within=visible)
+    # A few more than asked for: an index served while its successor is built may name a
+    # project that has since been hidden, which the check below drops.
+    matches = index.similar(text, limit=limit + SIMILAR_SPARE, exclude=exclude, within=visible)
     if not matches:
         return []
     found = shown.in_bulk([match.key for match in matches])
@@ -263,7 +273,7 @@ def projects_similar(
         SimilarProject(found[match.key], match.score, match.shared_words)
         for match in matches
         if match.key in found
-    ]
+    ][:limit]
 
 
 # --- Requests to join --------------------------------------------------------------------
