@@ -18,9 +18,10 @@ made through the services: rows are bulk-inserted and the data versions bumped o
 2. Then up to `--ideas` (20,000) ideas: "similar to this text" (the API and the idea
    form's fragment, a different text each request), the body's cluster page, and the
    portfolio page again, each as a repeat view (warm cache) and as the first view after a
-   change (an idea's write: the similar-ideas index and the clusters are built afresh);
-   and the first "similar" request after a portfolio score is written (which changes no
-   idea, so the index is kept).
+   change (an idea's write: the clusters are built afresh; the similar-ideas index is
+   served from the previous one while a new one is built in the background, and the
+   same with that turned off, and how long the background build takes); and the first
+   view after a portfolio score is written (which changes no idea: the index is kept).
 
 Each table gives median, p95 and max in ms, the queries of one request and the ratio of
 the median to a trivial view through the same middleware, in the same table.
@@ -138,6 +139,14 @@ def add_ideas(count: int, rng: random.Random) -> None:
         Project.objects.bulk_create(projects, batch_size=1000)
 
 
+def wait_for_background_builds() -> None:
+    """Wait until this process builds no similar-ideas index in the background."""
+    from kraftsamla.core import caching
+
+    while caching._building:
+        time.sleep(0.05)
+
+
 def bump_for(object_type: str):
     """Return a function that changes the data versions as a write of `object_type` does."""
     from kraftsamla.core.versions import bump, scopes_for
@@ -239,6 +248,32 @@ def run(args: argparse.Namespace, described: str) -> None:
             for label, urls in pages
         ]
         print_page_table(rows, statistics.median(rows[0][1]))
+
+        print(
+            "\n3b. The same with KRAFTSAMLA_STALE_WHILE_REBUILD off (each request builds "
+            "the index itself, as before):"
+        )
+        change = bump_for("projects.project")
+        with override_settings(KRAFTSAMLA_STALE_WHILE_REBUILD=False):
+            rows = [
+                (label, *time_urls(client, urls, args.change_runs, 0, before_each=change))
+                for label, urls in pages[:2]
+            ]
+        print_page_table(rows, statistics.median(rows[0][1]))
+        wait_for_background_builds()
+        print("\n3c. How long the background build takes after an idea's write:")
+        times = []
+        for _run in range(args.change_runs):
+            change()
+            start = time.perf_counter()
+            client.get(similar[0])  # answered from the previous index; starts the build
+            wait_for_background_builds()
+            times.append(time.perf_counter() - start)
+        print(
+            "  from the write to the new index in place: median "
+            f"{statistics.median(times):.1f} s, max {max(times):.1f} s "
+            f"({len(times)} builds of {Project.objects.count():,} ideas)"
+        )
 
         print(
             "\n4. First view after a portfolio score is written (it changes no idea: the "

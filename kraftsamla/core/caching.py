@@ -182,8 +182,9 @@ def cached_object(request, page: CachedPage, *, build: Callable[[], object], par
 # `cached_object_or_previous` while a newer one is built; a few only (each may be large).
 PREVIOUS_MAX = 8
 _previous: OrderedDict[tuple, object] = OrderedDict()
-# Keys being built in the background in this process (one build per key at a time).
-_building: set[str] = set()
+# Slots being built in the background in this process: one build per slot at a time (when
+# the data changed again meanwhile, a later request starts the next one).
+_building: set[tuple] = set()
 
 
 def _keep(key: str, value: object, slot: tuple) -> None:
@@ -208,7 +209,7 @@ def cached_object_or_previous(
 ):
     """Return a large value as `cached_object` does, but after a change of its data, when
     this process has the viewer's previous value, return that at once and build the new
-    one in the background (once per key), so no request waits for a slow rebuild.
+    one in the background (one build at a time per value), so no request waits for it.
 
     Only for values whose every use checks what it names against the database and the
     viewer's rights (a previous value may then miss a new row or name one that is hidden
@@ -229,9 +230,9 @@ def cached_object_or_previous(
     stale_allowed = getattr(settings, "KRAFTSAMLA_STALE_WHILE_REBUILD", True)
     with _kept_lock:
         previous = _previous.get(slot) if stale_allowed else None
-        start = previous is not None and key not in _building
+        start = previous is not None and slot not in _building
         if start:
-            _building.add(key)
+            _building.add(slot)
     if previous is None:
         value = build()
         cache.set(key, value, BLOCK_TIMEOUT)
@@ -248,7 +249,7 @@ def cached_object_or_previous(
                 _keep(key, fresh, slot)
             finally:
                 with _kept_lock:
-                    _building.discard(key)
+                    _building.discard(slot)
                 # The thread's own database connections (never the request's).
                 connections.close_all()
 
