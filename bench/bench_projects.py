@@ -39,14 +39,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_similarity import (  # noqa: E402
-    QUERY_POOL,
     SEED,
     SHARING_WEIGHTS,
     generate_projects,
     idea,
     print_page_table,
+    similar_urls,
     time_urls,
-    vary,
 )
 
 
@@ -139,6 +138,12 @@ def add_ideas(count: int, rng: random.Random) -> None:
         Project.objects.bulk_create(projects, batch_size=1000)
 
 
+def first_views(client, pages, runs: int, change) -> None:
+    """Time each page's first view after `change()` and print the table."""
+    rows = [(label, *time_urls(client, urls, runs, 0, before_each=change)) for label, urls in pages]
+    print_page_table(rows, statistics.median(rows[0][1]))
+
+
 def wait_for_background_builds() -> None:
     """Wait until this process builds no similar-ideas index in the background."""
     from kraftsamla.core import caching
@@ -161,8 +166,6 @@ def run(args: argparse.Namespace, described: str) -> None:
     import django
 
     django.setup()
-
-    from urllib.parse import urlencode
 
     from bench_pages import TRIVIAL, install_bench_urlconf, start_run
     from bench_pages import timed as timed_block
@@ -220,12 +223,7 @@ def run(args: argparse.Namespace, described: str) -> None:
         add_ideas(rest, rng)
         bump_for("projects.project")()
     print(f"{Project.objects.count():,} projects in all, {PriorityScore.objects.count():,} scores")
-    texts = list(Project.objects.filter(is_demo=True).values_list("title", flat=True)[:2000])
-    queries = [idea(rng) if n % 2 else vary(rng, rng.choice(texts)) for n in range(QUERY_POOL)]
-    similar = [f"/api/v1/projects/similar/?{urlencode({'text': q[:1000]})}" for q in queries]
-    fragment = [
-        f"/projekt/organisation/molndal/liknande/?{urlencode({'text': q[:1000]})}" for q in queries
-    ]
+    similar, fragment = similar_urls(rng)
     pages = [
         ("trivial view (baseline)", [TRIVIAL]),
         ("similar to this text: API", similar),
@@ -242,12 +240,7 @@ def run(args: argparse.Namespace, described: str) -> None:
             "\n3. First view after an idea's write (a new data version of the ideas before "
             "each request: the viewer's index and the clusters are built afresh):"
         )
-        change = bump_for("projects.project")
-        rows = [
-            (label, *time_urls(client, urls, args.change_runs, 0, before_each=change))
-            for label, urls in pages
-        ]
-        print_page_table(rows, statistics.median(rows[0][1]))
+        first_views(client, pages, args.change_runs, bump_for("projects.project"))
 
         print(
             "\n3b. The same with KRAFTSAMLA_STALE_WHILE_REBUILD off (each request builds "
@@ -279,12 +272,7 @@ def run(args: argparse.Namespace, described: str) -> None:
             "\n4. First view after a portfolio score is written (it changes no idea: the "
             "index and the clusters are kept):"
         )
-        change = bump_for("projects.priorityscore")
-        rows = [
-            (label, *time_urls(client, urls, args.change_runs, 0, before_each=change))
-            for label, urls in pages
-        ]
-        print_page_table(rows, statistics.median(rows[0][1]))
+        first_views(client, pages, args.change_runs, bump_for("projects.priorityscore"))
 
 
 def main() -> None:

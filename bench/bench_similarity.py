@@ -571,6 +571,22 @@ def generate_projects(count: int, rng: random.Random):
     return body, user, {status: n for status, n in counts.items() if n}
 
 
+def similar_urls(rng: random.Random) -> tuple[list[str], list[str]]:
+    """Return QUERY_POOL "similar to this text" URLs of the API and of the idea form's
+    fragment (as Mölndal's editor): half new ideas, half variations of stored ones."""
+    from urllib.parse import urlencode
+
+    from kraftsamla.projects.models import Project
+
+    texts = list(Project.objects.filter(is_demo=True).values_list("title", flat=True)[:2000])
+    queries = [idea(rng) if n % 2 else vary(rng, rng.choice(texts)) for n in range(QUERY_POOL)]
+    similar = [f"/api/v1/projects/similar/?{urlencode({'text': q[:1000]})}" for q in queries]
+    fragment = [
+        f"/projekt/organisation/molndal/liknande/?{urlencode({'text': q[:1000]})}" for q in queries
+    ]
+    return similar, fragment
+
+
 def time_urls(client, urls: list[str], runs: int, warmup: int, before_each=None):
     """Return (times in ms, queries of one request) for GETs of the urls, in turn."""
     from bench_pages import count_queries, fetch
@@ -623,8 +639,6 @@ def run_pages(args: argparse.Namespace, described: str) -> None:
 
     django.setup()
 
-    from urllib.parse import urlencode
-
     from bench_pages import TRIVIAL, install_bench_urlconf, start_run
     from bench_pages import timed as timed_block
     from django.test import Client
@@ -649,12 +663,7 @@ def run_pages(args: argparse.Namespace, described: str) -> None:
         + ", ".join(f"{n:,} {status}" for status, n in counts.items())
         + f"; {body.name} has all 290 municipalities as members"
     )
-    texts = list(Project.objects.filter(is_demo=True).values_list("title", flat=True)[:2000])
-    queries = [idea(rng) if n % 2 else vary(rng, rng.choice(texts)) for n in range(QUERY_POOL)]
-    similar = [f"/api/v1/projects/similar/?{urlencode({'text': q[:1000]})}" for q in queries]
-    fragment = [
-        f"/projekt/organisation/molndal/liknande/?{urlencode({'text': q[:1000]})}" for q in queries
-    ]
+    similar, fragment = similar_urls(rng)
     pages = [
         ("trivial view (baseline)", [TRIVIAL]),
         ("similar to this text: API", similar),

@@ -211,6 +211,31 @@ def _invalid(form) -> InvalidFilter:
     )
 
 
+# The filters of the project list and of a body's portfolio (as on their pages).
+FILTER_PARAMETERS = [
+    OpenApiParameter("status", _choice(ProjectStatus)),
+    OpenApiParameter("capital", _choice(CapitalKey)),
+    OpenApiParameter("collaboration_form", _choice(CollaborationForm)),
+    OpenApiParameter("sector", _choice(EmissionSector)),
+    OpenApiParameter(
+        "municipality",
+        {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"},
+        description="Slug of the owner.",
+    ),
+    OpenApiParameter(
+        "year",
+        {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX},
+        description="Start year (creation year if none).",
+    ),
+    OpenApiParameter(
+        "population_class",
+        str,
+        enum=PopulationClass.values,
+        description="Size class of the owner (by population).",
+    ),
+]
+
+
 class ProjectList(generics.ListAPIView):
     """Ideas and projects the caller may see, filtered as on a body's project list; with
     `good_example=true`, the good examples."""
@@ -220,26 +245,7 @@ class ProjectList(generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", _choice(ProjectStatus)),
-            OpenApiParameter("capital", _choice(CapitalKey)),
-            OpenApiParameter("collaboration_form", _choice(CollaborationForm)),
-            OpenApiParameter("sector", _choice(EmissionSector)),
-            OpenApiParameter(
-                "municipality",
-                {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"},
-                description="Slug of the owner.",
-            ),
-            OpenApiParameter(
-                "year",
-                {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX},
-                description="Start year (creation year if none).",
-            ),
-            OpenApiParameter(
-                "population_class",
-                str,
-                enum=PopulationClass.values,
-                description="Size class of the owner (by population).",
-            ),
+            *FILTER_PARAMETERS,
             OpenApiParameter(
                 "good_example",
                 bool,
@@ -484,15 +490,7 @@ class ProjectSimilar(APIView):
 
 # --- A body's portfolio ----------------------------------------------------------------------
 
-PORTFOLIO_FILTERS = (
-    "status",
-    "capital",
-    "collaboration_form",
-    "sector",
-    "municipality",
-    "population_class",
-    "year",
-)
+PORTFOLIO_FILTERS = PortfolioApiFilterForm.field_order
 
 
 class CriterionSerializer(serializers.Serializer):
@@ -608,29 +606,7 @@ class ProjectPortfolio(generics.ListAPIView):
     permission_classes = [drf_permissions.IsAuthenticated]
     queryset = Project.objects.none()
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", _choice(ProjectStatus)),
-            OpenApiParameter("capital", _choice(CapitalKey)),
-            OpenApiParameter("collaboration_form", _choice(CollaborationForm)),
-            OpenApiParameter("sector", _choice(EmissionSector)),
-            OpenApiParameter(
-                "municipality",
-                {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"},
-                description="Slug of the owner.",
-            ),
-            OpenApiParameter(
-                "population_class",
-                _choice(PopulationClass),
-                description="Size class of the owner (by population).",
-            ),
-            OpenApiParameter(
-                "year",
-                {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX},
-                description="Start year (creation year if none).",
-            ),
-        ]
-    )
+    @extend_schema(parameters=FILTER_PARAMETERS)
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
