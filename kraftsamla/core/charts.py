@@ -465,7 +465,7 @@ def _label_start(preferred: float, width: float, marker_span: tuple[float, float
 
 QUADRANT_WIDE = Frame(640, 440, 64, 16, 16, 56, font=13, ticks=4)
 QUADRANT_NARROW = Frame(360, 400, 48, 10, 14, 56, font=14, ticks=2)
-POINT_RADIUS = 9
+POINT_RADIUS = 12
 
 
 @dataclass(frozen=True)
@@ -579,7 +579,7 @@ def _quadrant_svg(
             f'<g class="point"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="{POINT_RADIUS}" '
             f'fill="{BACKGROUND}" stroke="{BAR_COLOUR}" stroke-width="2"/>'
             f'<text x="{cx:.1f}" y="{cy + frame.font / 3:.1f}" text-anchor="middle" '
-            f'font-size="{frame.font - 3}" fill="{INK}">{escape(point.mark)}</text>'
+            f'font-size="{frame.font - 1}" fill="{INK}">{escape(point.mark)}</text>'
             f"<title>{escape(point.label)}</title></g>"
         )
     parts.append(SVG_CLOSE)
