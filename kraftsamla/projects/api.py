@@ -619,12 +619,13 @@ class ProjectPortfolio(generics.ListAPIView):
         )
         if not form.is_valid():
             raise _invalid(form)
-        data = selectors.portfolio_ranked(self.request, body, form.cleaned_data)
+        data = selectors.portfolio_ranked_cached(self.request, body, form.cleaned_data)
         self.paginator.criteria = data.criteria
-        self.portfolio = data
+        self.portfolio = (body, data)
         return data.rows
 
     def paginate_queryset(self, queryset):
-        rows = super().paginate_queryset(queryset)
-        selectors.portfolio_load(self.portfolio, rows)
-        return rows
+        body, data = self.portfolio
+        return selectors.portfolio_load(
+            self.request, body, data, super().paginate_queryset(queryset)
+        )

@@ -15,7 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
-from kraftsamla.core.forms import SubmitOnceMixin, add_service_error
+from kraftsamla.core.forms import LongSelect, SubmitOnceMixin, add_service_error
 from kraftsamla.core.limits import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.core.uploads import FILE_TYPES, type_list
@@ -324,6 +324,7 @@ class ProjectFilterForm(SubjectFilterForm):
         if members is None:
             self.fields["municipality"] = forms.SlugField(label=_("Municipality"), required=False)
         else:
+            self.fields["municipality"].widget = LongSelect()
             self.fields["municipality"].choices = [
                 ("", _("All members")),
                 *((member.slug, member.name) for member in members),
@@ -558,6 +559,13 @@ class PortfolioFilterForm(ProjectFilterForm):
         "population_class",
         "year",
     ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Rendered in Python: the page is a working list, opened and filtered often.
+        for field in self.fields.values():
+            if type(field.widget) is forms.Select:
+                field.widget = LongSelect(choices=field.choices)
 
 
 class PortfolioApiFilterForm(PortfolioFilterForm):

@@ -8,7 +8,7 @@ Each list uses a fixed number of queries whatever the number of projects.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -902,11 +902,16 @@ class _Listed:
 class Portfolio:
     criteria: list[portfolio.Criterion]
     rows: list[portfolio.Ranked]
-    projects: QuerySet[Project]
+    filters: dict
 
     @property
     def scored(self) -> list[portfolio.Ranked]:
         return [row for row in self.rows if row.is_scored]
+
+
+# A body's ranked portfolio per viewer scope and filters: plain data (ids, titles, scores),
+# rebuilt after any projects write (scores and criteria too) or change of memberships.
+PORTFOLIO_RANKING = declare("projects.portfolio_ranking", depends_on=("projects", "organisations"))
 
 
 def portfolio_ranked(who, body: Organisation, filters: dict | None = None) -> Portfolio:
@@ -915,24 +920,41 @@ def portfolio_ranked(who, body: Organisation, filters: dict | None = None) -> Po
     The rows hold only each project's id and title: call `portfolio_load` with the rows to
     show (a page, or all of them for a download) before reading their other fields.
     """
+    filters = dict(filters or {})
     criteria = portfolio_criteria(body)
     projects = portfolio_projects(who, body, filters)
     scores = portfolio_scores(body, projects)
     listed = [_Listed(pk, title) for pk, title in projects.values_list("pk", "title")]
-    return Portfolio(criteria, portfolio.rank(criteria, listed, scores), projects)
+    return Portfolio(criteria, portfolio.rank(criteria, listed, scores), filters)
 
 
-def portfolio_load(data: Portfolio, rows: list[portfolio.Ranked], *, every: bool = False) -> None:
-    """Put the full projects (owner, number of organisations taking part) into `rows`, in
-    one query; `every`: the rows are all of the portfolio (a download), so no id list."""
-    projects = data.projects.select_related("owner").annotate(
-        participant_count=Count("participations", distinct=True)
+def portfolio_ranked_cached(request, body: Organisation, filters: dict | None = None) -> Portfolio:
+    """Return `portfolio_ranked`, cached per data version, viewer scope and filters (call
+    after the permission check)."""
+    filters = dict(filters or {})
+    return cached_value(
+        request,
+        PORTFOLIO_RANKING,
+        parts=(body.pk, sorted((key, str(value)) for key, value in filters.items())),
+        build=lambda: portfolio_ranked(request, body, filters),
+    )
+
+
+def portfolio_load(
+    who, body: Organisation, data: Portfolio, rows: list[portfolio.Ranked], *, every: bool = False
+) -> list[portfolio.Ranked]:
+    """Return copies of `rows` with their full projects (owner, number of organisations
+    taking part), in one query; `every`: the rows are the whole portfolio (a download), so
+    no list of ids is sent. A project hidden since the ranking was cached is left out."""
+    projects = (
+        portfolio_projects(who, body, data.filters)
+        .select_related("owner")
+        .annotate(participant_count=Count("participations", distinct=True))
     )
     if not every:
         projects = projects.filter(pk__in=[row.project.pk for row in rows])
     found = {project.pk: project for project in projects}
-    for row in rows:
-        row.project = found[row.project.pk]
+    return [replace(row, project=found[row.project.pk]) for row in rows if row.project.pk in found]
 
 
 def portfolio_decisions(

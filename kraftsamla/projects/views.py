@@ -210,6 +210,9 @@ def body_projects(request: HttpRequest, slug: str) -> HttpResponse:
 # --- A body's portfolio: ranked by its criteria, with a chart, decisions and downloads ----
 
 PORTFOLIO_PAGE_SIZE = 100
+PORTFOLIO_LIST = declare(
+    "projects.portfolio_list", depends_on=selectors.PORTFOLIO_RANKING.depends_on
+)
 PORTFOLIO_VIEW = "projects.portfolio.view"
 PORTFOLIO_SCORE = "projects.portfolio.score"
 PORTFOLIO_CRITERIA = "projects.portfolio.criteria"
@@ -221,10 +224,12 @@ DECISION_SERVICES = {
 }
 
 
-def _portfolio_export(body: Organisation, data: selectors.Portfolio, fmt: str) -> HttpResponse:
+def _portfolio_export(
+    body: Organisation, data: selectors.Portfolio, rows: list, fmt: str
+) -> HttpResponse:
     criteria = data.criteria
     return export_table(
-        items=data.rows,
+        items=rows,
         columns=[
             (_("Rank"), lambda row: row.rank),
             (_("Title"), lambda row: row.project.title),
@@ -262,7 +267,7 @@ def _portfolio_export(body: Organisation, data: selectors.Portfolio, fmt: str) -
             ),
             _("Effort is 4 minus the weighted score of the effort criteria (feasibility, cost)."),
         ],
-        demo=any(row.project.is_demo for row in data.rows),
+        demo=any(row.project.is_demo for row in rows),
     )
 
 
@@ -310,14 +315,31 @@ def portfolio(request: HttpRequest, slug: str) -> HttpResponse:
         request.GET or None, members=organisation_selectors.body_members(body)
     )
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    data = selectors.portfolio_ranked(request, body, filters)
+    data = selectors.portfolio_ranked_cached(request, body, filters)
     fmt = export_format(request)
     if fmt and not form.errors:
-        selectors.portfolio_load(data, data.rows, every=True)
-        return _portfolio_export(body, data, fmt)
+        return _portfolio_export(
+            body, data, selectors.portfolio_load(request, body, data, data.rows, every=True), fmt
+        )
     page = Paginator(data.rows, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    selectors.portfolio_load(data, rows)
+    query = page_query(request)
+
+    def ranked_list() -> str:
+        rows = selectors.portfolio_load(request, body, data, list(page.object_list))
+        return render_to_string(
+            "projects/_portfolio_list.html",
+            {
+                "body": body,
+                "page": page,
+                "rows": rows,
+                "query": query,
+                "chart": _portfolio_chart(rows),
+                "charted": [row for row in rows if row.in_chart],
+                "total_criteria": len(data.criteria),
+                "decisions": selectors.portfolio_decisions(request, body),
+            },
+        )
+
     return render(
         request,
         "projects/portfolio.html",
@@ -326,13 +348,16 @@ def portfolio(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "data": data,
             "page": page,
-            "rows": rows,
-            "chart": _portfolio_chart(rows),
-            "charted": [row for row in rows if row.in_chart],
+            # The ranked rows, the chart and the decision log: the same for everyone with the
+            # viewer's sharing scope (no form, no name), kept with the ranking's data versions.
+            "ranked_list": cached_block(
+                request,
+                PORTFOLIO_LIST,
+                parts=(body.pk, query, page.number),
+                build=ranked_list,
+            ),
             "scored_count": len(data.scored),
-            "weight_sum": sum(criterion.weight for criterion in data.criteria),
-            "decisions": selectors.portfolio_decisions(request, body),
-            "query": page_query(request),
+            "query": query,
             "can_score": access.allows(request, PORTFOLIO_SCORE, body),
             "can_edit_criteria": access.allows(request, PORTFOLIO_CRITERIA, body),
         },
