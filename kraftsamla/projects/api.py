@@ -627,5 +627,5 @@ class ProjectPortfolio(generics.ListAPIView):
     def paginate_queryset(self, queryset):
         body, data = self.portfolio
         return selectors.portfolio_load(
-            self.request, body, data, super().paginate_queryset(queryset)
+            self.request, body, data, super().paginate_queryset(queryset), reasons=True
         )

@@ -133,7 +133,7 @@ def coverage(criteria: Sequence[Criterion], scores: Mapping[str, int]) -> Decima
     return _rounded(Decimal(scored) / Decimal(weights))
 
 
-@dataclass
+@dataclass(slots=True)
 class Ranked:
     """One project in the ranked list, with the numbers the page and downloads show."""
 
@@ -174,11 +174,14 @@ def rank(
     criteria: Sequence[Criterion],
     projects: Iterable,
     scores: Mapping[int, Mapping[str, tuple[int, str]]],
+    *,
+    with_reasons: bool = True,
 ) -> list[Ranked]:
     """Return the projects ranked by weighted score (see the module's rule), numbered.
 
     `scores` maps a project id to {criterion key: (score, reason)}; scores of criteria the
-    body no longer has are ignored.
+    body no longer has are ignored. Without `with_reasons` the rows leave the reasons out
+    (a large ranking kept in the cache stays small).
     """
     keys = {criterion.key for criterion in criteria}
     rows = []
@@ -190,7 +193,9 @@ def rank(
             Ranked(
                 project=project,
                 scores=plain,
-                reasons={key: reason for key, (_score, reason) in given.items()},
+                reasons=(
+                    {key: reason for key, (_score, reason) in given.items()} if with_reasons else {}
+                ),
                 score=weighted_score(criteria, plain),
                 coverage=coverage(criteria, plain),
                 impact=weighted_score(criteria, plain, CriterionAxis.IMPACT),

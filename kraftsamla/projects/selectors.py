@@ -889,7 +889,7 @@ def portfolio_scores(body: Organisation, projects: QuerySet[Project]) -> dict[in
     return scores
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Listed:
     """What ranking needs of a project (its id and title); the page's rows are then loaded
     in full by `portfolio_load`, so a large portfolio is never loaded whole for one page."""
@@ -925,7 +925,8 @@ def portfolio_ranked(who, body: Organisation, filters: dict | None = None) -> Po
     projects = portfolio_projects(who, body, filters)
     scores = portfolio_scores(body, projects)
     listed = [_Listed(pk, title) for pk, title in projects.values_list("pk", "title")]
-    return Portfolio(criteria, portfolio.rank(criteria, listed, scores), filters)
+    ranked = portfolio.rank(criteria, listed, scores, with_reasons=False)
+    return Portfolio(criteria, ranked, filters)
 
 
 def portfolio_ranked_cached(request, body: Organisation, filters: dict | None = None) -> Portfolio:
@@ -941,11 +942,18 @@ def portfolio_ranked_cached(request, body: Organisation, filters: dict | None = 
 
 
 def portfolio_load(
-    who, body: Organisation, data: Portfolio, rows: list[portfolio.Ranked], *, every: bool = False
+    who,
+    body: Organisation,
+    data: Portfolio,
+    rows: list[portfolio.Ranked],
+    *,
+    every: bool = False,
+    reasons: bool = False,
 ) -> list[portfolio.Ranked]:
     """Return copies of `rows` with their full projects (owner, number of organisations
-    taking part), in one query; `every`: the rows are the whole portfolio (a download), so
-    no list of ids is sent. A project hidden since the ranking was cached is left out."""
+    taking part), in one query, and with `reasons` the scores' reasons (one more);
+    `every`: the rows are the whole portfolio (a download), so no list of ids is sent. A
+    project hidden since the ranking was cached is left out."""
     projects = (
         portfolio_projects(who, body, data.filters)
         .select_related("owner")
@@ -954,7 +962,18 @@ def portfolio_load(
     if not every:
         projects = projects.filter(pk__in=[row.project.pk for row in rows])
     found = {project.pk: project for project in projects}
-    return [replace(row, project=found[row.project.pk]) for row in rows if row.project.pk in found]
+    given: dict[int, dict] = {}
+    if reasons:
+        given = portfolio_scores(body, Project.objects.filter(pk__in=list(found)))
+    return [
+        replace(
+            row,
+            project=found[row.project.pk],
+            reasons={key: reason for key, (_s, reason) in given.get(row.project.pk, {}).items()},
+        )
+        for row in rows
+        if row.project.pk in found
+    ]
 
 
 def portfolio_decisions(
