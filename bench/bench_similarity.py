@@ -571,6 +571,22 @@ def generate_projects(count: int, rng: random.Random):
     return body, user, {status: n for status, n in counts.items() if n}
 
 
+def similar_urls(rng: random.Random) -> tuple[list[str], list[str]]:
+    """Return QUERY_POOL "similar to this text" URLs of the API and of the idea form's
+    fragment (as Mölndal's editor): half new ideas, half variations of stored ones."""
+    from urllib.parse import urlencode
+
+    from kraftsamla.projects.models import Project
+
+    texts = list(Project.objects.filter(is_demo=True).values_list("title", flat=True)[:2000])
+    queries = [idea(rng) if n % 2 else vary(rng, rng.choice(texts)) for n in range(QUERY_POOL)]
+    similar = [f"/api/v1/projects/similar/?{urlencode({'text': q[:1000]})}" for q in queries]
+    fragment = [
+        f"/projekt/organisation/molndal/liknande/?{urlencode({'text': q[:1000]})}" for q in queries
+    ]
+    return similar, fragment
+
+
 def time_urls(client, urls: list[str], runs: int, warmup: int, before_each=None):
     """Return (times in ms, queries of one request) for GETs of the urls, in turn."""
     from bench_pages import count_queries, fetch
@@ -623,15 +639,13 @@ def run_pages(args: argparse.Namespace, described: str) -> None:
 
     django.setup()
 
-    from urllib.parse import urlencode
-
     from bench_pages import TRIVIAL, install_bench_urlconf, start_run
     from bench_pages import timed as timed_block
     from django.test import Client
     from django.test.utils import override_settings
 
     from kraftsamla.core.demo import demo_data_load
-    from kraftsamla.core.versions import bump
+    from kraftsamla.core.versions import bump, scopes_for
     from kraftsamla.organisations.reference import reference_data_load
     from kraftsamla.projects.models import Project
     from kraftsamla.projects.selectors import CLUSTER_MAX_IDEAS
@@ -649,12 +663,7 @@ def run_pages(args: argparse.Namespace, described: str) -> None:
         + ", ".join(f"{n:,} {status}" for status, n in counts.items())
         + f"; {body.name} has all 290 municipalities as members"
     )
-    texts = list(Project.objects.filter(is_demo=True).values_list("title", flat=True)[:2000])
-    queries = [idea(rng) if n % 2 else vary(rng, rng.choice(texts)) for n in range(QUERY_POOL)]
-    similar = [f"/api/v1/projects/similar/?{urlencode({'text': q[:1000]})}" for q in queries]
-    fragment = [
-        f"/projekt/organisation/molndal/liknande/?{urlencode({'text': q[:1000]})}" for q in queries
-    ]
+    similar, fragment = similar_urls(rng)
     pages = [
         ("trivial view (baseline)", [TRIVIAL]),
         ("similar to this text: API", similar),
@@ -677,7 +686,8 @@ def run_pages(args: argparse.Namespace, described: str) -> None:
         print_page_table(rows, statistics.median(rows[0][1]))
 
         def change() -> None:
-            bump("projects")
+            # As an idea's write does (the index depends on the ideas' narrower scope).
+            bump(*scopes_for("projects.project", None))
 
         print(
             "\nFirst view after a change: a new data version of the projects before each "

@@ -83,6 +83,8 @@ def _settings_for_tests(settings, _media_root):
     settings.MEDIA_ROOT = _media_root
     # Every page that answers must have asked one of the rules its view declares.
     settings.KRAFTSAMLA_STRICT_ACCESS = True
+    # A write is seen by the next request (tests of the background rebuild turn it on).
+    settings.KRAFTSAMLA_STALE_WHILE_REBUILD = False
     cache.clear()
     yield
     cache.clear()

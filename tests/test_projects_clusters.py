@@ -174,15 +174,19 @@ def test_the_similarity_index_is_kept_in_the_process_until_the_data_changes(
     from django.core.cache import cache
 
     from kraftsamla.core.caching import block_key
-    from kraftsamla.core.versions import bump
+    from kraftsamla.core.versions import bump, scopes_for
 
     body.idea(0, "Återbrukshubb", sharing_level=PUBLIC)
     first, _owners = selectors._similarity_data(body.editor)
     # Kept unpickled: the same object, even when the shared cache has lost it.
     cache.delete(block_key(body.editor, selectors.SIMILARITY_INDEX, ("value",)))
     assert selectors._similarity_data(body.editor)[0] is first
+    # A portfolio score changes no idea: the index is kept.
     with django_capture_on_commit_callbacks(execute=True):
-        bump("projects")
+        bump(*scopes_for("projects.priorityscore", body.body.pk))
+    assert selectors._similarity_data(body.editor)[0] is first
+    with django_capture_on_commit_callbacks(execute=True):
+        bump(*scopes_for("projects.project", body.members[0].pk))
     assert selectors._similarity_data(body.editor)[0] is not first
 
 

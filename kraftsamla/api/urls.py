@@ -65,6 +65,11 @@ from kraftsamla.projects import api as projects  # noqa: E402
 urlpatterns += [
     path("projects/", projects.ProjectList.as_view(), name="project-list"),
     path("projects/similar/", projects.ProjectSimilar.as_view(), name="project-similar"),
+    path(
+        "projects/portfolio/<slug:slug>/",
+        projects.ProjectPortfolio.as_view(),
+        name="project-portfolio",
+    ),
     path("projects/<int:pk>/", projects.ProjectDetail.as_view(), name="project-detail"),
     path(
         "projects/<int:pk>/join-requests/",

@@ -190,6 +190,9 @@ KRAFTSAMLA_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("KRAFTSAMLA_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
 )
 KRAFTSAMLA_ATTACHMENTS_PER_PROJECT = int(os.environ.get("KRAFTSAMLA_ATTACHMENTS_PER_PROJECT", "20"))
+# After a write, serve a process's previous similar-ideas index while a new one is built in
+# the background (core/caching.py `cached_object_or_previous`); off: build in the request.
+KRAFTSAMLA_STALE_WHILE_REBUILD = env_bool("KRAFTSAMLA_STALE_WHILE_REBUILD", True)
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND",

@@ -178,6 +178,85 @@ def cached_object(request, page: CachedPage, *, build: Callable[[], object], par
     return value
 
 
+# Per (block, viewer's scope, parts): the last value this process built or read, served by
+# `cached_object_or_previous` while a newer one is built; a few only (each may be large).
+PREVIOUS_MAX = 8
+_previous: OrderedDict[tuple, object] = OrderedDict()
+# Slots being built in the background in this process: one build per slot at a time (when
+# the data changed again meanwhile, a later request starts the next one).
+_building: set[tuple] = set()
+
+
+def _keep(key: str, value: object, slot: tuple) -> None:
+    with _kept_lock:
+        _kept[key] = value
+        _kept.move_to_end(key)
+        while len(_kept) > KEPT_MAX:
+            _kept.popitem(last=False)
+        _previous[slot] = value
+        _previous.move_to_end(slot)
+        while len(_previous) > PREVIOUS_MAX:
+            _previous.popitem(last=False)
+
+
+def in_background(work: Callable[[], None]) -> None:
+    """Run `work` in a daemon thread of this process (tests replace it to run it in place)."""
+    threading.Thread(target=work, daemon=True, name="kraftsamla-rebuild").start()
+
+
+def cached_object_or_previous(
+    request, page: CachedPage, *, build: Callable[[], object], parts: Sequence = ()
+):
+    """Return a large value as `cached_object` does, but after a change of its data, when
+    this process has the viewer's previous value, return that at once and build the new
+    one in the background (one build at a time per value), so no request waits for it.
+
+    Only for values whose every use checks what it names against the database and the
+    viewer's rights (a previous value may then miss a new row or name one that is hidden
+    now, which that check drops; it never shows what the viewer may not see). A process
+    without a previous value builds in the request, as `cached_object` does; so does every
+    process with KRAFTSAMLA_STALE_WHILE_REBUILD off.
+    """
+    key = block_key(request, page, (*parts, "value"))
+    slot = (page.name, viewer_scope(request), *map(str, parts))
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    value = cache.get(key)
+    if value is not None:
+        _keep(key, value, slot)
+        return value
+    stale_allowed = getattr(settings, "KRAFTSAMLA_STALE_WHILE_REBUILD", True)
+    with _kept_lock:
+        previous = _previous.get(slot) if stale_allowed else None
+        start = previous is not None and slot not in _building
+        if start:
+            _building.add(slot)
+    if previous is None:
+        value = build()
+        cache.set(key, value, BLOCK_TIMEOUT)
+        _keep(key, value, slot)
+        return value
+    if start:
+
+        def rebuild() -> None:
+            from django.db import connections
+
+            try:
+                fresh = build()
+                cache.set(key, fresh, BLOCK_TIMEOUT)
+                _keep(key, fresh, slot)
+            finally:
+                with _kept_lock:
+                    _building.discard(slot)
+                # The thread's own database connections (never the request's).
+                connections.close_all()
+
+        in_background(rebuild)
+    return previous
+
+
 def cached_under_versions(
     name: str,
     scopes: Sequence[str],

@@ -459,3 +459,128 @@ def _label_start(preferred: float, width: float, marker_span: tuple[float, float
     if preferred + width < left or preferred > right:
         return preferred
     return max(preferred, right + 4)
+
+
+# --- a scatter of points in four quadrants (e.g. impact × effort) --------------------------
+
+QUADRANT_WIDE = Frame(640, 440, 64, 16, 16, 56, font=13, ticks=4)
+QUADRANT_NARROW = Frame(360, 400, 48, 10, 14, 56, font=14, ticks=2)
+POINT_RADIUS = 12
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point: x and y on the chart's scale, a short mark drawn in it, and a tooltip."""
+
+    x: float
+    y: float
+    mark: str
+    label: str
+
+
+def quadrant_scatter(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    points: Sequence[Point],
+    x_label: str,
+    y_label: str,
+    quadrants: tuple[str, str, str, str],
+    maximum: float = 4,
+    middle: float | None = None,
+) -> SafeString:
+    """Return an SVG scatter chart (0–maximum on both axes) split into four quadrants.
+
+    `quadrants` names them: top left, top right, bottom left, bottom right. Each point
+    carries its `mark` (e.g. its rank, so the table beside the chart tells which it is,
+    never the colour alone) and a tooltip; points at the same place are fanned out.
+    """
+    middle = maximum / 2 if middle is None else middle
+
+    def draw(variant_id: str, narrow: bool) -> str:
+        frame = QUADRANT_NARROW if narrow else QUADRANT_WIDE
+        return _quadrant_svg(
+            variant_id,
+            frame,
+            title,
+            description,
+            points,
+            x_label,
+            y_label,
+            quadrants,
+            maximum,
+            middle,
+        )
+
+    return responsive(chart_id, draw)
+
+
+def _quadrant_svg(
+    chart_id, frame, title, description, points, x_label, y_label, quadrants, maximum, middle
+) -> str:
+    def x_of(value: float) -> float:
+        return frame.left + frame.plot_width * max(0.0, min(value, maximum)) / maximum
+
+    def y_of(value: float) -> float:
+        return frame.top + frame.plot_height * (1 - max(0.0, min(value, maximum)) / maximum)
+
+    bottom = frame.top + frame.plot_height
+    right = frame.left + frame.plot_width
+    parts = [_svg_open(chart_id, title, description, frame, frame.height)]
+    for step in range(frame.ticks + 1):
+        value = maximum * step / frame.ticks
+        x, y = x_of(value), y_of(value)
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top}" y2="{bottom}" class="grid"/>'
+        )
+        parts.append(
+            f'<line x1="{frame.left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
+        )
+        parts.append(_text(x, bottom + frame.font + 4, short_number(value), anchor="middle"))
+        parts.append(_text(frame.left - 6, y + frame.font / 3, short_number(value), anchor="end"))
+    mx, my = x_of(middle), y_of(middle)
+    parts.append(
+        f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{frame.top}" y2="{bottom}" class="axis" '
+        f'stroke="{INK}" stroke-dasharray="4 3"/>'
+    )
+    parts.append(
+        f'<line x1="{frame.left}" x2="{right}" y1="{my:.1f}" y2="{my:.1f}" class="axis" '
+        f'stroke="{INK}" stroke-dasharray="4 3"/>'
+    )
+    top_left, top_right, bottom_left, bottom_right = quadrants
+    pad = 6
+    parts.append(_text(frame.left + pad, frame.top + frame.font + pad, top_left, "legend"))
+    parts.append(
+        _text(right - pad, frame.top + frame.font + pad, top_right, "legend", anchor="end")
+    )
+    parts.append(_text(frame.left + pad, bottom - pad, bottom_left, "legend"))
+    parts.append(_text(right - pad, bottom - pad, bottom_right, "legend", anchor="end"))
+    parts.append(
+        _text(frame.left + frame.plot_width / 2, frame.height - 8, x_label, "legend", "middle")
+    )
+    # The y axis label, turned to read upwards.
+    parts.append(
+        f'<text x="0" y="0" transform="translate({frame.font:.1f} '
+        f'{frame.top + frame.plot_height / 2:.1f}) rotate(-90)" text-anchor="middle" '
+        f'class="legend" fill="{INK}">{escape(y_label)}</text>'
+    )
+    seen: dict[tuple[float, float], int] = {}
+    for point in points:
+        place = (round(point.x, 2), round(point.y, 2))
+        nth = seen.get(place, 0)
+        seen[place] = nth + 1
+        # Fan out points at the same place on a small circle, so none hides another.
+        angle = nth * 2.4
+        spread = 0 if nth == 0 else POINT_RADIUS * 1.6 * math.sqrt(nth)
+        cx = x_of(point.x) + spread * math.cos(angle)
+        cy = y_of(point.y) + spread * math.sin(angle)
+        parts.append(
+            f'<g class="point"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="{POINT_RADIUS}" '
+            f'fill="{BACKGROUND}" stroke="{BAR_COLOUR}" stroke-width="2"/>'
+            f'<text x="{cx:.1f}" y="{cy + frame.font / 3:.1f}" text-anchor="middle" '
+            f'font-size="{frame.font - 1}" fill="{INK}">{escape(point.mark)}</text>'
+            f"<title>{escape(point.label)}</title></g>"
+        )
+    parts.append(SVG_CLOSE)
+    return "".join(parts)

@@ -404,14 +404,14 @@ DEMO_RATE = Decimal(500)  # SEK per hour of working time (invented)
 PARTNER_ORGANISATIONS = [
     (
         "almi-ostergotland-demo",
-        "Almi Företagspartner Östergötland (demo)",
+        "Almi Företagspartner Östergötland",
         OrganisationKind.COMPANY,
     ),
-    ("tekniska-verken-demo", "Tekniska verken i Linköping AB (demo)", OrganisationKind.COMPANY),
-    ("stangastaden-demo", "AB Stångåstaden (demo)", OrganisationKind.COMPANY),
+    ("tekniska-verken-demo", "Tekniska verken i Linköping AB", OrganisationKind.COMPANY),
+    ("stangastaden-demo", "AB Stångåstaden", OrganisationKind.COMPANY),
     (
         "spira-linkoping-demo",
-        "SPIRA – föreningar för klimat och hållbarhet i Linköping (demo)",
+        "SPIRA – föreningar för klimat och hållbarhet i Linköping",
         OrganisationKind.CIVIL_SOCIETY,
     ),
 ]

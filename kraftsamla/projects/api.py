@@ -21,14 +21,16 @@ from rest_framework.views import APIView
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC
-from kraftsamla.core.api import InvalidFilter, TranslatedTextField, blank_parameters
+from kraftsamla.core.api import InvalidFilter, Pagination, TranslatedTextField, blank_parameters
 from kraftsamla.core.limits import NOTE_MAX
+from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import EmissionSector, Organisation, PopulationClass
 from kraftsamla.projects import selectors, services
 from kraftsamla.projects.forms import (
     SIMILAR_TEXT_MAX,
     YEAR_MAX,
     YEAR_MIN,
+    PortfolioApiFilterForm,
     ProjectApiFilterForm,
     SimilarQueryForm,
 )
@@ -209,6 +211,31 @@ def _invalid(form) -> InvalidFilter:
     )
 
 
+# The filters of the project list and of a body's portfolio (as on their pages).
+FILTER_PARAMETERS = [
+    OpenApiParameter("status", _choice(ProjectStatus)),
+    OpenApiParameter("capital", _choice(CapitalKey)),
+    OpenApiParameter("collaboration_form", _choice(CollaborationForm)),
+    OpenApiParameter("sector", _choice(EmissionSector)),
+    OpenApiParameter(
+        "municipality",
+        {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"},
+        description="Slug of the owner.",
+    ),
+    OpenApiParameter(
+        "year",
+        {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX},
+        description="Start year (creation year if none).",
+    ),
+    OpenApiParameter(
+        "population_class",
+        str,
+        enum=PopulationClass.values,
+        description="Size class of the owner (by population).",
+    ),
+]
+
+
 class ProjectList(generics.ListAPIView):
     """Ideas and projects the caller may see, filtered as on a body's project list; with
     `good_example=true`, the good examples."""
@@ -218,26 +245,7 @@ class ProjectList(generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", _choice(ProjectStatus)),
-            OpenApiParameter("capital", _choice(CapitalKey)),
-            OpenApiParameter("collaboration_form", _choice(CollaborationForm)),
-            OpenApiParameter("sector", _choice(EmissionSector)),
-            OpenApiParameter(
-                "municipality",
-                {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"},
-                description="Slug of the owner.",
-            ),
-            OpenApiParameter(
-                "year",
-                {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX},
-                description="Start year (creation year if none).",
-            ),
-            OpenApiParameter(
-                "population_class",
-                str,
-                enum=PopulationClass.values,
-                description="Size class of the owner (by population).",
-            ),
+            *FILTER_PARAMETERS,
             OpenApiParameter(
                 "good_example",
                 bool,
@@ -482,3 +490,146 @@ class ProjectSimilar(APIView):
             limit=data.get("limit") or selectors.SIMILAR_LIMIT,
         )
         return Response(SimilarProjectSerializer(found, many=True).data)
+
+
+# --- A body's portfolio ----------------------------------------------------------------------
+
+PORTFOLIO_FILTERS = PortfolioApiFilterForm.field_order
+
+
+class CriterionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(help_text="What a high score (4) means.")
+    weight = serializers.IntegerField(min_value=0, max_value=10)
+    axis = serializers.ChoiceField(
+        choices=["impact", "effort", ""],
+        help_text="The impact × effort chart's axis the criterion feeds (empty: neither).",
+    )
+
+
+SCORE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "score": {"type": "integer", "minimum": 0, "maximum": 4},
+        "reason": {"type": "string"},
+    },
+    "required": ["score", "reason"],
+}
+CRITERION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "key": {"type": "string"},
+        "name": {"type": "string"},
+        "description": {"type": "string", "description": "What a high score (4) means."},
+        "weight": {"type": "integer", "minimum": 0, "maximum": 10},
+        "axis": {
+            "type": "string",
+            "enum": ["impact", "effort", ""],
+            "description": "The impact × effort chart's axis it feeds (empty: neither).",
+        },
+    },
+    "required": ["key", "name", "description", "weight", "axis"],
+}
+
+
+class PortfolioRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="project.pk")
+    title = serializers.CharField(source="project.title")
+    owner = serializers.SlugField(source="project.owner.slug")
+    owner_name = serializers.CharField(source="project.owner.name")
+    status = serializers.ChoiceField(source="project.status", choices=ProjectStatus.choices)
+    rank = serializers.IntegerField(
+        allow_null=True, help_text="Place in the ranked list; null when not scored."
+    )
+    score = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        allow_null=True,
+        help_text=(
+            "Weighted score 0–4: Σ(weight × score) / Σ(weight) over the criteria scored; "
+            "null when none is."
+        ),
+    )
+    coverage = serializers.DecimalField(
+        max_digits=3, decimal_places=2, help_text="Share (0–1) of the weight that is scored."
+    )
+    impact = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
+    effort = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        allow_null=True,
+        help_text="4 − the weighted score of the effort criteria (4 = much effort).",
+    )
+    participants = serializers.IntegerField(source="project.participant_count")
+    scores = serializers.SerializerMethodField(
+        help_text="The body's scores by criterion key; a criterion not scored is absent."
+    )
+
+    @extend_schema_field({"type": "object", "additionalProperties": SCORE_SCHEMA})
+    def get_scores(self, row) -> dict:
+        return {
+            key: {"score": score, "reason": row.reasons.get(key, "")}
+            for key, score in row.scores.items()
+        }
+
+
+class PortfolioPagination(Pagination):
+    """The API's pages, with the body's criteria beside the rows."""
+
+    page_size = 100
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["criteria"] = CriterionSerializer(self.criteria, many=True).data
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        result = super().get_paginated_response_schema(schema)
+        result["properties"]["criteria"] = {
+            "type": "array",
+            "items": CRITERION_SCHEMA,
+            "description": "The body's criteria and weights, in order.",
+        }
+        result["required"] = [*result.get("required", []), "criteria"]
+        return result
+
+
+@extend_schema_view(get=extend_schema(operation_id="projects_portfolio"))
+class ProjectPortfolio(generics.ListAPIView):
+    """A regional body's portfolio: its members' ideas and projects shared with it or
+    public, ranked by the body's weighted criteria, with each project's scores.
+
+    For the people of the body (403 for others, 404 for an organisation that is no
+    regional body or programme). A private project is never included.
+    """
+
+    access_rules = ("projects.portfolio.view",)
+    serializer_class = PortfolioRowSerializer
+    pagination_class = PortfolioPagination
+    permission_classes = [drf_permissions.IsAuthenticated]
+    queryset = Project.objects.none()
+
+    @extend_schema(parameters=FILTER_PARAMETERS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        body = organisation_selectors.coordinating_body_get(self.kwargs["slug"])
+        access.require(self.request, "projects.portfolio.view", body)
+        params = self.request.query_params
+        form = PortfolioApiFilterForm(
+            {name: params.get(name) for name in PORTFOLIO_FILTERS if name in params}
+        )
+        if not form.is_valid():
+            raise _invalid(form)
+        data = selectors.portfolio_ranked_cached(self.request, body, form.cleaned_data)
+        self.paginator.criteria = data.criteria
+        self.portfolio = (body, data)
+        return data.rows
+
+    def paginate_queryset(self, queryset):
+        body, data = self.portfolio
+        return selectors.portfolio_load(
+            self.request, body, data, super().paginate_queryset(queryset), reasons=True
+        )

@@ -254,11 +254,42 @@ def load_demo() -> dict[str, int]:
 
     _idea("budget-tjorn", sharing=SharingLevel.PRIVATE)
     _checklist(_viable_cities(), started=4, lead="Demo Projektledare (demo)")
+    _portfolio_scores(charging=charging, freight=freight, food_waste=food)
     return {
         "projects": Project.objects.filter(is_demo=True).count(),
         "join_requests": JoinRequest.objects.filter(is_demo=True).count(),
         "checklists": Project.objects.filter(is_demo=True, checklist__isnull=False).count(),
     }
+
+
+# Göteborgsregionen's invented scores of three ideas in its portfolio (criterion: score, reason).
+PORTFOLIO_SCORES = {
+    "charging": {
+        "emission_impact": (3, "Ersätter dieselresor i hemtjänsten (demo)."),
+        "shared_by": (4, "Alla medlemmar behöver laddning vid sina lokaler (demo)."),
+        "feasibility": (3, "En gemensam upphandling räcker för att komma i gång (demo)."),
+        "cost": (2, "Stödet täcker en del av kostnaden (demo)."),
+        "regional_fit": (4, "Står i regionens mål för transporter (demo)."),
+    },
+    "freight": {
+        "emission_impact": (2, "Färre halvtomma leveranser, men osäker storlek (demo)."),
+        "shared_by": (3, "Tre kommuner har samma behov (demo)."),
+        "feasibility": (1, "Kräver att många leverantörer ändrar sina rutiner (demo)."),
+    },
+    "food-waste": {
+        "emission_impact": (1, "Liten effekt på utsläppen i förhållande till insatsen (demo)."),
+        "feasibility": (3, "Köken kan börja mäta direkt (demo)."),
+        "cost": (4, "Nästan ingen kostnad (demo)."),
+    },
+}
+
+
+def _portfolio_scores(**projects: Project) -> None:
+    body = _organisation("goteborgsregionen")
+    for key, scores in PORTFOLIO_SCORES.items():
+        services.portfolio_scores_set(
+            actor=SYSTEM, body=body, project=projects[key.replace("-", "_")], scores=scores
+        )
 
 
 # Ale's demo editor asks to join Lerum's climate contracts (the request waits for Lerum).

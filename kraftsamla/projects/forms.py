@@ -15,15 +15,20 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from kraftsamla.capacity.models import CapitalKey, CollaborationForm
-from kraftsamla.core.forms import SubmitOnceMixin, add_service_error
+from kraftsamla.core.forms import LongSelect, SubmitOnceMixin, add_service_error
 from kraftsamla.core.limits import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.core.uploads import FILE_TYPES, type_list
 from kraftsamla.organisations.models import EmissionSector, Organisation, PopulationClass
 from kraftsamla.projects.models import (
     JOIN_ROLES,
+    SCORE_MAX,
+    SCORE_MIN,
+    WEIGHT_MAX,
+    WEIGHT_MIN,
     BusinessCollaboration,
     ChecklistItem,
+    CriterionAxis,
     ParticipationRole,
     ProjectStatus,
 )
@@ -319,6 +324,7 @@ class ProjectFilterForm(SubjectFilterForm):
         if members is None:
             self.fields["municipality"] = forms.SlugField(label=_("Municipality"), required=False)
         else:
+            self.fields["municipality"].widget = LongSelect()
             self.fields["municipality"].choices = [
                 ("", _("All members")),
                 *((member.slug, member.name) for member in members),
@@ -532,3 +538,167 @@ class MergeForm(SubmitOnceMixin, forms.Form):
             (owner.pk, owner.name)
             for owner in sorted(owners.values(), key=lambda organisation: organisation.name)
         ]
+
+
+# --- A body's portfolio ----------------------------------------------------------------------
+
+
+class PortfolioFilterForm(ProjectFilterForm):
+    """The filters of a body's portfolio: a body list's, and the owner's size class."""
+
+    population_class = forms.ChoiceField(
+        label=_("Size of the owner"), required=False, choices=POPULATION_CLASS_CHOICES
+    )
+
+    field_order = [
+        "status",
+        "capital",
+        "collaboration_form",
+        "sector",
+        "municipality",
+        "population_class",
+        "year",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Rendered in Python: the page is a working list, opened and filtered often.
+        for field in self.fields.values():
+            if type(field.widget) is forms.Select:
+                field.widget = LongSelect(choices=field.choices)
+
+
+class PortfolioApiFilterForm(PortfolioFilterForm):
+    """The API's portfolio filters: the page's, with any organisation's slug taken."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, members=None, **kwargs)
+
+
+CRITERION_FIELDS = ("name", "description", "weight", "axis")
+
+
+class CriteriaForm(forms.Form):
+    """A body's criteria: for each, its name, what a high score means, weight and axis.
+
+    Fields are named `<field>_<key>` (as the service's errors are keyed).
+    """
+
+    def __init__(self, *args, criteria: Sequence = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            key = criterion.key
+            names = {"criterion": criterion.name}
+            self.fields[f"name_{key}"] = forms.CharField(
+                label=_("Name of “%(criterion)s”") % names, max_length=120, initial=criterion.name
+            )
+            self.fields[f"description_{key}"] = forms.CharField(
+                label=_("What a high score on “%(criterion)s” means") % names,
+                max_length=NOTE_MAX,
+                initial=criterion.description,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"weight_{key}"] = forms.IntegerField(
+                label=_("Weight of “%(criterion)s” (0–10)") % names,
+                min_value=WEIGHT_MIN,
+                max_value=WEIGHT_MAX,
+                initial=criterion.weight,
+            )
+            self.fields[f"axis_{key}"] = forms.ChoiceField(
+                label=_("Chart axis of “%(criterion)s”") % names,
+                choices=CriterionAxis.choices,
+                required=False,
+                initial=criterion.axis,
+            )
+
+    def groups(self) -> list[tuple]:
+        """Return (criterion, its bound fields) for the template, in order."""
+        return [
+            (
+                criterion,
+                [self[f"{name}_{criterion.key}"] for name in CRITERION_FIELDS],
+            )
+            for criterion in self.criteria
+        ]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Return the service's criteria from the cleaned data."""
+        return [
+            {
+                "key": criterion.key,
+                **{
+                    name: self.cleaned_data.get(f"{name}_{criterion.key}")
+                    for name in CRITERION_FIELDS
+                },
+            }
+            for criterion in self.criteria
+        ]
+
+
+SCORE_CHOICES = [
+    ("", _("Not scored")),
+    *((str(n), str(n)) for n in range(SCORE_MIN, SCORE_MAX + 1)),
+]
+
+
+class ScoreForm(forms.Form):
+    """A project's scores on the body's criteria: for each, 0–4 (or none) and the reason.
+
+    Fields are named `score_<key>` and `reason_<key>` (as the service's errors are keyed).
+    """
+
+    def __init__(self, *args, criteria: Sequence = (), scores: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        scores = scores or {}
+        for criterion in self.criteria:
+            key = criterion.key
+            score, reason = scores.get(key, (None, ""))
+            names = {"criterion": criterion.name}
+            self.fields[f"score_{key}"] = forms.TypedChoiceField(
+                label=_("Score on “%(criterion)s” (0–4)") % names,
+                choices=SCORE_CHOICES,
+                required=False,
+                coerce=int,
+                empty_value=None,
+                initial="" if score is None else str(score),
+                help_text=criterion.description,
+            )
+            self.fields[f"reason_{key}"] = forms.CharField(
+                label=_("Reason for the score on “%(criterion)s”") % names,
+                required=False,
+                max_length=NOTE_MAX,
+                initial=reason,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def groups(self) -> list[tuple]:
+        return [
+            (criterion, self[f"score_{criterion.key}"], self[f"reason_{criterion.key}"])
+            for criterion in self.criteria
+        ]
+
+    def scores(self) -> dict[str, tuple]:
+        """Return the service's {key: (score, reason)} from the cleaned data."""
+        return {
+            criterion.key: (
+                self.cleaned_data.get(f"score_{criterion.key}"),
+                self.cleaned_data.get(f"reason_{criterion.key}") or "",
+            )
+            for criterion in self.criteria
+        }
+
+
+class DecisionForm(forms.Form):
+    """A body's decision on a project from its portfolio: prioritise, park or decline."""
+
+    action = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, actions: Sequence[tuple[str, str]] = (), **kwargs):
+        """`actions`: the (action, label) the person may take from the project's status."""
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = list(actions)

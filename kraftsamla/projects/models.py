@@ -768,3 +768,111 @@ class ChecklistItem(StepFacts):
     @property
     def overdue(self) -> bool:
         return self.is_overdue()
+
+
+# --- The regional portfolio: a body's criteria and its scores of the members' projects ---
+
+# A score on one criterion: 0 (not at all) to 4 (very well), always "4 = best for the region"
+# (so a cheap project scores 4 on cost).
+SCORE_MIN, SCORE_MAX = 0, 4
+# A criterion's weight: a whole number, 0 (not counted) to 10.
+WEIGHT_MIN, WEIGHT_MAX = 0, 10
+
+
+class CriterionAxis(models.TextChoices):
+    """Which axis of the impact × effort chart a criterion feeds."""
+
+    IMPACT = "impact", _("Impact")
+    EFFORT = "effort", _("Effort (4 = little effort)")
+    NONE = "", _("Neither")
+
+
+class PortfolioCriterion(models.Model):
+    """One criterion by which a coordinating body prioritises its members' projects.
+
+    A body without criteria of its own uses the defaults (kraftsamla/projects/portfolio.py);
+    saving its criteria stores all of them, in the body's own words.
+    """
+
+    body = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("regional body"),
+        on_delete=models.CASCADE,
+        related_name="portfolio_criteria",
+    )
+    key = models.SlugField(_("key"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("what a high score means"), **text_limit(NOTE_MAX))
+    weight = models.PositiveSmallIntegerField(_("weight"))
+    axis = models.CharField(
+        _("chart axis"), max_length=10, choices=CriterionAxis.choices, blank=True
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["body", "order"]
+        verbose_name = _("portfolio criterion")
+        verbose_name_plural = _("portfolio criteria")
+        constraints = [
+            models.UniqueConstraint(fields=["body", "key"], name="portfolio_criterion_once"),
+            models.CheckConstraint(
+                condition=Q(weight__gte=WEIGHT_MIN, weight__lte=WEIGHT_MAX),
+                name="portfolio_criterion_weight_range",
+                violation_error_message=_("A weight is a whole number from 0 to 10."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weight})"
+
+
+class PriorityScore(models.Model):
+    """A body's score of one project on one criterion (0–4), with the reason."""
+
+    body = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("regional body"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="scores"
+    )
+    # The criterion's key (stable, so the defaults need no rows of their own).
+    criterion = models.SlugField(_("criterion"), max_length=40)
+    score = models.PositiveSmallIntegerField(_("score"))
+    reason = models.TextField(_("reason"), **text_limit(NOTE_MAX))
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scored by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    scored_at = models.DateTimeField(_("scored"), default=timezone.now)
+
+    class Meta:
+        ordering = ["project", "criterion"]
+        verbose_name = _("priority score")
+        verbose_name_plural = _("priority scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "project", "criterion"], name="priority_score_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=SCORE_MIN, score__lte=SCORE_MAX),
+                name="priority_score_range",
+                violation_error_message=_("A score is a whole number from 0 to 4."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="priority_score_has_reason",
+                violation_error_message=_("Give the reason for the score."),
+            ),
+        ]
+        indexes = [models.Index(fields=["body", "project"])]
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.criterion} = {self.score}"

@@ -20,6 +20,10 @@ template itself is public.
 The body's deciders may also merge similar ideas of several members into one joint
 project: the rule is asked of every idea, so the person must coordinate all of the
 ideas' owners.
+
+A body's portfolio (its members' shared ideas and projects, ranked by the body's
+criteria) is seen by everyone with a role in the body; its administrators and editors
+score the projects and change the criteria and weights.
 """
 
 from django.db.models import Q
@@ -196,4 +200,8 @@ class PortfolioPolicy(Policy):
         "view": IsCoordinatingBody() & (IsStaff() | HasRole("")),
         # Group the members' similar ideas into clusters, to merge them (the deciders).
         "cluster": IsCoordinatingBody() & (IsStaff() | HasRole("", EDIT_ROLES)),
+        # Score the members' projects on the body's criteria (0–4 with a reason).
+        "score": IsCoordinatingBody() & (IsStaff() | HasRole("", EDIT_ROLES)),
+        # Change the body's prioritisation criteria and their weights.
+        "criteria": IsCoordinatingBody() & (IsStaff() | HasRole("", EDIT_ROLES)),
     }

@@ -8,7 +8,7 @@ Each list uses a fixed number of queries whatever the number of projects.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -20,10 +20,15 @@ from kraftsamla.accounts.models import OrganisationRole
 from kraftsamla.capacity import selectors as capacity_selectors
 from kraftsamla.capacity.models import Assessment, CapitalKey, Status
 from kraftsamla.core import access
-from kraftsamla.core.caching import cached_object, cached_value, declare
+from kraftsamla.core.caching import (
+    cached_object_or_previous,
+    cached_value,
+    declare,
+)
 from kraftsamla.core.charts import format_number
 from kraftsamla.core.models import EDIT_ROLES, SharingLevel
 from kraftsamla.core.similarity import SimilarityIndex
+from kraftsamla.core.versions import narrower_scope
 from kraftsamla.organisations.models import (
     COORDINATING_KINDS,
     POPULATION_BOUNDS,
@@ -32,6 +37,7 @@ from kraftsamla.organisations.models import (
     OrganisationKind,
     PopulationClass,
 )
+from kraftsamla.projects import portfolio
 from kraftsamla.projects.models import (
     JOINABLE,
     Checklist,
@@ -39,6 +45,8 @@ from kraftsamla.projects.models import (
     JoinRequest,
     JoinRequestStatus,
     Participation,
+    PortfolioCriterion,
+    PriorityScore,
     Project,
     ProjectAttachment,
     ProjectEvent,
@@ -49,13 +57,22 @@ from kraftsamla.projects.models import (
 )
 
 VIEW = "projects.project.view"
+# The ideas and projects themselves: every projects write but a body's portfolio scores and
+# criteria, which neither change a text nor who may see it (so scoring a portfolio never
+# makes the next "similar" request rebuild the whole index).
+BANK = narrower_scope(
+    "projects:bank",
+    excluding=("projects.priorityscore", "projects.portfoliocriterion"),
+)
 # The index of the projects a viewer may see, per data version and sharing scope.
-SIMILARITY_INDEX = declare("projects.similarity_index", depends_on=("projects",))
+SIMILARITY_INDEX = declare("projects.similarity_index", depends_on=(BANK,))
 # Words that every idea in the bank shares and that say nothing about its subject.
 BANK_STOP_WORDS = ("kommun", "projekt", "idé", "region", "arbete", "municipality", "project")
 SIMILAR_LIMIT = 5
+# How many more similar ideas are asked of the index than shown (see `projects_similar`).
+SIMILAR_SPARE = 5
 # A body's clusters, per data version (projects, memberships) and sharing scope.
-PROJECT_CLUSTERS = declare("projects.clusters", depends_on=("projects", "organisations"))
+PROJECT_CLUSTERS = declare("projects.clusters", depends_on=(BANK, "organisations"))
 # The least average similarity of a cluster's ideas (see SimilarityIndex.clusters): the
 # reuse hubs of three municipalities written in three ways score about 0.3 to 0.7 with
 # each other, ideas that share only a vague word well under 0.2.
@@ -222,7 +239,9 @@ def _similarity_data(request) -> tuple[SimilarityIndex, dict[int, int]]:
         )
         return index, {pk: owner_id for pk, owner_id, *_texts in rows}
 
-    return cached_object(request, SIMILARITY_INDEX, build=build)
+    # After a write the previous index is served while the new one is built in the
+    # background; `projects_similar` checks every hit against the viewer's scope again.
+    return cached_object_or_previous(request, SIMILARITY_INDEX, build=build)
 
 
 def projects_similar(
@@ -244,7 +263,9 @@ def projects_similar(
     # The index holds only what this viewer may see; `within` says so once more, so a
     # cache entry can never widen what is shown.
     visible = {pk for pk, owner_id in owners.items() if owner_id not in left_out}
-    matches = index.similar(text, limit=limit, exclude=exclude, within=visible)
+    # A few more than asked for: an index served while its successor is built may name a
+    # project that has since been hidden, which the check below drops.
+    matches = index.similar(text, limit=limit + SIMILAR_SPARE, exclude=exclude, within=visible)
     if not matches:
         return []
     found = shown.in_bulk([match.key for match in matches])
@@ -252,7 +273,7 @@ def projects_similar(
         SimilarProject(found[match.key], match.score, match.shared_words)
         for match in matches
         if match.key in found
-    ]
+    ][:limit]
 
 
 # --- Requests to join --------------------------------------------------------------------
@@ -820,3 +841,152 @@ def projects_to_merge(who, body: Organisation, ids: Iterable[int]) -> list[Proje
         .order_by("pk")
     )
     return projects if len(projects) == len(wanted) else None
+
+
+# --- A body's portfolio: its members' shared projects ranked by the body's criteria --------
+
+# The status changes that are the body's decisions, listed as the portfolio's decision log.
+DECISION_STATUSES = (
+    ProjectStatus.IN_PREPARATION,
+    ProjectStatus.PRIORITISED,
+    ProjectStatus.PARKED,
+    ProjectStatus.DECLINED,
+)
+DECISION_LOG_LIMIT = 50
+
+
+def portfolio_criteria(body: Organisation) -> list[portfolio.Criterion]:
+    """Return the body's criteria in order: its own when saved, else the defaults."""
+    stored = [
+        portfolio.Criterion(row.key, row.name, row.description, row.weight, row.axis)
+        for row in PortfolioCriterion.objects.filter(body=body).order_by("order", "id")
+    ]
+    return stored or portfolio.default_criteria()
+
+
+def portfolio_projects(who, body: Organisation, filters: dict | None = None) -> QuerySet[Project]:
+    """Return the body's members' projects that `who` may see and that are shared with the
+    body or public (never a private one, not even the viewer's own), filtered."""
+    return projects_of_body(who, body, filters).exclude(sharing_level=SharingLevel.PRIVATE)
+
+
+def portfolio_project_get(who, body: Organisation, pk) -> Project:
+    """Return one project of the body's portfolio; Http404 when it is not in it for `who`."""
+    try:
+        return portfolio_projects(who, body).get(pk=pk)
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def portfolio_scores(body: Organisation, projects: QuerySet[Project]) -> dict[int, dict]:
+    """Return {project id: {criterion key: (score, reason)}} of the body's scores (one query)."""
+    scores: dict[int, dict] = {}
+    rows = PriorityScore.objects.filter(
+        body=body, project__in=projects.order_by().values("pk")
+    ).values_list("project_id", "criterion", "score", "reason")
+    for project_id, criterion, score, reason in rows:
+        scores.setdefault(project_id, {})[criterion] = (score, reason)
+    return scores
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """What ranking needs of a project (its id and title); the page's rows are then loaded
+    in full by `portfolio_load`, so a large portfolio is never loaded whole for one page."""
+
+    pk: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    criteria: list[portfolio.Criterion]
+    rows: list[portfolio.Ranked]
+    filters: dict
+
+    @property
+    def scored(self) -> list[portfolio.Ranked]:
+        return [row for row in self.rows if row.is_scored]
+
+
+# A body's ranked portfolio per viewer scope and filters: plain data (ids, titles, scores),
+# rebuilt after any projects write (scores and criteria too) or change of memberships.
+PORTFOLIO_RANKING = declare("projects.portfolio_ranking", depends_on=("projects", "organisations"))
+
+
+def portfolio_ranked(who, body: Organisation, filters: dict | None = None) -> Portfolio:
+    """Return the body's portfolio for `who`, ranked (three queries whatever its size).
+
+    The rows hold only each project's id and title: call `portfolio_load` with the rows to
+    show (a page, or all of them for a download) before reading their other fields.
+    """
+    filters = dict(filters or {})
+    criteria = portfolio_criteria(body)
+    projects = portfolio_projects(who, body, filters)
+    scores = portfolio_scores(body, projects)
+    listed = [_Listed(pk, title) for pk, title in projects.values_list("pk", "title")]
+    ranked = portfolio.rank(criteria, listed, scores, with_reasons=False)
+    return Portfolio(criteria, ranked, filters)
+
+
+def portfolio_ranked_cached(request, body: Organisation, filters: dict | None = None) -> Portfolio:
+    """Return `portfolio_ranked`, cached per data version, viewer scope and filters (call
+    after the permission check)."""
+    filters = dict(filters or {})
+    return cached_value(
+        request,
+        PORTFOLIO_RANKING,
+        parts=(body.pk, sorted((key, str(value)) for key, value in filters.items())),
+        build=lambda: portfolio_ranked(request, body, filters),
+    )
+
+
+def portfolio_load(
+    who,
+    body: Organisation,
+    data: Portfolio,
+    rows: list[portfolio.Ranked],
+    *,
+    every: bool = False,
+    reasons: bool = False,
+) -> list[portfolio.Ranked]:
+    """Return copies of `rows` with their full projects (owner, number of organisations
+    taking part), in one query, and with `reasons` the scores' reasons (one more);
+    `every`: the rows are the whole portfolio (a download), so no list of ids is sent. A
+    project hidden since the ranking was cached is left out."""
+    projects = (
+        portfolio_projects(who, body, data.filters)
+        .select_related("owner")
+        .annotate(participant_count=Count("participations", distinct=True))
+    )
+    if not every:
+        projects = projects.filter(pk__in=[row.project.pk for row in rows])
+    found = {project.pk: project for project in projects}
+    given: dict[int, dict] = {}
+    if reasons:
+        given = portfolio_scores(body, Project.objects.filter(pk__in=list(found)))
+    return [
+        replace(
+            row,
+            project=found[row.project.pk],
+            reasons={key: reason for key, (_s, reason) in given.get(row.project.pk, {}).items()},
+        )
+        for row in rows
+        if row.project.pk in found
+    ]
+
+
+def portfolio_decisions(
+    who, body: Organisation, limit: int = DECISION_LOG_LIMIT
+) -> list[ProjectEvent]:
+    """Return the newest decisions (preparation, prioritise, park, decline) on the projects
+    of the body's portfolio that `who` may see, newest first."""
+    return list(
+        ProjectEvent.objects.filter(
+            project__in=portfolio_projects(who, body).order_by().values("pk"),
+            kind="status",
+            to_status__in=DECISION_STATUSES,
+        )
+        .select_related("project__owner")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -36,6 +36,11 @@ A regional body may merge similar ideas of several members into one joint projec
 (the lead municipality, which then runs it, while the body still prepares and
 prioritises it as any member's idea), the other owners take part in it, and each
 original idea stays, with its timeline, as "merged" and links to the joint project.
+
+A body's portfolio: its administrators and editors change its prioritisation criteria
+and weights (`portfolio_criteria_update`, all criteria at once) and score the members'
+projects 0–4 on each, with a reason (`portfolio_scores_set`); the decisions themselves
+(prioritise, park, decline) are the lifecycle services above.
 """
 
 from __future__ import annotations
@@ -61,22 +66,29 @@ from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.limits import NOTE_MAX
 from kraftsamla.core.models import AuditAction, SharingLevel
-from kraftsamla.core.services import model_save_audited
+from kraftsamla.core.services import model_save_audited, model_upsert_audited
 from kraftsamla.core.uploads import safe_file_name, upload_checked, upload_store
 from kraftsamla.organisations.models import EmissionSector, Organisation
-from kraftsamla.projects import selectors
+from kraftsamla.projects import portfolio, selectors
 from kraftsamla.projects.models import (
     JOIN_ROLES,
     JOINABLE,
+    SCORE_MAX,
+    SCORE_MIN,
+    WEIGHT_MAX,
+    WEIGHT_MIN,
     WITH_RESULTS,
     Checklist,
     ChecklistItem,
+    CriterionAxis,
     EventKind,
     FundingSource,
     JoinRequest,
     JoinRequestStatus,
     Participation,
     ParticipationRole,
+    PortfolioCriterion,
+    PriorityScore,
     Project,
     ProjectAttachment,
     ProjectEvent,
@@ -1298,3 +1310,169 @@ def project_merge(
         )
         _event_add(actor=actor, project=project, from_status=from_status, reason=reason)
     return joint
+
+
+# --- A body's portfolio: criteria, weights and scores ---------------------------------------
+
+
+def _whole_number(value, low: int, high: int, message: str) -> int:
+    """Return `value` as a whole number within low..high, else raise ValidationError(message)."""
+    if isinstance(value, bool):
+        raise ValidationError(message)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(message) from None
+    if number != value and str(number) != str(value).strip():
+        raise ValidationError(message)
+    if not low <= number <= high:
+        raise ValidationError(message)
+    return number
+
+
+@transaction.atomic
+def portfolio_criteria_update(
+    *, actor, body: Organisation, criteria: Sequence[Mapping[str, Any]]
+) -> list[PortfolioCriterion]:
+    """Store the body's prioritisation criteria: for each of the criteria (by key, in the
+    order given) its name, what a high score means, its weight (0–10) and its chart axis.
+
+    All or nothing: errors are keyed `<field>_<key>` (e.g. `weight_cost`); at least one
+    weight must be above 0. The scores already given stay (the ranking follows the weights).
+    """
+    access.require(
+        actor,
+        "projects.portfolio.criteria",
+        body,
+        _("Only the body's administrators and editors may change its criteria."),
+    )
+    errors: dict[str, str] = {}
+    cleaned = []
+    keys = [str(row.get("key", "")) for row in criteria]
+    if sorted(keys) != sorted(portfolio.DEFAULT_KEYS):
+        raise ValidationError(_("Give every criterion once."))
+    weight_message = _("A weight is a whole number from 0 to 10.")
+    for order, row in enumerate(criteria):
+        key = keys[order]
+        name = str(row.get("name") or "").strip()
+        description = str(row.get("description") or "").strip()
+        axis = str(row.get("axis") or "")
+        if not name:
+            errors[f"name_{key}"] = _("This field is required.")
+        if not description:
+            errors[f"description_{key}"] = _("This field is required.")
+        if axis not in CriterionAxis.values:
+            errors[f"axis_{key}"] = _("Choose an axis from the list.")
+        try:
+            weight = _whole_number(row.get("weight"), WEIGHT_MIN, WEIGHT_MAX, weight_message)
+        except ValidationError as error:
+            errors[f"weight_{key}"] = error.messages[0]
+            weight = None
+        cleaned.append((key, name, description, weight, axis, order))
+    if not errors and not any(weight for _key, _n, _d, weight, _a, _o in cleaned):
+        errors[f"weight_{keys[0]}"] = _("At least one criterion needs a weight above 0.")
+    if errors:
+        raise ValidationError(errors)
+    return [
+        model_upsert_audited(
+            actor=actor,
+            model=PortfolioCriterion,
+            lookup={"body": body, "key": key},
+            values={
+                "name": name,
+                "description": description,
+                "weight": weight,
+                "axis": axis,
+                "order": order,
+            },
+            organisation=body,
+            object_repr=f"{body.name}: {name}",
+        )
+        for key, name, description, weight, axis, order in cleaned
+    ]
+
+
+@transaction.atomic
+def portfolio_scores_set(
+    *,
+    actor,
+    body: Organisation,
+    project: Project,
+    scores: Mapping[str, tuple[Any, str]],
+) -> dict[str, PriorityScore]:
+    """Score a project of the body's portfolio: {criterion key: (score 0–4, reason)}.
+
+    A score needs a reason; a criterion given with no score and no reason has its score
+    removed (it counts as not scored). Criteria not named are left as they are. All or
+    nothing: errors are keyed `score_<key>` and `reason_<key>`. The project must be in the
+    body's portfolio as the actor sees it (a member's, shared, visible), else Http404.
+    """
+    access.require(
+        actor,
+        "projects.portfolio.score",
+        body,
+        _("Only the body's administrators and editors may score its projects."),
+    )
+    # A project outside the portfolio (another body's member's, private, hidden) is missing.
+    project = selectors.portfolio_project_get(actor, body, project.pk)
+    keys = {criterion.key for criterion in selectors.portfolio_criteria(body)}
+    errors: dict[str, str] = {}
+    wanted: dict[str, tuple[int | None, str]] = {}
+    score_message = _("A score is a whole number from 0 to 4.")
+    for key, (score, reason) in scores.items():
+        if key not in keys:
+            raise ValidationError(_("Score the body's criteria only."))
+        reason = (reason or "").strip()
+        if score in (None, ""):
+            if reason:
+                errors[f"score_{key}"] = _("Give a score with the reason, or clear both.")
+            wanted[key] = (None, "")
+            continue
+        try:
+            number = _whole_number(score, SCORE_MIN, SCORE_MAX, score_message)
+        except ValidationError as error:
+            errors[f"score_{key}"] = error.messages[0]
+            continue
+        if not reason:
+            errors[f"reason_{key}"] = _("Give the reason for the score.")
+        elif len(reason) > NOTE_MAX:
+            errors[f"reason_{key}"] = _("Write at most %(limit)s characters.") % {"limit": NOTE_MAX}
+        wanted[key] = (number, reason)
+    if errors:
+        raise ValidationError(errors)
+    existing = {
+        row.criterion: row
+        for row in PriorityScore.objects.select_for_update().filter(body=body, project=project)
+    }
+    saved: dict[str, PriorityScore] = {}
+    for key, (number, reason) in wanted.items():
+        if number is None:
+            row = existing.get(key)
+            if row is not None:
+                audit_record(
+                    actor=actor,
+                    action=AuditAction.DELETE,
+                    obj=row,
+                    organisation=body,
+                    before=snapshot(row, ["criterion", "score", "reason"]),
+                )
+                row.delete()
+            continue
+        current = existing.get(key)
+        if current is not None and (current.score, current.reason) == (number, reason):
+            saved[key] = current
+            continue
+        saved[key] = model_upsert_audited(
+            actor=actor,
+            model=PriorityScore,
+            lookup={"body": body, "project": project, "criterion": key},
+            values={
+                "score": number,
+                "reason": reason,
+                "scored_by": _person(actor),
+                "scored_at": timezone.now(),
+            },
+            organisation=body,
+            object_repr=f"{project.title}: {key}",
+        )
+    return saved

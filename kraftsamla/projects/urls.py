@@ -58,5 +58,9 @@ urlpatterns = [
     path("organisation/<slug:slug>/liknande/", views.similar_suggestions, name="similar"),
     path("<slug:slug>/medlemmar/", views.body_projects, name="body"),
     path("<slug:slug>/kluster/", views.body_clusters, name="clusters"),
+    path("<slug:slug>/portfolj/", views.portfolio, name="portfolio"),
+    path("<slug:slug>/portfolj/kriterier/", views.portfolio_criteria, name="portfolio_criteria"),
+    path("<slug:slug>/portfolj/<int:pk>/", views.portfolio_project, name="portfolio_project"),
+    path("<slug:slug>/portfolj/<int:pk>/beslut/", views.portfolio_decide, name="portfolio_decide"),
     path("<slug:slug>/kluster/<int:key>/sammanfoga/", views.cluster_merge, name="merge"),
 ]

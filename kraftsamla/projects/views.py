@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -29,7 +30,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from kraftsamla.accounts import selectors as account_selectors
-from kraftsamla.core import access
+from kraftsamla.core import access, charts
 from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.caching import cached_block, declare
 from kraftsamla.core.exports import Column, export_format, export_table, page_query
@@ -44,6 +45,8 @@ from kraftsamla.projects.forms import (
     ChecklistForms,
     ClusterFilterForm,
     CompleteForm,
+    CriteriaForm,
+    DecisionForm,
     GoodExampleFilterForm,
     GoodExampleForm,
     GoodExampleRemoveForm,
@@ -51,16 +54,19 @@ from kraftsamla.projects.forms import (
     JoinDeclineForm,
     JoinRequestForm,
     MergeForm,
+    PortfolioFilterForm,
     PrepareForm,
     ProjectFilterForm,
     ProjectForm,
     ReasonForm,
     ReplicateForm,
+    ScoreForm,
     SimilarTextForm,
     StartForm,
     funding_sources_text,
 )
 from kraftsamla.projects.models import JoinRequest, Project, TemplatePhase
+from kraftsamla.projects.portfolio import rank as portfolio_rank
 
 VIEW = "projects.project.view"
 ATTACH = "projects.project.attach"
@@ -199,6 +205,297 @@ def body_projects(request: HttpRequest, slug: str) -> HttpResponse:
         },
         status=form_status(form),
     )
+
+
+# --- A body's portfolio: ranked by its criteria, with a chart, decisions and downloads ----
+
+PORTFOLIO_PAGE_SIZE = 100
+PORTFOLIO_LIST = declare(
+    "projects.portfolio_list", depends_on=selectors.PORTFOLIO_RANKING.depends_on
+)
+PORTFOLIO_VIEW = "projects.portfolio.view"
+PORTFOLIO_SCORE = "projects.portfolio.score"
+PORTFOLIO_CRITERIA = "projects.portfolio.criteria"
+DECISION_ACTIONS = ("prioritise", "park", "decline")
+DECISION_SERVICES = {
+    "prioritise": services.project_prioritise,
+    "park": services.project_park,
+    "decline": services.project_decline,
+}
+
+
+def _portfolio_export(
+    body: Organisation, data: selectors.Portfolio, rows: list, fmt: str
+) -> HttpResponse:
+    criteria = data.criteria
+    return export_table(
+        items=rows,
+        columns=[
+            (_("Rank"), lambda row: row.rank),
+            (_("Title"), lambda row: row.project.title),
+            (_("Owner"), lambda row: row.project.owner.name),
+            (_("Status"), lambda row: row.project.get_status_display()),
+            (_("Weighted score (0–4)"), lambda row: row.score),
+            (_("Share of the weight scored (%)"), lambda row: row.coverage * 100),
+            (_("Impact (0–4)"), lambda row: row.impact),
+            (_("Effort (0–4)"), lambda row: row.effort),
+            (_("Quadrant"), lambda row: row.quadrant),
+            *(
+                (
+                    f"{criterion.name} ({criterion.weight})",
+                    lambda row, key=criterion.key: row.scores.get(key),
+                )
+                for criterion in criteria
+            ),
+            (_("Organisations taking part"), lambda row: row.project.participant_count),
+            (_("Capitals"), lambda row: ", ".join(row.project.capital_labels())),
+            (_("Collaboration form"), lambda row: row.project.get_collaboration_form_display()),
+            (_("Emission sectors"), lambda row: ", ".join(row.project.sector_labels())),
+            (_("Starts"), lambda row: row.project.start_date),
+            (_("Sharing"), lambda row: row.project.get_sharing_level_display()),
+        ],
+        fmt=fmt,
+        filename=f"kraftsamla-portfolj-{body.slug}",
+        sheet=_("Portfolio"),
+        source=body.name,
+        notes=[
+            _("Only the projects that the members share with the body or publicly."),
+            _(
+                "Weighted score: the sum of weight × score over the criteria scored, divided "
+                "by the sum of their weights. A criterion not scored is left out, not counted "
+                "as 0; an empty cell means not scored."
+            ),
+            _("Effort is 4 minus the weighted score of the effort criteria (feasibility, cost)."),
+        ],
+        demo=any(row.project.is_demo for row in rows),
+    )
+
+
+def _portfolio_chart(rows: list) -> str:
+    """The impact × effort chart of the rows that have both (the page's rows)."""
+    points = [
+        charts.Point(
+            x=float(row.effort),
+            y=float(row.impact),
+            mark=str(row.rank),
+            label=_("%(rank)s. %(title)s (%(owner)s): impact %(impact)s, effort %(effort)s")
+            % {
+                "rank": row.rank,
+                "title": row.project.title,
+                "owner": row.project.owner.name,
+                "impact": charts.short_number(row.impact),
+                "effort": charts.short_number(row.effort),
+            },
+        )
+        for row in rows
+        if row.in_chart
+    ]
+    return charts.quadrant_scatter(
+        chart_id="portfolio-chart",
+        title=_("Impact and effort of the scored projects"),
+        description=_(
+            "Each circle is a project, numbered by its rank in the list; right means more "
+            "effort, up more impact. The table below gives the same numbers."
+        ),
+        points=points,
+        x_label=_("Effort (0–4)"),
+        y_label=_("Impact (0–4)"),
+        quadrants=(_("Quick wins"), _("Major projects"), _("Fill-ins"), _("Reconsider")),
+    )
+
+
+@checks(PORTFOLIO_VIEW, PORTFOLIO_SCORE, PORTFOLIO_CRITERIA)
+@login_required
+def portfolio(request: HttpRequest, slug: str) -> HttpResponse:
+    """A body's portfolio: its members' shared projects ranked by the body's weighted
+    criteria, filtered, with the impact × effort chart, the decision log and downloads."""
+    body = organisation_selectors.coordinating_body_get(slug)
+    access.require(request, PORTFOLIO_VIEW, body)
+    form = PortfolioFilterForm(
+        request.GET or None, members=organisation_selectors.body_members(body)
+    )
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    data = selectors.portfolio_ranked_cached(request, body, filters)
+    fmt = export_format(request)
+    if fmt and not form.errors:
+        return _portfolio_export(
+            body, data, selectors.portfolio_load(request, body, data, data.rows, every=True), fmt
+        )
+    page = Paginator(data.rows, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = page_query(request)
+
+    def ranked_list() -> str:
+        rows = selectors.portfolio_load(request, body, data, list(page.object_list))
+        return render_to_string(
+            "projects/_portfolio_list.html",
+            {
+                "body": body,
+                "page": page,
+                "rows": rows,
+                "query": query,
+                "chart": _portfolio_chart(rows),
+                "charted": [row for row in rows if row.in_chart],
+                "total_criteria": len(data.criteria),
+                "decisions": selectors.portfolio_decisions(request, body),
+            },
+        )
+
+    return render(
+        request,
+        "projects/portfolio.html",
+        {
+            "body": body,
+            "form": form,
+            "data": data,
+            "page": page,
+            # The ranked rows, the chart and the decision log: the same for everyone with the
+            # viewer's sharing scope (no form, no name), kept with the ranking's data versions.
+            "ranked_list": cached_block(
+                request,
+                PORTFOLIO_LIST,
+                parts=(body.pk, query, page.number),
+                build=ranked_list,
+            ),
+            "scored_count": len(data.scored),
+            "query": query,
+            "can_score": access.allows(request, PORTFOLIO_SCORE, body),
+            "can_edit_criteria": access.allows(request, PORTFOLIO_CRITERIA, body),
+        },
+        status=form_status(form),
+    )
+
+
+@checks(PORTFOLIO_VIEW, PORTFOLIO_CRITERIA)
+@login_required
+def portfolio_criteria(request: HttpRequest, slug: str) -> HttpResponse:
+    """The body's criteria and weights: shown to its people, changed by its editors."""
+    body = organisation_selectors.coordinating_body_get(slug)
+    access.require(request, PORTFOLIO_VIEW, body)
+    can_edit = access.allows(request, PORTFOLIO_CRITERIA, body)
+    criteria = selectors.portfolio_criteria(body)
+    form = None
+    if request.method == "POST":
+        access.require(request, PORTFOLIO_CRITERIA, body)
+        form = CriteriaForm(request.POST, criteria=criteria)
+        response = submit_form(
+            request,
+            form,
+            lambda _data: services.portfolio_criteria_update(
+                actor=request.user, body=body, criteria=form.rows()
+            ),
+            redirect_to=reverse("projects:portfolio", kwargs={"slug": body.slug}),
+            message=_("The criteria were saved."),
+        )
+        if response is not None:
+            return response
+    elif can_edit:
+        form = CriteriaForm(criteria=criteria)
+    return render(
+        request,
+        "projects/portfolio_criteria.html",
+        {"body": body, "criteria": criteria, "form": form},
+        status=form_status(form),
+    )
+
+
+def _decision_actions(request: HttpRequest, project: Project) -> list[tuple[str, str]]:
+    """The decisions the person may take on the project from its status."""
+    return [
+        (action, str(ACTION_LABELS[action]))
+        for action in services.transitions_from(project.status)
+        if action in DECISION_ACTIONS
+        and access.allows(request, f"projects.project.{action}", project)
+    ]
+
+
+def _portfolio_project_page(
+    request: HttpRequest,
+    body: Organisation,
+    project: Project,
+    *,
+    score_form: ScoreForm | None = None,
+    decision_form: DecisionForm | None = None,
+) -> HttpResponse:
+    criteria = selectors.portfolio_criteria(body)
+    scores = selectors.portfolio_scores(body, Project.objects.filter(pk=project.pk)).get(
+        project.pk, {}
+    )
+    if score_form is None and access.allows(request, PORTFOLIO_SCORE, body):
+        score_form = ScoreForm(criteria=criteria, scores=scores, auto_id="score-%s")
+    actions = _decision_actions(request, project)
+    if decision_form is None and actions:
+        decision_form = DecisionForm(actions=actions, auto_id="decision-%s")
+    [ranked] = portfolio_rank(criteria, [project], {project.pk: scores})
+    return render(
+        request,
+        "projects/portfolio_project.html",
+        {
+            "body": body,
+            "project": project,
+            "criteria": criteria,
+            "ranked": ranked,
+            "score_form": score_form,
+            "decision_form": decision_form,
+            "events": [
+                event
+                for event in selectors.project_page(project).events.all()
+                if event.to_status in selectors.DECISION_STATUSES and event.kind == "status"
+            ],
+        },
+        status=form_status(score_form, decision_form),
+    )
+
+
+@checks(PORTFOLIO_VIEW, PORTFOLIO_SCORE, *DECISIONS)
+@login_required
+def portfolio_project(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One project of the portfolio: its scores with reasons (form for the body's
+    editors), the decisions it may be given, and the decisions so far."""
+    body = organisation_selectors.coordinating_body_get(slug)
+    access.require(request, PORTFOLIO_VIEW, body)
+    project = selectors.portfolio_project_get(request, body, pk)
+    if request.method != "POST":
+        return _portfolio_project_page(request, body, project)
+    access.require(request, PORTFOLIO_SCORE, body)
+    criteria = selectors.portfolio_criteria(body)
+    form = ScoreForm(request.POST, criteria=criteria, auto_id="score-%s")
+    response = submit_form(
+        request,
+        form,
+        lambda _data: services.portfolio_scores_set(
+            actor=request.user, body=body, project=project, scores=form.scores()
+        ),
+        redirect_to=reverse(
+            "projects:portfolio_project", kwargs={"slug": body.slug, "pk": project.pk}
+        ),
+        message=_("The scores were saved."),
+    )
+    return response or _portfolio_project_page(request, body, project, score_form=form)
+
+
+@checks(*DECISIONS)
+@login_required
+@require_POST
+def portfolio_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Take a decision (prioritise, park, decline with the reason) from the portfolio."""
+    body = organisation_selectors.coordinating_body_get(slug)
+    project = selectors.portfolio_project_get(request, body, pk)
+    actions = _decision_actions(request, project)
+    if not actions:
+        raise PermissionDenied(_("No decision can be taken on this project now."))
+    form = DecisionForm(request.POST, actions=actions, auto_id="decision-%s")
+    response = submit_form(
+        request,
+        form,
+        lambda data: DECISION_SERVICES[data["action"]](
+            actor=request.user, project=project, reason=data["reason"]
+        ),
+        redirect_to=reverse(
+            "projects:portfolio_project", kwargs={"slug": body.slug, "pk": project.pk}
+        ),
+        message=_("The decision was recorded."),
+    )
+    return response or _portfolio_project_page(request, body, project, decision_form=form)
 
 
 # --- A body's clusters of similar ideas, and merging them ----------------------------------
