@@ -27,6 +27,7 @@ LAYERS = [
     "support",
     "projects",
     "funding",
+    "followup",
     "api",
 ]
 UNRESTRICTED = {"config"}

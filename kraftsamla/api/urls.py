@@ -87,3 +87,19 @@ urlpatterns += [
     path("funding/calls/<int:pk>/evaluate/", funding.CallEvaluate.as_view(), name="call-evaluate"),
     path("funding/rule-kinds/", funding.RuleKindList.as_view(), name="rule-kind-list"),
 ]
+
+from kraftsamla.followup import api as followup  # noqa: E402
+
+urlpatterns += [
+    path("followup/indicators/", followup.IndicatorList.as_view(), name="followup-indicators"),
+    path(
+        "followup/organisations/<slug:slug>/indicators/",
+        followup.OrganisationIndicators.as_view(),
+        name="followup-organisation-indicators",
+    ),
+    path(
+        "followup/organisations/<slug:slug>/emission-targets/",
+        followup.OrganisationEmissionTargets.as_view(),
+        name="followup-emission-targets",
+    ),
+]

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kraftsamla.support",
     "kraftsamla.projects",
     "kraftsamla.funding",
+    "kraftsamla.followup",
     "kraftsamla.api",
 ]
 

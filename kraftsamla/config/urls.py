@@ -32,6 +32,7 @@ urlpatterns = [
     path("stod/", include("kraftsamla.support.urls")),
     path("projekt/", include("kraftsamla.projects.urls")),
     path("finansiering/", include("kraftsamla.funding.urls")),
+    path("uppfoljning/", include("kraftsamla.followup.urls")),
     path("api/v1/", include("kraftsamla.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,96 @@
+"""Forms of the follow-up pages: a value, a target, an emission target."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kraftsamla.core.forms import (
+    SubmitOnceMixin,
+    SwedishDecimalField,
+    current_year,
+    sharing_level_field,
+)
+from kraftsamla.followup.models import (
+    YEAR_MAX,
+    YEAR_MIN,
+    EmissionTargetKind,
+    Trajectory,
+)
+from kraftsamla.organisations.models import EmissionSector
+
+
+def _year(label, **kwargs) -> forms.IntegerField:
+    return forms.IntegerField(label=label, min_value=YEAR_MIN, max_value=YEAR_MAX, **kwargs)
+
+
+class ValueForm(SubmitOnceMixin):
+    year = _year(_("Year"), initial=lambda: current_year() - 1)
+    value = SwedishDecimalField(label=_("Value"), max_digits=20, decimal_places=6)
+    source = forms.CharField(label=_("Source"), max_length=300, required=False)
+    sharing_level = sharing_level_field(_("Who sees the value"))
+
+
+class TargetForm(SubmitOnceMixin):
+    target_value = SwedishDecimalField(label=_("Target value"), max_digits=20, decimal_places=6)
+    target_year = _year(_("Target year"))
+    base_year = _year(_("Base year"))
+    base_value = SwedishDecimalField(
+        label=_("Base value"),
+        max_digits=20,
+        decimal_places=6,
+        required=False,
+        help_text=_("Leave empty to use the reported value for the base year."),
+    )
+    trajectory = forms.ChoiceField(
+        label=_("Trajectory"), choices=Trajectory.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    sharing_level = sharing_level_field(_("Who sees the target"))
+
+    def clean(self):
+        data = super().clean()
+        for name in ("target_value", "base_value"):
+            if data.get(name) is not None:
+                data[name] = float(data[name])
+        return data
+
+
+class EmissionTargetForm(SubmitOnceMixin):
+    name_sv = forms.CharField(label=_("Name (Swedish)"), max_length=200)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind of target"), choices=EmissionTargetKind.choices, widget=forms.RadioSelect
+    )
+    reduction_percent = SwedishDecimalField(
+        label=_("Reduction (%)"),
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        help_text=_("For a reduction against the base year, e.g. 70."),
+    )
+    base_year = _year(_("Base year"))
+    target_year = _year(_("Target year"))
+    sector = forms.ChoiceField(
+        label=_("Sector"),
+        choices=[("", _("All sectors (the total)")), *EmissionSector.choices],
+        required=False,
+    )
+    decision = forms.CharField(
+        label=_("Decision"),
+        max_length=300,
+        required=False,
+        help_text=_("Who adopted the target, when, and the decision's reference."),
+    )
+    sharing_level = sharing_level_field(_("Who sees the target"))
+
+    def clean(self):
+        data = super().clean()
+        data["name"] = {"sv": data.pop("name_sv", ""), "en": data.pop("name_en", "")}
+        if data.get("reduction_percent") is not None:
+            data["reduction_percent"] = float(data["reduction_percent"])
+        if data.get("kind") == EmissionTargetKind.NET_ZERO:
+            data["reduction_percent"] = None
+        return data
