@@ -102,4 +102,20 @@ urlpatterns += [
         followup.OrganisationEmissionTargets.as_view(),
         name="followup-emission-targets",
     ),
+    path(
+        "followup/organisations/<slug:slug>/commitments/",
+        followup.OrganisationCommitments.as_view(),
+        name="followup-commitments",
+    ),
+    path(
+        "followup/commitments/<int:pk>/",
+        followup.CommitmentDetail.as_view(),
+        name="followup-commitment",
+    ),
+    path(
+        "followup/actions/<int:pk>/status/",
+        followup.ActionStatus.as_view(),
+        name="followup-action-status",
+    ),
+    path("followup/menus/<int:pk>/", followup.MenuDetail.as_view(), name="followup-menu"),
 ]

@@ -8,18 +8,23 @@ targets and emission targets are scoped to what the caller may see.
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
+from rest_framework import permissions as drf_permissions
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC
 from kraftsamla.core.api import TranslatedTextField
-from kraftsamla.followup import selectors, trends
+from kraftsamla.followup import selectors, services, trends
 from kraftsamla.followup.models import (
+    Action,
+    Commitment,
     Direction,
     EmissionTarget,
     EmissionTargetKind,
     IndicatorDefinition,
+    ProgressStatus,
     Trajectory,
 )
 
@@ -208,4 +213,220 @@ class OrganisationEmissionTargets(APIView):
         pages = selectors.emission_target_pages(request, organisation)
         return Response(
             EmissionTargetSerializer([_emission_target(p) for p in pages], many=True).data
+        )
+
+
+# --- Commitments, actions and promise menus ----------------------------------------------------
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    title = TranslatedTextField()
+    description = TranslatedTextField()
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    responsible_unit = serializers.StringRelatedField(allow_null=True)
+    promise = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    progress = serializers.SerializerMethodField(
+        help_text="Weighted mean progress of the actions, per cent; null without actions."
+    )
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "organisation",
+            "kind",
+            "title",
+            "description",
+            "adopted_by",
+            "adopted_on",
+            "decision_reference",
+            "period_start",
+            "period_end",
+            "responsible_unit",
+            "responsible_person",
+            "capitals",
+            "emission_sectors",
+            "promise",
+            "status",
+            "sharing_level",
+            "is_demo",
+            "progress",
+        ]
+
+    def get_progress(self, commitment) -> float | None:
+        return self.context.get("progress", {}).get(commitment.pk)
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    unit = serializers.StringRelatedField(allow_null=True)
+    cost = serializers.DecimalField(
+        max_digits=14, decimal_places=2, coerce_to_string=False, allow_null=True
+    )
+    projects = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    progress_effective = serializers.SerializerMethodField(
+        help_text="The progress that counts: weighted from sub-actions when it has any."
+    )
+
+    class Meta:
+        model = Action
+        fields = [
+            "id",
+            "parent",
+            "title",
+            "unit",
+            "starts_on",
+            "ends_on",
+            "cost",
+            "funding",
+            "status",
+            "status_comment",
+            "progress",
+            "weight",
+            "projects",
+            "progress_effective",
+        ]
+
+    def get_progress_effective(self, action) -> float | None:
+        return self.context.get("progress", {}).get(action.pk)
+
+
+class CommitmentDetailSerializer(serializers.Serializer):
+    commitment = CommitmentSerializer()
+    actions = ActionSerializer(many=True)
+
+
+class OrganisationCommitments(APIView):
+    """An organisation's commitments the caller may see, with their progress."""
+
+    access_rules = ("followup.commitment.view",)
+
+    @extend_schema(responses=CommitmentSerializer(many=True))
+    def get(self, request, slug: str):
+        organisation = selectors.organisation_get(slug)
+        items = selectors.commitments_with_progress(request, organisation)
+        context = {"progress": {c.pk: progress for c, progress in items}}
+        return Response(
+            CommitmentSerializer([c for c, _p in items], many=True, context=context).data
+        )
+
+
+class CommitmentDetail(APIView):
+    """One commitment with its actions (404 when hidden)."""
+
+    access_rules = ("followup.commitment.view",)
+
+    @extend_schema(responses=CommitmentDetailSerializer)
+    def get(self, request, pk: int):
+        commitment = access.get_visible(
+            request,
+            "followup.commitment.view",
+            Commitment.objects.select_related("organisation", "responsible_unit"),
+            pk=pk,
+        )
+        page = selectors.commitment_page(request, commitment)
+        nodes = page.actions()
+        context = {"progress": {node.action.pk: node.progress for node in nodes}}
+        return Response(
+            {
+                "commitment": CommitmentSerializer(
+                    commitment, context={"progress": {commitment.pk: page.progress}}
+                ).data,
+                "actions": ActionSerializer(
+                    [node.action for node in nodes], many=True, context=context
+                ).data,
+            }
+        )
+
+
+class ActionStatusInSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ProgressStatus.choices)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    progress = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
+
+
+class ActionStatus(APIView):
+    """Change an action's status: the responsible unit (or a unit above it) and the
+    organisation's administrators may; anyone else gets 403."""
+
+    access_rules = ("followup.action.view", "followup.action.change_status")
+    permission_classes = [drf_permissions.IsAuthenticated]
+
+    @extend_schema(request=ActionStatusInSerializer, responses=ActionSerializer)
+    def post(self, request, pk: int):
+        action = selectors.action_get(request, pk)
+        data = ActionStatusInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        action = services.action_status_set(
+            actor=request.user,
+            action=action,
+            status=values["status"],
+            comment=values.get("comment", ""),
+            progress=values.get("progress"),
+        )
+        return Response(ActionSerializer(action).data)
+
+
+class PromiseItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    title = TranslatedTextField()
+    chosen_by = serializers.ListField(
+        child=serializers.SlugField(),
+        allow_null=True,
+        help_text="Members that adopted it (as far as they share it); null without the right "
+        "to see the roll-up.",
+    )
+
+
+class MenuSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    body = serializers.SlugField()
+    title = TranslatedTextField()
+    items = PromiseItemSerializer(many=True)
+    by_year = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        allow_null=True,
+        help_text="Year adopted → status → number of adopted promises; null without the "
+        "right to see the roll-up.",
+    )
+
+
+class MenuDetail(APIView):
+    """A body's promise menu; for the body's people also who chose what."""
+
+    access_rules = ("followup.menu.view",)
+
+    @extend_schema(responses=MenuSerializer)
+    def get(self, request, pk: int):
+        menu = selectors.menu_get(pk)
+        access.allows(request, "followup.menu.view", menu)
+        rollup = (
+            selectors.menu_rollup(request, menu)
+            if access.allows(request, "followup.menu.view_rollup", menu)
+            else None
+        )
+        items = rollup.items if rollup else list(menu.items.all())
+        return Response(
+            MenuSerializer(
+                {
+                    "id": menu.pk,
+                    "body": menu.body.slug,
+                    "title": menu.title,
+                    "items": [
+                        {
+                            "id": item.pk,
+                            "number": item.number,
+                            "title": item.title,
+                            "chosen_by": None
+                            if rollup is None
+                            else [c.organisation.slug for c in rollup.choices.get(item.pk, [])],
+                        }
+                        for item in items
+                    ],
+                    "by_year": None
+                    if rollup is None
+                    else {str(year): counts for year, counts in rollup.by_year.items()},
+                }
+            ).data
         )

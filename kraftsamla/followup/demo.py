@@ -6,6 +6,9 @@
   with invented values, labelled as demo.
 - Demo targets and emission targets. They are examples, not the municipalities' adopted
   targets: their names say "demo".
+- Linköping's yearly climate contract (demo) with responsible units, actions and
+  sub-actions, linked to its demo project in the project bank.
+- Göteborgsregionen's menu of climate promises (demo) and three members' choices.
 
 Linköping follows its climate work with key figures in a public digital service and
 yearly climate contracts (Mjölby kommun, arbetsutskottet 2024-05-20, § 77; source document
@@ -16,22 +19,31 @@ the follow-up (Göteborgsregionen & RISE 2025, ch. 5.2; source document
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils import timezone
 
 from kraftsamla.core.access import SYSTEM
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.followup import services
 from kraftsamla.followup.models import (
+    Commitment,
+    CommitmentKind,
     Direction,
     EmissionTarget,
     EmissionTargetKind,
     IndicatorDefinition,
     IndicatorValue,
+    ProgressStatus,
+    PromiseMenu,
+    ResponsibleUnit,
     Target,
     Trajectory,
+    UnitKind,
 )
 from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import EmissionSector, Organisation
+from kraftsamla.projects.models import Project
 
 DEMO_MUNICIPALITIES = ("linkoping", "molndal")
 
@@ -89,8 +101,180 @@ def _emission_values(organisation: Organisation) -> dict[int, float]:
     }
 
 
+LINKOPING_UNITS = [
+    # (name, kind, parent name)
+    ("Kommunstyrelsen", UnitKind.COMMITTEE, None),
+    ("Kommunledningsförvaltningen", UnitKind.ADMINISTRATION, "Kommunstyrelsen"),
+    ("Hållbarhetsavdelningen (demo)", UnitKind.DEPARTMENT, "Kommunledningsförvaltningen"),
+    ("Tekniska nämnden", UnitKind.COMMITTEE, None),
+    ("Samhällsbyggnadsförvaltningen", UnitKind.ADMINISTRATION, "Tekniska nämnden"),
+    (
+        "Trafik- och mobilitetsavdelningen (demo)",
+        UnitKind.DEPARTMENT,
+        "Samhällsbyggnadsförvaltningen",
+    ),
+]
+
+# A promise menu in our own words, after the shared list of climate promises that
+# Göteborgsregionen's members choose from (Göteborgsregionen & RISE 2025, ch. 3.2 and 4.4;
+# source document 002_9b25a710852bc7c4). The promises and choices are invented examples.
+GR_PROMISES = [
+    ("Fossilfria tjänsteresor", "Fossil-free business travel"),
+    ("Klimatkrav när livsmedel upphandlas", "Climate criteria when buying food"),
+    ("Laddplatser vid kommunens arbetsplatser", "Charging points at the municipality's workplaces"),
+    ("Mindre matsvinn i skolor och äldreboenden", "Less food waste in schools and care homes"),
+    ("Solceller på kommunens egna tak", "Solar panels on the municipality's own roofs"),
+    ("Begagnade och renoverade möbler först", "Used and refurbished furniture first"),
+]
+GR_CHOICES = {
+    # member slug: [(promise number, status)]
+    "molndal": [(1, ProgressStatus.DONE), (3, ProgressStatus.STARTED), (5, ProgressStatus.STARTED)],
+    "ale": [(1, ProgressStatus.STARTED), (2, ProgressStatus.NOT_STARTED)],
+    "kungsbacka": [(4, ProgressStatus.DONE), (1, ProgressStatus.DONE)],
+}
+
+
+def _linkoping_contract() -> Commitment:
+    """Linköping's climate contract (demo) with units, actions and sub-actions."""
+    linkoping = _organisation("linkoping")
+    ResponsibleUnit.objects.filter(organisation=linkoping, is_demo=True).delete()
+    units: dict[str, ResponsibleUnit] = {}
+    for name, kind, parent in LINKOPING_UNITS:
+        units[name] = services.unit_create(
+            actor=SYSTEM,
+            organisation=linkoping,
+            data={"name": name, "kind": kind, "parent": units.get(parent)},
+            is_demo=True,
+        )
+    emissions = IndicatorDefinition.objects.get(kolada_kpi="N00401")
+    contract = services.commitment_create(
+        actor=SYSTEM,
+        organisation=linkoping,
+        data={
+            "kind": CommitmentKind.CLIMATE_CONTRACT,
+            "title": {
+                "sv": "Klimatkontrakt 2030, årets åtaganden (demo)",
+                "en": "Climate contract 2030, this year's commitments (demo)",
+            },
+            "description": {
+                "sv": "Demoexempel: kommunens årliga klimatkontrakt med den nationella "
+                "satsningen som motpart, med åtgärder, ansvar och uppföljning.",
+                "en": "Demo example: the municipality's yearly climate contract with the "
+                "national programme as counterpart, with actions, responsibilities and "
+                "follow-up.",
+            },
+            "adopted_by": "Kommunstyrelsen",
+            "adopted_on": datetime.date(2025, 3, 4),
+            "decision_reference": "KS 2025-00 (demo)",
+            "period_start": datetime.date(2025, 1, 1),
+            "period_end": datetime.date(2025, 12, 31),
+            "responsible_unit": units["Hållbarhetsavdelningen (demo)"],
+            "responsible_person": "Klimatstrateg (demo)",
+            "capitals": ["political", "organisational", "relational"],
+            "emission_sectors": ["transport", "electricity_heat"],
+            "status": ProgressStatus.STARTED,
+            "sharing_level": SharingLevel.PUBLIC,
+        },
+        indicators=[emissions],
+        is_demo=True,
+    )
+    project = Project.objects.filter(owner=linkoping, is_demo=True).first()
+    arena = services.action_create(
+        actor=SYSTEM,
+        commitment=contract,
+        data={
+            "title": "Omställningsarena med näringsliv och civilsamhälle (demo)",
+            "unit": units["Hållbarhetsavdelningen (demo)"],
+            "starts_on": datetime.date(2025, 1, 1),
+            "ends_on": datetime.date(2025, 12, 31),
+            "cost": 1_500_000,
+            "funding": "Viable Cities och egen arbetstid (demo)",
+            "status": ProgressStatus.STARTED,
+            "weight": 2,
+        },
+        projects=[project] if project else None,
+        is_demo=True,
+    )
+    for title, status, progress in (
+        ("Bjuda in till fyra arenamöten (demo)", ProgressStatus.STARTED, 50),
+        ("Ta fram en klimatinvesteringsplan (demo)", ProgressStatus.DONE, None),
+        ("Testbäddscheckar till företag (demo)", ProgressStatus.POSTPONED, 0),
+    ):
+        services.action_create(
+            actor=SYSTEM,
+            commitment=contract,
+            data={
+                "title": title,
+                "parent": arena,
+                "unit": units["Hållbarhetsavdelningen (demo)"],
+                "status": status,
+                "progress": progress,
+                "status_comment": "Flyttad till nästa år (demo)."
+                if status == ProgressStatus.POSTPONED
+                else "",
+            },
+            is_demo=True,
+        )
+    services.action_create(
+        actor=SYSTEM,
+        commitment=contract,
+        data={
+            "title": "Fler laddplatser i centrala parkeringshus (demo)",
+            "unit": units["Trafik- och mobilitetsavdelningen (demo)"],
+            "starts_on": datetime.date(2025, 4, 1),
+            "ends_on": datetime.date(2026, 6, 30),
+            "cost": 3_000_000,
+            "funding": "Investeringsbudget (demo)",
+            "status": ProgressStatus.NOT_STARTED,
+        },
+        is_demo=True,
+    )
+    return contract
+
+
+def _gr_menu() -> PromiseMenu:
+    """Göteborgsregionen's promise menu (demo) and three members' choices."""
+    PromiseMenu.objects.filter(is_demo=True).delete()
+    menu = services.promise_menu_create(
+        actor=SYSTEM,
+        body=_organisation("goteborgsregionen"),
+        data={
+            "title": {"sv": "Klimatlöften (demo)", "en": "Climate promises (demo)"},
+            "description": {
+                "sv": "Demoexempel: en gemensam lista där varje medlem väljer så många löften "
+                "den vill, och kommunstyrelsen antar dem.",
+                "en": "Demo example: a shared list from which each member chooses as many "
+                "promises as it wants, adopted by its municipal executive board.",
+            },
+            "published_on": datetime.date(2024, 1, 15),
+        },
+        items=[{"title": {"sv": sv, "en": en}} for sv, en in GR_PROMISES],
+        is_demo=True,
+    )
+    items = {item.number: item for item in menu.items.all()}
+    for slug, choices in GR_CHOICES.items():
+        member = _organisation(slug)
+        for number, status in choices:
+            services.promise_choose(
+                actor=SYSTEM,
+                organisation=member,
+                promise=items[number],
+                data={
+                    "adopted_by": "Kommunstyrelsen",
+                    "adopted_on": datetime.date(2024 if number < 4 else 2025, 3, 1),
+                    "decision_reference": "KS (demo)",
+                    "status": status,
+                    "sharing_level": SharingLevel.REGION,
+                },
+                is_demo=True,
+            )
+    return menu
+
+
 def load_demo() -> dict[str, int]:
-    """Create or refresh the demo indicators, values, targets and emission targets."""
+    """Create or refresh the demo indicators, values, targets, emission targets,
+    Linköping's climate contract and Göteborgsregionen's promise menu."""
+    Commitment.objects.filter(is_demo=True).delete()
     IndicatorValue.objects.filter(is_demo=True).delete()
     Target.objects.filter(is_demo=True).delete()
     EmissionTarget.objects.filter(is_demo=True).delete()
@@ -187,7 +371,10 @@ def load_demo() -> dict[str, int]:
             },
             is_demo=True,
         )
+    _linkoping_contract()
+    _gr_menu()
     return {
+        "commitments": Commitment.objects.filter(is_demo=True).count(),
         "indicators": IndicatorDefinition.objects.filter(is_demo=True).count(),
         "values": IndicatorValue.objects.filter(is_demo=True).count(),
         "emission targets": EmissionTarget.objects.filter(is_demo=True).count(),

@@ -11,10 +11,12 @@ from kraftsamla.core.forms import (
     current_year,
     sharing_level_field,
 )
+from kraftsamla.core.limits import NOTE_MAX
 from kraftsamla.followup.models import (
     YEAR_MAX,
     YEAR_MIN,
     EmissionTargetKind,
+    ProgressStatus,
     Trajectory,
 )
 from kraftsamla.organisations.models import EmissionSector
@@ -94,3 +96,44 @@ class EmissionTargetForm(SubmitOnceMixin):
         if data.get("kind") == EmissionTargetKind.NET_ZERO:
             data["reduction_percent"] = None
         return data
+
+
+class ActionStatusForm(SubmitOnceMixin):
+    status = forms.ChoiceField(label=_("Status"), choices=ProgressStatus.choices)
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    progress = forms.IntegerField(
+        label=_("Progress (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_("Leave empty to weigh it from the sub-actions."),
+    )
+
+
+class PromiseChoiceForm(SubmitOnceMixin):
+    """A member adopts a promise from a body's menu, with the adopting decision."""
+
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
+    promise = forms.ModelChoiceField(label=_("Promise"), queryset=None)
+    adopted_by = forms.CharField(
+        label=_("Adopted by"),
+        max_length=200,
+        help_text=_("For example the municipal executive board."),
+    )
+    adopted_on = forms.DateField(
+        label=_("Adopted on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    decision_reference = forms.CharField(
+        label=_("Decision reference"), max_length=100, required=False
+    )
+    sharing_level = sharing_level_field(_("Who sees the commitment"))
+
+    def __init__(self, *args, organisations, promises, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.fields["promise"].queryset = promises

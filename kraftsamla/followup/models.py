@@ -32,6 +32,7 @@ from kraftsamla.core.limits import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX, text_li
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.core.translation import TranslatedField
 from kraftsamla.organisations.models import EmissionSector, Organisation
+from kraftsamla.projects.models import validate_capitals, validate_sectors
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
 KOLADA_KPI_PATTERN = r"^[NU][0-9]{5}$"
@@ -391,3 +392,331 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- Commitments and actions -----------------------------------------------------------------
+#
+# The report asks for clear responsibility between committees, administrations and
+# departments (Göteborgsregionen & RISE 2025, ch. 3.2 and appendix 2; source document
+# 002_9b25a710852bc7c4); municipalities there adopt climate promises chosen from a shared
+# list, each adopted by the municipal executive board. Linköping makes yearly climate
+# contracts (source document 000_44f85679241c7aca).
+
+
+class UnitKind(models.TextChoices):
+    COMMITTEE = "committee", _("Committee")
+    ADMINISTRATION = "administration", _("Administration")
+    DEPARTMENT = "department", _("Department")
+
+
+class ResponsibleUnit(models.Model):
+    """A committee, administration or department of an organisation, in a tree."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="responsible_units",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
+    # "/3/8/21/": the ids from the root down to this unit, for "this unit or below it".
+    path = models.CharField(_("path"), max_length=500, editable=False, db_index=True, default="")
+    people = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("people"),
+        blank=True,
+        related_name="responsible_units",
+        help_text=_("They may change the status of the unit's actions and of the units below it."),
+    )
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("responsible unit")
+        verbose_name_plural = _("responsible units")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "parent", "name"],
+                name="unit_unique_name",
+                violation_error_message=_("The unit already has a part with this name."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="unit_not_its_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def depth(self) -> int:
+        return max(self.path.count("/") - 2, 0)
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent.organisation_id != self.organisation_id:
+            raise ValidationError(
+                {"parent": _("A unit belongs to a unit of its own organisation.")}
+            )
+
+
+class CommitmentKind(models.TextChoices):
+    CLIMATE_CONTRACT = "climate_contract", _("Climate contract")
+    CLIMATE_PROMISE = "climate_promise", _("Climate promise")
+    STRATEGY_GOAL = "strategy_goal", _("Strategy goal")
+    JOINT_PROJECT = "joint_project", _("Commitment in a joint project")
+
+
+class ProgressStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    STARTED = "started", _("Started")
+    DONE = "done", _("Done")
+    POSTPONED = "postponed", _("Postponed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PromiseMenu(models.Model):
+    """A list of promises that a regional body publishes for its members to choose from."""
+
+    body = models.ForeignKey(
+        Organisation,
+        verbose_name=_("body"),
+        on_delete=models.CASCADE,
+        related_name="promise_menus",
+    )
+    title = TranslatedField(_("title"), max_length=TITLE_MAX)
+    description = TranslatedField(
+        _("description"), max_length=DESCRIPTION_MAX, blank=True, default=dict
+    )
+    published_on = models.DateField(_("published"), null=True, blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        ordering = ["body", "-published_on", "id"]
+        verbose_name = _("promise menu")
+        verbose_name_plural = _("promise menus")
+
+    def __str__(self) -> str:
+        return str(self.title)
+
+
+class PromiseItem(models.Model):
+    """One promise on a body's menu."""
+
+    menu = models.ForeignKey(
+        PromiseMenu, verbose_name=_("menu"), on_delete=models.CASCADE, related_name="items"
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = TranslatedField(_("title"), max_length=TITLE_MAX)
+    description = TranslatedField(
+        _("description"), max_length=DESCRIPTION_MAX, blank=True, default=dict
+    )
+
+    class Meta:
+        ordering = ["menu", "number"]
+        verbose_name = _("promise")
+        verbose_name_plural = _("promises")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["menu", "number"],
+                name="promise_number_unique",
+                violation_error_message=_("The menu already has a promise with this number."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+class Commitment(models.Model):
+    """What an organisation has committed to, who adopted it and who is responsible."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="commitments",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=CommitmentKind.choices)
+    title = TranslatedField(_("title"), max_length=TITLE_MAX)
+    description = TranslatedField(
+        _("description"), max_length=DESCRIPTION_MAX, blank=True, default=dict
+    )
+    adopted_by = models.CharField(
+        _("adopted by"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example the municipal executive board."),
+    )
+    adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
+    decision_reference = models.CharField(_("decision reference"), max_length=100, blank=True)
+    period_start = models.DateField(_("period from"), null=True, blank=True)
+    period_end = models.DateField(_("period until"), null=True, blank=True)
+    responsible_unit = models.ForeignKey(
+        ResponsibleUnit,
+        verbose_name=_("responsible unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="commitments",
+    )
+    responsible_person = models.CharField(_("responsible person"), max_length=200, blank=True)
+    capitals = models.JSONField(
+        _("capitals"), default=list, blank=True, validators=[validate_capitals]
+    )
+    emission_sectors = models.JSONField(
+        _("emission sectors"), default=list, blank=True, validators=[validate_sectors]
+    )
+    indicators = models.ManyToManyField(
+        IndicatorDefinition,
+        verbose_name=_("indicators"),
+        blank=True,
+        related_name="commitments",
+    )
+    promise = models.ForeignKey(
+        PromiseItem,
+        verbose_name=_("promise on a menu"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="choices",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ProgressStatus.choices,
+        default=ProgressStatus.NOT_STARTED,
+    )
+    sharing_level = _sharing_field()
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "-adopted_on", "id"]
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__isnull=True)
+                | Q(period_start__isnull=True)
+                | Q(period_end__gte=models.F("period_start")),
+                name="commitment_period_ordered",
+                violation_error_message=_("The period must not end before it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "promise"],
+                condition=Q(promise__isnull=False),
+                name="commitment_promise_once",
+                violation_error_message=_("The organisation has already chosen this promise."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.title)
+
+    def clean(self) -> None:
+        if (
+            self.responsible_unit_id
+            and self.responsible_unit.organisation_id != self.organisation_id
+        ):
+            raise ValidationError(
+                {"responsible_unit": _("Choose a unit of the organisation itself.")}
+            )
+
+
+class Action(models.Model):
+    """Something done under a commitment, by a unit, with status and progress."""
+
+    commitment = models.ForeignKey(
+        Commitment, verbose_name=_("commitment"), on_delete=models.CASCADE, related_name="actions"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    unit = models.ForeignKey(
+        ResponsibleUnit,
+        verbose_name=_("responsible unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+    )
+    starts_on = models.DateField(_("starts"), null=True, blank=True)
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+    cost = models.DecimalField(
+        _("cost (SEK)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    funding = models.CharField(_("funding"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ProgressStatus.choices,
+        default=ProgressStatus.NOT_STARTED,
+    )
+    status_comment = models.TextField(
+        _("comment on the status"), blank=True, **text_limit(NOTE_MAX)
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Leave empty to weigh it from the sub-actions."),
+    )
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), default=1, help_text=_("How much the action counts in its parent's progress.")
+    )
+    projects = models.ManyToManyField(
+        "projects.Project", verbose_name=_("projects"), blank=True, related_name="followup_actions"
+    )
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        ordering = ["commitment", "id"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__isnull=True) | Q(progress__lte=100),
+                name="action_progress_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="action_dates_ordered",
+                violation_error_message=_("The action must not end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if (
+            self.unit_id
+            and self.commitment_id
+            and self.unit.organisation_id != self.commitment.organisation_id
+        ):
+            raise ValidationError({"unit": _("Choose a unit of the organisation itself.")})
+        if self.parent_id and self.parent.commitment_id != self.commitment_id:
+            raise ValidationError({"parent": _("A sub-action belongs to the same commitment.")})

@@ -10,14 +10,20 @@ from django.http import Http404
 from kraftsamla.core import access
 from kraftsamla.followup import trends
 from kraftsamla.followup.models import (
+    Action,
+    Commitment,
     EmissionTarget,
     Gender,
     IndicatorDefinition,
     IndicatorValue,
+    ProgressStatus,
+    PromiseItem,
+    PromiseMenu,
+    ResponsibleUnit,
     Target,
 )
 from kraftsamla.organisations import selectors as organisation_selectors
-from kraftsamla.organisations.models import Organisation
+from kraftsamla.organisations.models import Membership, Organisation
 
 
 def organisation_get(slug: str) -> Organisation:
@@ -191,3 +197,212 @@ def emission_target_page(target: EmissionTarget) -> EmissionTargetPage:
 
 def emission_target_pages(who, organisation: Organisation) -> list[EmissionTargetPage]:
     return [emission_target_page(t) for t in emission_targets_visible(who, organisation)]
+
+
+# --- Units, commitments and actions --------------------------------------------------------------
+
+
+def units_of(organisation: Organisation) -> list[ResponsibleUnit]:
+    """Return the organisation's units in tree order (parents before their parts)."""
+    return list(ResponsibleUnit.objects.filter(organisation=organisation).order_by("path"))
+
+
+def commitments_visible(who, organisation: Organisation):
+    return access.scope(
+        who,
+        "followup.commitment.view",
+        Commitment.objects.filter(organisation=organisation).select_related(
+            "responsible_unit", "promise__menu"
+        ),
+    )
+
+
+@dataclass
+class ActionNode:
+    action: Action
+    children: list[ActionNode] = field(default_factory=list)
+    depth: int = 0
+
+    def progress_node(self) -> trends.ProgressNode:
+        action = self.action
+        return trends.ProgressNode(
+            status=action.status,
+            progress=action.progress,
+            weight=action.weight,
+            children=[child.progress_node() for child in self.children],
+        )
+
+    @property
+    def progress(self) -> float | None:
+        return trends.progress_of(self.progress_node())
+
+    def flat(self):
+        """Yield this node and its descendants, depth first."""
+        yield self
+        for child in self.children:
+            yield from child.flat()
+
+
+@dataclass
+class CommitmentPage:
+    commitment: Commitment
+    roots: list[ActionNode]
+    rows: list[IndicatorRow]
+
+    @property
+    def progress(self) -> float | None:
+        return trends.weighted_progress([node.progress_node() for node in self.roots])
+
+    def actions(self) -> list[ActionNode]:
+        return [node for root in self.roots for node in root.flat()]
+
+    def status_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(ProgressStatus.values, 0)
+        for node in self.actions():
+            counts[node.action.status] += 1
+        return counts
+
+
+def action_tree(actions: list[Action]) -> list[ActionNode]:
+    """Return the actions as trees (sub-actions under their parents)."""
+    nodes = {action.pk: ActionNode(action) for action in actions}
+    roots = []
+    for action in actions:
+        node = nodes[action.pk]
+        parent = nodes.get(action.parent_id)
+        if parent is None:
+            roots.append(node)
+        else:
+            parent.children.append(node)
+
+    def set_depth(node: ActionNode, depth: int) -> None:
+        node.depth = depth
+        for child in node.children:
+            set_depth(child, depth + 1)
+
+    for root in roots:
+        set_depth(root, 0)
+    return roots
+
+
+def commitment_get(who, organisation: Organisation, pk: int) -> Commitment:
+    return access.get_visible(
+        who,
+        "followup.commitment.view",
+        Commitment.objects.select_related(
+            "organisation", "responsible_unit", "promise__menu__body"
+        ),
+        pk=pk,
+        organisation=organisation,
+    )
+
+
+def commitment_page(who, commitment: Commitment) -> CommitmentPage:
+    """Return a commitment with its action tree and its indicators' status (fixed queries)."""
+    actions = list(
+        commitment.actions.select_related("unit").prefetch_related("projects").order_by("id")
+    )
+    indicator_ids = set(commitment.indicators.values_list("pk", flat=True))
+    rows = [
+        row
+        for row in indicator_rows(who, commitment.organisation)
+        if row.indicator.pk in indicator_ids
+    ]
+    return CommitmentPage(commitment=commitment, roots=action_tree(actions), rows=rows)
+
+
+def commitments_with_progress(
+    who, organisation: Organisation
+) -> list[tuple[Commitment, float | None]]:
+    """Return the visible commitments with their progress (two queries)."""
+    commitments = list(commitments_visible(who, organisation))
+    by_commitment: dict[int, list[Action]] = defaultdict(list)
+    for action in Action.objects.filter(commitment__in=commitments).order_by("id"):
+        by_commitment[action.commitment_id].append(action)
+    return [
+        (
+            commitment,
+            trends.weighted_progress(
+                [node.progress_node() for node in action_tree(by_commitment[commitment.pk])]
+            ),
+        )
+        for commitment in commitments
+    ]
+
+
+def action_get(who, pk: int) -> Action:
+    return access.get_visible(
+        who,
+        "followup.action.view",
+        Action.objects.select_related("commitment__organisation", "unit"),
+        pk=pk,
+    )
+
+
+# --- Promise menus ----------------------------------------------------------------------------
+
+
+def menu_get(pk: int) -> PromiseMenu:
+    try:
+        return PromiseMenu.objects.select_related("body").get(pk=pk)
+    except PromiseMenu.DoesNotExist:
+        raise Http404 from None
+
+
+@dataclass
+class MenuRollup:
+    """What the members of a body chose from its menu, as far as they share it."""
+
+    menu: PromiseMenu
+    items: list[PromiseItem]
+    members: list[Organisation]
+    # item id → the members' commitments for it
+    choices: dict[int, list[Commitment]]
+    # year adopted → status → count
+    by_year: dict[int, dict[str, int]]
+
+    @property
+    def unchosen(self) -> list[PromiseItem]:
+        return [item for item in self.items if not self.choices.get(item.pk)]
+
+    def chosen_by(self, member: Organisation) -> list[int]:
+        return [
+            item.pk
+            for item in self.items
+            if any(c.organisation_id == member.pk for c in self.choices.get(item.pk, []))
+        ]
+
+
+def menu_rollup(who, menu: PromiseMenu) -> MenuRollup:
+    """Return who chose what from the menu and the status counts per year (four queries)."""
+    items = list(menu.items.all())
+    members = organisation_selectors.body_members(menu.body)
+    chosen = access.scope(
+        who,
+        "followup.commitment.view",
+        Commitment.objects.filter(promise__menu=menu).select_related("organisation"),
+    ).order_by("organisation__name")
+    choices: dict[int, list[Commitment]] = defaultdict(list)
+    by_year: dict[int, dict[str, int]] = {}
+    for commitment in chosen:
+        choices[commitment.promise_id].append(commitment)
+        year = commitment.adopted_on.year if commitment.adopted_on else 0
+        counts = by_year.setdefault(year, dict.fromkeys(ProgressStatus.values, 0))
+        counts[commitment.status] += 1
+    return MenuRollup(
+        menu=menu,
+        items=items,
+        members=members,
+        choices=dict(choices),
+        by_year=dict(sorted(by_year.items())),
+    )
+
+
+def menus_of(body: Organisation) -> list[PromiseMenu]:
+    return list(PromiseMenu.objects.filter(body=body))
+
+
+def menus_for_member(organisation: Organisation) -> list[PromiseMenu]:
+    """Return the menus of the bodies the organisation is a member of today."""
+    bodies = Membership.objects.in_force().filter(member=organisation).values("body_id")
+    return list(PromiseMenu.objects.filter(body_id__in=bodies).prefetch_related("items"))

@@ -15,17 +15,26 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kraftsamla.core import access
+from kraftsamla.core.audit import audit_record
+from kraftsamla.core.models import AuditAction
 from kraftsamla.core.services import model_save_audited
 from kraftsamla.followup import trends
 from kraftsamla.followup.models import (
+    Action,
+    Commitment,
+    CommitmentKind,
     EmissionTarget,
     Gender,
     IndicatorDefinition,
     IndicatorValue,
+    ProgressStatus,
+    PromiseItem,
+    PromiseMenu,
+    ResponsibleUnit,
     Target,
 )
 from kraftsamla.organisations import selectors as organisation_selectors
-from kraftsamla.organisations.models import Organisation
+from kraftsamla.organisations.models import Membership, Organisation
 
 INDICATOR_FIELDS = ["name", "unit", "direction", "description", "source", "kolada_kpi"]
 VALUE_FIELDS = ["value", "source", "sharing_level"]
@@ -169,4 +178,255 @@ def emission_target_create(
         data=data,
         fields=EMISSION_TARGET_FIELDS,
         organisation=organisation,
+    )
+
+
+# --- Units, commitments and actions ------------------------------------------------------------
+
+UNIT_FIELDS = ["name", "kind", "parent"]
+COMMITMENT_FIELDS = [
+    "kind",
+    "title",
+    "description",
+    "adopted_by",
+    "adopted_on",
+    "decision_reference",
+    "period_start",
+    "period_end",
+    "responsible_unit",
+    "responsible_person",
+    "capitals",
+    "emission_sectors",
+    "status",
+    "sharing_level",
+]
+ACTION_FIELDS = [
+    "title",
+    "parent",
+    "unit",
+    "starts_on",
+    "ends_on",
+    "cost",
+    "funding",
+    "status",
+    "status_comment",
+    "progress",
+    "weight",
+]
+STATUS_FIELDS = ["status", "status_comment", "progress"]
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    actor,
+    organisation: Organisation,
+    data: Mapping[str, Any],
+    is_demo: bool = False,
+) -> ResponsibleUnit:
+    """Add a committee, administration or department (under `data["parent"]`, if given)."""
+    unit = ResponsibleUnit(organisation=organisation, is_demo=is_demo)
+    access.require(
+        actor,
+        "followup.unit.manage",
+        unit,
+        _("Only the organisation's administrators change its units."),
+    )
+    unit = model_save_audited(
+        actor=actor, obj=unit, data=data, fields=UNIT_FIELDS, organisation=organisation
+    )
+    unit.path = f"{unit.parent.path if unit.parent else '/'}{unit.pk}/"
+    unit.save(update_fields=["path"])
+    return unit
+
+
+@transaction.atomic
+def unit_person_add(*, actor, unit: ResponsibleUnit, user) -> None:
+    """Let a person act for the unit (and the units below it)."""
+    access.require(
+        actor,
+        "followup.unit.manage",
+        unit,
+        _("Only the organisation's administrators change its units."),
+    )
+    unit.people.add(user)
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=unit,
+        organisation=unit.organisation,
+        after={"person_added": user.pk},
+    )
+
+
+def _indicators_set(commitment: Commitment, indicators) -> None:
+    if indicators is not None:
+        commitment.indicators.set(indicators)
+
+
+@transaction.atomic
+def commitment_create(
+    *,
+    actor,
+    organisation: Organisation,
+    data: Mapping[str, Any],
+    indicators: list[IndicatorDefinition] | None = None,
+    promise: PromiseItem | None = None,
+    is_demo: bool = False,
+) -> Commitment:
+    """Record a commitment of the organisation (a promise chosen from a menu via
+    `promise_choose`)."""
+    commitment = Commitment(organisation=organisation, promise=promise, is_demo=is_demo)
+    access.require(
+        actor,
+        "followup.commitment.edit",
+        commitment,
+        _("Only the organisation's administrators and editors record its commitments."),
+    )
+    commitment = model_save_audited(
+        actor=actor,
+        obj=commitment,
+        data=data,
+        fields=COMMITMENT_FIELDS,
+        organisation=organisation,
+    )
+    _indicators_set(commitment, indicators)
+    return commitment
+
+
+@transaction.atomic
+def action_create(
+    *,
+    actor,
+    commitment: Commitment,
+    data: Mapping[str, Any],
+    projects=None,
+    is_demo: bool = False,
+) -> Action:
+    """Add an action (or a sub-action, with `data["parent"]`) under a commitment."""
+    access.require(
+        actor,
+        "followup.commitment.edit",
+        commitment,
+        _("Only the organisation's administrators and editors add actions."),
+    )
+    action = Action(commitment=commitment, is_demo=is_demo)
+    action = model_save_audited(
+        actor=actor,
+        obj=action,
+        data=data,
+        fields=ACTION_FIELDS,
+        organisation=commitment.organisation,
+    )
+    if projects:
+        action.projects.set(projects)
+    return action
+
+
+@transaction.atomic
+def action_status_set(
+    *,
+    actor,
+    action: Action,
+    status: str,
+    comment: str = "",
+    progress: int | None = None,
+) -> Action:
+    """Change an action's status, with a comment and, optionally, its progress.
+
+    Only the action's unit (or a unit above it) and the organisation's administrators may.
+    """
+    access.require(
+        actor,
+        "followup.action.change_status",
+        action,
+        _("Only the responsible unit and the organisation's administrators change this action."),
+    )
+    data = {"status": status, "status_comment": comment.strip(), "progress": progress}
+    if status == ProgressStatus.DONE and progress is None and not action.children.exists():
+        data["progress"] = 100
+    return model_save_audited(
+        actor=actor,
+        obj=action,
+        data=data,
+        fields=STATUS_FIELDS,
+        organisation=action.commitment.organisation,
+    )
+
+
+# --- Promise menus -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def promise_menu_create(
+    *,
+    actor,
+    body: Organisation,
+    data: Mapping[str, Any],
+    items: list[Mapping[str, Any]],
+    is_demo: bool = False,
+) -> PromiseMenu:
+    """Publish a list of promises for the body's members to choose from."""
+    menu = PromiseMenu(body=body, is_demo=is_demo)
+    access.require(
+        actor,
+        "followup.menu.manage",
+        menu,
+        _("Only the body's administrators and editors publish its promise menus."),
+    )
+    if not body.is_coordinating:
+        raise ValidationError(_("Only a regional body or programme publishes promise menus."))
+    menu = model_save_audited(
+        actor=actor,
+        obj=menu,
+        data=data,
+        fields=["title", "description", "published_on"],
+        organisation=body,
+    )
+    for number, item in enumerate(items, 1):
+        model_save_audited(
+            actor=actor,
+            obj=PromiseItem(menu=menu, number=item.get("number", number)),
+            data=item,
+            fields=["title", "description"],
+            organisation=body,
+        )
+    return menu
+
+
+@transaction.atomic
+def promise_choose(
+    *,
+    actor,
+    organisation: Organisation,
+    promise: PromiseItem,
+    data: Mapping[str, Any],
+    is_demo: bool = False,
+) -> Commitment:
+    """Adopt a promise from a body's menu: the member's commitment, with its decision.
+
+    Only a member of the body (membership in force) chooses from its menu; the decision
+    that adopted the promise (who and when) is required.
+    """
+    body_id = promise.menu.body_id
+    if not Membership.objects.in_force().filter(member=organisation, body_id=body_id).exists():
+        raise ValidationError(_("Only the body's members choose promises from its menu."))
+    missing = {
+        name: _("Say who adopted the promise and when.")
+        for name in ("adopted_by", "adopted_on")
+        if not data.get(name)
+    }
+    if missing:
+        raise ValidationError(missing)
+    return commitment_create(
+        actor=actor,
+        organisation=organisation,
+        data={
+            "title": promise.title,
+            "description": promise.description,
+            **data,
+            "kind": CommitmentKind.CLIMATE_PROMISE,
+        },
+        promise=promise,
+        is_demo=is_demo,
     )

@@ -340,3 +340,43 @@ def emission_plan(
         required_path=required_path,
         target_path=target_path,
     )
+
+
+# --- Progress of actions --------------------------------------------------------------------
+
+
+@dataclass
+class ProgressNode:
+    """An action as the progress rule sees it."""
+
+    status: str
+    progress: int | None
+    weight: int
+    children: list[ProgressNode] = field(default_factory=list)
+
+
+def progress_of(node: ProgressNode) -> float | None:
+    """Return an action's progress in per cent; None for a cancelled one (it does not count).
+
+    With sub-actions, the progress is their weighted mean (cancelled ones left out);
+    otherwise the reported progress, else 100 for a done action and 0 for any other.
+    """
+    if node.status == "cancelled":
+        return None
+    if node.children:
+        return weighted_progress(node.children)
+    if node.progress is not None:
+        return float(node.progress)
+    return 100.0 if node.status == "done" else 0.0
+
+
+def weighted_progress(nodes: list[ProgressNode]) -> float | None:
+    """Return the weighted mean progress of actions (None when none counts)."""
+    total = weights = 0.0
+    for node in nodes:
+        value = progress_of(node)
+        if value is None or node.weight <= 0:
+            continue
+        total += value * node.weight
+        weights += node.weight
+    return total / weights if weights else None

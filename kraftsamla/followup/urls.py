@@ -13,3 +13,12 @@ urlpatterns = [
     path("<slug:slug>/utslappsmal/ny/", views.emission_target_add, name="emission-target-add"),
     path("<slug:slug>/utslappsmal/<int:pk>/", views.emission_target, name="emission-target"),
 ]
+
+urlpatterns += [
+    path("<slug:slug>/enheter/", views.units, name="units"),
+    path("<slug:slug>/ataganden/", views.commitments, name="commitments"),
+    path("<slug:slug>/ataganden/<int:pk>/", views.commitment, name="commitment"),
+    path("atgarder/<int:pk>/status/", views.action_status, name="action-status"),
+    path("loftesmenyer/<int:pk>/", views.menu, name="menu"),
+    path("loftesmenyer/<int:pk>/valj/", views.promise_choose, name="promise-choose"),
+]

@@ -7,6 +7,7 @@ with the errors (status 400).
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,9 +20,16 @@ from kraftsamla.core.exports import export_format, export_table
 from kraftsamla.core.forms import form_status, submit_form
 from kraftsamla.followup import selectors, services, trends
 from kraftsamla.followup.charts import Line, line_chart
-from kraftsamla.followup.forms import EmissionTargetForm, TargetForm, ValueForm
-from kraftsamla.followup.models import EmissionTarget
+from kraftsamla.followup.forms import (
+    ActionStatusForm,
+    EmissionTargetForm,
+    PromiseChoiceForm,
+    TargetForm,
+    ValueForm,
+)
+from kraftsamla.followup.models import EmissionTarget, ProgressStatus
 from kraftsamla.organisations import selectors as organisation_selectors
+from kraftsamla.organisations.models import Organisation
 
 VALUE_VIEW = "followup.value.view"
 EDIT = "followup.organisation.edit"
@@ -286,3 +294,195 @@ def emission_target_add(request: HttpRequest, slug: str) -> HttpResponse:
         {"org": org, "form": form},
         status=form_status(form),
     )
+
+
+# --- Units, commitments and actions -------------------------------------------------------------
+
+COMMITMENT_VIEW = "followup.commitment.view"
+STATUS_CHANGE = "followup.action.change_status"
+
+
+@checks("followup.unit.view")
+def units(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisation's committees, administrations and departments as a tree."""
+    org = selectors.organisation_get(slug)
+    access.allows(request, "followup.unit.view", None)
+    return render(request, "followup/units.html", {"org": org, "units": selectors.units_of(org)})
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _commitments_export(items, org, fmt: str) -> HttpResponse:
+    return export_table(
+        items=items,
+        columns=[
+            (_("Commitment"), lambda item: str(item[0].title)),
+            (_("Kind"), lambda item: item[0].get_kind_display()),
+            (_("Adopted by"), lambda item: item[0].adopted_by),
+            (_("Adopted on"), lambda item: item[0].adopted_on),
+            (_("Decision reference"), lambda item: item[0].decision_reference),
+            (_("Period from"), lambda item: item[0].period_start),
+            (_("Period until"), lambda item: item[0].period_end),
+            (
+                _("Responsible unit"),
+                lambda item: str(item[0].responsible_unit or ""),
+            ),
+            (_("Responsible person"), lambda item: item[0].responsible_person),
+            (_("Status"), lambda item: item[0].get_status_display()),
+            (_("Progress (%)"), lambda item: _percent(item[1])),
+        ],
+        fmt=fmt,
+        filename=f"kraftsamla-ataganden-{org.slug}",
+        sheet=_("Commitments"),
+        notes=[
+            _("Only the commitments you may see."),
+            _("Progress is the weighted mean of the actions' progress; empty without actions."),
+        ],
+        demo=any(item[0].is_demo for item in items),
+    )
+
+
+@checks(COMMITMENT_VIEW)
+def commitments(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisation's commitments with status and progress, with downloads."""
+    org = selectors.organisation_get(slug)
+    items = selectors.commitments_with_progress(request, org)
+    fmt = export_format(request)
+    if fmt:
+        return _commitments_export(items, org, fmt)
+    return render(
+        request,
+        "followup/commitments.html",
+        {"org": org, "items": items, "menus": selectors.menus_for_member(org)},
+    )
+
+
+def _commitment_response(request, org, commitment, status_forms=None) -> HttpResponse:
+    page = selectors.commitment_page(request, commitment)
+    status_forms = status_forms or {}
+    nodes = []
+    for node in page.actions():
+        form = None
+        if access.allows(request, STATUS_CHANGE, node.action):
+            form = status_forms.get(node.action.pk) or ActionStatusForm(
+                initial={"status": node.action.status, "progress": node.action.progress},
+                auto_id=f"action-{node.action.pk}-%s",
+            )
+        nodes.append((node, form))
+    return render(
+        request,
+        "followup/commitment.html",
+        {"org": org, "page": page, "nodes": nodes},
+        status=form_status(*status_forms.values()),
+    )
+
+
+@checks(COMMITMENT_VIEW)
+def commitment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A commitment: who adopted it, who is responsible, its actions and indicators."""
+    org = selectors.organisation_get(slug)
+    return _commitment_response(request, org, selectors.commitment_get(request, org, pk))
+
+
+@login_required
+@checks(STATUS_CHANGE)
+def action_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change an action's status (the responsible unit, or the organisation's administrators)."""
+    action = selectors.action_get(request, pk)
+    access.require(request, STATUS_CHANGE, action)
+    commitment = action.commitment
+    org = commitment.organisation
+    form = ActionStatusForm(request.POST or None, auto_id=f"action-{action.pk}-%s")
+    url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.action_status_set(
+                actor=request.user,
+                action=action,
+                status=data["status"],
+                comment=data["comment"],
+                progress=data["progress"],
+            ),
+            redirect_to=f"{url}#action-{action.pk}",
+            message=_("The action's status was saved."),
+        )
+        if response:
+            return response
+    commitment = selectors.commitment_get(request, org, commitment.pk)
+    return _commitment_response(request, org, commitment, {action.pk: form})
+
+
+# --- Promise menus ----------------------------------------------------------------------------
+
+
+def _choice_form(request, menu, data=None) -> PromiseChoiceForm | None:
+    """The form for adopting a promise: for editors of the body's members, else None."""
+    members = organisation_selectors.body_members(menu.body)
+    editable = [m.pk for m in members if access.allows(request, EDIT, m)]
+    if not editable:
+        return None
+    return PromiseChoiceForm(
+        data,
+        organisations=Organisation.objects.filter(pk__in=editable),
+        promises=menu.items.all(),
+    )
+
+
+def _menu_response(request, menu, form=None) -> HttpResponse:
+    rollup = None
+    if access.allows(request, "followup.menu.view_rollup", menu):
+        rollup = selectors.menu_rollup(request, menu)
+    form = form or _choice_form(request, menu)
+    return render(
+        request,
+        "followup/menu.html",
+        {
+            "menu": menu,
+            "items": list(menu.items.all()),
+            "rollup": rollup,
+            "form": form,
+            "statuses": ProgressStatus.choices,
+        },
+        status=form_status(form),
+    )
+
+
+@checks("followup.menu.view")
+def menu(request: HttpRequest, pk: int) -> HttpResponse:
+    """A body's promise menu; for the body's people, who chose what and how far they got."""
+    promise_menu = selectors.menu_get(pk)
+    access.allows(request, "followup.menu.view", promise_menu)
+    return _menu_response(request, promise_menu)
+
+
+@login_required
+@checks(EDIT)
+def promise_choose(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member adopts a promise from the menu, with the adopting decision."""
+    promise_menu = selectors.menu_get(pk)
+    form = _choice_form(request, promise_menu, request.POST or None)
+    if form is None:
+        raise PermissionDenied(_("Only the editors of the body's members adopt its promises."))
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.promise_choose(
+                actor=request.user,
+                organisation=data.pop("organisation"),
+                promise=data.pop("promise"),
+                data=data,
+            ),
+            redirect_to=lambda chosen: reverse(
+                "followup:commitment",
+                kwargs={"slug": chosen.organisation.slug, "pk": chosen.pk},
+            ),
+            message=_("The promise was adopted."),
+        )
+        if response:
+            return response
+    return _menu_response(request, promise_menu, form)
