@@ -137,3 +137,101 @@ class PromiseChoiceForm(SubmitOnceMixin):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
         self.fields["promise"].queryset = promises
+
+
+# Uploads larger than this are refused (a year of every municipality's values is far less).
+IMPORT_FILE_MAX = 20 * 1024 * 1024
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (semicolon or comma, UTF-8 or Windows-1252), XLSX, or a Kolada API response "
+            "as JSON."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_FILE_MAX:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        return upload
+
+
+def _column_choices(header: list[str]) -> list[tuple[str, str]]:
+    from openpyxl.utils import get_column_letter
+
+    return [("", _("(none)"))] + [
+        (str(index), f"{get_column_letter(index + 1)}: {text or '–'}")
+        for index, text in enumerate(header)
+    ]
+
+
+class ImportMappingForm(forms.Form):
+    """Which row is the header and which column holds what, for a CSV or XLSX file."""
+
+    header_row = forms.IntegerField(
+        label=_("Header row"),
+        min_value=1,
+        help_text=_("The row of the file with the column names; rows above it are skipped."),
+    )
+    layout = forms.ChoiceField(label=_("Layout"), widget=forms.RadioSelect, choices=())
+    organisation_column = forms.ChoiceField(label=_("Column with the code or name"))
+    year_column = forms.ChoiceField(label=_("Column with the year (long files)"), required=False)
+    value_column = forms.ChoiceField(label=_("Column with the value (long files)"), required=False)
+    gender_column = forms.ChoiceField(label=_("Column with the gender (T, K, M)"), required=False)
+    kpi_column = forms.ChoiceField(label=_("Column with the Kolada KPI"), required=False)
+    indicator = forms.ModelChoiceField(
+        label=_("Indicator"),
+        queryset=None,
+        required=False,
+        help_text=_("The indicator of every row, unless a column names the Kolada KPI."),
+    )
+    source = forms.CharField(label=_("Source"), max_length=300, required=False)
+    sharing_level = sharing_level_field(_("Who sees the values"))
+    skip_bad_rows = forms.BooleanField(
+        label=_("Skip the bad rows and import the rest"), required=False
+    )
+
+    def __init__(self, *args, header: list[str], indicators, **kwargs):
+        super().__init__(*args, **kwargs)
+        from kraftsamla.followup.imports import LAYOUTS
+
+        self.fields["layout"].choices = LAYOUTS
+        choices = _column_choices(header)
+        for name in (
+            "organisation_column",
+            "year_column",
+            "value_column",
+            "gender_column",
+            "kpi_column",
+        ):
+            self.fields[name].choices = choices
+        self.fields["indicator"].queryset = indicators
+
+    def clean(self):
+        data = super().clean()
+        for name in ("year_column", "value_column", "gender_column", "kpi_column"):
+            data[name] = int(data[name]) if data.get(name) not in (None, "") else None
+        if data.get("organisation_column") not in (None, ""):
+            data["organisation_column"] = int(data["organisation_column"])
+        if data.get("layout") == "long":
+            for name in ("year_column", "value_column"):
+                if data.get(name) is None:
+                    self.add_error(name, _("A long file needs this column."))
+        if data.get("indicator") is None and data.get("kpi_column") is None:
+            self.add_error("indicator", _("Choose the indicator, or the column with the KPI."))
+        return data
+
+
+class ImportConfirmForm(forms.Form):
+    """For a Kolada file: who sees the values, whether bad rows are skipped."""
+
+    source = forms.CharField(label=_("Source"), max_length=300, required=False, initial="Kolada")
+    sharing_level = sharing_level_field(_("Who sees the values"))
+    skip_bad_rows = forms.BooleanField(
+        label=_("Skip the bad rows and import the rest"), required=False
+    )

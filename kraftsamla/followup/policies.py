@@ -23,6 +23,7 @@ from kraftsamla.core.access import (
     Condition,
     HasRole,
     IsStaff,
+    IsUser,
     Policy,
     owned_and_shared,
     register,
@@ -154,4 +155,29 @@ class PromiseMenuPolicy(Policy):
         "manage": IsStaff() | HasRole("body", EDIT_ROLES),
         # Who chose what, and how far they got.
         "view_rollup": IsStaff() | HasRole("body"),
+    }
+
+
+class EditsAnOrganisation(Condition):
+    """The person is an administrator or editor of at least one organisation."""
+
+    def check(self, access, obj) -> bool:
+        return bool(access.organisation_ids(EDIT_ROLES))
+
+    def q(self, access) -> Q:
+        return Q() if self.check(access, None) else Q(pk__in=[])
+
+
+@register
+class ImportPolicy(Policy):
+    """Imports of indicator values (object: the import; None before it exists).
+
+    Each row is also checked against "followup.organisation.edit" for its organisation.
+    """
+
+    name = "followup.import"
+    rules = {
+        "run": IsStaff() | EditsAnOrganisation(),
+        "view": IsStaff() | IsUser("created_by"),
+        "undo": IsStaff() | IsUser("created_by"),
     }

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from django.http import Http404
 
 from kraftsamla.core import access
-from kraftsamla.followup import trends
+from kraftsamla.followup import imports, trends
 from kraftsamla.followup.models import (
     Action,
     Commitment,
     EmissionTarget,
     Gender,
+    ImportBatch,
     IndicatorDefinition,
     IndicatorValue,
     ProgressStatus,
@@ -406,3 +407,50 @@ def menus_for_member(organisation: Organisation) -> list[PromiseMenu]:
     """Return the menus of the bodies the organisation is a member of today."""
     bodies = Membership.objects.in_force().filter(member=organisation).values("body_id")
     return list(PromiseMenu.objects.filter(body_id__in=bodies).prefetch_related("items"))
+
+
+# --- Imports ------------------------------------------------------------------------------------
+
+
+def indicators_by_kpi() -> dict[str, IndicatorDefinition]:
+    return {d.kolada_kpi: d for d in IndicatorDefinition.objects.exclude(kolada_kpi="")}
+
+
+def _may_write(who):
+    return lambda organisation: access.allows(who, "followup.organisation.edit", organisation)
+
+
+def table_plan(
+    who, rows: list[list], mapping: imports.ColumnMapping, indicator: IndicatorDefinition | None
+) -> imports.Plan:
+    """Check every row of a CSV or XLSX file with the mapping, for what `who` may write."""
+    return imports.plan_table(
+        rows,
+        mapping,
+        indicator=indicator,
+        indicators_by_kpi=indicators_by_kpi(),
+        organisations=imports.OrganisationIndex.load(),
+        may_write=_may_write(who),
+    )
+
+
+def kolada_plan(who, document) -> imports.Plan:
+    """Check every entry of a Kolada response, for what `who` may write."""
+    return imports.plan_kolada(
+        document,
+        indicators_by_kpi=indicators_by_kpi(),
+        organisations=imports.OrganisationIndex.load(),
+        may_write=_may_write(who),
+    )
+
+
+def import_batches(who):
+    return access.scope(
+        who, "followup.import.view", ImportBatch.objects.select_related("organisation")
+    )
+
+
+def import_batch_get(who, pk: int) -> ImportBatch:
+    return access.get_visible(
+        who, "followup.import.view", ImportBatch.objects.select_related("organisation"), pk=pk
+    )

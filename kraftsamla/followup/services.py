@@ -16,15 +16,17 @@ from django.utils.translation import gettext as _
 
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record
-from kraftsamla.core.models import AuditAction
+from kraftsamla.core.models import AuditAction, SharingLevel
 from kraftsamla.core.services import model_save_audited
-from kraftsamla.followup import trends
+from kraftsamla.followup import imports, trends
 from kraftsamla.followup.models import (
     Action,
     Commitment,
     CommitmentKind,
     EmissionTarget,
     Gender,
+    ImportBatch,
+    ImportStatus,
     IndicatorDefinition,
     IndicatorValue,
     ProgressStatus,
@@ -430,3 +432,154 @@ def promise_choose(
         promise=promise,
         is_demo=is_demo,
     )
+
+
+# --- Imports ------------------------------------------------------------------------------------
+
+
+def _problem_messages(plan: imports.Plan, limit: int = 200) -> list[str]:
+    messages = [
+        _("Row %(row)s, column %(column)s: %(reason)s")
+        % {"row": p.row, "column": p.column or "–", "reason": p.reason}
+        for p in plan.problems[:limit]
+    ]
+    if len(plan.problems) > limit:
+        messages.append(_("… and %(count)s more problems.") % {"count": len(plan.problems) - limit})
+    return messages
+
+
+@transaction.atomic
+def values_import(
+    *,
+    actor,
+    plan: imports.Plan,
+    file_name: str,
+    source: str = "",
+    sharing_level: str = SharingLevel.REGION,
+    skip_bad_rows: bool = False,
+    is_demo: bool = False,
+) -> ImportBatch:
+    """Write a checked import plan: all of it, or its good rows when `skip_bad_rows`.
+
+    With bad rows and without `skip_bad_rows` nothing is written: a ValidationError on
+    "file" names every bad row. Values already stored are replaced, and remembered on
+    the import so that undoing it restores them.
+    """
+    access.require(
+        actor,
+        "followup.import.run",
+        None,
+        _("Only administrators and editors of an organisation import values."),
+    )
+    if plan.problems and not skip_bad_rows:
+        raise ValidationError({"file": _problem_messages(plan)})
+    good = plan.good_values
+    if not good:
+        raise ValidationError({"file": [_("The file holds no values to import.")]})
+    if sharing_level not in SharingLevel.values:
+        raise ValidationError({"sharing_level": _("Choose who sees the values.")})
+    organisations = {value.organisation.pk: value.organisation for value in good}
+    batch = ImportBatch.objects.create(
+        organisation=good[0].organisation if len(organisations) == 1 else None,
+        file_name=file_name[:200],
+        source=source[:300],
+        rows_skipped=len(plan.bad_rows),
+        created_by=_person(actor),
+        is_demo=is_demo,
+    )
+    existing = {
+        (v.indicator_id, v.organisation_id, v.year, v.gender): v
+        for v in IndicatorValue.objects.select_for_update().filter(
+            organisation_id__in=organisations,
+            indicator_id__in={value.indicator.pk for value in good},
+            year__in={value.year for value in good},
+        )
+    }
+    replaced, updates, creates = [], [], []
+    for value in good:
+        key = (value.indicator.pk, value.organisation.pk, value.year, value.gender)
+        old = existing.get(key)
+        if old is not None:
+            replaced.append(
+                {
+                    "id": old.pk,
+                    "value": old.value,
+                    "source": old.source,
+                    "sharing_level": old.sharing_level,
+                    "import_batch": old.import_batch_id,
+                }
+            )
+            old.value, old.source = value.value, source[:300]
+            old.sharing_level, old.import_batch = sharing_level, batch
+            updates.append(old)
+        else:
+            creates.append(
+                IndicatorValue(
+                    indicator=value.indicator,
+                    organisation=value.organisation,
+                    year=value.year,
+                    gender=value.gender,
+                    value=value.value,
+                    source=source[:300],
+                    sharing_level=sharing_level,
+                    import_batch=batch,
+                    is_demo=is_demo,
+                )
+            )
+    IndicatorValue.objects.bulk_update(
+        updates, ["value", "source", "sharing_level", "import_batch"], batch_size=1000
+    )
+    IndicatorValue.objects.bulk_create(creates, batch_size=1000)
+    batch.rows_written = len(good)
+    batch.replaced = replaced
+    batch.save(update_fields=["rows_written", "replaced"])
+    for organisation_id, organisation in sorted(organisations.items()):
+        audit_record(
+            actor=actor,
+            action=AuditAction.LOAD,
+            obj=batch,
+            organisation=organisation,
+            after={
+                "file": batch.file_name,
+                "values": sum(1 for v in good if v.organisation.pk == organisation_id),
+                "skipped_rows": batch.rows_skipped,
+            },
+        )
+    return batch
+
+
+@transaction.atomic
+def import_undo(*, actor, batch: ImportBatch) -> ImportBatch:
+    """Undo a finished import: remove the values it added and restore those it replaced."""
+    access.require(
+        actor, "followup.import.undo", batch, _("Only the person who imported may undo it.")
+    )
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status == ImportStatus.UNDONE:
+        raise ValidationError(_("This import has already been undone."))
+    replaced = {item["id"]: item for item in batch.replaced}
+    organisations = list(
+        Organisation.objects.filter(
+            pk__in=batch.values.values_list("organisation_id", flat=True)
+        ).order_by("pk")
+    )
+    restored = list(IndicatorValue.objects.filter(pk__in=replaced, import_batch=batch))
+    for value in restored:
+        item = replaced[value.pk]
+        value.value, value.source = item["value"], item["source"]
+        value.sharing_level, value.import_batch_id = item["sharing_level"], item["import_batch"]
+    IndicatorValue.objects.bulk_update(
+        restored, ["value", "source", "sharing_level", "import_batch"], batch_size=1000
+    )
+    removed, _count = batch.values.exclude(pk__in=replaced).delete()
+    batch.status = ImportStatus.UNDONE
+    batch.save(update_fields=["status"])
+    for organisation in organisations or [batch.organisation]:
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELETE,
+            obj=batch,
+            organisation=organisation,
+            before={"file": batch.file_name, "removed": removed, "restored": len(restored)},
+        )
+    return batch

@@ -6,6 +6,10 @@ app_name = "followup"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("importera/", views.import_start, name="import"),
+    path("importera/<str:token>/", views.import_preview, name="import-preview"),
+    path("importer/<int:pk>/", views.import_batch, name="import-batch"),
+    path("importer/<int:pk>/angra/", views.import_undo, name="import-undo"),
     path("<slug:slug>/", views.organisation, name="organisation"),
     path("<slug:slug>/indikatorer/<int:pk>/", views.indicator, name="indicator"),
     path("<slug:slug>/indikatorer/<int:pk>/varde/", views.value_add, name="value-add"),

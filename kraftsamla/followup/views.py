@@ -6,28 +6,38 @@ with the errors (status 400).
 
 from __future__ import annotations
 
+import secrets
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kraftsamla.core import access
 from kraftsamla.core.access import checks
 from kraftsamla.core.charts import PALETTE
 from kraftsamla.core.exports import export_format, export_table
 from kraftsamla.core.forms import form_status, submit_form
-from kraftsamla.followup import selectors, services, trends
+from kraftsamla.core.models import SharingLevel
+from kraftsamla.followup import imports, selectors, services, trends
 from kraftsamla.followup.charts import Line, line_chart
 from kraftsamla.followup.forms import (
     ActionStatusForm,
     EmissionTargetForm,
+    ImportConfirmForm,
+    ImportMappingForm,
+    ImportUploadForm,
     PromiseChoiceForm,
     TargetForm,
     ValueForm,
 )
-from kraftsamla.followup.models import EmissionTarget, ProgressStatus
+from kraftsamla.followup.models import EmissionTarget, IndicatorDefinition, ProgressStatus
 from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import Organisation
 
@@ -486,3 +496,203 @@ def promise_choose(request: HttpRequest, pk: int) -> HttpResponse:
         if response:
             return response
     return _menu_response(request, promise_menu, form)
+
+
+# --- Imports ---------------------------------------------------------------------------------
+#
+# An import is three steps: upload the file (kept under MEDIA_ROOT, named by a random token
+# remembered in the person's session, so nobody else can reach it), a preview where the
+# person maps the columns and sees the first rows as they will be read and every bad row,
+# and the import itself, which writes all rows or, when chosen, the good ones. A finished
+# import can be undone from its result page.
+
+IMPORT_RUN = "followup.import.run"
+IMPORT_SESSION_KEY = "followup_imports"
+IMPORT_DIRECTORY = "followup-imports"
+
+
+def _stored(request: HttpRequest, token: str) -> dict:
+    stored = request.session.get(IMPORT_SESSION_KEY, {}).get(token)
+    if stored is None:
+        raise Http404
+    return stored
+
+
+def _stored_bytes(stored: dict) -> bytes:
+    try:
+        with default_storage.open(stored["path"], "rb") as file:
+            return file.read()
+    except OSError:
+        raise Http404 from None
+
+
+@login_required
+@checks(IMPORT_RUN)
+def import_start(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV, XLSX or Kolada JSON file of indicator values."""
+    access.require(request, IMPORT_RUN, None)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        kind = "json" if data.lstrip(b"\xef\xbb\xbf \r\n\t")[:1] in (b"{", b"[") else "table"
+        try:
+            if kind == "json":
+                imports.kolada_pages(data)
+            else:
+                imports.find_header(imports.read_rows(data, upload.name))
+        except imports.UnreadableFile as exc:
+            form.add_error("file", str(exc))
+        else:
+            token = secrets.token_urlsafe(16)
+            path = default_storage.save(f"{IMPORT_DIRECTORY}/{token}", ContentFile(data))
+            stored = request.session.get(IMPORT_SESSION_KEY, {})
+            stored[token] = {"path": path, "name": upload.name[:200], "kind": kind}
+            request.session[IMPORT_SESSION_KEY] = stored
+            return redirect("followup:import-preview", token=token)
+    return render(
+        request,
+        "followup/import_start.html",
+        {"form": form, "batches": list(selectors.import_batches(request)[:20])},
+        status=form_status(form),
+    )
+
+
+def _mapping_initial(mapping: imports.ColumnMapping) -> dict:
+    def column(value):
+        return "" if value is None else str(value)
+
+    return {
+        "header_row": mapping.header_row + 1,
+        "layout": mapping.layout,
+        "organisation_column": column(mapping.organisation),
+        "year_column": column(mapping.year),
+        "value_column": column(mapping.value),
+        "gender_column": column(mapping.gender),
+        "kpi_column": column(mapping.kpi),
+        "sharing_level": SharingLevel.REGION,
+    }
+
+
+def _mapping_from(data: dict, rows: list[list]) -> imports.ColumnMapping:
+    header_row = min(data["header_row"], len(rows)) - 1
+    guessed = imports.guess_mapping(rows, header_row)
+    return imports.ColumnMapping(
+        header_row=header_row,
+        layout=data["layout"],
+        organisation=data["organisation_column"],
+        year=data["year_column"],
+        value=data["value_column"],
+        gender=data["gender_column"],
+        kpi=data["kpi_column"],
+        year_columns=guessed.year_columns
+        or {
+            i: int(str(c).strip())
+            for i, c in enumerate(rows[header_row])
+            if imports.YEAR_HEADER.match(str(c or ""))
+        },
+    )
+
+
+@login_required
+@checks(IMPORT_RUN)
+def import_preview(request: HttpRequest, token: str) -> HttpResponse:
+    """Map the columns, see the first rows as they will be read and every bad row; import."""
+    access.require(request, IMPORT_RUN, None)
+    stored = _stored(request, token)
+    data = _stored_bytes(stored)
+    is_kolada = stored["kind"] == "json"
+    rows: list[list] = []
+    if is_kolada:
+        form = ImportConfirmForm(request.POST or None)
+        valid = form.is_valid() if request.method == "POST" else True
+        plan = selectors.kolada_plan(request, data)
+        header_text: list[str] = []
+    else:
+        rows = imports.read_rows(data, stored["name"])
+        header_row = request.POST.get("header_row")
+        guessed = imports.guess_mapping(
+            rows,
+            int(header_row) - 1
+            if header_row and header_row.isdigit() and 0 < int(header_row) <= len(rows)
+            else None,
+        )
+        header_text = [imports.cell_text(cell) for cell in rows[guessed.header_row]]
+        form = ImportMappingForm(
+            request.POST or None,
+            header=header_text,
+            indicators=IndicatorDefinition.objects.all(),
+            initial=_mapping_initial(guessed),
+        )
+        valid = form.is_valid() if request.method == "POST" else False
+        mapping = _mapping_from(form.cleaned_data, rows) if valid else guessed
+        indicator = form.cleaned_data.get("indicator") if valid else None
+        plan = (
+            selectors.table_plan(request, rows, mapping, indicator)
+            if valid or mapping.kpi is not None
+            else None
+        )
+    if request.method == "POST" and valid and request.POST.get("action") == "import":
+        try:
+            batch = services.values_import(
+                actor=request.user,
+                plan=plan,
+                file_name=stored["name"],
+                source=form.cleaned_data.get("source") or "",
+                sharing_level=form.cleaned_data["sharing_level"],
+                skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.message_dict.get("file") or exc.messages)
+        else:
+            default_storage.delete(stored["path"])
+            request.session[IMPORT_SESSION_KEY] = {
+                key: value
+                for key, value in request.session.get(IMPORT_SESSION_KEY, {}).items()
+                if key != token
+            }
+            messages.success(request, _("The values were imported."))
+            return redirect("followup:import-batch", pk=batch.pk)
+    raw_rows = [[imports.cell_text(cell) for cell in row] for row in rows[: imports.HEADER_SCAN]]
+    return render(
+        request,
+        "followup/import_preview.html",
+        {
+            "token": token,
+            "stored": stored,
+            "form": form,
+            "is_kolada": is_kolada,
+            "raw_rows": raw_rows,
+            "plan": plan,
+            "preview": plan.values[: imports.PREVIEW_ROWS] if plan else [],
+            "problems": plan.problems[:500] if plan else [],
+        },
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+
+
+@login_required
+@checks("followup.import.view")
+def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    """A finished import: what it wrote and skipped, with a button to undo it."""
+    batch = selectors.import_batch_get(request, pk)
+    return render(
+        request,
+        "followup/import_batch.html",
+        {"batch": batch, "can_undo": access.allows(request, "followup.import.undo", batch)},
+    )
+
+
+@login_required
+@require_POST
+@checks("followup.import.undo")
+def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a finished import."""
+    batch = selectors.import_batch_get(request, pk)
+    try:
+        services.import_undo(actor=request.user, batch=batch)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The import was undone."))
+    return redirect("followup:import-batch", pk=batch.pk)
