@@ -62,7 +62,7 @@ def _xlsx(rows) -> bytes:
     return buffer.getvalue()
 
 
-# --- Shapes of files -----------------------------------------------------------------------
+# --- Shapes of files ---------------------------------------------------------------
 
 
 def test_a_cp1252_semicolon_file_with_names_and_swedish_numbers(indicator):
@@ -144,7 +144,7 @@ def test_names_are_matched_without_case_and_accents_and_ambiguous_names_are_repo
     assert "Atlantis" in reasons[5]
 
 
-# --- Bad rows -------------------------------------------------------------------------------
+# --- Bad rows ---------------------------------------------------------------
 
 BAD_FILE = (
     "Kod;År;Värde\n"
@@ -204,7 +204,7 @@ def test_an_unreadable_file_is_refused():
         imports.read_rows(b"")
 
 
-# --- Undo ---------------------------------------------------------------------------------------
+# --- Undo ---------------------------------------------------------------
 
 
 def test_undo_removes_added_values_and_restores_replaced_ones(indicator, molndal):
@@ -238,7 +238,7 @@ def test_only_the_importer_undoes(indicator):
         )
 
 
-# --- Kolada -----------------------------------------------------------------------------------------
+# --- Kolada ---------------------------------------------------------------
 
 
 def test_kolada_v2_keeps_the_gender_split(indicator):
@@ -315,7 +315,7 @@ def test_a_file_that_is_not_kolada_is_refused():
         imports.kolada_pages(b"{not json")
 
 
-# --- Pages ---------------------------------------------------------------------------------------
+# --- Pages ---------------------------------------------------------------
 
 
 def _upload(client, name: str, data: bytes):
@@ -402,7 +402,7 @@ def test_the_import_page_needs_an_editing_role(molndal):
     assert client.get(reverse("followup:import")).status_code == 403
 
 
-# --- Management commands ----------------------------------------------------------------------------
+# --- Management commands ---------------------------------------------------------------
 
 
 def test_the_command_imports_and_undoes(indicator, tmp_path):
