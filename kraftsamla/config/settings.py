@@ -310,6 +310,8 @@ SPECTACULAR_SETTINGS = {
         "AttachmentKindEnum": "kraftsamla.projects.models.AttachmentKind",
         # The organisation's kind keeps the name it had before other "kind" fields came.
         "KindEnum": "kraftsamla.organisations.models.OrganisationKind",
+        "IndicatorStatusEnum": "kraftsamla.followup.trends.Status",
+        "ProgressStatusEnum": "kraftsamla.followup.models.ProgressStatus",
     },
 }
 
