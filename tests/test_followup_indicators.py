@@ -474,3 +474,55 @@ def test_api_gives_status_and_emission_plans(linkoping):
     public = next(t for t in targets if t["base_year"] == 1990)
     assert public["plan"]["required_tonnes_per_year"] == pytest.approx(60_852.77, abs=0.01)
     assert all(t["sharing_level"] == "public" for t in targets)  # the region one is hidden
+
+
+# --- A body's roll-up across its members ---------------------------------------------------
+
+
+def _fleet() -> IndicatorDefinition:
+    return IndicatorDefinition.objects.get(is_demo=True, unit="%")
+
+
+def test_the_body_rollup_counts_members_by_status(gr):
+    from tests.helpers import COORDINATOR
+
+    rollup = selectors.body_rollup(demo_user(COORDINATOR), gr)
+    fleet = next(row for row in rollup.rows if row.indicator == _fleet())
+    # Only Mölndal reports it among the members (Linköping is not one); 30 → 35 over
+    # 2020–2024 is about 1.2 a year, far from 100 by 2030: off track.
+    assert fleet.reporting == 1
+    assert fleet.counts[Status.OFF_TRACK] == 1
+    assert sum(fleet.counts.values()) == 1
+
+
+def test_the_rollup_keeps_region_values_from_outsiders(gr):
+    rollup = selectors.body_rollup(UserFactory(), gr)
+    assert _fleet() not in [row.indicator for row in rollup.rows]
+
+
+def test_the_rollup_page_asks_the_same_queries_with_more_reporting_members(gr, ale):
+    from tests.helpers import COORDINATOR
+
+    client = Client()
+    client.force_login(demo_user(COORDINATOR))
+    url = reverse("followup:rollup", kwargs={"slug": gr.slug})
+    client.get(url)
+    before, response = count_queries(lambda: client.get(url))
+    assert response.status_code == 200
+    assert f'<span aria-hidden="true">{trends.STATUS_ICONS[Status.OFF_TRACK]}</span>' in (
+        response.content.decode()
+    )
+    for year in (2020, 2021, 2022):
+        services.indicator_value_set(
+            actor=SYSTEM,
+            organisation=ale,
+            indicator=_fleet(),
+            year=year,
+            data={"value": 10.0 + year - 2020, "sharing_level": SharingLevel.REGION},
+        )
+    after, _response = count_queries(lambda: client.get(url))
+    assert after == before
+
+
+def test_a_municipality_has_no_rollup(molndal):
+    assert Client().get(reverse("followup:rollup", kwargs={"slug": "molndal"})).status_code == 404

@@ -121,25 +121,12 @@ def indicator_rows(who, organisation: Organisation) -> list[IndicatorRow]:
     An indicator's status uses its earliest visible target that has not passed, else its
     latest one.
     """
-    rows: dict[int, IndicatorRow] = {}
     definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
-    for indicator_id, year, gender, value in values_visible(who, organisation).values_list(
-        "indicator_id", "year", "gender", "value"
-    ):
-        row = rows.setdefault(indicator_id, IndicatorRow(definitions[indicator_id]))
-        row.by_gender.setdefault(gender, {})[year] = value
-        if gender == Gender.TOTAL:
-            row.values[year] = value
-    targets: dict[int, list[Target]] = defaultdict(list)
-    for target in targets_visible(who, organisation).order_by("target_year"):
-        targets[target.indicator_id].append(target)
-    for indicator_id, found in targets.items():
-        row = rows.setdefault(indicator_id, IndicatorRow(definitions[indicator_id]))
-        latest = row.latest_year or 0
-        upcoming = [t for t in found if t.target_year > latest]
-        row.target = upcoming[0] if upcoming else found[-1]
-    for row in rows.values():
-        _assess(row)
+    values = values_visible(who, organisation).values_list(
+        "organisation_id", "indicator_id", "year", "gender", "value"
+    )
+    targets = targets_visible(who, organisation).order_by("target_year")
+    rows = _rows_from(definitions, values, targets)
     return sorted(rows.values(), key=lambda r: r.indicator.pk)
 
 
@@ -453,4 +440,83 @@ def import_batches(who):
 def import_batch_get(who, pk: int) -> ImportBatch:
     return access.get_visible(
         who, "followup.import.view", ImportBatch.objects.select_related("organisation"), pk=pk
+    )
+
+
+# --- A body's roll-up across its members ----------------------------------------------------
+
+
+@dataclass
+class RollupRow:
+    indicator: IndicatorDefinition
+    counts: dict[str, int]
+    # member → status, for the members with a target for the indicator
+    by_member: dict[int, str]
+    reporting: int  # members with at least one visible value
+
+
+@dataclass
+class BodyRollup:
+    body: Organisation
+    members: list[Organisation]
+    rows: list[RollupRow]
+
+
+def _rows_from(
+    definitions: dict[int, IndicatorDefinition],
+    values,
+    targets,
+) -> dict[tuple[int, int], IndicatorRow]:
+    """Build (member, indicator) rows from value tuples and Target objects, as
+    `indicator_rows` does for one organisation."""
+    rows: dict[tuple[int, int], IndicatorRow] = {}
+    for organisation_id, indicator_id, year, gender, value in values:
+        row = rows.setdefault(
+            (organisation_id, indicator_id), IndicatorRow(definitions[indicator_id])
+        )
+        row.by_gender.setdefault(gender, {})[year] = value
+        if gender == Gender.TOTAL:
+            row.values[year] = value
+    grouped: dict[tuple[int, int], list[Target]] = defaultdict(list)
+    for target in targets:
+        grouped[(target.organisation_id, target.indicator_id)].append(target)
+    for key, found in grouped.items():
+        row = rows.setdefault(key, IndicatorRow(definitions[key[1]]))
+        latest = row.latest_year or 0
+        upcoming = [t for t in found if t.target_year > latest]
+        row.target = upcoming[0] if upcoming else found[-1]
+    for row in rows.values():
+        _assess(row)
+    return rows
+
+
+def body_rollup(who, body: Organisation) -> BodyRollup:
+    """Return, per indicator, how many of the body's members are on track, at risk, off
+    track or have too little data, from what the members let `who` see (four queries,
+    whatever the number of members)."""
+    members = organisation_selectors.body_members(body)
+    member_ids = [m.pk for m in members]
+    definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
+    values = access.scope(
+        who, "followup.value.view", IndicatorValue.objects.filter(organisation_id__in=member_ids)
+    ).values_list("organisation_id", "indicator_id", "year", "gender", "value")
+    targets = access.scope(
+        who, "followup.target.view", Target.objects.filter(organisation_id__in=member_ids)
+    ).order_by("target_year")
+    rows = _rows_from(definitions, values, targets)
+    by_indicator: dict[int, RollupRow] = {}
+    for (organisation_id, indicator_id), row in rows.items():
+        rollup = by_indicator.setdefault(
+            indicator_id,
+            RollupRow(definitions[indicator_id], dict.fromkeys(trends.Status.values, 0), {}, 0),
+        )
+        if row.values:
+            rollup.reporting += 1
+        if row.assessment is not None:
+            rollup.counts[row.assessment.status] += 1
+            rollup.by_member[organisation_id] = row.assessment.status
+    return BodyRollup(
+        body=body,
+        members=members,
+        rows=[by_indicator[pk] for pk in sorted(by_indicator)],
     )

@@ -20,6 +20,7 @@ urlpatterns = [
 
 urlpatterns += [
     path("<slug:slug>/enheter/", views.units, name="units"),
+    path("<slug:slug>/sammanstallning/", views.body_rollup, name="rollup"),
     path("<slug:slug>/ataganden/", views.commitments, name="commitments"),
     path("<slug:slug>/ataganden/<int:pk>/", views.commitment, name="commitment"),
     path("atgarder/<int:pk>/status/", views.action_status, name="action-status"),

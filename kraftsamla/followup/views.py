@@ -696,3 +696,46 @@ def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The import was undone."))
     return redirect("followup:import-batch", pk=batch.pk)
+
+
+# --- A body's roll-up ------------------------------------------------------------------------
+
+
+def _rollup_export(rollup: selectors.BodyRollup, fmt: str) -> HttpResponse:
+    statuses = list(trends.Status)
+    return export_table(
+        items=rollup.rows,
+        columns=[
+            (_("Indicator"), lambda row: str(row.indicator.name)),
+            (_("Members reporting"), lambda row: row.reporting),
+            *[
+                (str(status.label), lambda row, key=status.value: row.counts[key])
+                for status in statuses
+            ],
+        ],
+        fmt=fmt,
+        filename=f"kraftsamla-sammanstallning-{rollup.body.slug}",
+        sheet=_("Roll-up"),
+        notes=[
+            _("Only what the members share with you."),
+            _("Statuses as on the indicator pages."),
+        ],
+        demo=any(row.indicator.is_demo for row in rollup.rows),
+    )
+
+
+@checks(VALUE_VIEW)
+def body_rollup(request: HttpRequest, slug: str) -> HttpResponse:
+    """A body's members per indicator: how many are on track, at risk, off track."""
+    body = selectors.organisation_get(slug)
+    if not body.is_coordinating:
+        raise Http404
+    rollup = selectors.body_rollup(request, body)
+    fmt = export_format(request)
+    if fmt:
+        return _rollup_export(rollup, fmt)
+    return render(
+        request,
+        "followup/rollup.html",
+        {"body": body, "rollup": rollup, "menus": selectors.menus_of(body), **_rules()},
+    )
