@@ -429,3 +429,32 @@ def test_the_command_refuses_bad_rows(indicator, tmp_path):
             stderr=io.StringIO(),
         )
     assert not IndicatorValue.objects.filter(indicator=indicator).exists()
+
+
+def test_an_import_replaced_by_a_later_one_is_undone_after_it(indicator):
+    first = services.values_import(
+        actor=SYSTEM, plan=_plan("Kod;År;Värde\n1481;2020;1\n".encode(), indicator), file_name="a"
+    )
+    second = services.values_import(
+        actor=SYSTEM, plan=_plan("Kod;År;Värde\n1481;2020;2\n".encode(), indicator), file_name="b"
+    )
+    services.import_undo(actor=SYSTEM, batch=second)
+    assert IndicatorValue.objects.get(indicator=indicator).value == 1.0
+    services.import_undo(actor=SYSTEM, batch=first)
+    assert not IndicatorValue.objects.filter(indicator=indicator).exists()
+
+
+def test_undoing_an_import_that_a_later_one_replaced_is_refused(indicator, molndal):
+    services.indicator_value_set(
+        actor=SYSTEM, organisation=molndal, indicator=indicator, year=2020, data={"value": 0.5}
+    )
+    first = services.values_import(
+        actor=SYSTEM, plan=_plan("Kod;År;Värde\n1481;2020;1\n".encode(), indicator), file_name="a"
+    )
+    services.values_import(
+        actor=SYSTEM, plan=_plan("Kod;År;Värde\n1481;2020;2\n".encode(), indicator), file_name="b"
+    )
+    # Undoing the first would bring back 0.5 where the second import's 2 now stands.
+    with pytest.raises(ValidationError):
+        services.import_undo(actor=SYSTEM, batch=first)
+    assert IndicatorValue.objects.get(indicator=indicator).value == 2.0

@@ -437,6 +437,10 @@ def promise_choose(
 # --- Imports ------------------------------------------------------------------------------------
 
 
+# Ids per DELETE statement (SQLite allows a limited number of parameters).
+DELETE_CHUNK = 900
+
+
 def _problem_messages(plan: imports.Plan, limit: int = 200) -> list[str]:
     messages = [
         _("Row %(row)s, column %(column)s: %(reason)s")
@@ -487,49 +491,55 @@ def values_import(
         created_by=_person(actor),
         is_demo=is_demo,
     )
+    keys = {(v.indicator.pk, v.organisation.pk, v.year, v.gender) for v in good}
     existing = {
-        (v.indicator_id, v.organisation_id, v.year, v.gender): v
+        key: v
         for v in IndicatorValue.objects.select_for_update().filter(
             organisation_id__in=organisations,
             indicator_id__in={value.indicator.pk for value in good},
             year__in={value.year for value in good},
         )
+        if (key := (v.indicator_id, v.organisation_id, v.year, v.gender)) in keys
     }
-    replaced, updates, creates = [], [], []
+    # Replaced values are deleted and written anew (far faster than updating them row by
+    # row); the import keeps what they held, so undoing it writes them back.
+    replaced = []
     for value in good:
-        key = (value.indicator.pk, value.organisation.pk, value.year, value.gender)
-        old = existing.get(key)
+        old = existing.get((value.indicator.pk, value.organisation.pk, value.year, value.gender))
         if old is not None:
             replaced.append(
                 {
-                    "id": old.pk,
+                    "indicator": old.indicator_id,
+                    "organisation": old.organisation_id,
+                    "year": old.year,
+                    "gender": old.gender,
                     "value": old.value,
                     "source": old.source,
                     "sharing_level": old.sharing_level,
                     "import_batch": old.import_batch_id,
+                    "is_demo": old.is_demo,
                 }
             )
-            old.value, old.source = value.value, source[:300]
-            old.sharing_level, old.import_batch = sharing_level, batch
-            updates.append(old)
-        else:
-            creates.append(
-                IndicatorValue(
-                    indicator=value.indicator,
-                    organisation=value.organisation,
-                    year=value.year,
-                    gender=value.gender,
-                    value=value.value,
-                    source=source[:300],
-                    sharing_level=sharing_level,
-                    import_batch=batch,
-                    is_demo=is_demo,
-                )
+    old_ids = [old.pk for old in existing.values()]
+    for start in range(0, len(old_ids), DELETE_CHUNK):
+        IndicatorValue.objects.filter(pk__in=old_ids[start : start + DELETE_CHUNK]).delete()
+    IndicatorValue.objects.bulk_create(
+        [
+            IndicatorValue(
+                indicator=value.indicator,
+                organisation=value.organisation,
+                year=value.year,
+                gender=value.gender,
+                value=value.value,
+                source=source[:300],
+                sharing_level=sharing_level,
+                import_batch=batch,
+                is_demo=is_demo,
             )
-    IndicatorValue.objects.bulk_update(
-        updates, ["value", "source", "sharing_level", "import_batch"], batch_size=1000
+            for value in good
+        ],
+        batch_size=2000,
     )
-    IndicatorValue.objects.bulk_create(creates, batch_size=1000)
     batch.rows_written = len(good)
     batch.replaced = replaced
     batch.save(update_fields=["rows_written", "replaced"])
@@ -557,21 +567,41 @@ def import_undo(*, actor, batch: ImportBatch) -> ImportBatch:
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status == ImportStatus.UNDONE:
         raise ValidationError(_("This import has already been undone."))
-    replaced = {item["id"]: item for item in batch.replaced}
     organisations = list(
         Organisation.objects.filter(
             pk__in=batch.values.values_list("organisation_id", flat=True)
         ).order_by("pk")
     )
-    restored = list(IndicatorValue.objects.filter(pk__in=replaced, import_batch=batch))
-    for value in restored:
-        item = replaced[value.pk]
-        value.value, value.source = item["value"], item["source"]
-        value.sharing_level, value.import_batch_id = item["sharing_level"], item["import_batch"]
-    IndicatorValue.objects.bulk_update(
-        restored, ["value", "source", "sharing_level", "import_batch"], batch_size=1000
+    removed, _count = batch.values.all().delete()
+    keys = {(i["indicator"], i["organisation"], i["year"], i["gender"]) for i in batch.replaced}
+    if keys:
+        later = IndicatorValue.objects.filter(
+            indicator_id__in={key[0] for key in keys},
+            organisation_id__in={key[1] for key in keys},
+            year__in={key[2] for key in keys},
+        ).values_list("indicator_id", "organisation_id", "year", "gender")
+        if any(key in keys for key in later):
+            raise ValidationError(
+                _("A later import replaced values of this one: undo the later import first.")
+            )
+    IndicatorValue.objects.bulk_create(
+        [
+            IndicatorValue(
+                indicator_id=item["indicator"],
+                organisation_id=item["organisation"],
+                year=item["year"],
+                gender=item["gender"],
+                value=item["value"],
+                source=item["source"],
+                sharing_level=item["sharing_level"],
+                import_batch_id=item["import_batch"],
+                is_demo=item["is_demo"],
+            )
+            for item in batch.replaced
+        ],
+        batch_size=2000,
     )
-    removed, _count = batch.values.exclude(pk__in=replaced).delete()
+    restored = batch.replaced
     batch.status = ImportStatus.UNDONE
     batch.save(update_fields=["status"])
     for organisation in organisations or [batch.organisation]:
