@@ -172,56 +172,63 @@ def indicator(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _indicator_page(request, org, _row_or_empty(request, org, selectors.indicator_get(pk)))
 
 
-@login_required
-@checks(EDIT)
-def value_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Report (or correct) the organisation's value of the indicator for a year."""
+def _indicator_form_post(request, slug: str, pk: int, *, key: str, form_class, save, message):
+    """Validate the value or target form (`key`), save it with `save(org, indicator, data)`
+    and go back to the indicator page; with errors, show the page with the form (400)."""
     org = selectors.organisation_get(slug)
     access.require(request, EDIT, org)
     definition = selectors.indicator_get(pk)
-    form = ValueForm(request.POST or None, auto_id="value-%s")
-    url = reverse("followup:indicator", kwargs={"slug": org.slug, "pk": definition.pk})
+    form = form_class(request.POST or None, auto_id=f"{key}-%s")
     if request.method == "POST":
         response = submit_form(
             request,
             form,
-            lambda data: services.indicator_value_set(
-                actor=request.user,
-                organisation=org,
-                indicator=definition,
-                year=data["year"],
-                data={**data, "value": float(data["value"])},
-            ),
-            redirect_to=url,
-            message=_("The value was saved."),
+            lambda data: save(org, definition, data),
+            redirect_to=reverse("followup:indicator", kwargs={"slug": org.slug, "pk": pk}),
+            message=message,
         )
         if response:
             return response
-    return _indicator_page(request, org, _row_or_empty(request, org, definition), value_form=form)
+    row = _row_or_empty(request, org, definition)
+    return _indicator_page(request, org, row, **{f"{key}_form": form})
+
+
+@login_required
+@checks(EDIT)
+def value_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Report (or correct) the organisation's value of the indicator for a year."""
+    return _indicator_form_post(
+        request,
+        slug,
+        pk,
+        key="value",
+        form_class=ValueForm,
+        save=lambda org, indicator, data: services.indicator_value_set(
+            actor=request.user,
+            organisation=org,
+            indicator=indicator,
+            year=data["year"],
+            data={**data, "value": float(data["value"])},
+        ),
+        message=_("The value was saved."),
+    )
 
 
 @login_required
 @checks(EDIT)
 def target_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Set a target for the organisation's indicator."""
-    org = selectors.organisation_get(slug)
-    access.require(request, EDIT, org)
-    definition = selectors.indicator_get(pk)
-    form = TargetForm(request.POST or None, auto_id="target-%s")
-    url = reverse("followup:indicator", kwargs={"slug": org.slug, "pk": definition.pk})
-    if request.method == "POST":
-        response = submit_form(
-            request,
-            form,
-            lambda data: services.target_create(
-                actor=request.user, organisation=org, indicator=definition, data=data
-            ),
-            redirect_to=url,
-            message=_("The target was saved."),
-        )
-        if response:
-            return response
-    return _indicator_page(request, org, _row_or_empty(request, org, definition), target_form=form)
+    return _indicator_form_post(
+        request,
+        slug,
+        pk,
+        key="target",
+        form_class=TargetForm,
+        save=lambda org, indicator, data: services.target_create(
+            actor=request.user, organisation=org, indicator=indicator, data=data
+        ),
+        message=_("The target was saved."),
+    )
 
 
 # --- Emission targets ---------------------------------------------------------------------
