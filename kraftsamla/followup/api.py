@@ -109,7 +109,7 @@ def _row(row: selectors.IndicatorRow) -> dict:
         else {
             "status": assessment.status,
             "label": assessment.label,
-            "reason": assessment.reason,
+            "reason": str(assessment.reason),
             "projected": assessment.projected,
             "expected_latest": assessment.expected_latest,
         },

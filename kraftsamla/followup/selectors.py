@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Max, Min, Q
 from django.http import Http404
 
 from kraftsamla.core import access
@@ -492,17 +493,34 @@ def _rows_from(
 
 def body_rollup(who, body: Organisation) -> BodyRollup:
     """Return, per indicator, how many of the body's members are on track, at risk, off
-    track or have too little data, from what the members let `who` see (four queries,
+    track or have too little data, from what the members let `who` see (five queries,
     whatever the number of members)."""
     members = organisation_selectors.body_members(body)
     member_ids = [m.pk for m in members]
     definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
-    values = access.scope(
-        who, "followup.value.view", IndicatorValue.objects.filter(organisation_id__in=member_ids)
-    ).values_list("organisation_id", "indicator_id", "year", "gender", "value")
-    targets = access.scope(
-        who, "followup.target.view", Target.objects.filter(organisation_id__in=member_ids)
-    ).order_by("target_year")
+    visible = access.scope(
+        who,
+        "followup.value.view",
+        IndicatorValue.objects.filter(organisation_id__in=member_ids, gender=Gender.TOTAL),
+    )
+    targets = list(
+        access.scope(
+            who, "followup.target.view", Target.objects.filter(organisation_id__in=member_ids)
+        ).order_by("target_year")
+    )
+    # The status needs each pair's last WINDOW years and its base year only: read the years
+    # from the earliest such window on, and the base years (a fraction of 15 years of data).
+    earliest_latest = (
+        visible.values("organisation_id", "indicator_id")
+        .annotate(latest=Max("year"))
+        .aggregate(first=Min("latest"))["first"]
+    )
+    needed = Q(year__in={t.base_year for t in targets})
+    if earliest_latest is not None:
+        needed |= Q(year__gt=earliest_latest - trends.WINDOW)
+    values = visible.filter(needed).values_list(
+        "organisation_id", "indicator_id", "year", "gender", "value"
+    )
     rows = _rows_from(definitions, values, targets)
     by_indicator: dict[int, RollupRow] = {}
     for (organisation_id, indicator_id), row in rows.items():

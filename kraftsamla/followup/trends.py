@@ -119,7 +119,7 @@ class Assessment:
     """An indicator's status against its target, with the numbers that decided it."""
 
     status: str
-    reason: str
+    reason: str  # lazy: translated when shown
     trend: Trend | None = None
     latest_year: int | None = None
     fitted_latest: float | None = None
@@ -151,21 +151,19 @@ def indicator_status(
     if len(points) < MIN_POINTS:
         return Assessment(
             Status.TOO_LITTLE_DATA,
-            str(_("Fewer than three values in the last five years.")),
+            _("Fewer than three values in the last five years."),
         )
     if base_value is None:
-        return Assessment(Status.TOO_LITTLE_DATA, str(_("There is no value for the base year.")))
+        return Assessment(Status.TOO_LITTLE_DATA, _("There is no value for the base year."))
     sign = -1 if lower_is_better else 1
     latest = max(points)
     if latest >= target_year:
         met = sign * (points[latest] - target_value) >= 0
         return Assessment(
             Status.ON_TRACK if met else Status.OFF_TRACK,
-            str(
-                _("The target year has passed: the latest value meets the target.")
-                if met
-                else _("The target year has passed: the latest value misses the target.")
-            ),
+            _("The target year has passed: the latest value meets the target.")
+            if met
+            else _("The target year has passed: the latest value misses the target."),
             latest_year=latest,
         )
     trend = least_squares(points)
@@ -197,27 +195,27 @@ def indicator_status(
     if reaches and not behind:
         return Assessment(
             Status.ON_TRACK,
-            str(_("The trend reaches the target in time and keeps up with the trajectory.")),
+            _("The trend reaches the target in time and keeps up with the trajectory."),
             covered_share=share,
             **numbers,
         )
     if reaches:
         return Assessment(
             Status.AT_RISK,
-            str(_("The trend reaches the target in time but is behind the trajectory now.")),
+            _("The trend reaches the target in time but is behind the trajectory now."),
             covered_share=share,
             **numbers,
         )
     if share is not None and share >= AT_RISK_SHARE:
         return Assessment(
             Status.AT_RISK,
-            str(_("The trend covers at least half of the remaining way to the target.")),
+            _("The trend covers at least half of the remaining way to the target."),
             covered_share=share,
             **numbers,
         )
     return Assessment(
         Status.OFF_TRACK,
-        str(_("The trend covers less than half of the remaining way, or goes the wrong way.")),
+        _("The trend covers less than half of the remaining way, or goes the wrong way."),
         covered_share=share,
         **numbers,
     )
