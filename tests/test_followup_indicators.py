@@ -526,3 +526,40 @@ def test_the_rollup_page_asks_the_same_queries_with_more_reporting_members(gr, a
 
 def test_a_municipality_has_no_rollup(molndal):
     assert Client().get(reverse("followup:rollup", kwargs={"slug": "molndal"})).status_code == 404
+
+
+def test_an_editor_sets_an_emission_target_and_a_bad_base_year_is_shown(molndal):
+    client = Client()
+    client.force_login(demo_user(EDITOR_M))
+    url = reverse("followup:emission-target-add", kwargs={"slug": "molndal"})
+    assert client.get(url).status_code == 200
+    form = {
+        "name_sv": "Minus hälften",
+        "kind": "reduction",
+        "reduction_percent": "50",
+        "base_year": "1995",
+        "target_year": "2030",
+        "sharing_level": "public",
+    }
+    refused = client.post(url, form)
+    assert refused.status_code == 400
+    assert 'id="id_base_year-errors"' in refused.content.decode()
+    saved = client.post(url, {**form, "base_year": "2005"})
+    assert saved.status_code == 302
+    target = EmissionTarget.objects.get(organisation=molndal, name__sv="Minus hälften")
+    assert Client().get(saved["Location"]).status_code == 200
+    assert target.target_share == pytest.approx(0.5)
+
+
+def test_an_editor_sets_a_target_through_the_page(molndal, indicator):
+    client = Client()
+    client.force_login(demo_user(EDITOR_M))
+    url = reverse("followup:target-add", kwargs={"slug": "molndal", "pk": indicator.pk})
+    form = {"target_value": "80", "target_year": "2030", "base_year": "2020"}
+    response = client.post(url, {**form, "trajectory": "linear", "sharing_level": "region"})
+    assert response.status_code == 302
+    refused = client.post(
+        url, {**form, "target_year": "2010", "trajectory": "linear", "sharing_level": "region"}
+    )
+    assert refused.status_code == 400
+    assert 'id="target-target_year-errors"' in refused.content.decode()
