@@ -8,7 +8,8 @@ loads the reference data, then generates with bulk_create an invented body, "Ben
 Sverige", with all 290 municipalities as members, 50 indicators and 15 years of values
 for every member and indicator (217,500 values, shared with the region) and a target per
 member and indicator. It times the body's roll-up (status of 14,500 member × indicator
-pairs), one municipality's follow-up page and its API against a trivial view, and checks
+pairs), one municipality's follow-up page and its API against a trivial view, as repeat
+views (the roll-up is cached per data version) and as first views after a change, and checks
 that the query counts do not grow with the number of members. Then it imports a generated
 CSV file of 100,000 values (read, checked and written, as the import page does) and
 prints the rows per second.
@@ -190,10 +191,15 @@ def run(args: argparse.Namespace, described: str) -> None:
         ),
     ]
     with override_settings(ROOT_URLCONF=urlconf):
+        from kraftsamla.core.versions import bump
+
+        print("\nRepeat views (the roll-up comes from the cache):")
         results = measure(client, pages, args.runs, args.warmup)
-        print()
         print_table(results, results[0].median)
         trivial_ms = results[0].median
+        print("\nFirst view after a change (a follow-up write before each request):")
+        cold = measure(client, pages, args.runs, args.warmup, before_each=lambda: bump("followup"))
+        print_table(cold, cold[0].median)
 
         # The roll-up's query count with fewer members must be the same.
         from kraftsamla.organisations.models import Membership

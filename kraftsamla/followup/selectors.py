@@ -9,6 +9,7 @@ from django.db.models import Max, Min, Q
 from django.http import Http404
 
 from kraftsamla.core import access
+from kraftsamla.core.caching import cached_value, declare
 from kraftsamla.followup import imports, trends
 from kraftsamla.followup.models import (
     Action,
@@ -491,23 +492,34 @@ def _rows_from(
     return rows
 
 
+# The roll-up depends on the members' follow-up data and on who the members are.
+ROLLUP = declare("followup.rollup", depends_on=("followup", "organisations"))
+
+
 def body_rollup(who, body: Organisation) -> BodyRollup:
     """Return, per indicator, how many of the body's members are on track, at risk, off
     track or have too little data, from what the members let `who` see (five queries,
-    whatever the number of members)."""
+    whatever the number of members; cached per data version and sharing scope)."""
     members = organisation_selectors.body_members(body)
     member_ids = [m.pk for m in members]
-    definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
     visible = access.scope(
         who,
         "followup.value.view",
         IndicatorValue.objects.filter(organisation_id__in=member_ids, gender=Gender.TOTAL),
     )
-    targets = list(
-        access.scope(
-            who, "followup.target.view", Target.objects.filter(organisation_id__in=member_ids)
-        ).order_by("target_year")
+    targets = access.scope(
+        who, "followup.target.view", Target.objects.filter(organisation_id__in=member_ids)
+    ).order_by("target_year")
+    return cached_value(
+        who,
+        ROLLUP,
+        build=lambda: _rollup_build(body, members, visible, list(targets)),
+        parts=(body.pk,),
     )
+
+
+def _rollup_build(body, members, visible, targets: list[Target]) -> BodyRollup:
+    definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
     # The status needs each pair's last WINDOW years and its base year only: read the years
     # from the earliest such window on, and the base years (a fraction of 15 years of data).
     earliest_latest = (
