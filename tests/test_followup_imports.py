@@ -458,3 +458,73 @@ def test_undoing_an_import_that_a_later_one_replaced_is_refused(indicator, molnd
     with pytest.raises(ValidationError):
         services.import_undo(actor=SYSTEM, batch=first)
     assert IndicatorValue.objects.get(indicator=indicator).value == 2.0
+
+
+# --- Fetching from the Kolada API (no network: the opener is replaced) ------------------------
+
+
+class _Response(io.BytesIO):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _kolada_server(pages: dict[str, dict]):
+    asked = []
+
+    def opener(url, timeout):
+        asked.append(url)
+        if url not in pages:
+            raise OSError("404")
+        return _Response(json.dumps(pages[url]).encode())
+
+    return opener, asked
+
+
+def test_fetching_follows_next_url_pages(indicator, settings):
+    settings.KRAFTSAMLA_KOLADA_BASE_URL = "https://kolada.test/v3/"
+    url = imports.kolada_url("N90001", [2023, 2022])
+    assert url == "https://kolada.test/v3/data/kpi/N90001/year/2022,2023"
+    second = "https://kolada.test/v3/data/kpi/N90001/year/2022,2023?page=2"
+    entry = {"kpi": "N90001", "municipality": "1481", "values": [{"gender": "T", "value": 3}]}
+    opener, asked = _kolada_server(
+        {
+            url: {"values": [{**entry, "period": 2022}], "next_url": second},
+            second: {"values": [{**entry, "period": 2023}], "next_url": None},
+        }
+    )
+    pages = imports.kolada_fetch(url, opener=opener)
+    assert asked == [url, second]
+    plan = selectors.kolada_plan(SYSTEM, pages)
+    assert _values(plan) == {("1481", 2022, "T"): 3.0, ("1481", 2023, "T"): 3.0}
+
+
+def test_an_unreachable_kolada_is_a_clear_error():
+    opener, _asked = _kolada_server({})
+    with pytest.raises(imports.UnreadableFile):
+        imports.kolada_fetch("https://kolada.test/v3/data/kpi/N90001/year/2022", opener=opener)
+    with pytest.raises(imports.UnreadableFile):
+        imports.kolada_url("X1", [2022])
+
+
+def test_the_command_fetches_from_kolada(indicator, settings, monkeypatch):
+    settings.KRAFTSAMLA_KOLADA_BASE_URL = "https://kolada.test/v3"
+    url = "https://kolada.test/v3/data/kpi/N90001/year/2021"
+    page = {
+        "values": [
+            {
+                "kpi": "N90001",
+                "municipality": "0180",
+                "period": 2021,
+                "values": [{"gender": "T", "value": 7.5}],
+            }
+        ]
+    }
+    opener, _asked = _kolada_server({url: page})
+    monkeypatch.setattr("urllib.request.urlopen", opener)
+    call_command(
+        "import_indicator_values", "--kolada", "N90001", "--years", "2021", stdout=io.StringIO()
+    )
+    assert IndicatorValue.objects.get(indicator=indicator).value == 7.5

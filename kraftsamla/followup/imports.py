@@ -537,3 +537,46 @@ def plan_kolada(
                     continue
                 builder.add(row, "value", indicator, organisation, year, gender, float(value))
     return builder.plan
+
+
+# --- Fetching from the Kolada API -----------------------------------------------------------
+
+KOLADA_BASE_URL = "https://api.kolada.se/v3"
+KOLADA_PAGES_MAX = 200
+KOLADA_TIMEOUT = 30
+
+
+def kolada_url(kpi: str, years: Iterable[int], base_url: str | None = None) -> str:
+    """Return the Kolada API address of a KPI's values for the years (all municipalities)."""
+    from django.conf import settings
+
+    base = (base_url or getattr(settings, "KRAFTSAMLA_KOLADA_BASE_URL", KOLADA_BASE_URL)).rstrip(
+        "/"
+    )
+    if not re.fullmatch(r"[NU]\d{5}", kpi):
+        raise UnreadableFile(_("A Kolada KPI id is N or U and five digits."))
+    return f"{base}/data/kpi/{kpi}/year/{','.join(str(year) for year in sorted(years))}"
+
+
+def kolada_fetch(url: str, *, opener: Callable | None = None) -> list[dict]:
+    """Fetch a Kolada response and the pages its `next_url` points to (v3); v2 has one.
+
+    `opener(url, timeout)` returns a file-like response (urllib's urlopen by default).
+    """
+    from urllib.request import urlopen
+
+    opener = opener or urlopen
+    pages: list[dict] = []
+    while url and len(pages) < KOLADA_PAGES_MAX:
+        if not url.startswith(("https://", "http://")):
+            raise UnreadableFile(_("Kolada's next page has an address that is not a web address."))
+        try:
+            with opener(url, timeout=KOLADA_TIMEOUT) as response:
+                page = kolada_pages(response.read())[0]
+        except OSError as exc:
+            raise UnreadableFile(
+                _("Kolada could not be reached: %(error)s") % {"error": exc}
+            ) from exc
+        pages.append(page)
+        url = page.get("next_url") or page.get("next_page") or ""
+    return pages

@@ -19,7 +19,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path)
+        parser.add_argument("file", type=Path, nargs="?", help="The file (or use --kolada).")
+        parser.add_argument(
+            "--kolada",
+            default="",
+            metavar="KPI",
+            help="Fetch the KPI's values from the Kolada API (KRAFTSAMLA_KOLADA_BASE_URL) "
+            "instead of reading a file; give the years with --years.",
+        )
+        parser.add_argument("--years", default="", help="For --kolada, e.g. 2020,2021,2022.")
         parser.add_argument(
             "--indicator",
             default="",
@@ -41,8 +49,26 @@ class Command(BaseCommand):
             raise CommandError(f"No indicator {key}.")
         return found
 
+    def _kolada(self, kpi: str, years: str) -> list[dict]:
+        try:
+            wanted = [int(year) for year in years.split(",") if year.strip()]
+        except ValueError as exc:
+            raise CommandError("--years takes years separated by commas.") from exc
+        if not wanted:
+            raise CommandError("--kolada needs --years.")
+        try:
+            return imports.kolada_fetch(imports.kolada_url(kpi.upper(), wanted))
+        except imports.UnreadableFile as exc:
+            raise CommandError(str(exc)) from exc
+
     def handle(self, *args, **options):
-        path: Path = options["file"]
+        path: Path | None = options["file"]
+        if options["kolada"]:
+            plan = selectors.kolada_plan(SYSTEM, self._kolada(options["kolada"], options["years"]))
+            self._import(plan, f"Kolada {options['kolada'].upper()}", options)
+            return
+        if path is None:
+            raise CommandError("Give a file, or --kolada KPI --years ….")
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -60,6 +86,9 @@ class Command(BaseCommand):
                 )
         except imports.UnreadableFile as exc:
             raise CommandError(str(exc)) from exc
+        self._import(plan, path.name, options)
+
+    def _import(self, plan, file_name: str, options) -> None:
         for problem in plan.problems:
             self.stderr.write(
                 f"row {problem.row}, column {problem.column or '-'}: {problem.reason}"
@@ -73,7 +102,7 @@ class Command(BaseCommand):
             batch = services.values_import(
                 actor=SYSTEM,
                 plan=plan,
-                file_name=path.name,
+                file_name=file_name,
                 source=options["source"],
                 sharing_level=options["sharing"],
                 skip_bad_rows=options["skip_bad_rows"],
