@@ -424,3 +424,69 @@ def test_api_menu_rollup_only_for_the_body(menu):
     client.force_login(demo_user(COORDINATOR))
     data = client.get(f"/api/v1/followup/menus/{menu.pk}/").json()
     assert sorted(data["items"][0]["chosen_by"]) == ["ale", "kungsbacka", "molndal"]
+
+
+# --- Writing commitments and actions through the pages -----------------------------------------
+
+
+def test_an_editor_records_a_commitment_and_adds_actions(molndal_setup, molndal):
+    client = Client()
+    client.force_login(demo_user(EDITOR_M))
+    administration = molndal_setup["units"][0]
+    response = client.post(
+        reverse("followup:commitment-add", kwargs={"slug": "molndal"}),
+        {
+            "kind": "strategy_goal",
+            "title_sv": "Fossilfri fordonsflotta",
+            "adopted_by": "Kommunfullmäktige",
+            "adopted_on": "2025-02-01",
+            "period_start": "2025-01-01",
+            "period_end": "2027-12-31",
+            "responsible_unit": administration.pk,
+            "capitals": ["political", "financial"],
+            "emission_sectors": ["transport"],
+            "sharing_level": "region",
+        },
+    )
+    assert response.status_code == 302
+    commitment = Commitment.objects.get(organisation=molndal, title__sv="Fossilfri fordonsflotta")
+    assert commitment.capitals == ["political", "financial"]
+    url = reverse("followup:action-add", kwargs={"slug": "molndal", "pk": commitment.pk})
+    added = client.post(
+        url,
+        {
+            "title": "Upphandla elbilar",
+            "unit": molndal_setup["units"][1].pk,
+            "cost": "1 500 000,50",
+            "weight": "2",
+        },
+    )
+    assert added.status_code == 302
+    parent = Action.objects.get(commitment=commitment)
+    assert str(parent.cost) == "1500000.50"
+    sub = client.post(url, {"title": "Laddboxar", "parent": parent.pk, "weight": "1"})
+    assert sub.status_code == 302
+    assert Action.objects.get(title="Laddboxar").parent == parent
+
+
+def test_a_unit_of_another_municipality_cannot_be_chosen(molndal_setup, ale):
+    other = services.unit_create(
+        actor=SYSTEM, organisation=ale, data={"name": "Ales avdelning", "kind": "department"}
+    )
+    client = Client()
+    client.force_login(demo_user(EDITOR_M))
+    url = reverse(
+        "followup:action-add", kwargs={"slug": "molndal", "pk": molndal_setup["commitment"].pk}
+    )
+    response = client.post(url, {"title": "X", "unit": other.pk, "weight": "1"})
+    assert response.status_code == 400
+    assert 'id="id_unit-errors"' in response.content.decode()
+
+
+def test_a_viewer_may_not_record_commitments(molndal):
+    client = Client()
+    client.force_login(demo_user(VIEWER_M))
+    assert (
+        client.get(reverse("followup:commitment-add", kwargs={"slug": "molndal"})).status_code
+        == 403
+    )

@@ -5,16 +5,18 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kraftsamla.capacity.models import CapitalKey
 from kraftsamla.core.forms import (
     SubmitOnceMixin,
     SwedishDecimalField,
     current_year,
     sharing_level_field,
 )
-from kraftsamla.core.limits import NOTE_MAX
+from kraftsamla.core.limits import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
 from kraftsamla.followup.models import (
     YEAR_MAX,
     YEAR_MIN,
+    CommitmentKind,
     EmissionTargetKind,
     ProgressStatus,
     Trajectory,
@@ -235,3 +237,110 @@ class ImportConfirmForm(forms.Form):
     skip_bad_rows = forms.BooleanField(
         label=_("Skip the bad rows and import the rest"), required=False
     )
+
+
+def _date(label, **kwargs) -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+
+
+class CommitmentForm(SubmitOnceMixin):
+    """A new commitment of the organisation (a climate promise is adopted from a menu)."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[c for c in CommitmentKind.choices if c[0] != CommitmentKind.CLIMATE_PROMISE],
+    )
+    title_sv = forms.CharField(label=_("Title (Swedish)"), max_length=TITLE_MAX)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=TITLE_MAX, required=False)
+    description_sv = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    adopted_by = forms.CharField(
+        label=_("Adopted by"),
+        max_length=200,
+        required=False,
+        help_text=_("For example the municipal executive board."),
+    )
+    adopted_on = _date(_("Adopted on"), required=False)
+    decision_reference = forms.CharField(
+        label=_("Decision reference"), max_length=100, required=False
+    )
+    period_start = _date(_("Period from"), required=False)
+    period_end = _date(_("Period until"), required=False)
+    responsible_unit = forms.ModelChoiceField(
+        label=_("Responsible unit"), queryset=None, required=False
+    )
+    responsible_person = forms.CharField(
+        label=_("Responsible person"), max_length=200, required=False
+    )
+    capitals = forms.MultipleChoiceField(
+        label=_("Capitals"),
+        choices=CapitalKey.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    emission_sectors = forms.MultipleChoiceField(
+        label=_("Emission sectors"),
+        choices=EmissionSector.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    indicators = forms.ModelMultipleChoiceField(
+        label=_("Indicators"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sharing_level = sharing_level_field(_("Who sees the commitment"))
+
+    def __init__(self, *args, units, indicators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_unit"].queryset = units
+        self.fields["indicators"].queryset = indicators
+
+    def clean(self):
+        data = super().clean()
+        data["title"] = {"sv": data.pop("title_sv", ""), "en": data.pop("title_en", "")}
+        data["description"] = {"sv": data.pop("description_sv", "")}
+        return data
+
+
+class ActionForm(SubmitOnceMixin):
+    """A new action (or sub-action) under a commitment."""
+
+    title = forms.CharField(label=_("Action"), max_length=TITLE_MAX)
+    parent = forms.ModelChoiceField(
+        label=_("Part of"),
+        queryset=None,
+        required=False,
+        help_text=_("Leave empty for an action of its own; choose one to add a sub-action."),
+    )
+    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=None, required=False)
+    starts_on = _date(_("Starts"), required=False)
+    ends_on = _date(_("Ends"), required=False)
+    cost = SwedishDecimalField(
+        label=_("Cost (SEK)"), max_digits=14, decimal_places=2, required=False, min_value=0
+    )
+    funding = forms.CharField(label=_("Funding"), max_length=300, required=False)
+    weight = forms.IntegerField(
+        label=_("Weight"),
+        min_value=1,
+        max_value=100,
+        initial=1,
+        help_text=_("How much the action counts in its parent's progress."),
+    )
+    projects = forms.ModelMultipleChoiceField(
+        label=_("Projects in the project bank"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, actions, units, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = actions
+        self.fields["unit"].queryset = units
+        self.fields["projects"].queryset = projects

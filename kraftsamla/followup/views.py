@@ -28,7 +28,9 @@ from kraftsamla.core.models import SharingLevel
 from kraftsamla.followup import imports, selectors, services, trends
 from kraftsamla.followup.charts import Line, line_chart
 from kraftsamla.followup.forms import (
+    ActionForm,
     ActionStatusForm,
+    CommitmentForm,
     EmissionTargetForm,
     ImportConfirmForm,
     ImportMappingForm,
@@ -37,9 +39,16 @@ from kraftsamla.followup.forms import (
     TargetForm,
     ValueForm,
 )
-from kraftsamla.followup.models import EmissionTarget, IndicatorDefinition, ProgressStatus
+from kraftsamla.followup.models import (
+    Commitment,
+    EmissionTarget,
+    IndicatorDefinition,
+    ProgressStatus,
+    ResponsibleUnit,
+)
 from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import Organisation
+from kraftsamla.projects import selectors as project_selectors
 
 VALUE_VIEW = "followup.value.view"
 EDIT = "followup.organisation.edit"
@@ -372,7 +381,14 @@ def commitments(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "followup/commitments.html",
-        {"org": org, "items": items, "menus": selectors.menus_for_member(org)},
+        {
+            "org": org,
+            "items": items,
+            "menus": selectors.menus_for_member(org),
+            "can_edit": access.allows(
+                request, "followup.commitment.edit", Commitment(organisation=org)
+            ),
+        },
     )
 
 
@@ -391,7 +407,12 @@ def _commitment_response(request, org, commitment, status_forms=None) -> HttpRes
     return render(
         request,
         "followup/commitment.html",
-        {"org": org, "page": page, "nodes": nodes},
+        {
+            "org": org,
+            "page": page,
+            "nodes": nodes,
+            "can_edit": access.allows(request, "followup.commitment.edit", commitment),
+        },
         status=form_status(*status_forms.values()),
     )
 
@@ -745,4 +766,81 @@ def body_rollup(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "followup/rollup.html",
         {"body": body, "rollup": rollup, "menus": selectors.menus_of(body), **_rules()},
+    )
+
+
+# --- Writing commitments and actions -------------------------------------------------------
+
+
+@login_required
+@checks("followup.commitment.edit")
+def commitment_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Record a commitment of the organisation: who adopted it, who is responsible."""
+    org = selectors.organisation_get(slug)
+    draft = Commitment(organisation=org)
+    access.require(request, "followup.commitment.edit", draft)
+    form = CommitmentForm(
+        request.POST or None,
+        units=ResponsibleUnit.objects.filter(organisation=org),
+        indicators=IndicatorDefinition.objects.all(),
+    )
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.commitment_create(
+                actor=request.user,
+                organisation=org,
+                data=data,
+                indicators=list(data.pop("indicators")),
+            ),
+            redirect_to=lambda commitment: reverse(
+                "followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk}
+            ),
+            message=_("The commitment was saved."),
+        )
+        if response:
+            return response
+    return render(
+        request,
+        "followup/commitment_form.html",
+        {"org": org, "form": form},
+        status=form_status(form),
+    )
+
+
+@login_required
+@checks("followup.commitment.edit")
+def action_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Add an action (or a sub-action) under a commitment."""
+    org = selectors.organisation_get(slug)
+    commitment = selectors.commitment_get(request, org, pk)
+    access.require(request, "followup.commitment.edit", commitment)
+    form = ActionForm(
+        request.POST or None,
+        actions=commitment.actions.all(),
+        units=ResponsibleUnit.objects.filter(organisation=org),
+        projects=project_selectors.projects_of_organisation(request, org),
+    )
+    url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.action_create(
+                actor=request.user,
+                commitment=commitment,
+                data=data,
+                projects=list(data.pop("projects")),
+            ),
+            redirect_to=url,
+            message=_("The action was added."),
+        )
+        if response:
+            return response
+    return render(
+        request,
+        "followup/action_form.html",
+        {"org": org, "commitment": commitment, "form": form},
+        status=form_status(form),
     )
