@@ -528,3 +528,18 @@ def test_the_command_fetches_from_kolada(indicator, settings, monkeypatch):
         "import_indicator_values", "--kolada", "N90001", "--years", "2021", stdout=io.StringIO()
     )
     assert IndicatorValue.objects.get(indicator=indicator).value == 7.5
+
+
+def test_only_the_last_uploads_are_kept(indicator):
+    from django.core.files.storage import default_storage
+
+    client = Client()
+    client.force_login(demo_user(EDITOR_M))
+    urls = [
+        _upload(client, f"v{n}.csv", b"Kod;Ar;Varde\n1481;2020;1\n")["Location"] for n in range(5)
+    ]
+    assert client.get(urls[0]).status_code == 404
+    assert client.get(urls[-1]).status_code == 200
+    kept = client.session["followup_imports"]
+    assert len(kept) == 3
+    assert all(default_storage.exists(item["path"]) for item in kept.values())

@@ -537,6 +537,7 @@ def promise_choose(request: HttpRequest, pk: int) -> HttpResponse:
 IMPORT_RUN = "followup.import.run"
 IMPORT_SESSION_KEY = "followup_imports"
 IMPORT_DIRECTORY = "followup-imports"
+IMPORTS_KEPT = 3
 
 
 def _stored(request: HttpRequest, token: str) -> dict:
@@ -575,6 +576,9 @@ def import_start(request: HttpRequest) -> HttpResponse:
             token = secrets.token_urlsafe(16)
             path = default_storage.save(f"{IMPORT_DIRECTORY}/{token}", ContentFile(data))
             stored = request.session.get(IMPORT_SESSION_KEY, {})
+            # Keep the person's last few uploads; older ones were left in the preview.
+            for old in list(stored)[: max(len(stored) - IMPORTS_KEPT + 1, 0)]:
+                default_storage.delete(stored.pop(old)["path"])
             stored[token] = {"path": path, "name": upload.name[:200], "kind": kind}
             request.session[IMPORT_SESSION_KEY] = stored
             return redirect("followup:import-preview", token=token)
