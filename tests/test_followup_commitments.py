@@ -490,3 +490,26 @@ def test_a_viewer_may_not_record_commitments(molndal):
         client.get(reverse("followup:commitment-add", kwargs={"slug": "molndal"})).status_code
         == 403
     )
+
+
+def test_capital_scores_are_shown_next_to_the_commitments(molndal, menu):
+    from kraftsamla.capacity.models import AssessmentResult
+
+    results = AssessmentResult.objects.filter(
+        assessment__organisation=molndal, assessment__status="published"
+    )
+    scores = selectors.capital_scores(
+        demo_user(VIEWER_M), molndal, Commitment.objects.filter(organisation=molndal)
+    )
+    assert scores.years == sorted(set(results.values_list("assessment__year", flat=True)))
+    linked = {key for key, _label, _scores, is_linked in scores.rows if is_linked}
+    assert linked == set()  # the demo promises name no capitals
+    if scores.years:
+        client = Client()
+        client.force_login(demo_user(VIEWER_M))
+        page = client.get(reverse("followup:commitments", kwargs={"slug": "molndal"}))
+        assert translate("Capital scores by year") in page.content.decode()
+    # Someone outside sees no private assessment's scores.
+    outside = selectors.capital_scores(UserFactory(), molndal, [])
+    shared = results.filter(assessment__sharing_level="public")
+    assert len(outside.years) == len(set(shared.values_list("assessment__year", flat=True)))

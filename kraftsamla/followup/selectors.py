@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from django.db.models import Max, Min, Q
 from django.http import Http404
 
+from kraftsamla.capacity import selectors as capacity_selectors
+from kraftsamla.capacity.models import AssessmentResult, CapitalKey
+from kraftsamla.capacity.models import Status as AssessmentStatus
 from kraftsamla.core import access
 from kraftsamla.core.caching import cached_value, declare
 from kraftsamla.followup import imports, trends
@@ -549,4 +552,40 @@ def _rollup_build(body, members, visible, targets: list[Target]) -> BodyRollup:
         body=body,
         members=members,
         rows=[by_indicator[pk] for pk in sorted(by_indicator)],
+    )
+
+
+# --- Capacity next to commitments -------------------------------------------------------------
+
+
+@dataclass
+class CapitalScores:
+    """An organisation's published capital scores by year, as far as the viewer may see."""
+
+    years: list[int]
+    # (capital key, label, {year: score}, linked to a visible commitment)
+    rows: list[tuple[str, str, dict[int, float | None], bool]]
+
+
+def capital_scores(who, organisation: Organisation, commitments) -> CapitalScores:
+    """Return the capital scores of the organisation's published self-assessments (the
+    latest one per year) next to the capitals its commitments name (one query)."""
+    assessments = capacity_selectors.assessments_of(who, organisation).filter(
+        status=AssessmentStatus.PUBLISHED
+    )
+    scores: dict[str, dict[int, float | None]] = defaultdict(dict)
+    years: set[int] = set()
+    for year, key, score in (
+        AssessmentResult.objects.filter(assessment__in=assessments)
+        .order_by("assessment__year", "assessment__published_at", "assessment_id")
+        .values_list("assessment__year", "capital_key", "score")
+    ):
+        scores[key][year] = score
+        years.add(year)
+    linked = {key for commitment in commitments for key in commitment.capitals}
+    return CapitalScores(
+        years=sorted(years),
+        rows=[
+            (key, label, scores.get(key, {}), key in linked) for key, label in CapitalKey.choices
+        ],
     )

@@ -385,6 +385,7 @@ def commitments(request: HttpRequest, slug: str) -> HttpResponse:
             "org": org,
             "items": items,
             "menus": selectors.menus_for_member(org),
+            "capitals": selectors.capital_scores(request, org, [c for c, _p in items]),
             "can_edit": access.allows(
                 request, "followup.commitment.edit", Commitment(organisation=org)
             ),
