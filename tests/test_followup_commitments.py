@@ -513,3 +513,43 @@ def test_capital_scores_are_shown_next_to_the_commitments(molndal, menu):
     outside = selectors.capital_scores(UserFactory(), molndal, [])
     shared = results.filter(assessment__sharing_level="public")
     assert len(outside.years) == len(set(shared.values_list("assessment__year", flat=True)))
+
+
+# --- The annual report -------------------------------------------------------------------------
+
+
+def test_the_annual_report_has_a_page_per_commitment_with_charts_and_tables(linkoping):
+    url = reverse("followup:annual-report", kwargs={"slug": "linkoping", "year": 2025})
+    page = Client().get(url).content.decode()
+    assert page.count('class="report-page"') == 2  # the climate contract and the emissions
+    assert "Klimatkontrakt 2030" in page
+    assert "Testbäddscheckar" in page
+    assert page.count("<svg") >= 2 * 2  # wide and narrow variants
+    assert translate("What changed since the year before") in page
+
+
+def test_the_annual_report_leaves_out_commitments_of_other_years(linkoping):
+    url = reverse("followup:annual-report", kwargs={"slug": "linkoping", "year": 2020})
+    assert "Klimatkontrakt 2030" not in Client().get(url).content.decode()
+
+
+def test_the_annual_report_asks_the_same_queries_with_more_commitments(molndal_setup):
+    client = Client()
+    client.force_login(demo_user(ADMIN_M))
+    url = reverse("followup:annual-report", kwargs={"slug": "molndal", "year": 2025})
+    client.get(url)
+    before, _response = count_queries(lambda: client.get(url))
+    for n in range(3):
+        commitment = services.commitment_create(
+            actor=SYSTEM,
+            organisation=molndal_setup["commitment"].organisation,
+            data={"kind": "strategy_goal", "title": {"sv": f"Mål {n}"}},
+        )
+        services.action_create(actor=SYSTEM, commitment=commitment, data={"title": "Åtgärd"})
+    after, _response = count_queries(lambda: client.get(url))
+    assert after == before
+
+
+def test_an_unlikely_year_is_404(linkoping):
+    url = reverse("followup:annual-report", kwargs={"slug": "linkoping", "year": 1200})
+    assert Client().get(url).status_code == 404

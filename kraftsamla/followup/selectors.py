@@ -589,3 +589,76 @@ def capital_scores(who, organisation: Organisation, commitments) -> CapitalScore
             (key, label, scores.get(key, {}), key in linked) for key, label in CapitalKey.choices
         ],
     )
+
+
+# --- The annual report -----------------------------------------------------------------------
+
+
+@dataclass
+class ReportCommitment:
+    commitment: Commitment
+    roots: list[ActionNode]
+    rows: list[IndicatorRow]
+
+    @property
+    def progress(self) -> float | None:
+        return trends.weighted_progress([node.progress_node() for node in self.roots])
+
+    def actions(self) -> list[ActionNode]:
+        return [node for root in self.roots for node in root.flat()]
+
+
+@dataclass
+class AnnualReport:
+    organisation: Organisation
+    year: int
+    commitments: list[ReportCommitment]
+    rows: list[IndicatorRow]
+    emission_targets: list[EmissionTargetPage]
+
+    def changes(self) -> list[tuple[IndicatorRow, float | None, float | None]]:
+        """Return (row, value the year before, value this year) for every indicator."""
+        return [
+            (row, row.values.get(self.year - 1), row.values.get(self.year)) for row in self.rows
+        ]
+
+
+def _active_in(commitment: Commitment, year: int) -> bool:
+    start, end = commitment.period_start, commitment.period_end
+    return (start is None or start.year <= year) and (end is None or end.year >= year)
+
+
+def annual_report(who, organisation: Organisation, year: int) -> AnnualReport:
+    """Return the organisation's commitments active in `year` with their actions and
+    indicators, its indicators' change since the year before and its emission targets, as
+    far as `who` may see them (a fixed number of queries, whatever the number of
+    commitments)."""
+    commitments = [
+        c
+        for c in commitments_visible(who, organisation).prefetch_related("indicators")
+        if _active_in(c, year)
+    ]
+    rows = indicator_rows(who, organisation)
+    by_indicator = {row.indicator.pk: row for row in rows}
+    actions: dict[int, list[Action]] = defaultdict(list)
+    for action in (
+        Action.objects.filter(commitment__in=commitments)
+        .select_related("unit")
+        .prefetch_related("projects")
+        .order_by("id")
+    ):
+        actions[action.commitment_id].append(action)
+    return AnnualReport(
+        organisation=organisation,
+        year=year,
+        commitments=[
+            ReportCommitment(
+                commitment=c,
+                roots=action_tree(actions[c.pk]),
+                rows=[by_indicator[i.pk] for i in c.indicators.all() if i.pk in by_indicator],
+            )
+            for c in commitments
+        ],
+        rows=rows,
+        emission_targets=emission_target_pages(who, organisation),
+    )

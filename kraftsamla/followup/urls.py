@@ -21,6 +21,7 @@ urlpatterns = [
 urlpatterns += [
     path("<slug:slug>/enheter/", views.units, name="units"),
     path("<slug:slug>/sammanstallning/", views.body_rollup, name="rollup"),
+    path("<slug:slug>/arsrapport/<int:year>/", views.annual_report, name="annual-report"),
     path("<slug:slug>/ataganden/", views.commitments, name="commitments"),
     path("<slug:slug>/ataganden/nytt/", views.commitment_add, name="commitment-add"),
     path("<slug:slug>/ataganden/<int:pk>/", views.commitment, name="commitment"),

@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -40,6 +41,8 @@ from kraftsamla.followup.forms import (
     ValueForm,
 )
 from kraftsamla.followup.models import (
+    YEAR_MAX,
+    YEAR_MIN,
     Commitment,
     EmissionTarget,
     IndicatorDefinition,
@@ -120,7 +123,7 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _indicator_chart(row: selectors.IndicatorRow) -> str:
+def _indicator_chart(row: selectors.IndicatorRow, chart_id: str = "indicator-chart") -> str:
     lines = [Line(_("Reported values"), row.values, PALETTE[0])]
     assessment = row.assessment
     if assessment is not None and assessment.trend is not None and row.target is not None:
@@ -135,7 +138,7 @@ def _indicator_chart(row: selectors.IndicatorRow) -> str:
     if trajectory:
         lines.append(Line(_("Trajectory to the target"), trajectory, PALETTE[2], dashed=True))
     return line_chart(
-        chart_id="indicator-chart",
+        chart_id=chart_id,
         title=str(row.indicator.name),
         description=_("Reported values by year, the trend and the trajectory to the target."),
         lines=lines,
@@ -243,7 +246,9 @@ def target_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # --- Emission targets ---------------------------------------------------------------------
 
 
-def _emission_chart(page: selectors.EmissionTargetPage) -> str:
+def _emission_chart(
+    page: selectors.EmissionTargetPage, chart_id: str = "emission-target-chart"
+) -> str:
     plan = page.plan
     lines = [Line(_("Emissions (SMHI)"), page.series, PALETTE[0])]
     if plan is not None:
@@ -266,7 +271,7 @@ def _emission_chart(page: selectors.EmissionTargetPage) -> str:
             )
         )
     return line_chart(
-        chart_id="emission-target-chart",
+        chart_id=chart_id,
         title=str(page.target.name),
         description=_("Emissions by year against the path to the target, tonnes CO₂e."),
         lines=lines,
@@ -386,6 +391,7 @@ def commitments(request: HttpRequest, slug: str) -> HttpResponse:
             "items": items,
             "menus": selectors.menus_for_member(org),
             "capitals": selectors.capital_scores(request, org, [c for c, _p in items]),
+            "report_year": timezone.localdate().year - 1,
             "can_edit": access.allows(
                 request, "followup.commitment.edit", Commitment(organisation=org)
             ),
@@ -848,4 +854,48 @@ def action_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "followup/action_form.html",
         {"org": org, "commitment": commitment, "form": form},
         status=form_status(form),
+    )
+
+
+# --- The annual report ---------------------------------------------------------------------
+
+
+@checks(COMMITMENT_VIEW, VALUE_VIEW)
+def annual_report(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """A printable report of one year: a page per commitment, indicators with charts and
+    tables, what changed since the year before, and the emission targets."""
+    org = selectors.organisation_get(slug)
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise Http404
+    report = selectors.annual_report(request, org, year)
+    sections = [
+        (
+            item,
+            [
+                (
+                    row,
+                    _indicator_chart(
+                        row, chart_id=f"chart-{item.commitment.pk}-{row.indicator.pk}"
+                    ),
+                )
+                for row in item.rows
+            ],
+        )
+        for item in report.commitments
+    ]
+    emissions = [
+        (page, _emission_chart(page, chart_id=f"emission-{page.target.pk}"))
+        for page in report.emission_targets
+    ]
+    return render(
+        request,
+        "followup/annual_report.html",
+        {
+            "org": org,
+            "report": report,
+            "sections": sections,
+            "emissions": emissions,
+            "today": timezone.localdate(),
+            **_rules(),
+        },
     )

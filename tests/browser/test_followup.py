@@ -75,3 +75,20 @@ def test_the_import_preview_is_accessible(new_page, tmp_path):
     assert_accessible(page, "followup-import-preview")
     # Ale is not the editor's organisation: its row is listed as bad.
     assert page.locator("#problems-caption").count() == 1
+
+
+def test_the_annual_report_is_accessible_and_prints_on_a4(new_page):
+    from .test_reflow import _print_problems
+
+    page = new_page(**DESKTOP)
+    path = "/uppfoljning/linkoping/arsrapport/2025/"
+    response = page.goto(path)
+    assert response.status == 200
+    assert_accessible(page, "followup-annual-report")
+    page.emulate_media(media="print")
+    # Each commitment starts a new sheet.
+    first = page.locator("section.report-page").first
+    assert first.evaluate("el => getComputedStyle(el).breakBefore") == "page"
+    page.emulate_media(media="screen")
+    problems = _print_problems(page, path)
+    assert not problems, "\n".join(problems)
