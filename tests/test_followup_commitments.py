@@ -553,3 +553,22 @@ def test_the_annual_report_asks_the_same_queries_with_more_commitments(molndal_s
 def test_an_unlikely_year_is_404(linkoping):
     url = reverse("followup:annual-report", kwargs={"slug": "linkoping", "year": 1200})
     assert Client().get(url).status_code == 404
+
+
+def test_the_admin_lists_follow_up_read_only(linkoping):
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    for model in (
+        "indicatordefinition",
+        "indicatorvalue",
+        "target",
+        "emissiontarget",
+        "importbatch",
+        "responsibleunit",
+        "commitment",
+        "action",
+        "promisemenu",
+    ):
+        response = client.get(f"/admin/followup/{model}/")
+        assert response.status_code == 200, model
+        assert client.get(f"/admin/followup/{model}/add/").status_code == 403, model
