@@ -28,6 +28,7 @@ LAYERS = [
     "projects",
     "funding",
     "twinning",
+    "followup",
     "api",
 ]
 UNRESTRICTED = {"config"}

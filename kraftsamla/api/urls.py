@@ -120,3 +120,35 @@ urlpatterns += [
         name="twinning-programme",
     ),
 ]
+
+from kraftsamla.followup import api as followup  # noqa: E402
+
+urlpatterns += [
+    path("followup/indicators/", followup.IndicatorList.as_view(), name="followup-indicators"),
+    path(
+        "followup/organisations/<slug:slug>/indicators/",
+        followup.OrganisationIndicators.as_view(),
+        name="followup-organisation-indicators",
+    ),
+    path(
+        "followup/organisations/<slug:slug>/emission-targets/",
+        followup.OrganisationEmissionTargets.as_view(),
+        name="followup-emission-targets",
+    ),
+    path(
+        "followup/organisations/<slug:slug>/commitments/",
+        followup.OrganisationCommitments.as_view(),
+        name="followup-commitments",
+    ),
+    path(
+        "followup/commitments/<int:pk>/",
+        followup.CommitmentDetail.as_view(),
+        name="followup-commitment",
+    ),
+    path(
+        "followup/actions/<int:pk>/status/",
+        followup.ActionStatus.as_view(),
+        name="followup-action-status",
+    ),
+    path("followup/menus/<int:pk>/", followup.MenuDetail.as_view(), name="followup-menu"),
+]

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kraftsamla.projects",
     "kraftsamla.funding",
     "kraftsamla.twinning",
+    "kraftsamla.followup",
     "kraftsamla.api",
 ]
 
@@ -315,6 +316,8 @@ SPECTACULAR_SETTINGS = {
         "KindEnum": "kraftsamla.organisations.models.OrganisationKind",
         "PartyRoleEnum": "kraftsamla.funding.facts.PartyRole",
         "ApplicationStatusEnum": "kraftsamla.funding.models.ApplicationStatus",
+        "IndicatorStatusEnum": "kraftsamla.followup.trends.Status",
+        "ProgressStatusEnum": "kraftsamla.followup.models.ProgressStatus",
     },
 }
 

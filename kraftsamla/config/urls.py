@@ -33,6 +33,7 @@ urlpatterns = [
     path("projekt/", include("kraftsamla.projects.urls")),
     path("finansiering/", include("kraftsamla.funding.urls")),
     path("tvillingstader/", include("kraftsamla.twinning.urls")),
+    path("uppfoljning/", include("kraftsamla.followup.urls")),
     path("api/v1/", include("kraftsamla.api.urls")),
     path("admin/", admin.site.urls),
 ]

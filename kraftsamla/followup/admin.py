@@ -1,0 +1,68 @@
+"""Follow-up in the Django admin: read-only (it changes through the audited pages and services)."""
+
+from django.contrib import admin
+
+from kraftsamla.core.admin import ReadOnlyAdmin
+from kraftsamla.followup.models import (
+    Action,
+    Commitment,
+    EmissionTarget,
+    ImportBatch,
+    IndicatorDefinition,
+    IndicatorValue,
+    PromiseMenu,
+    ResponsibleUnit,
+    Target,
+)
+
+
+@admin.register(IndicatorDefinition)
+class IndicatorAdmin(ReadOnlyAdmin):
+    list_display = ["name", "unit", "direction", "kolada_kpi", "owner", "is_demo"]
+    search_fields = ["name__sv", "name__en", "kolada_kpi"]
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(ReadOnlyAdmin):
+    list_display = ["indicator", "organisation", "year", "gender", "value", "sharing_level"]
+    list_filter = ["gender", "sharing_level", "is_demo"]
+    list_select_related = ["indicator", "organisation"]
+
+
+@admin.register(Target)
+class TargetAdmin(ReadOnlyAdmin):
+    list_display = ["indicator", "organisation", "base_year", "target_year", "target_value"]
+    list_select_related = ["indicator", "organisation"]
+
+
+@admin.register(EmissionTarget)
+class EmissionTargetAdmin(ReadOnlyAdmin):
+    list_display = ["name", "organisation", "kind", "base_year", "target_year", "sector"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    list_display = ["file_name", "organisation", "created_at", "rows_written", "status"]
+    exclude = ["replaced"]
+
+
+@admin.register(ResponsibleUnit)
+class ResponsibleUnitAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "organisation", "parent"]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(ReadOnlyAdmin):
+    list_display = ["title", "organisation", "kind", "adopted_on", "status", "sharing_level"]
+    list_filter = ["kind", "status", "is_demo"]
+
+
+@admin.register(Action)
+class ActionAdmin(ReadOnlyAdmin):
+    list_display = ["title", "commitment", "unit", "status", "progress"]
+    list_filter = ["status"]
+
+
+@admin.register(PromiseMenu)
+class PromiseMenuAdmin(ReadOnlyAdmin):
+    list_display = ["title", "body", "published_on"]

@@ -1,0 +1,664 @@
+"""Read follow-up data, scoped to what the viewer may see, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Max, Min, Q
+from django.http import Http404
+
+from kraftsamla.capacity import selectors as capacity_selectors
+from kraftsamla.capacity.models import AssessmentResult, CapitalKey
+from kraftsamla.capacity.models import Status as AssessmentStatus
+from kraftsamla.core import access
+from kraftsamla.core.caching import cached_value, declare
+from kraftsamla.followup import imports, trends
+from kraftsamla.followup.models import (
+    Action,
+    Commitment,
+    EmissionTarget,
+    Gender,
+    ImportBatch,
+    IndicatorDefinition,
+    IndicatorValue,
+    ProgressStatus,
+    PromiseItem,
+    PromiseMenu,
+    ResponsibleUnit,
+    Target,
+)
+from kraftsamla.organisations import selectors as organisation_selectors
+from kraftsamla.organisations.models import Membership, Organisation
+
+
+def organisation_get(slug: str) -> Organisation:
+    """Return the organisation with the slug, or raise Http404."""
+    try:
+        return organisation_selectors.organisation_get(slug=slug)
+    except Organisation.DoesNotExist:
+        raise Http404 from None
+
+
+def indicators() -> list[IndicatorDefinition]:
+    return list(IndicatorDefinition.objects.select_related("owner"))
+
+
+def values_visible(who, organisation: Organisation):
+    return access.scope(
+        who,
+        "followup.value.view",
+        IndicatorValue.objects.filter(organisation=organisation),
+    )
+
+
+def targets_visible(who, organisation: Organisation):
+    return access.scope(
+        who, "followup.target.view", Target.objects.filter(organisation=organisation)
+    )
+
+
+@dataclass
+class IndicatorRow:
+    """One indicator of one organisation: its values, target and status."""
+
+    indicator: IndicatorDefinition
+    values: dict[int, float] = field(default_factory=dict)
+    by_gender: dict[str, dict[int, float]] = field(default_factory=dict)
+    target: Target | None = None
+    assessment: trends.Assessment | None = None
+
+    @property
+    def latest_year(self) -> int | None:
+        return max(self.values) if self.values else None
+
+    @property
+    def latest_value(self) -> float | None:
+        return self.values[self.latest_year] if self.values else None
+
+    @property
+    def base_value(self) -> float | None:
+        if self.target is None:
+            return None
+        if self.target.base_value is not None:
+            return self.target.base_value
+        return self.values.get(self.target.base_year)
+
+    def trajectory(self) -> dict[int, float]:
+        """Return the target's trajectory year by year (empty when it cannot be drawn)."""
+        target, base = self.target, self.base_value
+        if target is None or base is None:
+            return {}
+        try:
+            return {
+                year: trends.trajectory_value(
+                    year=year,
+                    base_year=target.base_year,
+                    base_value=base,
+                    target_year=target.target_year,
+                    target_value=target.target_value,
+                    kind=target.trajectory,
+                )
+                for year in range(target.base_year, target.target_year + 1)
+            }
+        except trends.TrajectoryError:
+            return {}
+
+
+def _assess(row: IndicatorRow) -> None:
+    target = row.target
+    if target is None:
+        return
+    row.assessment = trends.indicator_status(
+        row.values,
+        lower_is_better=row.indicator.lower_is_better,
+        base_year=target.base_year,
+        base_value=row.base_value,
+        target_year=target.target_year,
+        target_value=target.target_value,
+        trajectory=target.trajectory,
+    )
+
+
+def indicator_rows(who, organisation: Organisation) -> list[IndicatorRow]:
+    """Return the organisation's indicators with visible values or targets (three queries).
+
+    An indicator's status uses its earliest visible target that has not passed, else its
+    latest one.
+    """
+    definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
+    values = values_visible(who, organisation).values_list(
+        "organisation_id", "indicator_id", "year", "gender", "value"
+    )
+    targets = targets_visible(who, organisation).order_by("target_year")
+    rows = _rows_from(definitions, values, targets)
+    return sorted(rows.values(), key=lambda r: r.indicator.pk)
+
+
+def indicator_row(who, organisation: Organisation, indicator: IndicatorDefinition) -> IndicatorRow:
+    """Return one indicator's row for the organisation (404 when nothing of it is visible)."""
+    for row in indicator_rows(who, organisation):
+        if row.indicator.pk == indicator.pk:
+            return row
+    raise Http404
+
+
+def indicator_get(pk: int) -> IndicatorDefinition:
+    try:
+        return IndicatorDefinition.objects.get(pk=pk)
+    except IndicatorDefinition.DoesNotExist:
+        raise Http404 from None
+
+
+def emission_targets_visible(who, organisation: Organisation):
+    return access.scope(
+        who,
+        "followup.emissiontarget.view",
+        EmissionTarget.objects.filter(organisation=organisation),
+    )
+
+
+@dataclass
+class EmissionTargetPage:
+    target: EmissionTarget
+    plan: trends.EmissionPlan | None
+    problem: str
+    series: dict[int, float]
+
+
+def emission_series(organisation: Organisation, sector: str = "") -> dict[int, float]:
+    """Return the municipality's emissions by year: one sector's, or the total."""
+    table = organisation_selectors.emission_table(organisation)
+    return dict(table.values.get(sector, {}) if sector else table.totals)
+
+
+def emission_target_page(target: EmissionTarget) -> EmissionTargetPage:
+    """Return the target with its plan against SMHI's series (or why there is none)."""
+    series = emission_series(target.organisation, target.sector)
+    try:
+        plan = trends.emission_plan(
+            series,
+            base_year=target.base_year,
+            target_year=target.target_year,
+            target_share=target.target_share,
+        )
+        problem = ""
+    except trends.TrajectoryError as exc:
+        plan, problem = None, str(exc)
+    return EmissionTargetPage(target=target, plan=plan, problem=problem, series=series)
+
+
+def emission_target_pages(who, organisation: Organisation) -> list[EmissionTargetPage]:
+    return [emission_target_page(t) for t in emission_targets_visible(who, organisation)]
+
+
+# --- Units, commitments and actions --------------------------------------------------------------
+
+
+def units_of(organisation: Organisation) -> list[ResponsibleUnit]:
+    """Return the organisation's units in tree order (parents before their parts)."""
+    return list(ResponsibleUnit.objects.filter(organisation=organisation).order_by("path"))
+
+
+def commitments_visible(who, organisation: Organisation):
+    return access.scope(
+        who,
+        "followup.commitment.view",
+        Commitment.objects.filter(organisation=organisation).select_related(
+            "responsible_unit", "promise__menu"
+        ),
+    )
+
+
+@dataclass
+class ActionNode:
+    action: Action
+    children: list[ActionNode] = field(default_factory=list)
+    depth: int = 0
+
+    def progress_node(self) -> trends.ProgressNode:
+        action = self.action
+        return trends.ProgressNode(
+            status=action.status,
+            progress=action.progress,
+            weight=action.weight,
+            children=[child.progress_node() for child in self.children],
+        )
+
+    @property
+    def progress(self) -> float | None:
+        return trends.progress_of(self.progress_node())
+
+    def flat(self):
+        """Yield this node and its descendants, depth first."""
+        yield self
+        for child in self.children:
+            yield from child.flat()
+
+
+@dataclass
+class CommitmentPage:
+    commitment: Commitment
+    roots: list[ActionNode]
+    rows: list[IndicatorRow]
+
+    @property
+    def progress(self) -> float | None:
+        return trends.weighted_progress([node.progress_node() for node in self.roots])
+
+    def actions(self) -> list[ActionNode]:
+        return [node for root in self.roots for node in root.flat()]
+
+    def status_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(ProgressStatus.values, 0)
+        for node in self.actions():
+            counts[node.action.status] += 1
+        return counts
+
+
+def action_tree(actions: list[Action]) -> list[ActionNode]:
+    """Return the actions as trees (sub-actions under their parents)."""
+    nodes = {action.pk: ActionNode(action) for action in actions}
+    roots = []
+    for action in actions:
+        node = nodes[action.pk]
+        parent = nodes.get(action.parent_id)
+        if parent is None:
+            roots.append(node)
+        else:
+            parent.children.append(node)
+
+    def set_depth(node: ActionNode, depth: int) -> None:
+        node.depth = depth
+        for child in node.children:
+            set_depth(child, depth + 1)
+
+    for root in roots:
+        set_depth(root, 0)
+    return roots
+
+
+def commitment_get(who, organisation: Organisation, pk: int) -> Commitment:
+    return access.get_visible(
+        who,
+        "followup.commitment.view",
+        Commitment.objects.select_related(
+            "organisation", "responsible_unit", "promise__menu__body"
+        ),
+        pk=pk,
+        organisation=organisation,
+    )
+
+
+def commitment_page(who, commitment: Commitment) -> CommitmentPage:
+    """Return a commitment with its action tree and its indicators' status (fixed queries)."""
+    actions = list(
+        commitment.actions.select_related("unit").prefetch_related("projects").order_by("id")
+    )
+    indicator_ids = set(commitment.indicators.values_list("pk", flat=True))
+    rows = [
+        row
+        for row in indicator_rows(who, commitment.organisation)
+        if row.indicator.pk in indicator_ids
+    ]
+    return CommitmentPage(commitment=commitment, roots=action_tree(actions), rows=rows)
+
+
+def commitments_with_progress(
+    who, organisation: Organisation
+) -> list[tuple[Commitment, float | None]]:
+    """Return the visible commitments with their progress (two queries)."""
+    commitments = list(commitments_visible(who, organisation))
+    by_commitment: dict[int, list[Action]] = defaultdict(list)
+    for action in Action.objects.filter(commitment__in=commitments).order_by("id"):
+        by_commitment[action.commitment_id].append(action)
+    return [
+        (
+            commitment,
+            trends.weighted_progress(
+                [node.progress_node() for node in action_tree(by_commitment[commitment.pk])]
+            ),
+        )
+        for commitment in commitments
+    ]
+
+
+def action_get(who, pk: int) -> Action:
+    return access.get_visible(
+        who,
+        "followup.action.view",
+        Action.objects.select_related("commitment__organisation", "unit"),
+        pk=pk,
+    )
+
+
+# --- Promise menus ----------------------------------------------------------------------------
+
+
+def menu_get(pk: int) -> PromiseMenu:
+    try:
+        return PromiseMenu.objects.select_related("body").get(pk=pk)
+    except PromiseMenu.DoesNotExist:
+        raise Http404 from None
+
+
+@dataclass
+class MenuRollup:
+    """What the members of a body chose from its menu, as far as they share it."""
+
+    menu: PromiseMenu
+    items: list[PromiseItem]
+    members: list[Organisation]
+    # item id → the members' commitments for it
+    choices: dict[int, list[Commitment]]
+    # year adopted → status → count
+    by_year: dict[int, dict[str, int]]
+
+    @property
+    def unchosen(self) -> list[PromiseItem]:
+        return [item for item in self.items if not self.choices.get(item.pk)]
+
+    def chosen_by(self, member: Organisation) -> list[int]:
+        return [
+            item.pk
+            for item in self.items
+            if any(c.organisation_id == member.pk for c in self.choices.get(item.pk, []))
+        ]
+
+
+def menu_rollup(who, menu: PromiseMenu) -> MenuRollup:
+    """Return who chose what from the menu and the status counts per year (four queries)."""
+    items = list(menu.items.all())
+    members = organisation_selectors.body_members(menu.body)
+    chosen = access.scope(
+        who,
+        "followup.commitment.view",
+        Commitment.objects.filter(promise__menu=menu).select_related("organisation"),
+    ).order_by("organisation__name")
+    choices: dict[int, list[Commitment]] = defaultdict(list)
+    by_year: dict[int, dict[str, int]] = {}
+    for commitment in chosen:
+        choices[commitment.promise_id].append(commitment)
+        year = commitment.adopted_on.year if commitment.adopted_on else 0
+        counts = by_year.setdefault(year, dict.fromkeys(ProgressStatus.values, 0))
+        counts[commitment.status] += 1
+    return MenuRollup(
+        menu=menu,
+        items=items,
+        members=members,
+        choices=dict(choices),
+        by_year=dict(sorted(by_year.items())),
+    )
+
+
+def menus_of(body: Organisation) -> list[PromiseMenu]:
+    return list(PromiseMenu.objects.filter(body=body))
+
+
+def menus_for_member(organisation: Organisation) -> list[PromiseMenu]:
+    """Return the menus of the bodies the organisation is a member of today."""
+    bodies = Membership.objects.in_force().filter(member=organisation).values("body_id")
+    return list(PromiseMenu.objects.filter(body_id__in=bodies).prefetch_related("items"))
+
+
+# --- Imports ------------------------------------------------------------------------------------
+
+
+def indicators_by_kpi() -> dict[str, IndicatorDefinition]:
+    return {d.kolada_kpi: d for d in IndicatorDefinition.objects.exclude(kolada_kpi="")}
+
+
+def _may_write(who):
+    return lambda organisation: access.allows(who, "followup.organisation.edit", organisation)
+
+
+def table_plan(
+    who, rows: list[list], mapping: imports.ColumnMapping, indicator: IndicatorDefinition | None
+) -> imports.Plan:
+    """Check every row of a CSV or XLSX file with the mapping, for what `who` may write."""
+    return imports.plan_table(
+        rows,
+        mapping,
+        indicator=indicator,
+        indicators_by_kpi=indicators_by_kpi(),
+        organisations=imports.OrganisationIndex.load(),
+        may_write=_may_write(who),
+    )
+
+
+def kolada_plan(who, document) -> imports.Plan:
+    """Check every entry of a Kolada response, for what `who` may write."""
+    return imports.plan_kolada(
+        document,
+        indicators_by_kpi=indicators_by_kpi(),
+        organisations=imports.OrganisationIndex.load(),
+        may_write=_may_write(who),
+    )
+
+
+def import_batches(who):
+    return access.scope(
+        who, "followup.import.view", ImportBatch.objects.select_related("organisation")
+    )
+
+
+def import_batch_get(who, pk: int) -> ImportBatch:
+    return access.get_visible(
+        who, "followup.import.view", ImportBatch.objects.select_related("organisation"), pk=pk
+    )
+
+
+# --- A body's roll-up across its members ----------------------------------------------------
+
+
+@dataclass
+class RollupRow:
+    indicator: IndicatorDefinition
+    counts: dict[str, int]
+    # member → status, for the members with a target for the indicator
+    by_member: dict[int, str]
+    reporting: int  # members with at least one visible value
+
+
+@dataclass
+class BodyRollup:
+    body: Organisation
+    members: list[Organisation]
+    rows: list[RollupRow]
+
+
+def _rows_from(
+    definitions: dict[int, IndicatorDefinition],
+    values,
+    targets,
+) -> dict[tuple[int, int], IndicatorRow]:
+    """Build (member, indicator) rows from value tuples and Target objects, as
+    `indicator_rows` does for one organisation."""
+    rows: dict[tuple[int, int], IndicatorRow] = {}
+    for organisation_id, indicator_id, year, gender, value in values:
+        row = rows.setdefault(
+            (organisation_id, indicator_id), IndicatorRow(definitions[indicator_id])
+        )
+        row.by_gender.setdefault(gender, {})[year] = value
+        if gender == Gender.TOTAL:
+            row.values[year] = value
+    grouped: dict[tuple[int, int], list[Target]] = defaultdict(list)
+    for target in targets:
+        grouped[(target.organisation_id, target.indicator_id)].append(target)
+    for key, found in grouped.items():
+        row = rows.setdefault(key, IndicatorRow(definitions[key[1]]))
+        latest = row.latest_year or 0
+        upcoming = [t for t in found if t.target_year > latest]
+        row.target = upcoming[0] if upcoming else found[-1]
+    for row in rows.values():
+        _assess(row)
+    return rows
+
+
+# The roll-up depends on the members' follow-up data and on who the members are.
+ROLLUP = declare("followup.rollup", depends_on=("followup", "organisations"))
+
+
+def body_rollup(who, body: Organisation) -> BodyRollup:
+    """Return, per indicator, how many of the body's members are on track, at risk, off
+    track or have too little data, from what the members let `who` see (five queries,
+    whatever the number of members; cached per data version and sharing scope)."""
+    members = organisation_selectors.body_members(body)
+    member_ids = [m.pk for m in members]
+    visible = access.scope(
+        who,
+        "followup.value.view",
+        IndicatorValue.objects.filter(organisation_id__in=member_ids, gender=Gender.TOTAL),
+    )
+    targets = access.scope(
+        who, "followup.target.view", Target.objects.filter(organisation_id__in=member_ids)
+    ).order_by("target_year")
+    return cached_value(
+        who,
+        ROLLUP,
+        build=lambda: _rollup_build(body, members, visible, list(targets)),
+        parts=(body.pk,),
+    )
+
+
+def _rollup_build(body, members, visible, targets: list[Target]) -> BodyRollup:
+    definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
+    # The status needs each pair's last WINDOW years and its base year only: read the years
+    # from the earliest such window on, and the base years (a fraction of 15 years of data).
+    earliest_latest = (
+        visible.values("organisation_id", "indicator_id")
+        .annotate(latest=Max("year"))
+        .aggregate(first=Min("latest"))["first"]
+    )
+    needed = Q(year__in={t.base_year for t in targets})
+    if earliest_latest is not None:
+        needed |= Q(year__gt=earliest_latest - trends.WINDOW)
+    values = visible.filter(needed).values_list(
+        "organisation_id", "indicator_id", "year", "gender", "value"
+    )
+    rows = _rows_from(definitions, values, targets)
+    by_indicator: dict[int, RollupRow] = {}
+    for (organisation_id, indicator_id), row in rows.items():
+        rollup = by_indicator.setdefault(
+            indicator_id,
+            RollupRow(definitions[indicator_id], dict.fromkeys(trends.Status.values, 0), {}, 0),
+        )
+        if row.values:
+            rollup.reporting += 1
+        if row.assessment is not None:
+            rollup.counts[row.assessment.status] += 1
+            rollup.by_member[organisation_id] = row.assessment.status
+    return BodyRollup(
+        body=body,
+        members=members,
+        rows=[by_indicator[pk] for pk in sorted(by_indicator)],
+    )
+
+
+# --- Capacity next to commitments -------------------------------------------------------------
+
+
+@dataclass
+class CapitalScores:
+    """An organisation's published capital scores by year, as far as the viewer may see."""
+
+    years: list[int]
+    # (capital key, label, {year: score}, linked to a visible commitment)
+    rows: list[tuple[str, str, dict[int, float | None], bool]]
+
+
+def capital_scores(who, organisation: Organisation, commitments) -> CapitalScores:
+    """Return the capital scores of the organisation's published self-assessments (the
+    latest one per year) next to the capitals its commitments name (one query)."""
+    assessments = capacity_selectors.assessments_of(who, organisation).filter(
+        status=AssessmentStatus.PUBLISHED
+    )
+    scores: dict[str, dict[int, float | None]] = defaultdict(dict)
+    years: set[int] = set()
+    for year, key, score in (
+        AssessmentResult.objects.filter(assessment__in=assessments)
+        .order_by("assessment__year", "assessment__published_at", "assessment_id")
+        .values_list("assessment__year", "capital_key", "score")
+    ):
+        scores[key][year] = score
+        years.add(year)
+    linked = {key for commitment in commitments for key in commitment.capitals}
+    return CapitalScores(
+        years=sorted(years),
+        rows=[
+            (key, label, scores.get(key, {}), key in linked) for key, label in CapitalKey.choices
+        ],
+    )
+
+
+# --- The annual report -----------------------------------------------------------------------
+
+
+@dataclass
+class ReportCommitment:
+    commitment: Commitment
+    roots: list[ActionNode]
+    rows: list[IndicatorRow]
+
+    @property
+    def progress(self) -> float | None:
+        return trends.weighted_progress([node.progress_node() for node in self.roots])
+
+    def actions(self) -> list[ActionNode]:
+        return [node for root in self.roots for node in root.flat()]
+
+
+@dataclass
+class AnnualReport:
+    organisation: Organisation
+    year: int
+    commitments: list[ReportCommitment]
+    rows: list[IndicatorRow]
+    emission_targets: list[EmissionTargetPage]
+
+    def changes(self) -> list[tuple[IndicatorRow, float | None, float | None]]:
+        """Return (row, value the year before, value this year) for every indicator."""
+        return [
+            (row, row.values.get(self.year - 1), row.values.get(self.year)) for row in self.rows
+        ]
+
+
+def _active_in(commitment: Commitment, year: int) -> bool:
+    start, end = commitment.period_start, commitment.period_end
+    return (start is None or start.year <= year) and (end is None or end.year >= year)
+
+
+def annual_report(who, organisation: Organisation, year: int) -> AnnualReport:
+    """Return the organisation's commitments active in `year` with their actions and
+    indicators, its indicators' change since the year before and its emission targets, as
+    far as `who` may see them (a fixed number of queries, whatever the number of
+    commitments)."""
+    commitments = [
+        c
+        for c in commitments_visible(who, organisation).prefetch_related("indicators")
+        if _active_in(c, year)
+    ]
+    rows = indicator_rows(who, organisation)
+    by_indicator = {row.indicator.pk: row for row in rows}
+    actions: dict[int, list[Action]] = defaultdict(list)
+    for action in (
+        Action.objects.filter(commitment__in=commitments)
+        .select_related("unit")
+        .prefetch_related("projects")
+        .order_by("id")
+    ):
+        actions[action.commitment_id].append(action)
+    return AnnualReport(
+        organisation=organisation,
+        year=year,
+        commitments=[
+            ReportCommitment(
+                commitment=c,
+                roots=action_tree(actions[c.pk]),
+                rows=[by_indicator[i.pk] for i in c.indicators.all() if i.pk in by_indicator],
+            )
+            for c in commitments
+        ],
+        rows=rows,
+        emission_targets=emission_target_pages(who, organisation),
+    )

@@ -1,0 +1,615 @@
+"""Write follow-up data: indicators, their values and targets, emission targets.
+
+Every function is atomic, keyword-only, takes the actor (a user, or
+kraftsamla.core.access.SYSTEM for loaders), asks the follow-up policies and is audited.
+Bad input is a ValidationError at the field, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kraftsamla.core import access
+from kraftsamla.core.audit import audit_record
+from kraftsamla.core.models import AuditAction, SharingLevel
+from kraftsamla.core.services import model_save_audited
+from kraftsamla.followup import imports, trends
+from kraftsamla.followup.models import (
+    Action,
+    Commitment,
+    CommitmentKind,
+    EmissionTarget,
+    Gender,
+    ImportBatch,
+    ImportStatus,
+    IndicatorDefinition,
+    IndicatorValue,
+    ProgressStatus,
+    PromiseItem,
+    PromiseMenu,
+    ResponsibleUnit,
+    Target,
+)
+from kraftsamla.organisations import selectors as organisation_selectors
+from kraftsamla.organisations.models import Membership, Organisation
+
+INDICATOR_FIELDS = ["name", "unit", "direction", "description", "source", "kolada_kpi"]
+VALUE_FIELDS = ["value", "source", "sharing_level"]
+TARGET_FIELDS = [
+    "target_value",
+    "target_year",
+    "base_year",
+    "base_value",
+    "trajectory",
+    "note",
+    "sharing_level",
+]
+EMISSION_TARGET_FIELDS = [
+    "name",
+    "kind",
+    "reduction_percent",
+    "base_year",
+    "target_year",
+    "sector",
+    "decision",
+    "sharing_level",
+]
+
+
+def _person(actor):
+    """Return the actor as a user to record; None for the system actor."""
+    return actor if getattr(actor, "pk", None) else None
+
+
+@transaction.atomic
+def indicator_create(
+    *,
+    actor,
+    owner: Organisation | None,
+    data: Mapping[str, Any],
+    is_demo: bool = False,
+) -> IndicatorDefinition:
+    """Define an indicator for the platform (staff, owner None) or for an organisation."""
+    indicator = IndicatorDefinition(owner=owner, is_demo=is_demo)
+    access.require(
+        actor,
+        "followup.indicator.manage",
+        indicator,
+        _("Only staff and the organisation's administrators and editors define indicators."),
+    )
+    return model_save_audited(
+        actor=actor, obj=indicator, data=data, fields=INDICATOR_FIELDS, organisation=owner
+    )
+
+
+@transaction.atomic
+def indicator_value_set(
+    *,
+    actor,
+    organisation: Organisation,
+    indicator: IndicatorDefinition,
+    year: int,
+    data: Mapping[str, Any],
+    gender: str = Gender.TOTAL,
+    is_demo: bool = False,
+) -> IndicatorValue:
+    """Set the organisation's value of an indicator for a year (replacing an earlier one)."""
+    existing = (
+        IndicatorValue.objects.select_for_update()
+        .filter(indicator=indicator, organisation=organisation, year=year, gender=gender)
+        .first()
+    )
+    value = existing or IndicatorValue(
+        indicator=indicator, organisation=organisation, year=year, gender=gender, is_demo=is_demo
+    )
+    access.require(
+        actor,
+        "followup.value.edit",
+        value,
+        _("Only the organisation's administrators and editors report its values."),
+    )
+    return model_save_audited(
+        actor=actor, obj=value, data=data, fields=VALUE_FIELDS, organisation=organisation
+    )
+
+
+@transaction.atomic
+def target_create(
+    *,
+    actor,
+    organisation: Organisation,
+    indicator: IndicatorDefinition,
+    data: Mapping[str, Any],
+    is_demo: bool = False,
+) -> Target:
+    """Set a target for the organisation's indicator; the trajectory must be computable."""
+    target = Target(organisation=organisation, indicator=indicator, is_demo=is_demo)
+    access.require(
+        actor,
+        "followup.target.edit",
+        target,
+        _("Only the organisation's administrators and editors set its targets."),
+    )
+    return model_save_audited(
+        actor=actor, obj=target, data=data, fields=TARGET_FIELDS, organisation=organisation
+    )
+
+
+@transaction.atomic
+def emission_target_create(
+    *,
+    actor,
+    organisation: Organisation,
+    data: Mapping[str, Any],
+    is_demo: bool = False,
+) -> EmissionTarget:
+    """Set a municipality's emission target; its base year must have SMHI figures."""
+    target = EmissionTarget(organisation=organisation, created_by=_person(actor), is_demo=is_demo)
+    access.require(
+        actor,
+        "followup.emissiontarget.edit",
+        target,
+        _("Only the municipality's administrators and editors set its emission targets."),
+    )
+    if not organisation.is_municipality:
+        raise ValidationError(_("Emission targets follow a municipality's emission figures."))
+    for name in EMISSION_TARGET_FIELDS:
+        if name in data:
+            setattr(target, name, data[name])
+    target.full_clean()
+    table = organisation_selectors.emission_table(organisation)
+    series = table.values.get(target.sector, {}) if target.sector else table.totals
+    try:
+        trends.emission_plan(
+            series,
+            base_year=target.base_year,
+            target_year=target.target_year,
+            target_share=target.target_share,
+        )
+    except trends.TrajectoryError as exc:
+        field = "target_year" if target.base_year in series else "base_year"
+        raise ValidationError({field: str(exc)}) from None
+    return model_save_audited(
+        actor=actor,
+        obj=target,
+        data=data,
+        fields=EMISSION_TARGET_FIELDS,
+        organisation=organisation,
+    )
+
+
+# --- Units, commitments and actions ------------------------------------------------------------
+
+UNIT_FIELDS = ["name", "kind", "parent"]
+COMMITMENT_FIELDS = [
+    "kind",
+    "title",
+    "description",
+    "adopted_by",
+    "adopted_on",
+    "decision_reference",
+    "period_start",
+    "period_end",
+    "responsible_unit",
+    "responsible_person",
+    "capitals",
+    "emission_sectors",
+    "status",
+    "sharing_level",
+]
+ACTION_FIELDS = [
+    "title",
+    "parent",
+    "unit",
+    "starts_on",
+    "ends_on",
+    "cost",
+    "funding",
+    "status",
+    "status_comment",
+    "progress",
+    "weight",
+]
+STATUS_FIELDS = ["status", "status_comment", "progress"]
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    actor,
+    organisation: Organisation,
+    data: Mapping[str, Any],
+    is_demo: bool = False,
+) -> ResponsibleUnit:
+    """Add a committee, administration or department (under `data["parent"]`, if given)."""
+    unit = ResponsibleUnit(organisation=organisation, is_demo=is_demo)
+    access.require(
+        actor,
+        "followup.unit.manage",
+        unit,
+        _("Only the organisation's administrators change its units."),
+    )
+    unit = model_save_audited(
+        actor=actor, obj=unit, data=data, fields=UNIT_FIELDS, organisation=organisation
+    )
+    unit.path = f"{unit.parent.path if unit.parent else '/'}{unit.pk}/"
+    unit.save(update_fields=["path"])
+    return unit
+
+
+@transaction.atomic
+def unit_person_add(*, actor, unit: ResponsibleUnit, user) -> None:
+    """Let a person act for the unit (and the units below it)."""
+    access.require(
+        actor,
+        "followup.unit.manage",
+        unit,
+        _("Only the organisation's administrators change its units."),
+    )
+    unit.people.add(user)
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=unit,
+        organisation=unit.organisation,
+        after={"person_added": user.pk},
+    )
+
+
+def _indicators_set(commitment: Commitment, indicators) -> None:
+    if indicators is not None:
+        commitment.indicators.set(indicators)
+
+
+@transaction.atomic
+def commitment_create(
+    *,
+    actor,
+    organisation: Organisation,
+    data: Mapping[str, Any],
+    indicators: list[IndicatorDefinition] | None = None,
+    promise: PromiseItem | None = None,
+    is_demo: bool = False,
+) -> Commitment:
+    """Record a commitment of the organisation (a promise chosen from a menu via
+    `promise_choose`)."""
+    commitment = Commitment(organisation=organisation, promise=promise, is_demo=is_demo)
+    access.require(
+        actor,
+        "followup.commitment.edit",
+        commitment,
+        _("Only the organisation's administrators and editors record its commitments."),
+    )
+    commitment = model_save_audited(
+        actor=actor,
+        obj=commitment,
+        data=data,
+        fields=COMMITMENT_FIELDS,
+        organisation=organisation,
+    )
+    _indicators_set(commitment, indicators)
+    return commitment
+
+
+@transaction.atomic
+def action_create(
+    *,
+    actor,
+    commitment: Commitment,
+    data: Mapping[str, Any],
+    projects=None,
+    is_demo: bool = False,
+) -> Action:
+    """Add an action (or a sub-action, with `data["parent"]`) under a commitment."""
+    access.require(
+        actor,
+        "followup.commitment.edit",
+        commitment,
+        _("Only the organisation's administrators and editors add actions."),
+    )
+    action = Action(commitment=commitment, is_demo=is_demo)
+    action = model_save_audited(
+        actor=actor,
+        obj=action,
+        data=data,
+        fields=ACTION_FIELDS,
+        organisation=commitment.organisation,
+    )
+    if projects:
+        action.projects.set(projects)
+    return action
+
+
+@transaction.atomic
+def action_status_set(
+    *,
+    actor,
+    action: Action,
+    status: str,
+    comment: str = "",
+    progress: int | None = None,
+) -> Action:
+    """Change an action's status, with a comment and, optionally, its progress.
+
+    Only the action's unit (or a unit above it) and the organisation's administrators may.
+    """
+    access.require(
+        actor,
+        "followup.action.change_status",
+        action,
+        _("Only the responsible unit and the organisation's administrators change this action."),
+    )
+    data = {"status": status, "status_comment": comment.strip(), "progress": progress}
+    if status == ProgressStatus.DONE and progress is None and not action.children.exists():
+        data["progress"] = 100
+    return model_save_audited(
+        actor=actor,
+        obj=action,
+        data=data,
+        fields=STATUS_FIELDS,
+        organisation=action.commitment.organisation,
+    )
+
+
+# --- Promise menus -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def promise_menu_create(
+    *,
+    actor,
+    body: Organisation,
+    data: Mapping[str, Any],
+    items: list[Mapping[str, Any]],
+    is_demo: bool = False,
+) -> PromiseMenu:
+    """Publish a list of promises for the body's members to choose from."""
+    menu = PromiseMenu(body=body, is_demo=is_demo)
+    access.require(
+        actor,
+        "followup.menu.manage",
+        menu,
+        _("Only the body's administrators and editors publish its promise menus."),
+    )
+    if not body.is_coordinating:
+        raise ValidationError(_("Only a regional body or programme publishes promise menus."))
+    menu = model_save_audited(
+        actor=actor,
+        obj=menu,
+        data=data,
+        fields=["title", "description", "published_on"],
+        organisation=body,
+    )
+    for number, item in enumerate(items, 1):
+        model_save_audited(
+            actor=actor,
+            obj=PromiseItem(menu=menu, number=item.get("number", number)),
+            data=item,
+            fields=["title", "description"],
+            organisation=body,
+        )
+    return menu
+
+
+@transaction.atomic
+def promise_choose(
+    *,
+    actor,
+    organisation: Organisation,
+    promise: PromiseItem,
+    data: Mapping[str, Any],
+    is_demo: bool = False,
+) -> Commitment:
+    """Adopt a promise from a body's menu: the member's commitment, with its decision.
+
+    Only a member of the body (membership in force) chooses from its menu; the decision
+    that adopted the promise (who and when) is required.
+    """
+    body_id = promise.menu.body_id
+    if not Membership.objects.in_force().filter(member=organisation, body_id=body_id).exists():
+        raise ValidationError(_("Only the body's members choose promises from its menu."))
+    missing = {
+        name: _("Say who adopted the promise and when.")
+        for name in ("adopted_by", "adopted_on")
+        if not data.get(name)
+    }
+    if missing:
+        raise ValidationError(missing)
+    return commitment_create(
+        actor=actor,
+        organisation=organisation,
+        data={
+            "title": promise.title,
+            "description": promise.description,
+            **data,
+            "kind": CommitmentKind.CLIMATE_PROMISE,
+        },
+        promise=promise,
+        is_demo=is_demo,
+    )
+
+
+# --- Imports ------------------------------------------------------------------------------------
+
+
+# Ids per DELETE statement (SQLite allows a limited number of parameters).
+DELETE_CHUNK = 900
+
+
+def _problem_messages(plan: imports.Plan, limit: int = 200) -> list[str]:
+    messages = [
+        _("Row %(row)s, column %(column)s: %(reason)s")
+        % {"row": p.row, "column": p.column or "–", "reason": p.reason}
+        for p in plan.problems[:limit]
+    ]
+    if len(plan.problems) > limit:
+        messages.append(_("… and %(count)s more problems.") % {"count": len(plan.problems) - limit})
+    return messages
+
+
+@transaction.atomic
+def values_import(
+    *,
+    actor,
+    plan: imports.Plan,
+    file_name: str,
+    source: str = "",
+    sharing_level: str = SharingLevel.REGION,
+    skip_bad_rows: bool = False,
+    is_demo: bool = False,
+) -> ImportBatch:
+    """Write a checked import plan: all of it, or its good rows when `skip_bad_rows`.
+
+    With bad rows and without `skip_bad_rows` nothing is written: a ValidationError on
+    "file" names every bad row. Values already stored are replaced, and remembered on
+    the import so that undoing it restores them.
+    """
+    access.require(
+        actor,
+        "followup.import.run",
+        None,
+        _("Only administrators and editors of an organisation import values."),
+    )
+    if plan.problems and not skip_bad_rows:
+        raise ValidationError({"file": _problem_messages(plan)})
+    good = plan.good_values
+    if not good:
+        raise ValidationError({"file": [_("The file holds no values to import.")]})
+    if sharing_level not in SharingLevel.values:
+        raise ValidationError({"sharing_level": _("Choose who sees the values.")})
+    organisations = {value.organisation.pk: value.organisation for value in good}
+    batch = ImportBatch.objects.create(
+        organisation=good[0].organisation if len(organisations) == 1 else None,
+        file_name=file_name[:200],
+        source=source[:300],
+        rows_skipped=len(plan.bad_rows),
+        created_by=_person(actor),
+        is_demo=is_demo,
+    )
+    keys = {(v.indicator.pk, v.organisation.pk, v.year, v.gender) for v in good}
+    existing = {
+        key: v
+        for v in IndicatorValue.objects.select_for_update().filter(
+            organisation_id__in=organisations,
+            indicator_id__in={value.indicator.pk for value in good},
+            year__in={value.year for value in good},
+        )
+        if (key := (v.indicator_id, v.organisation_id, v.year, v.gender)) in keys
+    }
+    # Replaced values are deleted and written anew (far faster than updating them row by
+    # row); the import keeps what they held, so undoing it writes them back.
+    replaced = []
+    for value in good:
+        old = existing.get((value.indicator.pk, value.organisation.pk, value.year, value.gender))
+        if old is not None:
+            replaced.append(
+                {
+                    "indicator": old.indicator_id,
+                    "organisation": old.organisation_id,
+                    "year": old.year,
+                    "gender": old.gender,
+                    "value": old.value,
+                    "source": old.source,
+                    "sharing_level": old.sharing_level,
+                    "import_batch": old.import_batch_id,
+                    "is_demo": old.is_demo,
+                }
+            )
+    old_ids = [old.pk for old in existing.values()]
+    for start in range(0, len(old_ids), DELETE_CHUNK):
+        IndicatorValue.objects.filter(pk__in=old_ids[start : start + DELETE_CHUNK]).delete()
+    IndicatorValue.objects.bulk_create(
+        [
+            IndicatorValue(
+                indicator=value.indicator,
+                organisation=value.organisation,
+                year=value.year,
+                gender=value.gender,
+                value=value.value,
+                source=source[:300],
+                sharing_level=sharing_level,
+                import_batch=batch,
+                is_demo=is_demo,
+            )
+            for value in good
+        ],
+        batch_size=2000,
+    )
+    batch.rows_written = len(good)
+    batch.replaced = replaced
+    batch.save(update_fields=["rows_written", "replaced"])
+    for organisation_id, organisation in sorted(organisations.items()):
+        audit_record(
+            actor=actor,
+            action=AuditAction.LOAD,
+            obj=batch,
+            organisation=organisation,
+            after={
+                "file": batch.file_name,
+                "values": sum(1 for v in good if v.organisation.pk == organisation_id),
+                "skipped_rows": batch.rows_skipped,
+            },
+        )
+    return batch
+
+
+@transaction.atomic
+def import_undo(*, actor, batch: ImportBatch) -> ImportBatch:
+    """Undo a finished import: remove the values it added and restore those it replaced."""
+    access.require(
+        actor, "followup.import.undo", batch, _("Only the person who imported may undo it.")
+    )
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status == ImportStatus.UNDONE:
+        raise ValidationError(_("This import has already been undone."))
+    organisations = list(
+        Organisation.objects.filter(
+            pk__in=batch.values.values_list("organisation_id", flat=True)
+        ).order_by("pk")
+    )
+    removed, _count = batch.values.all().delete()
+    keys = {(i["indicator"], i["organisation"], i["year"], i["gender"]) for i in batch.replaced}
+    if keys:
+        later = IndicatorValue.objects.filter(
+            indicator_id__in={key[0] for key in keys},
+            organisation_id__in={key[1] for key in keys},
+            year__in={key[2] for key in keys},
+        ).values_list("indicator_id", "organisation_id", "year", "gender")
+        if any(key in keys for key in later):
+            raise ValidationError(
+                _("A later import replaced values of this one: undo the later import first.")
+            )
+    IndicatorValue.objects.bulk_create(
+        [
+            IndicatorValue(
+                indicator_id=item["indicator"],
+                organisation_id=item["organisation"],
+                year=item["year"],
+                gender=item["gender"],
+                value=item["value"],
+                source=item["source"],
+                sharing_level=item["sharing_level"],
+                import_batch_id=item["import_batch"],
+                is_demo=item["is_demo"],
+            )
+            for item in batch.replaced
+        ],
+        batch_size=2000,
+    )
+    restored = batch.replaced
+    batch.status = ImportStatus.UNDONE
+    batch.save(update_fields=["status"])
+    for organisation in organisations or [batch.organisation]:
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELETE,
+            obj=batch,
+            organisation=organisation,
+            before={"file": batch.file_name, "removed": removed, "restored": len(restored)},
+        )
+    return batch

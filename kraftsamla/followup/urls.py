@@ -1,0 +1,32 @@
+from django.urls import path
+
+from kraftsamla.followup import views
+
+app_name = "followup"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("importera/", views.import_start, name="import"),
+    path("importera/<str:token>/", views.import_preview, name="import-preview"),
+    path("importer/<int:pk>/", views.import_batch, name="import-batch"),
+    path("importer/<int:pk>/angra/", views.import_undo, name="import-undo"),
+    path("<slug:slug>/", views.organisation, name="organisation"),
+    path("<slug:slug>/indikatorer/<int:pk>/", views.indicator, name="indicator"),
+    path("<slug:slug>/indikatorer/<int:pk>/varde/", views.value_add, name="value-add"),
+    path("<slug:slug>/indikatorer/<int:pk>/mal/", views.target_add, name="target-add"),
+    path("<slug:slug>/utslappsmal/ny/", views.emission_target_add, name="emission-target-add"),
+    path("<slug:slug>/utslappsmal/<int:pk>/", views.emission_target, name="emission-target"),
+]
+
+urlpatterns += [
+    path("<slug:slug>/enheter/", views.units, name="units"),
+    path("<slug:slug>/sammanstallning/", views.body_rollup, name="rollup"),
+    path("<slug:slug>/arsrapport/<int:year>/", views.annual_report, name="annual-report"),
+    path("<slug:slug>/ataganden/", views.commitments, name="commitments"),
+    path("<slug:slug>/ataganden/nytt/", views.commitment_add, name="commitment-add"),
+    path("<slug:slug>/ataganden/<int:pk>/", views.commitment, name="commitment"),
+    path("<slug:slug>/ataganden/<int:pk>/atgard/", views.action_add, name="action-add"),
+    path("atgarder/<int:pk>/status/", views.action_status, name="action-status"),
+    path("loftesmenyer/<int:pk>/", views.menu, name="menu"),
+    path("loftesmenyer/<int:pk>/valj/", views.promise_choose, name="promise-choose"),
+]

@@ -1,0 +1,901 @@
+"""Pages of follow-up: an organisation's indicators with status, one indicator's chart and
+table, emission targets against SMHI's series, and the forms that report values and set
+targets. Each view parses a form, calls one service and redirects, or shows the page again
+with the errors (status 400).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kraftsamla.core import access
+from kraftsamla.core.access import checks
+from kraftsamla.core.charts import PALETTE
+from kraftsamla.core.exports import export_format, export_table
+from kraftsamla.core.forms import form_status, submit_form
+from kraftsamla.core.models import SharingLevel
+from kraftsamla.followup import imports, selectors, services, trends
+from kraftsamla.followup.charts import Line, line_chart
+from kraftsamla.followup.forms import (
+    ActionForm,
+    ActionStatusForm,
+    CommitmentForm,
+    EmissionTargetForm,
+    ImportConfirmForm,
+    ImportMappingForm,
+    ImportUploadForm,
+    PromiseChoiceForm,
+    TargetForm,
+    ValueForm,
+)
+from kraftsamla.followup.models import (
+    YEAR_MAX,
+    YEAR_MIN,
+    Commitment,
+    EmissionTarget,
+    IndicatorDefinition,
+    ProgressStatus,
+    ResponsibleUnit,
+)
+from kraftsamla.organisations import selectors as organisation_selectors
+from kraftsamla.organisations.models import Organisation
+from kraftsamla.projects import selectors as project_selectors
+
+VALUE_VIEW = "followup.value.view"
+EDIT = "followup.organisation.edit"
+
+
+def _rules() -> dict:
+    return {
+        "window": trends.WINDOW,
+        "min_points": trends.MIN_POINTS,
+        "statuses": [(s.value, s.label, trends.STATUS_ICONS[s]) for s in trends.Status],
+    }
+
+
+@checks("followup.indicator.view")
+def index(request: HttpRequest) -> HttpResponse:
+    """The indicators of the platform, how status is decided, and the visitor's organisations."""
+    access.allows(request, "followup.indicator.view", None)
+    mine = organisation_selectors.organisation_queryset().filter(
+        pk__in=request.access.organisation_ids()
+    )
+    return render(
+        request,
+        "followup/index.html",
+        {"indicators": selectors.indicators(), "mine": list(mine), **_rules()},
+    )
+
+
+def _indicators_export(rows, organisation, fmt: str) -> HttpResponse:
+    return export_table(
+        items=rows,
+        columns=[
+            (_("Indicator"), lambda row: str(row.indicator.name)),
+            (_("Unit"), lambda row: row.indicator.unit),
+            (_("Direction"), lambda row: row.indicator.get_direction_display()),
+            (_("Latest year"), lambda row: row.latest_year),
+            (_("Latest value"), lambda row: row.latest_value),
+            (_("Target year"), lambda row: row.target.target_year if row.target else None),
+            (_("Target value"), lambda row: row.target.target_value if row.target else None),
+            (_("Status"), lambda row: row.assessment.label if row.assessment else ""),
+        ],
+        fmt=fmt,
+        filename=f"kraftsamla-indikatorer-{organisation.slug}",
+        sheet=_("Indicators"),
+        notes=[_("Only the values and targets you may see.")],
+        demo=any(row.indicator.is_demo for row in rows),
+    )
+
+
+@checks(VALUE_VIEW, "followup.emissiontarget.view")
+def organisation(request: HttpRequest, slug: str) -> HttpResponse:
+    """An organisation's indicators with their status, and its emission targets."""
+    org = selectors.organisation_get(slug)
+    rows = selectors.indicator_rows(request, org)
+    can_edit = access.allows(request, EDIT, org)
+    fmt = export_format(request)
+    if fmt:
+        return _indicators_export(rows, org, fmt)
+    return render(
+        request,
+        "followup/organisation.html",
+        {
+            "org": org,
+            "rows": rows,
+            "emission_targets": list(selectors.emission_targets_visible(request, org)),
+            "can_edit": can_edit,
+            "all_indicators": selectors.indicators() if can_edit else [],
+            **_rules(),
+        },
+    )
+
+
+def _indicator_chart(row: selectors.IndicatorRow, chart_id: str = "indicator-chart") -> str:
+    lines = [Line(_("Reported values"), row.values, PALETTE[0])]
+    assessment = row.assessment
+    if assessment is not None and assessment.trend is not None and row.target is not None:
+        trend = assessment.trend
+        years = range(trend.years[0], row.target.target_year + 1)
+        lines.append(
+            Line(
+                _("Trend"), {y: trend.at(y) for y in years}, PALETTE[1], dashed=True, markers=False
+            )
+        )
+    trajectory = row.trajectory()
+    if trajectory:
+        lines.append(Line(_("Trajectory to the target"), trajectory, PALETTE[2], dashed=True))
+    return line_chart(
+        chart_id=chart_id,
+        title=str(row.indicator.name),
+        description=_("Reported values by year, the trend and the trajectory to the target."),
+        lines=lines,
+        unit=row.indicator.unit,
+        decimals=1,
+    )
+
+
+def _indicator_page(request, org, row, value_form=None, target_form=None) -> HttpResponse:
+    can_edit = access.allows(request, EDIT, org)
+    if can_edit:
+        value_form = value_form or ValueForm(auto_id="value-%s")
+        target_form = target_form or TargetForm(auto_id="target-%s")
+    trajectory = row.trajectory()
+    years = sorted(set(row.values) | set(trajectory))
+    return render(
+        request,
+        "followup/indicator.html",
+        {
+            "org": org,
+            "row": row,
+            "chart": _indicator_chart(row),
+            "years": years,
+            "trajectory": trajectory,
+            "genders": sorted(row.by_gender),
+            "value_form": value_form if can_edit else None,
+            "target_form": target_form if can_edit else None,
+            **_rules(),
+        },
+        status=form_status(value_form, target_form),
+    )
+
+
+def _row_or_empty(request, org, indicator) -> selectors.IndicatorRow:
+    rows = {r.indicator.pk: r for r in selectors.indicator_rows(request, org)}
+    return rows.get(indicator.pk) or selectors.IndicatorRow(indicator)
+
+
+@checks(VALUE_VIEW)
+def indicator(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One indicator of one organisation: chart, table, status and how it was decided."""
+    org = selectors.organisation_get(slug)
+    return _indicator_page(request, org, _row_or_empty(request, org, selectors.indicator_get(pk)))
+
+
+def _indicator_form_post(request, slug: str, pk: int, *, key: str, form_class, save, message):
+    """Validate the value or target form (`key`), save it with `save(org, indicator, data)`
+    and go back to the indicator page; with errors, show the page with the form (400)."""
+    org = selectors.organisation_get(slug)
+    access.require(request, EDIT, org)
+    definition = selectors.indicator_get(pk)
+    form = form_class(request.POST or None, auto_id=f"{key}-%s")
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: save(org, definition, data),
+            redirect_to=reverse("followup:indicator", kwargs={"slug": org.slug, "pk": pk}),
+            message=message,
+        )
+        if response:
+            return response
+    row = _row_or_empty(request, org, definition)
+    return _indicator_page(request, org, row, **{f"{key}_form": form})
+
+
+@login_required
+@checks(EDIT)
+def value_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Report (or correct) the organisation's value of the indicator for a year."""
+    return _indicator_form_post(
+        request,
+        slug,
+        pk,
+        key="value",
+        form_class=ValueForm,
+        save=lambda org, indicator, data: services.indicator_value_set(
+            actor=request.user,
+            organisation=org,
+            indicator=indicator,
+            year=data["year"],
+            data={**data, "value": float(data["value"])},
+        ),
+        message=_("The value was saved."),
+    )
+
+
+@login_required
+@checks(EDIT)
+def target_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Set a target for the organisation's indicator."""
+    return _indicator_form_post(
+        request,
+        slug,
+        pk,
+        key="target",
+        form_class=TargetForm,
+        save=lambda org, indicator, data: services.target_create(
+            actor=request.user, organisation=org, indicator=indicator, data=data
+        ),
+        message=_("The target was saved."),
+    )
+
+
+# --- Emission targets ---------------------------------------------------------------------
+
+
+def _emission_chart(
+    page: selectors.EmissionTargetPage, chart_id: str = "emission-target-chart"
+) -> str:
+    plan = page.plan
+    lines = [Line(_("Emissions (SMHI)"), page.series, PALETTE[0])]
+    if plan is not None:
+        lines.append(
+            Line(
+                _("Straight path from the base year"),
+                plan.target_path,
+                PALETTE[2],
+                dashed=True,
+                markers=False,
+            )
+        )
+        lines.append(
+            Line(
+                _("Required path from the latest year"),
+                plan.required_path,
+                PALETTE[1],
+                dashed=True,
+                markers=False,
+            )
+        )
+    return line_chart(
+        chart_id=chart_id,
+        title=str(page.target.name),
+        description=_("Emissions by year against the path to the target, tonnes CO₂e."),
+        lines=lines,
+        unit=_("tonnes CO₂e"),
+    )
+
+
+@checks("followup.emissiontarget.view")
+def emission_target(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A municipality's emission target against SMHI's series: what is needed, what was done."""
+    org = selectors.organisation_get(slug)
+    target = access.get_visible(
+        request,
+        "followup.emissiontarget.view",
+        EmissionTarget.objects.select_related("organisation"),
+        pk=pk,
+        organisation=org,
+    )
+    page = selectors.emission_target_page(target)
+    return render(
+        request,
+        "followup/emission_target.html",
+        {"org": org, "page": page, "plan": page.plan, "chart": _emission_chart(page)},
+    )
+
+
+@login_required
+@checks(EDIT)
+def emission_target_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Set an emission target for a municipality."""
+    org = selectors.organisation_get(slug)
+    access.require(request, EDIT, org)
+    form = EmissionTargetForm(request.POST or None)
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.emission_target_create(
+                actor=request.user, organisation=org, data=data
+            ),
+            redirect_to=lambda target: reverse(
+                "followup:emission-target", kwargs={"slug": org.slug, "pk": target.pk}
+            ),
+            message=_("The emission target was saved."),
+        )
+        if response:
+            return response
+    return render(
+        request,
+        "followup/emission_target_form.html",
+        {"org": org, "form": form},
+        status=form_status(form),
+    )
+
+
+# --- Units, commitments and actions -------------------------------------------------------------
+
+COMMITMENT_VIEW = "followup.commitment.view"
+STATUS_CHANGE = "followup.action.change_status"
+
+
+@checks("followup.unit.view")
+def units(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisation's committees, administrations and departments as a tree."""
+    org = selectors.organisation_get(slug)
+    access.allows(request, "followup.unit.view", None)
+    return render(request, "followup/units.html", {"org": org, "units": selectors.units_of(org)})
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _commitments_export(items, org, fmt: str) -> HttpResponse:
+    return export_table(
+        items=items,
+        columns=[
+            (_("Commitment"), lambda item: str(item[0].title)),
+            (_("Kind"), lambda item: item[0].get_kind_display()),
+            (_("Adopted by"), lambda item: item[0].adopted_by),
+            (_("Adopted on"), lambda item: item[0].adopted_on),
+            (_("Decision reference"), lambda item: item[0].decision_reference),
+            (_("Period from"), lambda item: item[0].period_start),
+            (_("Period until"), lambda item: item[0].period_end),
+            (
+                _("Responsible unit"),
+                lambda item: str(item[0].responsible_unit or ""),
+            ),
+            (_("Responsible person"), lambda item: item[0].responsible_person),
+            (_("Status"), lambda item: item[0].get_status_display()),
+            (_("Progress (%)"), lambda item: _percent(item[1])),
+        ],
+        fmt=fmt,
+        filename=f"kraftsamla-ataganden-{org.slug}",
+        sheet=_("Commitments"),
+        notes=[
+            _("Only the commitments you may see."),
+            _("Progress is the weighted mean of the actions' progress; empty without actions."),
+        ],
+        demo=any(item[0].is_demo for item in items),
+    )
+
+
+@checks(COMMITMENT_VIEW)
+def commitments(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisation's commitments with status and progress, with downloads."""
+    org = selectors.organisation_get(slug)
+    items = selectors.commitments_with_progress(request, org)
+    fmt = export_format(request)
+    if fmt:
+        return _commitments_export(items, org, fmt)
+    return render(
+        request,
+        "followup/commitments.html",
+        {
+            "org": org,
+            "items": items,
+            "menus": selectors.menus_for_member(org),
+            "capitals": selectors.capital_scores(request, org, [c for c, _p in items]),
+            "report_year": timezone.localdate().year - 1,
+            "can_edit": access.allows(
+                request, "followup.commitment.edit", Commitment(organisation=org)
+            ),
+        },
+    )
+
+
+def _commitment_response(request, org, commitment, status_forms=None) -> HttpResponse:
+    page = selectors.commitment_page(request, commitment)
+    status_forms = status_forms or {}
+    nodes = []
+    for node in page.actions():
+        form = None
+        if access.allows(request, STATUS_CHANGE, node.action):
+            form = status_forms.get(node.action.pk) or ActionStatusForm(
+                initial={"status": node.action.status, "progress": node.action.progress},
+                auto_id=f"action-{node.action.pk}-%s",
+            )
+        nodes.append((node, form))
+    return render(
+        request,
+        "followup/commitment.html",
+        {
+            "org": org,
+            "page": page,
+            "nodes": nodes,
+            "can_edit": access.allows(request, "followup.commitment.edit", commitment),
+        },
+        status=form_status(*status_forms.values()),
+    )
+
+
+@checks(COMMITMENT_VIEW)
+def commitment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A commitment: who adopted it, who is responsible, its actions and indicators."""
+    org = selectors.organisation_get(slug)
+    return _commitment_response(request, org, selectors.commitment_get(request, org, pk))
+
+
+@login_required
+@checks(STATUS_CHANGE)
+def action_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change an action's status (the responsible unit, or the organisation's administrators)."""
+    action = selectors.action_get(request, pk)
+    access.require(request, STATUS_CHANGE, action)
+    commitment = action.commitment
+    org = commitment.organisation
+    form = ActionStatusForm(request.POST or None, auto_id=f"action-{action.pk}-%s")
+    url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.action_status_set(
+                actor=request.user,
+                action=action,
+                status=data["status"],
+                comment=data["comment"],
+                progress=data["progress"],
+            ),
+            redirect_to=f"{url}#action-{action.pk}",
+            message=_("The action's status was saved."),
+        )
+        if response:
+            return response
+    commitment = selectors.commitment_get(request, org, commitment.pk)
+    return _commitment_response(request, org, commitment, {action.pk: form})
+
+
+# --- Promise menus ----------------------------------------------------------------------------
+
+
+def _choice_form(request, menu, data=None) -> PromiseChoiceForm | None:
+    """The form for adopting a promise: for editors of the body's members, else None."""
+    members = organisation_selectors.body_members(menu.body)
+    editable = [m.pk for m in members if access.allows(request, EDIT, m)]
+    if not editable:
+        return None
+    return PromiseChoiceForm(
+        data,
+        organisations=Organisation.objects.filter(pk__in=editable),
+        promises=menu.items.all(),
+    )
+
+
+def _menu_response(request, menu, form=None) -> HttpResponse:
+    rollup = None
+    if access.allows(request, "followup.menu.view_rollup", menu):
+        rollup = selectors.menu_rollup(request, menu)
+    form = form or _choice_form(request, menu)
+    return render(
+        request,
+        "followup/menu.html",
+        {
+            "menu": menu,
+            "items": list(menu.items.all()),
+            "rollup": rollup,
+            "form": form,
+            "statuses": ProgressStatus.choices,
+        },
+        status=form_status(form),
+    )
+
+
+@checks("followup.menu.view")
+def menu(request: HttpRequest, pk: int) -> HttpResponse:
+    """A body's promise menu; for the body's people, who chose what and how far they got."""
+    promise_menu = selectors.menu_get(pk)
+    access.allows(request, "followup.menu.view", promise_menu)
+    return _menu_response(request, promise_menu)
+
+
+@login_required
+@checks(EDIT)
+def promise_choose(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member adopts a promise from the menu, with the adopting decision."""
+    promise_menu = selectors.menu_get(pk)
+    form = _choice_form(request, promise_menu, request.POST or None)
+    if form is None:
+        raise PermissionDenied(_("Only the editors of the body's members adopt its promises."))
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.promise_choose(
+                actor=request.user,
+                organisation=data.pop("organisation"),
+                promise=data.pop("promise"),
+                data=data,
+            ),
+            redirect_to=lambda chosen: reverse(
+                "followup:commitment",
+                kwargs={"slug": chosen.organisation.slug, "pk": chosen.pk},
+            ),
+            message=_("The promise was adopted."),
+        )
+        if response:
+            return response
+    return _menu_response(request, promise_menu, form)
+
+
+# --- Imports ---------------------------------------------------------------------------------
+#
+# An import is three steps: upload the file (kept under MEDIA_ROOT, named by a random token
+# remembered in the person's session, so nobody else can reach it), a preview where the
+# person maps the columns and sees the first rows as they will be read and every bad row,
+# and the import itself, which writes all rows or, when chosen, the good ones. A finished
+# import can be undone from its result page.
+
+IMPORT_RUN = "followup.import.run"
+IMPORT_SESSION_KEY = "followup_imports"
+IMPORT_DIRECTORY = "followup-imports"
+IMPORTS_KEPT = 3
+
+
+def _stored(request: HttpRequest, token: str) -> dict:
+    stored = request.session.get(IMPORT_SESSION_KEY, {}).get(token)
+    if stored is None:
+        raise Http404
+    return stored
+
+
+def _stored_bytes(stored: dict) -> bytes:
+    try:
+        with default_storage.open(stored["path"], "rb") as file:
+            return file.read()
+    except OSError:
+        raise Http404 from None
+
+
+@login_required
+@checks(IMPORT_RUN)
+def import_start(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV, XLSX or Kolada JSON file of indicator values."""
+    access.require(request, IMPORT_RUN, None)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        kind = "json" if data.lstrip(b"\xef\xbb\xbf \r\n\t")[:1] in (b"{", b"[") else "table"
+        try:
+            if kind == "json":
+                imports.kolada_pages(data)
+            else:
+                imports.find_header(imports.read_rows(data, upload.name))
+        except imports.UnreadableFile as exc:
+            form.add_error("file", str(exc))
+        else:
+            token = secrets.token_urlsafe(16)
+            path = default_storage.save(f"{IMPORT_DIRECTORY}/{token}", ContentFile(data))
+            stored = request.session.get(IMPORT_SESSION_KEY, {})
+            # Keep the person's last few uploads; older ones were left in the preview.
+            for old in list(stored)[: max(len(stored) - IMPORTS_KEPT + 1, 0)]:
+                default_storage.delete(stored.pop(old)["path"])
+            stored[token] = {"path": path, "name": upload.name[:200], "kind": kind}
+            request.session[IMPORT_SESSION_KEY] = stored
+            return redirect("followup:import-preview", token=token)
+    return render(
+        request,
+        "followup/import_start.html",
+        {"form": form, "batches": list(selectors.import_batches(request)[:20])},
+        status=form_status(form),
+    )
+
+
+def _mapping_initial(mapping: imports.ColumnMapping) -> dict:
+    def column(value):
+        return "" if value is None else str(value)
+
+    return {
+        "header_row": mapping.header_row + 1,
+        "layout": mapping.layout,
+        "organisation_column": column(mapping.organisation),
+        "year_column": column(mapping.year),
+        "value_column": column(mapping.value),
+        "gender_column": column(mapping.gender),
+        "kpi_column": column(mapping.kpi),
+        "sharing_level": SharingLevel.REGION,
+    }
+
+
+def _mapping_from(data: dict, rows: list[list]) -> imports.ColumnMapping:
+    header_row = min(data["header_row"], len(rows)) - 1
+    guessed = imports.guess_mapping(rows, header_row)
+    return imports.ColumnMapping(
+        header_row=header_row,
+        layout=data["layout"],
+        organisation=data["organisation_column"],
+        year=data["year_column"],
+        value=data["value_column"],
+        gender=data["gender_column"],
+        kpi=data["kpi_column"],
+        year_columns=guessed.year_columns
+        or {
+            i: int(str(c).strip())
+            for i, c in enumerate(rows[header_row])
+            if imports.YEAR_HEADER.match(str(c or ""))
+        },
+    )
+
+
+@login_required
+@checks(IMPORT_RUN)
+def import_preview(request: HttpRequest, token: str) -> HttpResponse:
+    """Map the columns, see the first rows as they will be read and every bad row; import."""
+    access.require(request, IMPORT_RUN, None)
+    stored = _stored(request, token)
+    data = _stored_bytes(stored)
+    is_kolada = stored["kind"] == "json"
+    rows: list[list] = []
+    if is_kolada:
+        form = ImportConfirmForm(request.POST or None)
+        valid = form.is_valid() if request.method == "POST" else True
+        plan = selectors.kolada_plan(request, data)
+        header_text: list[str] = []
+    else:
+        rows = imports.read_rows(data, stored["name"])
+        header_row = request.POST.get("header_row")
+        guessed = imports.guess_mapping(
+            rows,
+            int(header_row) - 1
+            if header_row and header_row.isdigit() and 0 < int(header_row) <= len(rows)
+            else None,
+        )
+        header_text = [imports.cell_text(cell) for cell in rows[guessed.header_row]]
+        form = ImportMappingForm(
+            request.POST or None,
+            header=header_text,
+            indicators=IndicatorDefinition.objects.all(),
+            initial=_mapping_initial(guessed),
+        )
+        valid = form.is_valid() if request.method == "POST" else False
+        mapping = _mapping_from(form.cleaned_data, rows) if valid else guessed
+        indicator = form.cleaned_data.get("indicator") if valid else None
+        plan = (
+            selectors.table_plan(request, rows, mapping, indicator)
+            if valid or mapping.kpi is not None
+            else None
+        )
+    if request.method == "POST" and valid and request.POST.get("action") == "import":
+        try:
+            batch = services.values_import(
+                actor=request.user,
+                plan=plan,
+                file_name=stored["name"],
+                source=form.cleaned_data.get("source") or "",
+                sharing_level=form.cleaned_data["sharing_level"],
+                skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.message_dict.get("file") or exc.messages)
+        else:
+            default_storage.delete(stored["path"])
+            request.session[IMPORT_SESSION_KEY] = {
+                key: value
+                for key, value in request.session.get(IMPORT_SESSION_KEY, {}).items()
+                if key != token
+            }
+            messages.success(request, _("The values were imported."))
+            return redirect("followup:import-batch", pk=batch.pk)
+    raw_rows = [[imports.cell_text(cell) for cell in row] for row in rows[: imports.HEADER_SCAN]]
+    return render(
+        request,
+        "followup/import_preview.html",
+        {
+            "token": token,
+            "stored": stored,
+            "form": form,
+            "is_kolada": is_kolada,
+            "raw_rows": raw_rows,
+            "plan": plan,
+            "preview": plan.values[: imports.PREVIEW_ROWS] if plan else [],
+            "problems": plan.problems[:500] if plan else [],
+        },
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+
+
+@login_required
+@checks("followup.import.view")
+def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    """A finished import: what it wrote and skipped, with a button to undo it."""
+    batch = selectors.import_batch_get(request, pk)
+    return render(
+        request,
+        "followup/import_batch.html",
+        {"batch": batch, "can_undo": access.allows(request, "followup.import.undo", batch)},
+    )
+
+
+@login_required
+@require_POST
+@checks("followup.import.undo")
+def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a finished import."""
+    batch = selectors.import_batch_get(request, pk)
+    try:
+        services.import_undo(actor=request.user, batch=batch)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The import was undone."))
+    return redirect("followup:import-batch", pk=batch.pk)
+
+
+# --- A body's roll-up ------------------------------------------------------------------------
+
+
+def _rollup_export(rollup: selectors.BodyRollup, fmt: str) -> HttpResponse:
+    statuses = list(trends.Status)
+    return export_table(
+        items=rollup.rows,
+        columns=[
+            (_("Indicator"), lambda row: str(row.indicator.name)),
+            (_("Members reporting"), lambda row: row.reporting),
+            *[
+                (str(status.label), lambda row, key=status.value: row.counts[key])
+                for status in statuses
+            ],
+        ],
+        fmt=fmt,
+        filename=f"kraftsamla-sammanstallning-{rollup.body.slug}",
+        sheet=_("Roll-up"),
+        notes=[
+            _("Only what the members share with you."),
+            _("Statuses as on the indicator pages."),
+        ],
+        demo=any(row.indicator.is_demo for row in rollup.rows),
+    )
+
+
+@checks(VALUE_VIEW)
+def body_rollup(request: HttpRequest, slug: str) -> HttpResponse:
+    """A body's members per indicator: how many are on track, at risk, off track."""
+    body = selectors.organisation_get(slug)
+    if not body.is_coordinating:
+        raise Http404
+    rollup = selectors.body_rollup(request, body)
+    fmt = export_format(request)
+    if fmt:
+        return _rollup_export(rollup, fmt)
+    return render(
+        request,
+        "followup/rollup.html",
+        {"body": body, "rollup": rollup, "menus": selectors.menus_of(body), **_rules()},
+    )
+
+
+# --- Writing commitments and actions -------------------------------------------------------
+
+
+@login_required
+@checks("followup.commitment.edit")
+def commitment_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Record a commitment of the organisation: who adopted it, who is responsible."""
+    org = selectors.organisation_get(slug)
+    draft = Commitment(organisation=org)
+    access.require(request, "followup.commitment.edit", draft)
+    form = CommitmentForm(
+        request.POST or None,
+        units=ResponsibleUnit.objects.filter(organisation=org),
+        indicators=IndicatorDefinition.objects.all(),
+    )
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.commitment_create(
+                actor=request.user,
+                organisation=org,
+                data=data,
+                indicators=list(data.pop("indicators")),
+            ),
+            redirect_to=lambda commitment: reverse(
+                "followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk}
+            ),
+            message=_("The commitment was saved."),
+        )
+        if response:
+            return response
+    return render(
+        request,
+        "followup/commitment_form.html",
+        {"org": org, "form": form},
+        status=form_status(form),
+    )
+
+
+@login_required
+@checks("followup.commitment.edit")
+def action_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Add an action (or a sub-action) under a commitment."""
+    org = selectors.organisation_get(slug)
+    commitment = selectors.commitment_get(request, org, pk)
+    access.require(request, "followup.commitment.edit", commitment)
+    form = ActionForm(
+        request.POST or None,
+        actions=commitment.actions.all(),
+        units=ResponsibleUnit.objects.filter(organisation=org),
+        projects=project_selectors.projects_of_organisation(request, org),
+    )
+    url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.action_create(
+                actor=request.user,
+                commitment=commitment,
+                data=data,
+                projects=list(data.pop("projects")),
+            ),
+            redirect_to=url,
+            message=_("The action was added."),
+        )
+        if response:
+            return response
+    return render(
+        request,
+        "followup/action_form.html",
+        {"org": org, "commitment": commitment, "form": form},
+        status=form_status(form),
+    )
+
+
+# --- The annual report ---------------------------------------------------------------------
+
+
+@checks(COMMITMENT_VIEW, VALUE_VIEW)
+def annual_report(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """A printable report of one year: a page per commitment, indicators with charts and
+    tables, what changed since the year before, and the emission targets."""
+    org = selectors.organisation_get(slug)
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise Http404
+    report = selectors.annual_report(request, org, year)
+    sections = [
+        (
+            item,
+            [
+                (
+                    row,
+                    _indicator_chart(
+                        row, chart_id=f"chart-{item.commitment.pk}-{row.indicator.pk}"
+                    ),
+                )
+                for row in item.rows
+            ],
+        )
+        for item in report.commitments
+    ]
+    emissions = [
+        (page, _emission_chart(page, chart_id=f"emission-{page.target.pk}"))
+        for page in report.emission_targets
+    ]
+    return render(
+        request,
+        "followup/annual_report.html",
+        {
+            "org": org,
+            "report": report,
+            "sections": sections,
+            "emissions": emissions,
+            "today": timezone.localdate(),
+            **_rules(),
+        },
+    )

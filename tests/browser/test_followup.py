@@ -1,0 +1,94 @@
+"""Follow-up in the browser: the organisation's indicators, an indicator's chart page, an
+emission target, a commitment page, the promise menu and the import preview, scanned with
+axe-core on a phone and a desktop, without sideways scrolling of the page."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import COORDINATOR, EDITOR_M
+
+from .helpers import DESKTOP, PHONE, assert_accessible, login
+from .test_reflow import clipped_regions, page_overflow
+
+pytestmark = pytest.mark.browser
+
+
+def _paths() -> list[tuple[str, str]]:
+    from kraftsamla.followup.models import (
+        Commitment,
+        EmissionTarget,
+        IndicatorDefinition,
+        PromiseMenu,
+    )
+
+    emissions = IndicatorDefinition.objects.get(kolada_kpi="N00401")
+    target = EmissionTarget.objects.filter(organisation__slug="linkoping", is_demo=True).first()
+    contract = Commitment.objects.get(organisation__slug="linkoping", kind="climate_contract")
+    menu = PromiseMenu.objects.filter(is_demo=True).first()
+    return [
+        ("organisation", "/uppfoljning/linkoping/"),
+        ("indicator", f"/uppfoljning/linkoping/indikatorer/{emissions.pk}/"),
+        ("emission-target", f"/uppfoljning/linkoping/utslappsmal/{target.pk}/"),
+        ("commitments", "/uppfoljning/linkoping/ataganden/"),
+        ("commitment", f"/uppfoljning/linkoping/ataganden/{contract.pk}/"),
+        ("menu", f"/uppfoljning/loftesmenyer/{menu.pk}/"),
+    ]
+
+
+def _check(page, label: str, path: str, problems: list[str]) -> None:
+    response = page.goto(path)
+    assert response.status == 200, path
+    sizes = page_overflow(page)
+    if sizes["html"] > sizes["viewport"]:
+        problems.append(f"{path}: {sizes}")
+    if clipped_regions(page):
+        problems.append(f"{path}: unnamed scroll regions {clipped_regions(page)}")
+    assert_accessible(page, label)
+
+
+@pytest.mark.parametrize("screen", [PHONE, DESKTOP], ids=["390px", "1280px"])
+def test_followup_pages_are_accessible_and_fit_the_screen(new_page, screen):
+    page = new_page(**screen)
+    width = screen["viewport"]["width"]
+    login(page, COORDINATOR)  # the body's people also see the menu's roll-up
+    problems: list[str] = []
+    for label, path in _paths():
+        _check(page, f"followup-{label}-{width}", path, problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_import_preview_is_accessible(new_page, tmp_path):
+    page = new_page(**DESKTOP)
+    login(page, EDITOR_M)
+    page.goto("/uppfoljning/importera/")
+    assert_accessible(page, "followup-import")
+    upload = tmp_path / "varden.csv"
+    upload.write_bytes("Titel\n\nKommun;År;Värde\nMölndal;2020;1,5\nAle;2020;2\n".encode("cp1252"))
+    page.locator("#id_file").set_input_files(str(upload))
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert "/uppfoljning/importera/" in page.url and page.url.rstrip("/").count("/") >= 5
+    page.locator("#id_indicator").select_option(index=1)
+    page.locator("button[value=preview]").click()
+    page.wait_for_load_state()
+    assert_accessible(page, "followup-import-preview")
+    # Ale is not the editor's organisation: its row is listed as bad.
+    assert page.locator("#problems-caption").count() == 1
+
+
+def test_the_annual_report_is_accessible_and_prints_on_a4(new_page):
+    from .test_reflow import _print_problems
+
+    page = new_page(**DESKTOP)
+    path = "/uppfoljning/linkoping/arsrapport/2025/"
+    response = page.goto(path)
+    assert response.status == 200
+    assert_accessible(page, "followup-annual-report")
+    page.emulate_media(media="print")
+    # Each commitment starts a new sheet.
+    first = page.locator("section.report-page").first
+    assert first.evaluate("el => getComputedStyle(el).breakBefore") == "page"
+    page.emulate_media(media="screen")
+    problems = _print_problems(page, path)
+    assert not problems, "\n".join(problems)
