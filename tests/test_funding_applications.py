@@ -57,7 +57,7 @@ def test_the_demo_application_passes_every_rule():
     outcomes = selectors.application_evaluate(application)
     assert [(o.kind, str(o.reason)) for o in outcomes if not o.passed] == []
     assert len(outcomes) == 10
-    assert application.status == ApplicationStatus.SUBMITTED
+    assert application.status == ApplicationStatus.GRANTED
     assert application.submitted_on == datetime.date(2024, 6, 4)
 
 
@@ -810,3 +810,18 @@ def test_a_work_package_is_added_and_changed_on_the_workspace(client, people):
     response = client.post(url, wrong)
     assert response.status_code == 400
     assert application.work_packages.count() == 1
+
+
+def test_the_project_page_lists_the_joint_applications_the_viewer_may_see(client):
+    """Funding adds a section to the project bank's page (projects cannot import funding)."""
+    application = demo_application()
+    project = application.projects.get()
+    url = reverse("projects:detail", args=[project.pk])
+    client.force_login(demo_user("miljo.mjolby@demo.kraftsamla.se"))
+    page = client.get(url)
+    assert page.status_code == 200
+    assert application.get_absolute_url() in page.content.decode()
+    client.force_login(demo_user(EDITOR_M))
+    page = client.get(url)  # the project is public, the application is not
+    assert page.status_code == 200
+    assert application.get_absolute_url() not in page.content.decode()

@@ -8,9 +8,15 @@ class FundingConfig(AppConfig):
     verbose_name = _("Funding calls")
 
     def ready(self) -> None:
+        from kraftsamla.core.sections import register_object_section
         from kraftsamla.core.start import register_start_section
         from kraftsamla.funding import policies, receivers  # noqa: F401 - registers them
-        from kraftsamla.funding.start import invitations_section, notices_section
+        from kraftsamla.funding.start import (
+            invitations_section,
+            notices_section,
+            project_applications_section,
+        )
+        from kraftsamla.projects.selectors import PROJECT_PAGE
 
         register_start_section(
             key="funding.notices",
@@ -23,4 +29,11 @@ class FundingConfig(AppConfig):
             template="funding/start_invitations.html",
             context=invitations_section,
             order=41,
+        )
+        register_object_section(
+            page=PROJECT_PAGE,
+            key="funding.applications",
+            template="funding/project_applications.html",
+            context=project_applications_section,
+            order=10,
         )

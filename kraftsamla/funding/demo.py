@@ -542,7 +542,7 @@ def demo_parties_add(application: Application, *, actor) -> dict:
 
 
 def _linkoping_application(call: Call) -> Application:
-    """Linköping's application with Mjölby as twin city, as submitted (demo)."""
+    """Linköping's application with Mjölby as twin city, submitted and granted (demo)."""
     for slug, name, kind in PARTNER_ORGANISATIONS:
         _partner(slug, name, kind)
     linkoping = _organisation("linkoping")
@@ -595,6 +595,13 @@ def _linkoping_application(call: Call) -> Application:
     application = services.application_mark_ready(
         actor=SYSTEM, application=application, on=submitted
     )
-    # The submission window is checked for the day it was submitted, in 2024. The funder's
-    # decision is left out: the seed does not give it, and the demo does not invent one.
-    return services.application_submit(actor=SYSTEM, application=application, on=submitted)
+    # The submission window is checked for the day it was submitted, in 2024.
+    application = services.application_submit(actor=SYSTEM, application=application, on=submitted)
+    # Granted, as the project bank's demo has the project running (both invented, demo).
+    return services.application_decide(
+        actor=SYSTEM,
+        application=application,
+        granted=True,
+        decision="Beviljad i utlysningens tredje våg (demo).",
+        on=datetime.date(2024, 11, 20),
+    )

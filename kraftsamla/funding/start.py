@@ -1,4 +1,4 @@
-"""Funding's sections of the personal start page (registered in FundingConfig.ready)."""
+"""Funding's sections of the start page and of project pages (registered in FundingConfig.ready)."""
 
 from __future__ import annotations
 
@@ -17,3 +17,11 @@ def invitations_section(request: HttpRequest) -> dict | None:
     """Invitations to join a joint application, for the organisations the person edits for."""
     invitations = selectors.invitations_for_person(request)
     return {"invitations": invitations} if invitations else None
+
+
+def project_applications_section(request: HttpRequest, project) -> dict | None:
+    """The joint applications the project is linked to, those the person may see."""
+    applications = list(
+        selectors.applications_visible(request).filter(projects=project).order_by("-created_at")
+    )
+    return {"applications": applications} if applications else None

@@ -85,6 +85,9 @@ CLUSTER_MAX_IDEAS = 2000
 # Statuses of ideas that are still ideas, not yet running: what is clustered by default.
 EARLY_STATUSES = (ProjectStatus.IDEA, ProjectStatus.IN_PREPARATION, ProjectStatus.PRIORITISED)
 
+# The project page, for sections of apps above this one (core/sections.py).
+PROJECT_PAGE = "projects.project"
+
 
 def projects_visible(who) -> QuerySet[Project]:
     """Return the projects `who` may see, with their owners."""

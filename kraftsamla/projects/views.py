@@ -35,6 +35,7 @@ from kraftsamla.core.access import PUBLIC, checks
 from kraftsamla.core.caching import cached_block, declare
 from kraftsamla.core.exports import Column, export_format, export_table, page_query
 from kraftsamla.core.forms import form_status, submit_form
+from kraftsamla.core.sections import object_sections
 from kraftsamla.core.uploads import UploadSizeLimit
 from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import Organisation
@@ -868,6 +869,8 @@ def _detail(
             "can_view_checklist": can_view_checklist,
             "can_plan": access.allows(request, PLAN, page),
             "checklist": selectors.checklist_summary(page) if can_view_checklist else None,
+            # Sections of the apps above (e.g. the joint applications the project is in).
+            "sections": object_sections(selectors.PROJECT_PAGE, request, page),
         },
         status=form_status(
             *action_forms.values(),
