@@ -17,3 +17,19 @@ def test_healthz_reports_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_page_titles_hold_no_markup():
+    """A title block with markup shows tags in the browser's tab and to screen readers."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parent.parent / "kraftsamla" / "templates"
+    title = re.compile(r"{% block title %}(.*?){% endblock %}", re.S)
+    with_markup = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        for block in title.findall(path.read_text(encoding="utf-8"))
+        if "<" in block
+    ]
+    assert with_markup == []
