@@ -646,12 +646,18 @@ def test_demo_loaders_are_found_in_installed_apps_order():
     from kraftsamla.core.demo import demo_loaders
 
     labels = [config.label for config, _loader in demo_loaders()]
-    assert labels == ["organisations", "accounts", "capacity", "support", "projects", "funding"]
-    assert [c.label for c, _loader in demo_loaders(skip=("support",))][-3:] == [
+    assert labels == [
+        "organisations",
+        "accounts",
         "capacity",
+        "support",
         "projects",
         "funding",
+        "twinning",
+        "followup",
     ]
+    skipped = [c.label for c, _loader in demo_loaders(skip=("support",))]
+    assert skipped == [label for label in labels if label != "support"]
 
 
 @pytest.mark.django_db
