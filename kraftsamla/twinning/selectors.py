@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db.models import QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -16,6 +17,7 @@ from kraftsamla.capacity.models import Assessment, AssessmentResult, CapitalKey
 from kraftsamla.capacity.models import Status as AssessmentStatus
 from kraftsamla.core import access
 from kraftsamla.core.caching import cached_under_versions, cached_value, declare
+from kraftsamla.core.versions import fingerprint
 from kraftsamla.organisations import scopes
 from kraftsamla.organisations.models import (
     COORDINATING_KINDS,
@@ -66,6 +68,28 @@ def places() -> list[Place]:
 
 def places_by_id() -> dict[int, Place]:
     return {place.id: place for place in places()}
+
+
+# The last feature arrays built, kept in this process under their cache key (the key
+# holds the data versions, so a kept value is exactly as current as the shared cache's).
+_kept_features: dict[str, matching.Features] = {}
+
+
+def features() -> matching.Features:
+    """The public features as arrays (`matching.Features`), cached like `places`."""
+    day = timezone.localdate().isoformat()
+    key = fingerprint(PLACES_SCOPES, day)
+    kept = _kept_features.get(key)
+    if kept is None:
+        kept = cached_under_versions(
+            "twinning.features",
+            PLACES_SCOPES,
+            build=lambda: matching.Features(places()),
+            parts=(day,),
+        )
+        _kept_features.clear()
+        _kept_features[key] = kept
+    return kept
 
 
 def _neighbours(paths: dict[int, str]) -> dict[int, set[int]]:
@@ -399,20 +423,17 @@ def matching_for(
     For a pilot–twin pair one side must be in the programme's pilot group: a pilot gets
     the municipalities outside it, any other municipality the pilots.
     """
-    everyone = places()
-    by_id = {place.id: place for place in everyone}
-    target = by_id[organisation.pk]
+    arrays = features()
+    target = arrays.places[arrays.index[organisation.pk]]
     private = private_for(request)
     keep = None
     pilots: frozenset[int] = frozenset()
     if purpose == Purpose.PILOT_TWIN:
         pilots = pilot_group(programme)
-        if target.id in pilots:
-            keep = lambda place: place.id not in pilots  # noqa: E731
-        else:
-            keep = lambda place: place.id in pilots  # noqa: E731
+        in_group = np.isin(arrays.ids, list(pilots))
+        keep = ~in_group if target.id in pilots else in_group
     ranked = matching.rank(
-        target, everyone, weights=weights, purpose=purpose, private=private, keep=keep
+        target, arrays, weights=weights, purpose=purpose, private=private, keep=keep
     )
     top = ranked if shown is None else ranked[:shown]
     names = body_names({b for m in top for b in m.details["shared_bodies"]})
