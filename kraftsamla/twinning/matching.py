@@ -572,25 +572,54 @@ def rank(
 # Rows per strip of the score matrix: a strip of 10,000 columns (5 MB in float32) keeps
 # numpy's passes over it in the processor's caches.
 STRIP = 128
+# Above this many places the whole score matrix (n² float32) is not held in memory.
+MATRIX_MAX = 20_000
 
 
 class _Strips:
-    """The features as float32 arrays laid out for scoring strips of the score matrix."""
+    """The features as float32 arrays laid out for scoring strips of the score matrix.
 
-    def __init__(self, features: Features, private: PrivateFeatures | None):
+    Each public component is scaled by its weight beforehand and written as a constant
+    minus a clipped gap (e.g. size: w − min(w/2 · |Δlog10|, w)), so that a strip costs
+    few passes over memory; where a side has no data the gap is set to the clip, so the
+    component adds nothing, and the weight sum leaves it out (`weight_sums`).
+    """
+
+    def __init__(self, features: Features, weights: Mapping[str, float], purpose: str, private):
         f = features
-        self.n = len(f)
-        self.z = np.nan_to_num(f.x + 1j * f.y).astype(np.complex64)
+        self.n = n = len(f)
+        rows = np.arange(n)
+        self.w = {key: float(weights.get(key, 0) or 0) for key in COMPONENTS}
+        if private is None:
+            self.w["themes"] = self.w["capitals"] = 0.0
+        self.purpose = purpose
+        w = self.w["distance"]
+        scale = 0.4 * w / DISTANCE_HORIZON_KM
+        self.z = np.nan_to_num((f.x + 1j * f.y) * scale).astype(np.complex64)
         self.has_xy = f.has_xy
-        self.county, self.fa_region = f.county, f.fa_region
-        self.log_population = np.nan_to_num(f.log_population).astype(np.float32)
+        # Same county or FA region counts only with a boundary (as the component does).
+        self.county = np.where(f.has_xy, f.county, -1 - rows)
+        self.fa_region = np.where(f.has_xy, f.fa_region, -1 - rows)
+        both = f.has_xy[f.neighbour_rows] & f.has_xy[f.neighbour_cols]
+        self.neighbour_rows = f.neighbour_rows[both]
+        self.neighbour_cols = f.neighbour_cols[both]
+        w = self.w["size"]
+        self.log_population = np.nan_to_num(f.log_population * w / SIZE_SPAN_DECADES).astype(
+            np.float32
+        )
         self.has_population = ~np.isnan(f.log_population)
-        self.shares_t = np.ascontiguousarray(np.nan_to_num(f.shares).T.astype(np.float32))
+        w = self.w["emissions"]
         self.has_shares = f.has_shares
-        # Σ min(a, b) = (Σa + Σb − Σ|a − b|) / 2, so 1 − ½ Σ|a − b| = Σ min(a, b) + c_a + c_b.
-        self.shares_fix = (0.5 - 0.5 * np.nan_to_num(f.shares).sum(axis=1)).astype(np.float32)
-        self.trend = np.nan_to_num(f.trend).astype(np.float32)
         self.has_trend = ~np.isnan(f.trend)
+        # With every share and trend known both go straight into the total (0.7 w, 0.3 w).
+        self.all_trends = bool(f.has_shares.all() and self.has_trend.all())
+        part = SHARES_PART * w if self.all_trends else 1.0
+        shares = np.nan_to_num(f.shares)
+        self.shares_t = np.ascontiguousarray((shares * part).T.astype(np.float32))
+        # Σ min(a, b) = (Σa + Σb − Σ|a − b|) / 2, so 1 − ½ Σ|a − b| = Σ min(a, b) + c_a + c_b.
+        self.shares_fix = ((0.5 - 0.5 * shares.sum(axis=1)) * part).astype(np.float32)
+        self.trend_clip = TREND_PART * w if self.all_trends else 1.0
+        self.trend = np.nan_to_num(f.trend * self.trend_clip / TREND_SPAN).astype(np.float32)
         self.body_count = f.body_count
         bodies = sorted(f.members)
         body_index = {body: i for i, body in enumerate(bodies)}
@@ -598,15 +627,36 @@ class _Strips:
         self.body_start[1:] = np.cumsum([len(f.members[b]) for b in bodies])
         self.body_members = np.concatenate([f.members[b] for b in bodies] or [np.zeros(0, int)])
         row_bodies = [[body_index[b] for b in p.bodies] for p in f.places]
-        self.row_start = np.zeros(self.n + 1, dtype=np.int64)
+        self.row_start = np.zeros(n + 1, dtype=np.int64)
         self.row_start[1:] = np.cumsum([len(b) for b in row_bodies])
         self.row_bodies = np.array([b for bs in row_bodies for b in bs], dtype=np.int64)
-        self.neighbour_rows, self.neighbour_cols = f.neighbour_rows, f.neighbour_cols
         self.private = private
         if private is not None:
             self.themes = private.themes.astype(np.float32)
             self.theme_count = private.theme_count.astype(np.float32)
             self.capitals = private.capitals.astype(np.float32)
+        # What each place has, one bit per component: the weight sum of a pair depends only
+        # on the two places' bits (except the capitals, which depend on the pair).
+        has = {
+            "distance": f.has_xy,
+            "size": self.has_population,
+            "emissions": f.has_shares,
+            "programmes": f.body_count > 0,
+            "themes": private.theme_count > 0 if private is not None else np.zeros(n, bool),
+        }
+        self.bits = np.zeros(n, np.int64)
+        for bit, key in enumerate(has):
+            self.bits |= has[key].astype(np.int64) << bit
+        self._bit_of = {key: 1 << bit for bit, key in enumerate(has)}
+
+    def weight_sum(self, mine: int, theirs: int) -> float:
+        """Σ weight over the components available for a pair with these bits."""
+        total = 0.0
+        for key, bit in self._bit_of.items():
+            # Programmes are left out only where neither belongs to a body.
+            ok = (mine | theirs) & bit if key == "programmes" else mine & theirs & bit
+            total += self.w[key] if ok else 0.0
+        return total
 
     def shared_bodies(self, s: int, e: int, c0: int):
         """(row, column, count) of the pairs in rows s..e, columns c0.. that share bodies."""
@@ -623,104 +673,138 @@ class _Strips:
         return keys // width, keys % width, counts
 
 
-def _strip_scores(
-    a: _Strips, s: int, e: int, c0: int, weights: Mapping[str, float], purpose: str
-) -> np.ndarray:
+def _clipped_gap(work, mine, theirs, clip, rows_ok, cols_ok):
+    """work = min(|mine − theirs|, clip), and the clip where a side has no value."""
+    np.subtract(mine[:, None], theirs[None, :], out=work)
+    np.abs(work, out=work)
+    np.minimum(work, clip, out=work)
+    work[~rows_ok] = clip
+    work[:, ~cols_ok] = clip
+
+
+def _strip_scores(a: _Strips, s: int, e: int, c0: int, out: np.ndarray | None = None) -> np.ndarray:
     """The scores of rows s..e against columns c0.. (float32), as `combine_arrays` gives."""
     b, m = e - s, a.n - c0
-    total = np.zeros((b, m), np.float32)
+    total = np.empty((b, m), np.float32) if out is None else out
     work = np.empty((b, m), np.float32)
-    weight_sum: float | np.ndarray = 0.0
-
-    def available(w, rows_ok, cols_ok, value):
-        """Zero the value where a side has no data, and count the weight where both do."""
-        nonlocal weight_sum
-        value[~rows_ok] = 0
-        value[:, ~cols_ok] = 0
-        if rows_ok.all() and cols_ok.all():
-            weight_sum = weight_sum + w
-        else:
-            weight_sum = weight_sum + w * np.outer(rows_ok, cols_ok).astype(np.float32)
-
-    w = weights.get("distance", 0)
+    rows_ok = slice(s, e)
+    cols_ok = slice(c0, None)
+    constant = 0.0
+    w = a.w["distance"]
     if w:
+        # 0.4 w · max(0, 1 − km/400) = 0.4 w − min(km · 0.4 w/400, 0.4 w): z is pre-scaled.
         np.abs(np.subtract(a.z[s:e, None], a.z[None, c0:]), out=work)
-        np.minimum(work, DISTANCE_HORIZON_KM, out=work)
-        work *= -0.4 * w / DISTANCE_HORIZON_KM
-        work += 0.4 * w
+        np.minimum(work, 0.4 * w, out=work)
+        work[~a.has_xy[rows_ok]] = 0.4 * w
+        work[:, ~a.has_xy[cols_ok]] = 0.4 * w
+        constant += 0.4 * w
+        np.negative(work, out=total)
         same = np.empty((b, m), bool)
         for codes in (a.county, a.fa_region):
             np.equal(codes[s:e, None], codes[None, c0:], out=same)
-            np.add(work, 0.2 * w, out=work, where=same)
+            np.add(total, 0.2 * w, out=total, where=same)
         lo, hi = np.searchsorted(a.neighbour_rows, [s, e])
         rows, cols = a.neighbour_rows[lo:hi], a.neighbour_cols[lo:hi]
         inside = cols >= c0
-        work[rows[inside] - s, cols[inside] - c0] += 0.2 * w
-        available(w, a.has_xy[s:e], a.has_xy[c0:], work)
-        total += work
-    w = weights.get("size", 0)
+        total[rows[inside] - s, cols[inside] - c0] += 0.2 * w
+    else:
+        total.fill(0)
+    w = a.w["size"]
     if w:
-        np.subtract(a.log_population[s:e, None], a.log_population[None, c0:], out=work)
-        np.abs(work, out=work)
-        np.minimum(work, SIZE_SPAN_DECADES, out=work)
-        work *= -w / SIZE_SPAN_DECADES
-        work += w
-        available(w, a.has_population[s:e], a.has_population[c0:], work)
-        total += work
-    w = weights.get("emissions", 0)
+        _clipped_gap(
+            work,
+            a.log_population[s:e],
+            a.log_population[c0:],
+            w,
+            a.has_population[rows_ok],
+            a.has_population[cols_ok],
+        )
+        constant += w
+        total -= work
+    w = a.w["emissions"]
     if w:
-        shares = np.zeros((b, m), np.float32)
+        shares = total if a.all_trends else np.zeros((b, m), np.float32)
         for sector in a.shares_t:
             np.minimum(sector[s:e, None], sector[None, c0:], out=work)
             shares += work
         if np.abs(a.shares_fix).max(initial=0) > 1e-6:
             shares += a.shares_fix[s:e, None]
             shares += a.shares_fix[None, c0:]
-        np.subtract(a.trend[s:e, None], a.trend[None, c0:], out=work)
-        np.abs(work, out=work)
-        np.minimum(work, TREND_SPAN, out=work)
-        work *= -1 / TREND_SPAN
-        work += 1
-        # Without a trend on one side the shares count alone.
-        rows_without, cols_without = ~a.has_trend[s:e], ~a.has_trend[c0:]
-        work[rows_without] = shares[rows_without]
-        work[:, cols_without] = shares[:, cols_without]
-        shares *= SHARES_PART * w
-        work *= TREND_PART * w
-        shares += work
-        available(w, a.has_shares[s:e], a.has_shares[c0:], shares)
-        total += shares
-    w = weights.get("programmes", 0)
+        _clipped_gap(
+            work,
+            a.trend[s:e],
+            a.trend[c0:],
+            a.trend_clip,
+            a.has_trend[rows_ok],
+            a.has_trend[cols_ok],
+        )
+        if a.all_trends:
+            constant += a.trend_clip
+            total -= work  # the shares are already in
+        else:
+            # 0.7 · shares + 0.3 · trend where both have a trend, the shares alone otherwise.
+            np.subtract(1.0, work, out=work)
+            rows_without, cols_without = ~a.has_trend[rows_ok], ~a.has_trend[cols_ok]
+            work[rows_without] = shares[rows_without]
+            work[:, cols_without] = shares[:, cols_without]
+            shares *= SHARES_PART * w
+            work *= TREND_PART * w
+            shares += work
+            shares[~a.has_shares[rows_ok]] = 0
+            shares[:, ~a.has_shares[cols_ok]] = 0
+            total += shares
+    if constant:
+        total += constant
+    w = a.w["programmes"]
     if w:
         rows, cols, shared = a.shared_bodies(s, e, c0)
         union = a.body_count[rows + s] + a.body_count[cols + c0] - shared
         total[rows, cols] += (w * shared / union).astype(np.float32)
-        # Left out only where neither belongs to any body.
-        none_rows, none_cols = a.body_count[s:e] == 0, a.body_count[c0:] == 0
-        weight_sum = weight_sum + w * (1 - np.outer(none_rows, none_cols).astype(np.float32))
+    weight_sum: np.ndarray | None = None
     if a.private is not None:
-        w = weights.get("themes", 0)
+        w = a.w["themes"]
         if w:
             shared = a.themes[s:e] @ a.themes[c0:].T
             union = a.theme_count[s:e, None] + a.theme_count[None, c0:] - shared
             with np.errstate(invalid="ignore", divide="ignore"):
                 value = np.nan_to_num(shared / union)
-            available(w, a.theme_count[s:e] > 0, a.theme_count[c0:] > 0, value)
+            value[a.theme_count[s:e] == 0] = 0
+            value[:, a.theme_count[c0:] == 0] = 0
             total += w * value
-        w = weights.get("capitals", 0)
+        w = a.w["capitals"]
         if w:
-            value, pairs = _capital_strip(a.capitals[s:e], a.capitals[c0:], purpose)
+            value, pairs = _capital_strip(a.capitals[s:e], a.capitals[c0:], a.purpose)
             total += w * value
-            weight_sum = weight_sum + w * (pairs > 0).astype(np.float32)
-    if np.isscalar(weight_sum):
-        total *= 1 / weight_sum if weight_sum else 0.0
-    else:
-        np.divide(total, weight_sum, out=total, where=weight_sum > 0)
-        total[weight_sum == 0] = 0
+            weight_sum = w * (pairs > 0).astype(np.float32)
+    _divide_by_weight_sums(a, total, s, e, c0, weight_sum)
     if c0 <= s:  # the strip holds its rows' own column: never a candidate for itself
         rows = np.arange(b)
         total[rows, rows + s - c0] = -np.inf
     return total
+
+
+def _divide_by_weight_sums(a: _Strips, total, s: int, e: int, c0: int, extra) -> None:
+    """Divide each score by its pair's weight sum (0 where no weighted component is there)."""
+    row_bits, col_bits = a.bits[s:e], a.bits[c0:]
+    if extra is not None:
+        kinds, inverse = np.unique(a.bits, return_inverse=True)
+        table = np.array([[a.weight_sum(x, y) for y in kinds] for x in kinds], np.float32)
+        inverse = inverse.ravel()
+        sums = extra + table[inverse[s:e, None], inverse[None, c0:]]
+        np.divide(total, sums, out=total, where=sums > 0)
+        total[sums == 0] = 0
+        return
+    row_kinds, row_counts = np.unique(row_bits, return_counts=True)
+    col_kinds, col_counts = np.unique(col_bits, return_counts=True)
+    # Divide by the sum of the most common pair of kinds, then correct the others' blocks.
+    usual = a.weight_sum(row_kinds[row_counts.argmax()], col_kinds[col_counts.argmax()]) or 1.0
+    total *= 1 / usual
+    for mine in row_kinds:
+        for theirs in col_kinds:
+            other = a.weight_sum(mine, theirs)
+            if other != usual:
+                block = np.ix_(np.flatnonzero(row_bits == mine), np.flatnonzero(col_bits == theirs))
+                total[block] *= usual / other if other else 0.0
 
 
 def _capital_strip(mine: np.ndarray, theirs: np.ndarray, purpose: str):
@@ -758,37 +842,35 @@ def best_for_all(
     The n × n score matrix is computed in strips of STRIP rows in float32 (scores agree
     with `rank` to about 1e-6). Every component is symmetric except the complement of
     capitals, so otherwise each strip covers only the columns from its first row on, and
-    the part below the diagonal is read from the strips above it, transposed.
+    the part below the diagonal is copied from the strips above it, transposed (the
+    matrix is then held whole: 400 MB for 10,000 places; above MATRIX_MAX places only
+    strips are held and every pair is computed from both sides).
     """
-    a = _Strips(features, private)
+    a = _Strips(features, weights, purpose, private)
     n = a.n
     limit = min(limit, n - 1)
-    symmetric = features.neighbours_symmetric and not (
-        purpose == Purpose.COMPLEMENT and private is not None and weights.get("capitals", 0)
+    symmetric = (
+        n <= MATRIX_MAX
+        and features.neighbours_symmetric
+        and not (
+            purpose == Purpose.COMPLEMENT and private is not None and weights.get("capitals", 0)
+        )
     )
-    best_scores = np.full((n, limit), -np.inf, np.float32)
-    best_rows = np.zeros((n, limit), np.int64)
+    best_scores = np.empty((n, limit), np.float32)
+    best_rows = np.empty((n, limit), np.int64)
+    # The whole matrix: each strip writes its part right of the diagonal and, transposed,
+    # the part below it, so that a strip's rows are complete when their turn comes.
+    matrix = np.empty((n, n), np.float32) if symmetric else None
     for s in range(0, n, STRIP):
         e = min(n, s + STRIP)
-        c0 = s if symmetric else 0
-        scores = _strip_scores(a, s, e, c0, weights, purpose)
-        _merge(best_scores[s:e], best_rows[s:e], scores, c0)
-        if symmetric and e < n:
-            _merge(best_scores[e:], best_rows[e:], np.ascontiguousarray(scores[:, e - c0 :].T), s)
+        if matrix is None:
+            scores = _strip_scores(a, s, e, 0)
+        else:
+            _strip_scores(a, s, e, s, out=matrix[s:e, s:])
+            matrix[e:, s:e] = matrix[s:e, e:].T
+            scores = matrix[s:e]
+        top = np.argpartition(scores, -limit, axis=1)[:, -limit:]
+        best_rows[s:e] = top
+        best_scores[s:e] = np.take_along_axis(scores, top, axis=1)
     order = np.argsort(-best_scores, axis=1, kind="stable")
     return np.take_along_axis(best_rows, order, axis=1), np.take_along_axis(best_scores, order, 1)
-
-
-def _merge(best_scores: np.ndarray, best_rows: np.ndarray, scores: np.ndarray, offset: int):
-    """Keep in place each row's best: the kept ones and the columns (+ offset) of `scores`."""
-    limit = best_scores.shape[1]
-    if scores.shape[1] > limit:
-        top = np.argpartition(-scores, limit - 1, axis=1)[:, :limit]
-        scores, columns = np.take_along_axis(scores, top, axis=1), top + offset
-    else:
-        columns = np.broadcast_to(np.arange(scores.shape[1]) + offset, scores.shape)
-    both_scores = np.concatenate([best_scores, scores], axis=1)
-    both_rows = np.concatenate([best_rows, columns], axis=1)
-    top = np.argpartition(-both_scores, limit - 1, axis=1)[:, :limit]
-    best_scores[:] = np.take_along_axis(both_scores, top, axis=1)
-    best_rows[:] = np.take_along_axis(both_rows, top, axis=1)
