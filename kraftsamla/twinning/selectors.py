@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +36,14 @@ from kraftsamla.projects.models import Project
 from kraftsamla.support.models import Need
 from kraftsamla.twinning import matching
 from kraftsamla.twinning.matching import Place, Private, Purpose
-from kraftsamla.twinning.models import Participant, PlanStatus, TwinLink, TwinningProgramme
+from kraftsamla.twinning.models import (
+    ClaimStatus,
+    Participant,
+    PlanStatus,
+    TravelClaim,
+    TwinLink,
+    TwinningProgramme,
+)
 from kraftsamla.twinning.timeline import programme_end
 
 SECTORS = [sector.value for sector in EmissionSector]
@@ -533,6 +540,7 @@ class Progress:
     plans_approved: int
     missing: list
     claimed: dict
+    claims: list
 
 
 def progress_of(programme: TwinningProgramme) -> Progress:
@@ -540,8 +548,16 @@ def progress_of(programme: TwinningProgramme) -> Progress:
     meetings = list(programme.meetings.prefetch_related("participants__organisation"))
     participants = list(
         programme.participants.select_related("organisation", "replication_plan").annotate(
-            claimed=Sum("travel_claims__amount")
+            claimed=Sum(
+                "travel_claims__amount",
+                filter=Q(travel_claims__status=ClaimStatus.APPROVED),
+            )
         )
+    )
+    claims = list(
+        TravelClaim.objects.filter(participant__programme=programme)
+        .select_related("participant__organisation", "participant__programme__organiser")
+        .order_by("-pk")
     )
     now = timezone.now()
     needed = [p for p in participants if p.needs_plan]
@@ -562,6 +578,7 @@ def progress_of(programme: TwinningProgramme) -> Progress:
         plans_approved=len(approved),
         missing=[p for p in needed if p not in approved],
         claimed={p.pk: p.claimed or 0 for p in participants},
+        claims=claims,
     )
 
 
