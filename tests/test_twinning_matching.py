@@ -434,3 +434,66 @@ def test_api_refuses_blank_parameters():
     response = client_for().get(url, {"w_size": ""})
     assert response.status_code == 400
     assert "w_size" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    ("purpose", "shared"),
+    [(Purpose.TWIN, True), (Purpose.COMPLEMENT, True), (Purpose.PEER, False)],
+)
+def test_all_pairs_agree_with_one_ranking_when_data_is_missing_here_and_there(purpose, shared):
+    """Random places, some without a boundary, population, emissions, trend, bodies,
+    themes or capitals: every place's best scores are the same both ways."""
+    import random
+
+    rng = random.Random(12)
+
+    def maybe(value, chance=0.15):
+        return None if rng.random() < chance else value
+
+    places = []
+    for pk in range(1, 301):
+        raw = [rng.random() for _ in range(4)]
+        x = maybe(rng.uniform(0, 800))
+        places.append(
+            place(
+                pk,
+                x_km=x,
+                y_km=None if x is None else rng.uniform(0, 800),
+                county=rng.choice(["", "01", "05", "14"]),
+                fa_region=rng.choice(["", "20", "21"]),
+                population=maybe(int(10 ** rng.uniform(3, 6))),
+                shares=maybe(tuple(v / sum(raw) for v in raw)),
+                trend=maybe(rng.uniform(-0.5, 0.2)),
+                bodies=frozenset(rng.sample(range(8), rng.randint(0, 2))),
+            )
+        )
+    private = Private()
+    if shared:
+        private = Private(
+            themes={
+                p.id: frozenset(rng.sample(["capital:a", "capital:b", "sector:c"], 2))
+                for p in places
+                if rng.random() < 0.5
+            },
+            capitals={
+                p.id: tuple(maybe(rng.uniform(0, 100), 0.2) for _ in range(7))
+                for p in places
+                if rng.random() < 0.5
+            },
+        )
+    features = matching.Features(places)
+    weights = matching.PRESETS[purpose]
+    rows, scores = matching.best_for_all(
+        features,
+        weights,
+        purpose=purpose,
+        private=matching.PrivateFeatures(features, private) if shared else None,
+        limit=8,
+    )
+    for target in places[::37]:
+        ranked = matching.rank(target, features, weights=weights, purpose=purpose, private=private)
+        row = features.index[target.id]
+        assert scores[row] == pytest.approx([m.score for m in ranked[:8]], abs=1e-5)
+        for match in ranked[:3]:
+            values, _details = matching.components_of(target, match.place, private, purpose)
+            assert match.score == pytest.approx(matching.combine(values, weights))
