@@ -148,6 +148,17 @@ class ReplicationPlanForm(SubmitOnceMixin, forms.Form):
         }
 
 
+def note_field(label, **extra) -> forms.CharField:
+    """An optional text of a few lines (agenda, notes, goals)."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea({"rows": 2}),
+        **extra,
+    )
+
+
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -159,24 +170,11 @@ class MeetingForm(SubmitOnceMixin, forms.Form):
     starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME_INPUT)
     ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME_INPUT)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    agenda = forms.CharField(
-        label=_("Agenda"), required=False, max_length=NOTE_MAX, widget=forms.Textarea({"rows": 2})
-    )
-    notes = forms.CharField(
-        label=_("Notes"), required=False, max_length=NOTE_MAX, widget=forms.Textarea({"rows": 2})
-    )
-    decisions = forms.CharField(
-        label=_("Decisions"),
-        required=False,
-        max_length=NOTE_MAX,
-        widget=forms.Textarea({"rows": 2}),
-    )
-    follow_up = forms.CharField(
-        label=_("Follow-up actions"),
-        required=False,
-        max_length=NOTE_MAX,
-        widget=forms.Textarea({"rows": 2}),
-        help_text=_("Who does what by when, one action a line."),
+    agenda = note_field(_("Agenda"))
+    notes = note_field(_("Notes"))
+    decisions = note_field(_("Decisions"))
+    follow_up = note_field(
+        _("Follow-up actions"), help_text=_("Who does what by when, one action a line.")
     )
     participants = forms.ModelMultipleChoiceField(
         label=_("Participants"),
@@ -296,18 +294,8 @@ class ModuleForm(SubmitOnceMixin, forms.Form):
 
     title_sv = forms.CharField(label=_("Title in Swedish"), max_length=200)
     title_en = forms.CharField(label=_("Title in English"), max_length=200, required=False)
-    goal_sv = forms.CharField(
-        label=_("Goal in Swedish"),
-        required=False,
-        max_length=NOTE_MAX,
-        widget=forms.Textarea({"rows": 2}),
-    )
-    goal_en = forms.CharField(
-        label=_("Goal in English"),
-        required=False,
-        max_length=NOTE_MAX,
-        widget=forms.Textarea({"rows": 2}),
-    )
+    goal_sv = note_field(_("Goal in Swedish"))
+    goal_en = note_field(_("Goal in English"))
     start_date = forms.DateField(label=_("Starts"), widget=DATE_INPUT)
     end_date = forms.DateField(label=_("Ends"), widget=DATE_INPUT)
     order = forms.IntegerField(label=_("Place in the order"), min_value=1)

@@ -275,26 +275,33 @@ def meeting_edit(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse
             meeting=meeting,
         )
 
-    if request.method == "POST":
-        response = submit_form(
-            request,
-            form,
-            save,
-            redirect_to=f"{programme_url(programme)}#meetings-heading",
-            message=_("The meeting was saved."),
-        )
-        if response is not None:
-            return response
     return _edit_page(
         request,
         programme,
         form,
+        save,
+        anchor="meetings-heading",
+        message=_("The meeting was saved."),
         title=_("Change the meeting %(title)s") % {"title": meeting.title},
         button=_("Save the meeting"),
     )
 
 
-def _edit_page(request, programme, form, *, title: str, button: str) -> HttpResponse:
+def _edit_page(
+    request, programme, form, save, *, anchor: str, message: str, title: str, button: str
+) -> HttpResponse:
+    """Save a posted form through `save` and go back to the progress page at `anchor`, or
+    show the form (again, with its errors and status 400)."""
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            save,
+            redirect_to=f"{programme_url(programme)}#{anchor}",
+            message=message,
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "twinning/edit_form.html",
@@ -372,20 +379,13 @@ def module_edit(request: HttpRequest, pk: int, order: int) -> HttpResponse:
             order=data["order"],
         )
 
-    if request.method == "POST":
-        response = submit_form(
-            request,
-            form,
-            save,
-            redirect_to=f"{programme_url(programme)}#modules-heading",
-            message=_("The module was saved."),
-        )
-        if response is not None:
-            return response
     return _edit_page(
         request,
         programme,
         form,
+        save,
+        anchor="modules-heading",
+        message=_("The module was saved."),
         title=_("Change module %(order)s") % {"order": module.order},
         button=_("Save the module"),
     )
@@ -419,22 +419,15 @@ def participant_edit(request: HttpRequest, pk: int, participant_pk: int) -> Http
     form = ParticipantForm(
         request.POST or None, initial={"role": participant.role, "left_on": participant.left_on}
     )
-    if request.method == "POST":
-        response = submit_form(
-            request,
-            form,
-            lambda data: services.participant_update(
-                actor=request.user, participant=participant, **data
-            ),
-            redirect_to=f"{programme_url(programme)}#plans-heading",
-            message=_("The participant was saved."),
-        )
-        if response is not None:
-            return response
     return _edit_page(
         request,
         programme,
         form,
+        lambda data: services.participant_update(
+            actor=request.user, participant=participant, **data
+        ),
+        anchor="plans-heading",
+        message=_("The participant was saved."),
         title=_("Change the part of %(name)s") % {"name": participant.organisation.display_name},
         button=_("Save"),
     )

@@ -404,27 +404,21 @@ def module_update(
         raise ValidationError(
             {"order": _("Choose a place from 1 to %(count)s.") % {"count": count}}
         )
-    fields = ["title", "goal", "start_date", "end_date", "order"]
-    before = snapshot(module, fields)
-    old_order = module.order
-    if order != old_order:
+    if order != module.order:
         other = programme.modules.select_for_update().get(order=order)
         # Park this module at 0 so the two can swap places under the unique order.
         Module.objects.filter(pk=module.pk).update(order=0)
-        Module.objects.filter(pk=other.pk).update(order=old_order)
-    module.title, module.goal = title, goal
-    module.start_date, module.end_date, module.order = start_date, end_date, order
-    module.full_clean()
-    module.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=module,
-        organisation=programme.organiser,
-        before=before,
-        after=snapshot(module, fields),
+        Module.objects.filter(pk=other.pk).update(order=module.order)
+    data = {
+        "title": title,
+        "goal": goal,
+        "start_date": start_date,
+        "end_date": end_date,
+        "order": order,
+    }
+    return model_save_audited(
+        actor=actor, obj=module, data=data, fields=data, organisation=programme.organiser
     )
-    return module
 
 
 @transaction.atomic
@@ -437,17 +431,13 @@ def participant_add(
         raise ValidationError({"organisation": _("Choose a municipality.")})
     if programme.participants.filter(organisation=organisation).exists():
         raise ValidationError({"organisation": _("The municipality already takes part.")})
-    participant = Participant(programme=programme, organisation=organisation, role=role)
-    participant.full_clean()
-    participant.save()
-    audit_record(
+    return model_save_audited(
         actor=actor,
-        action=AuditAction.CREATE,
-        obj=participant,
+        obj=Participant(programme=programme),
+        data={"organisation": organisation, "role": role},
+        fields=["organisation", "role"],
         organisation=programme.organiser,
-        after={"organisation": organisation.slug, "role": role},
     )
-    return participant
 
 
 @transaction.atomic
@@ -461,20 +451,13 @@ def participant_update(
         raise ValidationError(
             {"left_on": _("The end date must not be before the programme starts.")}
         )
-    fields = ["role", "left_on"]
-    before = snapshot(participant, fields)
-    participant.role, participant.left_on = role, left_on
-    participant.full_clean()
-    participant.save(update_fields=fields)
-    audit_record(
+    return model_save_audited(
         actor=actor,
-        action=AuditAction.UPDATE,
         obj=participant,
+        data={"role": role, "left_on": left_on},
+        fields=["role", "left_on"],
         organisation=programme.organiser,
-        before=before,
-        after=snapshot(participant, fields),
     )
-    return participant
 
 
 @transaction.atomic
