@@ -136,14 +136,63 @@ def test_weighted_mean_leaves_out_missing_components():
     assert matching.combine(values, weights) == pytest.approx((2 * 0.5 + 1.0) / 3)
 
 
-def test_fast_ranking_agrees_with_the_full_one():
-    everyone = selectors.places()
-    target = next(p for p in everyone if p.slug == "linkoping")
-    weights = {**matching.PRESETS[Purpose.PEER], "themes": 0, "capitals": 0}
-    full = matching.rank(target, everyone, weights=weights, purpose=Purpose.PEER)
-    fast = matching.rank_fast(target, everyone, weights, limit=10)
-    assert [pk for _score, pk in fast][:5] == [m.place.id for m in full][:5]
-    assert fast[0][0] == pytest.approx(full[0].score)
+@pytest.mark.parametrize("purpose", [Purpose.TWIN, Purpose.PEER])
+def test_all_pairs_agree_with_one_ranking(purpose):
+    """Everyone against everyone (float32 strips, symmetric) gives each place the same best
+    candidates and scores as ranking it alone."""
+    features = selectors.features()
+    weights = {**matching.PRESETS[purpose], "themes": 0, "capitals": 0}
+    rows, scores = matching.best_for_all(features, weights, purpose=purpose, limit=10)
+    assert rows.shape == (len(features), 10)
+    for slug in ("linkoping", "gavle", "bjurholm"):
+        target = features.places[features.index[org_by_slug(slug).pk]]
+        full = matching.rank(target, features, weights=weights, purpose=purpose)
+        row = features.index[target.id]
+        assert scores[row] == pytest.approx([m.score for m in full[:10]], abs=1e-5)
+        assert row not in rows[row]
+        assert features.places[rows[row][0]].id == full[0].place.id
+
+
+def test_ranking_of_pairs_built_by_hand_equals_the_formulas():
+    """The arrays give every component exactly as `components_of` computes it pair by pair."""
+    a = place(1, x_km=0.0, y_km=0.0, neighbours=frozenset({2}), bodies=frozenset({10, 11}))
+    others = [
+        place(
+            2,
+            x_km=30.0,
+            y_km=40.0,
+            fa_region="21",
+            neighbours=frozenset({1}),
+            bodies=frozenset({11}),
+        ),
+        place(3, x_km=500.0, county="25", population=100_000, shares=(0.9, 0.1), trend=None),
+        place(4, x_km=None, y_km=None, county="", population=None, shares=None),
+    ]
+    private = Private(
+        themes={
+            1: frozenset({"capital:financial", "sector:transport"}),
+            2: frozenset({"capital:financial"}),
+        },
+        capitals={1: (40.0, 60.0, None), 3: (70.0, 60.0, 50.0)},
+    )
+    for purpose in (Purpose.TWIN, Purpose.COMPLEMENT):
+        weights = matching.PRESETS[purpose]
+        ranked = matching.rank(a, [a, *others], weights=weights, purpose=purpose, private=private)
+        for match in ranked:
+            values, details = matching.components_of(a, match.place, private, purpose)
+            assert match.values == pytest.approx(values)
+            assert match.score == pytest.approx(matching.combine(values, weights))
+            assert match.details["km"] == pytest.approx(details["km"])
+            assert match.details["neighbours"] == details["neighbours"]
+        features = matching.Features([a, *others])
+        rows, scores = matching.best_for_all(
+            features,
+            weights,
+            purpose=purpose,
+            private=matching.PrivateFeatures(features, private),
+            limit=3,
+        )
+        assert scores[0] == pytest.approx([m.score for m in ranked], abs=1e-6)
 
 
 # --- Ranking on the real reference data ----------------------------------------------------
@@ -385,3 +434,66 @@ def test_api_refuses_blank_parameters():
     response = client_for().get(url, {"w_size": ""})
     assert response.status_code == 400
     assert "w_size" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    ("purpose", "shared"),
+    [(Purpose.TWIN, True), (Purpose.COMPLEMENT, True), (Purpose.PEER, False)],
+)
+def test_all_pairs_agree_with_one_ranking_when_data_is_missing_here_and_there(purpose, shared):
+    """Random places, some without a boundary, population, emissions, trend, bodies,
+    themes or capitals: every place's best scores are the same both ways."""
+    import random
+
+    rng = random.Random(12)
+
+    def maybe(value, chance=0.15):
+        return None if rng.random() < chance else value
+
+    places = []
+    for pk in range(1, 301):
+        raw = [rng.random() for _ in range(4)]
+        x = maybe(rng.uniform(0, 800))
+        places.append(
+            place(
+                pk,
+                x_km=x,
+                y_km=None if x is None else rng.uniform(0, 800),
+                county=rng.choice(["", "01", "05", "14"]),
+                fa_region=rng.choice(["", "20", "21"]),
+                population=maybe(int(10 ** rng.uniform(3, 6))),
+                shares=maybe(tuple(v / sum(raw) for v in raw)),
+                trend=maybe(rng.uniform(-0.5, 0.2)),
+                bodies=frozenset(rng.sample(range(8), rng.randint(0, 2))),
+            )
+        )
+    private = Private()
+    if shared:
+        private = Private(
+            themes={
+                p.id: frozenset(rng.sample(["capital:a", "capital:b", "sector:c"], 2))
+                for p in places
+                if rng.random() < 0.5
+            },
+            capitals={
+                p.id: tuple(maybe(rng.uniform(0, 100), 0.2) for _ in range(7))
+                for p in places
+                if rng.random() < 0.5
+            },
+        )
+    features = matching.Features(places)
+    weights = matching.PRESETS[purpose]
+    rows, scores = matching.best_for_all(
+        features,
+        weights,
+        purpose=purpose,
+        private=matching.PrivateFeatures(features, private) if shared else None,
+        limit=8,
+    )
+    for target in places[::37]:
+        ranked = matching.rank(target, features, weights=weights, purpose=purpose, private=private)
+        row = features.index[target.id]
+        assert scores[row] == pytest.approx([m.score for m in ranked[:8]], abs=1e-5)
+        for match in ranked[:3]:
+            values, _details = matching.components_of(target, match.place, private, purpose)
+            assert match.score == pytest.approx(matching.combine(values, weights))

@@ -16,6 +16,7 @@ from kraftsamla.core.access import SYSTEM
 from kraftsamla.core.models import Role
 from kraftsamla.twinning import services
 from kraftsamla.twinning.models import (
+    ClaimStatus,
     LinkRole,
     MeetingKind,
     PlanStatus,
@@ -171,8 +172,12 @@ def test_who_may_see_and_do_what():
     services.plan_approve(actor=organiser_editor, plan=plan)
     with pytest.raises(PermissionDenied):
         services.programme_close(actor=ale_editor, programme=programme)
+    # A participant's editors claim travel for their own municipality only.
+    tjorn = participant(programme, "tjorn")
     with pytest.raises(PermissionDenied):
-        services.travel_claim_add(actor=ale_editor, participant=ale, amount=Decimal(5))
+        services.travel_claim_add(actor=ale_editor, participant=tjorn, amount=Decimal(5))
+    with pytest.raises(PermissionDenied):
+        services.travel_claim_add(actor=stranger, participant=ale, amount=Decimal(5))
 
 
 def test_progress_page_has_timeline_tables_and_missing_plans():
@@ -335,10 +340,14 @@ def test_meetings_and_travel_claims_on_the_progress_page():
     assert response.status_code == 400
     assert "amount" in response.context["claim_form"].errors
     assert ale.travel_claims.count() == 1
-    # A participant's editor may not add meetings or claims.
+    # A participant's editor may not add meetings, nor claim for another municipality.
     ale_editor = client_for(UserFactory(organisation=ale.organisation, role=Role.EDITOR))
     assert ale_editor.post(meeting_url, data).status_code == 403
-    assert ale_editor.post(claim_url, {"participant": ale.pk, "amount": "5"}).status_code == 403
+    tjorn = participant(programme, "tjorn")
+    response = ale_editor.post(claim_url, {"participant": tjorn.pk, "amount": "5"})
+    assert response.status_code == 400 and "participant" in response.context["claim_form"].errors
+    stranger = client_for(UserFactory(organisation=org_by_slug("linkoping"), role=Role.EDITOR))
+    assert stranger.post(claim_url, {"participant": ale.pk, "amount": "5"}).status_code == 404
 
 
 def test_marking_a_module_done():
@@ -439,3 +448,147 @@ def test_starting_a_programme_on_the_page():
     # A person without an editor's role anywhere may not start one.
     viewer = client_for(UserFactory(organisation=gr, role=Role.VIEWER))
     assert viewer.get(url).status_code == 403
+
+
+# --- Editing a programme on its pages ------------------------------------------------------
+
+
+def test_a_participant_submits_a_claim_and_the_organiser_decides():
+    programme = new_programme()
+    ale = participant(programme, "ale")
+    ale_editor = client_for(UserFactory(organisation=ale.organisation, role=Role.EDITOR))
+    organiser = client_for(UserFactory(organisation=programme.organiser, role=Role.EDITOR))
+    page = reverse("twinning:programme", args=[programme.pk])
+    claim_url = reverse("twinning:claim_create", args=[programme.pk])
+    assert translate("Submit a travel claim") in ale_editor.get(page).content.decode()
+    response = ale_editor.post(claim_url, {"participant": ale.pk, "amount": "6 000"})
+    assert response.status_code == 302
+    claim = ale.travel_claims.get()
+    assert claim.status == ClaimStatus.SUBMITTED
+    # A submitted claim counts towards the ceiling: 6 000 + 5 000 is above 10 000.
+    response = ale_editor.post(claim_url, {"participant": ale.pk, "amount": "5 000"})
+    assert response.status_code == 400 and "amount" in response.context["claim_form"].errors
+    decide_url = reverse("twinning:claim_decide", args=[programme.pk, claim.pk])
+    # The participant cannot approve its own claim; the organiser can.
+    assert ale_editor.post(decide_url, {"decision": "approve"}).status_code == 403
+    assert organiser.post(decide_url, {"decision": "maybe"}).status_code == 400
+    assert organiser.post(decide_url, {"decision": "reject"}).status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.REJECTED and claim.decided_at
+    # Deciding twice is refused; a rejected claim leaves room under the ceiling.
+    response = organiser.post(decide_url, {"decision": "approve"})
+    assert response.status_code == 400
+    assert translate("This claim has already been decided.") in response.content.decode()
+    assert ale_editor.post(claim_url, {"participant": ale.pk, "amount": "9 000"}).status_code == 302
+    second = ale.travel_claims.get(status=ClaimStatus.SUBMITTED)
+    services.travel_claim_decide(actor=SYSTEM, claim=second, approve=True)
+    assert "9" in organiser.get(page).content.decode()
+    with pytest.raises(PermissionDenied):
+        services.travel_claim_decide(
+            actor=UserFactory(organisation=ale.organisation, role=Role.EDITOR),
+            claim=second,
+            approve=False,
+        )
+
+
+def test_editing_a_meeting_with_decisions_and_follow_up_apart():
+    programme = new_programme()
+    ale = participant(programme, "ale")
+    meeting = services.meeting_save(
+        actor=SYSTEM,
+        programme=programme,
+        data={
+            "kind": MeetingKind.WORKSHOP,
+            "title": "Workshop",
+            "starts_at": timezone.make_aware(datetime.datetime(2026, 2, 1, 9)),
+            "ends_at": timezone.make_aware(datetime.datetime(2026, 2, 1, 12)),
+        },
+    )
+    url = reverse("twinning:meeting_edit", args=[programme.pk, meeting.pk])
+    organiser = client_for(UserFactory(organisation=programme.organiser, role=Role.EDITOR))
+    assert organiser.get(url).status_code == 200
+    data = {
+        "kind": MeetingKind.SITE_VISIT,
+        "title": "Studiebesök i Ale",
+        "starts_at": "2026-02-03T10:00",
+        "ends_at": "2026-02-03T08:00",
+        "place": "Ale",
+        "agenda": "Rundtur",
+        "decisions": "Ale tar efter cykelplanen.",
+        "follow_up": "Ale skickar utkast före 1 mars.",
+        "participants": [ale.pk],
+    }
+    response = organiser.post(url, data)
+    assert response.status_code == 400 and "ends_at" in response.context["form"].errors
+    meeting.refresh_from_db()
+    assert meeting.title == "Workshop"
+    assert organiser.post(url, {**data, "ends_at": "2026-02-03T15:00"}).status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.place, meeting.decisions, meeting.follow_up) == (
+        "Ale",
+        "Ale tar efter cykelplanen.",
+        "Ale skickar utkast före 1 mars.",
+    )
+    assert list(meeting.participants.all()) == [ale]
+    page = organiser.get(reverse("twinning:programme", args=[programme.pk])).content.decode()
+    assert "Ale skickar utkast före 1 mars." in page
+    ale_editor = client_for(UserFactory(organisation=ale.organisation, role=Role.EDITOR))
+    assert ale_editor.get(url).status_code == 403
+
+
+def test_editing_a_module_moves_it_in_the_order():
+    programme = new_programme()
+    url = reverse("twinning:module_edit", args=[programme.pk, 2])
+    organiser = client_for(UserFactory(organisation=programme.organiser, role=Role.EDITOR))
+    data = {
+        "title_sv": "Slutet",
+        "title_en": "The end",
+        "goal_sv": "En plan per tvilling",
+        "goal_en": "",
+        "start_date": "2026-05-01",
+        "end_date": "2026-04-01",
+        "order": "1",
+    }
+    response = organiser.post(url, data)
+    assert response.status_code == 400 and "end_date" in response.context["form"].errors
+    response = organiser.post(url, {**data, "end_date": "2026-12-31", "order": "3"})
+    assert response.status_code == 400 and "order" in response.context["form"].errors
+    assert organiser.post(url, {**data, "end_date": "2026-12-31"}).status_code == 302
+    first, second = programme.modules.order_by("order")
+    assert str(first.title) == "Slutet" and first.goal.get("sv") == "En plan per tvilling"
+    assert first.start_date == D(2026, 5, 1)
+    assert str(second.title) == "Start"
+    ale_editor = client_for(
+        UserFactory(organisation=participant(programme, "ale").organisation, role=Role.EDITOR)
+    )
+    assert ale_editor.post(url, data).status_code == 403
+
+
+def test_adding_and_ending_participants():
+    programme = new_programme()
+    organiser = client_for(UserFactory(organisation=programme.organiser, role=Role.EDITOR))
+    add_url = reverse("twinning:participant_add", args=[programme.pk])
+    response = organiser.post(add_url, {"organisation": "ale", "role": LinkRole.PEER})
+    assert response.status_code == 400
+    assert "organisation" in response.context["participant_form"].errors
+    assert organiser.post(add_url, {"organisation": "kungalv", "role": "boss"}).status_code == 400
+    assert (
+        organiser.post(add_url, {"organisation": "kungalv", "role": LinkRole.PEER}).status_code
+        == 302
+    )
+    kungalv = participant(programme, "kungalv")
+    assert kungalv.role == LinkRole.PEER and kungalv.needs_plan
+    edit_url = reverse("twinning:participant_edit", args=[programme.pk, kungalv.pk])
+    response = organiser.post(edit_url, {"role": LinkRole.PEER, "left_on": "2025-01-01"})
+    assert response.status_code == 400 and "left_on" in response.context["form"].errors
+    response = organiser.post(edit_url, {"role": LinkRole.TWIN, "left_on": "2026-06-30"})
+    assert response.status_code == 302
+    kungalv.refresh_from_db()
+    assert kungalv.role == LinkRole.TWIN and kungalv.left_on == D(2026, 6, 30)
+    # A municipality that has left needs no replication plan to close the programme.
+    assert kungalv not in services.plans_missing(programme)
+    ale_editor = client_for(
+        UserFactory(organisation=participant(programme, "ale").organisation, role=Role.EDITOR)
+    )
+    assert ale_editor.post(add_url, {"organisation": "molndal", "role": "peer"}).status_code == 403
+    assert ale_editor.get(edit_url).status_code == 403

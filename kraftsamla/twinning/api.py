@@ -219,6 +219,7 @@ class MeetingSerializer(serializers.Serializer):
     agenda = serializers.CharField()
     notes = serializers.CharField()
     decisions = serializers.CharField()
+    follow_up = serializers.CharField()
 
 
 class ParticipantSerializer(serializers.Serializer):
@@ -299,6 +300,7 @@ def _programme_data(request, programme) -> dict:
                 "agenda": m.agenda,
                 "notes": m.notes,
                 "decisions": m.decisions,
+                "follow_up": m.follow_up,
             }
             for m in progress.meetings
         ],

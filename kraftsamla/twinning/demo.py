@@ -269,7 +269,8 @@ def _programmes(vc: Organisation, nzc: Organisation) -> int:
             "agenda": "Klimatkontrakt, medborgarnas engagemang, samarbete med näringslivet; "
             "eftermiddag med forskarskolan Future-Proof Cities.",
             "notes": "Mindre möten ger tid att gå på djupet i gemensamma frågor.",
-            "decisions": "Ses igen; bli varandras ambassadörer.",
+            "decisions": "Ses igen.",
+            "follow_up": "Bli varandras ambassadörer.",
         },
         participants=list(peers.participants.all()),
     )

@@ -148,6 +148,17 @@ class ReplicationPlanForm(SubmitOnceMixin, forms.Form):
         }
 
 
+def note_field(label, **extra) -> forms.CharField:
+    """An optional text of a few lines (agenda, notes, goals)."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea({"rows": 2}),
+        **extra,
+    )
+
+
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -159,17 +170,11 @@ class MeetingForm(SubmitOnceMixin, forms.Form):
     starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME_INPUT)
     ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME_INPUT)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    agenda = forms.CharField(
-        label=_("Agenda"), required=False, max_length=NOTE_MAX, widget=forms.Textarea({"rows": 2})
-    )
-    notes = forms.CharField(
-        label=_("Notes"), required=False, max_length=NOTE_MAX, widget=forms.Textarea({"rows": 2})
-    )
-    decisions = forms.CharField(
-        label=_("Decisions and follow-up actions"),
-        required=False,
-        max_length=NOTE_MAX,
-        widget=forms.Textarea({"rows": 2}),
+    agenda = note_field(_("Agenda"))
+    notes = note_field(_("Notes"))
+    decisions = note_field(_("Decisions"))
+    follow_up = note_field(
+        _("Follow-up actions"), help_text=_("Who does what by when, one action a line.")
     )
     participants = forms.ModelMultipleChoiceField(
         label=_("Participants"),
@@ -200,9 +205,11 @@ class TravelClaimForm(SubmitOnceMixin, forms.Form):
     )
     description = forms.CharField(label=_("What the claim is for"), max_length=300, required=False)
 
-    def __init__(self, *args, programme, **kwargs) -> None:
+    def __init__(self, *args, participants, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["participant"].queryset = programme.participants.select_related("organisation")
+        self.fields["participant"].queryset = participants.select_related(
+            "organisation", "programme"
+        )
         self.fields["participant"].label_from_instance = lambda p: p.organisation.display_name
 
 
@@ -277,3 +284,61 @@ class ProgrammeForm(SubmitOnceMixin, forms.Form):
             self.add_error("modules", _("Give at least one module."))
         data["module_titles"] = titles
         return data
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+class ModuleForm(SubmitOnceMixin, forms.Form):
+    """A module's title, goal, dates and place in the order."""
+
+    title_sv = forms.CharField(label=_("Title in Swedish"), max_length=200)
+    title_en = forms.CharField(label=_("Title in English"), max_length=200, required=False)
+    goal_sv = note_field(_("Goal in Swedish"))
+    goal_en = note_field(_("Goal in English"))
+    start_date = forms.DateField(label=_("Starts"), widget=DATE_INPUT)
+    end_date = forms.DateField(label=_("Ends"), widget=DATE_INPUT)
+    order = forms.IntegerField(label=_("Place in the order"), min_value=1)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date must not be before the start date."))
+        return data
+
+
+def module_initial(module) -> dict:
+    title, goal = module.title.as_dict(), module.goal.as_dict()
+    return {
+        "title_sv": title.get("sv", ""),
+        "title_en": title.get("en", ""),
+        "goal_sv": goal.get("sv", ""),
+        "goal_en": goal.get("en", ""),
+        "start_date": module.start_date,
+        "end_date": module.end_date,
+        "order": module.order,
+    }
+
+
+def bilingual(sv: str, en: str) -> dict:
+    return {"sv": sv, **({"en": en} if en else {})} if sv or en else {}
+
+
+class ParticipantAddForm(SubmitOnceMixin, forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Municipality"),
+        queryset=Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).order_by("name"),
+        to_field_name="slug",
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=LinkRole.choices)
+
+
+class ParticipantForm(SubmitOnceMixin, forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=LinkRole.choices)
+    left_on = forms.DateField(
+        label=_("Took part until"),
+        required=False,
+        widget=DATE_INPUT,
+        help_text=_("Leave empty while the municipality takes part."),
+    )

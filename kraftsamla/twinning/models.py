@@ -208,6 +208,7 @@ class Participant(models.Model):
         related_name="twinning_participations",
     )
     role = models.CharField(_("role"), max_length=20, choices=LinkRole.choices)
+    left_on = models.DateField(_("took part until"), null=True, blank=True)
 
     class Meta:
         ordering = ["programme", "role", "organisation__name"]
@@ -226,8 +227,9 @@ class Participant(models.Model):
 
     @property
     def needs_plan(self) -> bool:
-        """Twin cities and peers replicate, so each needs a replication plan."""
-        return self.role in (LinkRole.TWIN, LinkRole.PEER)
+        """Twin cities and peers replicate, so each needs a replication plan (unless it has
+        left the programme)."""
+        return self.role in (LinkRole.TWIN, LinkRole.PEER) and self.left_on is None
 
 
 class MeetingKind(models.TextChoices):
@@ -253,9 +255,8 @@ class Meeting(models.Model):
     place = models.CharField(_("place"), max_length=200, blank=True)
     agenda = models.TextField(_("agenda"), blank=True, max_length=NOTE_MAX)
     notes = models.TextField(_("notes"), blank=True, max_length=NOTE_MAX)
-    decisions = models.TextField(
-        _("decisions and follow-up actions"), blank=True, max_length=NOTE_MAX
-    )
+    decisions = models.TextField(_("decisions"), blank=True, max_length=NOTE_MAX)
+    follow_up = models.TextField(_("follow-up actions"), blank=True, max_length=NOTE_MAX)
     participants = models.ManyToManyField(
         Participant, verbose_name=_("participants"), blank=True, related_name="meetings"
     )
@@ -276,8 +277,19 @@ class Meeting(models.Model):
         return self.title
 
 
+class ClaimStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
 class TravelClaim(models.Model):
-    """Travel costs a participant claims, checked against the programme's ceiling."""
+    """Travel costs a participant claims, checked against the programme's ceiling.
+
+    A participant's own people submit claims and the organiser approves or rejects them;
+    claims the organiser enters are approved at once. Rejected claims do not count
+    towards the ceiling.
+    """
 
     participant = models.ForeignKey(
         Participant,
@@ -300,6 +312,10 @@ class TravelClaim(models.Model):
         validators=[MinValueValidator(Decimal(1))],
     )
     description = models.CharField(_("description"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("travel claim")

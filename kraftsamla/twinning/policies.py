@@ -110,3 +110,17 @@ class ReplicationPlanPolicy(Policy):
         "edit": IsStaff() | HasRole("organisation", EDIT_ROLES),
         "approve": IsStaff() | HasRole("programme.organiser", EDIT_ROLES),
     }
+
+
+@register
+class TravelClaimPolicy(Policy):
+    """Travel claims: "submit" on the participant, "decide" on the claim."""
+
+    name = "twinning.claim"
+    rules = {
+        # The participant's own editors, or the organiser's editors on its behalf.
+        "submit": IsStaff()
+        | HasRole("organisation", EDIT_ROLES)
+        | HasRole("programme.organiser", EDIT_ROLES),
+        "decide": IsStaff() | HasRole("participant.programme.organiser", EDIT_ROLES),
+    }

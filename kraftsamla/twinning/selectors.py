@@ -7,7 +7,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet, Sum
+import numpy as np
+from django.db.models import Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from kraftsamla.capacity.models import Assessment, AssessmentResult, CapitalKey
 from kraftsamla.capacity.models import Status as AssessmentStatus
 from kraftsamla.core import access
 from kraftsamla.core.caching import cached_under_versions, cached_value, declare
+from kraftsamla.core.versions import fingerprint
 from kraftsamla.organisations import scopes
 from kraftsamla.organisations.models import (
     COORDINATING_KINDS,
@@ -34,7 +36,14 @@ from kraftsamla.projects.models import Project
 from kraftsamla.support.models import Need
 from kraftsamla.twinning import matching
 from kraftsamla.twinning.matching import Place, Private, Purpose
-from kraftsamla.twinning.models import Participant, PlanStatus, TwinLink, TwinningProgramme
+from kraftsamla.twinning.models import (
+    ClaimStatus,
+    Participant,
+    PlanStatus,
+    TravelClaim,
+    TwinLink,
+    TwinningProgramme,
+)
 from kraftsamla.twinning.timeline import programme_end
 
 SECTORS = [sector.value for sector in EmissionSector]
@@ -66,6 +75,28 @@ def places() -> list[Place]:
 
 def places_by_id() -> dict[int, Place]:
     return {place.id: place for place in places()}
+
+
+# The last feature arrays built, kept in this process under their cache key (the key
+# holds the data versions, so a kept value is exactly as current as the shared cache's).
+_kept_features: dict[str, matching.Features] = {}
+
+
+def features() -> matching.Features:
+    """The public features as arrays (`matching.Features`), cached like `places`."""
+    day = timezone.localdate().isoformat()
+    key = fingerprint(PLACES_SCOPES, day)
+    kept = _kept_features.get(key)
+    if kept is None:
+        kept = cached_under_versions(
+            "twinning.features",
+            PLACES_SCOPES,
+            build=lambda: matching.Features(places()),
+            parts=(day,),
+        )
+        _kept_features.clear()
+        _kept_features[key] = kept
+    return kept
 
 
 def _neighbours(paths: dict[int, str]) -> dict[int, set[int]]:
@@ -399,20 +430,17 @@ def matching_for(
     For a pilot–twin pair one side must be in the programme's pilot group: a pilot gets
     the municipalities outside it, any other municipality the pilots.
     """
-    everyone = places()
-    by_id = {place.id: place for place in everyone}
-    target = by_id[organisation.pk]
+    arrays = features()
+    target = arrays.places[arrays.index[organisation.pk]]
     private = private_for(request)
     keep = None
     pilots: frozenset[int] = frozenset()
     if purpose == Purpose.PILOT_TWIN:
         pilots = pilot_group(programme)
-        if target.id in pilots:
-            keep = lambda place: place.id not in pilots  # noqa: E731
-        else:
-            keep = lambda place: place.id in pilots  # noqa: E731
+        in_group = np.isin(arrays.ids, list(pilots))
+        keep = ~in_group if target.id in pilots else in_group
     ranked = matching.rank(
-        target, everyone, weights=weights, purpose=purpose, private=private, keep=keep
+        target, arrays, weights=weights, purpose=purpose, private=private, keep=keep
     )
     top = ranked if shown is None else ranked[:shown]
     names = body_names({b for m in top for b in m.details["shared_bodies"]})
@@ -512,6 +540,7 @@ class Progress:
     plans_approved: int
     missing: list
     claimed: dict
+    claims: list
 
 
 def progress_of(programme: TwinningProgramme) -> Progress:
@@ -519,8 +548,16 @@ def progress_of(programme: TwinningProgramme) -> Progress:
     meetings = list(programme.meetings.prefetch_related("participants__organisation"))
     participants = list(
         programme.participants.select_related("organisation", "replication_plan").annotate(
-            claimed=Sum("travel_claims__amount")
+            claimed=Sum(
+                "travel_claims__amount",
+                filter=Q(travel_claims__status=ClaimStatus.APPROVED),
+            )
         )
+    )
+    claims = list(
+        TravelClaim.objects.filter(participant__programme=programme)
+        .select_related("participant__organisation", "participant__programme__organiser")
+        .order_by("-pk")
     )
     now = timezone.now()
     needed = [p for p in participants if p.needs_plan]
@@ -541,6 +578,7 @@ def progress_of(programme: TwinningProgramme) -> Progress:
         plans_approved=len(approved),
         missing=[p for p in needed if p not in approved],
         claimed={p.pk: p.claimed or 0 for p in participants},
+        claims=claims,
     )
 
 

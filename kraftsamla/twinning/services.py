@@ -26,10 +26,11 @@ from kraftsamla.core.audit import audit_record, snapshot
 from kraftsamla.core.models import AuditAction
 from kraftsamla.core.services import model_save_audited
 from kraftsamla.core.translation import translated
-from kraftsamla.organisations.models import Organisation
+from kraftsamla.organisations.models import Organisation, OrganisationKind
 from kraftsamla.twinning.models import (
     FOLLOWER_ROLE,
     LEAD_ROLE,
+    ClaimStatus,
     LinkKind,
     Meeting,
     Module,
@@ -273,7 +274,17 @@ def programme_create(
     return programme
 
 
-MEETING_FIELDS = ["kind", "title", "starts_at", "ends_at", "place", "agenda", "notes", "decisions"]
+MEETING_FIELDS = [
+    "kind",
+    "title",
+    "starts_at",
+    "ends_at",
+    "place",
+    "agenda",
+    "notes",
+    "decisions",
+    "follow_up",
+]
 
 
 @transaction.atomic
@@ -282,7 +293,7 @@ def meeting_save(
     actor,
     programme: TwinningProgramme,
     data: dict,
-    participants: Sequence[Participant] = (),
+    participants: Sequence[Participant] | None = None,
     meeting: Meeting | None = None,
 ) -> Meeting:
     """Create or update a meeting; a meeting that ends before it starts is refused."""
@@ -294,7 +305,7 @@ def meeting_save(
     meeting = model_save_audited(
         actor=actor, obj=meeting, data=data, fields=MEETING_FIELDS, organisation=programme.organiser
     )
-    if participants:
+    if participants is not None:
         meeting.participants.set(participants)
     return meeting
 
@@ -303,13 +314,16 @@ def meeting_save(
 def travel_claim_add(
     *, actor, participant: Participant, amount: Decimal, description: str = "", meeting=None
 ) -> TravelClaim:
-    """Add a travel claim; the participant's claims together may not pass the ceiling."""
+    """Submit a travel claim; the participant's claims that are not rejected may not pass
+    the ceiling together. Claims the organiser enters are approved at once."""
     programme = participant.programme
-    access.require(actor, "twinning.programme.manage", programme)
+    access.require(actor, "twinning.claim.submit", participant, _("You may not claim for them."))
     ceiling = programme.travel_ceiling
     # Lock the participant's row so two claims at once cannot both fit under the ceiling.
     Participant.objects.select_for_update().filter(pk=participant.pk).first()
-    claimed = participant.travel_claims.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    claimed = participant.travel_claims.exclude(status=ClaimStatus.REJECTED).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal(0)
     if ceiling is not None and claimed + amount > ceiling:
         raise ValidationError(
             {
@@ -325,8 +339,14 @@ def travel_claim_add(
                 }
             }
         )
+    organiser = access.allows(actor, "twinning.programme.manage", programme)
     claim = TravelClaim(
-        participant=participant, amount=amount, description=description, meeting=meeting
+        participant=participant,
+        amount=amount,
+        description=description,
+        meeting=meeting,
+        status=ClaimStatus.APPROVED if organiser else ClaimStatus.SUBMITTED,
+        decided_at=timezone.now() if organiser else None,
     )
     claim.full_clean()
     claim.save()
@@ -335,9 +355,109 @@ def travel_claim_add(
         action=AuditAction.CREATE,
         obj=claim,
         organisation=participant.organisation,
-        after=snapshot(claim, ["amount", "description"]),
+        after=snapshot(claim, ["amount", "description", "status"]),
     )
     return claim
+
+
+@transaction.atomic
+def travel_claim_decide(*, actor, claim: TravelClaim, approve: bool) -> TravelClaim:
+    """Approve or reject a submitted claim (the organiser's editors)."""
+    access.require(actor, "twinning.claim.decide", claim, _("You may not decide on claims."))
+    claim = TravelClaim.objects.select_for_update().get(pk=claim.pk)
+    if claim.status != ClaimStatus.SUBMITTED:
+        raise ValidationError(_("This claim has already been decided."))
+    before = snapshot(claim, ["status"])
+    claim.status = ClaimStatus.APPROVED if approve else ClaimStatus.REJECTED
+    claim.decided_at = timezone.now()
+    claim.save(update_fields=["status", "decided_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=claim,
+        organisation=claim.participant.programme.organiser,
+        before=before,
+        after=snapshot(claim, ["status"]),
+    )
+    return claim
+
+
+@transaction.atomic
+def module_update(
+    *,
+    actor,
+    module: Module,
+    title: dict,
+    goal: dict,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    order: int,
+) -> Module:
+    """Change a module's title, goal, dates and place in the order (the module that held
+    that place takes this one's old place)."""
+    programme = module.programme
+    access.require(actor, "twinning.programme.manage", programme)
+    if end_date < start_date:
+        raise ValidationError({"end_date": _("The end date must not be before the start date.")})
+    count = programme.modules.count()
+    if not 1 <= order <= count:
+        raise ValidationError(
+            {"order": _("Choose a place from 1 to %(count)s.") % {"count": count}}
+        )
+    if order != module.order:
+        other = programme.modules.select_for_update().get(order=order)
+        # Park this module at 0 so the two can swap places under the unique order.
+        Module.objects.filter(pk=module.pk).update(order=0)
+        Module.objects.filter(pk=other.pk).update(order=module.order)
+    data = {
+        "title": title,
+        "goal": goal,
+        "start_date": start_date,
+        "end_date": end_date,
+        "order": order,
+    }
+    return model_save_audited(
+        actor=actor, obj=module, data=data, fields=data, organisation=programme.organiser
+    )
+
+
+@transaction.atomic
+def participant_add(
+    *, actor, programme: TwinningProgramme, organisation: Organisation, role: str
+) -> Participant:
+    """Add a municipality to the programme with a role (once)."""
+    access.require(actor, "twinning.programme.manage", programme)
+    if organisation.kind != OrganisationKind.MUNICIPALITY:
+        raise ValidationError({"organisation": _("Choose a municipality.")})
+    if programme.participants.filter(organisation=organisation).exists():
+        raise ValidationError({"organisation": _("The municipality already takes part.")})
+    return model_save_audited(
+        actor=actor,
+        obj=Participant(programme=programme),
+        data={"organisation": organisation, "role": role},
+        fields=["organisation", "role"],
+        organisation=programme.organiser,
+    )
+
+
+@transaction.atomic
+def participant_update(
+    *, actor, participant: Participant, role: str, left_on: datetime.date | None
+) -> Participant:
+    """Change a participant's role, or end its part in the programme from a date."""
+    programme = participant.programme
+    access.require(actor, "twinning.programme.manage", programme)
+    if left_on is not None and left_on < programme.start_date:
+        raise ValidationError(
+            {"left_on": _("The end date must not be before the programme starts.")}
+        )
+    return model_save_audited(
+        actor=actor,
+        obj=participant,
+        data={"role": role, "left_on": left_on},
+        fields=["role", "left_on"],
+        organisation=programme.organiser,
+    )
 
 
 @transaction.atomic

@@ -11,7 +11,28 @@ urlpatterns = [
     path("program/<int:pk>/", programme_views.programme_progress, name="programme"),
     path("program/<int:pk>/kalender.ics", programme_views.programme_ics, name="programme_ics"),
     path("program/<int:pk>/moten/ny/", programme_views.meeting_create, name="meeting_create"),
+    path(
+        "program/<int:pk>/moten/<int:meeting_pk>/",
+        programme_views.meeting_edit,
+        name="meeting_edit",
+    ),
     path("program/<int:pk>/resor/ny/", programme_views.claim_create, name="claim_create"),
+    path(
+        "program/<int:pk>/resor/<int:claim_pk>/beslut/",
+        programme_views.claim_decide,
+        name="claim_decide",
+    ),
+    path(
+        "program/<int:pk>/moduler/<int:order>/andra/",
+        programme_views.module_edit,
+        name="module_edit",
+    ),
+    path("program/<int:pk>/deltagare/ny/", programme_views.participant_add, name="participant_add"),
+    path(
+        "program/<int:pk>/deltagare/<int:participant_pk>/",
+        programme_views.participant_edit,
+        name="participant_edit",
+    ),
     path(
         "program/<int:pk>/moduler/<int:order>/klar/",
         programme_views.module_done,

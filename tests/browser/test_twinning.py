@@ -119,3 +119,74 @@ def test_programme_form_is_accessible(page):
         page.get_by_role("button", name=translate("Start the programme")).click()
     expect(page.locator("#error-summary")).to_be_visible()
     assert_accessible(page, "twinning-programme-form-errors")
+
+
+def _organiser_of_the_demo_programme(page):
+    """Log in as an editor of the organiser; `as_twin` then logs in as the twin's editor."""
+    from kraftsamla.core.models import Role
+    from kraftsamla.twinning.models import TwinningProgramme
+    from tests.factories.accounts import PASSWORD, UserFactory
+
+    programme = TwinningProgramme.objects.get(organiser__slug="netzerocities-demo")
+    twin = programme.participants.get(organisation__slug="ornskoldsvik")
+    UserFactory(email="utskrift@nzc.example", organisation=programme.organiser, role=Role.EDITOR)
+    UserFactory(email="plan@ovik.example", organisation=twin.organisation, role=Role.EDITOR)
+    login(page, "utskrift@nzc.example", PASSWORD)
+
+    def as_twin():
+        page.context.clear_cookies()
+        login(page, "plan@ovik.example", PASSWORD)
+
+    return programme, twin, as_twin
+
+
+def test_progress_page_and_plan_form_reflow_on_a_phone(new_page):
+    page = new_page(**PHONE)
+    programme, twin, as_twin = _organiser_of_the_demo_programme(page)
+    pages = [
+        (f"/tvillingstader/program/{programme.pk}/", "twinning-progress-phone"),
+        (
+            f"/tvillingstader/program/{programme.pk}/moten/{programme.meetings.first().pk}/",
+            "twinning-meeting-edit-phone",
+        ),
+        (f"/tvillingstader/program/{programme.pk}/moduler/1/andra/", "twinning-module-phone"),
+        (f"/tvillingstader/program/{programme.pk}/plan/{twin.pk}/", "twinning-plan-phone"),
+    ]
+    for path, label in pages:
+        if "plan" in path:
+            as_twin()
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        assert_accessible(page, label)
+
+
+def test_progress_page_and_plan_print_on_a4(new_page):
+    from .helpers import DESKTOP
+    from .test_reflow import A4_PORTRAIT_CONTENT_PX, _print_problems
+
+    page = new_page(**DESKTOP)
+    programme, twin, as_twin = _organiser_of_the_demo_programme(page)
+    progress = f"/tvillingstader/program/{programme.pk}/"
+    plan = f"/tvillingstader/program/{programme.pk}/plan/{twin.pk}/"
+    problems = _print_problems(page, progress)
+    # On paper the progress page holds the facts, not the forms to change them.
+    page.goto(progress)
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": A4_PORTRAIT_CONTENT_PX, "height": 1100})
+    expect(page.locator("#meeting-form-heading")).to_be_hidden()
+    expect(page.locator("#claim-form-heading")).to_be_hidden()
+    expect(page.locator("#modules-heading")).to_be_visible()
+    # A written plan prints whole: no answer is cut off inside its box.
+    page.emulate_media(media="screen")
+    as_twin()
+    problems += _print_problems(page, plan)
+    assert not problems, "\n".join(problems)
+    page.goto(plan)
+    page.emulate_media(media="print")
+    page.locator("#plan-risks").fill("Rad\n" * 12)
+    cut = page.evaluate(
+        """[...document.querySelectorAll('textarea')]
+            .filter(t => t.scrollHeight > t.clientHeight + 2).length"""
+    )
+    assert cut == 0
