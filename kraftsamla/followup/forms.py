@@ -344,3 +344,91 @@ class ActionForm(SubmitOnceMixin):
         self.fields["parent"].queryset = actions
         self.fields["unit"].queryset = units
         self.fields["projects"].queryset = projects
+
+
+# --- The yearly follow-up round -----------------------------------------------------------------
+
+
+class RoundForm(SubmitOnceMixin):
+    name = forms.CharField(
+        label=_("Name"), max_length=200, help_text=_("For example “Uppföljning 2026”.")
+    )
+    year = _year(_("Year reported"), initial=lambda: current_year() - 1)
+    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    remind_days = forms.IntegerField(
+        label=_("Reminder (days before the deadline)"), min_value=0, max_value=60, initial=7
+    )
+
+
+class ReportForm(SubmitOnceMixin):
+    """A unit's report: per action its status, progress and comment; per indicator its
+    value for the round's year. Fields are named e<entry id>_<field>."""
+
+    def __init__(self, *args, entries=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.entries = list(entries)
+        for entry in self.entries:
+            prefix = f"e{entry.pk}_"
+            if entry.action_id:
+                self.fields[prefix + "status"] = forms.ChoiceField(
+                    label=_("Status"), choices=ProgressStatus.choices, initial=entry.status
+                )
+                self.fields[prefix + "progress"] = forms.IntegerField(
+                    label=_("Progress (%)"),
+                    min_value=0,
+                    max_value=100,
+                    required=False,
+                    initial=entry.progress,
+                )
+                self.fields[prefix + "comment"] = forms.CharField(
+                    label=_("Comment"),
+                    required=False,
+                    max_length=NOTE_MAX,
+                    initial=entry.comment,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+            else:
+                self.fields[prefix + "value"] = SwedishDecimalField(
+                    label=_("Value"),
+                    max_digits=20,
+                    decimal_places=6,
+                    required=False,
+                    initial=entry.value,
+                )
+
+    def rows(self):
+        """Yield (entry, [bound fields]) in the order of the entries."""
+        for entry in self.entries:
+            names = ("status", "progress", "comment") if entry.action_id else ("value",)
+            yield entry, [self[f"e{entry.pk}_{name}"] for name in names]
+
+    def entry_data(self) -> dict[int, dict]:
+        """Return the cleaned figures per entry id, as the service takes them."""
+        data: dict[int, dict] = {}
+        for entry in self.entries:
+            prefix = f"e{entry.pk}_"
+            if entry.action_id:
+                data[entry.pk] = {
+                    "status": self.cleaned_data[prefix + "status"],
+                    "progress": self.cleaned_data[prefix + "progress"],
+                    "comment": self.cleaned_data[prefix + "comment"],
+                }
+            else:
+                value = self.cleaned_data[prefix + "value"]
+                data[entry.pk] = {"value": None if value is None else float(value)}
+        return data
+
+
+class ReviewForm(SubmitOnceMixin):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("return", _("Send back"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you send the report back: say what to fix."),
+    )

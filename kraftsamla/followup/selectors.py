@@ -5,19 +5,22 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Min, Q
+from django.db.models import Count, Max, Min, Q
 from django.http import Http404
 
+from kraftsamla.accounts.models import OrganisationRole
 from kraftsamla.capacity import selectors as capacity_selectors
 from kraftsamla.capacity.models import AssessmentResult, CapitalKey
 from kraftsamla.capacity.models import Status as AssessmentStatus
 from kraftsamla.core import access
 from kraftsamla.core.caching import cached_value, declare
+from kraftsamla.core.models import EDIT_ROLES
 from kraftsamla.followup import imports, trends
 from kraftsamla.followup.models import (
     Action,
     Commitment,
     EmissionTarget,
+    FollowupRound,
     Gender,
     ImportBatch,
     IndicatorDefinition,
@@ -25,7 +28,11 @@ from kraftsamla.followup.models import (
     ProgressStatus,
     PromiseItem,
     PromiseMenu,
+    ReportEntry,
+    ReportStatus,
     ResponsibleUnit,
+    RoundReport,
+    RoundStatus,
     Target,
 )
 from kraftsamla.organisations import selectors as organisation_selectors
@@ -662,3 +669,200 @@ def annual_report(who, organisation: Organisation, year: int) -> AnnualReport:
         rows=rows,
         emission_targets=emission_target_pages(who, organisation),
     )
+
+
+# --- The yearly follow-up round -----------------------------------------------------------------
+
+
+def reminder_recipients(round_: FollowupRound) -> list[tuple[RoundReport, list[tuple[str, str]]]]:
+    """Return each report still to submit with the (e-mail, language) of who reports it:
+    the unit's people, or the organisation's administrators and editors when the report has
+    no unit or the unit nobody (three queries)."""
+    reports = list(
+        round_.reports.filter(status__in=[ReportStatus.TO_REPORT, ReportStatus.RETURNED])
+        .select_related("organisation", "unit")
+        .prefetch_related("unit__people")
+    )
+    editors: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for org_id, email, language in (
+        OrganisationRole.objects.filter(
+            organisation_id__in={r.organisation_id for r in reports},
+            user__is_active=True,
+            role__in=sorted(EDIT_ROLES),
+        )
+        .order_by("user__email")
+        .values_list("organisation_id", "user__email", "user__language")
+    ):
+        editors[org_id].append((email, language or "sv"))
+    result = []
+    for report in reports:
+        people = (
+            [(p.email, p.language or "sv") for p in report.unit.people.all() if p.is_active]
+            if report.unit_id
+            else []
+        )
+        result.append((report, people or editors[report.organisation_id]))
+    return result
+
+
+def rounds_of(who, organisation: Organisation) -> list[FollowupRound]:
+    """Return the organisation's rounds and those of the bodies it reports to, as far as
+    `who` may see them; published rounds are public."""
+    rounds = FollowupRound.objects.filter(
+        Q(organisation=organisation) | Q(reports__organisation=organisation)
+    ).distinct()
+    visible = access.scope(who, "followup.round.view", rounds)
+    return list(
+        rounds.filter(Q(pk__in=visible.values("pk")) | Q(status=RoundStatus.PUBLISHED))
+        .select_related("organisation")
+        .annotate(
+            report_count=Count("reports", distinct=True),
+            approved_count=Count(
+                "reports", filter=Q(reports__status=ReportStatus.APPROVED), distinct=True
+            ),
+        )
+        .order_by("-year", "-id")
+    )
+
+
+def round_get(who, pk: int) -> FollowupRound:
+    """Return a round `who` may follow (or a published one); others are 404."""
+    round_ = FollowupRound.objects.select_related("organisation").filter(pk=pk).first()
+    if round_ is None or not (
+        round_.status == RoundStatus.PUBLISHED or access.allows(who, "followup.round.view", round_)
+    ):
+        raise Http404
+    return round_
+
+
+def round_reports(who, round_: FollowupRound) -> list[RoundReport]:
+    """Return the round's reports `who` may see, with their counts of lines (two queries)."""
+    reports = round_.reports.select_related("organisation", "unit").annotate(
+        entry_count=Count("entries")
+    )
+    reports = access.scope(who, "followup.report.view", reports)
+    return list(reports.order_by("organisation__name", "unit__path", "id"))
+
+
+def report_get(who, pk: int) -> RoundReport:
+    """Return a report `who` may see (its organisation's people and the round's
+    administrators: a report may name private commitments); others get 404."""
+    return access.get_visible(
+        who,
+        "followup.report.view",
+        RoundReport.objects.select_related("round", "round__organisation", "organisation", "unit"),
+        pk=pk,
+    )
+
+
+def report_entries(report: RoundReport) -> list[ReportEntry]:
+    return list(
+        report.entries.select_related("action", "action__commitment", "indicator").order_by(
+            "action_id", "indicator_id"
+        )
+    )
+
+
+def round_rows(who, round_: FollowupRound) -> list[tuple[RoundReport, ReportEntry]]:
+    """Return every visible line of the round with its report (for exports)."""
+    reports = {r.pk: r for r in round_reports(who, round_)}
+    return [
+        (reports[e.report_id], e)
+        for e in ReportEntry.objects.filter(report_id__in=list(reports))
+        .select_related("action", "indicator")
+        .order_by("report_id", "action_id", "indicator_id")
+    ]
+
+
+def published_round(organisation: Organisation, year: int) -> FollowupRound | None:
+    """Return the published round in which the organisation reported `year`, if any."""
+    return (
+        FollowupRound.objects.filter(
+            status=RoundStatus.PUBLISHED, year=year, reports__organisation=organisation
+        )
+        .order_by("-published_at")
+        .first()
+    )
+
+
+def published_changes(
+    who, organisation: Organisation, round_: FollowupRound | None
+) -> list[ReportEntry]:
+    """Return the actions whose status or progress the published round changed, of the
+    commitments `who` may see."""
+    if round_ is None:
+        return []
+    return [
+        e
+        for e in ReportEntry.objects.filter(
+            report__round=round_,
+            report__organisation=organisation,
+            action__commitment__in=commitments_visible(who, organisation),
+        )
+        .select_related("action", "action__commitment")
+        .order_by("action_id")
+        if e.status != e.previous_status or e.progress != e.previous_progress
+    ]
+
+
+def published_commitments(who, organisation: Organisation) -> tuple[FollowupRound | None, list]:
+    """Return the organisation's latest published round and the commitments it reported on
+    (as far as `who` may see them) with their status and progress, for its public page."""
+    round_ = (
+        FollowupRound.objects.filter(
+            status=RoundStatus.PUBLISHED, reports__organisation=organisation
+        )
+        .order_by("-year", "-published_at")
+        .first()
+    )
+    if round_ is None:
+        return None, []
+    reported = set(
+        ReportEntry.objects.filter(
+            report__round=round_, report__organisation=organisation, action__isnull=False
+        ).values_list("action__commitment_id", flat=True)
+    )
+    return round_, [
+        (c, progress)
+        for c, progress in commitments_with_progress(who, organisation)
+        if c.pk in reported
+    ]
+
+
+@dataclass
+class RoundRollupRow:
+    organisation: Organisation
+    reports: int = 0
+    approved: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def round_rollup(reports: list[RoundReport]) -> list[RoundRollupRow]:
+    """Return per organisation its reports, how many are approved, and its reported
+    actions per status (one query): a body's roll-up across its members."""
+    rows: dict[int, RoundRollupRow] = {}
+    for report in reports:
+        row = rows.setdefault(
+            report.organisation_id,
+            RoundRollupRow(report.organisation, statuses={s: 0 for s in ProgressStatus.values}),
+        )
+        row.reports += 1
+        row.approved += report.status == ReportStatus.APPROVED
+    for org_id, status, count in (
+        ReportEntry.objects.filter(report__in=reports, action__isnull=False)
+        .values_list("report__organisation_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        if status in rows[org_id].statuses:
+            rows[org_id].statuses[status] += count
+    return sorted(rows.values(), key=lambda row: row.organisation.name)
+
+
+def public_panel(who, organisation: Organisation) -> dict | None:
+    """Return the organisation page's panel: the commitments of its latest published
+    round that `who` may see, with status and progress; None without one."""
+    round_, commitments = published_commitments(who, organisation)
+    if round_ is None or not commitments:
+        return None
+    return {"round": round_, "commitments": commitments, "organisation": organisation}

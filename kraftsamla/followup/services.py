@@ -7,12 +7,15 @@ Bad input is a ValidationError at the field, and nothing is saved.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record
@@ -24,6 +27,7 @@ from kraftsamla.followup.models import (
     Commitment,
     CommitmentKind,
     EmissionTarget,
+    FollowupRound,
     Gender,
     ImportBatch,
     ImportStatus,
@@ -32,7 +36,11 @@ from kraftsamla.followup.models import (
     ProgressStatus,
     PromiseItem,
     PromiseMenu,
+    ReportEntry,
+    ReportStatus,
     ResponsibleUnit,
+    RoundReport,
+    RoundStatus,
     Target,
 )
 from kraftsamla.organisations import selectors as organisation_selectors
@@ -613,3 +621,315 @@ def import_undo(*, actor, batch: ImportBatch) -> ImportBatch:
             before={"file": batch.file_name, "removed": removed, "restored": len(restored)},
         )
     return batch
+
+
+# --- The yearly follow-up round -----------------------------------------------------------------
+
+ROUND_FIELDS = ["name", "year", "deadline", "remind_days"]
+ENTRY_FIELDS = ("status", "progress", "value", "comment")
+
+
+def _round_members(organisation: Organisation) -> list[Organisation]:
+    """Return who reports in a round: the municipality itself, or a body's members."""
+    members = organisation_selectors.body_members(organisation)
+    return members or [organisation]
+
+
+def _round_tasks(round_: FollowupRound, members: list[Organisation]):
+    """Return {(organisation id, unit id or None): ([actions], {indicator ids})} for the
+    commitments active in the round's year. A body's round asks only for what the members
+    share with it (not their private commitments)."""
+    commitments = Commitment.objects.filter(organisation__in=members).prefetch_related("indicators")
+    if round_.organisation not in members:
+        commitments = commitments.exclude(sharing_level=SharingLevel.PRIVATE)
+    year = round_.year
+    active = [
+        c
+        for c in commitments
+        if (c.period_start is None or c.period_start.year <= year)
+        and (c.period_end is None or c.period_end.year >= year)
+    ]
+    tasks: dict[tuple[int, int | None], tuple[list, set]] = {}
+    for commitment in active:
+        indicator_ids = {i.pk for i in commitment.indicators.all()}
+        if indicator_ids:
+            key = (commitment.organisation_id, commitment.responsible_unit_id)
+            tasks.setdefault(key, ([], set()))[1].update(indicator_ids)
+    for action in (
+        Action.objects.filter(commitment__in=active).select_related("commitment").order_by("id")
+    ):
+        key = (action.commitment.organisation_id, action.unit_id)
+        tasks.setdefault(key, ([], set()))[0].append(action)
+    return tasks
+
+
+def _schedule_reminders(round_: FollowupRound) -> None:
+    """Queue the reminder for its day, when the task backend can wait (the database
+    backend and its worker can; the immediate backend of the tests cannot)."""
+    from django_tasks import default_task_backend
+
+    from kraftsamla.followup.tasks import send_round_reminders
+
+    if not default_task_backend.supports_defer:
+        return
+    remind_on = round_.deadline - datetime.timedelta(days=round_.remind_days)
+    run_after = timezone.make_aware(datetime.datetime.combine(remind_on, datetime.time(8)))
+    if run_after <= timezone.now():
+        send_round_reminders.enqueue(round_.pk)
+    else:
+        send_round_reminders.using(run_after=run_after).enqueue(round_.pk)
+
+
+@transaction.atomic
+def round_open(
+    *, actor, organisation: Organisation, data: Mapping[str, Any], is_demo: bool = False
+) -> FollowupRound:
+    """Open a round: every responsible unit of the municipality (or of each member of the
+    body) gets a task list of its actions and indicator values, with the deadline."""
+    round_ = FollowupRound(organisation=organisation, opened_by=_person(actor), is_demo=is_demo)
+    access.require(
+        actor,
+        "followup.round.manage",
+        round_,
+        _("Only the organisation's administrators open a follow-up round."),
+    )
+    deadline = data.get("deadline")
+    if deadline and deadline < timezone.localdate():
+        raise ValidationError({"deadline": _("The deadline must not be in the past.")})
+    round_ = model_save_audited(
+        actor=actor, obj=round_, data=data, fields=ROUND_FIELDS, organisation=organisation
+    )
+    tasks = _round_tasks(round_, _round_members(organisation))
+    values = {
+        (v.organisation_id, v.indicator_id): v.value
+        for v in IndicatorValue.objects.filter(
+            organisation_id__in={org for org, _unit in tasks},
+            year=round_.year,
+            gender=Gender.TOTAL,
+        )
+    }
+    entries = []
+    for (org_id, unit_id), (actions, indicator_ids) in sorted(
+        tasks.items(), key=lambda item: (item[0][0], item[0][1] or 0)
+    ):
+        report = RoundReport.objects.create(round=round_, organisation_id=org_id, unit_id=unit_id)
+        entries += [
+            ReportEntry(
+                report=report,
+                action=a,
+                previous_status=a.status,
+                previous_progress=a.progress,
+                status=a.status,
+                progress=a.progress,
+                comment=a.status_comment,
+            )
+            for a in actions
+        ]
+        entries += [
+            ReportEntry(report=report, indicator_id=pk, value=values.get((org_id, pk)))
+            for pk in sorted(indicator_ids)
+        ]
+    ReportEntry.objects.bulk_create(entries)
+    transaction.on_commit(lambda: _schedule_reminders(round_))
+    return round_
+
+
+@transaction.atomic
+def round_remind(*, actor, round_: FollowupRound) -> None:
+    """Send the reminder now to the units that have not yet submitted."""
+    from kraftsamla.followup.tasks import send_round_reminders
+
+    access.require(
+        actor,
+        "followup.round.manage",
+        round_,
+        _("Only the round's administrators send reminders."),
+    )
+    if round_.status != RoundStatus.OPEN:
+        raise ValidationError(_("The round is closed: there is nobody to remind."))
+    transaction.on_commit(lambda: send_round_reminders.enqueue(round_.pk))
+
+
+def _refuse_when_closed(round_: FollowupRound) -> None:
+    if round_.status != RoundStatus.OPEN:
+        raise ValidationError(
+            _("The round “%(name)s” is closed: reports are no longer accepted.")
+            % {"name": round_.name}
+        )
+    if timezone.localdate() > round_.deadline:
+        raise ValidationError(
+            _(
+                "The round “%(name)s” closed on %(date)s: reports are no longer accepted. "
+                "Ask the round's administrator."
+            )
+            % {"name": round_.name, "date": round_.deadline.isoformat()}
+        )
+
+
+@transaction.atomic
+def report_submit(
+    *, actor, report: RoundReport, entries: Mapping[int, Mapping[str, Any]]
+) -> RoundReport:
+    """Submit a unit's report: per entry id the action's status, progress and comment, or
+    the indicator's value. Refused after the round closed, and once submitted or approved."""
+    access.require(
+        actor,
+        "followup.report.submit",
+        report,
+        _("Only the unit's people and the organisation's administrators submit this report."),
+    )
+    report = RoundReport.objects.select_for_update().select_related("round").get(pk=report.pk)
+    _refuse_when_closed(report.round)
+    if report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
+        raise ValidationError(_("The report is already submitted."))
+    for entry in report.entries.select_related("action", "indicator"):
+        given = entries.get(entry.pk, {})
+        before = {name: getattr(entry, name) for name in ENTRY_FIELDS}
+        for name in ENTRY_FIELDS:
+            if name in given:
+                setattr(entry, name, given[name])
+        entry.comment = (entry.comment or "").strip()
+        if entry.action_id and not entry.status:
+            raise ValidationError(
+                {
+                    f"e{entry.pk}_status": _("Choose a status for “%(action)s”.")
+                    % {"action": entry.action}
+                }
+            )
+        try:
+            entry.full_clean()
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"e{entry.pk}_{name}": errors for name, errors in exc.message_dict.items()}
+            ) from exc
+        if before != {name: getattr(entry, name) for name in ENTRY_FIELDS}:
+            entry.save()
+    before = {"status": report.status}
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.submitted_by = _person(actor)
+    report.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=report,
+        organisation=report.organisation,
+        before=before,
+        after={"status": report.status},
+    )
+    return report
+
+
+def _apply(report: RoundReport, actor) -> None:
+    """Write an approved report into the actions and indicator values (audited)."""
+    for entry in report.entries.select_related("action", "indicator"):
+        if entry.action_id:
+            model_save_audited(
+                actor=actor,
+                obj=entry.action,
+                data={
+                    "status": entry.status,
+                    "progress": entry.progress,
+                    "status_comment": entry.comment,
+                },
+                fields=STATUS_FIELDS,
+                organisation=report.organisation,
+            )
+        elif entry.value is not None:
+            value = IndicatorValue.objects.filter(
+                indicator_id=entry.indicator_id,
+                organisation=report.organisation,
+                year=report.round.year,
+                gender=Gender.TOTAL,
+            ).first() or IndicatorValue(
+                indicator_id=entry.indicator_id,
+                organisation=report.organisation,
+                year=report.round.year,
+                gender=Gender.TOTAL,
+            )
+            model_save_audited(
+                actor=actor,
+                obj=value,
+                data={"value": entry.value, "source": report.round.name},
+                fields=["value", "source"],
+                organisation=report.organisation,
+            )
+
+
+@transaction.atomic
+def report_review(*, actor, report: RoundReport, approve: bool, comment: str = "") -> RoundReport:
+    """Approve a submitted report (its figures become the actions' and indicators'), or
+    send it back with a comment saying what to fix."""
+    access.require(
+        actor,
+        "followup.report.review",
+        report,
+        _("Only the round's administrators review reports."),
+    )
+    report = RoundReport.objects.select_for_update().select_related("round").get(pk=report.pk)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted report is reviewed."))
+    comment = comment.strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": _("Say what to fix when you send a report back.")})
+    before = {"status": report.status}
+    report.status = ReportStatus.APPROVED if approve else ReportStatus.RETURNED
+    report.review_comment = comment
+    report.reviewed_at = timezone.now()
+    report.reviewed_by = _person(actor)
+    report.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=report,
+        organisation=report.round.organisation,
+        before=before,
+        after={"status": report.status, "comment": comment},
+    )
+    if approve:
+        _apply(report, actor)
+    return report
+
+
+@transaction.atomic
+def round_close(*, actor, round_: FollowupRound) -> FollowupRound:
+    """Close the round for reports (before its deadline, or to stop late ones)."""
+    access.require(
+        actor, "followup.round.manage", round_, _("Only the round's administrators close it.")
+    )
+    if round_.status != RoundStatus.OPEN:
+        raise ValidationError(_("The round is already closed."))
+    return model_save_audited(
+        actor=actor,
+        obj=round_,
+        data={"status": RoundStatus.CLOSED},
+        fields=["status"],
+        organisation=round_.organisation,
+    )
+
+
+@transaction.atomic
+def round_publish(*, actor, round_: FollowupRound) -> FollowupRound:
+    """Publish the round once every report is approved: the annual reports show it."""
+    access.require(
+        actor, "followup.round.manage", round_, _("Only the round's administrators publish it.")
+    )
+    if round_.status == RoundStatus.PUBLISHED:
+        raise ValidationError(_("The round is already published."))
+    waiting = round_.reports.exclude(status=ReportStatus.APPROVED).count()
+    if waiting:
+        raise ValidationError(
+            ngettext(
+                "%(count)d report is not approved yet.",
+                "%(count)d reports are not approved yet.",
+                waiting,
+            )
+            % {"count": waiting}
+        )
+    return model_save_audited(
+        actor=actor,
+        obj=round_,
+        data={"status": RoundStatus.PUBLISHED, "published_at": timezone.now()},
+        fields=["status", "published_at"],
+        organisation=round_.organisation,
+    )

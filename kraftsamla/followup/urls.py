@@ -30,3 +30,13 @@ urlpatterns += [
     path("loftesmenyer/<int:pk>/", views.menu, name="menu"),
     path("loftesmenyer/<int:pk>/valj/", views.promise_choose, name="promise-choose"),
 ]
+
+urlpatterns += [
+    path("<slug:slug>/omgangar/", views.rounds, name="rounds"),
+    path("omgangar/<int:pk>/", views.round_detail, name="round"),
+    path("omgangar/<int:pk>/paminn/", views.round_remind, name="round-remind"),
+    path("omgangar/<int:pk>/stang/", views.round_close, name="round-close"),
+    path("omgangar/<int:pk>/publicera/", views.round_publish, name="round-publish"),
+    path("rapporter/<int:pk>/", views.report, name="report"),
+    path("rapporter/<int:pk>/granska/", views.report_review, name="report-review"),
+]

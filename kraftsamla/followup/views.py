@@ -37,6 +37,9 @@ from kraftsamla.followup.forms import (
     ImportMappingForm,
     ImportUploadForm,
     PromiseChoiceForm,
+    ReportForm,
+    ReviewForm,
+    RoundForm,
     TargetForm,
     ValueForm,
 )
@@ -45,8 +48,10 @@ from kraftsamla.followup.models import (
     YEAR_MIN,
     Commitment,
     EmissionTarget,
+    FollowupRound,
     IndicatorDefinition,
     ProgressStatus,
+    ReportStatus,
     ResponsibleUnit,
 )
 from kraftsamla.organisations import selectors as organisation_selectors
@@ -868,6 +873,7 @@ def annual_report(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise Http404
     report = selectors.annual_report(request, org, year)
+    published = selectors.published_round(org, year)
     sections = [
         (
             item,
@@ -895,7 +901,201 @@ def annual_report(request: HttpRequest, slug: str, year: int) -> HttpResponse:
             "report": report,
             "sections": sections,
             "emissions": emissions,
+            "published": published,
+            "round_changes": selectors.published_changes(request, org, published),
             "today": timezone.localdate(),
             **_rules(),
         },
     )
+
+
+# --- The yearly follow-up round ---------------------------------------------------------------
+
+ROUND_VIEW = "followup.round.view"
+ROUND_MANAGE = "followup.round.manage"
+REPORT_VIEW = "followup.report.view"
+REPORT_SUBMIT = "followup.report.submit"
+REPORT_REVIEW = "followup.report.review"
+
+
+@checks(ROUND_VIEW, ROUND_MANAGE)
+def rounds(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisation's follow-up rounds; its administrators open a new one here."""
+    org = selectors.organisation_get(slug)
+    can_open = access.allows(request, ROUND_MANAGE, FollowupRound(organisation=org))
+    form = RoundForm(request.POST or None) if can_open else None
+    if request.method == "POST":
+        access.require(request, ROUND_MANAGE, FollowupRound(organisation=org))
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.round_open(actor=request.user, organisation=org, data=data),
+            redirect_to=lambda round_: reverse("followup:round", kwargs={"pk": round_.pk}),
+            message=_("The round is open: every responsible unit has its task list."),
+        )
+        if response:
+            return response
+    return render(
+        request,
+        "followup/rounds.html",
+        {"org": org, "rounds": selectors.rounds_of(request, org), "form": form},
+        status=form_status(form) if form else 200,
+    )
+
+
+def _round_export(round_, rows, fmt: str) -> HttpResponse:
+    return export_table(
+        items=rows,
+        columns=[
+            (_("Organisation"), lambda row: row[0].organisation.name),
+            (_("Responsible unit"), lambda row: row[0].unit.name if row[0].unit_id else ""),
+            (_("Report status"), lambda row: str(row[0].get_status_display())),
+            (_("Action"), lambda row: row[1].action.title if row[1].action_id else ""),
+            (_("Status before"), lambda row: str(row[1].get_previous_status_display())),
+            (_("Status"), lambda row: str(row[1].get_status_display())),
+            (_("Progress (%)"), lambda row: row[1].progress),
+            (_("Indicator"), lambda row: str(row[1].indicator.name) if row[1].indicator_id else ""),
+            (_("Value"), lambda row: row[1].value),
+            (_("Comment"), lambda row: row[1].comment),
+        ],
+        fmt=fmt,
+        filename=f"kraftsamla-uppfoljning-{round_.organisation.slug}-{round_.year}",
+        sheet=str(round_.year),
+        notes=[round_.name, _("Only the reports you may see.")],
+        demo=round_.is_demo,
+    )
+
+
+@checks(ROUND_VIEW, ROUND_MANAGE)
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A round: every unit's report with its status, and the roll-up across members."""
+    round_ = selectors.round_get(request, pk)
+    fmt = export_format(request)
+    if fmt:
+        return _round_export(round_, selectors.round_rows(request, round_), fmt)
+    reports = selectors.round_reports(request, round_)
+    return render(
+        request,
+        "followup/round.html",
+        {
+            "round": round_,
+            "reports": reports,
+            "rollup": selectors.round_rollup(reports),
+            "statuses": ProgressStatus.choices,
+            "can_manage": access.allows(request, ROUND_MANAGE, round_),
+        },
+    )
+
+
+def _round_step(request: HttpRequest, pk: int, service, message: str) -> HttpResponse:
+    round_ = selectors.round_get(request, pk)
+    access.require(request, ROUND_MANAGE, round_)
+    try:
+        service(actor=request.user, round_=round_)
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(request, message)
+    return redirect("followup:round", pk=round_.pk)
+
+
+@login_required
+@require_POST
+@checks(ROUND_MANAGE)
+def round_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the reminder now to the units that have not submitted."""
+    return _round_step(request, pk, services.round_remind, _("The reminders are on their way."))
+
+
+@login_required
+@require_POST
+@checks(ROUND_MANAGE)
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close the round for reports."""
+    return _round_step(request, pk, services.round_close, _("The round is closed."))
+
+
+@login_required
+@require_POST
+@checks(ROUND_MANAGE)
+def round_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish the round once every report is approved."""
+    return _round_step(
+        request, pk, services.round_publish, _("The round is published in the annual reports.")
+    )
+
+
+def _report_response(request, report, form=None, review_form=None) -> HttpResponse:
+    entries = selectors.report_entries(report)
+    can_submit = (
+        access.allows(request, REPORT_SUBMIT, report)
+        and report.round.accepts_reports
+        and report.status in (ReportStatus.TO_REPORT, ReportStatus.RETURNED)
+    )
+    if can_submit and form is None:
+        form = ReportForm(entries=entries)
+    can_review = (
+        access.allows(request, REPORT_REVIEW, report) and report.status == ReportStatus.SUBMITTED
+    )
+    if can_review and review_form is None:
+        review_form = ReviewForm()
+    return render(
+        request,
+        "followup/report.html",
+        {
+            "report": report,
+            "round": report.round,
+            "entries": entries,
+            "form": form,
+            "review_form": review_form if can_review or review_form else None,
+        },
+        status=form_status(*(f for f in (form, review_form) if f)),
+    )
+
+
+@checks(REPORT_VIEW, REPORT_SUBMIT, REPORT_REVIEW)
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    """A unit's task list in a round; its people submit it here (until the round closes)."""
+    report = selectors.report_get(request, pk)
+    if request.method != "POST":
+        return _report_response(request, report)
+    access.require(request, REPORT_SUBMIT, report)
+    form = ReportForm(request.POST, entries=selectors.report_entries(report))
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.report_submit(
+            actor=request.user, report=report, entries=form.entry_data()
+        ),
+        redirect_to=reverse("followup:report", kwargs={"pk": report.pk}),
+        message=_("The report was submitted for review."),
+    )
+    return response or _report_response(request, report, form=form)
+
+
+@login_required
+@require_POST
+@checks(REPORT_REVIEW)
+def report_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve a submitted report or send it back with a comment."""
+    report = selectors.report_get(request, pk)
+    access.require(request, REPORT_REVIEW, report)
+    form = ReviewForm(request.POST)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.report_review(
+            actor=request.user,
+            report=report,
+            approve=data["decision"] == "approve",
+            comment=data["comment"],
+        ),
+        redirect_to=reverse("followup:round", kwargs={"pk": report.round_id}),
+        message=lambda r: (
+            _("The report was approved.")
+            if r.status == ReportStatus.APPROVED
+            else _("The report was sent back.")
+        ),
+    )
+    return response or _report_response(request, report, review_form=form)
