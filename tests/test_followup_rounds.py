@@ -477,10 +477,20 @@ def test_the_public_page_shows_published_commitments(setup):
     _submit_all(setup, round_)
     for report in round_.reports.all():
         services.report_review(actor=setup["admin"], report=report, approve=True)
-    services.round_publish(actor=setup["admin"], round_=round_)
+    # Publishing bumps the follow-up data version when it commits: the cached page changes.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.round_publish(actor=setup["admin"], round_=round_)
     page = client.get(url).content.decode()
     assert "Hållbart resande" in page
     assert "Uppföljning 2025" in page
+    # A private commitment stays off the public page.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        setup["commitment"].sharing_level = SharingLevel.PRIVATE
+        setup["commitment"].save()
+        from kraftsamla.core.versions import bump
+
+        bump("followup")
+    assert "Hållbart resande" not in client.get(url).content.decode()
 
 
 def test_the_round_exports_as_csv(setup):
@@ -549,3 +559,24 @@ def test_a_body_opens_a_round_for_all_its_members(setup, gr):
     page = client.get(reverse("followup:round", kwargs={"pk": round_.pk}))
     assert page.status_code == 200
     assert "Mölndal" in page.content.decode()
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+def test_the_api_lists_rounds_and_their_reports(setup):
+    from tests.helpers import token_client
+
+    round_ = _open(setup)
+    client = token_client(setup["traffic_editor"])
+    listing = client.get(reverse("api:followup-rounds", kwargs={"slug": "molndal"})).json()
+    assert [(r["name"], r["report_count"], r["status"]) for r in listing] == [
+        ("Uppföljning 2025", 2, "open")
+    ]
+    detail = client.get(reverse("api:followup-round", kwargs={"pk": round_.pk})).json()
+    titles = {e["action_title"] for r in detail["reports"] for e in r["entries"]}
+    assert {"Busskörfält", "Fler träd"} <= titles
+    # Another municipality's people: the open round is not theirs.
+    other = token_client(demo_user("strateg.ale@demo.kraftsamla.se"))
+    assert other.get(reverse("api:followup-round", kwargs={"pk": round_.pk})).status_code == 404
+    assert other.get(reverse("api:followup-rounds", kwargs={"slug": "molndal"})).json() == []

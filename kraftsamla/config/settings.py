@@ -318,6 +318,8 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "kraftsamla.funding.models.ApplicationStatus",
         "IndicatorStatusEnum": "kraftsamla.followup.trends.Status",
         "ProgressStatusEnum": "kraftsamla.followup.models.ProgressStatus",
+        "RoundStatusEnum": "kraftsamla.followup.models.RoundStatus",
+        "ReportStatusEnum": "kraftsamla.followup.models.ReportStatus",
     },
 }
 

@@ -859,10 +859,18 @@ def round_rollup(reports: list[RoundReport]) -> list[RoundRollupRow]:
     return sorted(rows.values(), key=lambda row: row.organisation.name)
 
 
+PUBLIC_PANEL = declare("followup.public_panel", depends_on=("followup",))
+
+
 def public_panel(who, organisation: Organisation) -> dict | None:
     """Return the organisation page's panel: the commitments of its latest published
-    round that `who` may see, with status and progress; None without one."""
-    round_, commitments = published_commitments(who, organisation)
-    if round_ is None or not commitments:
-        return None
-    return {"round": round_, "commitments": commitments, "organisation": organisation}
+    round that `who` may see, with status and progress; None without one (cached per
+    data version and sharing scope, so that a repeat view of the page asks nothing)."""
+
+    def build() -> dict:
+        round_, commitments = published_commitments(who, organisation)
+        if round_ is None or not commitments:
+            return {}
+        return {"round": round_, "commitments": commitments, "organisation": organisation}
+
+    return cached_value(who, PUBLIC_PANEL, build=build, parts=(organisation.pk,)) or None
