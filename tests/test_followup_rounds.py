@@ -176,7 +176,7 @@ def test_opening_through_the_page(setup):
             "remind_days": 7,
         },
     )
-    round_ = FollowupRound.objects.get()
+    round_ = FollowupRound.objects.get(organisation=setup["org"])
     assert response.status_code == 302
     page = client.get(reverse("followup:round", kwargs={"pk": round_.pk})).content.decode()
     assert "Trafik" in page and "Park" in page
@@ -236,7 +236,11 @@ def test_the_reminder_waits_for_its_day_and_the_worker_sends_it(setup, settings,
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with TestCase.captureOnCommitCallbacks(execute=True):
         round_ = _open(setup, remind_days=5)
-    queued = DBTaskResult.objects.get(task_path__endswith="send_round_reminders")
+    queued = [
+        task
+        for task in DBTaskResult.objects.filter(task_path__endswith="send_round_reminders")
+        if task.args_kwargs["args"] == [round_.pk]
+    ][0]
     assert timezone.localtime(queued.run_after).date() == round_.deadline - datetime.timedelta(
         days=5
     )

@@ -394,6 +394,66 @@ class ImportBatch(models.Model):
         return f"{self.file_name} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    CHECKING = "checking", _("Reading and checking the rows")
+    WRITING = "writing", _("Writing the values")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """A long import run by the background worker, with its progress.
+
+    The writing itself is one transaction (all rows or none), so the progress moves by
+    stages: waiting, reading and checking the rows (in steps), writing, done or failed.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    file_name = models.CharField(_("file"), max_length=200)
+    # The uploaded file in the storage, deleted when the job ends.
+    path = models.CharField(_("stored file"), max_length=300, editable=False)
+    kind = models.CharField(_("kind of file"), max_length=8, default="table")
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    batch = models.OneToOneField(
+        ImportBatch,
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="job",
+    )
+    created_at = models.DateTimeField(_("started"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("background import")
+        verbose_name_plural = _("background imports")
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="import_job_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)
+
+
 # --- Commitments and actions -----------------------------------------------------------------
 #
 # The report asks for clear responsibility between committees, administrations and

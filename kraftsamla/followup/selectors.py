@@ -23,6 +23,7 @@ from kraftsamla.followup.models import (
     FollowupRound,
     Gender,
     ImportBatch,
+    ImportJob,
     IndicatorDefinition,
     IndicatorValue,
     ProgressStatus,
@@ -420,7 +421,11 @@ def _may_write(who):
 
 
 def table_plan(
-    who, rows: list[list], mapping: imports.ColumnMapping, indicator: IndicatorDefinition | None
+    who,
+    rows: list[list],
+    mapping: imports.ColumnMapping,
+    indicator: IndicatorDefinition | None,
+    on_progress=None,
 ) -> imports.Plan:
     """Check every row of a CSV or XLSX file with the mapping, for what `who` may write."""
     return imports.plan_table(
@@ -430,6 +435,14 @@ def table_plan(
         indicators_by_kpi=indicators_by_kpi(),
         organisations=imports.OrganisationIndex.load(),
         may_write=_may_write(who),
+        on_progress=on_progress,
+    )
+
+
+def import_job_get(who, pk: int) -> ImportJob:
+    """Return a background import of the person (or any, for staff); others get 404."""
+    return access.get_visible(
+        who, "followup.import.view", ImportJob.objects.select_related("batch"), pk=pk
     )
 
 

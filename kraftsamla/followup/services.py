@@ -30,6 +30,8 @@ from kraftsamla.followup.models import (
     FollowupRound,
     Gender,
     ImportBatch,
+    ImportJob,
+    ImportJobStatus,
     ImportStatus,
     IndicatorDefinition,
     IndicatorValue,
@@ -933,3 +935,99 @@ def round_publish(*, actor, round_: FollowupRound) -> FollowupRound:
         fields=["status", "published_at"],
         organisation=round_.organisation,
     )
+
+
+# --- Long imports in the background ----------------------------------------------------------
+
+
+@transaction.atomic
+def import_job_create(
+    *, actor, path: str, file_name: str, kind: str, options: Mapping[str, Any]
+) -> ImportJob:
+    """Queue a long import for the background worker; the file stays in the storage at
+    `path` until the job ends. `options` holds the mapping, indicator, source, sharing
+    level and whether to skip bad rows."""
+    access.require(
+        actor,
+        "followup.import.run",
+        None,
+        _("Only administrators and editors of an organisation import values."),
+    )
+    from kraftsamla.followup.tasks import run_import_job
+
+    job = ImportJob.objects.create(
+        created_by=actor,
+        path=path,
+        file_name=file_name[:200],
+        kind=kind,
+        options=dict(options),
+        rows_total=int(options.get("rows") or 0),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=job,
+        after={"file": job.file_name, "rows": job.rows_total},
+    )
+    transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return job
+
+
+def _job_step(job: ImportJob, status: str, progress: int, message: str = "") -> None:
+    """Store the job's stage and progress at once (outside the import's transaction, so
+    that the page polling it sees it while the import runs)."""
+    job.status, job.progress, job.message = status, progress, message
+    ImportJob.objects.filter(pk=job.pk).update(status=status, progress=progress, message=message)
+
+
+def import_job_run(*, job: ImportJob) -> ImportJob:
+    """Run a queued import as the person who queued it: read and check the rows (progress
+    up to 60 %), then write them all in one transaction (or none); delete the file."""
+    from django.core.files.storage import default_storage
+
+    from kraftsamla.followup import selectors
+
+    if job.status != ImportJobStatus.QUEUED:
+        return job
+    actor = job.created_by
+    options = job.options
+    _job_step(job, ImportJobStatus.CHECKING, 5)
+    try:
+        with default_storage.open(job.path, "rb") as file:
+            data = file.read()
+        if job.kind == "json":
+            plan = selectors.kolada_plan(actor, data)
+        else:
+            rows = imports.read_rows(data, job.file_name)
+            indicator = IndicatorDefinition.objects.filter(pk=options.get("indicator")).first()
+            plan = selectors.table_plan(
+                actor,
+                rows,
+                imports.mapping_from_json(options["mapping"]),
+                indicator,
+                on_progress=lambda share: _job_step(
+                    job, ImportJobStatus.CHECKING, 5 + int(55 * share)
+                ),
+            )
+        _job_step(job, ImportJobStatus.WRITING, 60)
+        batch = values_import(
+            actor=actor,
+            plan=plan,
+            file_name=job.file_name,
+            source=options.get("source") or "",
+            sharing_level=options.get("sharing_level") or SharingLevel.REGION,
+            skip_bad_rows=bool(options.get("skip_bad_rows")),
+        )
+    except (ValidationError, imports.UnreadableFile, OSError) as exc:
+        messages = (
+            exc.message_dict.get("file") or exc.messages
+            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict")
+            else getattr(exc, "messages", None) or [str(exc)]
+        )
+        _job_step(job, ImportJobStatus.FAILED, 100, "\n".join(str(m) for m in messages[:50]))
+    else:
+        ImportJob.objects.filter(pk=job.pk).update(batch=batch)
+        job.batch = batch
+        _job_step(job, ImportJobStatus.DONE, 100)
+    default_storage.delete(job.path)
+    return job

@@ -46,3 +46,15 @@ def send_round_reminders(round_id: int) -> int:
     # Bookkeeping of the task itself, not an audited change.
     RoundReport.objects.filter(pk__in=reminded).update(reminded_at=timezone.now())
     return sent
+
+
+@task()
+def run_import_job(job_id: int) -> str:
+    """Run a long import queued from the import preview; return its final status."""
+    from kraftsamla.followup import services
+    from kraftsamla.followup.models import ImportJob
+
+    job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None:
+        return "missing"
+    return services.import_job_run(job=job).status

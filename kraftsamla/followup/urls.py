@@ -9,6 +9,7 @@ urlpatterns = [
     path("importera/", views.import_start, name="import"),
     path("importera/<str:token>/", views.import_preview, name="import-preview"),
     path("importer/<int:pk>/", views.import_batch, name="import-batch"),
+    path("importjobb/<int:pk>/", views.import_job, name="import-job"),
     path("importer/<int:pk>/angra/", views.import_undo, name="import-undo"),
     path("<slug:slug>/", views.organisation, name="organisation"),
     path("<slug:slug>/indikatorer/<int:pk>/", views.indicator, name="indicator"),

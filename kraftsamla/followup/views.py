@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -638,6 +639,14 @@ def _mapping_from(data: dict, rows: list[list]) -> imports.ColumnMapping:
     )
 
 
+def _forget_upload(request: HttpRequest, token: str) -> None:
+    request.session[IMPORT_SESSION_KEY] = {
+        key: value
+        for key, value in request.session.get(IMPORT_SESSION_KEY, {}).items()
+        if key != token
+    }
+
+
 @login_required
 @checks(IMPORT_RUN)
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
@@ -676,6 +685,31 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
             if valid or mapping.kpi is not None
             else None
         )
+    if (
+        request.method == "POST"
+        and valid
+        and request.POST.get("action") == "import"
+        and plan is not None
+        and len(plan.good_values) > settings.KRAFTSAMLA_IMPORT_BACKGROUND_ROWS
+        and (not plan.problems or form.cleaned_data["skip_bad_rows"])
+    ):
+        # A long file: the background worker writes it, the page shows its progress.
+        job = services.import_job_create(
+            actor=request.user,
+            path=stored["path"],
+            file_name=stored["name"],
+            kind=stored["kind"],
+            options={
+                "mapping": None if is_kolada else imports.mapping_to_json(mapping),
+                "indicator": indicator.pk if not is_kolada and indicator else None,
+                "source": form.cleaned_data.get("source") or "",
+                "sharing_level": form.cleaned_data["sharing_level"],
+                "skip_bad_rows": form.cleaned_data["skip_bad_rows"],
+                "rows": plan.rows_read,
+            },
+        )
+        _forget_upload(request, token)
+        return redirect("followup:import-job", pk=job.pk)
     if request.method == "POST" and valid and request.POST.get("action") == "import":
         try:
             batch = services.values_import(
@@ -690,11 +724,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, exc.message_dict.get("file") or exc.messages)
         else:
             default_storage.delete(stored["path"])
-            request.session[IMPORT_SESSION_KEY] = {
-                key: value
-                for key, value in request.session.get(IMPORT_SESSION_KEY, {}).items()
-                if key != token
-            }
+            _forget_upload(request, token)
             messages.success(request, _("The values were imported."))
             return redirect("followup:import-batch", pk=batch.pk)
     raw_rows = [[imports.cell_text(cell) for cell in row] for row in rows[: imports.HEADER_SCAN]]
@@ -1099,3 +1129,30 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     )
     return response or _report_response(request, report, review_form=form)
+
+
+# --- Long imports in the background ------------------------------------------------------------
+
+
+def _job_json(job) -> dict:
+    return {
+        "status": job.status,
+        "stage": str(job.get_status_display()),
+        "progress": job.progress,
+        "finished": job.finished,
+        "message": job.message,
+        "url": reverse("followup:import-batch", kwargs={"pk": job.batch_id})
+        if job.batch_id
+        else None,
+    }
+
+
+@login_required
+@checks("followup.import.view")
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A long import the worker runs: its progress, refreshed by a little script (or by
+    the refresh link without JavaScript); when done, the link to what it wrote."""
+    job = selectors.import_job_get(request, pk)
+    if request.GET.get("format") == "json":
+        return JsonResponse(_job_json(job), headers={"Cache-Control": "no-store"})
+    return render(request, "followup/import_job.html", {"job": job})
