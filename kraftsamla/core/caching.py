@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -37,7 +37,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from kraftsamla.core.access import access_of
-from kraftsamla.core.versions import fingerprint
+from kraftsamla.core.versions import fingerprint, versions_of
 
 _PREFIX = "kraftsamla:block:"
 # Entries are correct for as long as they live (the key changes with the data); the
@@ -273,6 +273,39 @@ def cached_under_versions(
         value = build()
         cache.set(key, value, timeout)
     return value
+
+
+def cached_per_item(
+    who,
+    name: str,
+    scope_of: Mapping[Hashable, str],
+    *,
+    build: Callable[[list], Mapping[Hashable, object]],
+    parts: Sequence = (),
+) -> dict[Hashable, object]:
+    """Return a value per item, each cached under its own data-version scope (e.g. one
+    organisation's "followup:org:42"), the viewer's sharing scope, the date and `parts`.
+
+    Two cache round trips for any number of items; `build(missing items)` computes only
+    the items whose scope changed since they were cached (after one member's write, one
+    member's entry, not all of them)."""
+    versions = versions_of(sorted(set(scope_of.values())))
+    common = repr((viewer_scope(who), timezone.localdate().isoformat(), *map(str, parts)))
+    keys = {
+        item: "kraftsamla:item:{}:{}".format(
+            name,
+            hashlib.sha256(f"{item}|{versions[scope]}|{common}".encode()).hexdigest()[:32],
+        )
+        for item, scope in scope_of.items()
+    }
+    found = cache.get_many(list(keys.values()))
+    result = {item: found[key] for item, key in keys.items() if key in found}
+    missing = [item for item in scope_of if item not in result]
+    if missing:
+        built = build(missing)
+        cache.set_many({keys[item]: built[item] for item in missing}, BLOCK_TIMEOUT)
+        result.update({item: built[item] for item in missing})
+    return result
 
 
 def with_etag(response: HttpResponse, etag: str) -> HttpResponse:

@@ -13,7 +13,7 @@ from kraftsamla.capacity import selectors as capacity_selectors
 from kraftsamla.capacity.models import AssessmentResult, CapitalKey
 from kraftsamla.capacity.models import Status as AssessmentStatus
 from kraftsamla.core import access
-from kraftsamla.core.caching import cached_value, declare
+from kraftsamla.core.caching import cached_per_item, cached_value, declare
 from kraftsamla.core.models import EDIT_ROLES
 from kraftsamla.followup import imports, trends
 from kraftsamla.followup.models import (
@@ -521,8 +521,12 @@ ROLLUP = declare("followup.rollup", depends_on=("followup", "organisations"))
 
 def body_rollup(who, body: Organisation) -> BodyRollup:
     """Return, per indicator, how many of the body's members are on track, at risk, off
-    track or have too little data, from what the members let `who` see (five queries,
-    whatever the number of members; cached per data version and sharing scope)."""
+    track or have too little data, from what the members let `who` see.
+
+    Cached twice: the whole roll-up per data version and sharing scope (a repeat view), and
+    each member's statuses under that member's own data version, so that the first view
+    after a write recomputes only the members whose data changed (a fixed number of
+    queries, whatever the number of members)."""
     members = organisation_selectors.body_members(body)
     member_ids = [m.pk for m in members]
     visible = access.scope(
@@ -536,13 +540,23 @@ def body_rollup(who, body: Organisation) -> BodyRollup:
     return cached_value(
         who,
         ROLLUP,
-        build=lambda: _rollup_build(body, members, visible, list(targets)),
+        build=lambda: _rollup_build(who, body, members, visible, targets),
         parts=(body.pk,),
     )
 
 
-def _rollup_build(body, members, visible, targets: list[Target]) -> BodyRollup:
-    definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
+# What the statuses of one member depend on besides its own data: the definitions' directions.
+def _definitions_part(definitions: dict[int, IndicatorDefinition]) -> str:
+    return repr(sorted((pk, d.direction) for pk, d in definitions.items()))
+
+
+def member_statuses(
+    definitions: dict[int, IndicatorDefinition], visible, targets, member_ids: list[int]
+) -> dict[int, dict[int, tuple[str | None, bool]]]:
+    """Return per member {indicator id: (status or None without a target, has values)},
+    reading only the years the statuses need (two or three queries)."""
+    targets = list(targets.filter(organisation_id__in=member_ids))
+    visible = visible.filter(organisation_id__in=member_ids)
     # The status needs each pair's last WINDOW years and its base year only: read the years
     # from the earliest such window on, and the base years (a fraction of 15 years of data).
     earliest_latest = (
@@ -556,18 +570,39 @@ def _rollup_build(body, members, visible, targets: list[Target]) -> BodyRollup:
     values = visible.filter(needed).values_list(
         "organisation_id", "indicator_id", "year", "gender", "value"
     )
-    rows = _rows_from(definitions, values, targets)
-    by_indicator: dict[int, RollupRow] = {}
-    for (organisation_id, indicator_id), row in rows.items():
-        rollup = by_indicator.setdefault(
-            indicator_id,
-            RollupRow(definitions[indicator_id], dict.fromkeys(trends.Status.values, 0), {}, 0),
+    result: dict[int, dict[int, tuple[str | None, bool]]] = {pk: {} for pk in member_ids}
+    for (organisation_id, indicator_id), row in _rows_from(definitions, values, targets).items():
+        result[organisation_id][indicator_id] = (
+            row.assessment.status if row.assessment is not None else None,
+            bool(row.values),
         )
-        if row.values:
-            rollup.reporting += 1
-        if row.assessment is not None:
-            rollup.counts[row.assessment.status] += 1
-            rollup.by_member[organisation_id] = row.assessment.status
+    return result
+
+
+def _rollup_build(who, body, members, visible, targets) -> BodyRollup:
+    definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
+    statuses = cached_per_item(
+        who,
+        "followup.member_statuses",
+        {m.pk: f"followup:org:{m.pk}" for m in members},
+        build=lambda missing: member_statuses(definitions, visible, targets, missing),
+        parts=(_definitions_part(definitions),),
+    )
+    by_indicator: dict[int, RollupRow] = {}
+    for organisation_id, per_indicator in statuses.items():
+        for indicator_id, (status, has_values) in per_indicator.items():
+            if indicator_id not in definitions:
+                continue
+            rollup = by_indicator.setdefault(
+                indicator_id,
+                RollupRow(
+                    definitions[indicator_id], dict.fromkeys(trends.Status.values, 0), {}, 0
+                ),
+            )
+            rollup.reporting += has_values
+            if status is not None:
+                rollup.counts[status] += 1
+                rollup.by_member[organisation_id] = status
     return BodyRollup(
         body=body,
         members=members,
