@@ -37,7 +37,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from kraftsamla.core.access import access_of
-from kraftsamla.core.versions import fingerprint, versions_of
+from kraftsamla.core.versions import fingerprint
 
 _PREFIX = "kraftsamla:block:"
 # Entries are correct for as long as they live (the key changes with the data); the
@@ -275,36 +275,36 @@ def cached_under_versions(
     return value
 
 
-def cached_per_item(
+def cached_incremental(
     who,
-    name: str,
-    scope_of: Mapping[Hashable, str],
+    page: CachedPage,
     *,
+    markers: Mapping[Hashable, object],
     build: Callable[[list], Mapping[Hashable, object]],
     parts: Sequence = (),
 ) -> dict[Hashable, object]:
-    """Return a value per item, each cached under its own data-version scope (e.g. one
-    organisation's "followup:org:42"), the viewer's sharing scope, the date and `parts`.
+    """Return a value per item, kept in one cache entry per viewer scope, language, date and
+    `parts`, and rebuild only the items whose marker changed since they were cached.
 
-    Two cache round trips for any number of items; `build(missing items)` computes only
-    the items whose scope changed since they were cached (after one member's write, one
-    member's entry, not all of them)."""
-    versions = versions_of(sorted(set(scope_of.values())))
-    common = repr((viewer_scope(who), timezone.localdate().isoformat(), *map(str, parts)))
-    keys = {
-        item: "kraftsamla:item:{}:{}".format(
-            name,
-            hashlib.sha256(f"{item}|{versions[scope]}|{common}".encode()).hexdigest()[:32],
-        )
-        for item, scope in scope_of.items()
-    }
-    found = cache.get_many(list(keys.values()))
-    result = {item: found[key] for item, key in keys.items() if key in found}
-    missing = [item for item in scope_of if item not in result]
+    A marker says which state an item's data is in, e.g. the id of the last audited write
+    of an organisation: after one member's write, `build([that member])` runs, not a build
+    of all of them. One entry, whatever the number of items, so that a cache with few
+    entries (the database cache) does not evict half of them.
+    """
+    key = block_key(who, page, (*parts, "items"))
+    stored = cache.get(key) or {}
+    result: dict[Hashable, object] = {}
+    missing = []
+    for item, marker in markers.items():
+        entry = stored.get(item)
+        if entry is not None and entry[0] == marker:
+            result[item] = entry[1]
+        else:
+            missing.append(item)
     if missing:
         built = build(missing)
-        cache.set_many({keys[item]: built[item] for item in missing}, BLOCK_TIMEOUT)
         result.update({item: built[item] for item in missing})
+        cache.set(key, {item: (markers[item], result[item]) for item in markers}, BLOCK_TIMEOUT)
     return result
 
 

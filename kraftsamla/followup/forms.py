@@ -243,6 +243,20 @@ def _date(label, **kwargs) -> forms.DateField:
     return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
 
 
+COMMITMENT_FORM_FIELDS = (
+    "kind",
+    "adopted_by",
+    "adopted_on",
+    "decision_reference",
+    "period_start",
+    "period_end",
+    "responsible_person",
+    "capitals",
+    "emission_sectors",
+    "sharing_level",
+)
+
+
 class CommitmentForm(SubmitOnceMixin):
     """A new commitment of the organisation (a climate promise is adopted from a menu)."""
 
@@ -296,10 +310,27 @@ class CommitmentForm(SubmitOnceMixin):
     )
     sharing_level = sharing_level_field(_("Who sees the commitment"))
 
-    def __init__(self, *args, units, indicators, **kwargs):
+    def __init__(self, *args, units, indicators, promise: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsible_unit"].queryset = units
         self.fields["indicators"].queryset = indicators
+        if promise:  # a climate promise keeps its kind: it was adopted from a menu
+            del self.fields["kind"]
+
+    @classmethod
+    def initial_of(cls, commitment) -> dict:
+        """Return the form's initial data from a stored commitment (for the edit page)."""
+        initial = {
+            name: getattr(commitment, name)
+            for name in cls.base_fields
+            if name in COMMITMENT_FORM_FIELDS
+        }
+        initial["responsible_unit"] = commitment.responsible_unit_id
+        initial["title_sv"] = commitment.title.get("sv")
+        initial["title_en"] = commitment.title.get("en")
+        initial["description_sv"] = commitment.description.get("sv")
+        initial["indicators"] = [i.pk for i in commitment.indicators.all()]
+        return initial
 
     def clean(self):
         data = super().clean()
@@ -344,6 +375,18 @@ class ActionForm(SubmitOnceMixin):
         self.fields["parent"].queryset = actions
         self.fields["unit"].queryset = units
         self.fields["projects"].queryset = projects
+
+    @classmethod
+    def initial_of(cls, action) -> dict:
+        """Return the form's initial data from a stored action (for the edit page)."""
+        initial = {
+            name: getattr(action, name)
+            for name in ("title", "starts_on", "ends_on", "cost", "funding", "weight")
+        }
+        initial["parent"] = action.parent_id
+        initial["unit"] = action.unit_id
+        initial["projects"] = [p.pk for p in action.projects.all()]
+        return initial
 
 
 # --- The yearly follow-up round -----------------------------------------------------------------

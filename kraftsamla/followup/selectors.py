@@ -13,8 +13,8 @@ from kraftsamla.capacity import selectors as capacity_selectors
 from kraftsamla.capacity.models import AssessmentResult, CapitalKey
 from kraftsamla.capacity.models import Status as AssessmentStatus
 from kraftsamla.core import access
-from kraftsamla.core.caching import cached_per_item, cached_value, declare
-from kraftsamla.core.models import EDIT_ROLES
+from kraftsamla.core.caching import cached_incremental, cached_value, declare
+from kraftsamla.core.models import EDIT_ROLES, AuditEvent
 from kraftsamla.followup import imports, trends
 from kraftsamla.followup.models import (
     Action,
@@ -545,6 +545,25 @@ def body_rollup(who, body: Organisation) -> BodyRollup:
     )
 
 
+# Each member's statuses are kept under the id of its last audited follow-up write (every
+# follow-up write is audited), so they stay valid across other members' writes.
+MEMBER_STATUSES = declare("followup.member_statuses", depends_on=())
+
+
+def _last_writes(member_ids: list[int]) -> dict[int, int | None]:
+    """Return per member the id of its last audited follow-up write (one query)."""
+    last = dict(
+        AuditEvent.objects.filter(
+            organisation_id__in=member_ids, object_type__startswith="followup."
+        )
+        .values("organisation_id")
+        .annotate(last=Max("id"))
+        .values_list("organisation_id", "last")
+        .order_by()
+    )
+    return {pk: last.get(pk) for pk in member_ids}
+
+
 # What the statuses of one member depend on besides its own data: the definitions' directions.
 def _definitions_part(definitions: dict[int, IndicatorDefinition]) -> str:
     return repr(sorted((pk, d.direction) for pk, d in definitions.items()))
@@ -581,12 +600,12 @@ def member_statuses(
 
 def _rollup_build(who, body, members, visible, targets) -> BodyRollup:
     definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
-    statuses = cached_per_item(
+    statuses = cached_incremental(
         who,
-        "followup.member_statuses",
-        {m.pk: f"followup:org:{m.pk}" for m in members},
+        MEMBER_STATUSES,
+        markers=_last_writes([m.pk for m in members]),
         build=lambda missing: member_statuses(definitions, visible, targets, missing),
-        parts=(_definitions_part(definitions),),
+        parts=(body.pk, _definitions_part(definitions)),
     )
     by_indicator: dict[int, RollupRow] = {}
     for organisation_id, per_indicator in statuses.items():
@@ -595,9 +614,7 @@ def _rollup_build(who, body, members, visible, targets) -> BodyRollup:
                 continue
             rollup = by_indicator.setdefault(
                 indicator_id,
-                RollupRow(
-                    definitions[indicator_id], dict.fromkeys(trends.Status.values, 0), {}, 0
-                ),
+                RollupRow(definitions[indicator_id], dict.fromkeys(trends.Status.values, 0), {}, 0),
             )
             rollup.reporting += has_values
             if status is not None:

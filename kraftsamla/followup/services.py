@@ -1031,3 +1031,144 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         _job_step(job, ImportJobStatus.DONE, 100)
     default_storage.delete(job.path)
     return job
+
+
+# --- Changing and removing commitments and actions ---------------------------------------------
+
+ACTION_EDIT_FIELDS = [
+    "title",
+    "parent",
+    "unit",
+    "starts_on",
+    "ends_on",
+    "cost",
+    "funding",
+    "weight",
+]
+
+
+def _refuse_when_reported(entries, what: str) -> None:
+    """A commitment or action reported in a round stays: the round's report shows it."""
+    round_ = entries.select_related("report__round").first()
+    if round_ is not None:
+        raise ValidationError(
+            _(
+                "%(what)s is part of the follow-up round “%(round)s” and cannot be removed; "
+                "set its status to cancelled instead."
+            )
+            % {"what": what, "round": round_.report.round.name}
+        )
+
+
+@transaction.atomic
+def commitment_update(
+    *,
+    actor,
+    commitment: Commitment,
+    data: Mapping[str, Any],
+    indicators: list[IndicatorDefinition] | None = None,
+) -> Commitment:
+    """Change a commitment (a climate promise keeps its kind: it came from a menu)."""
+    access.require(
+        actor,
+        "followup.commitment.edit",
+        commitment,
+        _("Only the organisation's administrators and editors change its commitments."),
+    )
+    fields = [
+        f
+        for f in COMMITMENT_FIELDS
+        if f != "kind" or commitment.kind != CommitmentKind.CLIMATE_PROMISE
+    ]
+    commitment = model_save_audited(
+        actor=actor,
+        obj=commitment,
+        data=data,
+        fields=fields,
+        organisation=commitment.organisation,
+    )
+    if indicators is not None:
+        commitment.indicators.set(indicators)
+    return commitment
+
+
+@transaction.atomic
+def commitment_delete(*, actor, commitment: Commitment) -> None:
+    """Remove a commitment with its actions, unless a follow-up round reported on it."""
+    access.require(
+        actor,
+        "followup.commitment.edit",
+        commitment,
+        _("Only the organisation's administrators and editors remove its commitments."),
+    )
+    _refuse_when_reported(
+        ReportEntry.objects.filter(action__commitment=commitment),
+        _("The commitment"),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=commitment,
+        organisation=commitment.organisation,
+        before={"title": commitment.title, "kind": commitment.kind},
+    )
+    commitment.delete()
+
+
+def _with_descendants(action: Action) -> set[int]:
+    """Return the ids of the action and of every action below it (one query)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in action.commitment.actions.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found = [action.pk]
+    for pk in found:
+        found.extend(children.get(pk, []))
+    return set(found)
+
+
+@transaction.atomic
+def action_update(*, actor, action: Action, data: Mapping[str, Any], projects=None) -> Action:
+    """Change an action's title, place in the tree, unit, dates, cost, funding and weight
+    (its status is changed by its unit, `action_status_set`)."""
+    access.require(
+        actor,
+        "followup.commitment.edit",
+        action.commitment,
+        _("Only the organisation's administrators and editors change actions."),
+    )
+    parent = data.get("parent")
+    if parent is not None and parent.pk in _with_descendants(action):
+        raise ValidationError(
+            {"parent": _("An action cannot be part of itself or of its own sub-actions.")}
+        )
+    action = model_save_audited(
+        actor=actor,
+        obj=action,
+        data=data,
+        fields=ACTION_EDIT_FIELDS,
+        organisation=action.commitment.organisation,
+    )
+    if projects is not None:
+        action.projects.set(projects)
+    return action
+
+
+@transaction.atomic
+def action_delete(*, actor, action: Action) -> None:
+    """Remove an action with its sub-actions, unless a follow-up round reported on them."""
+    access.require(
+        actor,
+        "followup.commitment.edit",
+        action.commitment,
+        _("Only the organisation's administrators and editors remove actions."),
+    )
+    below = _with_descendants(action)
+    _refuse_when_reported(ReportEntry.objects.filter(action_id__in=below), _("The action"))
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=action,
+        organisation=action.commitment.organisation,
+        before={"title": action.title, "sub-actions": len(below) - 1},
+    )
+    action.delete()

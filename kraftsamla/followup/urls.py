@@ -41,3 +41,14 @@ urlpatterns += [
     path("rapporter/<int:pk>/", views.report, name="report"),
     path("rapporter/<int:pk>/granska/", views.report_review, name="report-review"),
 ]
+
+urlpatterns += [
+    path("<slug:slug>/ataganden/<int:pk>/andra/", views.commitment_edit, name="commitment-edit"),
+    path(
+        "<slug:slug>/ataganden/<int:pk>/ta-bort/",
+        views.commitment_delete,
+        name="commitment-delete",
+    ),
+    path("atgarder/<int:pk>/andra/", views.action_edit, name="action-edit"),
+    path("atgarder/<int:pk>/ta-bort/", views.action_delete, name="action-delete"),
+]

@@ -48,6 +48,7 @@ from kraftsamla.followup.models import (
     YEAR_MAX,
     YEAR_MIN,
     Commitment,
+    CommitmentKind,
     EmissionTarget,
     FollowupRound,
     IndicatorDefinition,
@@ -1156,3 +1157,140 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     if request.GET.get("format") == "json":
         return JsonResponse(_job_json(job), headers={"Cache-Control": "no-store"})
     return render(request, "followup/import_job.html", {"job": job})
+
+
+# --- Changing and removing commitments and actions -----------------------------------------
+
+
+@login_required
+@checks("followup.commitment.edit")
+def commitment_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Change a commitment: who adopted it, its period, who is responsible, its indicators."""
+    org = selectors.organisation_get(slug)
+    commitment = selectors.commitment_get(request, org, pk)
+    access.require(request, "followup.commitment.edit", commitment)
+    form = CommitmentForm(
+        request.POST or None,
+        units=ResponsibleUnit.objects.filter(organisation=org),
+        indicators=IndicatorDefinition.objects.all(),
+        promise=commitment.kind == CommitmentKind.CLIMATE_PROMISE,
+        initial=CommitmentForm.initial_of(commitment),
+    )
+    url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.commitment_update(
+                actor=request.user,
+                commitment=commitment,
+                data=data,
+                indicators=list(data.pop("indicators")),
+            ),
+            redirect_to=url,
+            message=_("The commitment was saved."),
+        )
+        if response:
+            return response
+    return render(
+        request,
+        "followup/commitment_form.html",
+        {"org": org, "form": form, "commitment": commitment},
+        status=form_status(form),
+    )
+
+
+def _delete_page(request, *, obj, org, service, back: str, done: str, message: str):
+    """Ask before removing; remove on POST, or show why it cannot be removed."""
+    error = None
+    if request.method == "POST":
+        try:
+            service(actor=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, message)
+            return redirect(done)
+    return render(
+        request,
+        "followup/delete.html",
+        {"obj": obj, "org": org, "back": back, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@checks("followup.commitment.edit")
+def commitment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Remove a commitment and its actions (not one a follow-up round reported on)."""
+    org = selectors.organisation_get(slug)
+    commitment = selectors.commitment_get(request, org, pk)
+    access.require(request, "followup.commitment.edit", commitment)
+    return _delete_page(
+        request,
+        obj=commitment,
+        org=org,
+        service=lambda actor: services.commitment_delete(actor=actor, commitment=commitment),
+        back=reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk}),
+        done=reverse("followup:commitments", kwargs={"slug": org.slug}),
+        message=_("The commitment was removed."),
+    )
+
+
+@login_required
+@checks("followup.action.view", "followup.commitment.edit")
+def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change an action's title, place, unit, dates, cost, funding, weight and projects."""
+    action = selectors.action_get(request, pk)
+    commitment = action.commitment
+    access.require(request, "followup.commitment.edit", commitment)
+    org = commitment.organisation
+    form = ActionForm(
+        request.POST or None,
+        actions=commitment.actions.exclude(pk=action.pk),
+        units=ResponsibleUnit.objects.filter(organisation=org),
+        projects=project_selectors.projects_of_organisation(request, org),
+        initial=ActionForm.initial_of(action),
+    )
+    url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.action_update(
+                actor=request.user,
+                action=action,
+                data=data,
+                projects=list(data.pop("projects")),
+            ),
+            redirect_to=f"{url}#action-{action.pk}",
+            message=_("The action was saved."),
+        )
+        if response:
+            return response
+    return render(
+        request,
+        "followup/action_form.html",
+        {"org": org, "commitment": commitment, "form": form, "action": action},
+        status=form_status(form),
+    )
+
+
+@login_required
+@checks("followup.action.view", "followup.commitment.edit")
+def action_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove an action and its sub-actions (not one a follow-up round reported on)."""
+    action = selectors.action_get(request, pk)
+    commitment = action.commitment
+    access.require(request, "followup.commitment.edit", commitment)
+    org = commitment.organisation
+    url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
+    return _delete_page(
+        request,
+        obj=action,
+        org=org,
+        service=lambda actor: services.action_delete(actor=actor, action=action),
+        back=url,
+        done=url,
+        message=_("The action was removed."),
+    )
