@@ -173,3 +173,105 @@ def test_the_commitment_page_links_to_the_forms_for_editors_only(commitment, edi
     assert _url("commitment-edit", slug="molndal", pk=commitment.pk) not in (
         client.get(url).content.decode()
     )
+
+
+# --- Units and promise menus through the pages -------------------------------------------------
+
+
+def test_an_administrator_adds_units_and_people(molndal, admin_m, editor_m):
+    from kraftsamla.followup.models import ResponsibleUnit
+
+    client = Client()
+    client.force_login(admin_m)
+    url = _url("units", slug="molndal")
+    assert translate("Add a unit") in client.get(url).content.decode()
+    assert (
+        client.post(_url("unit-add", slug="molndal"), {"name": "", "kind": "committee"}).status_code
+        == 400
+    )
+    done = client.post(
+        _url("unit-add", slug="molndal"), {"name": "Miljönämnden", "kind": "committee"}
+    )
+    assert done.status_code == 302
+    committee = ResponsibleUnit.objects.get(organisation=molndal, name="Miljönämnden")
+    client.post(
+        _url("unit-add", slug="molndal"),
+        {"name": "Miljöförvaltningen", "kind": "administration", "parent": committee.pk},
+    )
+    below = ResponsibleUnit.objects.get(name="Miljöförvaltningen")
+    assert below.path == f"{committee.path}{below.pk}/"
+    added = client.post(
+        _url("unit-person-add", slug="molndal"), {"unit": below.pk, "user": editor_m.pk}
+    )
+    assert added.status_code == 302
+    assert list(below.people.all()) == [editor_m]
+    assert editor_m.email in client.get(url).content.decode()
+
+
+def test_a_person_of_another_organisation_cannot_be_added(molndal, admin_m):
+    from kraftsamla.followup.models import UnitKind
+
+    unit = services.unit_create(
+        actor=admin_m, organisation=molndal, data={"name": "Park", "kind": UnitKind.DEPARTMENT}
+    )
+    stranger = demo_user("strateg.ale@demo.kraftsamla.se")
+    with pytest.raises(ValidationError):
+        services.unit_person_add(actor=admin_m, unit=unit, user=stranger)
+    client = Client()
+    client.force_login(admin_m)
+    response = client.post(
+        _url("unit-person-add", slug="molndal"), {"unit": unit.pk, "user": stranger.pk}
+    )
+    assert response.status_code == 400
+    assert not unit.people.exists()
+
+
+def test_only_administrators_manage_units(molndal, editor_m):
+    from kraftsamla.followup.models import ResponsibleUnit
+
+    assert not allows(editor_m, "followup.unit.manage", ResponsibleUnit(organisation=molndal))
+    client = Client()
+    client.force_login(editor_m)
+    assert translate("Add a unit") not in client.get(_url("units", slug="molndal")).content.decode()
+    response = client.post(_url("unit-add", slug="molndal"), {"name": "X", "kind": "committee"})
+    assert response.status_code == 403
+    assert Client().get(_url("units", slug="molndal")).status_code == 200  # public facts
+
+
+def test_a_body_publishes_a_promise_menu(gr):
+    from kraftsamla.followup.models import PromiseMenu
+    from tests.helpers import COORDINATOR
+
+    coordinator = demo_user(COORDINATOR)
+    assert allows(coordinator, "followup.menu.manage", PromiseMenu(body=gr))
+    client = Client()
+    client.force_login(coordinator)
+    assert (
+        _url("menu-add", slug=gr.slug) in client.get(_url("rollup", slug=gr.slug)).content.decode()
+    )
+    url = _url("menu-add", slug=gr.slug)
+    bad = client.post(url, {"title_sv": "Löften 2026", "promises": "  \n "})
+    assert bad.status_code == 400
+    assert 'id="id_promises-errors"' in bad.content.decode()
+    done = client.post(
+        url,
+        {
+            "title_sv": "Löften 2026",
+            "published_on": "2026-01-15",
+            "promises": "Fossilfria tjänsteresor\n\nMer cykelparkering\n",
+        },
+    )
+    assert done.status_code == 302
+    menu = PromiseMenu.objects.get(title__sv="Löften 2026")
+    assert [str(item.title) for item in menu.items.order_by("number")] == [
+        "Fossilfria tjänsteresor",
+        "Mer cykelparkering",
+    ]
+
+
+def test_a_municipality_publishes_no_menu(molndal, admin_m, viewer_m):
+    client = Client()
+    client.force_login(admin_m)
+    assert client.get(_url("menu-add", slug="molndal")).status_code == 404
+    client.force_login(viewer_m)
+    assert client.get(_url("menu-add", slug="goteborgsregionen")).status_code == 403

@@ -20,6 +20,7 @@ from kraftsamla.followup.models import (
     EmissionTargetKind,
     ProgressStatus,
     Trajectory,
+    UnitKind,
 )
 from kraftsamla.organisations.models import EmissionSector
 
@@ -475,3 +476,74 @@ class ReviewForm(SubmitOnceMixin):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when you send the report back: say what to fix."),
     )
+
+
+# --- Units and promise menus ---------------------------------------------------------------------
+
+
+class UnitForm(SubmitOnceMixin):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
+    parent = forms.ModelChoiceField(
+        label=_("Part of"),
+        queryset=None,
+        required=False,
+        help_text=_("Leave empty for a unit at the top, e.g. a committee."),
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = units
+
+
+class UnitPersonForm(SubmitOnceMixin):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None)
+    user = forms.ModelChoiceField(
+        label=_("Person"),
+        queryset=None,
+        help_text=_("The person may change the status of the unit's actions and report for it."),
+    )
+
+    def __init__(self, *args, units, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["user"].queryset = people
+        self.fields["user"].label_from_instance = lambda user: (
+            f"{user.full_name or user.email} ({user.email})"
+        )
+
+
+class PromiseMenuForm(SubmitOnceMixin):
+    title_sv = forms.CharField(label=_("Title (Swedish)"), max_length=TITLE_MAX)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=TITLE_MAX, required=False)
+    description_sv = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    published_on = _date(_("Published on"), required=False)
+    promises = forms.CharField(
+        label=_("Promises"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("One promise per line, in the order they are numbered."),
+    )
+
+    def clean_promises(self) -> list[dict]:
+        lines = [line.strip() for line in self.cleaned_data["promises"].splitlines()]
+        lines = [line for line in lines if line]
+        if not lines:
+            raise forms.ValidationError(_("Write at least one promise."))
+        too_long = [n for n, line in enumerate(lines, 1) if len(line) > TITLE_MAX]
+        if too_long:
+            raise forms.ValidationError(
+                _("Line %(line)d is longer than %(max)d characters.")
+                % {"line": too_long[0], "max": TITLE_MAX}
+            )
+        return [{"title": {"sv": line}} for line in lines]
+
+    def clean(self):
+        data = super().clean()
+        data["title"] = {"sv": data.pop("title_sv", ""), "en": data.pop("title_en", "")}
+        data["description"] = {"sv": data.pop("description_sv", "")}
+        return data

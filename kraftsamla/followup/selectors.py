@@ -939,3 +939,25 @@ def public_panel(who, organisation: Organisation) -> dict | None:
         return {"round": round_, "commitments": commitments, "organisation": organisation}
 
     return cached_value(who, PUBLIC_PANEL, build=build, parts=(organisation.pk,)) or None
+
+
+def people_of(organisation: Organisation):
+    """Return the active people with a role in the organisation (for the unit form)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(organisation_roles__organisation=organisation, is_active=True)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+def unit_people(units: list[ResponsibleUnit]) -> dict[int, list]:
+    """Return the people of each unit (one query), for the organisation's administrators."""
+    people: dict[int, list] = defaultdict(list)
+    for link in ResponsibleUnit.people.through.objects.filter(
+        responsibleunit__in=units
+    ).select_related("user"):
+        people[link.responsibleunit_id].append(link.user)
+    return people

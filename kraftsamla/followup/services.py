@@ -261,6 +261,8 @@ def unit_person_add(*, actor, unit: ResponsibleUnit, user) -> None:
         unit,
         _("Only the organisation's administrators change its units."),
     )
+    if not unit.organisation.user_roles.filter(user=user).exists():
+        raise ValidationError({"user": _("Choose a person of the organisation itself.")})
     unit.people.add(user)
     audit_record(
         actor=actor,

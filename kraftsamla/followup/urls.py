@@ -52,3 +52,9 @@ urlpatterns += [
     path("atgarder/<int:pk>/andra/", views.action_edit, name="action-edit"),
     path("atgarder/<int:pk>/ta-bort/", views.action_delete, name="action-delete"),
 ]
+
+urlpatterns += [
+    path("<slug:slug>/enheter/ny/", views.unit_add, name="unit-add"),
+    path("<slug:slug>/enheter/person/", views.unit_person_add, name="unit-person-add"),
+    path("<slug:slug>/loftesmenyer/ny/", views.menu_add, name="menu-add"),
+]

@@ -38,10 +38,13 @@ from kraftsamla.followup.forms import (
     ImportMappingForm,
     ImportUploadForm,
     PromiseChoiceForm,
+    PromiseMenuForm,
     ReportForm,
     ReviewForm,
     RoundForm,
     TargetForm,
+    UnitForm,
+    UnitPersonForm,
     ValueForm,
 )
 from kraftsamla.followup.models import (
@@ -53,6 +56,7 @@ from kraftsamla.followup.models import (
     FollowupRound,
     IndicatorDefinition,
     ProgressStatus,
+    PromiseMenu,
     ReportStatus,
     ResponsibleUnit,
 )
@@ -340,12 +344,111 @@ COMMITMENT_VIEW = "followup.commitment.view"
 STATUS_CHANGE = "followup.action.change_status"
 
 
-@checks("followup.unit.view")
+@checks("followup.unit.view", "followup.unit.manage")
 def units(request: HttpRequest, slug: str) -> HttpResponse:
-    """The organisation's committees, administrations and departments as a tree."""
+    """The organisation's committees, administrations and departments as a tree; its
+    administrators add units and the people who act for them here."""
     org = selectors.organisation_get(slug)
     access.allows(request, "followup.unit.view", None)
-    return render(request, "followup/units.html", {"org": org, "units": selectors.units_of(org)})
+    return _units_page(request, org)
+
+
+def _units_page(request, org, unit_form=None, person_form=None) -> HttpResponse:
+    can_manage = access.allows(request, UNIT_MANAGE, ResponsibleUnit(organisation=org))
+    units = selectors.units_of(org)
+    if can_manage:
+        choices = ResponsibleUnit.objects.filter(organisation=org)
+        unit_form = unit_form or UnitForm(units=choices, auto_id="unit-%s")
+        person_form = person_form or UnitPersonForm(
+            units=choices, people=selectors.people_of(org), auto_id="person-%s"
+        )
+    return render(
+        request,
+        "followup/units.html",
+        {
+            "org": org,
+            "units": units,
+            "can_manage": can_manage,
+            "unit_form": unit_form,
+            "person_form": person_form,
+            "people": selectors.unit_people(units) if can_manage else {},
+        },
+        status=form_status(*(f for f in (unit_form, person_form) if f and f.is_bound)),
+    )
+
+
+UNIT_MANAGE = "followup.unit.manage"
+
+
+@login_required
+@require_POST
+@checks(UNIT_MANAGE)
+def unit_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add a committee, administration or department."""
+    org = selectors.organisation_get(slug)
+    access.require(request, UNIT_MANAGE, ResponsibleUnit(organisation=org))
+    form = UnitForm(
+        request.POST, units=ResponsibleUnit.objects.filter(organisation=org), auto_id="unit-%s"
+    )
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.unit_create(actor=request.user, organisation=org, data=data),
+        redirect_to=reverse("followup:units", kwargs={"slug": org.slug}),
+        message=_("The unit was added."),
+    )
+    return response or _units_page(request, org, unit_form=form)
+
+
+@login_required
+@require_POST
+@checks(UNIT_MANAGE)
+def unit_person_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Let a person act for a unit (and the units below it)."""
+    org = selectors.organisation_get(slug)
+    access.require(request, UNIT_MANAGE, ResponsibleUnit(organisation=org))
+    form = UnitPersonForm(
+        request.POST,
+        units=ResponsibleUnit.objects.filter(organisation=org),
+        people=selectors.people_of(org),
+        auto_id="person-%s",
+    )
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.unit_person_add(
+            actor=request.user, unit=data["unit"], user=data["user"]
+        ),
+        redirect_to=reverse("followup:units", kwargs={"slug": org.slug}),
+        message=_("The person was added to the unit."),
+    )
+    return response or _units_page(request, org, person_form=form)
+
+
+@login_required
+@checks("followup.menu.manage")
+def menu_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Publish a promise menu for the body's members to choose from."""
+    body = selectors.organisation_get(slug)
+    if not body.is_coordinating:
+        raise Http404
+    access.require(request, "followup.menu.manage", PromiseMenu(body=body))
+    form = PromiseMenuForm(request.POST or None)
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.promise_menu_create(
+                actor=request.user, body=body, data=data, items=data.pop("promises")
+            ),
+            redirect_to=lambda menu: reverse("followup:menu", kwargs={"pk": menu.pk}),
+            message=_("The promise menu was published."),
+        )
+        if response:
+            return response
+    return render(
+        request, "followup/menu_form.html", {"body": body, "form": form}, status=form_status(form)
+    )
 
 
 def _percent(value: float | None) -> float | None:
@@ -799,7 +902,7 @@ def _rollup_export(rollup: selectors.BodyRollup, fmt: str) -> HttpResponse:
     )
 
 
-@checks(VALUE_VIEW)
+@checks(VALUE_VIEW, "followup.menu.manage")
 def body_rollup(request: HttpRequest, slug: str) -> HttpResponse:
     """A body's members per indicator: how many are on track, at risk, off track."""
     body = selectors.organisation_get(slug)
@@ -812,7 +915,15 @@ def body_rollup(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "followup/rollup.html",
-        {"body": body, "rollup": rollup, "menus": selectors.menus_of(body), **_rules()},
+        {
+            "body": body,
+            "rollup": rollup,
+            "menus": selectors.menus_of(body),
+            "can_publish_menu": access.allows(
+                request, "followup.menu.manage", PromiseMenu(body=body)
+            ),
+            **_rules(),
+        },
     )
 
 
