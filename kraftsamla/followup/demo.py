@@ -286,6 +286,8 @@ def _linkoping_round() -> FollowupRound:
             "deadline": timezone.localdate() + datetime.timedelta(days=30),
             "remind_days": 7,
         },
+        # Demo data queues no e-mail; the round page's button sends the reminder on demand.
+        schedule_reminders=False,
         is_demo=True,
     )
 

@@ -686,10 +686,16 @@ def _schedule_reminders(round_: FollowupRound) -> None:
 
 @transaction.atomic
 def round_open(
-    *, actor, organisation: Organisation, data: Mapping[str, Any], is_demo: bool = False
+    *,
+    actor,
+    organisation: Organisation,
+    data: Mapping[str, Any],
+    schedule_reminders: bool = True,
+    is_demo: bool = False,
 ) -> FollowupRound:
     """Open a round: every responsible unit of the municipality (or of each member of the
-    body) gets a task list of its actions and indicator values, with the deadline."""
+    body) gets a task list of its actions and indicator values, with the deadline; the
+    reminder is queued for its day (unless `schedule_reminders` is False)."""
     round_ = FollowupRound(organisation=organisation, opened_by=_person(actor), is_demo=is_demo)
     access.require(
         actor,
@@ -734,7 +740,8 @@ def round_open(
             for pk in sorted(indicator_ids)
         ]
     ReportEntry.objects.bulk_create(entries)
-    transaction.on_commit(lambda: _schedule_reminders(round_))
+    if schedule_reminders:
+        transaction.on_commit(lambda: _schedule_reminders(round_))
     return round_
 
 

@@ -927,6 +927,16 @@ def body_rollup(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _form_page(request, form, save, *, redirect_to, message, template, context):
+    """Save a valid POSTed form through `save` and redirect; else show the form page
+    (400 with the errors at their fields)."""
+    if request.method == "POST":
+        response = submit_form(request, form, save, redirect_to=redirect_to, message=message)
+        if response:
+            return response
+    return render(request, template, {**context, "form": form}, status=form_status(form))
+
+
 # --- Writing commitments and actions -------------------------------------------------------
 
 
@@ -942,28 +952,21 @@ def commitment_add(request: HttpRequest, slug: str) -> HttpResponse:
         units=ResponsibleUnit.objects.filter(organisation=org),
         indicators=IndicatorDefinition.objects.all(),
     )
-    if request.method == "POST":
-        response = submit_form(
-            request,
-            form,
-            lambda data: services.commitment_create(
-                actor=request.user,
-                organisation=org,
-                data=data,
-                indicators=list(data.pop("indicators")),
-            ),
-            redirect_to=lambda commitment: reverse(
-                "followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk}
-            ),
-            message=_("The commitment was saved."),
-        )
-        if response:
-            return response
-    return render(
+    return _form_page(
         request,
-        "followup/commitment_form.html",
-        {"org": org, "form": form},
-        status=form_status(form),
+        form,
+        lambda data: services.commitment_create(
+            actor=request.user,
+            organisation=org,
+            data=data,
+            indicators=list(data.pop("indicators")),
+        ),
+        redirect_to=lambda commitment: reverse(
+            "followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk}
+        ),
+        message=_("The commitment was saved."),
+        template="followup/commitment_form.html",
+        context={"org": org},
     )
 
 
@@ -981,26 +984,19 @@ def action_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         projects=project_selectors.projects_of_organisation(request, org),
     )
     url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
-    if request.method == "POST":
-        response = submit_form(
-            request,
-            form,
-            lambda data: services.action_create(
-                actor=request.user,
-                commitment=commitment,
-                data=data,
-                projects=list(data.pop("projects")),
-            ),
-            redirect_to=url,
-            message=_("The action was added."),
-        )
-        if response:
-            return response
-    return render(
+    return _form_page(
         request,
-        "followup/action_form.html",
-        {"org": org, "commitment": commitment, "form": form},
-        status=form_status(form),
+        form,
+        lambda data: services.action_create(
+            actor=request.user,
+            commitment=commitment,
+            data=data,
+            projects=list(data.pop("projects")),
+        ),
+        redirect_to=url,
+        message=_("The action was added."),
+        template="followup/action_form.html",
+        context={"org": org, "commitment": commitment},
     )
 
 
@@ -1288,26 +1284,19 @@ def commitment_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         initial=CommitmentForm.initial_of(commitment),
     )
     url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
-    if request.method == "POST":
-        response = submit_form(
-            request,
-            form,
-            lambda data: services.commitment_update(
-                actor=request.user,
-                commitment=commitment,
-                data=data,
-                indicators=list(data.pop("indicators")),
-            ),
-            redirect_to=url,
-            message=_("The commitment was saved."),
-        )
-        if response:
-            return response
-    return render(
+    return _form_page(
         request,
-        "followup/commitment_form.html",
-        {"org": org, "form": form, "commitment": commitment},
-        status=form_status(form),
+        form,
+        lambda data: services.commitment_update(
+            actor=request.user,
+            commitment=commitment,
+            data=data,
+            indicators=list(data.pop("indicators")),
+        ),
+        redirect_to=url,
+        message=_("The commitment was saved."),
+        template="followup/commitment_form.html",
+        context={"org": org, "commitment": commitment},
     )
 
 
@@ -1364,26 +1353,19 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial=ActionForm.initial_of(action),
     )
     url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
-    if request.method == "POST":
-        response = submit_form(
-            request,
-            form,
-            lambda data: services.action_update(
-                actor=request.user,
-                action=action,
-                data=data,
-                projects=list(data.pop("projects")),
-            ),
-            redirect_to=f"{url}#action-{action.pk}",
-            message=_("The action was saved."),
-        )
-        if response:
-            return response
-    return render(
+    return _form_page(
         request,
-        "followup/action_form.html",
-        {"org": org, "commitment": commitment, "form": form, "action": action},
-        status=form_status(form),
+        form,
+        lambda data: services.action_update(
+            actor=request.user,
+            action=action,
+            data=data,
+            projects=list(data.pop("projects")),
+        ),
+        redirect_to=f"{url}#action-{action.pk}",
+        message=_("The action was saved."),
+        template="followup/action_form.html",
+        context={"org": org, "commitment": commitment, "action": action},
     )
 
 
