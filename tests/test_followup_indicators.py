@@ -555,6 +555,42 @@ def test_the_rollup_is_rebuilt_after_a_write(gr, ale, django_capture_on_commit_c
     assert fleet.reporting == 2
 
 
+def test_after_a_write_only_that_members_statuses_are_recomputed(
+    gr, ale, django_capture_on_commit_callbacks, monkeypatch
+):
+    from tests.helpers import COORDINATOR
+
+    coordinator = demo_user(COORDINATOR)
+    members = len(selectors.body_rollup(coordinator, gr).members)
+    computed: list[list[int]] = []
+    real = selectors.member_statuses
+
+    def counting(definitions, visible, targets, member_ids):
+        computed.append(sorted(member_ids))
+        return real(definitions, visible, targets, member_ids)
+
+    monkeypatch.setattr(selectors, "member_statuses", counting)
+    with django_capture_on_commit_callbacks(execute=True):
+        for year in (2020, 2021, 2022):
+            services.indicator_value_set(
+                actor=SYSTEM,
+                organisation=ale,
+                indicator=_fleet(),
+                year=year,
+                data={"value": 50.0, "sharing_level": SharingLevel.REGION},
+            )
+    rollup = selectors.body_rollup(coordinator, gr)
+    # The roll-up was built again (the follow-up data changed), but of its members only
+    # Ale's statuses were read and computed; the others came from their cached entries.
+    assert computed == [[ale.pk]]
+    assert members > 1
+    fleet = next(row for row in rollup.rows if row.indicator == _fleet())
+    assert fleet.reporting == 2
+    # Another viewer (another sharing scope) has entries of its own.
+    outsider = selectors.body_rollup(UserFactory(), gr)
+    assert _fleet() not in [row.indicator for row in outsider.rows]
+
+
 def test_a_municipality_has_no_rollup(molndal):
     assert Client().get(reverse("followup:rollup", kwargs={"slug": "molndal"})).status_code == 404
 

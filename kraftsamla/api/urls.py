@@ -151,4 +151,10 @@ urlpatterns += [
         name="followup-action-status",
     ),
     path("followup/menus/<int:pk>/", followup.MenuDetail.as_view(), name="followup-menu"),
+    path(
+        "followup/organisations/<slug:slug>/rounds/",
+        followup.OrganisationRounds.as_view(),
+        name="followup-rounds",
+    ),
+    path("followup/rounds/<int:pk>/", followup.RoundDetail.as_view(), name="followup-round"),
 ]

@@ -267,6 +267,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # failing mail server never holds up a request. `python3 dev.py demo` starts one next to
 # the web server. DJANGO_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend
 # runs tasks at once instead (the tests do, apart from the worker's own test).
+# Imports of more values than this run in the background worker, with a progress page.
+KRAFTSAMLA_IMPORT_BACKGROUND_ROWS = int(os.environ.get("KRAFTSAMLA_IMPORT_BACKGROUND_ROWS", "5000"))
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
@@ -318,6 +321,8 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "kraftsamla.funding.models.ApplicationStatus",
         "IndicatorStatusEnum": "kraftsamla.followup.trends.Status",
         "ProgressStatusEnum": "kraftsamla.followup.models.ProgressStatus",
+        "RoundStatusEnum": "kraftsamla.followup.models.RoundStatus",
+        "ReportStatusEnum": "kraftsamla.followup.models.ReportStatus",
     },
 }
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -273,6 +273,39 @@ def cached_under_versions(
         value = build()
         cache.set(key, value, timeout)
     return value
+
+
+def cached_incremental(
+    who,
+    page: CachedPage,
+    *,
+    markers: Mapping[Hashable, object],
+    build: Callable[[list], Mapping[Hashable, object]],
+    parts: Sequence = (),
+) -> dict[Hashable, object]:
+    """Return a value per item, kept in one cache entry per viewer scope, language, date and
+    `parts`, and rebuild only the items whose marker changed since they were cached.
+
+    A marker says which state an item's data is in, e.g. the id of the last audited write
+    of an organisation: after one member's write, `build([that member])` runs, not a build
+    of all of them. One entry, whatever the number of items, so that a cache with few
+    entries (the database cache) does not evict half of them.
+    """
+    key = block_key(who, page, (*parts, "items"))
+    stored = cache.get(key) or {}
+    result: dict[Hashable, object] = {}
+    missing = []
+    for item, marker in markers.items():
+        entry = stored.get(item)
+        if entry is not None and entry[0] == marker:
+            result[item] = entry[1]
+        else:
+            missing.append(item)
+    if missing:
+        built = build(missing)
+        result.update({item: built[item] for item in missing})
+        cache.set(key, {item: (markers[item], result[item]) for item in markers}, BLOCK_TIMEOUT)
+    return result
 
 
 def with_etag(response: HttpResponse, etag: str) -> HttpResponse:

@@ -7,11 +7,14 @@ from kraftsamla.followup.models import (
     Action,
     Commitment,
     EmissionTarget,
+    FollowupRound,
     ImportBatch,
+    ImportJob,
     IndicatorDefinition,
     IndicatorValue,
     PromiseMenu,
     ResponsibleUnit,
+    RoundReport,
     Target,
 )
 
@@ -66,3 +69,22 @@ class ActionAdmin(ReadOnlyAdmin):
 @admin.register(PromiseMenu)
 class PromiseMenuAdmin(ReadOnlyAdmin):
     list_display = ["title", "body", "published_on"]
+
+
+@admin.register(FollowupRound)
+class FollowupRoundAdmin(ReadOnlyAdmin):
+    list_display = ["name", "organisation", "year", "deadline", "status"]
+    list_filter = ["status", "year"]
+
+
+@admin.register(RoundReport)
+class RoundReportAdmin(ReadOnlyAdmin):
+    list_display = ["round", "organisation", "unit", "status", "submitted_at", "reviewed_at"]
+    list_filter = ["status"]
+    list_select_related = ["round", "organisation", "unit"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = ["file_name", "created_by", "status", "progress", "created_at"]
+    list_filter = ["status"]

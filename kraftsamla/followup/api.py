@@ -7,7 +7,7 @@ targets and emission targets are scoped to what the caller may see.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions as drf_permissions
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -25,6 +25,8 @@ from kraftsamla.followup.models import (
     EmissionTargetKind,
     IndicatorDefinition,
     ProgressStatus,
+    ReportStatus,
+    RoundStatus,
     Trajectory,
 )
 
@@ -415,5 +417,93 @@ class MenuDetail(APIView):
                     if rollup is None
                     else {str(year): counts for year, counts in rollup.by_year.items()},
                 }
+            ).data
+        )
+
+
+# --- Follow-up rounds ----------------------------------------------------------------------------
+
+
+class RoundSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = serializers.CharField(source="organisation.slug")
+    name = serializers.CharField()
+    year = serializers.IntegerField()
+    deadline = serializers.DateField()
+    status = serializers.ChoiceField(choices=RoundStatus.choices)
+    published_at = serializers.DateTimeField(allow_null=True)
+    is_demo = serializers.BooleanField()
+
+
+class RoundListSerializer(RoundSerializer):
+    report_count = serializers.IntegerField(help_text="Reports the round asks for.")
+    approved_count = serializers.IntegerField(help_text="Reports approved so far.")
+
+
+class ReportEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    action = serializers.IntegerField(source="action_id", allow_null=True)
+    action_title = serializers.SerializerMethodField()
+    indicator = serializers.IntegerField(source="indicator_id", allow_null=True)
+    previous_status = serializers.ChoiceField(choices=ProgressStatus.choices, allow_blank=True)
+    status = serializers.ChoiceField(choices=ProgressStatus.choices, allow_blank=True)
+    progress = serializers.IntegerField(allow_null=True)
+    value = serializers.FloatField(allow_null=True)
+    comment = serializers.CharField()
+
+    def get_action_title(self, entry) -> str | None:
+        return entry.action.title if entry.action_id else None
+
+
+class RoundReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = serializers.CharField(source="organisation.slug")
+    unit = serializers.CharField(source="unit.name", allow_null=True, default=None)
+    status = serializers.ChoiceField(choices=ReportStatus.choices)
+    review_comment = serializers.CharField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    entries = serializers.SerializerMethodField()
+
+    @extend_schema_field(ReportEntrySerializer(many=True))
+    def get_entries(self, report):
+        return ReportEntrySerializer(self.context["entries"].get(report.pk, []), many=True).data
+
+
+class RoundDetailSerializer(serializers.Serializer):
+    round = RoundSerializer()
+    reports = RoundReportSerializer(many=True)
+
+
+class OrganisationRounds(APIView):
+    """The follow-up rounds of an organisation (and of the bodies it reports to) that the
+    caller may follow; published rounds for everyone."""
+
+    access_rules = ("followup.round.view",)
+
+    @extend_schema(responses=RoundListSerializer(many=True))
+    def get(self, request, slug: str):
+        organisation = selectors.organisation_get(slug)
+        return Response(
+            RoundListSerializer(selectors.rounds_of(request, organisation), many=True).data
+        )
+
+
+class RoundDetail(APIView):
+    """A round with the reports the caller may see (its organisation's people and the
+    round's administrators), each with its lines."""
+
+    access_rules = ("followup.round.view", "followup.report.view")
+
+    @extend_schema(responses=RoundDetailSerializer)
+    def get(self, request, pk: int):
+        round_ = selectors.round_get(request, pk)
+        rows = selectors.round_rows(request, round_)
+        reports = selectors.round_reports(request, round_)
+        entries: dict[int, list] = {}
+        for report, entry in rows:
+            entries.setdefault(report.pk, []).append(entry)
+        return Response(
+            RoundDetailSerializer(
+                {"round": round_, "reports": reports}, context={"entries": entries}
             ).data
         )

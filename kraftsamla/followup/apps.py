@@ -8,4 +8,14 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self) -> None:
+        from kraftsamla.core.panels import register_organisation_panel
         from kraftsamla.followup import policies  # noqa: F401 - registers the rules
+        from kraftsamla.followup.selectors import public_panel
+
+        register_organisation_panel(
+            key="followup.commitments",
+            template="followup/organisation_panel.html",
+            context=public_panel,
+            depends_on=("followup",),
+            order=10,
+        )

@@ -32,6 +32,7 @@ from kraftsamla.followup.models import (
     Direction,
     EmissionTarget,
     EmissionTargetKind,
+    FollowupRound,
     IndicatorDefinition,
     IndicatorValue,
     ProgressStatus,
@@ -271,6 +272,26 @@ def _gr_menu() -> PromiseMenu:
     return menu
 
 
+def _linkoping_round() -> FollowupRound:
+    """An open follow-up round (demo) for Linköping: the units of its climate contract
+    report their actions and the emissions indicator, with a deadline a month ahead."""
+    FollowupRound.objects.filter(is_demo=True).delete()
+    year = timezone.localdate().year - 1
+    return services.round_open(
+        actor=SYSTEM,
+        organisation=_organisation("linkoping"),
+        data={
+            "name": f"Uppföljning {year} (demo)",
+            "year": year,
+            "deadline": timezone.localdate() + datetime.timedelta(days=30),
+            "remind_days": 7,
+        },
+        # Demo data queues no e-mail; the round page's button sends the reminder on demand.
+        schedule_reminders=False,
+        is_demo=True,
+    )
+
+
 def load_demo() -> dict[str, int]:
     """Create or refresh the demo indicators, values, targets, emission targets,
     Linköping's climate contract and Göteborgsregionen's promise menu."""
@@ -373,6 +394,7 @@ def load_demo() -> dict[str, int]:
         )
     _linkoping_contract()
     _gr_menu()
+    _linkoping_round()
     return {
         "commitments": Commitment.objects.filter(is_demo=True).count(),
         "indicators": IndicatorDefinition.objects.filter(is_demo=True).count(),

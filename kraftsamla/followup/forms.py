@@ -20,6 +20,7 @@ from kraftsamla.followup.models import (
     EmissionTargetKind,
     ProgressStatus,
     Trajectory,
+    UnitKind,
 )
 from kraftsamla.organisations.models import EmissionSector
 
@@ -243,6 +244,20 @@ def _date(label, **kwargs) -> forms.DateField:
     return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
 
 
+COMMITMENT_FORM_FIELDS = (
+    "kind",
+    "adopted_by",
+    "adopted_on",
+    "decision_reference",
+    "period_start",
+    "period_end",
+    "responsible_person",
+    "capitals",
+    "emission_sectors",
+    "sharing_level",
+)
+
+
 class CommitmentForm(SubmitOnceMixin):
     """A new commitment of the organisation (a climate promise is adopted from a menu)."""
 
@@ -296,10 +311,27 @@ class CommitmentForm(SubmitOnceMixin):
     )
     sharing_level = sharing_level_field(_("Who sees the commitment"))
 
-    def __init__(self, *args, units, indicators, **kwargs):
+    def __init__(self, *args, units, indicators, promise: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsible_unit"].queryset = units
         self.fields["indicators"].queryset = indicators
+        if promise:  # a climate promise keeps its kind: it was adopted from a menu
+            del self.fields["kind"]
+
+    @classmethod
+    def initial_of(cls, commitment) -> dict:
+        """Return the form's initial data from a stored commitment (for the edit page)."""
+        initial = {
+            name: getattr(commitment, name)
+            for name in cls.base_fields
+            if name in COMMITMENT_FORM_FIELDS
+        }
+        initial["responsible_unit"] = commitment.responsible_unit_id
+        initial["title_sv"] = commitment.title.get("sv")
+        initial["title_en"] = commitment.title.get("en")
+        initial["description_sv"] = commitment.description.get("sv")
+        initial["indicators"] = [i.pk for i in commitment.indicators.all()]
+        return initial
 
     def clean(self):
         data = super().clean()
@@ -344,3 +376,174 @@ class ActionForm(SubmitOnceMixin):
         self.fields["parent"].queryset = actions
         self.fields["unit"].queryset = units
         self.fields["projects"].queryset = projects
+
+    @classmethod
+    def initial_of(cls, action) -> dict:
+        """Return the form's initial data from a stored action (for the edit page)."""
+        initial = {
+            name: getattr(action, name)
+            for name in ("title", "starts_on", "ends_on", "cost", "funding", "weight")
+        }
+        initial["parent"] = action.parent_id
+        initial["unit"] = action.unit_id
+        initial["projects"] = [p.pk for p in action.projects.all()]
+        return initial
+
+
+# --- The yearly follow-up round -----------------------------------------------------------------
+
+
+class RoundForm(SubmitOnceMixin):
+    name = forms.CharField(
+        label=_("Name"), max_length=200, help_text=_("For example “Uppföljning 2026”.")
+    )
+    year = _year(_("Year reported"), initial=lambda: current_year() - 1)
+    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    remind_days = forms.IntegerField(
+        label=_("Reminder (days before the deadline)"), min_value=0, max_value=60, initial=7
+    )
+
+
+class ReportForm(SubmitOnceMixin):
+    """A unit's report: per action its status, progress and comment; per indicator its
+    value for the round's year. Fields are named e<entry id>_<field>."""
+
+    def __init__(self, *args, entries=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.entries = list(entries)
+        for entry in self.entries:
+            prefix = f"e{entry.pk}_"
+            if entry.action_id:
+                self.fields[prefix + "status"] = forms.ChoiceField(
+                    label=_("Status"), choices=ProgressStatus.choices, initial=entry.status
+                )
+                self.fields[prefix + "progress"] = forms.IntegerField(
+                    label=_("Progress (%)"),
+                    min_value=0,
+                    max_value=100,
+                    required=False,
+                    initial=entry.progress,
+                )
+                self.fields[prefix + "comment"] = forms.CharField(
+                    label=_("Comment"),
+                    required=False,
+                    max_length=NOTE_MAX,
+                    initial=entry.comment,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+            else:
+                self.fields[prefix + "value"] = SwedishDecimalField(
+                    label=_("Value"),
+                    max_digits=20,
+                    decimal_places=6,
+                    required=False,
+                    initial=entry.value,
+                )
+
+    def rows(self):
+        """Yield (entry, [bound fields]) in the order of the entries."""
+        for entry in self.entries:
+            names = ("status", "progress", "comment") if entry.action_id else ("value",)
+            yield entry, [self[f"e{entry.pk}_{name}"] for name in names]
+
+    def entry_data(self) -> dict[int, dict]:
+        """Return the cleaned figures per entry id, as the service takes them."""
+        data: dict[int, dict] = {}
+        for entry in self.entries:
+            prefix = f"e{entry.pk}_"
+            if entry.action_id:
+                data[entry.pk] = {
+                    "status": self.cleaned_data[prefix + "status"],
+                    "progress": self.cleaned_data[prefix + "progress"],
+                    "comment": self.cleaned_data[prefix + "comment"],
+                }
+            else:
+                value = self.cleaned_data[prefix + "value"]
+                data[entry.pk] = {"value": None if value is None else float(value)}
+        return data
+
+
+class ReviewForm(SubmitOnceMixin):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("return", _("Send back"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you send the report back: say what to fix."),
+    )
+
+
+# --- Units and promise menus ---------------------------------------------------------------------
+
+
+class UnitForm(SubmitOnceMixin):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
+    parent = forms.ModelChoiceField(
+        label=_("Part of"),
+        queryset=None,
+        required=False,
+        help_text=_("Leave empty for a unit at the top, e.g. a committee."),
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = units
+
+
+class UnitPersonForm(SubmitOnceMixin):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None)
+    user = forms.ModelChoiceField(
+        label=_("Person"),
+        queryset=None,
+        help_text=_("The person may change the status of the unit's actions and report for it."),
+    )
+
+    def __init__(self, *args, units, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["user"].queryset = people
+        self.fields["user"].label_from_instance = lambda user: (
+            f"{user.full_name or user.email} ({user.email})"
+        )
+
+
+class PromiseMenuForm(SubmitOnceMixin):
+    title_sv = forms.CharField(label=_("Title (Swedish)"), max_length=TITLE_MAX)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=TITLE_MAX, required=False)
+    description_sv = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    published_on = _date(_("Published on"), required=False)
+    promises = forms.CharField(
+        label=_("Promises"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("One promise per line, in the order they are numbered."),
+    )
+
+    def clean_promises(self) -> list[dict]:
+        lines = [line.strip() for line in self.cleaned_data["promises"].splitlines()]
+        lines = [line for line in lines if line]
+        if not lines:
+            raise forms.ValidationError(_("Write at least one promise."))
+        too_long = [n for n, line in enumerate(lines, 1) if len(line) > TITLE_MAX]
+        if too_long:
+            raise forms.ValidationError(
+                _("Line %(line)d is longer than %(max)d characters.")
+                % {"line": too_long[0], "max": TITLE_MAX}
+            )
+        return [{"title": {"sv": line}} for line in lines]
+
+    def clean(self):
+        data = super().clean()
+        data["title"] = {"sv": data.pop("title_sv", ""), "en": data.pop("title_en", "")}
+        data["description"] = {"sv": data.pop("description_sv", "")}
+        return data

@@ -27,6 +27,7 @@ writes: `services.values_import` writes a checked plan.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import io
 import json
@@ -259,6 +260,19 @@ class ColumnMapping:
     year_columns: dict[int, int] = field(default_factory=dict)
 
 
+def mapping_to_json(mapping: ColumnMapping) -> dict:
+    """Return the mapping as JSON data (for a background import)."""
+    data = dataclasses.asdict(mapping)
+    data["year_columns"] = {str(k): v for k, v in mapping.year_columns.items()}
+    return data
+
+
+def mapping_from_json(data: dict) -> ColumnMapping:
+    return ColumnMapping(
+        **{**data, "year_columns": {int(k): v for k, v in data.get("year_columns", {}).items()}}
+    )
+
+
 def guess_mapping(rows: list[list], header_row: int | None = None) -> ColumnMapping:
     """Guess the header row, the layout and which column is which from the header's words."""
     header_row = find_header(rows) if header_row is None else header_row
@@ -378,6 +392,9 @@ GENDER_BY_TEXT = {
 }
 
 
+PROGRESS_EVERY = 5000
+
+
 def plan_table(
     rows: list[list],
     mapping: ColumnMapping,
@@ -386,12 +403,17 @@ def plan_table(
     indicators_by_kpi: Mapping[str, IndicatorDefinition],
     organisations: OrganisationIndex,
     may_write: Callable[[Organisation], bool],
+    on_progress: Callable[[float], None] | None = None,
 ) -> Plan:
-    """Read every row below the header with the mapping into values and problems."""
+    """Read every row below the header with the mapping into values and problems.
+
+    `on_progress` gets the share of rows read (0–1) every PROGRESS_EVERY rows."""
     header = [cell_text(cell).strip() for cell in rows[mapping.header_row]]
     builder = _Builder(may_write=may_write, header=header)
     name = lambda index: _column_name(header, index)  # noqa: E731
     for offset, row in enumerate(rows[mapping.header_row + 1 :], start=mapping.header_row + 2):
+        if on_progress and offset % PROGRESS_EVERY == 0:
+            on_progress(offset / len(rows))
         if not any(cell_text(cell).strip() for cell in row):
             continue
         builder.plan.rows_read += 1

@@ -394,6 +394,66 @@ class ImportBatch(models.Model):
         return f"{self.file_name} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    CHECKING = "checking", _("Reading and checking the rows")
+    WRITING = "writing", _("Writing the values")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """A long import run by the background worker, with its progress.
+
+    The writing itself is one transaction (all rows or none), so the progress moves by
+    stages: waiting, reading and checking the rows (in steps), writing, done or failed.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    file_name = models.CharField(_("file"), max_length=200)
+    # The uploaded file in the storage, deleted when the job ends.
+    path = models.CharField(_("stored file"), max_length=300, editable=False)
+    kind = models.CharField(_("kind of file"), max_length=8, default="table")
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    batch = models.OneToOneField(
+        ImportBatch,
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="job",
+    )
+    created_at = models.DateTimeField(_("started"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("background import")
+        verbose_name_plural = _("background imports")
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="import_job_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)
+
+
 # --- Commitments and actions -----------------------------------------------------------------
 #
 # The report asks for clear responsibility between committees, administrations and
@@ -720,3 +780,203 @@ class Action(models.Model):
             raise ValidationError({"unit": _("Choose a unit of the organisation itself.")})
         if self.parent_id and self.parent.commitment_id != self.commitment_id:
             raise ValidationError({"parent": _("A sub-action belongs to the same commitment.")})
+
+
+# --- The yearly follow-up round ----------------------------------------------------------------
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    PUBLISHED = "published", _("Published")
+
+
+class ReportStatus(models.TextChoices):
+    TO_REPORT = "to_report", _("To report")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Sent back")
+    APPROVED = "approved", _("Approved")
+
+
+class FollowupRound(models.Model):
+    """A yearly follow-up (e.g. "Uppföljning 2026") of a municipality, or of a body for all
+    its members: each responsible unit reports its actions and indicator values by the
+    deadline, a reviewer approves each report, and the round is then published."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="followup_rounds",
+        help_text=_("A municipality, or a body whose members all report."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    year = _year_field(_("year reported"))
+    deadline = models.DateField(_("deadline"))
+    remind_days = models.PositiveSmallIntegerField(
+        _("reminder (days before the deadline)"),
+        default=7,
+        validators=[MaxValueValidator(60)],
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        ordering = ["-year", "-id"]
+        verbose_name = _("follow-up round")
+        verbose_name_plural = _("follow-up rounds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year"],
+                name="round_one_per_year",
+                violation_error_message=_("The organisation already has a round for this year."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="published", published_at__isnull=False)
+                | ~Q(status="published"),
+                name="round_published_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def accepts_reports(self) -> bool:
+        return self.status == RoundStatus.OPEN and timezone.localdate() <= self.deadline
+
+
+class RoundReport(models.Model):
+    """One unit's task list in a round: its actions and indicator values to report."""
+
+    round = models.ForeignKey(
+        FollowupRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="reports"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="followup_reports",
+    )
+    unit = models.ForeignKey(
+        ResponsibleUnit,
+        verbose_name=_("responsible unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reports",
+        help_text=_("Empty: what no unit is responsible for."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.TO_REPORT
+    )
+    review_comment = models.TextField(_("reviewer's comment"), blank=True, **text_limit(NOTE_MAX))
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "organisation__name", "unit__path", "id"]
+        verbose_name = _("follow-up report")
+        verbose_name_plural = _("follow-up reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "organisation", "unit"], name="report_one_per_unit"
+            ),
+            models.UniqueConstraint(
+                fields=["round", "organisation"],
+                condition=Q(unit__isnull=True),
+                name="report_one_without_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        unit = self.unit.name if self.unit_id else _("No unit")
+        return f"{self.organisation} – {unit}"
+
+
+class ReportEntry(models.Model):
+    """One line of a report: an action's status and progress, or an indicator's value.
+
+    `previous_*` keep what was known when the round opened, for "what changed"."""
+
+    report = models.ForeignKey(
+        RoundReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="entries"
+    )
+    action = models.ForeignKey(
+        Action,
+        verbose_name=_("action"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="report_entries",
+    )
+    indicator = models.ForeignKey(
+        IndicatorDefinition,
+        verbose_name=_("indicator"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="report_entries",
+    )
+    previous_status = models.CharField(
+        _("status before"), max_length=12, choices=ProgressStatus.choices, blank=True
+    )
+    previous_progress = models.PositiveSmallIntegerField(
+        _("progress before"), null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ProgressStatus.choices, blank=True
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    value = models.FloatField(_("value"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True, **text_limit(NOTE_MAX))
+
+    class Meta:
+        ordering = ["report", "action_id", "indicator_id"]
+        verbose_name = _("report line")
+        verbose_name_plural = _("report lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__isnull=False, indicator__isnull=True)
+                | Q(action__isnull=True, indicator__isnull=False),
+                name="entry_action_or_indicator",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__isnull=True) | Q(progress__lte=100),
+                name="entry_progress_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.action or self.indicator)

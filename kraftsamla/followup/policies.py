@@ -181,3 +181,40 @@ class ImportPolicy(Policy):
         "view": IsStaff() | IsUser("created_by"),
         "undo": IsStaff() | IsUser("created_by"),
     }
+
+
+ROUND_ORG = "round.organisation"
+
+
+@register
+class RoundPolicy(Policy):
+    """A yearly follow-up round (object: the round; for "open", the organisation).
+
+    The organisation's people follow the round; its administrators open, remind, close and
+    publish it. A published round is public: the annual report shows its data.
+    """
+
+    name = "followup.round"
+    rules = {
+        "view": IsStaff() | HasRole("organisation"),
+        "manage": IsStaff() | HasRole("organisation", {Role.ADMIN}),
+    }
+
+
+@register
+class RoundReportPolicy(Policy):
+    """One unit's report in a round (object: the report).
+
+    The reporting organisation's administrators, and its editors in the unit (or a unit
+    above it), fill it in; the round's administrators (the municipality's, or the body's for
+    a body's round) review it.
+    """
+
+    name = "followup.report"
+    rules = {
+        "view": IsStaff() | HasRole("organisation") | HasRole(ROUND_ORG, {Role.ADMIN}),
+        "submit": IsStaff()
+        | HasRole("organisation", {Role.ADMIN})
+        | (HasRole("organisation", EDIT_ROLES) & InUnit("unit")),
+        "review": IsStaff() | HasRole(ROUND_ORG, {Role.ADMIN}),
+    }

@@ -5,27 +5,35 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Min, Q
+from django.db.models import Count, Max, Min, Q
 from django.http import Http404
 
+from kraftsamla.accounts.models import OrganisationRole
 from kraftsamla.capacity import selectors as capacity_selectors
 from kraftsamla.capacity.models import AssessmentResult, CapitalKey
 from kraftsamla.capacity.models import Status as AssessmentStatus
 from kraftsamla.core import access
-from kraftsamla.core.caching import cached_value, declare
+from kraftsamla.core.caching import cached_incremental, cached_value, declare
+from kraftsamla.core.models import EDIT_ROLES, AuditEvent
 from kraftsamla.followup import imports, trends
 from kraftsamla.followup.models import (
     Action,
     Commitment,
     EmissionTarget,
+    FollowupRound,
     Gender,
     ImportBatch,
+    ImportJob,
     IndicatorDefinition,
     IndicatorValue,
     ProgressStatus,
     PromiseItem,
     PromiseMenu,
+    ReportEntry,
+    ReportStatus,
     ResponsibleUnit,
+    RoundReport,
+    RoundStatus,
     Target,
 )
 from kraftsamla.organisations import selectors as organisation_selectors
@@ -413,7 +421,11 @@ def _may_write(who):
 
 
 def table_plan(
-    who, rows: list[list], mapping: imports.ColumnMapping, indicator: IndicatorDefinition | None
+    who,
+    rows: list[list],
+    mapping: imports.ColumnMapping,
+    indicator: IndicatorDefinition | None,
+    on_progress=None,
 ) -> imports.Plan:
     """Check every row of a CSV or XLSX file with the mapping, for what `who` may write."""
     return imports.plan_table(
@@ -423,6 +435,14 @@ def table_plan(
         indicators_by_kpi=indicators_by_kpi(),
         organisations=imports.OrganisationIndex.load(),
         may_write=_may_write(who),
+        on_progress=on_progress,
+    )
+
+
+def import_job_get(who, pk: int) -> ImportJob:
+    """Return a background import of the person (or any, for staff); others get 404."""
+    return access.get_visible(
+        who, "followup.import.view", ImportJob.objects.select_related("batch"), pk=pk
     )
 
 
@@ -501,8 +521,12 @@ ROLLUP = declare("followup.rollup", depends_on=("followup", "organisations"))
 
 def body_rollup(who, body: Organisation) -> BodyRollup:
     """Return, per indicator, how many of the body's members are on track, at risk, off
-    track or have too little data, from what the members let `who` see (five queries,
-    whatever the number of members; cached per data version and sharing scope)."""
+    track or have too little data, from what the members let `who` see.
+
+    Cached twice: the whole roll-up per data version and sharing scope (a repeat view), and
+    each member's statuses under that member's own data version, so that the first view
+    after a write recomputes only the members whose data changed (a fixed number of
+    queries, whatever the number of members)."""
     members = organisation_selectors.body_members(body)
     member_ids = [m.pk for m in members]
     visible = access.scope(
@@ -516,13 +540,42 @@ def body_rollup(who, body: Organisation) -> BodyRollup:
     return cached_value(
         who,
         ROLLUP,
-        build=lambda: _rollup_build(body, members, visible, list(targets)),
+        build=lambda: _rollup_build(who, body, members, visible, targets),
         parts=(body.pk,),
     )
 
 
-def _rollup_build(body, members, visible, targets: list[Target]) -> BodyRollup:
-    definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
+# Each member's statuses are kept under the id of its last audited follow-up write (every
+# follow-up write is audited), so they stay valid across other members' writes.
+MEMBER_STATUSES = declare("followup.member_statuses", depends_on=())
+
+
+def _last_writes(member_ids: list[int]) -> dict[int, int | None]:
+    """Return per member the id of its last audited follow-up write (one query)."""
+    last = dict(
+        AuditEvent.objects.filter(
+            organisation_id__in=member_ids, object_type__startswith="followup."
+        )
+        .values("organisation_id")
+        .annotate(last=Max("id"))
+        .values_list("organisation_id", "last")
+        .order_by()
+    )
+    return {pk: last.get(pk) for pk in member_ids}
+
+
+# What the statuses of one member depend on besides its own data: the definitions' directions.
+def _definitions_part(definitions: dict[int, IndicatorDefinition]) -> str:
+    return repr(sorted((pk, d.direction) for pk, d in definitions.items()))
+
+
+def member_statuses(
+    definitions: dict[int, IndicatorDefinition], visible, targets, member_ids: list[int]
+) -> dict[int, dict[int, tuple[str | None, bool]]]:
+    """Return per member {indicator id: (status or None without a target, has values)},
+    reading only the years the statuses need (two or three queries)."""
+    targets = list(targets.filter(organisation_id__in=member_ids))
+    visible = visible.filter(organisation_id__in=member_ids)
     # The status needs each pair's last WINDOW years and its base year only: read the years
     # from the earliest such window on, and the base years (a fraction of 15 years of data).
     earliest_latest = (
@@ -536,18 +589,37 @@ def _rollup_build(body, members, visible, targets: list[Target]) -> BodyRollup:
     values = visible.filter(needed).values_list(
         "organisation_id", "indicator_id", "year", "gender", "value"
     )
-    rows = _rows_from(definitions, values, targets)
-    by_indicator: dict[int, RollupRow] = {}
-    for (organisation_id, indicator_id), row in rows.items():
-        rollup = by_indicator.setdefault(
-            indicator_id,
-            RollupRow(definitions[indicator_id], dict.fromkeys(trends.Status.values, 0), {}, 0),
+    result: dict[int, dict[int, tuple[str | None, bool]]] = {pk: {} for pk in member_ids}
+    for (organisation_id, indicator_id), row in _rows_from(definitions, values, targets).items():
+        result[organisation_id][indicator_id] = (
+            row.assessment.status if row.assessment is not None else None,
+            bool(row.values),
         )
-        if row.values:
-            rollup.reporting += 1
-        if row.assessment is not None:
-            rollup.counts[row.assessment.status] += 1
-            rollup.by_member[organisation_id] = row.assessment.status
+    return result
+
+
+def _rollup_build(who, body, members, visible, targets) -> BodyRollup:
+    definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
+    statuses = cached_incremental(
+        who,
+        MEMBER_STATUSES,
+        markers=_last_writes([m.pk for m in members]),
+        build=lambda missing: member_statuses(definitions, visible, targets, missing),
+        parts=(body.pk, _definitions_part(definitions)),
+    )
+    by_indicator: dict[int, RollupRow] = {}
+    for organisation_id, per_indicator in statuses.items():
+        for indicator_id, (status, has_values) in per_indicator.items():
+            if indicator_id not in definitions:
+                continue
+            rollup = by_indicator.setdefault(
+                indicator_id,
+                RollupRow(definitions[indicator_id], dict.fromkeys(trends.Status.values, 0), {}, 0),
+            )
+            rollup.reporting += has_values
+            if status is not None:
+                rollup.counts[status] += 1
+                rollup.by_member[organisation_id] = status
     return BodyRollup(
         body=body,
         members=members,
@@ -662,3 +734,230 @@ def annual_report(who, organisation: Organisation, year: int) -> AnnualReport:
         rows=rows,
         emission_targets=emission_target_pages(who, organisation),
     )
+
+
+# --- The yearly follow-up round -----------------------------------------------------------------
+
+
+def reminder_recipients(round_: FollowupRound) -> list[tuple[RoundReport, list[tuple[str, str]]]]:
+    """Return each report still to submit with the (e-mail, language) of who reports it:
+    the unit's people, or the organisation's administrators and editors when the report has
+    no unit or the unit nobody (three queries)."""
+    reports = list(
+        round_.reports.filter(status__in=[ReportStatus.TO_REPORT, ReportStatus.RETURNED])
+        .select_related("organisation", "unit")
+        .prefetch_related("unit__people")
+    )
+    editors: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for org_id, email, language in (
+        OrganisationRole.objects.filter(
+            organisation_id__in={r.organisation_id for r in reports},
+            user__is_active=True,
+            role__in=sorted(EDIT_ROLES),
+        )
+        .order_by("user__email")
+        .values_list("organisation_id", "user__email", "user__language")
+    ):
+        editors[org_id].append((email, language or "sv"))
+    result = []
+    for report in reports:
+        people = (
+            [(p.email, p.language or "sv") for p in report.unit.people.all() if p.is_active]
+            if report.unit_id
+            else []
+        )
+        result.append((report, people or editors[report.organisation_id]))
+    return result
+
+
+def rounds_of(who, organisation: Organisation) -> list[FollowupRound]:
+    """Return the organisation's rounds and those of the bodies it reports to, as far as
+    `who` may see them; published rounds are public."""
+    rounds = FollowupRound.objects.filter(
+        Q(organisation=organisation) | Q(reports__organisation=organisation)
+    ).distinct()
+    visible = access.scope(who, "followup.round.view", rounds)
+    return list(
+        rounds.filter(Q(pk__in=visible.values("pk")) | Q(status=RoundStatus.PUBLISHED))
+        .select_related("organisation")
+        .annotate(
+            report_count=Count("reports", distinct=True),
+            approved_count=Count(
+                "reports", filter=Q(reports__status=ReportStatus.APPROVED), distinct=True
+            ),
+        )
+        .order_by("-year", "-id")
+    )
+
+
+def round_get(who, pk: int) -> FollowupRound:
+    """Return a round `who` may follow (or a published one); others are 404."""
+    round_ = FollowupRound.objects.select_related("organisation").filter(pk=pk).first()
+    if round_ is None or not (
+        round_.status == RoundStatus.PUBLISHED or access.allows(who, "followup.round.view", round_)
+    ):
+        raise Http404
+    return round_
+
+
+def round_reports(who, round_: FollowupRound) -> list[RoundReport]:
+    """Return the round's reports `who` may see, with their counts of lines (two queries)."""
+    reports = round_.reports.select_related("organisation", "unit").annotate(
+        entry_count=Count("entries")
+    )
+    reports = access.scope(who, "followup.report.view", reports)
+    return list(reports.order_by("organisation__name", "unit__path", "id"))
+
+
+def report_get(who, pk: int) -> RoundReport:
+    """Return a report `who` may see (its organisation's people and the round's
+    administrators: a report may name private commitments); others get 404."""
+    return access.get_visible(
+        who,
+        "followup.report.view",
+        RoundReport.objects.select_related("round", "round__organisation", "organisation", "unit"),
+        pk=pk,
+    )
+
+
+def report_entries(report: RoundReport) -> list[ReportEntry]:
+    return list(
+        report.entries.select_related("action", "action__commitment", "indicator").order_by(
+            "action_id", "indicator_id"
+        )
+    )
+
+
+def round_rows(who, round_: FollowupRound) -> list[tuple[RoundReport, ReportEntry]]:
+    """Return every visible line of the round with its report (for exports)."""
+    reports = {r.pk: r for r in round_reports(who, round_)}
+    return [
+        (reports[e.report_id], e)
+        for e in ReportEntry.objects.filter(report_id__in=list(reports))
+        .select_related("action", "indicator")
+        .order_by("report_id", "action_id", "indicator_id")
+    ]
+
+
+def published_round(organisation: Organisation, year: int) -> FollowupRound | None:
+    """Return the published round in which the organisation reported `year`, if any."""
+    return (
+        FollowupRound.objects.filter(
+            status=RoundStatus.PUBLISHED, year=year, reports__organisation=organisation
+        )
+        .order_by("-published_at")
+        .first()
+    )
+
+
+def published_changes(
+    who, organisation: Organisation, round_: FollowupRound | None
+) -> list[ReportEntry]:
+    """Return the actions whose status or progress the published round changed, of the
+    commitments `who` may see."""
+    if round_ is None:
+        return []
+    return [
+        e
+        for e in ReportEntry.objects.filter(
+            report__round=round_,
+            report__organisation=organisation,
+            action__commitment__in=commitments_visible(who, organisation),
+        )
+        .select_related("action", "action__commitment")
+        .order_by("action_id")
+        if e.status != e.previous_status or e.progress != e.previous_progress
+    ]
+
+
+def published_commitments(who, organisation: Organisation) -> tuple[FollowupRound | None, list]:
+    """Return the organisation's latest published round and the commitments it reported on
+    (as far as `who` may see them) with their status and progress, for its public page."""
+    round_ = (
+        FollowupRound.objects.filter(
+            status=RoundStatus.PUBLISHED, reports__organisation=organisation
+        )
+        .order_by("-year", "-published_at")
+        .first()
+    )
+    if round_ is None:
+        return None, []
+    reported = set(
+        ReportEntry.objects.filter(
+            report__round=round_, report__organisation=organisation, action__isnull=False
+        ).values_list("action__commitment_id", flat=True)
+    )
+    return round_, [
+        (c, progress)
+        for c, progress in commitments_with_progress(who, organisation)
+        if c.pk in reported
+    ]
+
+
+@dataclass
+class RoundRollupRow:
+    organisation: Organisation
+    reports: int = 0
+    approved: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def round_rollup(reports: list[RoundReport]) -> list[RoundRollupRow]:
+    """Return per organisation its reports, how many are approved, and its reported
+    actions per status (one query): a body's roll-up across its members."""
+    rows: dict[int, RoundRollupRow] = {}
+    for report in reports:
+        row = rows.setdefault(
+            report.organisation_id,
+            RoundRollupRow(report.organisation, statuses={s: 0 for s in ProgressStatus.values}),
+        )
+        row.reports += 1
+        row.approved += report.status == ReportStatus.APPROVED
+    for org_id, status, count in (
+        ReportEntry.objects.filter(report__in=reports, action__isnull=False)
+        .values_list("report__organisation_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        if status in rows[org_id].statuses:
+            rows[org_id].statuses[status] += count
+    return sorted(rows.values(), key=lambda row: row.organisation.name)
+
+
+PUBLIC_PANEL = declare("followup.public_panel", depends_on=("followup",))
+
+
+def public_panel(who, organisation: Organisation) -> dict | None:
+    """Return the organisation page's panel: the commitments of its latest published
+    round that `who` may see, with status and progress; None without one (cached per
+    data version and sharing scope, so that a repeat view of the page asks nothing)."""
+
+    def build() -> dict:
+        round_, commitments = published_commitments(who, organisation)
+        if round_ is None or not commitments:
+            return {}
+        return {"round": round_, "commitments": commitments, "organisation": organisation}
+
+    return cached_value(who, PUBLIC_PANEL, build=build, parts=(organisation.pk,)) or None
+
+
+def people_of(organisation: Organisation):
+    """Return the active people with a role in the organisation (for the unit form)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(organisation_roles__organisation=organisation, is_active=True)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+def unit_people(units: list[ResponsibleUnit]) -> dict[int, list]:
+    """Return the people of each unit (one query), for the organisation's administrators."""
+    people: dict[int, list] = defaultdict(list)
+    for link in ResponsibleUnit.people.through.objects.filter(
+        responsibleunit__in=units
+    ).select_related("user"):
+        people[link.responsibleunit_id].append(link.user)
+    return people

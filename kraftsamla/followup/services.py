@@ -7,12 +7,15 @@ Bad input is a ValidationError at the field, and nothing is saved.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record
@@ -24,15 +27,22 @@ from kraftsamla.followup.models import (
     Commitment,
     CommitmentKind,
     EmissionTarget,
+    FollowupRound,
     Gender,
     ImportBatch,
+    ImportJob,
+    ImportJobStatus,
     ImportStatus,
     IndicatorDefinition,
     IndicatorValue,
     ProgressStatus,
     PromiseItem,
     PromiseMenu,
+    ReportEntry,
+    ReportStatus,
     ResponsibleUnit,
+    RoundReport,
+    RoundStatus,
     Target,
 )
 from kraftsamla.organisations import selectors as organisation_selectors
@@ -251,6 +261,8 @@ def unit_person_add(*, actor, unit: ResponsibleUnit, user) -> None:
         unit,
         _("Only the organisation's administrators change its units."),
     )
+    if not unit.organisation.user_roles.filter(user=user).exists():
+        raise ValidationError({"user": _("Choose a person of the organisation itself.")})
     unit.people.add(user)
     audit_record(
         actor=actor,
@@ -613,3 +625,559 @@ def import_undo(*, actor, batch: ImportBatch) -> ImportBatch:
             before={"file": batch.file_name, "removed": removed, "restored": len(restored)},
         )
     return batch
+
+
+# --- The yearly follow-up round -----------------------------------------------------------------
+
+ROUND_FIELDS = ["name", "year", "deadline", "remind_days"]
+ENTRY_FIELDS = ("status", "progress", "value", "comment")
+
+
+def _round_members(organisation: Organisation) -> list[Organisation]:
+    """Return who reports in a round: the municipality itself, or a body's members."""
+    members = organisation_selectors.body_members(organisation)
+    return members or [organisation]
+
+
+def _round_tasks(round_: FollowupRound, members: list[Organisation]):
+    """Return {(organisation id, unit id or None): ([actions], {indicator ids})} for the
+    commitments active in the round's year. A body's round asks only for what the members
+    share with it (not their private commitments)."""
+    commitments = Commitment.objects.filter(organisation__in=members).prefetch_related("indicators")
+    if round_.organisation not in members:
+        commitments = commitments.exclude(sharing_level=SharingLevel.PRIVATE)
+    year = round_.year
+    active = [
+        c
+        for c in commitments
+        if (c.period_start is None or c.period_start.year <= year)
+        and (c.period_end is None or c.period_end.year >= year)
+    ]
+    tasks: dict[tuple[int, int | None], tuple[list, set]] = {}
+    for commitment in active:
+        indicator_ids = {i.pk for i in commitment.indicators.all()}
+        if indicator_ids:
+            key = (commitment.organisation_id, commitment.responsible_unit_id)
+            tasks.setdefault(key, ([], set()))[1].update(indicator_ids)
+    for action in (
+        Action.objects.filter(commitment__in=active).select_related("commitment").order_by("id")
+    ):
+        key = (action.commitment.organisation_id, action.unit_id)
+        tasks.setdefault(key, ([], set()))[0].append(action)
+    return tasks
+
+
+def _schedule_reminders(round_: FollowupRound) -> None:
+    """Queue the reminder for its day, when the task backend can wait (the database
+    backend and its worker can; the immediate backend of the tests cannot)."""
+    from django_tasks import default_task_backend
+
+    from kraftsamla.followup.tasks import send_round_reminders
+
+    if not default_task_backend.supports_defer:
+        return
+    remind_on = round_.deadline - datetime.timedelta(days=round_.remind_days)
+    run_after = timezone.make_aware(datetime.datetime.combine(remind_on, datetime.time(8)))
+    if run_after <= timezone.now():
+        send_round_reminders.enqueue(round_.pk)
+    else:
+        send_round_reminders.using(run_after=run_after).enqueue(round_.pk)
+
+
+@transaction.atomic
+def round_open(
+    *,
+    actor,
+    organisation: Organisation,
+    data: Mapping[str, Any],
+    schedule_reminders: bool = True,
+    is_demo: bool = False,
+) -> FollowupRound:
+    """Open a round: every responsible unit of the municipality (or of each member of the
+    body) gets a task list of its actions and indicator values, with the deadline; the
+    reminder is queued for its day (unless `schedule_reminders` is False)."""
+    round_ = FollowupRound(organisation=organisation, opened_by=_person(actor), is_demo=is_demo)
+    access.require(
+        actor,
+        "followup.round.manage",
+        round_,
+        _("Only the organisation's administrators open a follow-up round."),
+    )
+    deadline = data.get("deadline")
+    if deadline and deadline < timezone.localdate():
+        raise ValidationError({"deadline": _("The deadline must not be in the past.")})
+    round_ = model_save_audited(
+        actor=actor, obj=round_, data=data, fields=ROUND_FIELDS, organisation=organisation
+    )
+    tasks = _round_tasks(round_, _round_members(organisation))
+    values = {
+        (v.organisation_id, v.indicator_id): v.value
+        for v in IndicatorValue.objects.filter(
+            organisation_id__in={org for org, _unit in tasks},
+            year=round_.year,
+            gender=Gender.TOTAL,
+        )
+    }
+    entries = []
+    for (org_id, unit_id), (actions, indicator_ids) in sorted(
+        tasks.items(), key=lambda item: (item[0][0], item[0][1] or 0)
+    ):
+        report = RoundReport.objects.create(round=round_, organisation_id=org_id, unit_id=unit_id)
+        entries += [
+            ReportEntry(
+                report=report,
+                action=a,
+                previous_status=a.status,
+                previous_progress=a.progress,
+                status=a.status,
+                progress=a.progress,
+                comment=a.status_comment,
+            )
+            for a in actions
+        ]
+        entries += [
+            ReportEntry(report=report, indicator_id=pk, value=values.get((org_id, pk)))
+            for pk in sorted(indicator_ids)
+        ]
+    ReportEntry.objects.bulk_create(entries)
+    if schedule_reminders:
+        transaction.on_commit(lambda: _schedule_reminders(round_))
+    return round_
+
+
+@transaction.atomic
+def round_remind(*, actor, round_: FollowupRound) -> None:
+    """Send the reminder now to the units that have not yet submitted."""
+    from kraftsamla.followup.tasks import send_round_reminders
+
+    access.require(
+        actor,
+        "followup.round.manage",
+        round_,
+        _("Only the round's administrators send reminders."),
+    )
+    if round_.status != RoundStatus.OPEN:
+        raise ValidationError(_("The round is closed: there is nobody to remind."))
+    transaction.on_commit(lambda: send_round_reminders.enqueue(round_.pk))
+
+
+def _refuse_when_closed(round_: FollowupRound) -> None:
+    if round_.status != RoundStatus.OPEN:
+        raise ValidationError(
+            _("The round “%(name)s” is closed: reports are no longer accepted.")
+            % {"name": round_.name}
+        )
+    if timezone.localdate() > round_.deadline:
+        raise ValidationError(
+            _(
+                "The round “%(name)s” closed on %(date)s: reports are no longer accepted. "
+                "Ask the round's administrator."
+            )
+            % {"name": round_.name, "date": round_.deadline.isoformat()}
+        )
+
+
+@transaction.atomic
+def report_submit(
+    *, actor, report: RoundReport, entries: Mapping[int, Mapping[str, Any]]
+) -> RoundReport:
+    """Submit a unit's report: per entry id the action's status, progress and comment, or
+    the indicator's value. Refused after the round closed, and once submitted or approved."""
+    access.require(
+        actor,
+        "followup.report.submit",
+        report,
+        _("Only the unit's people and the organisation's administrators submit this report."),
+    )
+    report = RoundReport.objects.select_for_update().select_related("round").get(pk=report.pk)
+    _refuse_when_closed(report.round)
+    if report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
+        raise ValidationError(_("The report is already submitted."))
+    for entry in report.entries.select_related("action", "indicator"):
+        given = entries.get(entry.pk, {})
+        before = {name: getattr(entry, name) for name in ENTRY_FIELDS}
+        for name in ENTRY_FIELDS:
+            if name in given:
+                setattr(entry, name, given[name])
+        entry.comment = (entry.comment or "").strip()
+        if entry.action_id and not entry.status:
+            raise ValidationError(
+                {
+                    f"e{entry.pk}_status": _("Choose a status for “%(action)s”.")
+                    % {"action": entry.action}
+                }
+            )
+        try:
+            entry.full_clean()
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"e{entry.pk}_{name}": errors for name, errors in exc.message_dict.items()}
+            ) from exc
+        if before != {name: getattr(entry, name) for name in ENTRY_FIELDS}:
+            entry.save()
+    before = {"status": report.status}
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.submitted_by = _person(actor)
+    report.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=report,
+        organisation=report.organisation,
+        before=before,
+        after={"status": report.status},
+    )
+    return report
+
+
+def _apply(report: RoundReport, actor) -> None:
+    """Write an approved report into the actions and indicator values (audited)."""
+    for entry in report.entries.select_related("action", "indicator"):
+        if entry.action_id:
+            model_save_audited(
+                actor=actor,
+                obj=entry.action,
+                data={
+                    "status": entry.status,
+                    "progress": entry.progress,
+                    "status_comment": entry.comment,
+                },
+                fields=STATUS_FIELDS,
+                organisation=report.organisation,
+            )
+        elif entry.value is not None:
+            value = IndicatorValue.objects.filter(
+                indicator_id=entry.indicator_id,
+                organisation=report.organisation,
+                year=report.round.year,
+                gender=Gender.TOTAL,
+            ).first() or IndicatorValue(
+                indicator_id=entry.indicator_id,
+                organisation=report.organisation,
+                year=report.round.year,
+                gender=Gender.TOTAL,
+            )
+            model_save_audited(
+                actor=actor,
+                obj=value,
+                data={"value": entry.value, "source": report.round.name},
+                fields=["value", "source"],
+                organisation=report.organisation,
+            )
+
+
+@transaction.atomic
+def report_review(*, actor, report: RoundReport, approve: bool, comment: str = "") -> RoundReport:
+    """Approve a submitted report (its figures become the actions' and indicators'), or
+    send it back with a comment saying what to fix."""
+    access.require(
+        actor,
+        "followup.report.review",
+        report,
+        _("Only the round's administrators review reports."),
+    )
+    report = RoundReport.objects.select_for_update().select_related("round").get(pk=report.pk)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted report is reviewed."))
+    comment = comment.strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": _("Say what to fix when you send a report back.")})
+    before = {"status": report.status}
+    report.status = ReportStatus.APPROVED if approve else ReportStatus.RETURNED
+    report.review_comment = comment
+    report.reviewed_at = timezone.now()
+    report.reviewed_by = _person(actor)
+    report.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=report,
+        organisation=report.round.organisation,
+        before=before,
+        after={"status": report.status, "comment": comment},
+    )
+    if approve:
+        _apply(report, actor)
+    return report
+
+
+@transaction.atomic
+def round_close(*, actor, round_: FollowupRound) -> FollowupRound:
+    """Close the round for reports (before its deadline, or to stop late ones)."""
+    access.require(
+        actor, "followup.round.manage", round_, _("Only the round's administrators close it.")
+    )
+    if round_.status != RoundStatus.OPEN:
+        raise ValidationError(_("The round is already closed."))
+    return model_save_audited(
+        actor=actor,
+        obj=round_,
+        data={"status": RoundStatus.CLOSED},
+        fields=["status"],
+        organisation=round_.organisation,
+    )
+
+
+@transaction.atomic
+def round_publish(*, actor, round_: FollowupRound) -> FollowupRound:
+    """Publish the round once every report is approved: the annual reports show it."""
+    access.require(
+        actor, "followup.round.manage", round_, _("Only the round's administrators publish it.")
+    )
+    if round_.status == RoundStatus.PUBLISHED:
+        raise ValidationError(_("The round is already published."))
+    waiting = round_.reports.exclude(status=ReportStatus.APPROVED).count()
+    if waiting:
+        raise ValidationError(
+            ngettext(
+                "%(count)d report is not approved yet.",
+                "%(count)d reports are not approved yet.",
+                waiting,
+            )
+            % {"count": waiting}
+        )
+    return model_save_audited(
+        actor=actor,
+        obj=round_,
+        data={"status": RoundStatus.PUBLISHED, "published_at": timezone.now()},
+        fields=["status", "published_at"],
+        organisation=round_.organisation,
+    )
+
+
+# --- Long imports in the background ----------------------------------------------------------
+
+
+@transaction.atomic
+def import_job_create(
+    *, actor, path: str, file_name: str, kind: str, options: Mapping[str, Any]
+) -> ImportJob:
+    """Queue a long import for the background worker; the file stays in the storage at
+    `path` until the job ends. `options` holds the mapping, indicator, source, sharing
+    level and whether to skip bad rows."""
+    access.require(
+        actor,
+        "followup.import.run",
+        None,
+        _("Only administrators and editors of an organisation import values."),
+    )
+    from kraftsamla.followup.tasks import run_import_job
+
+    job = ImportJob.objects.create(
+        created_by=actor,
+        path=path,
+        file_name=file_name[:200],
+        kind=kind,
+        options=dict(options),
+        rows_total=int(options.get("rows") or 0),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=job,
+        after={"file": job.file_name, "rows": job.rows_total},
+    )
+    transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return job
+
+
+def _job_step(job: ImportJob, status: str, progress: int, message: str = "") -> None:
+    """Store the job's stage and progress at once (outside the import's transaction, so
+    that the page polling it sees it while the import runs)."""
+    job.status, job.progress, job.message = status, progress, message
+    ImportJob.objects.filter(pk=job.pk).update(status=status, progress=progress, message=message)
+
+
+def import_job_run(*, job: ImportJob) -> ImportJob:
+    """Run a queued import as the person who queued it: read and check the rows (progress
+    up to 60 %), then write them all in one transaction (or none); delete the file."""
+    from django.core.files.storage import default_storage
+
+    from kraftsamla.followup import selectors
+
+    if job.status != ImportJobStatus.QUEUED:
+        return job
+    actor = job.created_by
+    options = job.options
+    _job_step(job, ImportJobStatus.CHECKING, 5)
+    try:
+        with default_storage.open(job.path, "rb") as file:
+            data = file.read()
+        if job.kind == "json":
+            plan = selectors.kolada_plan(actor, data)
+        else:
+            rows = imports.read_rows(data, job.file_name)
+            indicator = IndicatorDefinition.objects.filter(pk=options.get("indicator")).first()
+            plan = selectors.table_plan(
+                actor,
+                rows,
+                imports.mapping_from_json(options["mapping"]),
+                indicator,
+                on_progress=lambda share: _job_step(
+                    job, ImportJobStatus.CHECKING, 5 + int(55 * share)
+                ),
+            )
+        _job_step(job, ImportJobStatus.WRITING, 60)
+        batch = values_import(
+            actor=actor,
+            plan=plan,
+            file_name=job.file_name,
+            source=options.get("source") or "",
+            sharing_level=options.get("sharing_level") or SharingLevel.REGION,
+            skip_bad_rows=bool(options.get("skip_bad_rows")),
+        )
+    except (ValidationError, imports.UnreadableFile, OSError) as exc:
+        messages = (
+            exc.message_dict.get("file") or exc.messages
+            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict")
+            else getattr(exc, "messages", None) or [str(exc)]
+        )
+        _job_step(job, ImportJobStatus.FAILED, 100, "\n".join(str(m) for m in messages[:50]))
+    else:
+        ImportJob.objects.filter(pk=job.pk).update(batch=batch)
+        job.batch = batch
+        _job_step(job, ImportJobStatus.DONE, 100)
+    default_storage.delete(job.path)
+    return job
+
+
+# --- Changing and removing commitments and actions ---------------------------------------------
+
+ACTION_EDIT_FIELDS = [
+    "title",
+    "parent",
+    "unit",
+    "starts_on",
+    "ends_on",
+    "cost",
+    "funding",
+    "weight",
+]
+
+
+def _refuse_when_reported(entries, what: str) -> None:
+    """A commitment or action reported in a round stays: the round's report shows it."""
+    round_ = entries.select_related("report__round").first()
+    if round_ is not None:
+        raise ValidationError(
+            _(
+                "%(what)s is part of the follow-up round “%(round)s” and cannot be removed; "
+                "set its status to cancelled instead."
+            )
+            % {"what": what, "round": round_.report.round.name}
+        )
+
+
+@transaction.atomic
+def commitment_update(
+    *,
+    actor,
+    commitment: Commitment,
+    data: Mapping[str, Any],
+    indicators: list[IndicatorDefinition] | None = None,
+) -> Commitment:
+    """Change a commitment (a climate promise keeps its kind: it came from a menu)."""
+    access.require(
+        actor,
+        "followup.commitment.edit",
+        commitment,
+        _("Only the organisation's administrators and editors change its commitments."),
+    )
+    fields = [
+        f
+        for f in COMMITMENT_FIELDS
+        if f != "kind" or commitment.kind != CommitmentKind.CLIMATE_PROMISE
+    ]
+    commitment = model_save_audited(
+        actor=actor,
+        obj=commitment,
+        data=data,
+        fields=fields,
+        organisation=commitment.organisation,
+    )
+    if indicators is not None:
+        commitment.indicators.set(indicators)
+    return commitment
+
+
+@transaction.atomic
+def commitment_delete(*, actor, commitment: Commitment) -> None:
+    """Remove a commitment with its actions, unless a follow-up round reported on it."""
+    access.require(
+        actor,
+        "followup.commitment.edit",
+        commitment,
+        _("Only the organisation's administrators and editors remove its commitments."),
+    )
+    _refuse_when_reported(
+        ReportEntry.objects.filter(action__commitment=commitment),
+        _("The commitment"),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=commitment,
+        organisation=commitment.organisation,
+        before={"title": commitment.title, "kind": commitment.kind},
+    )
+    commitment.delete()
+
+
+def _with_descendants(action: Action) -> set[int]:
+    """Return the ids of the action and of every action below it (one query)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in action.commitment.actions.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found = [action.pk]
+    for pk in found:
+        found.extend(children.get(pk, []))
+    return set(found)
+
+
+@transaction.atomic
+def action_update(*, actor, action: Action, data: Mapping[str, Any], projects=None) -> Action:
+    """Change an action's title, place in the tree, unit, dates, cost, funding and weight
+    (its status is changed by its unit, `action_status_set`)."""
+    access.require(
+        actor,
+        "followup.commitment.edit",
+        action.commitment,
+        _("Only the organisation's administrators and editors change actions."),
+    )
+    parent = data.get("parent")
+    if parent is not None and parent.pk in _with_descendants(action):
+        raise ValidationError(
+            {"parent": _("An action cannot be part of itself or of its own sub-actions.")}
+        )
+    action = model_save_audited(
+        actor=actor,
+        obj=action,
+        data=data,
+        fields=ACTION_EDIT_FIELDS,
+        organisation=action.commitment.organisation,
+    )
+    if projects is not None:
+        action.projects.set(projects)
+    return action
+
+
+@transaction.atomic
+def action_delete(*, actor, action: Action) -> None:
+    """Remove an action with its sub-actions, unless a follow-up round reported on them."""
+    access.require(
+        actor,
+        "followup.commitment.edit",
+        action.commitment,
+        _("Only the organisation's administrators and editors remove actions."),
+    )
+    below = _with_descendants(action)
+    _refuse_when_reported(ReportEntry.objects.filter(action_id__in=below), _("The action"))
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=action,
+        organisation=action.commitment.organisation,
+        before={"title": action.title, "sub-actions": len(below) - 1},
+    )
+    action.delete()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,16 +38,26 @@ from kraftsamla.followup.forms import (
     ImportMappingForm,
     ImportUploadForm,
     PromiseChoiceForm,
+    PromiseMenuForm,
+    ReportForm,
+    ReviewForm,
+    RoundForm,
     TargetForm,
+    UnitForm,
+    UnitPersonForm,
     ValueForm,
 )
 from kraftsamla.followup.models import (
     YEAR_MAX,
     YEAR_MIN,
     Commitment,
+    CommitmentKind,
     EmissionTarget,
+    FollowupRound,
     IndicatorDefinition,
     ProgressStatus,
+    PromiseMenu,
+    ReportStatus,
     ResponsibleUnit,
 )
 from kraftsamla.organisations import selectors as organisation_selectors
@@ -333,12 +344,111 @@ COMMITMENT_VIEW = "followup.commitment.view"
 STATUS_CHANGE = "followup.action.change_status"
 
 
-@checks("followup.unit.view")
+@checks("followup.unit.view", "followup.unit.manage")
 def units(request: HttpRequest, slug: str) -> HttpResponse:
-    """The organisation's committees, administrations and departments as a tree."""
+    """The organisation's committees, administrations and departments as a tree; its
+    administrators add units and the people who act for them here."""
     org = selectors.organisation_get(slug)
     access.allows(request, "followup.unit.view", None)
-    return render(request, "followup/units.html", {"org": org, "units": selectors.units_of(org)})
+    return _units_page(request, org)
+
+
+def _units_page(request, org, unit_form=None, person_form=None) -> HttpResponse:
+    can_manage = access.allows(request, UNIT_MANAGE, ResponsibleUnit(organisation=org))
+    units = selectors.units_of(org)
+    if can_manage:
+        choices = ResponsibleUnit.objects.filter(organisation=org)
+        unit_form = unit_form or UnitForm(units=choices, auto_id="unit-%s")
+        person_form = person_form or UnitPersonForm(
+            units=choices, people=selectors.people_of(org), auto_id="person-%s"
+        )
+    return render(
+        request,
+        "followup/units.html",
+        {
+            "org": org,
+            "units": units,
+            "can_manage": can_manage,
+            "unit_form": unit_form,
+            "person_form": person_form,
+            "people": selectors.unit_people(units) if can_manage else {},
+        },
+        status=form_status(*(f for f in (unit_form, person_form) if f and f.is_bound)),
+    )
+
+
+UNIT_MANAGE = "followup.unit.manage"
+
+
+@login_required
+@require_POST
+@checks(UNIT_MANAGE)
+def unit_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add a committee, administration or department."""
+    org = selectors.organisation_get(slug)
+    access.require(request, UNIT_MANAGE, ResponsibleUnit(organisation=org))
+    form = UnitForm(
+        request.POST, units=ResponsibleUnit.objects.filter(organisation=org), auto_id="unit-%s"
+    )
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.unit_create(actor=request.user, organisation=org, data=data),
+        redirect_to=reverse("followup:units", kwargs={"slug": org.slug}),
+        message=_("The unit was added."),
+    )
+    return response or _units_page(request, org, unit_form=form)
+
+
+@login_required
+@require_POST
+@checks(UNIT_MANAGE)
+def unit_person_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Let a person act for a unit (and the units below it)."""
+    org = selectors.organisation_get(slug)
+    access.require(request, UNIT_MANAGE, ResponsibleUnit(organisation=org))
+    form = UnitPersonForm(
+        request.POST,
+        units=ResponsibleUnit.objects.filter(organisation=org),
+        people=selectors.people_of(org),
+        auto_id="person-%s",
+    )
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.unit_person_add(
+            actor=request.user, unit=data["unit"], user=data["user"]
+        ),
+        redirect_to=reverse("followup:units", kwargs={"slug": org.slug}),
+        message=_("The person was added to the unit."),
+    )
+    return response or _units_page(request, org, person_form=form)
+
+
+@login_required
+@checks("followup.menu.manage")
+def menu_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Publish a promise menu for the body's members to choose from."""
+    body = selectors.organisation_get(slug)
+    if not body.is_coordinating:
+        raise Http404
+    access.require(request, "followup.menu.manage", PromiseMenu(body=body))
+    form = PromiseMenuForm(request.POST or None)
+    if request.method == "POST":
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.promise_menu_create(
+                actor=request.user, body=body, data=data, items=data.pop("promises")
+            ),
+            redirect_to=lambda menu: reverse("followup:menu", kwargs={"pk": menu.pk}),
+            message=_("The promise menu was published."),
+        )
+        if response:
+            return response
+    return render(
+        request, "followup/menu_form.html", {"body": body, "form": form}, status=form_status(form)
+    )
 
 
 def _percent(value: float | None) -> float | None:
@@ -633,6 +743,14 @@ def _mapping_from(data: dict, rows: list[list]) -> imports.ColumnMapping:
     )
 
 
+def _forget_upload(request: HttpRequest, token: str) -> None:
+    request.session[IMPORT_SESSION_KEY] = {
+        key: value
+        for key, value in request.session.get(IMPORT_SESSION_KEY, {}).items()
+        if key != token
+    }
+
+
 @login_required
 @checks(IMPORT_RUN)
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
@@ -671,6 +789,31 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
             if valid or mapping.kpi is not None
             else None
         )
+    if (
+        request.method == "POST"
+        and valid
+        and request.POST.get("action") == "import"
+        and plan is not None
+        and len(plan.good_values) > settings.KRAFTSAMLA_IMPORT_BACKGROUND_ROWS
+        and (not plan.problems or form.cleaned_data["skip_bad_rows"])
+    ):
+        # A long file: the background worker writes it, the page shows its progress.
+        job = services.import_job_create(
+            actor=request.user,
+            path=stored["path"],
+            file_name=stored["name"],
+            kind=stored["kind"],
+            options={
+                "mapping": None if is_kolada else imports.mapping_to_json(mapping),
+                "indicator": indicator.pk if not is_kolada and indicator else None,
+                "source": form.cleaned_data.get("source") or "",
+                "sharing_level": form.cleaned_data["sharing_level"],
+                "skip_bad_rows": form.cleaned_data["skip_bad_rows"],
+                "rows": plan.rows_read,
+            },
+        )
+        _forget_upload(request, token)
+        return redirect("followup:import-job", pk=job.pk)
     if request.method == "POST" and valid and request.POST.get("action") == "import":
         try:
             batch = services.values_import(
@@ -685,11 +828,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, exc.message_dict.get("file") or exc.messages)
         else:
             default_storage.delete(stored["path"])
-            request.session[IMPORT_SESSION_KEY] = {
-                key: value
-                for key, value in request.session.get(IMPORT_SESSION_KEY, {}).items()
-                if key != token
-            }
+            _forget_upload(request, token)
             messages.success(request, _("The values were imported."))
             return redirect("followup:import-batch", pk=batch.pk)
     raw_rows = [[imports.cell_text(cell) for cell in row] for row in rows[: imports.HEADER_SCAN]]
@@ -763,7 +902,7 @@ def _rollup_export(rollup: selectors.BodyRollup, fmt: str) -> HttpResponse:
     )
 
 
-@checks(VALUE_VIEW)
+@checks(VALUE_VIEW, "followup.menu.manage")
 def body_rollup(request: HttpRequest, slug: str) -> HttpResponse:
     """A body's members per indicator: how many are on track, at risk, off track."""
     body = selectors.organisation_get(slug)
@@ -776,8 +915,26 @@ def body_rollup(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "followup/rollup.html",
-        {"body": body, "rollup": rollup, "menus": selectors.menus_of(body), **_rules()},
+        {
+            "body": body,
+            "rollup": rollup,
+            "menus": selectors.menus_of(body),
+            "can_publish_menu": access.allows(
+                request, "followup.menu.manage", PromiseMenu(body=body)
+            ),
+            **_rules(),
+        },
     )
+
+
+def _form_page(request, form, save, *, redirect_to, message, template, context):
+    """Save a valid POSTed form through `save` and redirect; else show the form page
+    (400 with the errors at their fields)."""
+    if request.method == "POST":
+        response = submit_form(request, form, save, redirect_to=redirect_to, message=message)
+        if response:
+            return response
+    return render(request, template, {**context, "form": form}, status=form_status(form))
 
 
 # --- Writing commitments and actions -------------------------------------------------------
@@ -795,28 +952,21 @@ def commitment_add(request: HttpRequest, slug: str) -> HttpResponse:
         units=ResponsibleUnit.objects.filter(organisation=org),
         indicators=IndicatorDefinition.objects.all(),
     )
-    if request.method == "POST":
-        response = submit_form(
-            request,
-            form,
-            lambda data: services.commitment_create(
-                actor=request.user,
-                organisation=org,
-                data=data,
-                indicators=list(data.pop("indicators")),
-            ),
-            redirect_to=lambda commitment: reverse(
-                "followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk}
-            ),
-            message=_("The commitment was saved."),
-        )
-        if response:
-            return response
-    return render(
+    return _form_page(
         request,
-        "followup/commitment_form.html",
-        {"org": org, "form": form},
-        status=form_status(form),
+        form,
+        lambda data: services.commitment_create(
+            actor=request.user,
+            organisation=org,
+            data=data,
+            indicators=list(data.pop("indicators")),
+        ),
+        redirect_to=lambda commitment: reverse(
+            "followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk}
+        ),
+        message=_("The commitment was saved."),
+        template="followup/commitment_form.html",
+        context={"org": org},
     )
 
 
@@ -834,26 +984,19 @@ def action_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         projects=project_selectors.projects_of_organisation(request, org),
     )
     url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
-    if request.method == "POST":
-        response = submit_form(
-            request,
-            form,
-            lambda data: services.action_create(
-                actor=request.user,
-                commitment=commitment,
-                data=data,
-                projects=list(data.pop("projects")),
-            ),
-            redirect_to=url,
-            message=_("The action was added."),
-        )
-        if response:
-            return response
-    return render(
+    return _form_page(
         request,
-        "followup/action_form.html",
-        {"org": org, "commitment": commitment, "form": form},
-        status=form_status(form),
+        form,
+        lambda data: services.action_create(
+            actor=request.user,
+            commitment=commitment,
+            data=data,
+            projects=list(data.pop("projects")),
+        ),
+        redirect_to=url,
+        message=_("The action was added."),
+        template="followup/action_form.html",
+        context={"org": org, "commitment": commitment},
     )
 
 
@@ -868,6 +1011,7 @@ def annual_report(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise Http404
     report = selectors.annual_report(request, org, year)
+    published = selectors.published_round(org, year)
     sections = [
         (
             item,
@@ -895,7 +1039,351 @@ def annual_report(request: HttpRequest, slug: str, year: int) -> HttpResponse:
             "report": report,
             "sections": sections,
             "emissions": emissions,
+            "published": published,
+            "round_changes": selectors.published_changes(request, org, published),
             "today": timezone.localdate(),
             **_rules(),
         },
+    )
+
+
+# --- The yearly follow-up round ---------------------------------------------------------------
+
+ROUND_VIEW = "followup.round.view"
+ROUND_MANAGE = "followup.round.manage"
+REPORT_VIEW = "followup.report.view"
+REPORT_SUBMIT = "followup.report.submit"
+REPORT_REVIEW = "followup.report.review"
+
+
+@checks(ROUND_VIEW, ROUND_MANAGE)
+def rounds(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisation's follow-up rounds; its administrators open a new one here."""
+    org = selectors.organisation_get(slug)
+    can_open = access.allows(request, ROUND_MANAGE, FollowupRound(organisation=org))
+    form = RoundForm(request.POST or None) if can_open else None
+    if request.method == "POST":
+        access.require(request, ROUND_MANAGE, FollowupRound(organisation=org))
+        response = submit_form(
+            request,
+            form,
+            lambda data: services.round_open(actor=request.user, organisation=org, data=data),
+            redirect_to=lambda round_: reverse("followup:round", kwargs={"pk": round_.pk}),
+            message=_("The round is open: every responsible unit has its task list."),
+        )
+        if response:
+            return response
+    return render(
+        request,
+        "followup/rounds.html",
+        {"org": org, "rounds": selectors.rounds_of(request, org), "form": form},
+        status=form_status(form) if form else 200,
+    )
+
+
+def _round_export(round_, rows, fmt: str) -> HttpResponse:
+    return export_table(
+        items=rows,
+        columns=[
+            (_("Organisation"), lambda row: row[0].organisation.name),
+            (_("Responsible unit"), lambda row: row[0].unit.name if row[0].unit_id else ""),
+            (_("Report status"), lambda row: str(row[0].get_status_display())),
+            (_("Action"), lambda row: row[1].action.title if row[1].action_id else ""),
+            (_("Status before"), lambda row: str(row[1].get_previous_status_display())),
+            (_("Status"), lambda row: str(row[1].get_status_display())),
+            (_("Progress (%)"), lambda row: row[1].progress),
+            (_("Indicator"), lambda row: str(row[1].indicator.name) if row[1].indicator_id else ""),
+            (_("Value"), lambda row: row[1].value),
+            (_("Comment"), lambda row: row[1].comment),
+        ],
+        fmt=fmt,
+        filename=f"kraftsamla-uppfoljning-{round_.organisation.slug}-{round_.year}",
+        sheet=str(round_.year),
+        notes=[round_.name, _("Only the reports you may see.")],
+        demo=round_.is_demo,
+    )
+
+
+@checks(ROUND_VIEW, ROUND_MANAGE)
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A round: every unit's report with its status, and the roll-up across members."""
+    round_ = selectors.round_get(request, pk)
+    fmt = export_format(request)
+    if fmt:
+        return _round_export(round_, selectors.round_rows(request, round_), fmt)
+    reports = selectors.round_reports(request, round_)
+    return render(
+        request,
+        "followup/round.html",
+        {
+            "round": round_,
+            "reports": reports,
+            "rollup": selectors.round_rollup(reports),
+            "statuses": ProgressStatus.choices,
+            "can_manage": access.allows(request, ROUND_MANAGE, round_),
+        },
+    )
+
+
+def _round_step(request: HttpRequest, pk: int, service, message: str) -> HttpResponse:
+    round_ = selectors.round_get(request, pk)
+    access.require(request, ROUND_MANAGE, round_)
+    try:
+        service(actor=request.user, round_=round_)
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(request, message)
+    return redirect("followup:round", pk=round_.pk)
+
+
+@login_required
+@require_POST
+@checks(ROUND_MANAGE)
+def round_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the reminder now to the units that have not submitted."""
+    return _round_step(request, pk, services.round_remind, _("The reminders are on their way."))
+
+
+@login_required
+@require_POST
+@checks(ROUND_MANAGE)
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close the round for reports."""
+    return _round_step(request, pk, services.round_close, _("The round is closed."))
+
+
+@login_required
+@require_POST
+@checks(ROUND_MANAGE)
+def round_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish the round once every report is approved."""
+    return _round_step(
+        request, pk, services.round_publish, _("The round is published in the annual reports.")
+    )
+
+
+def _report_response(request, report, form=None, review_form=None) -> HttpResponse:
+    entries = selectors.report_entries(report)
+    can_submit = (
+        access.allows(request, REPORT_SUBMIT, report)
+        and report.round.accepts_reports
+        and report.status in (ReportStatus.TO_REPORT, ReportStatus.RETURNED)
+    )
+    if can_submit and form is None:
+        form = ReportForm(entries=entries)
+    can_review = (
+        access.allows(request, REPORT_REVIEW, report) and report.status == ReportStatus.SUBMITTED
+    )
+    if can_review and review_form is None:
+        review_form = ReviewForm()
+    return render(
+        request,
+        "followup/report.html",
+        {
+            "report": report,
+            "round": report.round,
+            "entries": entries,
+            "form": form,
+            "review_form": review_form if can_review or review_form else None,
+        },
+        status=form_status(*(f for f in (form, review_form) if f)),
+    )
+
+
+@checks(REPORT_VIEW, REPORT_SUBMIT, REPORT_REVIEW)
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    """A unit's task list in a round; its people submit it here (until the round closes)."""
+    report = selectors.report_get(request, pk)
+    if request.method != "POST":
+        return _report_response(request, report)
+    access.require(request, REPORT_SUBMIT, report)
+    form = ReportForm(request.POST, entries=selectors.report_entries(report))
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.report_submit(
+            actor=request.user, report=report, entries=form.entry_data()
+        ),
+        redirect_to=reverse("followup:report", kwargs={"pk": report.pk}),
+        message=_("The report was submitted for review."),
+    )
+    return response or _report_response(request, report, form=form)
+
+
+@login_required
+@require_POST
+@checks(REPORT_REVIEW)
+def report_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve a submitted report or send it back with a comment."""
+    report = selectors.report_get(request, pk)
+    access.require(request, REPORT_REVIEW, report)
+    form = ReviewForm(request.POST)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.report_review(
+            actor=request.user,
+            report=report,
+            approve=data["decision"] == "approve",
+            comment=data["comment"],
+        ),
+        redirect_to=reverse("followup:round", kwargs={"pk": report.round_id}),
+        message=lambda r: (
+            _("The report was approved.")
+            if r.status == ReportStatus.APPROVED
+            else _("The report was sent back.")
+        ),
+    )
+    return response or _report_response(request, report, review_form=form)
+
+
+# --- Long imports in the background ------------------------------------------------------------
+
+
+def _job_json(job) -> dict:
+    return {
+        "status": job.status,
+        "stage": str(job.get_status_display()),
+        "progress": job.progress,
+        "finished": job.finished,
+        "message": job.message,
+        "url": reverse("followup:import-batch", kwargs={"pk": job.batch_id})
+        if job.batch_id
+        else None,
+    }
+
+
+@login_required
+@checks("followup.import.view")
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A long import the worker runs: its progress, refreshed by a little script (or by
+    the refresh link without JavaScript); when done, the link to what it wrote."""
+    job = selectors.import_job_get(request, pk)
+    if request.GET.get("format") == "json":
+        return JsonResponse(_job_json(job), headers={"Cache-Control": "no-store"})
+    return render(request, "followup/import_job.html", {"job": job})
+
+
+# --- Changing and removing commitments and actions -----------------------------------------
+
+
+@login_required
+@checks("followup.commitment.edit")
+def commitment_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Change a commitment: who adopted it, its period, who is responsible, its indicators."""
+    org = selectors.organisation_get(slug)
+    commitment = selectors.commitment_get(request, org, pk)
+    access.require(request, "followup.commitment.edit", commitment)
+    form = CommitmentForm(
+        request.POST or None,
+        units=ResponsibleUnit.objects.filter(organisation=org),
+        indicators=IndicatorDefinition.objects.all(),
+        promise=commitment.kind == CommitmentKind.CLIMATE_PROMISE,
+        initial=CommitmentForm.initial_of(commitment),
+    )
+    url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
+    return _form_page(
+        request,
+        form,
+        lambda data: services.commitment_update(
+            actor=request.user,
+            commitment=commitment,
+            data=data,
+            indicators=list(data.pop("indicators")),
+        ),
+        redirect_to=url,
+        message=_("The commitment was saved."),
+        template="followup/commitment_form.html",
+        context={"org": org, "commitment": commitment},
+    )
+
+
+def _delete_page(request, *, obj, org, service, back: str, done: str, message: str):
+    """Ask before removing; remove on POST, or show why it cannot be removed."""
+    error = None
+    if request.method == "POST":
+        try:
+            service(actor=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, message)
+            return redirect(done)
+    return render(
+        request,
+        "followup/delete.html",
+        {"obj": obj, "org": org, "back": back, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@checks("followup.commitment.edit")
+def commitment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Remove a commitment and its actions (not one a follow-up round reported on)."""
+    org = selectors.organisation_get(slug)
+    commitment = selectors.commitment_get(request, org, pk)
+    access.require(request, "followup.commitment.edit", commitment)
+    return _delete_page(
+        request,
+        obj=commitment,
+        org=org,
+        service=lambda actor: services.commitment_delete(actor=actor, commitment=commitment),
+        back=reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk}),
+        done=reverse("followup:commitments", kwargs={"slug": org.slug}),
+        message=_("The commitment was removed."),
+    )
+
+
+@login_required
+@checks("followup.action.view", "followup.commitment.edit")
+def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change an action's title, place, unit, dates, cost, funding, weight and projects."""
+    action = selectors.action_get(request, pk)
+    commitment = action.commitment
+    access.require(request, "followup.commitment.edit", commitment)
+    org = commitment.organisation
+    form = ActionForm(
+        request.POST or None,
+        actions=commitment.actions.exclude(pk=action.pk),
+        units=ResponsibleUnit.objects.filter(organisation=org),
+        projects=project_selectors.projects_of_organisation(request, org),
+        initial=ActionForm.initial_of(action),
+    )
+    url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
+    return _form_page(
+        request,
+        form,
+        lambda data: services.action_update(
+            actor=request.user,
+            action=action,
+            data=data,
+            projects=list(data.pop("projects")),
+        ),
+        redirect_to=f"{url}#action-{action.pk}",
+        message=_("The action was saved."),
+        template="followup/action_form.html",
+        context={"org": org, "commitment": commitment, "action": action},
+    )
+
+
+@login_required
+@checks("followup.action.view", "followup.commitment.edit")
+def action_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove an action and its sub-actions (not one a follow-up round reported on)."""
+    action = selectors.action_get(request, pk)
+    commitment = action.commitment
+    access.require(request, "followup.commitment.edit", commitment)
+    org = commitment.organisation
+    url = reverse("followup:commitment", kwargs={"slug": org.slug, "pk": commitment.pk})
+    return _delete_page(
+        request,
+        obj=action,
+        org=org,
+        service=lambda actor: services.action_delete(actor=actor, action=action),
+        back=url,
+        done=url,
+        message=_("The action was removed."),
     )

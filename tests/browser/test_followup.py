@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import COORDINATOR, EDITOR_M
+from tests.helpers import COORDINATOR, EDITOR_M, STAFF
 
 from .helpers import DESKTOP, PHONE, assert_accessible, login
 from .test_reflow import clipped_regions, page_overflow
@@ -91,4 +91,25 @@ def test_the_annual_report_is_accessible_and_prints_on_a4(new_page):
     assert first.evaluate("el => getComputedStyle(el).breakBefore") == "page"
     page.emulate_media(media="screen")
     problems = _print_problems(page, path)
+    assert not problems, "\n".join(problems)
+
+
+def test_a_rounds_task_list_is_accessible(new_page):
+    from kraftsamla.followup.models import FollowupRound
+
+    round_ = FollowupRound.objects.get(organisation__slug="linkoping", is_demo=True)
+    report = round_.reports.filter(entries__action__isnull=False).first()
+    page = new_page(**PHONE)
+    login(page, STAFF)  # staff see the form to report, as the unit's people do
+    problems: list[str] = []
+    _check(page, "followup-round-390", f"/uppfoljning/omgangar/{round_.pk}/", problems)
+    _check(page, "followup-report-390", f"/uppfoljning/rapporter/{report.pk}/", problems)
+    assert page.locator("fieldset.report-entry").count() >= 1
+    # Sent empty of a status: the error is tied to its field and the page stays accessible.
+    page.locator("fieldset.report-entry select").first.select_option(index=0)
+    page.locator("fieldset.report-entry input[type=number]").first.fill("140")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.locator("[aria-describedby$='-errors']").count() >= 1
+    assert_accessible(page, "followup-report-errors-390")
     assert not problems, "\n".join(problems)
