@@ -201,7 +201,18 @@ def _keep(key: str, value: object, slot: tuple) -> None:
 
 def in_background(work: Callable[[], None]) -> None:
     """Run `work` in a daemon thread of this process (tests replace it to run it in place)."""
-    threading.Thread(target=work, daemon=True, name="kraftsamla-rebuild").start()
+
+    def run() -> None:
+        from django.db import connections
+
+        try:
+            work()
+        finally:
+            # The thread's own database connections (never a request's): closed here, not
+            # in `work`, so that work run in place keeps its caller's connection.
+            connections.close_all()
+
+    threading.Thread(target=run, daemon=True, name="kraftsamla-rebuild").start()
 
 
 def cached_object_or_previous(
@@ -241,8 +252,6 @@ def cached_object_or_previous(
     if start:
 
         def rebuild() -> None:
-            from django.db import connections
-
             try:
                 fresh = build()
                 cache.set(key, fresh, BLOCK_TIMEOUT)
@@ -250,8 +259,6 @@ def cached_object_or_previous(
             finally:
                 with _kept_lock:
                     _building.discard(slot)
-                # The thread's own database connections (never the request's).
-                connections.close_all()
 
         in_background(rebuild)
     return previous

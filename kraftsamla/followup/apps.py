@@ -8,11 +8,13 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self) -> None:
-        from kraftsamla.core.panels import register_organisation_panel
+        from kraftsamla.core.sections import register_object_section
         from kraftsamla.followup import policies  # noqa: F401 - registers the rules
         from kraftsamla.followup.selectors import public_panel
+        from kraftsamla.organisations.selectors import ORGANISATION_SECTIONS_PAGE
 
-        register_organisation_panel(
+        register_object_section(
+            page=ORGANISATION_SECTIONS_PAGE,
             key="followup.commitments",
             template="followup/organisation_panel.html",
             context=public_panel,

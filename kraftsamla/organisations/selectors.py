@@ -33,6 +33,9 @@ from kraftsamla.organisations.models import (
 )
 from kraftsamla.organisations.scopes import REFERENCE, REGISTER
 
+# The organisation page, for sections of apps above this one (core/sections.py).
+ORGANISATION_SECTIONS_PAGE = "organisations.organisation"
+
 
 def organisation_queryset() -> QuerySet[Organisation]:
     return Organisation.objects.select_related("county", "fa_region")

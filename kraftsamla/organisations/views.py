@@ -18,7 +18,7 @@ from kraftsamla.core.access import checks
 from kraftsamla.core.caching import cached_block, declare, not_modified, with_etag
 from kraftsamla.core.exports import export_format, export_table, page_query
 from kraftsamla.core.forms import submit_form
-from kraftsamla.core.panels import organisation_panels, panels_version
+from kraftsamla.core.sections import object_sections, sections_version
 from kraftsamla.organisations import selectors, services
 from kraftsamla.organisations.forms import (
     FILTER_FIELDS,
@@ -189,11 +189,15 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_view_people": access.allows(request, "accounts.people.view", org),
         "can_view_audit": access.allows(request, "organisations.organisation.view_audit_log", org),
     }
-    # Panels of the apps above (e.g. published commitments) have their own data versions.
-    etag, response = not_modified(request, ORGANISATION_PAGE, parts=(org.pk, panels_version()))
+    # Sections of the apps above (e.g. published commitments) have their own data versions.
+    etag, response = not_modified(
+        request,
+        ORGANISATION_PAGE,
+        parts=(org.pk, sections_version(selectors.ORGANISATION_SECTIONS_PAGE)),
+    )
     if response is not None:
         return response
-    context["panels"] = organisation_panels(request, org)
+    context["sections"] = object_sections(selectors.ORGANISATION_SECTIONS_PAGE, request, org)
     context["memberships_html"] = cached_block(
         request,
         MEMBERSHIPS_BLOCK,
