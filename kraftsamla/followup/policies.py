@@ -30,6 +30,7 @@ from kraftsamla.core.access import (
 )
 from kraftsamla.core.models import EDIT_ROLES, Role
 from kraftsamla.followup.models import ResponsibleUnit
+from kraftsamla.organisations.policies import IsCoordinatingBody
 
 ORG_EDITORS = IsStaff() | HasRole("organisation", EDIT_ROLES)
 _UNITS = "_followup_units"
@@ -156,6 +157,15 @@ class PromiseMenuPolicy(Policy):
         # Who chose what, and how far they got.
         "view_rollup": IsStaff() | HasRole("body"),
     }
+
+
+@register
+class BodyCapacityPolicy(Policy):
+    """A body's capacity follow-up: its members' shared capital scores and whether they took
+    part in its offers (object: the body). The body's people see it, as the regional overview."""
+
+    name = "followup.capacity"
+    rules = {"view": IsCoordinatingBody() & (IsStaff() | HasRole(""))}
 
 
 class EditsAnOrganisation(Condition):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -10,7 +11,7 @@ from django.http import Http404
 
 from kraftsamla.accounts.models import OrganisationRole
 from kraftsamla.capacity import selectors as capacity_selectors
-from kraftsamla.capacity.models import AssessmentResult, CapitalKey
+from kraftsamla.capacity.models import Assessment, AssessmentResult, CapitalKey
 from kraftsamla.capacity.models import Status as AssessmentStatus
 from kraftsamla.core import access
 from kraftsamla.core.caching import cached_incremental, cached_value, declare
@@ -38,6 +39,7 @@ from kraftsamla.followup.models import (
 )
 from kraftsamla.organisations import selectors as organisation_selectors
 from kraftsamla.organisations.models import Membership, Organisation
+from kraftsamla.support.models import Enrolment, EnrolmentStatus
 
 
 def organisation_get(slug: str) -> Organisation:
@@ -961,3 +963,132 @@ def unit_people(units: list[ResponsibleUnit]) -> dict[int, list]:
     ).select_related("user"):
         people[link.responsibleunit_id].append(link.user)
     return people
+
+
+# --- A body's capacity follow-up -------------------------------------------------------------
+
+
+@dataclass
+class MemberCapacity:
+    """One member's capital scores by year and what changed after it took part in offers."""
+
+    organisation: Organisation
+    scores: dict[str, dict[int, float | None]]  # capital key -> {year: score}
+    first_enrolled: datetime.datetime | None  # its first enrolment in one of the body's offers
+    baseline_year: int | None  # the last assessment published before that enrolment
+    latest_year: int | None  # the latest assessment, when published after that enrolment
+
+    @property
+    def took_part(self) -> bool:
+        return self.first_enrolled is not None
+
+    def change(self, key: str) -> float | None:
+        """Return latest minus baseline score of the capital; None when either is missing."""
+        if self.baseline_year is None or self.latest_year is None:
+            return None
+        before = self.scores.get(key, {}).get(self.baseline_year)
+        after = self.scores.get(key, {}).get(self.latest_year)
+        if before is None or after is None:
+            return None
+        return after - before
+
+
+@dataclass
+class BodyCapacity:
+    body: Organisation
+    years: list[int]
+    capitals: list[tuple[str, str]]
+    members: list[MemberCapacity]
+    include_demo: bool = False
+
+    def table(self) -> list[tuple[MemberCapacity, list[tuple[str, list, float | None]]]]:
+        """Return per member (capital label, scores in year order, change) for the page."""
+        return [
+            (
+                member,
+                [
+                    (
+                        label,
+                        [member.scores.get(key, {}).get(year) for year in self.years],
+                        member.change(key),
+                    )
+                    for key, label in self.capitals
+                ],
+            )
+            for member in self.members
+        ]
+
+
+def body_capacity(who, body: Organisation) -> BodyCapacity:
+    """Return per member of the body its capital scores over time, whether it took part in
+    the body's support offers and the change per capital since before its first enrolment.
+
+    Scores are those of each member's latest published assessment per year, limited to what
+    the viewer may see by `capacity.assessment.view` AND to what the member shares with its
+    bodies (region or public), so a staff viewer sees no more than the body does. "Before"
+    and "after" compare publication dates with the date of the first (kept) enrolment in an
+    offer the body provides. Four queries, whatever the number of members and years.
+    """
+    members = organisation_selectors.body_members(body)
+    member_ids = [m.pk for m in members]
+    assessments = access.scope(
+        who,
+        "capacity.assessment.view",
+        Assessment.objects.filter(
+            organisation_id__in=member_ids,
+            status=AssessmentStatus.PUBLISHED,
+            sharing_level__in=capacity_selectors.SHARED_LEVELS,
+        ),
+    ).order_by("organisation_id", "year", "published_at", "pk")
+    # The latest assessment of each member and year wins (later rows overwrite earlier ones).
+    latest: dict[tuple[int, int], tuple[int, datetime.datetime, bool]] = {}
+    for pk, organisation_id, year, published_at, is_demo in assessments.values_list(
+        "pk", "organisation_id", "year", "published_at", "is_demo"
+    ):
+        latest[(organisation_id, year)] = (pk, published_at, is_demo)
+    by_pk = {pk: (org, year) for (org, year), (pk, _at, _demo) in latest.items()}
+    published: dict[int, list[tuple[int, datetime.datetime]]] = defaultdict(list)
+    for (organisation_id, year), (_pk, at, _demo) in sorted(latest.items()):
+        published[organisation_id].append((year, at))
+    scores: dict[int, dict[str, dict[int, float | None]]] = defaultdict(lambda: defaultdict(dict))
+    for assessment_id, key, score in AssessmentResult.objects.filter(
+        assessment_id__in=list(by_pk)
+    ).values_list("assessment_id", "capital_key", "score"):
+        organisation_id, year = by_pk[assessment_id]
+        scores[organisation_id][key][year] = score
+    first_enrolled = dict(
+        Enrolment.objects.filter(
+            offer__provider=body,
+            organisation_id__in=member_ids,
+            status=EnrolmentStatus.ENROLLED,
+        )
+        .values("organisation_id")
+        .annotate(first=Min("created_at"))
+        .values_list("organisation_id", "first")
+        .order_by()
+    )
+    rows = []
+    for member in members:
+        enrolled = first_enrolled.get(member.pk)
+        baseline = latest_year = None
+        if enrolled is not None:
+            before = [year for year, at in published[member.pk] if at < enrolled]
+            after = [year for year, at in published[member.pk] if at > enrolled]
+            baseline = before[-1] if before else None
+            latest_year = after[-1] if after else None
+        rows.append(
+            MemberCapacity(
+                organisation=member,
+                scores={key: dict(by_year) for key, by_year in scores[member.pk].items()},
+                first_enrolled=enrolled,
+                baseline_year=baseline,
+                latest_year=latest_year,
+            )
+        )
+    return BodyCapacity(
+        body=body,
+        years=sorted({year for _org, year in latest}),
+        capitals=list(CapitalKey.choices),
+        members=rows,
+        include_demo=any(demo for _pk, _at, demo in latest.values()),
+    )

@@ -58,3 +58,7 @@ urlpatterns += [
     path("<slug:slug>/enheter/person/", views.unit_person_add, name="unit-person-add"),
     path("<slug:slug>/loftesmenyer/ny/", views.menu_add, name="menu-add"),
 ]
+
+urlpatterns += [
+    path("<slug:slug>/kapacitet/", views.body_capacity, name="capacity"),
+]

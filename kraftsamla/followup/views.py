@@ -902,7 +902,7 @@ def _rollup_export(rollup: selectors.BodyRollup, fmt: str) -> HttpResponse:
     )
 
 
-@checks(VALUE_VIEW, "followup.menu.manage")
+@checks(VALUE_VIEW, "followup.menu.manage", "followup.capacity.view")
 def body_rollup(request: HttpRequest, slug: str) -> HttpResponse:
     """A body's members per indicator: how many are on track, at risk, off track."""
     body = selectors.organisation_get(slug)
@@ -922,9 +922,54 @@ def body_rollup(request: HttpRequest, slug: str) -> HttpResponse:
             "can_publish_menu": access.allows(
                 request, "followup.menu.manage", PromiseMenu(body=body)
             ),
+            "can_see_capacity": access.allows(request, "followup.capacity.view", body),
             **_rules(),
         },
     )
+
+
+def _capacity_export(capacity: selectors.BodyCapacity, fmt: str) -> HttpResponse:
+    rows = [(member, key, label) for member in capacity.members for key, label in capacity.capitals]
+    return export_table(
+        items=rows,
+        columns=[
+            (_("Member"), lambda row: row[0].organisation.name),
+            (_("Capital"), lambda row: str(row[2])),
+            *[
+                (str(year), lambda row, year=year: row[0].scores.get(row[1], {}).get(year))
+                for year in capacity.years
+            ],
+            (
+                _("First took part"),
+                lambda row: row[0].first_enrolled.date() if row[0].first_enrolled else "",
+            ),
+            (_("Before"), lambda row: row[0].baseline_year or ""),
+            (_("After"), lambda row: row[0].latest_year or ""),
+            (_("Change after taking part"), lambda row: row[0].change(row[1])),
+        ],
+        fmt=fmt,
+        filename=f"kraftsamla-kapacitet-{capacity.body.slug}",
+        sheet=_("Capacity"),
+        notes=[
+            _("Only the assessments the members share with the body."),
+            _("Change: latest score minus the score before the first enrolment in an offer."),
+        ],
+        demo=capacity.include_demo,
+    )
+
+
+@checks("followup.capacity.view")
+def body_capacity(request: HttpRequest, slug: str) -> HttpResponse:
+    """A body's members: capital scores over time and the change after taking part in offers."""
+    body = selectors.organisation_get(slug)
+    if not body.is_coordinating:
+        raise Http404
+    access.require(request, "followup.capacity.view", body)
+    capacity = selectors.body_capacity(request, body)
+    fmt = export_format(request)
+    if fmt:
+        return _capacity_export(capacity, fmt)
+    return render(request, "followup/capacity.html", {"body": body, "capacity": capacity})
 
 
 def _form_page(request, form, save, *, redirect_to, message, template, context):
