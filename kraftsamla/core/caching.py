@@ -163,19 +163,32 @@ def cached_object(request, page: CachedPage, *, build: Callable[[], object], par
     value is exactly as current as the shared cache's, and it is never changed in place.
     """
     key = block_key(request, page, (*parts, "value"))
-    with _kept_lock:
-        if key in _kept:
-            _kept.move_to_end(key)
-            return _kept[key]
+    value = _kept_get(key)
+    if value is not None:
+        return value
     value = cache.get(key)
     if value is None:
         value = build()
         cache.set(key, value, BLOCK_TIMEOUT)
     with _kept_lock:
-        _kept[key] = value
-        while len(_kept) > KEPT_MAX:
-            _kept.popitem(last=False)
+        _kept_put(key, value)
     return value
+
+
+def _kept_get(key: str) -> object | None:
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    return None
+
+
+def _kept_put(key: str, value: object) -> None:
+    """Keep `value` in this process (call with `_kept_lock` held)."""
+    _kept[key] = value
+    _kept.move_to_end(key)
+    while len(_kept) > KEPT_MAX:
+        _kept.popitem(last=False)
 
 
 # Per (block, viewer's scope, parts): the last value this process built or read, served by
@@ -189,10 +202,7 @@ _building: set[tuple] = set()
 
 def _keep(key: str, value: object, slot: tuple) -> None:
     with _kept_lock:
-        _kept[key] = value
-        _kept.move_to_end(key)
-        while len(_kept) > KEPT_MAX:
-            _kept.popitem(last=False)
+        _kept_put(key, value)
         _previous[slot] = value
         _previous.move_to_end(slot)
         while len(_previous) > PREVIOUS_MAX:
@@ -230,10 +240,9 @@ def cached_object_or_previous(
     """
     key = block_key(request, page, (*parts, "value"))
     slot = (page.name, viewer_scope(request), *map(str, parts))
-    with _kept_lock:
-        if key in _kept:
-            _kept.move_to_end(key)
-            return _kept[key]
+    value = _kept_get(key)
+    if value is not None:
+        return value
     value = cache.get(key)
     if value is not None:
         _keep(key, value, slot)

@@ -9,7 +9,8 @@ nothing to show. A page that answers conditional GETs puts `sections_version(pag
 its ETag, so that a change of the data its sections depend on (`depends_on`, data scopes
 as in `core/versions.py`) changes the ETag too.
 
-Pages: "projects.project" (funding: a project's joint applications) and
+Pages: "core.start" (the personal start page, `core/start.py`), "projects.project" (funding:
+a project's joint applications) and
 "organisations.organisation" (follow-up: published commitments on the public page).
 """
 

@@ -10,35 +10,29 @@ is asked to do (answering) comes first and is reached with few key presses.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 
+from kraftsamla.core.sections import object_sections, register_object_section
+
 SectionContext = Callable[[HttpRequest], dict[str, Any] | None]
 
-
-@dataclass(frozen=True)
-class StartSection:
-    key: str
-    template: str
-    context: SectionContext
-    order: int
-
-
-_sections: dict[str, StartSection] = {}
+# The start page is an object page without an object (see core/sections.py).
+START_PAGE = "core.start"
 
 
 def register_start_section(*, key: str, template: str, context: SectionContext, order: int) -> None:
     """Add (or replace) the start-page section `key`, shown by `order` (smallest first)."""
-    _sections[key] = StartSection(key=key, template=template, context=context, order=order)
+    register_object_section(
+        page=START_PAGE,
+        key=key,
+        template=template,
+        context=lambda request, _obj: context(request),
+        order=order,
+    )
 
 
 def start_sections(request: HttpRequest) -> list[dict[str, Any]]:
     """Return the sections with something to show, as {"key", "template", "data"}."""
-    shown = []
-    for section in sorted(_sections.values(), key=lambda s: (s.order, s.key)):
-        data = section.context(request)
-        if data:
-            shown.append({"key": section.key, "template": section.template, "data": data})
-    return shown
+    return object_sections(START_PAGE, request, None)
