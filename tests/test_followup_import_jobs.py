@@ -26,6 +26,7 @@ from tests.helpers import EDITOR_M, VIEWER_M, demo_user, translate
 pytestmark = pytest.mark.django_db
 
 FORM = {
+    "kind": "values",
     "header_row": "1",
     "layout": "long",
     "organisation_column": "0",

@@ -336,6 +336,7 @@ def test_upload_preview_import_and_undo_through_the_pages(indicator, molndal):
     content = page.content.decode()
     assert "Mölndals stad – indikatorer" in content  # the raw rows, decoded from cp1252
     form = {
+        "kind": "values",
         "header_row": "3",
         "layout": "long",
         "organisation_column": "0",
@@ -363,6 +364,7 @@ def test_the_preview_lists_bad_rows_and_imports_nothing(indicator):
     client.force_login(UserFactory(is_staff=True))
     preview_url = _upload(client, "bad.csv", BAD_FILE.encode())["Location"]
     form = {
+        "kind": "values",
         "header_row": "1",
         "layout": "long",
         "organisation_column": "0",

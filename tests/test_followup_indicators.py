@@ -606,6 +606,7 @@ def test_an_editor_sets_an_emission_target_and_a_bad_base_year_is_shown(molndal)
         "reduction_percent": "50",
         "base_year": "1995",
         "target_year": "2030",
+        "series": "smhi",
         "sharing_level": "public",
     }
     refused = client.post(url, form)

@@ -6,6 +6,7 @@ from kraftsamla.core.admin import ReadOnlyAdmin
 from kraftsamla.followup.models import (
     Action,
     Commitment,
+    EmissionFigure,
     EmissionTarget,
     FollowupRound,
     ImportBatch,
@@ -32,6 +33,13 @@ class IndicatorValueAdmin(ReadOnlyAdmin):
     list_select_related = ["indicator", "organisation"]
 
 
+@admin.register(EmissionFigure)
+class EmissionFigureAdmin(ReadOnlyAdmin):
+    list_display = ["organisation", "year", "sector", "tonnes_co2e", "sharing_level"]
+    list_filter = ["sector", "sharing_level", "is_demo"]
+    list_select_related = ["organisation"]
+
+
 @admin.register(Target)
 class TargetAdmin(ReadOnlyAdmin):
     list_display = ["indicator", "organisation", "base_year", "target_year", "target_value"]
@@ -40,12 +48,20 @@ class TargetAdmin(ReadOnlyAdmin):
 
 @admin.register(EmissionTarget)
 class EmissionTargetAdmin(ReadOnlyAdmin):
-    list_display = ["name", "organisation", "kind", "base_year", "target_year", "sector"]
+    list_display = [
+        "name",
+        "organisation",
+        "kind",
+        "base_year",
+        "target_year",
+        "sector",
+        "series",
+    ]
 
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ReadOnlyAdmin):
-    list_display = ["file_name", "organisation", "created_at", "rows_written", "status"]
+    list_display = ["file_name", "kind", "organisation", "created_at", "rows_written", "status"]
     exclude = ["replaced"]
 
 

@@ -21,6 +21,7 @@ from kraftsamla.followup.models import (
     Action,
     Commitment,
     Direction,
+    EmissionSeries,
     EmissionTarget,
     EmissionTargetKind,
     IndicatorDefinition,
@@ -159,6 +160,11 @@ class PlanSerializer(serializers.Serializer):
     steps = StepSerializer(many=True)
 
 
+class YearFigureSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    tonnes_co2e = serializers.FloatField()
+
+
 class EmissionTargetSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = TranslatedTextField()
@@ -167,6 +173,15 @@ class EmissionTargetSerializer(serializers.Serializer):
     base_year = serializers.IntegerField()
     target_year = serializers.IntegerField()
     sector = serializers.CharField(help_text="Empty for the total of all sectors.")
+    series = serializers.ChoiceField(
+        choices=EmissionSeries.choices,
+        help_text="The figures the target is followed on: SMHI's or the municipality's own.",
+    )
+    figures = YearFigureSerializer(
+        many=True,
+        help_text="The series by year (tonnes CO2e): SMHI's, or the own figures the caller "
+        "may see.",
+    )
     decision = serializers.CharField()
     sharing_level = serializers.CharField()
     is_demo = serializers.BooleanField()
@@ -185,6 +200,8 @@ def _emission_target(page: selectors.EmissionTargetPage) -> dict:
         "base_year": target.base_year,
         "target_year": target.target_year,
         "sector": target.sector,
+        "series": target.series,
+        "figures": [{"year": y, "tonnes_co2e": t} for y, t in sorted(page.series.items())],
         "decision": target.decision,
         "sharing_level": target.sharing_level,
         "is_demo": target.is_demo,
@@ -205,9 +222,10 @@ def _emission_target(page: selectors.EmissionTargetPage) -> dict:
 
 class OrganisationEmissionTargets(APIView):
     """A municipality's emission targets the caller may see, each with its plan against
-    SMHI's series (required reduction per year, reductions achieved)."""
+    its series, SMHI's or the municipality's own (required reduction per year, reductions
+    achieved)."""
 
-    access_rules = ("followup.emissiontarget.view",)
+    access_rules = ("followup.emissiontarget.view", "followup.emissionfigure.view")
 
     @extend_schema(responses=EmissionTargetSerializer(many=True))
     def get(self, request, slug: str):

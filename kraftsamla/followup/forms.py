@@ -17,7 +17,9 @@ from kraftsamla.followup.models import (
     YEAR_MAX,
     YEAR_MIN,
     CommitmentKind,
+    EmissionSeries,
     EmissionTargetKind,
+    ImportKind,
     ProgressStatus,
     Trajectory,
     UnitKind,
@@ -82,6 +84,13 @@ class EmissionTargetForm(SubmitOnceMixin):
         label=_("Sector"),
         choices=[("", _("All sectors (the total)")), *EmissionSector.choices],
         required=False,
+    )
+    series = forms.ChoiceField(
+        label=_("Followed on"),
+        choices=EmissionSeries.choices,
+        initial=EmissionSeries.SMHI,
+        widget=forms.RadioSelect,
+        help_text=_("The municipality's own figures must first be imported (Follow-up → Import)."),
     )
     decision = forms.CharField(
         label=_("Decision"),
@@ -174,8 +183,17 @@ def _column_choices(header: list[str]) -> list[tuple[str, str]]:
 
 
 class ImportMappingForm(forms.Form):
-    """Which row is the header and which column holds what, for a CSV or XLSX file."""
+    """What a CSV or XLSX file holds, which row is the header and which column holds what."""
 
+    kind = forms.ChoiceField(
+        label=_("The file holds"),
+        widget=forms.RadioSelect,
+        choices=(),
+        help_text=_(
+            "Emission figures are a municipality's own figures in tonnes CO₂e, per sector or "
+            "for all sectors; an emission target can be followed on them instead of SMHI's."
+        ),
+    )
     header_row = forms.IntegerField(
         label=_("Header row"),
         min_value=1,
@@ -187,11 +205,19 @@ class ImportMappingForm(forms.Form):
     value_column = forms.ChoiceField(label=_("Column with the value (long files)"), required=False)
     gender_column = forms.ChoiceField(label=_("Column with the gender (T, K, M)"), required=False)
     kpi_column = forms.ChoiceField(label=_("Column with the Kolada KPI"), required=False)
+    sector_column = forms.ChoiceField(
+        label=_("Column with the sector (emission figures)"),
+        required=False,
+        help_text=_("Without it, every figure is the total of all sectors."),
+    )
     indicator = forms.ModelChoiceField(
         label=_("Indicator"),
         queryset=None,
         required=False,
-        help_text=_("The indicator of every row, unless a column names the Kolada KPI."),
+        help_text=_(
+            "For indicator values: the indicator of every row, unless a column names the "
+            "Kolada KPI."
+        ),
     )
     source = forms.CharField(label=_("Source"), max_length=300, required=False)
     sharing_level = sharing_level_field(_("Who sees the values"))
@@ -203,6 +229,7 @@ class ImportMappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         from kraftsamla.followup.imports import LAYOUTS
 
+        self.fields["kind"].choices = ImportKind.choices
         self.fields["layout"].choices = LAYOUTS
         choices = _column_choices(header)
         for name in (
@@ -211,13 +238,14 @@ class ImportMappingForm(forms.Form):
             "value_column",
             "gender_column",
             "kpi_column",
+            "sector_column",
         ):
             self.fields[name].choices = choices
         self.fields["indicator"].queryset = indicators
 
     def clean(self):
         data = super().clean()
-        for name in ("year_column", "value_column", "gender_column", "kpi_column"):
+        for name in ("year_column", "value_column", "gender_column", "kpi_column", "sector_column"):
             data[name] = int(data[name]) if data.get(name) not in (None, "") else None
         if data.get("organisation_column") not in (None, ""):
             data["organisation_column"] = int(data["organisation_column"])
@@ -225,7 +253,11 @@ class ImportMappingForm(forms.Form):
             for name in ("year_column", "value_column"):
                 if data.get(name) is None:
                     self.add_error(name, _("A long file needs this column."))
-        if data.get("indicator") is None and data.get("kpi_column") is None:
+        if (
+            data.get("kind") == ImportKind.VALUES
+            and data.get("indicator") is None
+            and data.get("kpi_column") is None
+        ):
             self.add_error("indicator", _("Choose the indicator, or the column with the KPI."))
         return data
 

@@ -1,4 +1,5 @@
-"""Read indicator values from the files municipalities actually get: CSV, XLSX, Kolada JSON.
+"""Read indicator values and emission figures from the files municipalities actually get:
+CSV, XLSX, Kolada JSON.
 
 What a file may look like, and how it is read:
 
@@ -15,6 +16,12 @@ What a file may look like, and how it is read:
 - **Organisations** by SCB code ("180" is 0180: Excel drops the leading zero) or by name,
   matched without regard to case, accents and the word "kommun"; a name that fits more
   than one organisation is reported as ambiguous.
+- **Emission figures** (tonnes CO₂e per municipality, year and sector) in the same
+  shapes, e.g. the national emissions database's export: a row per municipality and
+  sector with the years as columns. The sector is matched by its code, its Swedish
+  name in the database ("Transporter", "El och fjärrvärme") or its name on this site
+  (Swedish or English); "Alla", "Totalt" or an empty sector is the total of all
+  sectors. Only municipalities have emission figures.
 - **Kolada** JSON: the v2 shape ({"count", "values": [{"kpi", "municipality", "period",
   "values": [{"gender", "value"}]}]}) and v3 pages ({"values": [...], "next_url"}), one
   page or a list of pages; the gender split (T, K, M) is kept.
@@ -37,12 +44,13 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kraftsamla.core.numbers import parse_decimal
-from kraftsamla.followup.models import Gender, IndicatorDefinition
-from kraftsamla.organisations.models import Organisation
+from kraftsamla.followup.models import Gender, ImportKind, IndicatorDefinition
+from kraftsamla.organisations.models import SECTOR_BY_SOURCE_NAME, EmissionSector, Organisation
 
 HEADER_SCAN = 30
 PREVIEW_ROWS = 10
@@ -74,7 +82,23 @@ NAME_WORDS = {
     "organisation",
 }
 YEAR_WORDS = {"ar", "year", "period", "artal"}
-VALUE_WORDS = {"varde", "value", "ton", "tonnes", "tonnes_co2e", "antal", "andel"}
+VALUE_WORDS = {
+    "varde",
+    "value",
+    "ton",
+    "tonnes",
+    "tonnes_co2e",
+    "tonnes co2e",
+    "ton co2e",
+    "ton co2-ekv",
+    "utslapp",
+    "emissions",
+    "antal",
+    "andel",
+}
+SECTOR_WORDS = {"sektor", "huvudsektor", "sector", "main sector", "main_sector"}
+# Sector cells that mean "all sectors": the figure is the municipality's total.
+TOTAL_WORDS = {"", "alla", "totalt", "total", "summa", "alla sektorer", "all sectors"}
 GENDER_WORDS = {"kon", "gender", "sex"}
 KPI_WORDS = {"kpi", "nyckeltal", "indicator", "indikator", "kpi-id"}
 
@@ -256,6 +280,7 @@ class ColumnMapping:
     value: int | None = None
     gender: int | None = None
     kpi: int | None = None
+    sector: int | None = None
     # Wide files: column index → year.
     year_columns: dict[int, int] = field(default_factory=dict)
 
@@ -294,6 +319,7 @@ def guess_mapping(rows: list[list], header_row: int | None = None) -> ColumnMapp
         value=first(VALUE_WORDS),
         gender=first(GENDER_WORDS),
         kpi=first(KPI_WORDS),
+        sector=first(SECTOR_WORDS),
         year_columns=year_columns if layout == WIDE else {},
     )
 
@@ -307,18 +333,29 @@ class Problem:
 
 @dataclass(frozen=True)
 class ParsedValue:
+    """One value to write: an indicator value, or (without an indicator) an emission figure
+    in tonnes CO₂e for `sector` ("" for the total)."""
+
     row: int
-    indicator: IndicatorDefinition
+    indicator: IndicatorDefinition | None
     organisation: Organisation
     year: int
     gender: str
     value: float
+    sector: str = ""
+
+    @property
+    def sector_label(self) -> str:
+        if not self.sector:
+            return _("All sectors (the total)")
+        return str(EmissionSector(self.sector).label)
 
 
 @dataclass
 class Plan:
     """What an import would write, and every bad row."""
 
+    kind: str = ImportKind.VALUES
     values: list[ParsedValue] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
@@ -337,8 +374,14 @@ class Plan:
 class _Builder:
     """Collect values and problems, refusing duplicates, futures and unknown codes."""
 
-    def __init__(self, *, may_write: Callable[[Organisation], bool], header: list[str]) -> None:
-        self.plan = Plan(header=header)
+    def __init__(
+        self,
+        *,
+        may_write: Callable[[Organisation], bool],
+        header: list[str],
+        kind: str = ImportKind.VALUES,
+    ) -> None:
+        self.plan = Plan(kind=kind, header=header)
         self.may_write = may_write
         self.seen: dict[tuple, int] = {}
         self.allowed: dict[int, bool] = {}
@@ -347,7 +390,7 @@ class _Builder:
     def problem(self, row: int, column: str, reason: str) -> None:
         self.plan.problems.append(Problem(row, column, reason))
 
-    def add(self, row, column, indicator, organisation, year, gender, value) -> None:
+    def add(self, row, column, indicator, organisation, year, gender, value, sector="") -> None:
         if year > self.this_year:
             self.problem(row, column, _("%(year)s has not begun.") % {"year": year})
             return
@@ -360,7 +403,7 @@ class _Builder:
                 _("You may not report values for %(name)s.") % {"name": organisation.name},
             )
             return
-        key = (indicator.pk, organisation.pk, year, gender)
+        key = (indicator.pk if indicator else None, organisation.pk, year, gender, sector)
         if key in self.seen:
             self.problem(
                 row,
@@ -370,7 +413,9 @@ class _Builder:
             )
             return
         self.seen[key] = row
-        self.plan.values.append(ParsedValue(row, indicator, organisation, year, gender, value))
+        self.plan.values.append(
+            ParsedValue(row, indicator, organisation, year, gender, value, sector)
+        )
 
 
 def _column_name(header: list[str], index: int | None) -> str:
@@ -395,6 +440,24 @@ GENDER_BY_TEXT = {
 PROGRESS_EVERY = 5000
 
 
+def sector_names() -> dict[str, str]:
+    """Return folded sector names → sector code ("" for the total of all sectors)."""
+    names = {fold(word): "" for word in TOTAL_WORDS}
+    names.update(
+        {fold(name): EmissionSector(code).value for name, code in SECTOR_BY_SOURCE_NAME.items()}
+    )
+    for code, label in EmissionSector.choices:
+        names[fold(code)] = code
+        for language in ("sv", "en"):
+            with translation.override(language):
+                names[fold(str(label))] = code
+    return names
+
+
+class _RowRefused(Exception):
+    """A row is bad: the problem is already recorded."""
+
+
 def plan_table(
     rows: list[list],
     mapping: ColumnMapping,
@@ -404,13 +467,61 @@ def plan_table(
     organisations: OrganisationIndex,
     may_write: Callable[[Organisation], bool],
     on_progress: Callable[[float], None] | None = None,
+    kind: str = ImportKind.VALUES,
 ) -> Plan:
     """Read every row below the header with the mapping into values and problems.
 
+    `kind` says what the file holds: indicator values (of `indicator`, or of the KPI a
+    column names) or emission figures (tonnes CO₂e, with a sector column or as totals).
     `on_progress` gets the share of rows read (0–1) every PROGRESS_EVERY rows."""
     header = [cell_text(cell).strip() for cell in rows[mapping.header_row]]
-    builder = _Builder(may_write=may_write, header=header)
+    builder = _Builder(may_write=may_write, header=header, kind=kind)
     name = lambda index: _column_name(header, index)  # noqa: E731
+    sectors = sector_names() if kind == ImportKind.EMISSIONS else {}
+
+    def what_of_row(offset, cell, organisation):
+        """Return the row's (indicator, gender, sector), or refuse the row."""
+        if kind == ImportKind.EMISSIONS:
+            if not organisation.is_municipality:
+                builder.problem(
+                    offset,
+                    name(mapping.organisation),
+                    _("%(name)s is not a municipality: only municipalities have emission figures.")
+                    % {"name": organisation.name},
+                )
+                raise _RowRefused
+            text = cell_text(cell(mapping.sector)) if mapping.sector is not None else ""
+            sector = sectors.get(fold(text))
+            if sector is None:
+                builder.problem(
+                    offset,
+                    name(mapping.sector),
+                    _("“%(text)s” is not one of the emission sectors.") % {"text": text},
+                )
+                raise _RowRefused
+            return None, Gender.TOTAL, sector
+        row_indicator = indicator
+        if mapping.kpi is not None:
+            kpi = cell_text(cell(mapping.kpi)).strip().upper()
+            row_indicator = indicators_by_kpi.get(kpi)
+            if row_indicator is None:
+                builder.problem(
+                    offset,
+                    name(mapping.kpi),
+                    _("No indicator has the Kolada KPI %(kpi)s.") % {"kpi": kpi or "–"},
+                )
+                raise _RowRefused
+        if row_indicator is None:
+            builder.problem(offset, "", _("Choose the indicator the values belong to."))
+            raise _RowRefused
+        gender = Gender.TOTAL
+        if mapping.gender is not None:
+            gender = GENDER_BY_TEXT.get(fold(cell_text(cell(mapping.gender))), "")
+            if not gender:
+                builder.problem(offset, name(mapping.gender), _("The gender must be T, K or M."))
+                raise _RowRefused
+        return row_indicator, gender, ""
+
     for offset, row in enumerate(rows[mapping.header_row + 1 :], start=mapping.header_row + 2):
         if on_progress and offset % PROGRESS_EVERY == 0:
             on_progress(offset / len(rows))
@@ -425,26 +536,10 @@ def plan_table(
         if organisation is None:
             builder.problem(offset, name(mapping.organisation), reason)
             continue
-        row_indicator = indicator
-        if mapping.kpi is not None:
-            kpi = cell_text(cell(mapping.kpi)).strip().upper()
-            row_indicator = indicators_by_kpi.get(kpi)
-            if row_indicator is None:
-                builder.problem(
-                    offset,
-                    name(mapping.kpi),
-                    _("No indicator has the Kolada KPI %(kpi)s.") % {"kpi": kpi or "–"},
-                )
-                continue
-        if row_indicator is None:
-            builder.problem(offset, "", _("Choose the indicator the values belong to."))
+        try:
+            row_indicator, gender, sector = what_of_row(offset, cell, organisation)
+        except _RowRefused:
             continue
-        gender = Gender.TOTAL
-        if mapping.gender is not None:
-            gender = GENDER_BY_TEXT.get(fold(cell_text(cell(mapping.gender))), "")
-            if not gender:
-                builder.problem(offset, name(mapping.gender), _("The gender must be T, K or M."))
-                continue
         if mapping.layout == WIDE:
             for index, year in sorted(mapping.year_columns.items()):
                 try:
@@ -456,7 +551,14 @@ def plan_table(
                     continue
                 if value is not None:
                     builder.add(
-                        offset, name(index), row_indicator, organisation, year, gender, value
+                        offset,
+                        name(index),
+                        row_indicator,
+                        organisation,
+                        year,
+                        gender,
+                        value,
+                        sector,
                     )
             continue
         try:
@@ -478,7 +580,9 @@ def plan_table(
         if value is None:
             builder.problem(offset, name(mapping.value), _("The value is missing."))
             continue
-        builder.add(offset, name(mapping.value), row_indicator, organisation, year, gender, value)
+        builder.add(
+            offset, name(mapping.value), row_indicator, organisation, year, gender, value, sector
+        )
     return builder.plan
 
 

@@ -12,8 +12,11 @@ service (source document 000_44f85679241c7aca). Hence:
   publishes them), with its source and the import it came from;
 - `Target`: where an organisation wants an indicator to be by a year, from a baseline,
   along a linear or a constant-percentage trajectory;
-- `EmissionTarget`: a municipality's target for its territorial emissions (SMHI), as a
-  reduction against a base year or net zero.
+- `EmissionTarget`: a municipality's target for its territorial emissions, as a
+  reduction against a base year or net zero, followed on SMHI's series or on the
+  municipality's own figures;
+- `EmissionFigure`: a municipality's own emission figures per year and sector, imported
+  from the files it receives (a newer release, a local inventory).
 
 Values and targets are the organisation's own data and carry a sharing level.
 """
@@ -193,6 +196,64 @@ class IndicatorValue(models.Model):
             )
 
 
+class EmissionFigure(models.Model):
+    """A municipality's own emission figure for one year and sector (or the total).
+
+    SMHI's series is reference data, loaded for every municipality. A municipality may
+    also follow its target on figures it receives itself (a newer release than the one
+    loaded, a local inventory); those are imported here and never mixed with SMHI's.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("municipality"),
+        on_delete=models.CASCADE,
+        related_name="own_emission_figures",
+    )
+    year = _year_field(_("year"))
+    sector = models.CharField(
+        _("sector"),
+        max_length=32,
+        choices=EmissionSector.choices,
+        blank=True,
+        help_text=_("Empty for the total of all sectors."),
+    )
+    tonnes_co2e = models.FloatField(_("tonnes CO2e"))
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    import_batch = models.ForeignKey(
+        "followup.ImportBatch",
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="emission_figures",
+    )
+    sharing_level = _sharing_field()
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["organisation", "year", "sector"]
+        verbose_name = _("own emission figure")
+        verbose_name_plural = _("own emission figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year", "sector"],
+                name="emission_figure_unique",
+                violation_error_message=_(
+                    "There is already a figure for this municipality, year and sector."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=YEAR_MIN) & Q(year__lte=YEAR_MAX),
+                name="emission_figure_year_plausible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.year} {self.sector or 'total'}: {self.tonnes_co2e}"
+
+
 class Target(models.Model):
     """Where an organisation wants an indicator to be by a year, from a baseline."""
 
@@ -264,13 +325,20 @@ class Target(models.Model):
                 )
 
 
+class EmissionSeries(models.TextChoices):
+    """Which emission figures a target is followed on."""
+
+    SMHI = "smhi", _("SMHI's national emissions database")
+    OWN = "own", _("The municipality's own figures (imported)")
+
+
 class EmissionTargetKind(models.TextChoices):
     REDUCTION = "reduction", _("Reduction against a base year")
     NET_ZERO = "net_zero", _("Net zero")
 
 
 class EmissionTarget(models.Model):
-    """A municipality's target for its territorial emissions (SMHI's series).
+    """A municipality's target for its territorial emissions (SMHI's or its own series).
 
     Net zero is followed as territorial emissions reaching zero: what is left must be
     balanced by removals, which the series does not hold.
@@ -298,6 +366,12 @@ class EmissionTarget(models.Model):
         choices=EmissionSector.choices,
         blank=True,
         help_text=_("Leave empty for the total of all sectors."),
+    )
+    series = models.CharField(
+        _("emission figures"),
+        max_length=8,
+        choices=EmissionSeries.choices,
+        default=EmissionSeries.SMHI,
     )
     decision = models.CharField(_("decision"), max_length=300, blank=True)
     sharing_level = _sharing_field(default=SharingLevel.PUBLIC)
@@ -348,13 +422,21 @@ class EmissionTarget(models.Model):
         return 1 - (self.reduction_percent or 0) / 100
 
 
+class ImportKind(models.TextChoices):
+    """What an import wrote."""
+
+    VALUES = "values", _("Indicator values")
+    EMISSIONS = "emissions", _("Emission figures")
+
+
 class ImportStatus(models.TextChoices):
     DONE = "done", _("Imported")
     UNDONE = "undone", _("Undone")
 
 
 class ImportBatch(models.Model):
-    """One finished import of indicator values: what came from which file, so it can be undone."""
+    """One finished import of indicator values or emission figures: what came from which
+    file, so it can be undone."""
 
     organisation = models.ForeignKey(
         Organisation,
@@ -366,6 +448,9 @@ class ImportBatch(models.Model):
         help_text=_("Empty when staff imported values for many organisations."),
     )
     file_name = models.CharField(_("file"), max_length=200)
+    kind = models.CharField(
+        _("what was imported"), max_length=10, choices=ImportKind.choices, default=ImportKind.VALUES
+    )
     source = models.CharField(_("source"), max_length=300, blank=True)
     rows_written = models.PositiveIntegerField(_("values written"), default=0)
     rows_skipped = models.PositiveIntegerField(_("rows skipped"), default=0)

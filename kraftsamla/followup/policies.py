@@ -114,6 +114,14 @@ class EmissionTargetPolicy(Policy):
 
 
 @register
+class EmissionFigurePolicy(Policy):
+    """A municipality's own emission figures (imported; SMHI's series is public)."""
+
+    name = "followup.emissionfigure"
+    rules = {"view": owned_and_shared("organisation"), "edit": ORG_EDITORS}
+
+
+@register
 class UnitPolicy(Policy):
     """An organisation's committees, administrations and departments (public facts)."""
 

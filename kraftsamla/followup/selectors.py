@@ -20,11 +20,14 @@ from kraftsamla.followup import imports, trends
 from kraftsamla.followup.models import (
     Action,
     Commitment,
+    EmissionFigure,
+    EmissionSeries,
     EmissionTarget,
     FollowupRound,
     Gender,
     ImportBatch,
     ImportJob,
+    ImportKind,
     IndicatorDefinition,
     IndicatorValue,
     ProgressStatus,
@@ -176,15 +179,50 @@ class EmissionTargetPage:
     series: dict[int, float]
 
 
-def emission_series(organisation: Organisation, sector: str = "") -> dict[int, float]:
-    """Return the municipality's emissions by year: one sector's, or the total."""
+def own_emission_figures(who, organisation: Organisation):
+    """Return the municipality's own (imported) emission figures that `who` may see."""
+    return access.scope(
+        who,
+        "followup.emissionfigure.view",
+        EmissionFigure.objects.filter(organisation=organisation),
+    )
+
+
+def own_emission_series(who, organisation: Organisation, sector: str = "") -> dict[int, float]:
+    """Return the municipality's own figures by year: one sector's, or the total.
+
+    A year's total is the figure given for all sectors, else the sum of its sectors."""
+    figures = list(
+        own_emission_figures(who, organisation).values_list("year", "sector", "tonnes_co2e")
+    )
+    if sector:
+        return {year: tonnes for year, row_sector, tonnes in figures if row_sector == sector}
+    given = {year: tonnes for year, row_sector, tonnes in figures if not row_sector}
+    summed: dict[int, float] = defaultdict(float)
+    for year, row_sector, tonnes in figures:
+        if row_sector:
+            summed[year] += tonnes
+    return {year: given.get(year, summed.get(year)) for year in sorted({*given, *summed})}
+
+
+def emission_series(
+    organisation: Organisation,
+    sector: str = "",
+    *,
+    series: str = EmissionSeries.SMHI,
+    who=None,
+) -> dict[int, float]:
+    """Return the municipality's emissions by year, one sector's or the total: SMHI's
+    series, or its own figures as far as `who` may see them."""
+    if series == EmissionSeries.OWN:
+        return own_emission_series(who, organisation, sector)
     table = organisation_selectors.emission_table(organisation)
     return dict(table.values.get(sector, {}) if sector else table.totals)
 
 
-def emission_target_page(target: EmissionTarget) -> EmissionTargetPage:
-    """Return the target with its plan against SMHI's series (or why there is none)."""
-    series = emission_series(target.organisation, target.sector)
+def emission_target_page(who, target: EmissionTarget) -> EmissionTargetPage:
+    """Return the target with its plan against its series (or why there is none)."""
+    series = emission_series(target.organisation, target.sector, series=target.series, who=who)
     try:
         plan = trends.emission_plan(
             series,
@@ -199,7 +237,7 @@ def emission_target_page(target: EmissionTarget) -> EmissionTargetPage:
 
 
 def emission_target_pages(who, organisation: Organisation) -> list[EmissionTargetPage]:
-    return [emission_target_page(t) for t in emission_targets_visible(who, organisation)]
+    return [emission_target_page(who, t) for t in emission_targets_visible(who, organisation)]
 
 
 # --- Units, commitments and actions --------------------------------------------------------------
@@ -428,11 +466,13 @@ def table_plan(
     mapping: imports.ColumnMapping,
     indicator: IndicatorDefinition | None,
     on_progress=None,
+    kind: str = ImportKind.VALUES,
 ) -> imports.Plan:
     """Check every row of a CSV or XLSX file with the mapping, for what `who` may write."""
     return imports.plan_table(
         rows,
         mapping,
+        kind=kind,
         indicator=indicator,
         indicators_by_kpi=indicators_by_kpi(),
         organisations=imports.OrganisationIndex.load(),

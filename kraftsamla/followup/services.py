@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,12 +27,14 @@ from kraftsamla.followup.models import (
     Action,
     Commitment,
     CommitmentKind,
+    EmissionFigure,
     EmissionTarget,
     FollowupRound,
     Gender,
     ImportBatch,
     ImportJob,
     ImportJobStatus,
+    ImportKind,
     ImportStatus,
     IndicatorDefinition,
     IndicatorValue,
@@ -66,6 +69,7 @@ EMISSION_TARGET_FIELDS = [
     "base_year",
     "target_year",
     "sector",
+    "series",
     "decision",
     "sharing_level",
 ]
@@ -158,7 +162,8 @@ def emission_target_create(
     data: Mapping[str, Any],
     is_demo: bool = False,
 ) -> EmissionTarget:
-    """Set a municipality's emission target; its base year must have SMHI figures."""
+    """Set a municipality's emission target; its series (SMHI's or the municipality's own
+    figures) must have a figure for the base year."""
     target = EmissionTarget(organisation=organisation, created_by=_person(actor), is_demo=is_demo)
     access.require(
         actor,
@@ -172,8 +177,9 @@ def emission_target_create(
         if name in data:
             setattr(target, name, data[name])
     target.full_clean()
-    table = organisation_selectors.emission_table(organisation)
-    series = table.values.get(target.sector, {}) if target.sector else table.totals
+    from kraftsamla.followup.selectors import emission_series
+
+    series = emission_series(organisation, target.sector, series=target.series, who=actor)
     try:
         trends.emission_plan(
             series,
@@ -464,6 +470,84 @@ def _problem_messages(plan: imports.Plan, limit: int = 200) -> list[str]:
     return messages
 
 
+@dataclass(frozen=True)
+class _Written:
+    """How an import kind writes its rows: the model, the fields that identify a row and
+    the fields an undo restores (foreign keys by their names without "_id")."""
+
+    model: type
+    related_name: str
+    keys: tuple[str, ...]
+    copied: tuple[str, ...]
+
+    def key_of(self, row) -> tuple:
+        return tuple(getattr(row, _attname(name)) for name in self.keys)
+
+    def key_of_parsed(self, value: imports.ParsedValue) -> tuple:
+        if self.model is EmissionFigure:
+            return (value.organisation.pk, value.year, value.sector)
+        return (value.indicator.pk, value.organisation.pk, value.year, value.gender)
+
+    def remembered(self, row) -> dict:
+        return {name: getattr(row, _attname(name)) for name in (*self.keys, *self.copied)}
+
+    def restored(self, item: dict):
+        return self.model(**{_attname(name): value for name, value in item.items()})
+
+    def new(self, value: imports.ParsedValue, **common):
+        if self.model is EmissionFigure:
+            return EmissionFigure(
+                organisation=value.organisation,
+                year=value.year,
+                sector=value.sector,
+                tonnes_co2e=value.value,
+                **common,
+            )
+        return IndicatorValue(
+            indicator=value.indicator,
+            organisation=value.organisation,
+            year=value.year,
+            gender=value.gender,
+            value=value.value,
+            **common,
+        )
+
+
+_FOREIGN_KEYS = {"indicator", "organisation", "import_batch"}
+
+
+def _attname(name: str) -> str:
+    return f"{name}_id" if name in _FOREIGN_KEYS else name
+
+
+WRITTEN = {
+    ImportKind.VALUES: _Written(
+        IndicatorValue,
+        "values",
+        ("indicator", "organisation", "year", "gender"),
+        ("value", "source", "sharing_level", "import_batch", "is_demo"),
+    ),
+    ImportKind.EMISSIONS: _Written(
+        EmissionFigure,
+        "emission_figures",
+        ("organisation", "year", "sector"),
+        ("tonnes_co2e", "source", "sharing_level", "import_batch", "is_demo"),
+    ),
+}
+
+
+def _existing(written: _Written, good: list[imports.ParsedValue]) -> dict[tuple, Any]:
+    """Return the stored rows the import's values would replace, locked, by key."""
+    keys = {written.key_of_parsed(value) for value in good}
+    stored = written.model.objects.select_for_update().filter(
+        organisation_id__in={value.organisation.pk for value in good},
+        year__in={value.year for value in good},
+    )
+    if written.model is IndicatorValue:
+        stored = stored.filter(indicator_id__in={value.indicator.pk for value in good})
+    return {key: row for row in stored if (key := written.key_of(row)) in keys}
+
+
 @transaction.atomic
 def values_import(
     *,
@@ -475,7 +559,8 @@ def values_import(
     skip_bad_rows: bool = False,
     is_demo: bool = False,
 ) -> ImportBatch:
-    """Write a checked import plan: all of it, or its good rows when `skip_bad_rows`.
+    """Write a checked import plan (indicator values or emission figures, as the plan
+    says): all of it, or its good rows when `skip_bad_rows`.
 
     With bad rows and without `skip_bad_rows` nothing is written: a ValidationError on
     "file" names every bad row. Values already stored are replaced, and remembered on
@@ -494,55 +579,32 @@ def values_import(
         raise ValidationError({"file": [_("The file holds no values to import.")]})
     if sharing_level not in SharingLevel.values:
         raise ValidationError({"sharing_level": _("Choose who sees the values.")})
+    written = WRITTEN[plan.kind]
     organisations = {value.organisation.pk: value.organisation for value in good}
     batch = ImportBatch.objects.create(
         organisation=good[0].organisation if len(organisations) == 1 else None,
+        kind=plan.kind,
         file_name=file_name[:200],
         source=source[:300],
         rows_skipped=len(plan.bad_rows),
         created_by=_person(actor),
         is_demo=is_demo,
     )
-    keys = {(v.indicator.pk, v.organisation.pk, v.year, v.gender) for v in good}
-    existing = {
-        key: v
-        for v in IndicatorValue.objects.select_for_update().filter(
-            organisation_id__in=organisations,
-            indicator_id__in={value.indicator.pk for value in good},
-            year__in={value.year for value in good},
-        )
-        if (key := (v.indicator_id, v.organisation_id, v.year, v.gender)) in keys
-    }
-    # Replaced values are deleted and written anew (far faster than updating them row by
+    existing = _existing(written, good)
+    # Replaced rows are deleted and written anew (far faster than updating them row by
     # row); the import keeps what they held, so undoing it writes them back.
-    replaced = []
-    for value in good:
-        old = existing.get((value.indicator.pk, value.organisation.pk, value.year, value.gender))
-        if old is not None:
-            replaced.append(
-                {
-                    "indicator": old.indicator_id,
-                    "organisation": old.organisation_id,
-                    "year": old.year,
-                    "gender": old.gender,
-                    "value": old.value,
-                    "source": old.source,
-                    "sharing_level": old.sharing_level,
-                    "import_batch": old.import_batch_id,
-                    "is_demo": old.is_demo,
-                }
-            )
+    replaced = [
+        written.remembered(old)
+        for value in good
+        if (old := existing.get(written.key_of_parsed(value))) is not None
+    ]
     old_ids = [old.pk for old in existing.values()]
     for start in range(0, len(old_ids), DELETE_CHUNK):
-        IndicatorValue.objects.filter(pk__in=old_ids[start : start + DELETE_CHUNK]).delete()
-    IndicatorValue.objects.bulk_create(
+        written.model.objects.filter(pk__in=old_ids[start : start + DELETE_CHUNK]).delete()
+    written.model.objects.bulk_create(
         [
-            IndicatorValue(
-                indicator=value.indicator,
-                organisation=value.organisation,
-                year=value.year,
-                gender=value.gender,
-                value=value.value,
+            written.new(
+                value,
                 source=source[:300],
                 sharing_level=sharing_level,
                 import_batch=batch,
@@ -563,6 +625,7 @@ def values_import(
             organisation=organisation,
             after={
                 "file": batch.file_name,
+                "kind": batch.kind,
                 "values": sum(1 for v in good if v.organisation.pk == organisation_id),
                 "skipped_rows": batch.rows_skipped,
             },
@@ -570,50 +633,51 @@ def values_import(
     return batch
 
 
+def _replaced_later(batch: ImportBatch) -> bool:
+    """Return whether a later import, not undone, replaced values this one wrote."""
+    later = ImportBatch.objects.filter(
+        kind=batch.kind, status=ImportStatus.DONE, pk__gt=batch.pk
+    ).values_list("replaced", flat=True)
+    return any(
+        item.get("import_batch") == batch.pk for replaced in later.iterator() for item in replaced
+    )
+
+
 @transaction.atomic
 def import_undo(*, actor, batch: ImportBatch) -> ImportBatch:
-    """Undo a finished import: remove the values it added and restore those it replaced."""
+    """Undo a finished import: remove the rows it added and restore those it replaced."""
     access.require(
         actor, "followup.import.undo", batch, _("Only the person who imported may undo it.")
     )
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status == ImportStatus.UNDONE:
         raise ValidationError(_("This import has already been undone."))
+    written = WRITTEN[batch.kind]
+    if _replaced_later(batch):
+        raise ValidationError(
+            _("A later import replaced values of this one: undo the later import first.")
+        )
+    added = getattr(batch, written.related_name)
     organisations = list(
         Organisation.objects.filter(
-            pk__in=batch.values.values_list("organisation_id", flat=True)
+            pk__in=added.values_list("organisation_id", flat=True)
         ).order_by("pk")
     )
-    removed, _count = batch.values.all().delete()
-    keys = {(i["indicator"], i["organisation"], i["year"], i["gender"]) for i in batch.replaced}
+    removed, _count = added.all().delete()
+    restored = [written.restored(item) for item in batch.replaced]
+    keys = {written.key_of(row) for row in restored}
     if keys:
-        later = IndicatorValue.objects.filter(
-            indicator_id__in={key[0] for key in keys},
-            organisation_id__in={key[1] for key in keys},
-            year__in={key[2] for key in keys},
-        ).values_list("indicator_id", "organisation_id", "year", "gender")
-        if any(key in keys for key in later):
+        later = written.model.objects.filter(
+            organisation_id__in={row.organisation_id for row in restored},
+            year__in={row.year for row in restored},
+        )
+        if written.model is IndicatorValue:
+            later = later.filter(indicator_id__in={row.indicator_id for row in restored})
+        if any(written.key_of(row) in keys for row in later):
             raise ValidationError(
                 _("A later import replaced values of this one: undo the later import first.")
             )
-    IndicatorValue.objects.bulk_create(
-        [
-            IndicatorValue(
-                indicator_id=item["indicator"],
-                organisation_id=item["organisation"],
-                year=item["year"],
-                gender=item["gender"],
-                value=item["value"],
-                source=item["source"],
-                sharing_level=item["sharing_level"],
-                import_batch_id=item["import_batch"],
-                is_demo=item["is_demo"],
-            )
-            for item in batch.replaced
-        ],
-        batch_size=2000,
-    )
-    restored = batch.replaced
+    written.model.objects.bulk_create(restored, batch_size=2000)
     batch.status = ImportStatus.UNDONE
     batch.save(update_fields=["status"])
     for organisation in organisations or [batch.organisation]:
@@ -954,8 +1018,8 @@ def import_job_create(
     *, actor, path: str, file_name: str, kind: str, options: Mapping[str, Any]
 ) -> ImportJob:
     """Queue a long import for the background worker; the file stays in the storage at
-    `path` until the job ends. `options` holds the mapping, indicator, source, sharing
-    level and whether to skip bad rows."""
+    `path` until the job ends. `options` holds what the file holds (`kind`), the
+    mapping, indicator, source, sharing level and whether to skip bad rows."""
     access.require(
         actor,
         "followup.import.run",
@@ -1017,6 +1081,7 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
                 on_progress=lambda share: _job_step(
                     job, ImportJobStatus.CHECKING, 5 + int(55 * share)
                 ),
+                kind=options.get("kind") or ImportKind.VALUES,
             )
         _job_step(job, ImportJobStatus.WRITING, 60)
         batch = values_import(

@@ -54,6 +54,7 @@ from kraftsamla.followup.models import (
     CommitmentKind,
     EmissionTarget,
     FollowupRound,
+    ImportKind,
     IndicatorDefinition,
     ProgressStatus,
     PromiseMenu,
@@ -290,7 +291,7 @@ def _emission_chart(
     )
 
 
-@checks("followup.emissiontarget.view")
+@checks("followup.emissiontarget.view", "followup.emissionfigure.view")
 def emission_target(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A municipality's emission target against SMHI's series: what is needed, what was done."""
     org = selectors.organisation_get(slug)
@@ -301,7 +302,7 @@ def emission_target(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         pk=pk,
         organisation=org,
     )
-    page = selectors.emission_target_page(target)
+    page = selectors.emission_target_page(request, target)
     return render(
         request,
         "followup/emission_target.html",
@@ -712,6 +713,7 @@ def _mapping_initial(mapping: imports.ColumnMapping) -> dict:
         return "" if value is None else str(value)
 
     return {
+        "kind": ImportKind.VALUES if mapping.sector is None else ImportKind.EMISSIONS,
         "header_row": mapping.header_row + 1,
         "layout": mapping.layout,
         "organisation_column": column(mapping.organisation),
@@ -719,6 +721,7 @@ def _mapping_initial(mapping: imports.ColumnMapping) -> dict:
         "value_column": column(mapping.value),
         "gender_column": column(mapping.gender),
         "kpi_column": column(mapping.kpi),
+        "sector_column": column(mapping.sector),
         "sharing_level": SharingLevel.REGION,
     }
 
@@ -734,6 +737,7 @@ def _mapping_from(data: dict, rows: list[list]) -> imports.ColumnMapping:
         value=data["value_column"],
         gender=data["gender_column"],
         kpi=data["kpi_column"],
+        sector=data["sector_column"],
         year_columns=guessed.year_columns
         or {
             i: int(str(c).strip())
@@ -759,6 +763,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     stored = _stored(request, token)
     data = _stored_bytes(stored)
     is_kolada = stored["kind"] == "json"
+    kind = ImportKind.VALUES
     rows: list[list] = []
     if is_kolada:
         form = ImportConfirmForm(request.POST or None)
@@ -775,18 +780,20 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
             else None,
         )
         header_text = [imports.cell_text(cell) for cell in rows[guessed.header_row]]
+        initial = _mapping_initial(guessed)
         form = ImportMappingForm(
             request.POST or None,
             header=header_text,
             indicators=IndicatorDefinition.objects.all(),
-            initial=_mapping_initial(guessed),
+            initial=initial,
         )
         valid = form.is_valid() if request.method == "POST" else False
         mapping = _mapping_from(form.cleaned_data, rows) if valid else guessed
         indicator = form.cleaned_data.get("indicator") if valid else None
+        kind = form.cleaned_data["kind"] if valid else initial["kind"]
         plan = (
-            selectors.table_plan(request, rows, mapping, indicator)
-            if valid or mapping.kpi is not None
+            selectors.table_plan(request, rows, mapping, indicator, kind=kind)
+            if valid or mapping.kpi is not None or kind == ImportKind.EMISSIONS
             else None
         )
     if (
@@ -804,6 +811,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
             file_name=stored["name"],
             kind=stored["kind"],
             options={
+                "kind": kind,
                 "mapping": None if is_kolada else imports.mapping_to_json(mapping),
                 "indicator": indicator.pk if not is_kolada and indicator else None,
                 "source": form.cleaned_data.get("source") or "",
@@ -840,6 +848,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
             "stored": stored,
             "form": form,
             "is_kolada": is_kolada,
+            "is_emissions": kind == ImportKind.EMISSIONS,
             "raw_rows": raw_rows,
             "plan": plan,
             "preview": plan.values[: imports.PREVIEW_ROWS] if plan else [],

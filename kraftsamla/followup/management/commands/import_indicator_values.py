@@ -1,4 +1,5 @@
-"""Import indicator values from a CSV, XLSX or Kolada JSON file, for scripted use."""
+"""Import indicator values (CSV, XLSX or Kolada JSON) or a municipality's own emission
+figures (CSV or XLSX, with --emissions), for scripted use."""
 
 from pathlib import Path
 
@@ -8,13 +9,15 @@ from django.core.management.base import BaseCommand, CommandError
 from kraftsamla.core.access import SYSTEM
 from kraftsamla.core.models import SharingLevel
 from kraftsamla.followup import imports, selectors, services
-from kraftsamla.followup.models import IndicatorDefinition
+from kraftsamla.followup.models import ImportKind, IndicatorDefinition
 
 
 class Command(BaseCommand):
     help = (
         "Import indicator values from a CSV or XLSX file (columns guessed from the header, "
         "as on the preview page) or from a Kolada API response (JSON, v2 or v3 pages). "
+        "With --emissions, the CSV or XLSX file holds emission figures in tonnes CO2e "
+        "(a sector column, or totals). "
         "Nothing is written if a row is bad, unless --skip-bad-rows."
     )
 
@@ -33,6 +36,11 @@ class Command(BaseCommand):
             default="",
             help="The Kolada KPI (e.g. N00401) or id of the indicator, for CSV/XLSX files "
             "without a KPI column.",
+        )
+        parser.add_argument(
+            "--emissions",
+            action="store_true",
+            help="The file holds emission figures (tonnes CO2e), not indicator values.",
         )
         parser.add_argument("--source", default="")
         parser.add_argument("--sharing", choices=SharingLevel.values, default=SharingLevel.PUBLIC)
@@ -74,7 +82,12 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(str(exc)) from exc
         try:
-            if data.lstrip(b"\xef\xbb\xbf \r\n\t")[:1] in (b"{", b"["):
+            if options["emissions"]:
+                rows = imports.read_rows(data, path.name)
+                plan = selectors.table_plan(
+                    SYSTEM, rows, imports.guess_mapping(rows), None, kind=ImportKind.EMISSIONS
+                )
+            elif data.lstrip(b"\xef\xbb\xbf \r\n\t")[:1] in (b"{", b"["):
                 plan = selectors.kolada_plan(SYSTEM, data)
             else:
                 rows = imports.read_rows(data, path.name)
