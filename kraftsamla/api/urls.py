@@ -157,4 +157,9 @@ urlpatterns += [
         name="followup-rounds",
     ),
     path("followup/rounds/<int:pk>/", followup.RoundDetail.as_view(), name="followup-round"),
+    path(
+        "followup/organisations/<slug:slug>/capacity/",
+        followup.BodyCapacity.as_view(),
+        name="followup-capacity",
+    ),
 ]

@@ -269,6 +269,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # runs tasks at once instead (the tests do, apart from the worker's own test).
 # Imports of more values than this run in the background worker, with a progress page.
 KRAFTSAMLA_IMPORT_BACKGROUND_ROWS = int(os.environ.get("KRAFTSAMLA_IMPORT_BACKGROUND_ROWS", "5000"))
+# Uploads of import previews never finished are deleted after this many hours
+# (`manage.py clear_import_uploads`, run daily); those of running background imports stay.
+KRAFTSAMLA_IMPORT_UPLOAD_MAX_AGE_HOURS = int(
+    os.environ.get("KRAFTSAMLA_IMPORT_UPLOAD_MAX_AGE_HOURS", "24")
+)
 
 TASKS = {
     "default": {

@@ -1,5 +1,6 @@
 """API endpoints of follow-up: indicator definitions, an organisation's indicators with
-values, targets and status, and its emission targets with their plans.
+values, targets and status, its emission targets with their plans, commitments, promise
+menus, rounds, and a body's capacity follow-up.
 
 The rules are those of followup/policies.py, asked through the pages' selectors: values,
 targets and emission targets are scoped to what the caller may see.
@@ -7,12 +8,14 @@ targets and emission targets are scoped to what the caller may see.
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions as drf_permissions
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kraftsamla.capacity.models import CapitalKey
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC
 from kraftsamla.core.api import TranslatedTextField
@@ -523,5 +526,113 @@ class RoundDetail(APIView):
         return Response(
             RoundDetailSerializer(
                 {"round": round_, "reports": reports}, context={"entries": entries}
+            ).data
+        )
+
+
+# --- A body's capacity follow-up ------------------------------------------------------------------
+
+
+class CapitalLabelSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=CapitalKey.choices)
+    label = serializers.CharField(help_text="The capital's name in the request's language.")
+
+
+class YearScoreSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    score = serializers.FloatField(allow_null=True, help_text="0–100; null when not scored.")
+
+
+class MemberCapitalSerializer(serializers.Serializer):
+    capital = serializers.ChoiceField(choices=CapitalKey.choices)
+    scores = YearScoreSerializer(
+        many=True, help_text="The years with a shared published assessment, in order."
+    )
+    change = serializers.FloatField(
+        allow_null=True,
+        help_text="Latest score minus the score before the first enrolment; null when there "
+        "is no assessment before or none after it.",
+    )
+
+
+class MemberCapacitySerializer(serializers.Serializer):
+    organisation = serializers.SlugField()
+    name = serializers.CharField()
+    took_part = serializers.BooleanField(help_text="Enrolled in one of the body's offers.")
+    first_enrolled = serializers.DateTimeField(
+        allow_null=True, help_text="Its first (kept) enrolment in one of the body's offers."
+    )
+    baseline_year = serializers.IntegerField(
+        allow_null=True, help_text="The last assessment published before that enrolment."
+    )
+    latest_year = serializers.IntegerField(
+        allow_null=True, help_text="The latest assessment, when published after that enrolment."
+    )
+    capitals = MemberCapitalSerializer(many=True)
+
+
+class BodyCapacitySerializer(serializers.Serializer):
+    body = serializers.SlugField()
+    years = serializers.ListField(child=serializers.IntegerField())
+    capitals = CapitalLabelSerializer(many=True)
+    members = MemberCapacitySerializer(many=True)
+    includes_demo = serializers.BooleanField(help_text="Some scores are of demo assessments.")
+
+
+def _member_capacity(member: selectors.MemberCapacity, capitals, years) -> dict:
+    return {
+        "organisation": member.organisation.slug,
+        "name": member.organisation.name,
+        "took_part": member.took_part,
+        "first_enrolled": member.first_enrolled,
+        "baseline_year": member.baseline_year,
+        "latest_year": member.latest_year,
+        "capitals": [
+            {
+                "capital": key,
+                "scores": [
+                    {"year": year, "score": member.scores[key][year]}
+                    for year in years
+                    if year in member.scores.get(key, {})
+                ],
+                "change": member.change(key),
+            }
+            for key, _label in capitals
+        ],
+    }
+
+
+class BodyCapacity(APIView):
+    """A body's members: their capital scores by year, as far as each shares its published
+    self-assessments with the body, whether they took part in the body's offers, and the
+    change per capital since (the capacity follow-up page as data).
+
+    For the body's people (403 for others, 404 for an organisation that is no regional body
+    or programme)."""
+
+    access_rules = ("followup.capacity.view",)
+    permission_classes = [drf_permissions.IsAuthenticated]
+
+    @extend_schema(responses=BodyCapacitySerializer)
+    def get(self, request, slug: str):
+        body = selectors.organisation_get(slug)
+        if not body.is_coordinating:
+            raise Http404
+        access.require(request, "followup.capacity.view", body)
+        capacity = selectors.body_capacity(request, body)
+        return Response(
+            BodyCapacitySerializer(
+                {
+                    "body": body.slug,
+                    "years": capacity.years,
+                    "capitals": [
+                        {"key": key, "label": str(label)} for key, label in capacity.capitals
+                    ],
+                    "members": [
+                        _member_capacity(member, capacity.capitals, capacity.years)
+                        for member in capacity.members
+                    ],
+                    "includes_demo": capacity.include_demo,
+                }
             ).data
         )

@@ -188,7 +188,8 @@ class EditsAnOrganisation(Condition):
 
 @register
 class ImportPolicy(Policy):
-    """Imports of indicator values (object: the import; None before it exists).
+    """Imports of indicator values (object: the import; None before it exists, and for
+    "clear", which deletes every expired upload).
 
     Each row is also checked against "followup.organisation.edit" for its organisation.
     """
@@ -198,6 +199,8 @@ class ImportPolicy(Policy):
         "run": IsStaff() | EditsAnOrganisation(),
         "view": IsStaff() | IsUser("created_by"),
         "undo": IsStaff() | IsUser("created_by"),
+        # Deleting the expired uploads of unfinished previews (a daily command).
+        "clear": IsStaff(),
     }
 
 

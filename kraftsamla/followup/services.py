@@ -1107,6 +1107,56 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
     return job
 
 
+# Where import uploads wait for their preview and background job (views.import_start).
+IMPORT_UPLOAD_DIRECTORY = "followup-imports"
+IMPORT_JOB_RUNNING = (ImportJobStatus.QUEUED, ImportJobStatus.CHECKING, ImportJobStatus.WRITING)
+
+
+@transaction.atomic
+def import_uploads_clear(*, actor, older_than: datetime.timedelta) -> int:
+    """Delete the uploads of import previews that were never finished: the files in the
+    import directory last changed more than `older_than` ago, except those of background
+    jobs that have not ended. Record one summary audit row when any went; return how many.
+    """
+    from django.core.files.storage import default_storage
+
+    access.require(actor, "followup.import.clear", None)
+    try:
+        _dirs, names = default_storage.listdir(IMPORT_UPLOAD_DIRECTORY)
+    except FileNotFoundError:
+        return 0
+    cutoff = timezone.now() - older_than
+    paths = [f"{IMPORT_UPLOAD_DIRECTORY}/{name}" for name in names]
+    expired = []
+    for path in paths:
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                expired.append(path)
+        except FileNotFoundError:  # deleted meanwhile (its import ended)
+            continue
+    # Read last, so that a job queued while the files were looked at keeps its file.
+    in_use = set(
+        ImportJob.objects.filter(path__in=expired, status__in=IMPORT_JOB_RUNNING).values_list(
+            "path", flat=True
+        )
+    )
+    deleted = [path for path in expired if path not in in_use]
+    for path in deleted:
+        default_storage.delete(path)
+    if deleted:
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELETE,
+            object_type="followup.importupload",
+            object_repr=f"{IMPORT_UPLOAD_DIRECTORY}/: {len(deleted)} expired upload(s)",
+            after={
+                "deleted": len(deleted),
+                "older_than_hours": older_than.total_seconds() / 3600,
+            },
+        )
+    return len(deleted)
+
+
 # --- Changing and removing commitments and actions ---------------------------------------------
 
 ACTION_EDIT_FIELDS = [

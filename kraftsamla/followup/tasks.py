@@ -1,6 +1,9 @@
-"""Background tasks of follow-up (django-tasks): reminders before a round's deadline."""
+"""Background tasks of follow-up (django-tasks): reminders before a round's deadline, long
+imports, and deleting the uploads of import previews never finished."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -58,3 +61,15 @@ def run_import_job(job_id: int) -> str:
     if job is None:
         return "missing"
     return services.import_job_run(job=job).status
+
+
+@task()
+def clear_import_uploads(hours: int | None = None) -> int:
+    """Delete the uploads of import previews older than `hours` (by default
+    KRAFTSAMLA_IMPORT_UPLOAD_MAX_AGE_HOURS) that no running import uses; return how many."""
+    from kraftsamla.core.access import SYSTEM
+    from kraftsamla.followup import services
+
+    if hours is None:
+        hours = settings.KRAFTSAMLA_IMPORT_UPLOAD_MAX_AGE_HOURS
+    return services.import_uploads_clear(actor=SYSTEM, older_than=datetime.timedelta(hours=hours))

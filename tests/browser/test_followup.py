@@ -1,10 +1,12 @@
 """Follow-up in the browser: the organisation's indicators, an indicator's chart page, an
-emission target, a commitment page, the promise menu and the import preview, scanned with
-axe-core on a phone and a desktop, without sideways scrolling of the page."""
+emission target, a commitment page, the promise menu, the import preview and a body's
+capacity follow-up, scanned with axe-core on a phone and a desktop, without sideways
+scrolling of the page."""
 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers import COORDINATOR, EDITOR_M, STAFF
 
@@ -113,3 +115,23 @@ def test_a_rounds_task_list_is_accessible(new_page):
     assert page.locator("[aria-describedby$='-errors']").count() >= 1
     assert_accessible(page, "followup-report-errors-390")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("screen", [PHONE, DESKTOP], ids=["390px", "1280px"])
+def test_the_bodys_capacity_follow_up_is_accessible_and_fits_the_screen(new_page, screen):
+    page = new_page(**screen)
+    login(page, COORDINATOR)
+    width = screen["viewport"]["width"]
+    path = "/uppfoljning/goteborgsregionen/kapacitet/"
+    problems: list[str] = []
+    _check(page, f"followup-capacity-{width}", path, problems)
+    assert not problems, "\n".join(problems)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    table = page.locator("main table")
+    # The demo members' assessments shared with Göteborgsregionen, per capital.
+    expect(table.locator("th[scope=rowgroup]", has_text="Mölndal")).to_have_count(1)
+    expect(table.locator("th[scope=row]", has_text="Politiskt kapital").first).to_be_visible()
+    expect(page.get_by_role("link", name="CSV för Excel")).to_have_attribute("href", "?format=csv")
+    expect(page.get_by_role("link", name="Excel (XLSX)")).to_have_attribute("href", "?format=xlsx")
+    # The links download with the page's login.
+    assert page.request.get(f"{path}?format=xlsx").body()[:2] == b"PK"
