@@ -389,6 +389,22 @@ def test_an_unreadable_upload_is_shown_at_the_field():
     assert 'id="id_file-errors"' in response.content.decode()
 
 
+def test_a_preview_whose_upload_was_cleared_asks_for_the_file_again(indicator):
+    from django.core.files.storage import default_storage
+
+    client = Client()
+    client.force_login(demo_user(EDITOR_M))
+    preview_url = _upload(client, "v.csv", b"Kod;Ar;Varde\n1481;2020;1\n")["Location"]
+    token = preview_url.rstrip("/").rsplit("/", 1)[-1]
+    default_storage.delete(f"{services.IMPORT_UPLOAD_DIRECTORY}/{token}")
+    response = client.get(preview_url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("followup:import")
+    assert translate("The uploaded file is no longer kept: upload it again.") in (
+        response.content.decode()
+    )
+    assert client.get(preview_url).status_code == 404  # and the token is forgotten
+
+
 def test_another_persons_preview_is_404(indicator):
     owner = Client()
     owner.force_login(demo_user(EDITOR_M))

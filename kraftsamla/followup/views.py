@@ -650,11 +650,11 @@ def promise_choose(request: HttpRequest, pk: int) -> HttpResponse:
 # remembered in the person's session, so nobody else can reach it), a preview where the
 # person maps the columns and sees the first rows as they will be read and every bad row,
 # and the import itself, which writes all rows or, when chosen, the good ones. A finished
-# import can be undone from its result page.
+# import can be undone from its result page. Uploads left in a preview are deleted after
+# KRAFTSAMLA_IMPORT_UPLOAD_MAX_AGE_HOURS by `manage.py clear_import_uploads` (run daily).
 
 IMPORT_RUN = "followup.import.run"
 IMPORT_SESSION_KEY = "followup_imports"
-IMPORT_DIRECTORY = "followup-imports"
 IMPORTS_KEPT = 3
 
 
@@ -665,12 +665,13 @@ def _stored(request: HttpRequest, token: str) -> dict:
     return stored
 
 
-def _stored_bytes(stored: dict) -> bytes:
+def _stored_bytes(stored: dict) -> bytes | None:
+    """Return the uploaded file, or None when it is gone (cleared after its maximum age)."""
     try:
         with default_storage.open(stored["path"], "rb") as file:
             return file.read()
     except OSError:
-        raise Http404 from None
+        return None
 
 
 @login_required
@@ -692,7 +693,9 @@ def import_start(request: HttpRequest) -> HttpResponse:
             form.add_error("file", str(exc))
         else:
             token = secrets.token_urlsafe(16)
-            path = default_storage.save(f"{IMPORT_DIRECTORY}/{token}", ContentFile(data))
+            path = default_storage.save(
+                f"{services.IMPORT_UPLOAD_DIRECTORY}/{token}", ContentFile(data)
+            )
             stored = request.session.get(IMPORT_SESSION_KEY, {})
             # Keep the person's last few uploads; older ones were left in the preview.
             for old in list(stored)[: max(len(stored) - IMPORTS_KEPT + 1, 0)]:
@@ -762,6 +765,10 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     access.require(request, IMPORT_RUN, None)
     stored = _stored(request, token)
     data = _stored_bytes(stored)
+    if data is None:
+        _forget_upload(request, token)
+        messages.info(request, _("The uploaded file is no longer kept: upload it again."))
+        return redirect("followup:import")
     is_kolada = stored["kind"] == "json"
     kind = ImportKind.VALUES
     rows: list[list] = []
