@@ -79,6 +79,35 @@ def test_the_import_preview_is_accessible(new_page, tmp_path):
     assert page.locator("#problems-caption").count() == 1
 
 
+def test_emission_figures_are_previewed_with_their_sectors_on_a_phone(new_page, tmp_path):
+    page = new_page(**PHONE)
+    login(page, EDITOR_M)
+    page.goto("/uppfoljning/importera/")
+    upload = tmp_path / "utslapp.csv"
+    upload.write_bytes(
+        (
+            "Nationella emissionsdatabasen\n\n"
+            "Län;Kommun;Huvudsektor;2015;2020;2022\n"
+            "Västra Götalands län;Mölndal;Alla;250 000;210 000;200 000\n"
+            "Västra Götalands län;Mölndal;Transporter;120 000;100 000;95 000\n"
+            "Västra Götalands län;Mölndal;Flyg;1;2;3\n"
+        ).encode("cp1252")
+    )
+    page.locator("#id_file").set_input_files(str(upload))
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    # The sector column is recognised: the file is read as emission figures at once.
+    expect(page.locator("input[name=kind][value=emissions]")).to_be_checked()
+    expect(page.locator("#preview-caption")).to_have_count(1)
+    expect(page.locator("main table").filter(has_text="Transporter").first).to_be_visible()
+    # "Flyg" is not a sector: its row is named as bad, and nothing is imported.
+    expect(page.locator("#problems-caption")).to_have_count(1)
+    expect(page.locator("main").get_by_text("Flyg", exact=False).first).to_be_visible()
+    sizes = page_overflow(page)
+    assert sizes["html"] <= sizes["viewport"], sizes
+    assert_accessible(page, "followup-import-emissions")
+
+
 def test_the_annual_report_is_accessible_and_prints_on_a4(new_page):
     from .test_reflow import _print_problems
 
