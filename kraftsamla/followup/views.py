@@ -52,6 +52,7 @@ from kraftsamla.followup.models import (
     YEAR_MIN,
     Commitment,
     CommitmentKind,
+    EmissionSeries,
     EmissionTarget,
     FollowupRound,
     ImportKind,
@@ -262,7 +263,9 @@ def _emission_chart(
     page: selectors.EmissionTargetPage, chart_id: str = "emission-target-chart"
 ) -> str:
     plan = page.plan
-    lines = [Line(_("Emissions (SMHI)"), page.series, PALETTE[0])]
+    own = page.target.series == EmissionSeries.OWN
+    label = _("Emissions (own figures)") if own else _("Emissions (SMHI)")
+    lines = [Line(label, page.series, PALETTE[0])]
     if plan is not None:
         lines.append(
             Line(
