@@ -584,3 +584,19 @@ def test_the_api_lists_rounds_and_their_reports(setup):
     other = token_client(demo_user("strateg.ale@demo.kraftsamla.se"))
     assert other.get(reverse("api:followup-round", kwargs={"pk": round_.pk})).status_code == 404
     assert other.get(reverse("api:followup-rounds", kwargs={"slug": "molndal"})).json() == []
+
+
+def test_the_annual_report_api_has_the_published_round_and_what_it_changed(setup):
+    round_ = _open(setup)
+    _submit_all(setup, round_)
+    for report in round_.reports.all():
+        services.report_review(actor=setup["admin"], report=report, approve=True)
+    services.round_publish(actor=setup["admin"], round_=round_)
+    url = reverse("api:followup-annual-report", kwargs={"slug": "molndal", "year": YEAR})
+    data = Client().get(url).json()  # a public commitment: anyone reads the report
+    assert data["published_round"]["name"] == "Uppföljning 2025"
+    changed = {(c["status"], c["progress"]) for c in data["round_changes"]}
+    assert ("done", None) in changed and ("started", 30) in changed
+    [commitment] = data["commitments"]
+    assert commitment["commitment"]["title"]["sv"] == "Hållbart resande"
+    assert {a["title"] for a in commitment["actions"]} == {"Busskörfält", "Fler träd"}

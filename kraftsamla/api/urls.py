@@ -158,6 +158,11 @@ urlpatterns += [
     ),
     path("followup/rounds/<int:pk>/", followup.RoundDetail.as_view(), name="followup-round"),
     path(
+        "followup/organisations/<slug:slug>/annual-report/<int:year>/",
+        followup.AnnualReport.as_view(),
+        name="followup-annual-report",
+    ),
+    path(
         "followup/organisations/<slug:slug>/capacity/",
         followup.BodyCapacity.as_view(),
         name="followup-capacity",

@@ -21,6 +21,8 @@ from kraftsamla.core.access import PUBLIC
 from kraftsamla.core.api import TranslatedTextField
 from kraftsamla.followup import selectors, services, trends
 from kraftsamla.followup.models import (
+    YEAR_MAX,
+    YEAR_MIN,
     Action,
     Commitment,
     Direction,
@@ -635,4 +637,100 @@ class BodyCapacity(APIView):
                     "includes_demo": capacity.include_demo,
                 }
             ).data
+        )
+
+
+# --- The annual report ------------------------------------------------------------------------
+
+
+class ReportCommitmentSerializer(serializers.Serializer):
+    commitment = CommitmentSerializer()
+    actions = ActionSerializer(many=True, help_text="Parents before their sub-actions.")
+    indicators = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of the indicators the caller may see."
+    )
+
+
+class IndicatorChangeSerializer(serializers.Serializer):
+    indicator = serializers.IntegerField()
+    previous = serializers.FloatField(allow_null=True, help_text="The year before's total.")
+    value = serializers.FloatField(allow_null=True, help_text="The year's total.")
+
+
+class RoundChangeSerializer(serializers.Serializer):
+    action = serializers.IntegerField(source="action_id")
+    commitment = serializers.IntegerField(source="action.commitment_id")
+    previous_status = serializers.ChoiceField(choices=ProgressStatus.choices, allow_blank=True)
+    status = serializers.ChoiceField(choices=ProgressStatus.choices, allow_blank=True)
+    previous_progress = serializers.IntegerField(allow_null=True)
+    progress = serializers.IntegerField(allow_null=True)
+    comment = serializers.CharField()
+
+
+class AnnualReportSerializer(serializers.Serializer):
+    organisation = serializers.CharField()
+    year = serializers.IntegerField()
+    published_round = RoundSerializer(
+        allow_null=True, help_text="The published round in which the year was reported."
+    )
+    round_changes = RoundChangeSerializer(
+        many=True, help_text="Actions whose status or progress the published round changed."
+    )
+    commitments = ReportCommitmentSerializer(many=True)
+    indicators = IndicatorRowSerializer(many=True)
+    changes = IndicatorChangeSerializer(many=True)
+    emission_targets = EmissionTargetSerializer(many=True)
+
+
+class AnnualReport(APIView):
+    """A municipality's report of one year, as its printable page shows it: the commitments
+    active in the year with their actions, the indicators and their change since the year
+    before, the emission targets and the published round; all as far as the caller may
+    see them (404 for a year outside 1900–2100)."""
+
+    access_rules = (
+        "followup.commitment.view",
+        "followup.value.view",
+        "followup.emissiontarget.view",
+        "followup.emissionfigure.view",
+    )
+
+    @extend_schema(responses=AnnualReportSerializer)
+    def get(self, request, slug: str, year: int):
+        organisation = selectors.organisation_get(slug)
+        if not YEAR_MIN <= year <= YEAR_MAX:
+            raise Http404
+        report = selectors.annual_report(request, organisation, year)
+        published = selectors.published_round(organisation, year)
+        commitments = []
+        for item in report.commitments:
+            nodes = item.actions()
+            progress = {node.action.pk: node.progress for node in nodes}
+            commitments.append(
+                {
+                    "commitment": CommitmentSerializer(
+                        item.commitment, context={"progress": {item.commitment.pk: item.progress}}
+                    ).data,
+                    "actions": ActionSerializer(
+                        [node.action for node in nodes], many=True, context={"progress": progress}
+                    ).data,
+                    "indicators": [row.indicator.pk for row in item.rows],
+                }
+            )
+        return Response(
+            {
+                "organisation": organisation.slug,
+                "year": year,
+                "published_round": RoundSerializer(published).data if published else None,
+                "round_changes": RoundChangeSerializer(
+                    selectors.published_changes(request, organisation, published), many=True
+                ).data,
+                "commitments": commitments,
+                "indicators": [_row(row) for row in report.rows],
+                "changes": [
+                    {"indicator": row.indicator.pk, "previous": previous, "value": value}
+                    for row, previous, value in report.changes()
+                ],
+                "emission_targets": [_emission_target(p) for p in report.emission_targets],
+            }
         )
