@@ -131,6 +131,11 @@ urlpatterns += [
         name="followup-organisation-indicators",
     ),
     path(
+        "followup/organisations/<slug:slug>/indicators/<int:pk>/values/",
+        followup.OrganisationIndicatorValues.as_view(),
+        name="followup-indicator-values",
+    ),
+    path(
         "followup/organisations/<slug:slug>/emission-targets/",
         followup.OrganisationEmissionTargets.as_view(),
         name="followup-emission-targets",
@@ -146,6 +151,11 @@ urlpatterns += [
         name="followup-commitment",
     ),
     path(
+        "followup/commitments/<int:pk>/actions/",
+        followup.CommitmentActions.as_view(),
+        name="followup-commitment-actions",
+    ),
+    path(
         "followup/actions/<int:pk>/status/",
         followup.ActionStatus.as_view(),
         name="followup-action-status",
@@ -157,4 +167,15 @@ urlpatterns += [
         name="followup-rounds",
     ),
     path("followup/rounds/<int:pk>/", followup.RoundDetail.as_view(), name="followup-round"),
+    path("followup/reports/<int:pk>/", followup.ReportDetail.as_view(), name="followup-report"),
+    path(
+        "followup/reports/<int:pk>/submit/",
+        followup.ReportSubmit.as_view(),
+        name="followup-report-submit",
+    ),
+    path(
+        "followup/reports/<int:pk>/review/",
+        followup.ReportReview.as_view(),
+        name="followup-report-review",
+    ),
 ]
