@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from kraftsamla.core.models import AuditAction, AuditEvent, Role, SharingLevel
+from kraftsamla.followup import services
 from kraftsamla.followup.models import (
     Action,
     Commitment,
@@ -37,6 +39,7 @@ from tests.factories.followup import (
 from tests.helpers import (
     ADMIN_M,
     ALE_EDITOR,
+    COORDINATOR,
     EDITOR_M,
     VIEWER_M,
     count_queries,
@@ -521,6 +524,47 @@ def test_a_report_not_submitted_is_not_reviewed(setup):
     response = post(token_client(setup["admin"]), _url("report-review", report), {"approve": True})
     assert response.status_code == 400
     assert response.json()["error"]["message"] == translate("Only a submitted report is reviewed.")
+    report.refresh_from_db()
+    assert report.status == ReportStatus.TO_REPORT
+
+
+def test_in_a_bodys_round_the_body_reviews_and_the_member_submits(setup, gr):
+    coordinator = demo_user(COORDINATOR)
+    round_ = round_open(gr, YEAR, name="GR uppföljning 2025")
+    report = round_.reports.get(organisation=setup["org"], unit=setup["traffic"])
+    action_line, _value = _lines(report)
+    figures = {"entries": [{"id": action_line.pk, "status": "done"}]}
+    # The body's administrator sees the member's report but does not fill it in.
+    body_view = token_client(coordinator).get(_url("report", report)).json()
+    assert (body_view["can_submit"], body_view["can_review"]) == (False, False)
+    assert (
+        post(token_client(coordinator), _url("report-submit", report), figures).status_code == 403
+    )
+    assert (
+        post(
+            token_client(setup["traffic_editor"]), _url("report-submit", report), figures
+        ).status_code
+        == 200
+    )
+    # The member's own administrator may not review the body's round.
+    before = _unchanged(report)
+    refused = post(token_client(setup["admin"]), _url("report-review", report), {"approve": True})
+    assert refused.status_code == 403
+    assert _unchanged(report) == before
+    approved = post(token_client(coordinator), _url("report-review", report), {"approve": True})
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+
+
+def test_the_service_refuses_lines_of_other_reports(setup):
+    """The rule lives in report_submit, so the page and the API refuse alike."""
+    round_ = round_open(setup["org"], YEAR)
+    report = _report(round_, setup["traffic"])
+    trees_line, _none = _lines(_report(round_, setup["parks"]))
+    with pytest.raises(ValidationError) as error:
+        services.report_submit(
+            actor=setup["admin"], report=report, entries={trees_line.pk: {"status": "done"}}
+        )
+    assert list(error.value.message_dict) == ["entries"]
     report.refresh_from_db()
     assert report.status == ReportStatus.TO_REPORT
 
