@@ -199,7 +199,10 @@ def test_missing_data_is_not_yet_checkable_and_unknown_organisations_are_listed(
 def test_bad_facts_are_a_400_with_the_field(facts, field):
     response = _evaluate(facts)
     assert response.status_code == 400
-    assert field in response.json()["error"]["fields"]
+    # A party's errors are named by their path, e.g. parties[0].role.
+    names = response.json()["error"]["fields"]
+    assert any(name == field or name.startswith(f"{field}[") for name in names), names
+    assert all(isinstance(messages, list) for messages in names.values())
 
 
 def test_evaluating_needs_a_login_and_a_visible_call():

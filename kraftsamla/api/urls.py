@@ -131,6 +131,11 @@ urlpatterns += [
         name="followup-organisation-indicators",
     ),
     path(
+        "followup/organisations/<slug:slug>/indicators/<int:pk>/values/",
+        followup.OrganisationIndicatorValues.as_view(),
+        name="followup-indicator-values",
+    ),
+    path(
         "followup/organisations/<slug:slug>/emission-targets/",
         followup.OrganisationEmissionTargets.as_view(),
         name="followup-emission-targets",
@@ -144,6 +149,11 @@ urlpatterns += [
         "followup/commitments/<int:pk>/",
         followup.CommitmentDetail.as_view(),
         name="followup-commitment",
+    ),
+    path(
+        "followup/commitments/<int:pk>/actions/",
+        followup.CommitmentActions.as_view(),
+        name="followup-commitment-actions",
     ),
     path(
         "followup/actions/<int:pk>/status/",
@@ -166,5 +176,16 @@ urlpatterns += [
         "followup/organisations/<slug:slug>/capacity/",
         followup.BodyCapacity.as_view(),
         name="followup-capacity",
+    ),
+    path("followup/reports/<int:pk>/", followup.ReportDetail.as_view(), name="followup-report"),
+    path(
+        "followup/reports/<int:pk>/submit/",
+        followup.ReportSubmit.as_view(),
+        name="followup-report-submit",
+    ),
+    path(
+        "followup/reports/<int:pk>/review/",
+        followup.ReportReview.as_view(),
+        name="followup-report-review",
     ),
 ]

@@ -7,8 +7,8 @@ Every API view declares the rules it asks in `access_rules` (as pages do with
 its policy.
 """
 
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -37,6 +37,36 @@ def blank_parameters(params, names) -> dict[str, list[str]]:
     }
 
 
+def flat_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """Return a serializer's errors as {field: [messages]}, the error shape's `fields`.
+
+    Errors of nested bodies are named by their path: `title.sv`, `entries[1].status`
+    (a nested object's own errors take the object's name); a model's errors that belong
+    to no one field (Django's `__all__`) are `non_field_errors`, as DRF names them.
+    """
+    if isinstance(detail, dict):
+        fields: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(key, int):  # a list's items, by position
+                name = f"{prefix}[{key}]"
+            elif key in ("non_field_errors", NON_FIELD_ERRORS):
+                name = prefix or "non_field_errors"
+            else:
+                name = f"{prefix}.{key}" if prefix else key
+            for field, messages in flat_errors(value, name).items():
+                fields.setdefault(field, []).extend(messages)
+        return fields
+    if isinstance(detail, list | tuple):
+        if all(not isinstance(item, dict | list | tuple) for item in detail):
+            return {prefix: [str(item) for item in detail]} if detail else {}
+        fields = {}
+        for index, item in enumerate(detail):
+            for field, messages in flat_errors(item, f"{prefix}[{index}]").items():
+                fields.setdefault(field, []).extend(messages)
+        return fields
+    return {prefix or "non_field_errors": [str(detail)]}
+
+
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         message = _("The request is too large.")
@@ -58,9 +88,13 @@ def exception_handler(exc, context):
     code = getattr(exc, "default_code", "error")
     if isinstance(exc, exceptions.ValidationError):
         detail = response.data
-        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        fields = flat_errors(detail if isinstance(detail, dict) else {"non_field_errors": detail})
         code = "invalid_filter" if isinstance(exc, InvalidFilter) else "invalid"
-        message = _("The request has invalid values.")
+        message = (
+            " ".join(fields["non_field_errors"])
+            if set(fields) == {"non_field_errors"}
+            else _("The request has invalid values.")
+        )
         response.data = {"error": {"code": code, "message": message, "fields": fields}}
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""

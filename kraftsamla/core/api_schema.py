@@ -17,7 +17,9 @@ class ErrorBodySerializer(serializers.Serializer):
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="For 400: the messages per parameter or body field.",
+        help_text="For 400: the messages per parameter or body field; a nested field is "
+        "named by its path (title.sv, entries[0].status); errors of no one field are "
+        "non_field_errors.",
     )
 
 

@@ -8,10 +8,16 @@ targets and emission targets are scoped to what the caller may see.
 
 from __future__ import annotations
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions as drf_permissions
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,22 +25,31 @@ from kraftsamla.capacity.models import CapitalKey
 from kraftsamla.core import access
 from kraftsamla.core.access import PUBLIC
 from kraftsamla.core.api import TranslatedTextField
+from kraftsamla.core.limits import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
+from kraftsamla.core.models import SharingLevel
 from kraftsamla.followup import selectors, services, trends
 from kraftsamla.followup.models import (
     YEAR_MAX,
     YEAR_MIN,
     Action,
     Commitment,
+    CommitmentKind,
     Direction,
     EmissionSeries,
     EmissionTarget,
     EmissionTargetKind,
+    Gender,
     IndicatorDefinition,
+    IndicatorValue,
     ProgressStatus,
     ReportStatus,
+    ResponsibleUnit,
     RoundStatus,
     Trajectory,
 )
+from kraftsamla.organisations.models import EmissionSector
+from kraftsamla.projects import selectors as project_selectors
+from kraftsamla.projects.models import Project
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -144,6 +159,74 @@ class OrganisationIndicators(APIView):
     def get(self, request, slug: str):
         organisation = selectors.organisation_get(slug)
         return Response([_row(row) for row in selectors.indicator_rows(request, organisation)])
+
+
+class IndicatorValueInSerializer(serializers.Serializer):
+    year = serializers.IntegerField(
+        min_value=YEAR_MIN, max_value=YEAR_MAX, help_text="Not after the current year."
+    )
+    value = serializers.FloatField()
+    gender = serializers.ChoiceField(
+        choices=Gender.choices, default=Gender.TOTAL, help_text="Kolada's split; T: total."
+    )
+    source = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    sharing_level = serializers.ChoiceField(
+        choices=SharingLevel.choices,
+        required=False,
+        help_text="Who sees the value; a new value is shared with the region unless given.",
+    )
+
+
+class IndicatorValueSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    sharing_level = serializers.ChoiceField(choices=SharingLevel.choices)
+
+    class Meta:
+        model = IndicatorValue
+        fields = [
+            "id",
+            "indicator",
+            "organisation",
+            "year",
+            "gender",
+            "value",
+            "source",
+            "sharing_level",
+            "updated_at",
+        ]
+
+
+class OrganisationIndicatorValues(APIView):
+    """Report (or correct) the organisation's value of an indicator for a year, as the
+    indicator page does: its administrators and editors may, anyone else gets 403 (whether
+    or not a value is stored). A value for the year and gender is replaced."""
+
+    access_rules = ("followup.organisation.edit", "followup.value.edit")
+    permission_classes = [drf_permissions.IsAuthenticated]
+
+    @extend_schema(request=IndicatorValueInSerializer, responses={201: IndicatorValueSerializer})
+    def post(self, request, slug: str, pk: int):
+        organisation = selectors.organisation_get(slug)
+        access.require(
+            request,
+            "followup.organisation.edit",
+            organisation,
+            _("Only the organisation's administrators and editors report its values."),
+        )
+        indicator = selectors.indicator_get(pk)
+        data = IndicatorValueInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        value = services.indicator_value_set(
+            actor=request.user,
+            organisation=organisation,
+            indicator=indicator,
+            year=values["year"],
+            gender=values["gender"],
+            data={name: values[name] for name in services.VALUE_FIELDS if name in values},
+        )
+        return Response(IndicatorValueSerializer(value).data, status=status.HTTP_201_CREATED)
 
 
 class StepSerializer(serializers.Serializer):
@@ -307,10 +390,78 @@ class CommitmentDetailSerializer(serializers.Serializer):
     actions = ActionSerializer(many=True)
 
 
-class OrganisationCommitments(APIView):
-    """An organisation's commitments the caller may see, with their progress."""
+class TranslatedTextInSerializer(serializers.Serializer):
+    """Text in Swedish (required) and English (optional)."""
 
-    access_rules = ("followup.commitment.view",)
+    sv = serializers.CharField(max_length=TITLE_MAX)
+    en = serializers.CharField(max_length=TITLE_MAX, required=False, allow_blank=True)
+
+
+class TranslatedDescriptionInSerializer(serializers.Serializer):
+    sv = serializers.CharField(max_length=DESCRIPTION_MAX, required=False, allow_blank=True)
+    en = serializers.CharField(max_length=DESCRIPTION_MAX, required=False, allow_blank=True)
+
+
+def _unit_field(**kwargs) -> serializers.PrimaryKeyRelatedField:
+    """A unit id; the view narrows the choice to the organisation's own units."""
+    return serializers.PrimaryKeyRelatedField(
+        queryset=ResponsibleUnit.objects.none(),
+        required=False,
+        allow_null=True,
+        error_messages={
+            "does_not_exist": gettext_lazy("Choose a unit of the organisation itself.")
+        },
+        **kwargs,
+    )
+
+
+class CommitmentInSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[c for c in CommitmentKind.choices if c[0] != CommitmentKind.CLIMATE_PROMISE],
+        help_text="A climate promise is adopted from a body's promise menu, not here.",
+    )
+    title = TranslatedTextInSerializer()
+    description = TranslatedDescriptionInSerializer(required=False)
+    adopted_by = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    adopted_on = serializers.DateField(required=False, allow_null=True)
+    decision_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    period_start = serializers.DateField(required=False, allow_null=True)
+    period_end = serializers.DateField(required=False, allow_null=True)
+    responsible_unit = _unit_field(help_text="Id of one of the organisation's units.")
+    responsible_person = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    capitals = serializers.ListField(
+        child=serializers.ChoiceField(choices=CapitalKey.choices), required=False
+    )
+    emission_sectors = serializers.ListField(
+        child=serializers.ChoiceField(choices=EmissionSector.choices), required=False
+    )
+    status = serializers.ChoiceField(choices=ProgressStatus.choices, required=False)
+    sharing_level = serializers.ChoiceField(
+        choices=SharingLevel.choices,
+        required=False,
+        help_text="Who sees the commitment; shared with the region unless given.",
+    )
+    indicators = serializers.PrimaryKeyRelatedField(
+        queryset=IndicatorDefinition.objects.all(), many=True, required=False
+    )
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisation is not None:
+            units = ResponsibleUnit.objects.filter(organisation=organisation)
+            self.fields["responsible_unit"].queryset = units
+
+
+class OrganisationCommitments(APIView):
+    """An organisation's commitments the caller may see, with their progress. POST records
+    a commitment, as the page does: the organisation's administrators and editors may."""
+
+    access_rules = ("followup.commitment.view", "followup.commitment.edit")
+
+    def get_permissions(self):
+        if self.request is not None and self.request.method == "POST":
+            return [drf_permissions.IsAuthenticated()]
+        return super().get_permissions()
 
     @extend_schema(responses=CommitmentSerializer(many=True))
     def get(self, request, slug: str):
@@ -319,6 +470,27 @@ class OrganisationCommitments(APIView):
         context = {"progress": {c.pk: progress for c, progress in items}}
         return Response(
             CommitmentSerializer([c for c, _p in items], many=True, context=context).data
+        )
+
+    @extend_schema(request=CommitmentInSerializer, responses={201: CommitmentSerializer})
+    def post(self, request, slug: str):
+        organisation = selectors.organisation_get(slug)
+        access.require(
+            request,
+            "followup.commitment.edit",
+            Commitment(organisation=organisation),
+            _("Only the organisation's administrators and editors record its commitments."),
+        )
+        data = CommitmentInSerializer(data=request.data, organisation=organisation)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        indicators = values.pop("indicators", None)
+        commitment = services.commitment_create(
+            actor=request.user, organisation=organisation, data=values, indicators=indicators
+        )
+        return Response(
+            CommitmentSerializer(commitment, context={"progress": {commitment.pk: None}}).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -377,6 +549,86 @@ class ActionStatus(APIView):
             progress=values.get("progress"),
         )
         return Response(ActionSerializer(action).data)
+
+
+class ActionInSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=TITLE_MAX)
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Action.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="Id of an action of the same commitment: the new one is its sub-action.",
+        error_messages={
+            "does_not_exist": gettext_lazy("A sub-action belongs to the same commitment.")
+        },
+    )
+    unit = _unit_field(help_text="Id of the responsible unit (one of the organisation's).")
+    starts_on = serializers.DateField(required=False, allow_null=True)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+    cost = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    funding = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    weight = serializers.IntegerField(
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text="How much the action counts in its parent's progress (1 unless given).",
+    )
+    projects = serializers.PrimaryKeyRelatedField(
+        queryset=Project.objects.none(),
+        many=True,
+        required=False,
+        help_text="Ids of projects in the project bank that the organisation takes part in.",
+    )
+
+    def __init__(self, *args, commitment=None, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if commitment is not None:
+            organisation = commitment.organisation
+            self.fields["parent"].queryset = commitment.actions.all()
+            self.fields["unit"].queryset = ResponsibleUnit.objects.filter(organisation=organisation)
+            self.fields[
+                "projects"
+            ].child_relation.queryset = project_selectors.projects_of_organisation(
+                request, organisation
+            )
+
+
+class CommitmentActions(APIView):
+    """Add an action (or a sub-action) under a commitment, as the page does: the
+    organisation's administrators and editors may (404 when the commitment is hidden).
+    The action's status is changed through its status endpoint."""
+
+    access_rules = ("followup.commitment.view", "followup.commitment.edit")
+    permission_classes = [drf_permissions.IsAuthenticated]
+
+    @extend_schema(request=ActionInSerializer, responses={201: ActionSerializer})
+    def post(self, request, pk: int):
+        commitment = access.get_visible(
+            request,
+            "followup.commitment.view",
+            Commitment.objects.select_related("organisation"),
+            pk=pk,
+        )
+        access.require(
+            request,
+            "followup.commitment.edit",
+            commitment,
+            _("Only the organisation's administrators and editors add actions."),
+        )
+        data = ActionInSerializer(data=request.data, commitment=commitment, request=request)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        projects = values.pop("projects", None)
+        action = services.action_create(
+            actor=request.user, commitment=commitment, data=values, projects=projects
+        )
+        progress = selectors.ActionNode(action).progress
+        return Response(
+            ActionSerializer(action, context={"progress": {action.pk: progress}}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class PromiseItemSerializer(serializers.Serializer):
@@ -468,7 +720,9 @@ class ReportEntrySerializer(serializers.Serializer):
     action = serializers.IntegerField(source="action_id", allow_null=True)
     action_title = serializers.SerializerMethodField()
     indicator = serializers.IntegerField(source="indicator_id", allow_null=True)
+    indicator_name = serializers.SerializerMethodField()
     previous_status = serializers.ChoiceField(choices=ProgressStatus.choices, allow_blank=True)
+    previous_progress = serializers.IntegerField(allow_null=True)
     status = serializers.ChoiceField(choices=ProgressStatus.choices, allow_blank=True)
     progress = serializers.IntegerField(allow_null=True)
     value = serializers.FloatField(allow_null=True)
@@ -476,6 +730,14 @@ class ReportEntrySerializer(serializers.Serializer):
 
     def get_action_title(self, entry) -> str | None:
         return entry.action.title if entry.action_id else None
+
+    @extend_schema_field(TranslatedTextField(allow_null=True))
+    def get_indicator_name(self, entry) -> dict | None:
+        return (
+            TranslatedTextField().to_representation(entry.indicator.name)
+            if entry.indicator_id
+            else None
+        )
 
 
 class RoundReportSerializer(serializers.Serializer):
@@ -485,7 +747,15 @@ class RoundReportSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ReportStatus.choices)
     review_comment = serializers.CharField()
     submitted_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.SerializerMethodField(
+        help_text="The report in the API: read it, submit it, review it."
+    )
     entries = serializers.SerializerMethodField()
+
+    def get_url(self, report) -> str:
+        url = reverse("api:followup-report", kwargs={"pk": report.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
 
     @extend_schema_field(ReportEntrySerializer(many=True))
     def get_entries(self, report):
@@ -527,7 +797,8 @@ class RoundDetail(APIView):
             entries.setdefault(report.pk, []).append(entry)
         return Response(
             RoundDetailSerializer(
-                {"round": round_, "reports": reports}, context={"entries": entries}
+                {"round": round_, "reports": reports},
+                context={"entries": entries, "request": request},
             ).data
         )
 
@@ -734,3 +1005,172 @@ class AnnualReport(APIView):
                 "emission_targets": [_emission_target(p) for p in report.emission_targets],
             }
         )
+
+
+# --- One unit's report in a round: read, submit, review -------------------------------------
+
+
+class ReportDetailSerializer(RoundReportSerializer):
+    round = RoundSerializer()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    accepts_reports = serializers.BooleanField(
+        source="round.accepts_reports",
+        help_text="The round is open and its deadline has not passed.",
+    )
+    can_submit = serializers.SerializerMethodField(
+        help_text="The caller may submit the report now."
+    )
+    can_review = serializers.SerializerMethodField(
+        help_text="The caller may approve the report or send it back now."
+    )
+
+    def get_can_submit(self, report) -> bool:
+        return (
+            access.allows(self.context["request"], "followup.report.submit", report)
+            and report.round.accepts_reports
+            and report.status in (ReportStatus.TO_REPORT, ReportStatus.RETURNED)
+        )
+
+    def get_can_review(self, report) -> bool:
+        return report.status == ReportStatus.SUBMITTED and access.allows(
+            self.context["request"], "followup.report.review", report
+        )
+
+
+def _report_detail(request, pk: int) -> dict:
+    report = selectors.report_get(request, pk)
+    entries = {report.pk: selectors.report_entries(report)}
+    return ReportDetailSerializer(report, context={"entries": entries, "request": request}).data
+
+
+class ReportDetail(APIView):
+    """One unit's report in a round: its lines (actions with their status and progress,
+    indicators with their value for the round's year) and what the caller may do with it.
+    The reporting organisation's people and the round's administrators see it; 404 else."""
+
+    access_rules = ("followup.report.view",)
+
+    @extend_schema(responses=ReportDetailSerializer)
+    def get(self, request, pk: int):
+        return Response(_report_detail(request, pk))
+
+
+class ReportEntryInSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The line's id, from the report's `entries`.")
+    status = serializers.ChoiceField(
+        choices=ProgressStatus.choices, required=False, help_text="An action's line only."
+    )
+    progress = serializers.IntegerField(
+        min_value=0,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        help_text="An action's line only: per cent.",
+    )
+    value = serializers.FloatField(
+        required=False, allow_null=True, help_text="An indicator's line only."
+    )
+    comment = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True)
+
+
+class ReportSubmitInSerializer(serializers.Serializer):
+    entries = ReportEntryInSerializer(
+        many=True, help_text="The figures per line; lines left out keep what they hold."
+    )
+
+    def validate_entries(self, entries):
+        ids = [entry["id"] for entry in entries]
+        if len(ids) != len(set(ids)):
+            raise serializers.ValidationError(_("Give each line once."))
+        return entries
+
+
+LINE_ERROR = re.compile(r"e(\d+)_(\w+)")
+
+
+def _named_by_position(exc: ValidationError, ids: list[int]) -> ValidationError:
+    """Name the service's errors on a line (e<id>_<field>) as the request does:
+    entries[<position>].<field>."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    position = {pk: index for index, pk in enumerate(ids)}
+    fields: dict[str, list[str]] = {}
+    for name, messages in exc.message_dict.items():
+        line = LINE_ERROR.fullmatch(name)
+        if line and int(line[1]) in position:
+            name = f"entries[{position[int(line[1])]}].{line[2]}"
+        elif line:
+            name = "entries"
+        fields.setdefault(name, []).extend(messages)
+    return ValidationError(fields)
+
+
+class ReportSubmit(APIView):
+    """Submit a unit's report for review, as its page does: the unit's editors (or those of
+    a unit above it) and the organisation's administrators may (403 else; 404 when the
+    report is hidden). Refused with 400 after the round closed, once submitted, and for
+    lines of other reports; nothing is saved then. Errors on a line are named
+    `entries[<position>].<field>`."""
+
+    access_rules = ("followup.report.view", "followup.report.submit")
+    permission_classes = [drf_permissions.IsAuthenticated]
+
+    @extend_schema(request=ReportSubmitInSerializer, responses=ReportDetailSerializer)
+    def post(self, request, pk: int):
+        report = selectors.report_get(request, pk)
+        access.require(
+            request,
+            "followup.report.submit",
+            report,
+            _("Only the unit's people and the organisation's administrators submit this report."),
+        )
+        data = ReportSubmitInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = data.validated_data["entries"]
+        entries = {line["id"]: {k: v for k, v in line.items() if k != "id"} for line in given}
+        try:
+            services.report_submit(actor=request.user, report=report, entries=entries)
+        except ValidationError as exc:
+            raise _named_by_position(exc, [line["id"] for line in given]) from exc
+        return Response(_report_detail(request, pk))
+
+
+class ReportReviewInSerializer(serializers.Serializer):
+    approve = serializers.BooleanField(
+        help_text="true: approve (the figures become the actions' and indicators'); "
+        "false: send it back."
+    )
+    comment = serializers.CharField(
+        max_length=NOTE_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when sending back: what to fix.",
+    )
+
+
+class ReportReview(APIView):
+    """Approve a submitted report or send it back with a comment, as the round's page does:
+    the round's administrators may (403 else; 404 when the report is hidden)."""
+
+    access_rules = ("followup.report.view", "followup.report.review")
+    permission_classes = [drf_permissions.IsAuthenticated]
+
+    @extend_schema(request=ReportReviewInSerializer, responses=ReportDetailSerializer)
+    def post(self, request, pk: int):
+        report = selectors.report_get(request, pk)
+        access.require(
+            request,
+            "followup.report.review",
+            report,
+            _("Only the round's administrators review reports."),
+        )
+        data = ReportReviewInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.report_review(
+            actor=request.user,
+            report=report,
+            approve=data.validated_data["approve"],
+            comment=data.validated_data["comment"],
+        )
+        return Response(_report_detail(request, pk))

@@ -841,12 +841,49 @@ def _refuse_when_closed(round_: FollowupRound) -> None:
         )
 
 
+def _refuse_foreign_entries(entries: Mapping[int, Any], lines: list[ReportEntry]) -> None:
+    """Refuse figures for lines of other reports (another unit's actions, say)."""
+    unknown = sorted(set(entries) - {entry.pk for entry in lines})
+    if unknown:
+        raise ValidationError(
+            {
+                "entries": ngettext(
+                    "The report has no line %(ids)s: a unit reports only its own actions "
+                    "and indicators.",
+                    "The report has no lines %(ids)s: a unit reports only its own actions "
+                    "and indicators.",
+                    len(unknown),
+                )
+                % {"ids": ", ".join(str(pk) for pk in unknown)}
+            }
+        )
+
+
+def _refuse_misplaced_figures(entry: ReportEntry, given: Mapping[str, Any]) -> None:
+    """An action's line takes a status, progress and comment; an indicator's a value."""
+    misplaced = ("value",) if entry.action_id else ("status", "progress")
+    errors = {
+        f"e{entry.pk}_{name}": (
+            _("“%(line)s” is an action: report its status, progress and comment.")
+            if entry.action_id
+            else _("“%(line)s” is an indicator: report its value.")
+        )
+        % {"line": entry}
+        for name in misplaced
+        if given.get(name) not in (None, "")
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def report_submit(
     *, actor, report: RoundReport, entries: Mapping[int, Mapping[str, Any]]
 ) -> RoundReport:
     """Submit a unit's report: per entry id the action's status, progress and comment, or
-    the indicator's value. Refused after the round closed, and once submitted or approved."""
+    the indicator's value (lines left out keep theirs). Refused after the round closed, once
+    submitted or approved, for lines of other reports and for an action's value or an
+    indicator's status."""
     access.require(
         actor,
         "followup.report.submit",
@@ -857,8 +894,11 @@ def report_submit(
     _refuse_when_closed(report.round)
     if report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
         raise ValidationError(_("The report is already submitted."))
-    for entry in report.entries.select_related("action", "indicator"):
+    lines = list(report.entries.select_related("action", "indicator"))
+    _refuse_foreign_entries(entries, lines)
+    for entry in lines:
         given = entries.get(entry.pk, {})
+        _refuse_misplaced_figures(entry, given)
         before = {name: getattr(entry, name) for name in ENTRY_FIELDS}
         for name in ENTRY_FIELDS:
             if name in given:
