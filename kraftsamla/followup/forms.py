@@ -225,6 +225,12 @@ class ImportMappingForm(forms.Form):
         label=_("Skip the bad rows and import the rest"), required=False
     )
 
+    # Fields that matter for one kind of file only (the preview's script hides the others).
+    FIELDS_OF_KIND = {
+        ImportKind.VALUES: ["indicator", "gender_column", "kpi_column"],
+        ImportKind.EMISSIONS: ["sector_column"],
+    }
+
     def __init__(self, *args, header: list[str], indicators, **kwargs):
         super().__init__(*args, **kwargs)
         from kraftsamla.followup.imports import LAYOUTS

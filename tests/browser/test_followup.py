@@ -98,6 +98,13 @@ def test_emission_figures_are_previewed_with_their_sectors_on_a_phone(new_page, 
         page.locator("main form button[type=submit]").click()
     # The sector column is recognised: the file is read as emission figures at once.
     expect(page.locator("input[name=kind][value=emissions]")).to_be_checked()
+    # Only the fields for emission figures show; choosing values brings the indicator back.
+    expect(page.locator("#id_indicator")).to_be_hidden()
+    expect(page.locator("#id_sector_column")).to_be_visible()
+    page.locator("input[name=kind][value=values]").check()
+    expect(page.locator("#id_indicator")).to_be_visible()
+    expect(page.locator("#id_sector_column")).to_be_hidden()
+    page.locator("input[name=kind][value=emissions]").check()
     expect(page.locator("#preview-caption")).to_have_count(1)
     expect(page.locator("main table").filter(has_text="Transporter").first).to_be_visible()
     # "Flyg" is not a sector: its row is named as bad, and nothing is imported.
