@@ -146,3 +146,18 @@ def roles_renewed() -> None:
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         bump(ROLES)
+
+
+def xlsx_bytes(rows) -> bytes:
+    """Return an XLSX file with one sheet holding `rows`, as a spreadsheet program saves it."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

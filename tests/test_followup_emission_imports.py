@@ -16,7 +16,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client, TestCase
 from django.urls import reverse
-from openpyxl import Workbook
 
 from kraftsamla.core.access import SYSTEM
 from kraftsamla.core.models import AuditEvent
@@ -28,22 +27,12 @@ from kraftsamla.followup.models import (
     ImportStatus,
 )
 from tests.factories.accounts import UserFactory
-from tests.helpers import EDITOR_M, demo_user, org_by_slug, translate
+from tests.helpers import EDITOR_M, demo_user, org_by_slug, translate, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
 EMISSIONS = ImportKind.EMISSIONS
 NEXT_YEAR = datetime.date.today().year + 1
-
-
-def _xlsx(rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _plan(data: bytes, who=SYSTEM, name: str = ""):
@@ -69,7 +58,7 @@ DATABASE_EXPORT = [
 
 
 def test_the_databases_wide_export_with_title_rows_is_read_with_its_sectors():
-    rows = imports.read_rows(_xlsx(DATABASE_EXPORT))
+    rows = imports.read_rows(xlsx_bytes(DATABASE_EXPORT))
     mapping = imports.guess_mapping(rows)
     assert (mapping.header_row, mapping.layout, mapping.sector) == (3, imports.WIDE, 2)
     plan = selectors.table_plan(SYSTEM, rows, mapping, None, kind=EMISSIONS)
@@ -256,7 +245,7 @@ def _upload(client, name: str, data: bytes):
 def test_the_pages_read_the_export_import_it_and_show_the_target_on_it():
     client = Client()
     client.force_login(demo_user(EDITOR_M))
-    preview_url = _upload(client, "utslapp.xlsx", _xlsx(DATABASE_EXPORT))["Location"]
+    preview_url = _upload(client, "utslapp.xlsx", xlsx_bytes(DATABASE_EXPORT))["Location"]
     page = client.get(preview_url).content.decode()
     # The sector column makes the preview read the file as emission figures at once.
     assert re.search(r'value="emissions"[^>]*checked', page)

@@ -15,14 +15,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
-from openpyxl import Workbook
 
 from kraftsamla.core.access import SYSTEM
 from kraftsamla.core.models import Role
 from kraftsamla.followup import imports, selectors, services
 from kraftsamla.followup.models import Direction, ImportStatus, IndicatorValue
 from tests.factories.accounts import UserFactory
-from tests.helpers import EDITOR_M, demo_user, org_by_slug, translate
+from tests.helpers import EDITOR_M, demo_user, org_by_slug, translate, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -52,16 +51,6 @@ def _values(plan) -> dict[tuple[str, int, str], float]:
     return {(v.organisation.code, v.year, v.gender): v.value for v in plan.values}
 
 
-def _xlsx(rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 # --- Shapes of files ---------------------------------------------------------------
 
 
@@ -86,7 +75,7 @@ def test_a_utf8_file_with_bom_commas_and_codes_without_leading_zero(indicator):
 
 
 def test_a_wide_xlsx_with_title_rows_above_the_header(indicator):
-    data = _xlsx(
+    data = xlsx_bytes(
         [
             ["Utsläpp per invånare"],
             ["Källa: SMHI"],
@@ -111,7 +100,7 @@ def test_a_wide_xlsx_with_title_rows_above_the_header(indicator):
 
 
 def test_a_long_xlsx_with_gender_and_kpi_columns(indicator):
-    data = _xlsx(
+    data = xlsx_bytes(
         [
             ["KPI", "Kod", "År", "Kön", "Värde"],
             ["N90001", "1481", 2021, "K", 5],
