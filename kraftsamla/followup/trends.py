@@ -23,7 +23,7 @@ all use the same definitions. The rules, as the indicator page explains them:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -148,7 +148,97 @@ def indicator_status(
 ) -> Assessment:
     """Return the status of an indicator's values against a target (see the module's rules)."""
     points = window(values)
-    if len(points) < MIN_POINTS:
+    latest = max(points) if points else None
+    return _judge(
+        count=len(points),
+        latest=latest,
+        latest_value=points.get(latest),
+        fit=lambda: least_squares(points),
+        lower_is_better=lower_is_better,
+        base_year=base_year,
+        base_value=base_value,
+        target_year=target_year,
+        target_value=target_value,
+        trajectory=trajectory,
+    )
+
+
+# The year the database's sums count from (x = year − SUMS_ORIGIN): small numbers keep the
+# sums of products precise, and the windows of current data lie around it.
+SUMS_ORIGIN = 2020
+
+
+@dataclass(frozen=True)
+class WindowSums:
+    """The window of a series (`window`) as a database sums it: the number of values, the
+    latest year and its value, and Σx, Σy, Σxy, Σx² with x = year − SUMS_ORIGIN.
+
+    Gives the same trend as `least_squares` on the window's points (up to rounding); only
+    the years themselves are not known, so the trend's `years` is empty.
+    """
+
+    count: int
+    latest_year: int
+    latest_value: float | None
+    sum_x: float
+    sum_y: float
+    sum_xy: float
+    sum_xx: float
+
+    def trend(self) -> Trend | None:
+        if self.count < 2:
+            return None
+        n = self.count
+        # The centred sums Σ(x − x̄)(y − ȳ) and Σ(x − x̄)², times n (exact for whole years).
+        sxy = n * self.sum_xy - self.sum_x * self.sum_y
+        sxx = n * self.sum_xx - self.sum_x * self.sum_x
+        slope = sxy / sxx
+        mean_x = SUMS_ORIGIN + self.sum_x / n
+        mean_y = self.sum_y / n
+        return Trend(slope=slope, intercept=mean_y - slope * mean_x, years=())
+
+
+def status_from_sums(
+    sums: WindowSums | None,
+    *,
+    lower_is_better: bool,
+    base_year: int,
+    base_value: float | None,
+    target_year: int,
+    target_value: float,
+    trajectory: str,
+) -> Assessment:
+    """Return the status as `indicator_status` does, from a window's sums (None: no values)."""
+    return _judge(
+        count=sums.count if sums else 0,
+        latest=sums.latest_year if sums else None,
+        latest_value=sums.latest_value if sums else None,
+        fit=sums.trend if sums else lambda: None,
+        lower_is_better=lower_is_better,
+        base_year=base_year,
+        base_value=base_value,
+        target_year=target_year,
+        target_value=target_value,
+        trajectory=trajectory,
+    )
+
+
+def _judge(
+    *,
+    count: int,
+    latest: int | None,
+    latest_value: float | None,
+    fit: Callable[[], Trend | None],
+    lower_is_better: bool,
+    base_year: int,
+    base_value: float | None,
+    target_year: int,
+    target_value: float,
+    trajectory: str,
+) -> Assessment:
+    """Apply the status rule to a window: its number of values, latest year and value, and
+    its trend (computed only when the rule needs it)."""
+    if count < MIN_POINTS:
         return Assessment(
             Status.TOO_LITTLE_DATA,
             _("Fewer than three values in the last five years."),
@@ -156,9 +246,8 @@ def indicator_status(
     if base_value is None:
         return Assessment(Status.TOO_LITTLE_DATA, _("There is no value for the base year."))
     sign = -1 if lower_is_better else 1
-    latest = max(points)
     if latest >= target_year:
-        met = sign * (points[latest] - target_value) >= 0
+        met = sign * (latest_value - target_value) >= 0
         return Assessment(
             Status.ON_TRACK if met else Status.OFF_TRACK,
             _("The target year has passed: the latest value meets the target.")
@@ -166,7 +255,7 @@ def indicator_status(
             else _("The target year has passed: the latest value misses the target."),
             latest_year=latest,
         )
-    trend = least_squares(points)
+    trend = fit()
     fitted = trend.at(latest)
     projected = trend.at(target_year)
     try:
