@@ -216,6 +216,28 @@ def test_the_status_counts_the_total_only(molndal):
     _same(assessment, reference[(molndal.pk, only_split.pk)][0])
 
 
+def test_a_trend_landing_on_the_target_reaches_it_in_both_paths(molndal):
+    # From the benchmark's data: slope −1.218 exactly, so the trend is 52.13 − 1.218·… and
+    # lands on 44.15 in 2030, the target. Rounding put the values' trend a hair above and
+    # the sums' a hair below; a tie reaches the target. The trajectory from 58.35 (2010)
+    # is 48.41 in 2024, below the trend's 51.458 (higher is better): on track.
+    indicator = _indicator(direction=Direction.HIGHER)
+    _values(molndal, indicator, {2020: 57.05, 2021: 53.75, 2022: 55.13, 2023: 51.41, 2024: 52.13})
+    _target(
+        molndal, indicator, base_year=2010, base_value=58.35, target_year=2030, target_value=44.15
+    )
+    (summed, _), (reference, _) = _both(SYSTEM, molndal, indicator)
+    assert summed.projected == pytest.approx(44.15, abs=1e-9)
+    assert summed.status == reference.status == Status.ON_TRACK
+    _same(summed, reference)
+    # A series that stays on its target (lower is better): reached, and ahead of the way.
+    flat = _indicator(name="Platt")
+    _values(molndal, flat, dict.fromkeys(range(2020, 2025), 0.1))
+    _target(molndal, flat, base_year=2020, base_value=0.3, target_year=2030, target_value=0.1)
+    (summed, _), (reference, _) = _both(SYSTEM, molndal, flat)
+    assert summed.status == reference.status == Status.ON_TRACK
+
+
 def test_a_passed_target_is_decided_by_the_latest_value(molndal):
     indicator = _indicator()
     _values(molndal, indicator, {2018: 9.0, 2019: 8.0, 2020: 7.0})

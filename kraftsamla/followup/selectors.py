@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Count, F, FloatField, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from kraftsamla.accounts.models import OrganisationRole
@@ -586,13 +587,13 @@ def _same_pair() -> dict:
     }
 
 
-def window_sums(values) -> dict[tuple[int, int], trends.WindowSums]:
-    """Return per (organisation, indicator) of `values` (one gender's visible values) the
-    sums of its trend window, summed by the database (one query).
+def window_sums_query(values):
+    """Return a query of (organisation, indicator, count, latest year, Σx, Σy, Σxy, Σx²) per
+    pair of `values` (one gender's visible values) over its trend window (x = year −
+    `trends.SUMS_ORIGIN`).
 
     A value is in its pair's window when its year is one of the last `trends.WINDOW` years up
-    to the pair's latest year in `values`, as `trends.window` has it. The latest value is
-    not read here (`latest_value` is None): `targets_for_status` reads it per target.
+    to the pair's latest year in `values`, as `trends.window` has it.
     """
     pair = _same_pair()
     latest = values.filter(**pair).order_by("-year").values("year")[:1]
@@ -606,7 +607,7 @@ def window_sums(values) -> dict[tuple[int, int], trends.WindowSums]:
         .values("latest")[:1]
     )
     x = F("year") - trends.SUMS_ORIGIN
-    rows = (
+    return (
         values.order_by()
         .filter(year__gt=Subquery(earliest_latest) - trends.WINDOW)
         .alias(latest=Subquery(latest))
@@ -631,22 +632,27 @@ def window_sums(values) -> dict[tuple[int, int], trends.WindowSums]:
             "sum_xx",
         )
     )
+
+
+def window_sums(values) -> dict[tuple[int, int], trends.WindowSums]:
+    """Return per (organisation, indicator) of `values` (one gender's visible values) the
+    sums of its trend window, summed by the database (one query, `window_sums_query`)."""
     return {
         (organisation_id, indicator_id): trends.WindowSums(
             count=count,
             latest_year=latest_year,
-            latest_value=None,
             sum_x=float(sum_x),
             sum_y=float(sum_y),
             sum_xy=float(sum_xy),
             sum_xx=float(sum_xx),
         )
-        for organisation_id, indicator_id, count, latest_year, sum_x, sum_y, sum_xy, sum_xx in rows
+        for organisation_id, indicator_id, count, latest_year, sum_x, sum_y, sum_xy, sum_xx in (
+            window_sums_query(values)
+        )
     }
 
 
-@dataclass(frozen=True)
-class TargetForStatus:
+class TargetForStatus(NamedTuple):
     """A target's numbers as the status needs them, with the visible values it may need."""
 
     organisation_id: int
@@ -660,14 +666,17 @@ class TargetForStatus:
 
 
 def targets_for_status(targets, values) -> list[TargetForStatus]:
-    """Return `targets` by target year, each with the value of its base year and the latest
-    value of its pair in `values` (one query)."""
+    """Return `targets` by target year, each with its base value (its own, else the value of
+    its base year in `values`) and its pair's latest value in `values` (one query)."""
     pair = _same_pair()
     found_base = values.filter(**pair, year=OuterRef("base_year")).values("value")[:1]
     latest_value = values.filter(**pair).order_by("-year").values("value")[:1]
     rows = (
         targets.order_by("target_year", "pk")
-        .annotate(found_base=Subquery(found_base), latest_value=Subquery(latest_value))
+        .annotate(
+            base=Coalesce("base_value", Subquery(found_base)),
+            latest_value=Subquery(latest_value),
+        )
         .values_list(
             "organisation_id",
             "indicator_id",
@@ -675,34 +684,11 @@ def targets_for_status(targets, values) -> list[TargetForStatus]:
             "target_year",
             "target_value",
             "trajectory",
-            "base_value",
-            "found_base",
+            "base",
             "latest_value",
         )
     )
-    return [
-        TargetForStatus(
-            organisation_id=organisation_id,
-            indicator_id=indicator_id,
-            base_year=base_year,
-            target_year=target_year,
-            target_value=target_value,
-            trajectory=trajectory,
-            base_value=base_value if base_value is not None else found,
-            latest_value=latest,
-        )
-        for (
-            organisation_id,
-            indicator_id,
-            base_year,
-            target_year,
-            target_value,
-            trajectory,
-            base_value,
-            found,
-            latest,
-        ) in rows
-    ]
+    return list(map(TargetForStatus._make, rows))
 
 
 def member_assessments(
@@ -729,10 +715,9 @@ def member_assessments(
         latest = window.latest_year if window else 0
         upcoming = [t for t in found if t.target_year > latest]
         target = upcoming[0] if upcoming else found[-1]
-        if window is not None:
-            window = dataclasses.replace(window, latest_value=target.latest_value)
         assessment = trends.status_from_sums(
             window,
+            latest_value=target.latest_value,
             lower_is_better=definitions[key[1]].lower_is_better,
             base_year=target.base_year,
             base_value=target.base_value,
@@ -767,14 +752,16 @@ def _rollup_build(who, body, members, visible, targets) -> BodyRollup:
         parts=(body.pk, _definitions_part(definitions)),
     )
     by_indicator: dict[int, RollupRow] = {}
+    statuses_all = trends.Status.values  # once: each call builds the choices anew
     for organisation_id, per_indicator in statuses.items():
         for indicator_id, (status, has_values) in per_indicator.items():
             if indicator_id not in definitions:
                 continue
-            rollup = by_indicator.setdefault(
-                indicator_id,
-                RollupRow(definitions[indicator_id], dict.fromkeys(trends.Status.values, 0), {}, 0),
-            )
+            rollup = by_indicator.get(indicator_id)
+            if rollup is None:
+                rollup = by_indicator[indicator_id] = RollupRow(
+                    definitions[indicator_id], dict.fromkeys(statuses_all, 0), {}, 0
+                )
             rollup.reporting += has_values
             if status is not None:
                 rollup.counts[status] += 1

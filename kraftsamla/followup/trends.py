@@ -19,6 +19,11 @@ all use the same definitions. The rules, as the indicator page explains them:
     draw the trajectory from.
   Once the target year has passed, the latest value decides: on track if it meets the
   target, off track if not.
+  Numbers that differ by less than `TIE` of their size count as equal (a trend that lands
+  exactly on its target reaches it).
+
+The status is computed from the values (`indicator_status`) or, for a body's roll-up, from
+sums of the window that the database computes (`status_from_sums`); both apply one rule.
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ WINDOW = 5
 MIN_POINTS = 3
 # The share of the remaining way that a trend must cover to be "at risk" rather than "off".
 AT_RISK_SHARE = 0.5
+# Numbers closer than this share of their size are equal: a trend that lands on its target
+# reaches it however its last digits were rounded (the sums a database computes and the
+# values themselves round differently, so the rule must not depend on it).
+TIE = 1e-9
 
 
 class Status(models.TextChoices):
@@ -171,7 +180,7 @@ SUMS_ORIGIN = 2020
 @dataclass(frozen=True)
 class WindowSums:
     """The window of a series (`window`) as a database sums it: the number of values, the
-    latest year and its value, and Σx, Σy, Σxy, Σx² with x = year − SUMS_ORIGIN.
+    latest year, and Σx, Σy, Σxy, Σx² with x = year − SUMS_ORIGIN.
 
     Gives the same trend as `least_squares` on the window's points (up to rounding); only
     the years themselves are not known, so the trend's `years` is empty.
@@ -179,7 +188,6 @@ class WindowSums:
 
     count: int
     latest_year: int
-    latest_value: float | None
     sum_x: float
     sum_y: float
     sum_xy: float
@@ -201,6 +209,7 @@ class WindowSums:
 def status_from_sums(
     sums: WindowSums | None,
     *,
+    latest_value: float | None,
     lower_is_better: bool,
     base_year: int,
     base_value: float | None,
@@ -208,11 +217,12 @@ def status_from_sums(
     target_value: float,
     trajectory: str,
 ) -> Assessment:
-    """Return the status as `indicator_status` does, from a window's sums (None: no values)."""
+    """Return the status as `indicator_status` does, from a window's sums (None: no values)
+    and the value of its latest year."""
     return _judge(
         count=sums.count if sums else 0,
         latest=sums.latest_year if sums else None,
-        latest_value=sums.latest_value if sums else None,
+        latest_value=latest_value,
         fit=sums.trend if sums else lambda: None,
         lower_is_better=lower_is_better,
         base_year=base_year,
@@ -276,11 +286,12 @@ def _judge(
         "projected": projected,
         "expected_latest": expected,
     }
-    reaches = sign * (projected - target_value) >= 0
-    behind = sign * (fitted - expected) < 0
+    tie = TIE * max(abs(target_value), abs(fitted), abs(projected), abs(expected))
+    reaches = sign * (projected - target_value) >= -tie
+    behind = sign * (fitted - expected) < -tie
     remaining = sign * (target_value - fitted)
     covered = sign * (projected - fitted)
-    share = covered / remaining if remaining > 0 else None
+    share = covered / remaining if remaining > tie else None
     if reaches and not behind:
         return Assessment(
             Status.ON_TRACK,
@@ -295,7 +306,7 @@ def _judge(
             covered_share=share,
             **numbers,
         )
-    if share is not None and share >= AT_RISK_SHARE:
+    if share is not None and covered >= AT_RISK_SHARE * remaining - tie:
         return Assessment(
             Status.AT_RISK,
             _("The trend covers at least half of the remaining way to the target."),
