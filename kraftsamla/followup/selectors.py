@@ -546,11 +546,13 @@ def body_rollup(who, body: Organisation) -> BodyRollup:
     after a write recomputes only the members whose data changed (a fixed number of
     queries, whatever the number of members)."""
     members = organisation_selectors.body_members(body)
-    visible, targets = rollup_scope(who, [m.pk for m in members])
+    # The rules are asked here, also when the roll-up comes from the cache (strict mode);
+    # a build scopes only the members it computes (short id lists compile fast).
+    rollup_scope(who, [m.pk for m in members])
     return cached_value(
         who,
         ROLLUP,
-        build=lambda: _rollup_build(who, body, members, visible, targets),
+        build=lambda: _rollup_build(who, body, members),
         parts=(body.pk,),
     )
 
@@ -742,13 +744,13 @@ def member_statuses(
     return result
 
 
-def _rollup_build(who, body, members, visible, targets) -> BodyRollup:
+def _rollup_build(who, body, members) -> BodyRollup:
     definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
     statuses = cached_incremental(
         who,
         MEMBER_STATUSES,
         markers=_last_writes([m.pk for m in members]),
-        build=lambda missing: member_statuses(definitions, visible, targets, missing),
+        build=lambda missing: member_statuses(definitions, *rollup_scope(who, missing), missing),
         parts=(body.pk, _definitions_part(definitions)),
     )
     by_indicator: dict[int, RollupRow] = {}
