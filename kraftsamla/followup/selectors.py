@@ -639,19 +639,7 @@ def window_sums_query(values):
 def window_sums(values) -> dict[tuple[int, int], trends.WindowSums]:
     """Return per (organisation, indicator) of `values` (one gender's visible values) the
     sums of its trend window, summed by the database (one query, `window_sums_query`)."""
-    return {
-        (organisation_id, indicator_id): trends.WindowSums(
-            count=count,
-            latest_year=latest_year,
-            sum_x=float(sum_x),
-            sum_y=float(sum_y),
-            sum_xy=float(sum_xy),
-            sum_xx=float(sum_xx),
-        )
-        for organisation_id, indicator_id, count, latest_year, sum_x, sum_y, sum_xy, sum_xx in (
-            window_sums_query(values)
-        )
-    }
+    return {(row[0], row[1]): trends.WindowSums._make(row[2:]) for row in window_sums_query(values)}
 
 
 class TargetForStatus(NamedTuple):

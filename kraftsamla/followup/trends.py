@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -177,10 +178,10 @@ def indicator_status(
 SUMS_ORIGIN = 2020
 
 
-@dataclass(frozen=True)
-class WindowSums:
+class WindowSums(NamedTuple):
     """The window of a series (`window`) as a database sums it: the number of values, the
-    latest year, and Σx, Σy, Σxy, Σx² with x = year − SUMS_ORIGIN.
+    latest year, and Σx, Σy, Σxy, Σx² with x = year − SUMS_ORIGIN (a tuple: a roll-up
+    makes one per member and indicator).
 
     Gives the same trend as `least_squares` on the window's points (up to rounding); only
     the years themselves are not known, so the trend's `years` is empty.
@@ -233,6 +234,17 @@ def status_from_sums(
     )
 
 
+# The reasons, made once (a roll-up judges thousands of windows).
+_REASON_FEW = _("Fewer than three values in the last five years.")
+_REASON_NO_BASE = _("There is no value for the base year.")
+_REASON_PASSED_MET = _("The target year has passed: the latest value meets the target.")
+_REASON_PASSED_MISSED = _("The target year has passed: the latest value misses the target.")
+_REASON_ON_TRACK = _("The trend reaches the target in time and keeps up with the trajectory.")
+_REASON_BEHIND = _("The trend reaches the target in time but is behind the trajectory now.")
+_REASON_HALF = _("The trend covers at least half of the remaining way to the target.")
+_REASON_OFF = _("The trend covers less than half of the remaining way, or goes the wrong way.")
+
+
 def _judge(
     *,
     count: int,
@@ -249,20 +261,15 @@ def _judge(
     """Apply the status rule to a window: its number of values, latest year and value, and
     its trend (computed only when the rule needs it)."""
     if count < MIN_POINTS:
-        return Assessment(
-            Status.TOO_LITTLE_DATA,
-            _("Fewer than three values in the last five years."),
-        )
+        return Assessment(Status.TOO_LITTLE_DATA, _REASON_FEW)
     if base_value is None:
-        return Assessment(Status.TOO_LITTLE_DATA, _("There is no value for the base year."))
+        return Assessment(Status.TOO_LITTLE_DATA, _REASON_NO_BASE)
     sign = -1 if lower_is_better else 1
     if latest >= target_year:
         met = sign * (latest_value - target_value) >= 0
         return Assessment(
             Status.ON_TRACK if met else Status.OFF_TRACK,
-            _("The target year has passed: the latest value meets the target.")
-            if met
-            else _("The target year has passed: the latest value misses the target."),
+            _REASON_PASSED_MET if met else _REASON_PASSED_MISSED,
             latest_year=latest,
         )
     trend = fit()
@@ -295,27 +302,27 @@ def _judge(
     if reaches and not behind:
         return Assessment(
             Status.ON_TRACK,
-            _("The trend reaches the target in time and keeps up with the trajectory."),
+            _REASON_ON_TRACK,
             covered_share=share,
             **numbers,
         )
     if reaches:
         return Assessment(
             Status.AT_RISK,
-            _("The trend reaches the target in time but is behind the trajectory now."),
+            _REASON_BEHIND,
             covered_share=share,
             **numbers,
         )
     if share is not None and covered >= AT_RISK_SHARE * remaining - tie:
         return Assessment(
             Status.AT_RISK,
-            _("The trend covers at least half of the remaining way to the target."),
+            _REASON_HALF,
             covered_share=share,
             **numbers,
         )
     return Assessment(
         Status.OFF_TRACK,
-        _("The trend covers less than half of the remaining way, or goes the wrong way."),
+        _REASON_OFF,
         covered_share=share,
         **numbers,
     )
