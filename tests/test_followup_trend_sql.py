@@ -63,7 +63,7 @@ def _summed(who, organisations) -> dict:
     ids = [o.pk for o in organisations]
     definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
     visible, targets = selectors.rollup_scope(who, ids)
-    return selectors.member_assessments(definitions, visible, targets, ids)
+    return selectors.member_assessments(definitions, visible, targets)
 
 
 def _reference(who, organisations) -> dict:

@@ -682,18 +682,19 @@ def targets_for_status(targets, values) -> list[TargetForStatus]:
 
 
 def member_assessments(
-    definitions: dict[int, IndicatorDefinition], visible, targets, member_ids: list[int]
+    definitions: dict[int, IndicatorDefinition], visible, targets
 ) -> dict[tuple[int, int], tuple[trends.Assessment | None, bool]]:
     """Return per (member, indicator) its assessment (None without a target) and whether it
-    has visible values, with the trends summed by the database (two queries).
+    has visible values, with the trends summed by the database (two queries). `visible` and
+    `targets` are the members' total values and targets as `rollup_scope` gives them (not
+    filtered again here: each id list costs on every row the database reads).
 
     The same as `indicator_rows` gives from the values themselves: a pair's status uses its
     earliest target that has not passed by its latest year with a value, else its latest
     target; the base value is the target's own, else the visible value of the base year."""
-    visible = visible.filter(organisation_id__in=member_ids)
     sums = window_sums(visible)
     grouped: dict[tuple[int, int], list[TargetForStatus]] = defaultdict(list)
-    for target in targets_for_status(targets.filter(organisation_id__in=member_ids), visible):
+    for target in targets_for_status(targets, visible):
         grouped[(target.organisation_id, target.indicator_id)].append(target)
     result: dict[tuple[int, int], tuple[trends.Assessment | None, bool]] = dict.fromkeys(
         sums, (None, True)
@@ -723,9 +724,9 @@ def member_statuses(
     definitions: dict[int, IndicatorDefinition], visible, targets, member_ids: list[int]
 ) -> dict[int, dict[int, tuple[str | None, bool]]]:
     """Return per member {indicator id: (status or None without a target, has values)}
-    (two queries, see `member_assessments`)."""
+    from `rollup_scope(who, member_ids)` (two queries, see `member_assessments`)."""
     result: dict[int, dict[int, tuple[str | None, bool]]] = {pk: {} for pk in member_ids}
-    found = member_assessments(definitions, visible, targets, member_ids)
+    found = member_assessments(definitions, visible, targets)
     for (organisation_id, indicator_id), (assessment, has_values) in found.items():
         status = assessment.status if assessment is not None else None
         result[organisation_id][indicator_id] = (status, has_values)
