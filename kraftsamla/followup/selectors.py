@@ -590,7 +590,7 @@ def _same_pair() -> dict:
 
 
 def window_sums_query(values):
-    """Return a query of (organisation, indicator, count, latest year, Σx, Σy, Σxy, Σx²) per
+    """Return a query of (organisation, indicator, points, latest year, Σx, Σy, Σxy, Σx²) per
     pair of `values` (one gender's visible values) over its trend window (x = year −
     `trends.SUMS_ORIGIN`).
 
@@ -616,7 +616,7 @@ def window_sums_query(values):
         .filter(year__gt=F("latest") - trends.WINDOW)
         .values("organisation_id", "indicator_id")
         .annotate(
-            count=Count("pk"),
+            points=Count("pk"),
             latest_year=Max("year"),
             sum_x=Sum(x),
             sum_y=Sum("value"),
@@ -626,7 +626,7 @@ def window_sums_query(values):
         .values_list(
             "organisation_id",
             "indicator_id",
-            "count",
+            "points",
             "latest_year",
             "sum_x",
             "sum_y",

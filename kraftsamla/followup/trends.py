@@ -179,15 +179,15 @@ SUMS_ORIGIN = 2020
 
 
 class WindowSums(NamedTuple):
-    """The window of a series (`window`) as a database sums it: the number of values, the
-    latest year, and Σx, Σy, Σxy, Σx² with x = year − SUMS_ORIGIN (a tuple: a roll-up
-    makes one per member and indicator).
+    """The window of a series (`window`) as a database sums it: the number of values
+    (`points`), the latest year, and Σx, Σy, Σxy, Σx² with x = year − SUMS_ORIGIN (a tuple:
+    a roll-up makes one per member and indicator).
 
     Gives the same trend as `least_squares` on the window's points (up to rounding); only
     the years themselves are not known, so the trend's `years` is empty.
     """
 
-    count: int
+    points: int
     latest_year: int
     sum_x: float
     sum_y: float
@@ -195,9 +195,9 @@ class WindowSums(NamedTuple):
     sum_xx: float
 
     def trend(self) -> Trend | None:
-        if self.count < 2:
+        if self.points < 2:
             return None
-        n = self.count
+        n = self.points
         # The centred sums Σ(x − x̄)(y − ȳ) and Σ(x − x̄)², times n (exact for whole years).
         sxy = n * self.sum_xy - self.sum_x * self.sum_y
         sxx = n * self.sum_xx - self.sum_x * self.sum_x
@@ -221,7 +221,7 @@ def status_from_sums(
     """Return the status as `indicator_status` does, from a window's sums (None: no values)
     and the value of its latest year."""
     return _judge(
-        count=sums.count if sums else 0,
+        count=sums.points if sums else 0,
         latest=sums.latest_year if sums else None,
         latest_value=latest_value,
         fit=sums.trend if sums else lambda: None,
