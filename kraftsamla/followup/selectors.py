@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, FloatField, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from kraftsamla.accounts.models import OrganisationRole
@@ -557,6 +559,20 @@ def _rows_from(
     return rows
 
 
+def rollup_scope(who, member_ids: list[int]):
+    """Return the members' total ('T') values and their targets that `who` may see: all that
+    a roll-up's statuses count."""
+    visible = access.scope(
+        who,
+        "followup.value.view",
+        IndicatorValue.objects.filter(organisation_id__in=member_ids, gender=Gender.TOTAL),
+    )
+    targets = access.scope(
+        who, "followup.target.view", Target.objects.filter(organisation_id__in=member_ids)
+    ).order_by("target_year")
+    return visible, targets
+
+
 # The roll-up depends on the members' follow-up data and on who the members are.
 ROLLUP = declare("followup.rollup", depends_on=("followup", "organisations"))
 
@@ -570,19 +586,13 @@ def body_rollup(who, body: Organisation) -> BodyRollup:
     after a write recomputes only the members whose data changed (a fixed number of
     queries, whatever the number of members)."""
     members = organisation_selectors.body_members(body)
-    member_ids = [m.pk for m in members]
-    visible = access.scope(
-        who,
-        "followup.value.view",
-        IndicatorValue.objects.filter(organisation_id__in=member_ids, gender=Gender.TOTAL),
-    )
-    targets = access.scope(
-        who, "followup.target.view", Target.objects.filter(organisation_id__in=member_ids)
-    ).order_by("target_year")
+    # The rules are asked here, also when the roll-up comes from the cache (strict mode);
+    # a build scopes only the members it computes (short id lists compile fast).
+    rollup_scope(who, [m.pk for m in members])
     return cached_value(
         who,
         ROLLUP,
-        build=lambda: _rollup_build(who, body, members, visible, targets),
+        build=lambda: _rollup_build(who, body, members),
         parts=(body.pk,),
     )
 
@@ -611,53 +621,178 @@ def _definitions_part(definitions: dict[int, IndicatorDefinition]) -> str:
     return repr(sorted((pk, d.direction) for pk, d in definitions.items()))
 
 
-def member_statuses(
-    definitions: dict[int, IndicatorDefinition], visible, targets, member_ids: list[int]
-) -> dict[int, dict[int, tuple[str | None, bool]]]:
-    """Return per member {indicator id: (status or None without a target, has values)},
-    reading only the years the statuses need (two or three queries)."""
-    targets = list(targets.filter(organisation_id__in=member_ids))
-    visible = visible.filter(organisation_id__in=member_ids)
-    # The status needs each pair's last WINDOW years and its base year only: read the years
-    # from the earliest such window on, and the base years (a fraction of 15 years of data).
+def _same_pair() -> dict:
+    """Lookups of a subquery on the outer row's organisation and indicator."""
+    return {
+        "organisation_id": OuterRef("organisation_id"),
+        "indicator_id": OuterRef("indicator_id"),
+    }
+
+
+def window_sums_query(values):
+    """Return a query of (organisation, indicator, points, latest year, Σx, Σy, Σxy, Σx²) per
+    pair of `values` (one gender's visible values) over its trend window (x = year −
+    `trends.SUMS_ORIGIN`).
+
+    A value is in its pair's window when its year is one of the last `trends.WINDOW` years up
+    to the pair's latest year in `values`, as `trends.window` has it.
+    """
+    pair = _same_pair()
+    latest = values.filter(**pair).order_by("-year").values("year")[:1]
+    # No window starts before the earliest of the pairs' latest years: a cheap first filter
+    # that spares the per-row subquery most rows when the pairs are about as current.
     earliest_latest = (
-        visible.values("organisation_id", "indicator_id")
+        values.order_by()
+        .values("organisation_id", "indicator_id")
         .annotate(latest=Max("year"))
-        .aggregate(first=Min("latest"))["first"]
+        .order_by("latest")
+        .values("latest")[:1]
     )
-    needed = Q(year__in={t.base_year for t in targets})
-    if earliest_latest is not None:
-        needed |= Q(year__gt=earliest_latest - trends.WINDOW)
-    values = visible.filter(needed).values_list(
-        "organisation_id", "indicator_id", "year", "gender", "value"
-    )
-    result: dict[int, dict[int, tuple[str | None, bool]]] = {pk: {} for pk in member_ids}
-    for (organisation_id, indicator_id), row in _rows_from(definitions, values, targets).items():
-        result[organisation_id][indicator_id] = (
-            row.assessment.status if row.assessment is not None else None,
-            bool(row.values),
+    x = F("year") - trends.SUMS_ORIGIN
+    return (
+        values.order_by()
+        .filter(year__gt=Subquery(earliest_latest) - trends.WINDOW)
+        .alias(latest=Subquery(latest))
+        .filter(year__gt=F("latest") - trends.WINDOW)
+        .values("organisation_id", "indicator_id")
+        .annotate(
+            points=Count("pk"),
+            latest_year=Max("year"),
+            sum_x=Sum(x),
+            sum_y=Sum("value"),
+            sum_xy=Sum(x * F("value"), output_field=FloatField()),
+            sum_xx=Sum(x * x),
         )
+        .values_list(
+            "organisation_id",
+            "indicator_id",
+            "points",
+            "latest_year",
+            "sum_x",
+            "sum_y",
+            "sum_xy",
+            "sum_xx",
+        )
+    )
+
+
+def window_sums(values) -> dict[tuple[int, int], trends.WindowSums]:
+    """Return per (organisation, indicator) of `values` (one gender's visible values) the
+    sums of its trend window, summed by the database (one query, `window_sums_query`)."""
+    return {(row[0], row[1]): trends.WindowSums._make(row[2:]) for row in window_sums_query(values)}
+
+
+class TargetForStatus(NamedTuple):
+    """A target's numbers as the status needs them, with the visible values it may need."""
+
+    organisation_id: int
+    indicator_id: int
+    base_year: int
+    target_year: int
+    target_value: float
+    trajectory: str
+    base_value: float | None  # the target's own, else the visible value of the base year
+    latest_value: float | None  # the pair's visible value of its latest year
+
+
+def targets_for_status(targets, values) -> list[TargetForStatus]:
+    """Return `targets` by target year, each with its base value (its own, else the value of
+    its base year in `values`) and its pair's latest value in `values` (one query)."""
+    pair = _same_pair()
+    found_base = values.filter(**pair, year=OuterRef("base_year")).values("value")[:1]
+    latest_value = values.filter(**pair).order_by("-year").values("value")[:1]
+    rows = (
+        targets.order_by("target_year", "pk")
+        .annotate(
+            base=Coalesce("base_value", Subquery(found_base)),
+            latest_value=Subquery(latest_value),
+        )
+        .values_list(
+            "organisation_id",
+            "indicator_id",
+            "base_year",
+            "target_year",
+            "target_value",
+            "trajectory",
+            "base",
+            "latest_value",
+        )
+    )
+    return list(map(TargetForStatus._make, rows))
+
+
+def member_assessments(
+    definitions: dict[int, IndicatorDefinition], visible, targets
+) -> dict[tuple[int, int], tuple[trends.Assessment | None, bool]]:
+    """Return per (member, indicator) its assessment (None without a target) and whether it
+    has visible values, with the trends summed by the database (two queries). `visible` and
+    `targets` are the members' total values and targets as `rollup_scope` gives them (not
+    filtered again here: each id list costs on every row the database reads).
+
+    The same as `indicator_rows` gives from the values themselves: a pair's status uses its
+    earliest target that has not passed by its latest year with a value, else its latest
+    target; the base value is the target's own, else the visible value of the base year."""
+    sums = window_sums(visible)
+    grouped: dict[tuple[int, int], list[TargetForStatus]] = defaultdict(list)
+    for target in targets_for_status(targets, visible):
+        grouped[(target.organisation_id, target.indicator_id)].append(target)
+    result: dict[tuple[int, int], tuple[trends.Assessment | None, bool]] = dict.fromkeys(
+        sums, (None, True)
+    )
+    for key, found in grouped.items():
+        if key[1] not in definitions:
+            continue
+        window = sums.get(key)
+        latest = window.latest_year if window else 0
+        upcoming = [t for t in found if t.target_year > latest]
+        target = upcoming[0] if upcoming else found[-1]
+        assessment = trends.status_from_sums(
+            window,
+            latest_value=target.latest_value,
+            lower_is_better=definitions[key[1]].lower_is_better,
+            base_year=target.base_year,
+            base_value=target.base_value,
+            target_year=target.target_year,
+            target_value=target.target_value,
+            trajectory=target.trajectory,
+        )
+        result[key] = (assessment, window is not None)
     return result
 
 
-def _rollup_build(who, body, members, visible, targets) -> BodyRollup:
+def member_statuses(
+    definitions: dict[int, IndicatorDefinition], visible, targets, member_ids: list[int]
+) -> dict[int, dict[int, tuple[str | None, bool]]]:
+    """Return per member {indicator id: (status or None without a target, has values)}
+    from `rollup_scope(who, member_ids)` (two queries, see `member_assessments`)."""
+    result: dict[int, dict[int, tuple[str | None, bool]]] = {pk: {} for pk in member_ids}
+    found = member_assessments(definitions, visible, targets)
+    for (organisation_id, indicator_id), (assessment, has_values) in found.items():
+        status = assessment.status if assessment is not None else None
+        result[organisation_id][indicator_id] = (status, has_values)
+    return result
+
+
+def _rollup_build(who, body, members) -> BodyRollup:
     definitions = {d.pk: d for d in IndicatorDefinition.objects.all()}
     statuses = cached_incremental(
         who,
         MEMBER_STATUSES,
         markers=_last_writes([m.pk for m in members]),
-        build=lambda missing: member_statuses(definitions, visible, targets, missing),
+        build=lambda missing: member_statuses(definitions, *rollup_scope(who, missing), missing),
         parts=(body.pk, _definitions_part(definitions)),
     )
     by_indicator: dict[int, RollupRow] = {}
+    statuses_all = trends.Status.values  # once: each call builds the choices anew
     for organisation_id, per_indicator in statuses.items():
         for indicator_id, (status, has_values) in per_indicator.items():
             if indicator_id not in definitions:
                 continue
-            rollup = by_indicator.setdefault(
-                indicator_id,
-                RollupRow(definitions[indicator_id], dict.fromkeys(trends.Status.values, 0), {}, 0),
-            )
+            rollup = by_indicator.get(indicator_id)
+            if rollup is None:
+                rollup = by_indicator[indicator_id] = RollupRow(
+                    definitions[indicator_id], dict.fromkeys(statuses_all, 0), {}, 0
+                )
             rollup.reporting += has_values
             if status is not None:
                 rollup.counts[status] += 1

@@ -19,12 +19,18 @@ all use the same definitions. The rules, as the indicator page explains them:
     draw the trajectory from.
   Once the target year has passed, the latest value decides: on track if it meets the
   target, off track if not.
+  Numbers that differ by less than `TIE` of their size count as equal (a trend that lands
+  exactly on its target reaches it).
+
+The status is computed from the values (`indicator_status`) or, for a body's roll-up, from
+sums of the window that the database computes (`status_from_sums`); both apply one rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +39,10 @@ WINDOW = 5
 MIN_POINTS = 3
 # The share of the remaining way that a trend must cover to be "at risk" rather than "off".
 AT_RISK_SHARE = 0.5
+# Numbers closer than this share of their size are equal: a trend that lands on its target
+# reaches it however its last digits were rounded (the sums a database computes and the
+# values themselves round differently, so the rule must not depend on it).
+TIE = 1e-9
 
 
 class Status(models.TextChoices):
@@ -148,25 +158,121 @@ def indicator_status(
 ) -> Assessment:
     """Return the status of an indicator's values against a target (see the module's rules)."""
     points = window(values)
-    if len(points) < MIN_POINTS:
-        return Assessment(
-            Status.TOO_LITTLE_DATA,
-            _("Fewer than three values in the last five years."),
-        )
+    latest = max(points) if points else None
+    return _judge(
+        count=len(points),
+        latest=latest,
+        latest_value=points.get(latest),
+        fit=lambda: least_squares(points),
+        lower_is_better=lower_is_better,
+        base_year=base_year,
+        base_value=base_value,
+        target_year=target_year,
+        target_value=target_value,
+        trajectory=trajectory,
+    )
+
+
+# The year the database's sums count from (x = year − SUMS_ORIGIN): small numbers keep the
+# sums of products precise, and the windows of current data lie around it.
+SUMS_ORIGIN = 2020
+
+
+class WindowSums(NamedTuple):
+    """The window of a series (`window`) as a database sums it: the number of values
+    (`points`), the latest year, and Σx, Σy, Σxy, Σx² with x = year − SUMS_ORIGIN (a tuple:
+    a roll-up makes one per member and indicator).
+
+    Gives the same trend as `least_squares` on the window's points (up to rounding); only
+    the years themselves are not known, so the trend's `years` is empty.
+    """
+
+    points: int
+    latest_year: int
+    sum_x: float
+    sum_y: float
+    sum_xy: float
+    sum_xx: float
+
+    def trend(self) -> Trend | None:
+        if self.points < 2:
+            return None
+        n = self.points
+        # The centred sums Σ(x − x̄)(y − ȳ) and Σ(x − x̄)², times n (exact for whole years).
+        sxy = n * self.sum_xy - self.sum_x * self.sum_y
+        sxx = n * self.sum_xx - self.sum_x * self.sum_x
+        slope = sxy / sxx
+        mean_x = SUMS_ORIGIN + self.sum_x / n
+        mean_y = self.sum_y / n
+        return Trend(slope=slope, intercept=mean_y - slope * mean_x, years=())
+
+
+def status_from_sums(
+    sums: WindowSums | None,
+    *,
+    latest_value: float | None,
+    lower_is_better: bool,
+    base_year: int,
+    base_value: float | None,
+    target_year: int,
+    target_value: float,
+    trajectory: str,
+) -> Assessment:
+    """Return the status as `indicator_status` does, from a window's sums (None: no values)
+    and the value of its latest year."""
+    return _judge(
+        count=sums.points if sums else 0,
+        latest=sums.latest_year if sums else None,
+        latest_value=latest_value,
+        fit=sums.trend if sums else lambda: None,
+        lower_is_better=lower_is_better,
+        base_year=base_year,
+        base_value=base_value,
+        target_year=target_year,
+        target_value=target_value,
+        trajectory=trajectory,
+    )
+
+
+# The reasons, made once (a roll-up judges thousands of windows).
+_REASON_FEW = _("Fewer than three values in the last five years.")
+_REASON_NO_BASE = _("There is no value for the base year.")
+_REASON_PASSED_MET = _("The target year has passed: the latest value meets the target.")
+_REASON_PASSED_MISSED = _("The target year has passed: the latest value misses the target.")
+_REASON_ON_TRACK = _("The trend reaches the target in time and keeps up with the trajectory.")
+_REASON_BEHIND = _("The trend reaches the target in time but is behind the trajectory now.")
+_REASON_HALF = _("The trend covers at least half of the remaining way to the target.")
+_REASON_OFF = _("The trend covers less than half of the remaining way, or goes the wrong way.")
+
+
+def _judge(
+    *,
+    count: int,
+    latest: int | None,
+    latest_value: float | None,
+    fit: Callable[[], Trend | None],
+    lower_is_better: bool,
+    base_year: int,
+    base_value: float | None,
+    target_year: int,
+    target_value: float,
+    trajectory: str,
+) -> Assessment:
+    """Apply the status rule to a window: its number of values, latest year and value, and
+    its trend (computed only when the rule needs it)."""
+    if count < MIN_POINTS:
+        return Assessment(Status.TOO_LITTLE_DATA, _REASON_FEW)
     if base_value is None:
-        return Assessment(Status.TOO_LITTLE_DATA, _("There is no value for the base year."))
+        return Assessment(Status.TOO_LITTLE_DATA, _REASON_NO_BASE)
     sign = -1 if lower_is_better else 1
-    latest = max(points)
     if latest >= target_year:
-        met = sign * (points[latest] - target_value) >= 0
+        met = sign * (latest_value - target_value) >= 0
         return Assessment(
             Status.ON_TRACK if met else Status.OFF_TRACK,
-            _("The target year has passed: the latest value meets the target.")
-            if met
-            else _("The target year has passed: the latest value misses the target."),
+            _REASON_PASSED_MET if met else _REASON_PASSED_MISSED,
             latest_year=latest,
         )
-    trend = least_squares(points)
+    trend = fit()
     fitted = trend.at(latest)
     projected = trend.at(target_year)
     try:
@@ -187,35 +293,36 @@ def indicator_status(
         "projected": projected,
         "expected_latest": expected,
     }
-    reaches = sign * (projected - target_value) >= 0
-    behind = sign * (fitted - expected) < 0
+    tie = TIE * max(abs(target_value), abs(fitted), abs(projected), abs(expected))
+    reaches = sign * (projected - target_value) >= -tie
+    behind = sign * (fitted - expected) < -tie
     remaining = sign * (target_value - fitted)
     covered = sign * (projected - fitted)
-    share = covered / remaining if remaining > 0 else None
+    share = covered / remaining if remaining > tie else None
     if reaches and not behind:
         return Assessment(
             Status.ON_TRACK,
-            _("The trend reaches the target in time and keeps up with the trajectory."),
+            _REASON_ON_TRACK,
             covered_share=share,
             **numbers,
         )
     if reaches:
         return Assessment(
             Status.AT_RISK,
-            _("The trend reaches the target in time but is behind the trajectory now."),
+            _REASON_BEHIND,
             covered_share=share,
             **numbers,
         )
-    if share is not None and share >= AT_RISK_SHARE:
+    if share is not None and covered >= AT_RISK_SHARE * remaining - tie:
         return Assessment(
             Status.AT_RISK,
-            _("The trend covers at least half of the remaining way to the target."),
+            _REASON_HALF,
             covered_share=share,
             **numbers,
         )
     return Assessment(
         Status.OFF_TRACK,
-        _("The trend covers less than half of the remaining way, or goes the wrong way."),
+        _REASON_OFF,
         covered_share=share,
         **numbers,
     )
