@@ -7,8 +7,10 @@ Creates a throw-away database like bench_pages.py (a temporary SQLite file by de
 loads the reference data, then generates with bulk_create an invented body, "Bench
 Sverige", with all 290 municipalities as members, 50 indicators and 15 years of values
 for every member and indicator (217,500 values, shared with the region) and a target per
-member and indicator. It times the body's roll-up (status of 14,500 member × indicator
-pairs), one municipality's follow-up page and its API against a trivial view, as repeat
+member and indicator, and for one municipality 12 commitments with 6 actions each (through
+the services). It times the body's roll-up (status of 14,500 member × indicator pairs), one
+municipality's follow-up page, its annual report (page and API) and its indicators API
+against a trivial view, as repeat
 views (the roll-up is cached per data version), as first views after one member's write (each
 member's statuses are cached under its own data version) and cold (cache emptied), and checks
 that the query counts do not grow with the number of members. Then it imports a generated
@@ -56,7 +58,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def generate() -> dict:
-    """Create the body with every municipality as member, the indicators, values, targets."""
+    """Create the body with every municipality as member, the indicators, values, targets,
+    and one municipality's commitments with their actions."""
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
@@ -130,6 +133,9 @@ def generate() -> dict:
                 )
         IndicatorValue.objects.bulk_create(values, batch_size=5000)
         Target.objects.bulk_create(targets, batch_size=5000)
+    commitments_create(
+        next(m for m in municipalities if m.slug == MUNICIPALITY_SLUG), indicators, COMMITMENTS
+    )
     return {
         "body": body,
         "user": user,
@@ -138,6 +144,41 @@ def generate() -> dict:
         "values": len(values),
         "targets": len(targets),
     }
+
+
+COMMITMENTS = 12
+ACTIONS = 6
+
+
+def commitments_create(municipality, indicators, count: int, first: int = 0) -> None:
+    """Create `count` climate-contract commitments of this year with actions and indicators."""
+    import datetime
+
+    from kraftsamla.core.access import SYSTEM
+    from kraftsamla.followup import services
+
+    year = YEARS[-1]
+    for n in range(first, first + count):
+        commitment = services.commitment_create(
+            actor=SYSTEM,
+            organisation=municipality,
+            data={
+                "kind": "climate_contract",
+                "title": {"sv": f"Bench-åtagande {n}", "en": f"Bench commitment {n}"},
+                "period_start": datetime.date(year, 1, 1),
+                "period_end": datetime.date(year, 12, 31),
+                "sharing_level": "public",
+            },
+            indicators=indicators[n % len(indicators) : n % len(indicators) + 3],
+            is_demo=True,
+        )
+        for a in range(ACTIONS):
+            services.action_create(
+                actor=SYSTEM,
+                commitment=commitment,
+                data={"title": f"Åtgärd {a}", "status": "started", "progress": 10 * a},
+                is_demo=True,
+            )
 
 
 def import_file(municipalities, indicators) -> bytes:
@@ -187,6 +228,14 @@ def run(args: argparse.Namespace, described: str) -> None:
         ("body roll-up (290 × 50 × 15)", f"/uppfoljning/{BODY_SLUG}/sammanstallning/"),
         ("municipality follow-up page", f"/uppfoljning/{MUNICIPALITY_SLUG}/"),
         (
+            f"annual report ({COMMITMENTS} commitments)",
+            f"/uppfoljning/{MUNICIPALITY_SLUG}/arsrapport/{YEARS[-1]}/",
+        ),
+        (
+            "annual report API",
+            f"/api/v1/followup/organisations/{MUNICIPALITY_SLUG}/annual-report/{YEARS[-1]}/",
+        ),
+        (
             "municipality indicators API",
             f"/api/v1/followup/organisations/{MUNICIPALITY_SLUG}/indicators/",
         ),
@@ -221,7 +270,7 @@ def run(args: argparse.Namespace, described: str) -> None:
         print_table(empty, empty[0].median)
 
         # The roll-up's query count with fewer members must be the same.
-        from kraftsamla.organisations.models import Membership
+        from kraftsamla.organisations.models import Membership, Organisation
 
         # Both counted cold (the roll-up and every member's statuses built).
         rollup_url = pages[1][1]
@@ -235,6 +284,22 @@ def run(args: argparse.Namespace, described: str) -> None:
         few = count_queries(client, rollup_url)[0]
         verdict = "same" if full == few else "GROWS"
         print(f"\nRoll-up queries with 290 members: {full}; with 3: {few} ({verdict})")
+
+        # The annual report's query count with twice the commitments must be the same.
+        report_url = pages[3][1]
+        before = count_queries(client, report_url)[0]
+        commitments_create(
+            Organisation.objects.get(slug=MUNICIPALITY_SLUG),
+            data["indicators"],
+            COMMITMENTS,
+            first=COMMITMENTS,
+        )
+        after = count_queries(client, report_url)[0]
+        verdict = "same" if before == after else "GROWS"
+        print(
+            f"Annual report queries with {COMMITMENTS} commitments: {before}; "
+            f"with {2 * COMMITMENTS}: {after} ({verdict})"
+        )
 
     print()
     payload = import_file(data["municipalities"], data["indicators"])
