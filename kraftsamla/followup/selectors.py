@@ -169,7 +169,7 @@ def emission_targets_visible(who, organisation: Organisation):
     return access.scope(
         who,
         "followup.emissiontarget.view",
-        EmissionTarget.objects.filter(organisation=organisation),
+        EmissionTarget.objects.filter(organisation=organisation).select_related("organisation"),
     )
 
 
@@ -255,7 +255,7 @@ def commitments_visible(who, organisation: Organisation):
         who,
         "followup.commitment.view",
         Commitment.objects.filter(organisation=organisation).select_related(
-            "responsible_unit", "promise__menu"
+            "organisation", "responsible_unit", "promise__menu"
         ),
     )
 
