@@ -286,20 +286,21 @@ def run(args: argparse.Namespace, described: str) -> None:
         print(f"\nRoll-up queries with 290 members: {full}; with 3: {few} ({verdict})")
 
         # The annual report's query count with twice the commitments must be the same.
-        report_url = pages[3][1]
-        before = count_queries(client, report_url)[0]
+        report_urls = (pages[3][1], pages[4][1])
+        before = [count_queries(client, url)[0] for url in report_urls]
         commitments_create(
             Organisation.objects.get(slug=MUNICIPALITY_SLUG),
             data["indicators"],
             COMMITMENTS,
             first=COMMITMENTS,
         )
-        after = count_queries(client, report_url)[0]
-        verdict = "same" if before == after else "GROWS"
-        print(
-            f"Annual report queries with {COMMITMENTS} commitments: {before}; "
-            f"with {2 * COMMITMENTS}: {after} ({verdict})"
-        )
+        after = [count_queries(client, url)[0] for url in report_urls]
+        for (name, _url), first, second in zip(pages[3:5], before, after, strict=True):
+            verdict = "same" if first == second else "GROWS"
+            print(
+                f"{name} queries with {COMMITMENTS} commitments: {first}; "
+                f"with {2 * COMMITMENTS}: {second} ({verdict})"
+            )
 
     print()
     payload = import_file(data["municipalities"], data["indicators"])
