@@ -66,8 +66,13 @@ def test_the_report_asks_the_same_queries_with_more_commitments(linkoping):
         commitment = services.commitment_create(
             actor=SYSTEM,
             organisation=linkoping,
-            data={"kind": "strategy_goal", "title": {"sv": f"Mål {n}"}},
+            data={
+                "kind": "strategy_goal",
+                "title": {"sv": f"Mål {n}"},
+                "sharing_level": SharingLevel.PUBLIC,
+            },
         )
         services.action_create(actor=SYSTEM, commitment=commitment, data={"title": "Åtgärd"})
-    after, _response = count_queries(lambda: client.get(_url()))
+    after, response = count_queries(lambda: client.get(_url()))
+    assert "Mål 2" in response.content.decode()  # the new commitments are in the report
     assert after == before
