@@ -44,8 +44,8 @@ def _figures(plan) -> dict[tuple[str, int, str], float]:
     return {(v.organisation.code, v.year, v.sector): v.value for v in plan.values}
 
 
-# The national emissions database's export: title rows, a row per municipality and main
-# sector, the years as columns, "Alla" for all sectors.
+# The national emissions database's export: title rows, a row per municipality, main sector
+# and sub-sector, the years as columns, "Alla" for all (sub-)sectors.
 DATABASE_EXPORT = [
     ["Nationella emissionsdatabasen – utsläpp till luft"],
     ["Enhet: ton CO2-ekvivalenter"],
@@ -53,6 +53,8 @@ DATABASE_EXPORT = [
     ["Län", "Kommun", "Huvudsektor", "Undersektor", 2005, 2015, 2022],
     ["Västra Götalands län", "Mölndal", "Alla", "Alla", "310 000", "250 000,5", 200000],
     ["Västra Götalands län", "Mölndal", "Transporter", "Alla", 150000, "120 000", 95000],
+    ["Västra Götalands län", "Mölndal", "Transporter", "Vägtrafik", 140000, 110000, 88000],
+    ["Västra Götalands län", "Mölndal", "Transporter", "Sjöfart", 10000, 10000, 7000],
     ["Västra Götalands län", "Mölndal", "El och fjärrvärme", "Alla", 60000, 30000, ".."],
 ]
 
@@ -60,9 +62,16 @@ DATABASE_EXPORT = [
 def test_the_databases_wide_export_with_title_rows_is_read_with_its_sectors():
     rows = imports.read_rows(xlsx_bytes(DATABASE_EXPORT))
     mapping = imports.guess_mapping(rows)
-    assert (mapping.header_row, mapping.layout, mapping.sector) == (3, imports.WIDE, 2)
+    assert (mapping.header_row, mapping.layout, mapping.sector, mapping.subsector) == (
+        3,
+        imports.WIDE,
+        2,
+        3,
+    )
     plan = selectors.table_plan(SYSTEM, rows, mapping, None, kind=EMISSIONS)
     assert plan.problems == []
+    # The sub-sector rows are parts of "Transporter": left out, not added, not bad.
+    assert plan.subsector_rows == 2
     assert _figures(plan) == {
         ("1481", 2005, ""): 310000.0,
         ("1481", 2015, ""): 250000.5,
@@ -250,12 +259,14 @@ def test_the_pages_read_the_export_import_it_and_show_the_target_on_it():
     # The sector column makes the preview read the file as emission figures at once.
     assert re.search(r'value="emissions"[^>]*checked', page)
     assert translate("Electricity and district heating") in page
+    assert "2 " in page and "Vägtrafik" in page  # the raw rows; the preview leaves them out
     form = {
         "kind": "emissions",
         "header_row": "4",
         "layout": "wide",
         "organisation_column": "1",
         "sector_column": "2",
+        "subsector_column": "3",
         "sharing_level": "public",
         "source": "Nationella emissionsdatabasen",
     }

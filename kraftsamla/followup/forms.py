@@ -210,6 +210,11 @@ class ImportMappingForm(forms.Form):
         required=False,
         help_text=_("Without it, every figure is the total of all sectors."),
     )
+    subsector_column = forms.ChoiceField(
+        label=_("Column with the sub-sector (emission figures)"),
+        required=False,
+        help_text=_("With it, only the rows for all sub-sectors (Alla) are read."),
+    )
     indicator = forms.ModelChoiceField(
         label=_("Indicator"),
         queryset=None,
@@ -228,7 +233,7 @@ class ImportMappingForm(forms.Form):
     # Fields that matter for one kind of file only (the preview's script hides the others).
     FIELDS_OF_KIND = {
         ImportKind.VALUES: ["indicator", "gender_column", "kpi_column"],
-        ImportKind.EMISSIONS: ["sector_column"],
+        ImportKind.EMISSIONS: ["sector_column", "subsector_column"],
     }
 
     def __init__(self, *args, header: list[str], indicators, **kwargs):
@@ -245,13 +250,21 @@ class ImportMappingForm(forms.Form):
             "gender_column",
             "kpi_column",
             "sector_column",
+            "subsector_column",
         ):
             self.fields[name].choices = choices
         self.fields["indicator"].queryset = indicators
 
     def clean(self):
         data = super().clean()
-        for name in ("year_column", "value_column", "gender_column", "kpi_column", "sector_column"):
+        for name in (
+            "year_column",
+            "value_column",
+            "gender_column",
+            "kpi_column",
+            "sector_column",
+            "subsector_column",
+        ):
             data[name] = int(data[name]) if data.get(name) not in (None, "") else None
         if data.get("organisation_column") not in (None, ""):
             data["organisation_column"] = int(data["organisation_column"])

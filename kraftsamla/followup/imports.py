@@ -21,7 +21,9 @@ What a file may look like, and how it is read:
   sector with the years as columns. The sector is matched by its code, its Swedish
   name in the database ("Transporter", "El och fjärrvärme") or its name on this site
   (Swedish or English); "Alla", "Totalt" or an empty sector is the total of all
-  sectors. Only municipalities have emission figures.
+  sectors. Only municipalities have emission figures. The database's export also has
+  rows per sub-sector: with a sub-sector column, only its "Alla" rows are read and the
+  others are left out (and counted), since they are parts of their main sector.
 - **Kolada** JSON: the v2 shape ({"count", "values": [{"kpi", "municipality", "period",
   "values": [{"gender", "value"}]}]}) and v3 pages ({"values": [...], "next_url"}), one
   page or a list of pages; the gender split (T, K, M) is kept.
@@ -97,6 +99,7 @@ VALUE_WORDS = {
     "andel",
 }
 SECTOR_WORDS = {"sektor", "huvudsektor", "sector", "main sector", "main_sector"}
+SUBSECTOR_WORDS = {"undersektor", "subsector", "sub-sector", "sub sector"}
 # Sector cells that mean "all sectors": the figure is the municipality's total.
 TOTAL_WORDS = {"", "alla", "totalt", "total", "summa", "alla sektorer", "all sectors"}
 GENDER_WORDS = {"kon", "gender", "sex"}
@@ -281,6 +284,7 @@ class ColumnMapping:
     gender: int | None = None
     kpi: int | None = None
     sector: int | None = None
+    subsector: int | None = None
     # Wide files: column index → year.
     year_columns: dict[int, int] = field(default_factory=dict)
 
@@ -320,6 +324,7 @@ def guess_mapping(rows: list[list], header_row: int | None = None) -> ColumnMapp
         gender=first(GENDER_WORDS),
         kpi=first(KPI_WORDS),
         sector=first(SECTOR_WORDS),
+        subsector=first(SUBSECTOR_WORDS),
         year_columns=year_columns if layout == WIDE else {},
     )
 
@@ -360,6 +365,8 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     rows_read: int = 0
+    # Rows of sub-sectors, left out of an emissions import (parts of their main sector).
+    subsector_rows: int = 0
 
     @property
     def bad_rows(self) -> list[int]:
@@ -482,6 +489,11 @@ def plan_table(
     def what_of_row(offset, cell, organisation):
         """Return the row's (indicator, gender, sector), or refuse the row."""
         if kind == ImportKind.EMISSIONS:
+            if mapping.subsector is not None and (
+                fold(cell_text(cell(mapping.subsector))) not in TOTAL_WORDS
+            ):
+                builder.plan.subsector_rows += 1
+                raise _RowRefused
             if not organisation.is_municipality:
                 builder.problem(
                     offset,

@@ -728,6 +728,7 @@ def _mapping_initial(mapping: imports.ColumnMapping) -> dict:
         "gender_column": column(mapping.gender),
         "kpi_column": column(mapping.kpi),
         "sector_column": column(mapping.sector),
+        "subsector_column": column(mapping.subsector),
         "sharing_level": SharingLevel.REGION,
     }
 
@@ -744,6 +745,7 @@ def _mapping_from(data: dict, rows: list[list]) -> imports.ColumnMapping:
         gender=data["gender_column"],
         kpi=data["kpi_column"],
         sector=data["sector_column"],
+        subsector=data["subsector_column"],
         year_columns=guessed.year_columns
         or {
             i: int(str(c).strip())

@@ -107,7 +107,8 @@ class Command(BaseCommand):
                 f"row {problem.row}, column {problem.column or '-'}: {problem.reason}"
             )
         self.stdout.write(
-            f"{plan.rows_read} rows read, {len(plan.values)} values, {len(plan.bad_rows)} bad rows."
+            f"{plan.rows_read} rows read, {len(plan.values)} values, {len(plan.bad_rows)} bad rows"
+            + (f", {plan.subsector_rows} sub-sector rows left out." if plan.subsector_rows else ".")
         )
         if options["dry_run"]:
             return
