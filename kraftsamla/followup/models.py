@@ -487,6 +487,10 @@ class ImportJobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# A job in one of these has ended; in any other, the worker still needs its file.
+IMPORT_JOB_ENDED = (ImportJobStatus.DONE, ImportJobStatus.FAILED)
+
+
 class ImportJob(models.Model):
     """A long import run by the background worker, with its progress.
 
@@ -536,7 +540,7 @@ class ImportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)
+        return self.status in IMPORT_JOB_ENDED
 
 
 # --- Commitments and actions -----------------------------------------------------------------

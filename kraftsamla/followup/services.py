@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.storage import default_storage
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,8 +23,9 @@ from kraftsamla.core import access
 from kraftsamla.core.audit import audit_record
 from kraftsamla.core.models import AuditAction, SharingLevel
 from kraftsamla.core.services import model_save_audited
-from kraftsamla.followup import imports, trends
+from kraftsamla.followup import imports, selectors, trends
 from kraftsamla.followup.models import (
+    IMPORT_JOB_ENDED,
     Action,
     Commitment,
     CommitmentKind,
@@ -177,9 +179,7 @@ def emission_target_create(
         if name in data:
             setattr(target, name, data[name])
     target.full_clean()
-    from kraftsamla.followup.selectors import emission_series
-
-    series = emission_series(organisation, target.sector, series=target.series, who=actor)
+    series = selectors.emission_series(organisation, target.sector, series=target.series, who=actor)
     try:
         trends.emission_plan(
             series,
@@ -472,45 +472,42 @@ def _problem_messages(plan: imports.Plan, limit: int = 200) -> list[str]:
 
 @dataclass(frozen=True)
 class _Written:
-    """How an import kind writes its rows: the model, the fields that identify a row and
-    the fields an undo restores (foreign keys by their names without "_id")."""
+    """How an import kind writes its rows: the model, the fields that identify a row (named
+    as on `imports.ParsedValue`), the field that holds the parsed value, and the fields an
+    undo restores besides (foreign keys by their names without "_id")."""
 
     model: type
     related_name: str
     keys: tuple[str, ...]
+    measure: str
     copied: tuple[str, ...]
 
     def key_of(self, row) -> tuple:
         return tuple(getattr(row, _attname(name)) for name in self.keys)
 
     def key_of_parsed(self, value: imports.ParsedValue) -> tuple:
-        if self.model is EmissionFigure:
-            return (value.organisation.pk, value.year, value.sector)
-        return (value.indicator.pk, value.organisation.pk, value.year, value.gender)
+        return tuple(_plain(getattr(value, name)) for name in self.keys)
 
     def remembered(self, row) -> dict:
-        return {name: getattr(row, _attname(name)) for name in (*self.keys, *self.copied)}
+        names = (*self.keys, self.measure, *self.copied)
+        return {name: getattr(row, _attname(name)) for name in names}
 
     def restored(self, item: dict):
         return self.model(**{_attname(name): value for name, value in item.items()})
 
     def new(self, value: imports.ParsedValue, **common):
-        if self.model is EmissionFigure:
-            return EmissionFigure(
-                organisation=value.organisation,
-                year=value.year,
-                sector=value.sector,
-                tonnes_co2e=value.value,
-                **common,
-            )
-        return IndicatorValue(
-            indicator=value.indicator,
-            organisation=value.organisation,
-            year=value.year,
-            gender=value.gender,
-            value=value.value,
-            **common,
-        )
+        keys = {name: getattr(value, name) for name in self.keys}
+        return self.model(**keys, **{self.measure: value.value}, **common)
+
+    def stored_like(self, keys: set[tuple], queryset):
+        """Narrow `queryset` to rows whose foreign keys and year are among `keys`' (a cheap
+        first filter; the caller compares whole keys)."""
+        narrowing = {
+            f"{_attname(name)}__in": {key[index] for key in keys}
+            for index, name in enumerate(self.keys)
+            if name in _FOREIGN_KEYS or name == "year"
+        }
+        return queryset.filter(**narrowing)
 
 
 _FOREIGN_KEYS = {"indicator", "organisation", "import_batch"}
@@ -520,18 +517,24 @@ def _attname(name: str) -> str:
     return f"{name}_id" if name in _FOREIGN_KEYS else name
 
 
+def _plain(value):
+    return value.pk if isinstance(value, models.Model) else value
+
+
 WRITTEN = {
     ImportKind.VALUES: _Written(
         IndicatorValue,
         "values",
         ("indicator", "organisation", "year", "gender"),
-        ("value", "source", "sharing_level", "import_batch", "is_demo"),
+        "value",
+        ("source", "sharing_level", "import_batch", "is_demo"),
     ),
     ImportKind.EMISSIONS: _Written(
         EmissionFigure,
         "emission_figures",
         ("organisation", "year", "sector"),
-        ("tonnes_co2e", "source", "sharing_level", "import_batch", "is_demo"),
+        "tonnes_co2e",
+        ("source", "sharing_level", "import_batch", "is_demo"),
     ),
 }
 
@@ -539,12 +542,7 @@ WRITTEN = {
 def _existing(written: _Written, good: list[imports.ParsedValue]) -> dict[tuple, Any]:
     """Return the stored rows the import's values would replace, locked, by key."""
     keys = {written.key_of_parsed(value) for value in good}
-    stored = written.model.objects.select_for_update().filter(
-        organisation_id__in={value.organisation.pk for value in good},
-        year__in={value.year for value in good},
-    )
-    if written.model is IndicatorValue:
-        stored = stored.filter(indicator_id__in={value.indicator.pk for value in good})
+    stored = written.stored_like(keys, written.model.objects.select_for_update())
     return {key: row for row in stored if (key := written.key_of(row)) in keys}
 
 
@@ -667,12 +665,7 @@ def import_undo(*, actor, batch: ImportBatch) -> ImportBatch:
     restored = [written.restored(item) for item in batch.replaced]
     keys = {written.key_of(row) for row in restored}
     if keys:
-        later = written.model.objects.filter(
-            organisation_id__in={row.organisation_id for row in restored},
-            year__in={row.year for row in restored},
-        )
-        if written.model is IndicatorValue:
-            later = later.filter(indicator_id__in={row.indicator_id for row in restored})
+        later = written.stored_like(keys, written.model.objects.all())
         if any(written.key_of(row) in keys for row in later):
             raise ValidationError(
                 _("A later import replaced values of this one: undo the later import first.")
@@ -1096,10 +1089,6 @@ def _job_step(job: ImportJob, status: str, progress: int, message: str = "") -> 
 def import_job_run(*, job: ImportJob) -> ImportJob:
     """Run a queued import as the person who queued it: read and check the rows (progress
     up to 60 %), then write them all in one transaction (or none); delete the file."""
-    from django.core.files.storage import default_storage
-
-    from kraftsamla.followup import selectors
-
     if job.status != ImportJobStatus.QUEUED:
         return job
     actor = job.created_by
@@ -1149,7 +1138,6 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
 
 # Where import uploads wait for their preview and background job (views.import_start).
 IMPORT_UPLOAD_DIRECTORY = "followup-imports"
-IMPORT_JOB_RUNNING = (ImportJobStatus.QUEUED, ImportJobStatus.CHECKING, ImportJobStatus.WRITING)
 
 
 @transaction.atomic
@@ -1158,8 +1146,6 @@ def import_uploads_clear(*, actor, older_than: datetime.timedelta) -> int:
     import directory last changed more than `older_than` ago, except those of background
     jobs that have not ended. Record one summary audit row when any went; return how many.
     """
-    from django.core.files.storage import default_storage
-
     access.require(actor, "followup.import.clear", None)
     try:
         _dirs, names = default_storage.listdir(IMPORT_UPLOAD_DIRECTORY)
@@ -1176,9 +1162,9 @@ def import_uploads_clear(*, actor, older_than: datetime.timedelta) -> int:
             continue
     # Read last, so that a job queued while the files were looked at keeps its file.
     in_use = set(
-        ImportJob.objects.filter(path__in=expired, status__in=IMPORT_JOB_RUNNING).values_list(
-            "path", flat=True
-        )
+        ImportJob.objects.filter(path__in=expired)
+        .exclude(status__in=IMPORT_JOB_ENDED)
+        .values_list("path", flat=True)
     )
     deleted = [path for path in expired if path not in in_use]
     for path in deleted:
